@@ -1,0 +1,43 @@
+// The one jest configuration of the repository. Every workspace is a project here;
+// `npm test -w libs/<name>` selects its project. Sources are ESM TypeScript compiled
+// by swc (jose and openid-client are ESM-only), so jest runs with --experimental-vm-modules.
+import { readdirSync, existsSync } from 'node:fs';
+
+const swc = [
+  '@swc/jest',
+  {
+    jsc: { parser: { syntax: 'typescript' }, target: 'es2023', keepClassNames: true },
+    module: { type: 'es6' },
+    sourceMaps: 'inline',
+  },
+];
+
+const common = {
+  testEnvironment: 'node',
+  // Resolve workspace packages to their TypeScript sources, not to dist/.
+  testEnvironmentOptions: { customExportConditions: ['spor-source', 'node', 'node-addons'] },
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+};
+
+const workspaces = ['libs', 'services']
+  .flatMap((dir) => (existsSync(dir) ? readdirSync(dir).map((name) => `${dir}/${name}`) : []))
+  .filter((path) => existsSync(`${path}/package.json`) && existsSync(`${path}/test`));
+
+export default {
+  testTimeout: 60_000,
+  maxWorkers: 2,
+  projects: [
+    ...workspaces.map((path) => ({
+      ...common,
+      displayName: path.split('/')[1],
+      testMatch: [`<rootDir>/${path}/test/**/*.test.ts`],
+    })),
+    {
+      ...common,
+      displayName: 'suite',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+    },
+  ],
+};

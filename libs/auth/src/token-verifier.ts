@@ -1,0 +1,68 @@
+// Verifies Spor access tokens against identity's JWKS. Keys are cached; a token signed
+// with an unknown `kid` makes the set refetch (key rotation), at most once per cooldown.
+import { createRemoteJWKSet, jwtVerify, errors, type JWTVerifyGetKey, type JWTPayload } from 'jose';
+import { unauthorized } from '@spor/service-kit';
+import { NSIS_LEVELS, STAFF_ROLES, type NsisLevel, type Principal, type RoleGrant, type SporTokenClaims } from './principal.js';
+
+export interface TokenVerifierOptions {
+  jwksUrl: string;
+  issuer: string;
+  audience: string;
+  algorithms?: string[];
+  clockToleranceSeconds?: number;
+  /** Minimum time between JWKS refetches on unknown kids. */
+  cooldownMs?: number;
+}
+
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+const ALLOWED_KINDS = new Set(['staff', 'parent', 'service']);
+
+function nsisLevelOf(acr: unknown): NsisLevel | undefined {
+  const entry = Object.entries(NSIS_LEVELS).find(([, uri]) => uri === acr);
+  return entry?.[0] as NsisLevel | undefined;
+}
+
+export function principalFromClaims(payload: JWTPayload & Partial<SporTokenClaims>): Principal {
+  if (!payload.sub) throw unauthorized('the token has no subject');
+  if (!payload.kind || !ALLOWED_KINDS.has(payload.kind)) throw unauthorized('the token has no valid kind');
+  if (typeof payload.mun !== 'string' || !/^[0-9]{3}$/.test(payload.mun)) throw unauthorized('the token has no valid municipality');
+  const roles: RoleGrant[] = (Array.isArray(payload.roles) ? payload.roles : [])
+    .filter((r) => r && (STAFF_ROLES as readonly string[]).includes(r.role) && typeof r.unit === 'string')
+    .map((r) => ({ role: r.role as RoleGrant['role'], unitId: r.unit }));
+  return {
+    subject: payload.sub,
+    kind: payload.kind,
+    municipalityId: payload.mun,
+    roles,
+    nsisLevel: nsisLevelOf(payload.acr),
+    tokenId: payload.jti,
+    expiresAt: new Date((payload.exp ?? 0) * 1000),
+  };
+}
+
+export function createTokenVerifier(options: TokenVerifierOptions, keys?: JWTVerifyGetKey): TokenVerifier {
+  const keySet = keys ?? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: options.cooldownMs ?? 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 3_000 });
+  return {
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify<Partial<SporTokenClaims>>(token, keySet, {
+          issuer: options.issuer,
+          audience: options.audience,
+          algorithms: options.algorithms ?? ['ES256', 'RS256', 'EdDSA'],
+          clockTolerance: options.clockToleranceSeconds ?? 5,
+          requiredClaims: ['exp', 'iat', 'sub'],
+        });
+        return principalFromClaims(payload);
+      } catch (error) {
+        if (error instanceof errors.JWTExpired) throw unauthorized('the token has expired', 'TOKEN_EXPIRED');
+        if (error instanceof errors.JWKSNoMatchingKey) throw unauthorized('the token is signed with an unknown key');
+        if (error instanceof errors.JWTClaimValidationFailed) throw unauthorized(`the token's ${error.claim} claim is not accepted`);
+        if (error instanceof errors.JOSEError) throw unauthorized('the token is not valid');
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,210 @@
+// The kafkajs implementation of EventTransport: an idempotent producer with one request
+// in flight (so retries cannot reorder a key), consumers that commit only what was processed.
+import { Kafka, Partitioners, logLevel, type Admin, type Producer, type Consumer, type LogEntry, type IHeaders } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { ConsumeOptions, EventTransport, InboundMessage, OutboundMessage, PartitionOffsets, Subscription, TopicSpec } from './transport.js';
+
+// kafkajs computes a negative timer for its request queue on current Node versions, and
+// Node warns about it on every such timer. The timer still behaves (it fires at once), so
+// this one warning is dropped rather than filling service logs; all others pass.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const name = typeof warning === 'string' ? (typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string })?.type) : warning.name;
+  if (name === 'TimeoutNegativeWarning') return;
+  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
+export interface KafkaTransportOptions {
+  clientId: string;
+  brokers: string[];
+  logger: Logger;
+  /** Connection and request time-outs; low values make readiness answer quickly. */
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+function pinoLogCreator(logger: Logger) {
+  return () =>
+    ({ level, log }: LogEntry) => {
+      const { message, ...extra } = log;
+      const target = logger.child({ component: 'kafka' });
+      if (level === logLevel.ERROR) target.error(extra, message);
+      else if (level === logLevel.WARN) target.warn(extra, message);
+      else target.debug(extra, message);
+    };
+}
+
+function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    const v = Array.isArray(value) ? value[0] : value;
+    if (v !== undefined) out[key] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+  }
+  return out;
+}
+
+export class KafkajsTransport implements EventTransport {
+  private readonly kafka: Kafka;
+  private readonly probe: Kafka;
+  private producer?: Promise<Producer>;
+  private admin?: Promise<Admin>;
+  private readonly consumers = new Set<Consumer>();
+
+  constructor(private readonly options: KafkaTransportOptions) {
+    const common = {
+      clientId: options.clientId,
+      brokers: options.brokers,
+      connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      logLevel: logLevel.WARN,
+      logCreator: pinoLogCreator(options.logger),
+    };
+    this.kafka = new Kafka({ ...common, retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 } });
+    // Readiness must answer "no" quickly instead of retrying for half a minute.
+    this.probe = new Kafka({ ...common, clientId: `${options.clientId}-probe`, connectionTimeout: 1_000, requestTimeout: 1_500, retry: { retries: 0 } });
+  }
+
+  private getProducer(): Promise<Producer> {
+    this.producer ??= (async () => {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await producer.connect();
+      return producer;
+    })().catch((error) => {
+      this.producer = undefined;
+      throw error;
+    });
+    return this.producer;
+  }
+
+  private getAdmin(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((error) => {
+      this.admin = undefined;
+      throw error;
+    });
+    return this.admin;
+  }
+
+  async send(messages: OutboundMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const byTopic = new Map<string, OutboundMessage[]>();
+    for (const m of messages) {
+      const list = byTopic.get(m.topic) ?? [];
+      list.push(m);
+      byTopic.set(m.topic, list);
+    }
+    const producer = await this.getProducer();
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, list]) => ({
+        topic,
+        messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+      })),
+    });
+  }
+
+  async consume(options: ConsumeOptions): Promise<Subscription> {
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      retry: { initialRetryTime: 300, retries: 10 },
+    });
+    await consumer.connect();
+    this.consumers.add(consumer);
+    for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: options.fromBeginning });
+    await consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
+        for (const message of batch.messages) {
+          // On shutdown or rebalance, stop at a message boundary; what was done is committed below.
+          if (!isRunning() || isStale()) break;
+          const inbound: InboundMessage = {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: message.offset,
+            key: message.key ? message.key.toString('utf8') : null,
+            value: message.value,
+            headers: headersToStrings(message.headers),
+          };
+          await options.onMessage(inbound, heartbeat);
+          resolveOffset(message.offset);
+          await heartbeat();
+        }
+        await commitOffsetsIfNecessary();
+      },
+    });
+    return {
+      stop: async () => {
+        this.consumers.delete(consumer);
+        // disconnect() waits for the batch in hand, commits resolved offsets and leaves the group.
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+    if (topics.length === 0) return;
+    const admin = await this.getAdmin();
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.topic));
+    if (missing.length === 0) return;
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.partitions,
+          configEntries: [{ name: 'retention.ms', value: String(t.retentionMs ?? -1) }],
+        })),
+      });
+    } catch (error) {
+      // Another replica may have created it between listTopics and createTopics.
+      if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+    }
+  }
+
+  async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
+    const admin = await this.getAdmin();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
+  }
+
+  async deleteConsumerGroup(groupId: string): Promise<void> {
+    const admin = await this.getAdmin();
+    await admin.deleteGroups([groupId]);
+  }
+
+  async ping(): Promise<void> {
+    const admin = this.probe.admin();
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const consumer of this.consumers) await consumer.disconnect().catch(() => undefined);
+    this.consumers.clear();
+    const producer = this.producer;
+    const admin = this.admin;
+    this.producer = undefined;
+    this.admin = undefined;
+    if (producer) await (await producer.catch(() => undefined))?.disconnect();
+    if (admin) await (await admin.catch(() => undefined))?.disconnect();
+  }
+}

@@ -1,0 +1,183 @@
+// Publishes the pending events of aggregate documents and then clears them.
+// Crash between publish and clear: the events are published again on restart; consumers
+// deduplicate, so a replay may duplicate but never lose. Order per aggregate holds because
+// a document's events are sent in array order by a producer with one request in flight.
+import type { Collection, Document } from 'mongodb';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import { CLOUDEVENTS_CONTENT_TYPE, HEADERS } from './envelope.js';
+import type { OutboxFields, PendingEvent } from './pending-events.js';
+import type { EventTransport, OutboundMessage } from './transport.js';
+
+export interface OutboxRelayOptions {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  collections: Collection<any>[];
+  transport: EventTransport;
+  logger: Logger;
+  /** Documents per publish round. */
+  batchSize?: number;
+  /** How often every collection is swept for pending events nobody notified about. */
+  sweepIntervalMs?: number;
+  metrics?: Registry;
+  /** Called after a publish is acknowledged and before the events are cleared (fault injection in tests). */
+  afterPublish?: (eventIds: string[]) => void | Promise<void>;
+}
+
+type OutboxDocument = Document & OutboxFields & { _id: unknown };
+
+function toMessage(p: PendingEvent): OutboundMessage {
+  return {
+    topic: p.topic,
+    key: p.key,
+    value: JSON.stringify(p.event),
+    headers: {
+      [HEADERS.contentType]: CLOUDEVENTS_CONTENT_TYPE,
+      ...(p.correlationId ? { [HEADERS.correlationId]: p.correlationId } : {}),
+    },
+  };
+}
+
+export class OutboxRelay {
+  private readonly notified = new Map<string, Set<unknown>>();
+  private readonly byName: Map<string, Collection<OutboxDocument>>;
+  private running = false;
+  private loopDone?: Promise<void>;
+  private wake?: () => void;
+  private lastSweep = 0;
+  private readonly published?: Counter<'collection'>;
+  private readonly failures?: Counter;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.byName = new Map(options.collections.map((c) => [c.collectionName, c as unknown as Collection<OutboxDocument>]));
+    if (options.metrics) {
+      this.published = new Counter({ name: 'spor_outbox_events_published_total', help: 'Events published by the outbox relay', labelNames: ['collection'], registers: [options.metrics] });
+      this.failures = new Counter({ name: 'spor_outbox_relay_failures_total', help: 'Failed outbox relay rounds (retried)', registers: [options.metrics] });
+    }
+  }
+
+  /** Tells the relay a document has new pending events, so it need not wait for the sweep. */
+  notify(collectionName: string, id: unknown): void {
+    if (!this.byName.has(collectionName)) throw new Error(`the relay does not watch collection ${collectionName}`);
+    const set = this.notified.get(collectionName) ?? new Set();
+    set.add(id);
+    this.notified.set(collectionName, set);
+    this.wake?.();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  /** Finishes the round in hand (publish and clear), then stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loopDone;
+  }
+
+  private async loop(): Promise<void> {
+    let failuresInRow = 0;
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.runOnce();
+        failuresInRow = 0;
+      } catch (error) {
+        failuresInRow++;
+        this.failures?.inc();
+        const backoff = Math.min(200 * 2 ** (failuresInRow - 1), 10_000);
+        this.options.logger.warn({ err: error, retryInMs: backoff }, 'outbox relay round failed; events stay pending');
+        await this.waitForWork(backoff);
+        continue;
+      }
+      if (published === 0) await this.waitForWork(this.options.sweepIntervalMs ?? 1_000);
+    }
+  }
+
+  private waitForWork(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const wakeUp = () => done();
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        wakeUp();
+      };
+    });
+  }
+
+  /** One round: notified documents first, and a sweep of every collection when it is due. Returns events published. */
+  async runOnce(): Promise<number> {
+    const batchSize = this.options.batchSize ?? 200;
+    let total = 0;
+    const sweepDue = Date.now() - this.lastSweep >= (this.options.sweepIntervalMs ?? 1_000);
+    for (const [name, collection] of this.byName) {
+      const ids = this.takeNotified(name, batchSize);
+      if (ids.length > 0) {
+        const docs = await collection.find({ _id: { $in: ids }, hasPending: true } as Document).toArray();
+        total += await this.publishAndClear(name, collection, docs);
+      }
+      if (sweepDue) {
+        const docs = await collection.find({ hasPending: true } as Document).limit(batchSize).toArray();
+        total += await this.publishAndClear(name, collection, docs);
+      }
+    }
+    if (sweepDue) this.lastSweep = Date.now();
+    return total;
+  }
+
+  private takeNotified(name: string, max: number): unknown[] {
+    const set = this.notified.get(name);
+    if (!set || set.size === 0) return [];
+    const ids: unknown[] = [];
+    for (const id of set) {
+      ids.push(id);
+      set.delete(id);
+      if (ids.length >= max) break;
+    }
+    return ids;
+  }
+
+  private async publishAndClear(name: string, collection: Collection<OutboxDocument>, docs: OutboxDocument[]): Promise<number> {
+    const withEvents = docs.filter((d) => d.pendingEvents?.length > 0);
+    if (withEvents.length === 0) return 0;
+    const pending = withEvents.flatMap((d) => d.pendingEvents);
+    await this.options.transport.send(pending.map(toMessage));
+    await this.options.afterPublish?.(pending.map((p) => p.id));
+    await this.clear(collection, withEvents);
+    this.published?.inc({ collection: name }, pending.length);
+    return pending.length;
+  }
+
+  private async clear(collection: Collection<OutboxDocument>, docs: OutboxDocument[]): Promise<void> {
+    // Fast path: nothing was appended since we read the document.
+    const result = await collection.bulkWrite(
+      docs.map((d) => ({
+        updateOne: {
+          filter: { _id: d._id, outboxSeq: d.outboxSeq } as Document,
+          update: { $set: { pendingEvents: [], hasPending: false } },
+        },
+      })),
+      { ordered: false },
+    );
+    if (result.matchedCount === docs.length) return;
+    // Slow path: some documents got new events meanwhile; remove only what was published.
+    for (const doc of docs) {
+      const sent = new Set(doc.pendingEvents.map((p) => p.id));
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const current = await collection.findOne({ _id: doc._id } as Document);
+        if (!current || !current.pendingEvents?.some((p) => sent.has(p.id))) break;
+        const remaining = current.pendingEvents.filter((p) => !sent.has(p.id));
+        const updated = await collection.updateOne({ _id: current._id, outboxSeq: current.outboxSeq } as Document, {
+          $set: { pendingEvents: remaining, hasPending: remaining.length > 0 },
+        });
+        if (updated.matchedCount === 1) break;
+      }
+    }
+  }
+}

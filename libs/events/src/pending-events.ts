@@ -1,0 +1,60 @@
+// Transactional outbox without transactions: an aggregate's pending events ride inside the
+// aggregate document and are written in the same single-document write as the state
+// change. The relay publishes them and clears them afterwards. `outboxSeq` counts appends,
+// so the relay can clear exactly what it published even while new events arrive.
+import type { Document, UpdateFilter } from 'mongodb';
+import { currentContext } from '@spor/service-kit';
+import type { SporEvent } from './envelope.js';
+import { topicOfType } from './naming.js';
+
+export interface PendingEvent {
+  id: string;
+  topic: string;
+  key: string;
+  correlationId?: string;
+  event: SporEvent;
+}
+
+/** The fields an aggregate document carries for its outbox. */
+export interface OutboxFields {
+  pendingEvents: PendingEvent[];
+  outboxSeq: number;
+  hasPending: boolean;
+}
+
+/** Mongoose schema definition of the outbox fields, to spread into an aggregate schema. */
+export const outboxSchemaDefinition = {
+  pendingEvents: { type: Array, default: [] },
+  outboxSeq: { type: Number, default: 0 },
+  hasPending: { type: Boolean, default: false, index: true },
+} as const;
+
+export function toPending(event: SporEvent, correlationId = currentContext()?.correlationId): PendingEvent {
+  return {
+    id: event.id,
+    topic: topicOfType(event.type),
+    key: event.subject,
+    ...(correlationId ? { correlationId } : {}),
+    event,
+  };
+}
+
+/** Outbox fields for a document inserted together with its first events. */
+export function outboxForInsert(events: SporEvent[]): OutboxFields {
+  return { pendingEvents: events.map((e) => toPending(e)), outboxSeq: events.length > 0 ? 1 : 0, hasPending: events.length > 0 };
+}
+
+/** Adds the events to an update of an existing aggregate (same single-document write). */
+export function withPendingEvents(update: UpdateFilter<Document>, events: SporEvent[]): UpdateFilter<Document> {
+  if (events.length === 0) return update;
+  const conflicts = ['pendingEvents', 'outboxSeq', 'hasPending'].filter(
+    (field) => Object.values(update).some((op) => op && typeof op === 'object' && field in (op as object)),
+  );
+  if (conflicts.length > 0) throw new Error(`an update must not touch the outbox fields itself: ${conflicts.join(', ')}`);
+  return {
+    ...update,
+    $set: { ...(update.$set ?? {}), hasPending: true },
+    $inc: { ...(update.$inc ?? {}), outboxSeq: 1 },
+    $push: { ...(update.$push ?? {}), pendingEvents: { $each: events.map((e) => toPending(e)) } },
+  } as unknown as UpdateFilter<Document>;
+}

@@ -1,0 +1,36 @@
+// Idempotency for consumers whose effects are not version-ordered: the ids of processed
+// events are kept per consumer group under a unique _id, so a redelivered event is skipped.
+import type { Collection, Connection } from 'mongoose';
+import { isDuplicateKeyError } from '@spor/mongo';
+
+interface ProcessedEventDocument {
+  _id: string;
+  group: string;
+  eventId: string;
+  type: string;
+  processedAt: Date;
+}
+
+export class ProcessedEventStore {
+  private readonly collection: Collection<ProcessedEventDocument>;
+
+  constructor(connection: Connection, collectionName = 'processed_events') {
+    this.collection = connection.collection<ProcessedEventDocument>(collectionName);
+  }
+
+  private static key(group: string, eventId: string): string {
+    return `${group}:${eventId}`;
+  }
+
+  async has(group: string, eventId: string): Promise<boolean> {
+    return (await this.collection.countDocuments({ _id: ProcessedEventStore.key(group, eventId) }, { limit: 1 })) > 0;
+  }
+
+  async mark(group: string, eventId: string, type: string): Promise<void> {
+    try {
+      await this.collection.insertOne({ _id: ProcessedEventStore.key(group, eventId), group, eventId, type, processedAt: new Date() });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+}

@@ -1,0 +1,63 @@
+// One mongoose connection per service database: retried at start (the database may come
+// up after the pod), indexes created explicitly and awaited so a failure stops start-up
+// instead of being logged and forgotten by autoIndex.
+import mongoose, { type Connection } from 'mongoose';
+import type { Logger } from 'pino';
+
+export interface ConnectOptions {
+  url: string;
+  dbName: string;
+  logger: Logger;
+  /** Attempts before giving up at start. */
+  attempts?: number;
+  /** Delay before the second attempt; doubles each time, capped at 10 s. */
+  initialDelayMs?: number;
+  serverSelectionTimeoutMS?: number;
+}
+
+export async function connectMongo(options: ConnectOptions): Promise<Connection> {
+  const attempts = options.attempts ?? 10;
+  let delay = options.initialDelayMs ?? 500;
+  for (let attempt = 1; ; attempt++) {
+    const connection = mongoose.createConnection(options.url, {
+      dbName: options.dbName,
+      autoIndex: false,
+      autoCreate: false,
+      serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
+      // The database answers slowly rather than never; a hung socket should surface.
+      socketTimeoutMS: 30_000,
+    });
+    try {
+      await connection.asPromise();
+      options.logger.info({ db: options.dbName, attempt }, 'database connected');
+      return connection;
+    } catch (error) {
+      await connection.close().catch(() => undefined);
+      if (attempt >= attempts) throw new Error(`could not connect to the database after ${attempt} attempts: ${(error as Error).message}`, { cause: error });
+      options.logger.warn({ db: options.dbName, attempt, retryInMs: delay, err: error }, 'database not reachable, retrying');
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 10_000);
+    }
+  }
+}
+
+/** Creates the collections and indexes of every model on the connection, and waits for them. */
+export async function ensureIndexes(connection: Connection): Promise<void> {
+  for (const model of Object.values(connection.models)) {
+    await model.createCollection().catch((error: { codeName?: string; code?: number }) => {
+      if (error.codeName !== 'NamespaceExists' && error.code !== 48) throw error;
+    });
+    await model.createIndexes();
+  }
+}
+
+/** A readiness check: the database answers a ping now. */
+export async function pingMongo(connection: Connection): Promise<void> {
+  const db = connection.db;
+  if (!db || connection.readyState !== 1) throw new Error('not connected');
+  await db.admin().ping({ maxTimeMS: 1_500 });
+}
+
+export function isDuplicateKeyError(error: unknown): boolean {
+  return (error as { code?: number })?.code === 11000;
+}

@@ -1,0 +1,5 @@
+export * from './connection.js';
+export * from './versioned-apply.js';
+export { default as mongoose } from 'mongoose';
+export type { Connection, Model } from 'mongoose';
+export type { Collection, Document as MongoDocument } from 'mongodb';

@@ -1,0 +1,100 @@
+// The express app every Spor service is built from: the same security headers, logging,
+// limits, health endpoints and error shape everywhere; the service adds only its routes.
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import { AppError } from '../errors/app-error.js';
+import { notFoundHandler, problemHandler } from '../errors/problem.js';
+import { requestContext } from './request-context.js';
+import { httpMetrics, type Registry } from './metrics.js';
+import { runReadiness, type ReadinessCheck } from './health.js';
+
+export interface CreateAppOptions {
+  service: string;
+  logger: Logger;
+  registry: Registry;
+  readiness?: ReadinessCheck[];
+  /** Answers not-ready while true, so a draining pod leaves the load balancer first. */
+  isDraining?: () => boolean;
+  bodyLimit?: string;
+  /** Media types (besides JSON) that some route parses itself, for example text/csv. */
+  extraBodyTypes?: string[];
+  /** Number of proxies in front (the gateway, an ingress) whose X-Forwarded-For to trust. */
+  trustProxy?: number;
+  routes: (router: Router) => void;
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+export function createApp(options: CreateAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy ?? 0);
+  app.set('etag', false);
+
+  app.use(requestContext);
+  app.use(
+    pinoHttp({
+      logger: options.logger,
+      genReqId: (req) => (req as { id?: string }).id ?? 'unknown',
+      customAttributeKeys: { reqId: 'requestId' },
+      quietReqLogger: true,
+      // Health probes every few seconds would drown the log.
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      serializers: {
+        // The query string is dropped: it is where personal data would leak into logs.
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(helmet());
+  app.use(httpMetrics(options.registry));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: options.service });
+  });
+  app.get('/readyz', async (_req, res) => {
+    if (options.isDraining?.()) {
+      res.status(503).json({ status: 'draining', checks: {} });
+      return;
+    }
+    const report = await runReadiness(options.readiness ?? []);
+    res.status(report.ready ? 200 : 503).json({ status: report.ready ? 'ready' : 'not-ready', checks: report.checks });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(options.registry.contentType).send(await options.registry.metrics());
+  });
+
+  const accepted = ['application/json', 'application/*+json', ...(options.extraBodyTypes ?? [])];
+  app.use((req, _res, next) => {
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (BODY_METHODS.has(req.method) && hasBody && !req.is(accepted)) {
+      next(
+        new AppError({
+          status: 415,
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+          title: 'Unsupported media type',
+          detail: `Content-Type must be one of ${accepted.join(', ')}`,
+        }),
+      );
+      return;
+    }
+    next();
+  });
+  app.use(express.json({ limit: options.bodyLimit ?? '100kb', type: ['application/json', 'application/*+json'], strict: true }));
+
+  const router = express.Router();
+  options.routes(router);
+  app.use(router);
+
+  app.use(notFoundHandler);
+  app.use(
+    problemHandler((error) => {
+      if (error.status >= 500) options.logger.error({ err: error.cause ?? error, code: error.code }, 'request failed');
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,13 @@
+export * from './errors/app-error.js';
+export * from './errors/problem.js';
+export * from './config/config.js';
+export * from './logging/context.js';
+export * from './logging/logger.js';
+export * from './privacy/personal-data.js';
+export * from './http/create-app.js';
+export * from './http/validate.js';
+export * from './http/request-context.js';
+export * from './http/metrics.js';
+export * from './http/health.js';
+export * from './lifecycle/service-runtime.js';
+export { z } from 'zod';

@@ -1,0 +1,88 @@
+// Test helpers. Tests run against the real broker and store that `npm run infra:up`
+// started (or those KAFKA_BROKERS / MONGO_URL name); nothing here imitates them.
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Kafka, logLevel } from 'kafkajs';
+import { pino, type Logger } from 'pino';
+
+export function testInfra(): { brokers: string[]; mongoUrl: string } {
+  return {
+    brokers: (process.env.KAFKA_BROKERS ?? `127.0.0.1:${process.env.SPOR_KAFKA_PORT ?? 9092}`).split(','),
+    mongoUrl: process.env.MONGO_URL ?? `mongodb://127.0.0.1:${process.env.SPOR_MONGO_PORT ?? 27017}`,
+  };
+}
+
+/** A name no other test (or earlier run) uses: topics, groups, databases. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** A logger that keeps its JSON lines in memory, for asserting what was (not) logged. */
+export function memoryLogger(level = 'info'): { logger: Logger; lines: () => Record<string, unknown>[]; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(chunk.toString());
+      cb();
+    },
+  });
+  const logger = pino({ level }, stream);
+  return {
+    logger,
+    text: () => chunks.join(''),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+export const quietLogger = (): Logger => pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** Polls until `check` returns a truthy value; fails with `what` after the time-out. */
+export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 20_000, intervalMs = 100): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+}
+
+export interface TopicRecord {
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+}
+
+/** Reads a topic from the beginning until `count` messages arrived (or the time-out). */
+export async function readTopic(brokers: string[], topic: string, count: number, timeoutMs = 20_000): Promise<TopicRecord[]> {
+  const kafka = new Kafka({ clientId: 'spor-test-reader', brokers, logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: uniqueName('reader') });
+  const records: TopicRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(Array.isArray(v) ? v[0] : v);
+        records.push({ partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers });
+      },
+    });
+    await waitFor(`${count} messages on ${topic} (have ${records.length})`, () => records.length >= count, timeoutMs);
+    return records;
+  } finally {
+    await consumer.disconnect();
+  }
+}
