@@ -9,3 +9,5 @@ export * from './outbox-relay.js';
 export * from './processed-events.js';
 export * from './event-consumer.js';
 export * from './replay.js';
+export * from './keyed-mutex.js';
+export * from './aggregate-store.js';

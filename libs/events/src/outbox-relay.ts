@@ -6,6 +6,7 @@ import type { Collection, Document } from 'mongodb';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { CLOUDEVENTS_CONTENT_TYPE, HEADERS } from './envelope.js';
+import type { KeyedMutex } from './keyed-mutex.js';
 import type { OutboxFields, PendingEvent } from './pending-events.js';
 import type { EventTransport, OutboundMessage } from './transport.js';
 
@@ -14,6 +15,8 @@ export interface OutboxRelayOptions {
   collections: Collection<any>[];
   transport: EventTransport;
   logger: Logger;
+  /** The same per-document locks the aggregate stores of this process take. */
+  locks: KeyedMutex;
   /** Documents per publish round. */
   batchSize?: number;
   /** How often every collection is swept for pending events nobody notified about. */
@@ -155,29 +158,25 @@ export class OutboxRelay {
   }
 
   private async clear(collection: Collection<OutboxDocument>, docs: OutboxDocument[]): Promise<void> {
-    // Fast path: nothing was appended since we read the document.
-    const result = await collection.bulkWrite(
-      docs.map((d) => ({
-        updateOne: {
-          filter: { _id: d._id, outboxSeq: d.outboxSeq } as Document,
-          update: { $set: { pendingEvents: [], hasPending: false } },
-        },
-      })),
-      { ordered: false },
+    await Promise.all(
+      docs.map((doc) =>
+        this.options.locks.run(`${collection.collectionName}:${String(doc._id)}`, async () => {
+          // Fast path: nothing was appended since we read the document.
+          const cleared = await collection.updateOne({ _id: doc._id, outboxSeq: doc.outboxSeq } as Document, { $set: { pendingEvents: [], hasPending: false } });
+          if (cleared.matchedCount === 1) return;
+          // New events arrived meanwhile (or another relay cleared): remove only what we published.
+          const sent = new Set(doc.pendingEvents.map((p) => p.id));
+          const current = await collection.findOne({ _id: doc._id } as Document);
+          if (!current || !current.pendingEvents?.some((p) => sent.has(p.id))) return;
+          const remaining = current.pendingEvents.filter((p) => !sent.has(p.id));
+          const updated = await collection.updateOne({ _id: current._id, outboxSeq: current.outboxSeq } as Document, {
+            $set: { pendingEvents: remaining, hasPending: remaining.length > 0 },
+          });
+          // Only a writer in another process can get here (this process holds the lock); the
+          // events then stay pending and are published again: a duplicate, never a loss.
+          if (updated.matchedCount === 0) this.options.logger.warn({ id: String(doc._id) }, 'outbox clear raced with another process; will republish');
+        }),
+      ),
     );
-    if (result.matchedCount === docs.length) return;
-    // Slow path: some documents got new events meanwhile; remove only what was published.
-    for (const doc of docs) {
-      const sent = new Set(doc.pendingEvents.map((p) => p.id));
-      for (let attempt = 0; attempt < 10; attempt++) {
-        const current = await collection.findOne({ _id: doc._id } as Document);
-        if (!current || !current.pendingEvents?.some((p) => sent.has(p.id))) break;
-        const remaining = current.pendingEvents.filter((p) => !sent.has(p.id));
-        const updated = await collection.updateOne({ _id: current._id, outboxSeq: current.outboxSeq } as Document, {
-          $set: { pendingEvents: remaining, hasPending: remaining.length > 0 },
-        });
-        if (updated.matchedCount === 1) break;
-      }
-    }
   }
 }

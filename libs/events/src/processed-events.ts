@@ -1,6 +1,7 @@
 // Idempotency for consumers whose effects are not version-ordered: the ids of processed
 // events are kept per consumer group under a unique _id, so a redelivered event is skipped.
-import type { Collection, Connection } from 'mongoose';
+import type { Collection } from 'mongodb';
+import type { Connection } from 'mongoose';
 import { isDuplicateKeyError } from '@spor/mongo';
 
 interface ProcessedEventDocument {
@@ -15,7 +16,8 @@ export class ProcessedEventStore {
   private readonly collection: Collection<ProcessedEventDocument>;
 
   constructor(connection: Connection, collectionName = 'processed_events') {
-    this.collection = connection.collection<ProcessedEventDocument>(collectionName);
+    if (!connection.db) throw new Error('ProcessedEventStore needs an open connection');
+    this.collection = connection.db.collection<ProcessedEventDocument>(collectionName);
   }
 
   private static key(group: string, eventId: string): string {

@@ -1,0 +1,122 @@
+// The publishing path against the real broker and store: order per key, and no loss when
+// the relay dies between publish and clear (the duplicate is absorbed downstream).
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Connection } from 'mongoose';
+import type { Collection } from 'mongodb';
+import { connectMongo } from '@spor/mongo';
+import { quietLogger, readTopic, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import { AggregateStore, EventConsumer, KafkajsTransport, KeyedMutex, OutboxRelay, ProcessedEventStore, type SporEvent } from '../src/index.js';
+import { counterContract, incrementCounter, newCounterId, type Counter } from './fixtures/counter-events.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { brokers, mongoUrl } = testInfra();
+const logger = quietLogger();
+let connection: Connection;
+let transport: KafkajsTransport;
+const dbName = uniqueName('outbox-test');
+
+beforeAll(async () => {
+  connection = await connectMongo({ url: mongoUrl, dbName, logger, attempts: 3 });
+  transport = new KafkajsTransport({ clientId: 'outbox-test', brokers, logger });
+});
+
+afterAll(async () => {
+  await transport.close();
+  await connection.dropDatabase().catch(() => undefined);
+  await connection.close();
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function setup(): Promise<ReturnType<typeof counterContract> & { collection: Collection<any> }> {
+  const contract = counterContract(uniqueName('fx'));
+  await transport.ensureTopics([{ topic: contract.topic, partitions: 3 }]);
+  return { ...contract, collection: connection.db!.collection(uniqueName('counters')) };
+}
+
+describe('outbox relay', () => {
+  test('when aggregates change concurrently, then each key’s events reach Kafka in version order and the outbox empties', async () => {
+    const { factory, type, topic, collection } = await setup();
+    const locks = new KeyedMutex();
+    const relay = new OutboxRelay({ collections: [collection], transport, logger, locks, sweepIntervalMs: 200 });
+    const store = new AggregateStore<Counter>({ collection, locks, relay, aggregate: 'counter' });
+    relay.start();
+    const ids = [newCounterId(), newCounterId(), newCounterId()];
+    const perCounter = 15;
+    // Two writers per counter race each other and the relay; version conflicts are retried.
+    await Promise.all(
+      [...ids, ...ids].map(async (id) => {
+        for (let i = 0; i < perCounter / 3; i++) await incrementCounter(store, factory, type, id);
+      }),
+    );
+    const extra = ids.map((id) => (async () => { for (let i = 0; i < perCounter / 3; i++) await incrementCounter(store, factory, type, id); })());
+    await Promise.all(extra);
+
+    const records = await readTopic(brokers, topic, ids.length * perCounter);
+    await relay.stop();
+    for (const id of ids) {
+      const versions = records.filter((r) => r.key === id).map((r) => (JSON.parse(r.value!) as SporEvent).aggregateversion);
+      expect(versions).toEqual(Array.from({ length: perCounter }, (_, i) => i + 1));
+      expect(new Set(records.filter((r) => r.key === id).map((r) => r.partition)).size).toBe(1);
+    }
+    expect(records[0]?.headers['content-type']).toBe('application/cloudevents+json; charset=utf-8');
+    await waitFor('outbox emptied', async () => (await collection.countDocuments({ hasPending: true })) === 0);
+    const docs = await collection.find({}).toArray();
+    expect(docs.map((d) => d.pendingEvents)).toEqual([[], [], []]);
+    expect(docs.map((d) => [d.version, d.total])).toEqual([[perCounter, perCounter], [perCounter, perCounter], [perCounter, perCounter]]);
+  });
+
+  test('when the relay dies between publish and clear, then a restart loses nothing and the consumer counts each event once', async () => {
+    const { factory, type, topic, registry, collection } = await setup();
+    const store = new AggregateStore<Counter>({ collection, locks: new KeyedMutex(), aggregate: 'counter' });
+    const ids = [newCounterId(), newCounterId()];
+    for (const id of ids) for (let i = 0; i < 10; i++) await incrementCounter(store, factory, type, id);
+
+    // A relay in its own process publishes, then is killed before it clears.
+    const child = spawn(process.execPath, ['--conditions=spor-source', '--import', 'tsx', join(here, 'fixtures', 'relay-then-die.ts')], {
+      env: { ...process.env, MONGO_URL: mongoUrl, DB_NAME: dbName, COLLECTION: collection.collectionName, KAFKA_BROKERS: brokers.join(',') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const signal = await new Promise((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+    expect({ signal, output: output.trim() }).toEqual({ signal: 'SIGKILL', output: 'published 20' });
+    expect(await collection.countDocuments({ hasPending: true })).toBe(2);
+
+    // The restarted relay publishes the same 20 events again and clears them.
+    const relay = new OutboxRelay({ collections: [collection], transport, logger, locks: new KeyedMutex() });
+    expect(await relay.runOnce()).toBe(20);
+    expect(await collection.countDocuments({ hasPending: true })).toBe(0);
+    const onTopic = await readTopic(brokers, topic, 40);
+    expect(onTopic).toHaveLength(40);
+    expect(new Set(onTopic.map((r) => (JSON.parse(r.value!) as SporEvent).id)).size).toBe(20);
+
+    // An idempotent consumer turns the 40 messages into 20 counted events.
+    const projection = connection.db!.collection<{ _id: string; count: number }>(uniqueName('projection'));
+    const consumer = new EventConsumer({
+      groupId: uniqueName('counter-projection'),
+      topics: [topic],
+      registry,
+      transport,
+      logger,
+      processed: new ProcessedEventStore(connection, uniqueName('processed')),
+      handlers: {
+        [type]: async (event) => {
+          await projection.updateOne({ _id: event.subject }, { $inc: { count: 1 } }, { upsert: true });
+        },
+      },
+    });
+    await consumer.start();
+    try {
+      const offsets = await transport.topicOffsets(topic);
+      await consumer.waitUntilCaughtUp(offsets.map((o) => ({ topic, partition: o.partition, high: o.high })), 30_000);
+    } finally {
+      await consumer.stop();
+    }
+    const counts = await projection.find({}).sort({ _id: 1 }).toArray();
+    expect(counts).toEqual([...ids].sort().map((id) => ({ _id: id, count: 10 })));
+  });
+});
