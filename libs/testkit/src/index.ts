@@ -68,6 +68,14 @@ export interface TopicRecord {
 /** Reads a topic from the beginning until `count` messages arrived (or the time-out). */
 export async function readTopic(brokers: string[], topic: string, count: number, timeoutMs = 20_000): Promise<TopicRecord[]> {
   const kafka = new Kafka({ clientId: 'spor-test-reader', brokers, logLevel: logLevel.NOTHING });
+  // The topic may not exist yet (a dead-letter topic is created on first use).
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await waitFor(`topic ${topic} to exist`, async () => (await admin.listTopics()).includes(topic), timeoutMs, 200);
+  } finally {
+    await admin.disconnect();
+  }
   const consumer = kafka.consumer({ groupId: uniqueName('reader') });
   const records: TopicRecord[] = [];
   await consumer.connect();
