@@ -18,6 +18,8 @@ export interface KafkaTransportOptions {
   clientId: string;
   brokers: string[];
   logger: Logger;
+  /** How long stopping a consumer may take before it is abandoned. */
+  stopTimeoutMs?: number;
   /** Connection and request time-outs; low values make readiness answer quickly. */
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -42,6 +44,16 @@ function headersToStrings(headers: IHeaders | undefined): Record<string, string>
     if (v !== undefined) out[key] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
   }
   return out;
+}
+
+async function withTimeout(work: Promise<unknown>, ms: number, onTimeout: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  const result = await Promise.race([work.then(() => 'done' as const), timedOut]);
+  clearTimeout(timer);
+  if (result === 'timeout') onTimeout();
 }
 
 export class KafkajsTransport implements EventTransport {
@@ -113,12 +125,14 @@ export class KafkajsTransport implements EventTransport {
   }
 
   async consume(options: ConsumeOptions): Promise<Subscription> {
+    let stopping = false;
     const consumer = this.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
-      retry: { initialRetryTime: 300, retries: 10 },
+      // After a crash (the broker went away) kafkajs restarts the consumer; not while we stop.
+      retry: { initialRetryTime: 300, retries: 10, restartOnFailure: async () => !stopping },
     });
     await consumer.connect();
     this.consumers.add(consumer);
@@ -148,9 +162,14 @@ export class KafkajsTransport implements EventTransport {
     });
     return {
       stop: async () => {
+        stopping = true;
         this.consumers.delete(consumer);
         // disconnect() waits for the batch in hand, commits resolved offsets and leaves the group.
-        await consumer.disconnect();
+        // While kafkajs is reconnecting after a broker outage it can wait for ever; what was
+        // processed is committed already or will be redelivered (at least once), so give up.
+        await withTimeout(consumer.disconnect(), this.options.stopTimeoutMs ?? 10_000, () =>
+          this.options.logger.warn({ groupId: options.groupId }, 'consumer did not stop in time; unprocessed messages will be redelivered'),
+        );
       },
     };
   }
@@ -198,13 +217,15 @@ export class KafkajsTransport implements EventTransport {
   }
 
   async close(): Promise<void> {
-    for (const consumer of this.consumers) await consumer.disconnect().catch(() => undefined);
+    const timeout = this.options.stopTimeoutMs ?? 10_000;
+    const warn = (what: string) => () => this.options.logger.warn(`${what} did not disconnect in time`);
+    for (const consumer of this.consumers) await withTimeout(consumer.disconnect().catch(() => undefined), timeout, warn('a consumer'));
     this.consumers.clear();
     const producer = this.producer;
     const admin = this.admin;
     this.producer = undefined;
     this.admin = undefined;
-    if (producer) await (await producer.catch(() => undefined))?.disconnect();
-    if (admin) await (await admin.catch(() => undefined))?.disconnect();
+    if (producer) await withTimeout(producer.then((p) => p.disconnect()).catch(() => undefined), timeout, warn('the producer'));
+    if (admin) await withTimeout(admin.then((a) => a.disconnect()).catch(() => undefined), timeout, warn('the admin client'));
   }
 }

@@ -83,7 +83,7 @@ export class OutboxRelay {
   private async loop(): Promise<void> {
     let failuresInRow = 0;
     while (this.running) {
-      let published = 0;
+      let published: number;
       try {
         published = await this.runOnce();
         failuresInRow = 0;
