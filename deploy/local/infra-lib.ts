@@ -240,38 +240,101 @@ export async function kafkaAnswers(brokers: string): Promise<boolean> {
   }
 }
 
+// ---------------------------------------------------------------- PostgreSQL (FerretDB's backend)
+
+/** The directory of PostgreSQL's server programs (Debian's postgresql package). */
+export function postgresBinDir(): string {
+  const base = '/usr/lib/postgresql';
+  const versions = existsSync(base) ? readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a)) : [];
+  if (versions.length === 0) throw new InfraError('PostgreSQL is needed as FerretDB\'s backend: install it, for example `apt-get install postgresql`, or set SPOR_FERRETDB_BACKEND=sqlite');
+  return join(base, versions[0]!, 'bin');
+}
+
+/** PostgreSQL refuses to run as root; as root, its programs run as the postgres user. */
+function asPostgresUser(command: string, args: string[]): [string, string[]] {
+  return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+}
+
+export interface PostgresInstance {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startPostgres(options: { dir: string; port: number }): Promise<PostgresInstance> {
+  const bin = postgresBinDir();
+  const dataDir = join(options.dir, 'data');
+  const logFile = join(options.dir, 'postgres.log');
+  const socketDir = options.dir;
+  mkdirSync(options.dir, { recursive: true });
+  if (process.getuid?.() === 0) run('chown', ['-R', 'postgres', options.dir]);
+  const pg = (program: string, args: string[]) => {
+    const [command, finalArgs] = asPostgresUser(join(bin, program), args);
+    return run(command, finalArgs);
+  };
+  const url = `postgres://postgres@127.0.0.1:${options.port}/ferretdb`;
+  const stop = () => stopPostgres(options.dir);
+  if (existsSync(join(dataDir, 'postmaster.pid')) && (await portOpen(options.port))) return { url, stop };
+  if (await portOpen(options.port)) throw new InfraError(`port ${options.port} for PostgreSQL is taken by another program; free it or set SPOR_POSTGRES_PORT`);
+  const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
+  if (fresh) pg('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-instructions']);
+  // Local development and tests only: durability is traded for speed (fsync off).
+  const settings = [`-p ${options.port}`, `-k ${socketDir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=200'];
+  pg('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', settings.join(' '), 'start']);
+  if (fresh) pg('createdb', ['-h', '127.0.0.1', '-p', String(options.port), '-U', 'postgres', 'ferretdb']);
+  return { url, stop };
+}
+
 // ---------------------------------------------------------------- FerretDB
+
+export type FerretBackend = 'postgresql' | 'sqlite';
+
+export function ferretBackend(): FerretBackend {
+  const chosen = process.env.SPOR_FERRETDB_BACKEND ?? 'postgresql';
+  if (chosen !== 'postgresql' && chosen !== 'sqlite') throw new InfraError(`SPOR_FERRETDB_BACKEND must be postgresql or sqlite, not "${chosen}"`);
+  return chosen;
+}
 
 export interface FerretInstance {
   url: string;
   port: number;
   pidFile: string;
   logFile: string;
+  /** Stops FerretDB; its PostgreSQL keeps running (see stopAll). */
   stop(): Promise<void>;
+  /** Stops FerretDB and its PostgreSQL backend. */
+  stopAll(): Promise<void>;
 }
 
-export async function startFerret(options: { dir: string; port: number }): Promise<FerretInstance> {
+export async function startFerret(options: { dir: string; port: number; postgresPort?: number; backend?: FerretBackend }): Promise<FerretInstance> {
   const { dir, port } = options;
-  const dataDir = join(dir, 'data');
+  const backend = options.backend ?? ferretBackend();
   const pidFile = join(dir, 'ferretdb.pid');
   const logFile = join(dir, 'ferretdb.log');
-  const instance: FerretInstance = { url: `mongodb://127.0.0.1:${port}`, port, pidFile, logFile, stop: () => stopPidFile(pidFile, 'FerretDB') };
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dir, { recursive: true });
+  const postgres =
+    backend === 'postgresql'
+      ? await startPostgres({ dir: join(dir, 'postgres'), port: options.postgresPort ?? Number(process.env.SPOR_POSTGRES_PORT ?? 54329) })
+      : undefined;
+  const stop = () => stopPidFile(pidFile, 'FerretDB');
+  const instance: FerretInstance = {
+    url: `mongodb://127.0.0.1:${port}`,
+    port,
+    pidFile,
+    logFile,
+    stop,
+    stopAll: async () => {
+      await stop();
+      await postgres?.stop();
+    },
+  };
   if (readPid(pidFile) && (await portOpen(port))) return instance;
   if (await portOpen(port)) throw new InfraError(`port ${port} is taken by another program; free it, set SPOR_MONGO_PORT, or point MONGO_URL at a running MongoDB`);
   const binary = ferretdbBinary();
+  const backendArgs = postgres ? ['--handler=postgresql', `--postgresql-url=${postgres.url}`] : ['--handler=sqlite', `--sqlite-url=file:${join(dir, 'data')}/`];
+  if (!postgres) mkdirSync(join(dir, 'data'), { recursive: true });
   spawnDetached(
     binary,
-    [
-      '--handler=sqlite',
-      `--sqlite-url=file:${dataDir}/`,
-      `--state-dir=${dir}`,
-      `--listen-addr=127.0.0.1:${port}`,
-      '--telemetry=disable',
-      '--debug-addr=-',
-      '--log-level=warn',
-      '--log-format=json',
-    ],
+    [...backendArgs, `--state-dir=${dir}`, `--listen-addr=127.0.0.1:${port}`, '--telemetry=disable', '--debug-addr=-', '--log-level=warn', '--log-format=json'],
     logFile,
     pidFile,
     dir,
@@ -292,4 +355,12 @@ export async function mongoAnswers(url: string): Promise<boolean> {
   } finally {
     await client.close().catch(() => undefined);
   }
+}
+
+/** Stops a local PostgreSQL started by startPostgres, if it runs. */
+export async function stopPostgres(dir: string): Promise<void> {
+  const dataDir = join(dir, 'data');
+  if (!existsSync(join(dataDir, 'postmaster.pid'))) return;
+  const [command, args] = asPostgresUser(join(postgresBinDir(), 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+  spawnSync(command, args, { stdio: 'ignore' });
 }

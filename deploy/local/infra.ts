@@ -2,7 +2,7 @@
 // When KAFKA_BROKERS or MONGO_URL is set, that part is taken as provided and nothing is started.
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { InfraError, kafkaAnswers, mongoAnswers, pidAlive, startFerret, startKafka, stateDir, stopPidFile, log } from './infra-lib.js';
+import { InfraError, kafkaAnswers, mongoAnswers, pidAlive, startFerret, startKafka, stateDir, stopPidFile, stopPostgres, ferretBackend, log } from './infra-lib.js';
 
 export const localPorts = {
   kafka: Number(process.env.SPOR_KAFKA_PORT ?? 9092),
@@ -28,12 +28,18 @@ async function up(): Promise<void> {
     process.env.MONGO_URL ? undefined : startFerret({ dir: ferretDir, port: localPorts.mongo }),
   ]);
   if (kafka) log(`Kafka ready at ${kafka.brokers} (logs: ${kafka.logFile})`);
-  if (mongo) log(`FerretDB ready at ${mongo.url} (logs: ${mongo.logFile})`);
+  if (mongo) log(`FerretDB ready at ${mongo.url} on its ${ferretBackend()} backend (logs: ${mongo.logFile})`);
   log(`infrastructure up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 async function down(): Promise<void> {
-  await Promise.all([stopPidFile(join(kafkaDir, 'kafka.pid'), 'Kafka'), stopPidFile(join(ferretDir, 'ferretdb.pid'), 'FerretDB')]);
+  await Promise.all([
+    stopPidFile(join(kafkaDir, 'kafka.pid'), 'Kafka'),
+    (async () => {
+      await stopPidFile(join(ferretDir, 'ferretdb.pid'), 'FerretDB');
+      await stopPostgres(join(ferretDir, 'postgres'));
+    })(),
+  ]);
   log('infrastructure stopped');
 }
 

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -48,15 +48,19 @@ describe('readiness with a private broker and store', () => {
   let ferret: FerretInstance;
   let kafkaPorts: { port: number; controllerPort: number };
   let ferretPort: number;
+  let postgresPort: number;
   let service: RunningService;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'spor-readiness-'));
+    // PostgreSQL runs as its own user when the tests run as root; it must reach its data dir.
+    chmodSync(dir, 0o755);
     kafkaPorts = { port: await freePort(), controllerPort: await freePort() };
     ferretPort = await freePort();
+    postgresPort = await freePort();
     [kafka, ferret] = await Promise.all([
       startKafka({ dir: join(dir, 'kafka'), ...kafkaPorts, heap: '256m' }),
-      startFerret({ dir: join(dir, 'ferretdb'), port: ferretPort }),
+      startFerret({ dir: join(dir, 'ferretdb'), port: ferretPort, postgresPort }),
     ]);
     service = await startReferenceService(
       { MONGO_URL: ferret.url, KAFKA_BROKERS: kafka.brokers, PORT: '0', REFERENCE_EVENT_SERVICE: uniqueName('ready'), SHUTDOWN_TIMEOUT_MS: '20000' },
@@ -66,7 +70,7 @@ describe('readiness with a private broker and store', () => {
 
   afterAll(async () => {
     await service?.runtime.shutdown().catch(() => undefined);
-    await Promise.all([kafka?.stop(), ferret?.stop()]);
+    await Promise.all([kafka?.stop(), ferret?.stopAll()]);
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
@@ -83,7 +87,7 @@ describe('readiness with a private broker and store', () => {
       return r.status === 503 && r;
     });
     expect(down.body.checks).toMatchObject({ database: { status: 'down' }, kafka: { status: 'up' } });
-    ferret = await startFerret({ dir: join(dir, 'ferretdb'), port: ferretPort });
+    ferret = await startFerret({ dir: join(dir, 'ferretdb'), port: ferretPort, postgresPort });
     await waitFor('ready again', async () => (await readiness()).status === 200, 30_000);
   }, 90_000);
 

@@ -28,6 +28,9 @@ export interface OutboxRelayOptions {
 
 type OutboxDocument = Document & OutboxFields & { _id: unknown };
 
+/** Lookups in flight at once: enough to hide latency, few enough to leave the pool to requests. */
+const LOOKUP_CONCURRENCY = 16;
+
 function toMessage(p: PendingEvent): OutboundMessage {
   return {
     topic: p.topic,
@@ -122,7 +125,13 @@ export class OutboxRelay {
     for (const [name, collection] of this.byName) {
       const ids = this.takeNotified(name, batchSize);
       if (ids.length > 0) {
-        const docs = await collection.find({ _id: { $in: ids }, hasPending: true } as Document).toArray();
+        // One lookup by _id each: the one filter every MongoDB-wire store answers from its index.
+        const found: (OutboxDocument | null)[] = [];
+        for (let i = 0; i < ids.length; i += LOOKUP_CONCURRENCY) {
+          const chunk = ids.slice(i, i + LOOKUP_CONCURRENCY);
+          found.push(...((await Promise.all(chunk.map((id) => collection.findOne({ _id: id } as Document)))) as (OutboxDocument | null)[]));
+        }
+        const docs = found.filter((d): d is OutboxDocument => d !== null && d.hasPending === true);
         total += await this.publishAndClear(name, collection, docs);
       }
       if (sweepDue) {

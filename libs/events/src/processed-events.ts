@@ -20,6 +20,11 @@ export class ProcessedEventStore {
     this.collection = connection.db.collection<ProcessedEventDocument>(collectionName);
   }
 
+  /** Creates the collection; call once at start, before consumers run. */
+  async init(): Promise<void> {
+    await this.collection.createIndex({ group: 1, processedAt: 1 });
+  }
+
   private static key(group: string, eventId: string): string {
     return `${group}:${eventId}`;
   }

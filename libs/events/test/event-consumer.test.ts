@@ -96,13 +96,15 @@ describe('event consumer', () => {
       },
     });
     const live = uniqueName('live');
+    const rebuilt = uniqueName('rebuilt');
+    await connection.db!.createCollection(live);
+    await connection.db!.createCollection(rebuilt);
     const consumer = new EventConsumer({ groupId: uniqueName('live-group'), topics: [topic], registry, transport, logger, handlers: projectionHandler(live) });
     await consumer.start();
     const offsets = await transport.topicOffsets(topic);
     await consumer.waitUntilCaughtUp(offsets.map((o) => ({ topic, partition: o.partition, high: o.high })), 30_000);
     await consumer.stop();
 
-    const rebuilt = uniqueName('rebuilt');
     await replayTopics({ groupPrefix: 'counter-projection', topics: [topic], registry, transport, logger, handlers: projectionHandler(rebuilt) });
 
     const read = (name: string) => connection.db!.collection(name).find({}).sort({ _id: 1 }).toArray();

@@ -33,7 +33,9 @@ afterAll(async () => {
 async function setup(): Promise<ReturnType<typeof counterContract> & { collection: Collection<any> }> {
   const contract = counterContract(uniqueName('fx'));
   await transport.ensureTopics([{ topic: contract.topic, partitions: 3 }]);
-  return { ...contract, collection: connection.db!.collection(uniqueName('counters')) };
+  const name = uniqueName('counters');
+  await connection.db!.createCollection(name);
+  return { ...contract, collection: connection.db!.collection(name) };
 }
 
 describe('outbox relay', () => {
@@ -95,14 +97,18 @@ describe('outbox relay', () => {
     expect(new Set(onTopic.map((r) => (JSON.parse(r.value!) as SporEvent).id)).size).toBe(20);
 
     // An idempotent consumer turns the 40 messages into 20 counted events.
-    const projection = connection.db!.collection<{ _id: string; count: number }>(uniqueName('projection'));
+    const projectionName = uniqueName('projection');
+    await connection.db!.createCollection(projectionName);
+    const projection = connection.db!.collection<{ _id: string; count: number }>(projectionName);
+    const processed = new ProcessedEventStore(connection, uniqueName('processed'));
+    await processed.init();
     const consumer = new EventConsumer({
       groupId: uniqueName('counter-projection'),
       topics: [topic],
       registry,
       transport,
       logger,
-      processed: new ProcessedEventStore(connection, uniqueName('processed')),
+      processed,
       handlers: {
         [type]: async (event) => {
           await projection.updateOne({ _id: event.subject }, { $inc: { count: 1 } }, { upsert: true });

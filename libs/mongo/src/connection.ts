@@ -13,6 +13,8 @@ export interface ConnectOptions {
   /** Delay before the second attempt; doubles each time, capped at 10 s. */
   initialDelayMs?: number;
   serverSelectionTimeoutMS?: number;
+  /** Connections per process; FerretDB holds a backend connection for each. */
+  maxPoolSize?: number;
 }
 
 export async function connectMongo(options: ConnectOptions): Promise<Connection> {
@@ -24,6 +26,7 @@ export async function connectMongo(options: ConnectOptions): Promise<Connection>
       autoIndex: false,
       autoCreate: false,
       serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
+      maxPoolSize: options.maxPoolSize ?? 20,
       // The database answers slowly rather than never; a hung socket should surface.
       socketTimeoutMS: 30_000,
     });
@@ -38,6 +41,23 @@ export async function connectMongo(options: ConnectOptions): Promise<Connection>
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, 10_000);
     }
+  }
+}
+
+/**
+ * Creates collections that do not exist yet, one at a time. Every service creates its
+ * collections at start: FerretDB 1.x on PostgreSQL can deadlock when concurrent writes
+ * create the same collection implicitly (see docs/decisions/0002-ferretdb-for-tests.md).
+ */
+export async function ensureCollections(connection: Connection, names: string[]): Promise<void> {
+  const db = connection.db;
+  if (!db) throw new Error('ensureCollections needs an open connection');
+  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  for (const name of names) {
+    if (existing.has(name)) continue;
+    await db.createCollection(name).catch((error: { codeName?: string; code?: number }) => {
+      if (error.codeName !== 'NamespaceExists' && error.code !== 48) throw error;
+    });
   }
 }
 
