@@ -2,6 +2,11 @@
 // `npm test -w libs/<name>` selects its project. Sources are ESM TypeScript compiled
 // by swc (jose and openid-client are ESM-only), so jest runs with --experimental-vm-modules.
 import { readdirSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+// Workspaces are found relative to this file, so `npm test -w <workspace>` (run in its folder) sees them too.
+const root = fileURLToPath(new URL('.', import.meta.url));
 
 const swc = [
   '@swc/jest',
@@ -22,10 +27,11 @@ const common = {
 };
 
 const workspaces = ['libs', 'services']
-  .flatMap((dir) => (existsSync(dir) ? readdirSync(dir).map((name) => `${dir}/${name}`) : []))
-  .filter((path) => existsSync(`${path}/package.json`) && existsSync(`${path}/test`));
+  .flatMap((dir) => (existsSync(join(root, dir)) ? readdirSync(join(root, dir)).map((name) => `${dir}/${name}`) : []))
+  .filter((path) => existsSync(join(root, path, 'package.json')) && existsSync(join(root, path, 'test')));
 
 export default {
+  rootDir: root,
   testTimeout: 60_000,
   maxWorkers: 2,
   projects: [

@@ -57,17 +57,38 @@ async function rawKafka(): Promise<number> {
   return perSecond(RAW_MESSAGES, elapsed);
 }
 
-async function rawStore(): Promise<number> {
+/** Raw single-document writes: inserts, and version-guarded updates of existing documents
+ *  (the kind of write each of the path's three writes is). */
+async function rawStore(): Promise<{ inserts: number; updates: number }> {
   const connection = await connectMongo({ url: mongoUrl, dbName: uniqueName('bench-raw'), logger });
-  await connection.db!.createCollection('docs');
-  const collection = connection.db!.collection('docs');
+  await ensureCollections(connection, ['docs', 'guarded']);
   const pad = 'x'.repeat(900);
-  const started = performance.now();
-  await pool(RAW_WRITES, CONCURRENCY, async (i) => void (await collection.insertOne({ _id: randomUUID() as never, i, pad })));
-  const elapsed = performance.now() - started;
+  const docs = connection.db!.collection('docs');
+  let started = performance.now();
+  await pool(RAW_WRITES, CONCURRENCY, async (i) => void (await docs.insertOne({ _id: randomUUID() as never, i, pad })));
+  const inserts = perSecond(RAW_WRITES, performance.now() - started);
+
+  const guarded = connection.db!.collection<{ _id: string; version: number }>('guarded');
+  const ids = Array.from({ length: 400 }, () => randomUUID());
+  await guarded.insertMany(ids.map((id) => ({ _id: id, version: 0, pad })));
+  const versions = new Map<string, number>();
+  started = performance.now();
+  // Each worker owns a slice of the documents, so no two updates of one document overlap.
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, worker) => {
+      const mine = ids.filter((_, n) => n % CONCURRENCY === worker);
+      for (let i = 0; i < RAW_WRITES / CONCURRENCY; i++) {
+        const id = mine[i % mine.length]!;
+        const version = versions.get(id) ?? 0;
+        await guarded.updateOne({ _id: id, version }, { $set: { version: version + 1, i } });
+        versions.set(id, version + 1);
+      }
+    }),
+  );
+  const updates = perSecond(RAW_WRITES, performance.now() - started);
   await connection.dropDatabase();
   await connection.close();
-  return perSecond(RAW_WRITES, elapsed);
+  return { inserts, updates };
 }
 
 interface Latency {
@@ -123,24 +144,24 @@ async function fullPath(): Promise<{ throughput: number; atTarget: Latency; belo
   await consumer.start();
   relay.start();
 
-  // One write per aggregate at a time (as with HTTP requests on different children).
+  // Writes to one aggregate queue behind each other (as requests on one child would);
+  // the time of an event counts from when it was offered, queueing included.
   const ids = Array.from({ length: 400 }, () => randomUUID());
   const versions = new Map<string, number>();
-  const busy = new Set<string>();
-  async function write(i: number, track: boolean): Promise<void> {
-    let id = ids[i % ids.length]!;
-    for (let k = 1; busy.has(id); k++) id = ids[(i + k) % ids.length]!;
-    busy.add(id);
-    try {
+  const queues = new Map<string, Promise<void>>();
+  function write(i: number, track: boolean): Promise<void> {
+    const id = ids[i % ids.length]!;
+    const offeredAt = performance.now();
+    const next = (queues.get(id) ?? Promise.resolve()).then(async () => {
       const version = (versions.get(id) ?? 0) + 1;
       const event = factory.create(type, { subject: id, municipalityId: '510', aggregateVersion: version, data: { counterId: id, amount: 1 } });
-      if (track) startedAt.set(event.id, performance.now());
+      if (track) startedAt.set(event.id, offeredAt);
       if (version === 1) await store.create(id, { total: 1 }, [event]);
       else await store.save(id, version - 1, { total: version }, [event]);
       versions.set(id, version);
-    } finally {
-      busy.delete(id);
-    }
+    });
+    queues.set(id, next);
+    return next;
   }
 
   // Throughput: as fast as the path goes.
@@ -186,21 +207,24 @@ const progress = (what: string) => process.stderr.write(`bench:events ${what}\n`
 progress('(a) raw Kafka');
 const kafkaRate = await rawKafka();
 progress(`(a) ${kafkaRate.toFixed(0)} msg/s; (b) raw store writes`);
-const storeRate = await rawStore();
-progress(`(b) ${storeRate.toFixed(0)} writes/s; (c) full path`);
+const store = await rawStore();
+progress(`(b) ${store.inserts.toFixed(0)} inserts/s, ${store.updates.toFixed(0)} guarded updates/s; (c) full path`);
 const path = await fullPath();
-const ceiling = Math.min(kafkaRate, storeRate / WRITES_PER_EVENT);
+const ceiling = Math.min(kafkaRate, store.updates / WRITES_PER_EVENT);
 const ratio = path.throughput / ceiling;
+const insertCeiling = Math.min(kafkaRate, store.inserts / WRITES_PER_EVENT);
 console.log('bench:events (same broker and store, one run)');
 console.log(`  (a) raw kafkajs produce->consume, 1 KB      ${fmt(kafkaRate)} msg/s   (${RAW_MESSAGES} messages)`);
-console.log(`  (b) raw single-document writes              ${fmt(storeRate)} writes/s (${RAW_WRITES} writes, ${CONCURRENCY} in flight)`);
+console.log(`  (b) raw single-document writes, guarded     ${fmt(store.updates)} writes/s (${RAW_WRITES} updateOne({_id, version}), ${CONCURRENCY} in flight)`);
+console.log(`      raw single-document inserts              ${fmt(store.inserts)} writes/s (${RAW_WRITES} insertOne, ${CONCURRENCY} in flight)`);
 console.log(`  (c) full path write->relay->consume->project ${fmt(path.throughput)} events/s (${PATH_EVENTS} events)`);
 console.log(`      ceiling min(a, b/${WRITES_PER_EVENT})                     ${fmt(ceiling)} events/s`);
 console.log(`      ratio (c)/ceiling                        ${ratio.toFixed(2).padStart(7)}   (target >= 0.60)`);
+console.log(`      ratio (c)/min(a, inserts/${WRITES_PER_EVENT})               ${(path.throughput / insertCeiling).toFixed(2).padStart(7)}   (against the cheapest write the store has)`);
 const line = (l: Latency) => `p50 ${l.p50.toFixed(1)} ms  p99 ${l.p99.toFixed(1)} ms  max ${l.max.toFixed(1)} ms`;
 console.log(`      latency at ${RATE} events/s offered, ${RATE_SECONDS} s   ${line(path.atTarget)}   (target p99 < 200 ms)`);
 console.log(`      latency at ${path.belowSaturation.rate} events/s offered (half of c)  ${line(path.belowSaturation)}`);
 if (path.throughput < RATE) console.log(`      note: the path sustains ${path.throughput.toFixed(0)} events/s here, below the ${RATE} offered, so that run measures queueing`);
 const round = (l: Latency) => ({ rate: l.rate, p50Ms: Number(l.p50.toFixed(1)), p99Ms: Number(l.p99.toFixed(1)) });
-console.log(JSON.stringify({ bench: 'events', kafkaMsgPerSec: Math.round(kafkaRate), storeWritesPerSec: Math.round(storeRate), pathEventsPerSec: Math.round(path.throughput), ceiling: Math.round(ceiling), ratio: Number(ratio.toFixed(3)), atTarget: round(path.atTarget), belowSaturation: round(path.belowSaturation) }));
+console.log(JSON.stringify({ bench: 'events', kafkaMsgPerSec: Math.round(kafkaRate), storeGuardedUpdatesPerSec: Math.round(store.updates), storeInsertsPerSec: Math.round(store.inserts), pathEventsPerSec: Math.round(path.throughput), ceiling: Math.round(ceiling), ratio: Number(ratio.toFixed(3)), atTarget: round(path.atTarget), belowSaturation: round(path.belowSaturation) }));
 process.exit(0);

@@ -30,7 +30,8 @@ export class ProcessedEventStore {
   }
 
   async has(group: string, eventId: string): Promise<boolean> {
-    return (await this.collection.countDocuments({ _id: ProcessedEventStore.key(group, eventId) }, { limit: 1 })) > 0;
+    // A plain {_id} lookup: the one filter every MongoDB-wire store answers from its index.
+    return (await this.collection.findOne({ _id: ProcessedEventStore.key(group, eventId) })) !== null;
   }
 
   async mark(group: string, eventId: string, type: string): Promise<void> {
