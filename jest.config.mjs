@@ -1,6 +1,6 @@
 // The one jest configuration of the repository. Every workspace is a project here;
 // `npm test -w libs/<name>` selects its project. Sources are ESM TypeScript compiled
-// by swc (jose and openid-client are ESM-only), so jest runs with --experimental-vm-modules.
+// by ts-jest (jose and openid-client are ESM-only), so jest runs with --experimental-vm-modules.
 import { readdirSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -8,21 +8,17 @@ import { join } from 'node:path';
 // Workspaces are found relative to this file, so `npm test -w <workspace>` (run in its folder) sees them too.
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-const swc = [
-  '@swc/jest',
-  {
-    jsc: { parser: { syntax: 'typescript' }, target: 'es2023', keepClassNames: true },
-    module: { type: 'es6' },
-    sourceMaps: 'inline',
-  },
-];
+// ts-jest in transpile-only mode (isolated modules): type checking is `npm run typecheck`.
+// (swc would be faster, but its platform packages are not all served by the registry this
+// project installs from, which leaves package-lock.json unusable for `npm ci`.)
+const tsJest = ['ts-jest', { useESM: true, tsconfig: join(root, 'tsconfig.jest.json') }];
 
 const common = {
   testEnvironment: 'node',
   // Resolve workspace packages to their TypeScript sources, not to dist/.
   testEnvironmentOptions: { customExportConditions: ['spor-source', 'node', 'node-addons'] },
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': tsJest },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 };
 
