@@ -7,7 +7,7 @@ import { createConnection, createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 export const KAFKA_VERSION = '3.9.1';
 // 1.24.1 is what ARCHITECTURE.md names, but the Go module proxy here refuses it; 1.23.1 is
@@ -260,13 +260,30 @@ export interface PostgresInstance {
   stop(): Promise<void>;
 }
 
+/**
+ * Where PostgreSQL keeps its files for `dir`: `dir` itself, unless this runs as root and the
+ * postgres user cannot reach `dir` (a clone under /root, say); then a folder of its own under
+ * /var/tmp, named after `dir`, so a second start still finds the same data.
+ */
+export function postgresHome(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  if (process.getuid?.() !== 0) return dir;
+  const reachable = spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', dirname(dir)]).status === 0;
+  if (reachable) return dir;
+  const home = join('/var/tmp/spor-postgres', createHash('sha256').update(dir).digest('hex').slice(0, 16));
+  mkdirSync(home, { recursive: true });
+  if (!existsSync(join(dir, 'WHERE-IS-POSTGRES.txt'))) log(`the postgres user cannot reach ${dir}; PostgreSQL keeps its files in ${home}`);
+  writeFileSync(join(dir, 'WHERE-IS-POSTGRES.txt'), `The postgres user cannot reach this folder, so PostgreSQL keeps its files in ${home}\n`);
+  return home;
+}
+
 export async function startPostgres(options: { dir: string; port: number }): Promise<PostgresInstance> {
   const bin = postgresBinDir();
-  const dataDir = join(options.dir, 'data');
-  const logFile = join(options.dir, 'postgres.log');
-  const socketDir = options.dir;
-  mkdirSync(options.dir, { recursive: true });
-  if (process.getuid?.() === 0) run('chown', ['-R', 'postgres', options.dir]);
+  const home = postgresHome(options.dir);
+  const dataDir = join(home, 'data');
+  const logFile = join(home, 'postgres.log');
+  const socketDir = home;
+  if (process.getuid?.() === 0) run('chown', ['-R', 'postgres', home]);
   const pg = (program: string, args: string[]) => {
     const [command, finalArgs] = asPostgresUser(join(bin, program), args);
     return run(command, finalArgs);
@@ -359,7 +376,7 @@ export async function mongoAnswers(url: string): Promise<boolean> {
 
 /** Stops a local PostgreSQL started by startPostgres, if it runs. */
 export async function stopPostgres(dir: string): Promise<void> {
-  const dataDir = join(dir, 'data');
+  const dataDir = join(postgresHome(dir), 'data');
   if (!existsSync(join(dataDir, 'postmaster.pid'))) return;
   const [command, args] = asPostgresUser(join(postgresBinDir(), 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
   spawnSync(command, args, { stdio: 'ignore' });

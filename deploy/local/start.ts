@@ -90,6 +90,17 @@ async function main(): Promise<void> {
   if (names.length === 0) console.log('  Services   none yet: services/ holds no service with src/main.ts');
   for (const [i, name] of names.entries()) console.log(`  ${name.padEnd(10)} http://127.0.0.1:${BASE_PORT + i}`);
   console.log('Press Ctrl-C to stop everything.\n');
+
+  // Stay in the foreground until Ctrl-C, and say so when a service dies on its own.
+  const reported = new Set<string>();
+  setInterval(() => {
+    for (const { name, child } of children) {
+      if (child.exitCode !== null && !reported.has(name)) {
+        reported.add(name);
+        log(`${name} stopped by itself (exit code ${child.exitCode}); the others keep running`);
+      }
+    }
+  }, 2_000);
 }
 
 main().catch((error: unknown) => {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { quietLogger, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import { freePort, repoRoot, startFerret, startKafka, type FerretInstance, type KafkaInstance } from '../../deploy/local/infra-lib.js';
@@ -101,6 +102,21 @@ describe('readiness with a private broker and store', () => {
     kafka = await startKafka({ dir: join(dir, 'kafka'), ...kafkaPorts, heap: '256m' });
     await waitFor('ready again', async () => (await readiness()).status === 200, 60_000);
   }, 150_000);
+});
+
+describe('local infrastructure', () => {
+  test('when the store port is taken by another program, then starting says which variable to change', async () => {
+    const port = await freePort();
+    const blocker = createServer().listen(port, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const dir = mkdtempSync(join(tmpdir(), 'spor-port-'));
+    try {
+      await expect(startFerret({ dir, port, backend: 'sqlite' })).rejects.toThrow(`port ${port} is taken by another program; free it, set SPOR_MONGO_PORT, or point MONGO_URL at a running MongoDB`);
+    } finally {
+      blocker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('graceful shutdown', () => {
