@@ -122,14 +122,16 @@ export class EventConsumer {
       await this.deadLetter(message, 'MALFORMED', (error as Error).message, 0, logger);
       return 'dead-lettered';
     }
+    // A well-formed event of a type this group does not handle (another consumer's, or a newer
+    // one) is passed over, whether or not this service knows its schema.
+    if (!this.options.handlers[event?.type] && this.options.registry.checkEnvelope(event).length === 0) return 'skipped';
     const problems = this.options.registry.check(event);
     if (problems.length > 0) {
       const detail = problems.map((p) => `${p.path || '(root)'} ${p.message}`).join('; ');
       await this.deadLetter(message, 'SCHEMA_INVALID', detail, 0, logger);
       return 'dead-lettered';
     }
-    const handler = this.options.handlers[event.type];
-    if (!handler) return 'skipped';
+    const handler = this.options.handlers[event.type]!;
     if (this.options.processed && (await this.options.processed.has(this.options.groupId, event.id))) return 'duplicate';
 
     const context: EventContext = { topic: message.topic, partition: message.partition, offset: message.offset, correlationId, logger: logger.child({ eventId: event.id, type: event.type }) };

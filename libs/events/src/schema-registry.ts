@@ -73,6 +73,11 @@ export class SchemaRegistry {
     return [...this.byType.keys()].sort();
   }
 
+  /** Problems with the envelope alone (any type, known or not). */
+  checkEnvelope(event: unknown): EventSchemaProblem[] {
+    return this.envelope(event) ? [] : toProblems('', this.envelope.errors);
+  }
+
   /** Problems with an event, or an empty list when it is valid. */
   check(event: unknown): EventSchemaProblem[] {
     if (!this.envelope(event)) return toProblems('', this.envelope.errors);

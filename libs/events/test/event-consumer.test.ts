@@ -39,11 +39,13 @@ describe('event consumer', () => {
     const flaky = event(3, 7);
     const last = event(4);
     const badSchema = { ...event(5), data: { counterId: key, amount: 'lots', colour: 'red' } };
+    const otherType = { ...event(6), type: `${type.replace('.incremented.', '.archived.')}`, data: { anything: true } };
     await transport.send([
       message(topic, key, first),
       message(topic, key, '{"specversion": "1.0", '),
       message(topic, key, badSchema),
       message(topic, key, poison),
+      message(topic, key, otherType),
       message(topic, key, flaky),
       message(topic, key, last),
     ]);
@@ -68,7 +70,7 @@ describe('event consumer', () => {
     });
     await consumer.start();
     const parked = await readTopic(brokers, deadLetterTopic(topic, groupId), 3);
-    await consumer.waitUntilCaughtUp([{ topic, partition: 0, high: '6' }], 20_000);
+    await consumer.waitUntilCaughtUp([{ topic, partition: 0, high: '7' }], 20_000);
     await consumer.stop();
 
     expect(handled).toEqual([1, 3, 4]);
@@ -77,6 +79,9 @@ describe('event consumer', () => {
       ['SCHEMA_INVALID', '2'],
       ['HANDLER_FAILED', '3'],
     ]);
+    // The event of a type this group does not handle was passed over, not parked.
+    const dlqOffsets = await transport.topicOffsets(deadLetterTopic(topic, groupId));
+    expect(dlqOffsets.map((o) => o.high)).toEqual(['3']);
     expect(parked[1]?.headers['dlq-error']).toBe('data has unknown property "colour"; data.amount must be integer');
     expect(parked[2]?.headers).toMatchObject({ 'dlq-error': 'projection refused amount 13', 'dlq-attempts': '3', 'dlq-consumer-group': groupId, 'dlq-original-topic': topic, 'correlation-id': 'corr-1' });
     expect(JSON.parse(parked[2]!.value!)).toEqual(poison);

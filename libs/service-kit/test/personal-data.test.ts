@@ -38,6 +38,13 @@ describe('logger', () => {
     expect(lines[0]).toMatchObject({ service: 'test', msg: 'saw child [CPR]', person: { cpr: '[REDACTED]' } });
   });
 
+  test('when an error message quotes a CPR number, then the logged error does not', () => {
+    const { logger, lines } = capture();
+    logger.error({ err: new Error('duplicate key 010190-1234') }, 'insert failed');
+    expect(JSON.stringify(lines)).not.toContain('010190-1234');
+    expect((lines[0]?.err as { message: string }).message).toBe('duplicate key [CPR]');
+  });
+
   test('when logging inside a request context, then the line carries the request id', () => {
     const { logger, lines } = capture();
     runWithContext({ requestId: 'req-1', correlationId: 'corr-1' }, () => logger.info('inside'));

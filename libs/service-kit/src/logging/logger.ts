@@ -1,7 +1,7 @@
 // pino behind a small factory: JSON lines, the service name, the request id from the
 // async context, and personal data removed by field name and by CPR pattern.
 import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
-import { REDACTED_FIELDS, scrubCpr } from '../privacy/personal-data.js';
+import { REDACTED_FIELDS, containsCpr, scrubCpr } from '../privacy/personal-data.js';
 import { currentContext } from './context.js';
 
 export type { Logger } from 'pino';
@@ -23,7 +23,13 @@ export interface LoggerSettings {
 function scrubDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubCpr(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return value;
+  if (value instanceof Error) {
+    if (!containsCpr(`${value.message}${value.stack ?? ''}`)) return value;
+    const copy = new Error(scrubCpr(value.message));
+    copy.name = value.name;
+    copy.stack = value.stack ? scrubCpr(value.stack) : undefined;
+    return copy;
+  }
   if (Array.isArray(value)) return value.map((v) => scrubDeep(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v, depth + 1);
