@@ -1,0 +1,99 @@
+// CPR numbers at rest: encrypted with AES-256-GCM under a key that carries an id, so keys can
+// rotate and records written under an older key still decrypt; findable through a keyed hash
+// (HMAC-SHA256) so a person can be looked up by CPR without storing it in clear.
+// The ciphertext is bound to the person's pseudonymous id (additional authenticated data), so
+// a ciphertext copied onto another person's record does not decrypt.
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Cpr } from './cpr.js';
+
+export interface VaultKey {
+  id: string;
+  key: Buffer;
+}
+
+export interface CprVaultOptions {
+  /** Every key that may have encrypted a stored record; the active one encrypts new ones. */
+  encryptionKeys: VaultKey[];
+  activeKeyId: string;
+  /** The HMAC key of the lookup hash. Changing it means re-hashing every record. */
+  lookupKey: VaultKey;
+}
+
+const FORMAT = 'v1';
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+
+export class CprVaultError extends Error {}
+
+/** Parses `id:base64,id:base64` as configuration gives it. */
+export function parseVaultKeys(value: string, variable: string): VaultKey[] {
+  const keys = value.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
+    const [id, material] = entry.split(':');
+    if (!id || !material || !KEY_ID.test(id)) throw new CprVaultError(`${variable}: each key must be <id>:<base64 of 32 bytes>, with an id of letters, digits, - or _`);
+    const key = Buffer.from(material, 'base64');
+    if (key.length !== 32) throw new CprVaultError(`${variable}: key ${id} is ${key.length} bytes; AES-256 and HMAC-SHA256 keys here are 32 bytes`);
+    return { id, key };
+  });
+  if (keys.length === 0) throw new CprVaultError(`${variable}: no keys`);
+  if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new CprVaultError(`${variable}: a key id is used twice`);
+  return keys;
+}
+
+export class CprVault {
+  private readonly keys: Map<string, Buffer>;
+  private readonly active: VaultKey;
+
+  constructor(private readonly options: CprVaultOptions) {
+    this.keys = new Map(options.encryptionKeys.map((k) => [k.id, k.key]));
+    const active = this.keys.get(options.activeKeyId);
+    if (!active) throw new CprVaultError(`the active key ${options.activeKeyId} is not among the encryption keys`);
+    this.active = { id: options.activeKeyId, key: active };
+  }
+
+  /** `v1.<key id>.<iv>.<ciphertext>.<tag>`, base64url parts. */
+  encrypt(cpr: Cpr, personId: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.active.key, iv);
+    cipher.setAAD(this.aad(personId));
+    const ciphertext = Buffer.concat([cipher.update(cpr, 'utf8'), cipher.final()]);
+    return [FORMAT, this.active.id, iv.toString('base64url'), ciphertext.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+  }
+
+  decrypt(sealed: string, personId: string): Cpr {
+    const [format, keyId, iv, ciphertext, tag] = sealed.split('.');
+    if (format !== FORMAT || !keyId || !iv || !ciphertext || !tag) throw new CprVaultError('not a sealed CPR number');
+    const key = this.keys.get(keyId);
+    if (!key) throw new CprVaultError(`sealed under key ${keyId}, which is not configured`);
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+    decipher.setAAD(this.aad(personId));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    try {
+      return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8') as Cpr;
+    } catch {
+      throw new CprVaultError('the sealed CPR number does not decrypt for this person (wrong key, record or tampering)');
+    }
+  }
+
+  /** The key id a sealed value was written under: records under old keys can be re-sealed. */
+  keyIdOf(sealed: string): string | undefined {
+    return sealed.split('.')[1];
+  }
+
+  needsReseal(sealed: string): boolean {
+    return this.keyIdOf(sealed) !== this.active.id;
+  }
+
+  /** `<lookup key id>:<hex HMAC>`: equal for equal CPR numbers, useless without the key. */
+  lookupHash(cpr: Cpr): string {
+    return `${this.options.lookupKey.id}:${createHmac('sha256', this.options.lookupKey.key).update(cpr, 'utf8').digest('hex')}`;
+  }
+
+  matches(cpr: Cpr, hash: string): boolean {
+    const expected = Buffer.from(this.lookupHash(cpr));
+    const actual = Buffer.from(hash);
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  }
+
+  private aad(personId: string): Buffer {
+    return Buffer.from(`spor:cpr:${FORMAT}:${personId}`, 'utf8');
+  }
+}
