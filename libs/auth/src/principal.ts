@@ -36,6 +36,8 @@ export interface Principal {
   kind: 'staff' | 'parent' | 'service';
   municipalityId: string;
   roles: RoleGrant[];
+  /** For parents: the children in their custody when the token was issued. */
+  children: string[];
   nsisLevel?: NsisLevel;
   tokenId?: string;
   expiresAt: Date;
@@ -46,6 +48,7 @@ export interface SporTokenClaims {
   kind: Principal['kind'];
   mun: string;
   roles?: { role: string; unit: string }[];
+  children?: string[];
   acr?: string;
 }
 

@@ -37,6 +37,7 @@ export function principalFromClaims(payload: JWTPayload & Partial<SporTokenClaim
     kind: payload.kind,
     municipalityId: payload.mun,
     roles,
+    children: Array.isArray(payload.children) ? payload.children.filter((c): c is string => typeof c === 'string') : [],
     nsisLevel: nsisLevelOf(payload.acr),
     tokenId: payload.jti,
     expiresAt: new Date((payload.exp ?? 0) * 1000),

@@ -1,0 +1,72 @@
+// The keys identity signs access tokens with. One key is active; on rotation a new key takes
+// over and the old one stays published in the JWKS until every token it signed has expired,
+// so services that verify tokens never meet a valid token whose key they cannot find.
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { randomUUID } from 'node:crypto';
+
+export const SIGNING_ALGORITHM = 'ES256';
+
+export interface SigningKey {
+  kid: string;
+  createdAt: Date;
+  /** When it stopped signing; unset while it is the active key. */
+  retiredAt?: Date;
+  privateJwk: JWK;
+  publicJwk: JWK;
+}
+
+export interface RotationPolicy {
+  /** How long a key signs before a new one takes over. */
+  rotateAfterMs: number;
+  /** Access-token lifetime: a retired key is published this long (plus skew) after retiring. */
+  tokenTtlMs: number;
+  clockSkewMs: number;
+}
+
+export async function generateSigningKey(now: Date): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true });
+  const kid = `${now.toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
+  const base = { kid, alg: SIGNING_ALGORITHM, use: 'sig' };
+  return { kid, createdAt: now, privateJwk: { ...(await exportJWK(privateKey)), ...base }, publicJwk: { ...(await exportJWK(publicKey)), ...base } };
+}
+
+export class SigningKeyRing {
+  constructor(
+    private keys: SigningKey[],
+    private readonly policy: RotationPolicy,
+  ) {}
+
+  all(): SigningKey[] {
+    return [...this.keys];
+  }
+
+  active(): SigningKey {
+    const active = this.keys.filter((k) => !k.retiredAt).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
+    if (!active) throw new Error('there is no active signing key; rotate first');
+    return active;
+  }
+
+  needsRotation(now: Date): boolean {
+    const active = this.keys.find((k) => !k.retiredAt);
+    return !active || now.getTime() - active.createdAt.getTime() >= this.policy.rotateAfterMs;
+  }
+
+  /** Puts `next` in charge and retires the key it replaces. */
+  rotate(next: SigningKey, now: Date): void {
+    this.keys = this.keys.map((k) => (k.retiredAt ? k : { ...k, retiredAt: now }));
+    this.keys.push(next);
+  }
+
+  /** Drops retired keys no valid token can carry any more; returns what was dropped. */
+  prune(now: Date): SigningKey[] {
+    const expired = (k: SigningKey) => k.retiredAt !== undefined && now.getTime() > k.retiredAt.getTime() + this.policy.tokenTtlMs + this.policy.clockSkewMs;
+    const dropped = this.keys.filter(expired);
+    this.keys = this.keys.filter((k) => !expired(k));
+    return dropped;
+  }
+
+  /** The public keys for `/.well-known/jwks.json`: the active one and those still within grace. */
+  jwks(): { keys: JWK[] } {
+    return { keys: this.keys.map((k) => k.publicJwk) };
+  }
+}
