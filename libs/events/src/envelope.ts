@@ -6,6 +6,8 @@ export interface SporEvent<TData extends object = Record<string, unknown>> {
   source: string;
   type: string;
   subject: string;
+  /** The Kafka key when it is not the subject (CloudEvents partitioning extension). */
+  partitionkey?: string;
   time: string;
   datacontenttype: 'application/json';
   dataschema?: string;

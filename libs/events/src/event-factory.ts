@@ -12,6 +12,8 @@ export interface NewEvent<TData extends object> {
   aggregateVersion: number;
   data: TData;
   time?: Date;
+  /** Orders this aggregate's events together with others' sharing the key (default: the subject). */
+  partitionKey?: string;
 }
 
 export class EventFactory {
@@ -29,6 +31,7 @@ export class EventFactory {
       source: `spor/${this.service}`,
       type,
       subject: input.subject,
+      ...(input.partitionKey ? { partitionkey: input.partitionKey } : {}),
       time: (input.time ?? new Date()).toISOString(),
       datacontenttype: 'application/json',
       municipalityid: input.municipalityId,

@@ -33,7 +33,7 @@ export function toPending(event: SporEvent, correlationId = currentContext()?.co
   return {
     id: event.id,
     topic: topicOfType(event.type),
-    key: event.subject,
+    key: event.partitionkey ?? event.subject,
     ...(correlationId ? { correlationId } : {}),
     event,
   };

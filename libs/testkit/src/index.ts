@@ -68,7 +68,12 @@ export interface TopicRecord {
 }
 
 /** Reads a topic from the beginning until `count` messages arrived (or the time-out). */
-export async function readTopic(brokers: string[], topic: string, count: number, timeoutMs = 20_000): Promise<TopicRecord[]> {
+export function readTopic(brokers: string[], topic: string, count: number, timeoutMs = 20_000): Promise<TopicRecord[]> {
+  return readTopicUntil(brokers, topic, `${count} messages`, (records) => records.length >= count, timeoutMs);
+}
+
+/** Reads a topic from the beginning until `done` holds for what arrived (or the time-out). */
+export async function readTopicUntil(brokers: string[], topic: string, what: string, done: (records: TopicRecord[]) => boolean, timeoutMs = 20_000): Promise<TopicRecord[]> {
   const kafka = new Kafka({ clientId: 'spor-test-reader', brokers, logLevel: logLevel.NOTHING });
   // The topic may not exist yet (a dead-letter topic is created on first use).
   const admin = kafka.admin();
@@ -90,7 +95,7 @@ export async function readTopic(brokers: string[], topic: string, count: number,
         records.push({ partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers });
       },
     });
-    await waitFor(`${count} messages on ${topic} (have ${records.length})`, () => records.length >= count, timeoutMs);
+    await waitFor(`${what} on ${topic}`, () => done(records), timeoutMs);
     return records;
   } finally {
     await consumer.disconnect();
