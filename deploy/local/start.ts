@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError, log, pidAlive, portOpen, repoRoot, startFerret, startKafka, stateDir } from './infra-lib.js';
+import { devEnvironment } from './dev-env.js';
 
 const BASE_PORT = Number(process.env.SPOR_BASE_PORT ?? 8081);
 const lockFile = join(stateDir, 'start.pid');
@@ -49,7 +50,9 @@ async function main(): Promise<void> {
   takeLock();
   const children: { name: string; child: ChildProcess }[] = [];
   const infra: { stop: () => Promise<void> }[] = [];
+  let stopping = false;
   const stopAll = async () => {
+    stopping = true;
     log('stopping');
     for (const { child } of children) child.kill('SIGTERM');
     await Promise.all(children.map(({ child }) => (child.exitCode === null ? new Promise((r) => child.once('exit', r)) : undefined)));
@@ -77,7 +80,7 @@ async function main(): Promise<void> {
     const port = BASE_PORT + i;
     if (await portOpen(port)) throw new InfraError(`port ${port} for ${name} is taken by another program; free it or set SPOR_BASE_PORT`);
     const child = spawn(process.execPath, ['--conditions=spor-source', '--import', 'tsx', join(repoRoot, 'services', name, 'src', 'main.ts')], {
-      env: { ...process.env, PORT: String(port), MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+      env: { ...process.env, ...devEnvironment(name, port), PORT: String(port), MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     children.push({ name, child });
@@ -95,7 +98,7 @@ async function main(): Promise<void> {
   const reported = new Set<string>();
   setInterval(() => {
     for (const { name, child } of children) {
-      if (child.exitCode !== null && !reported.has(name)) {
+      if (!stopping && child.exitCode !== null && !reported.has(name)) {
         reported.add(name);
         log(`${name} stopped by itself (exit code ${child.exitCode}); the others keep running`);
       }

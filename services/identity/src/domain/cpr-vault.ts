@@ -3,7 +3,8 @@
 // (HMAC-SHA256) so a person can be looked up by CPR without storing it in clear.
 // The ciphertext is bound to the person's pseudonymous id (additional authenticated data), so
 // a ciphertext copied onto another person's record does not decrypt.
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { SealedBoxError, keyIdOf, open, seal } from './sealed-box.js';
 import type { Cpr } from './cpr.js';
 
 export interface VaultKey {
@@ -19,7 +20,6 @@ export interface CprVaultOptions {
   lookupKey: VaultKey;
 }
 
-const FORMAT = 'v1';
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 
 export class CprVaultError extends Error {}
@@ -51,31 +51,23 @@ export class CprVault {
 
   /** `v1.<key id>.<iv>.<ciphertext>.<tag>`, base64url parts. */
   encrypt(cpr: Cpr, personId: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.active.key, iv);
-    cipher.setAAD(this.aad(personId));
-    const ciphertext = Buffer.concat([cipher.update(cpr, 'utf8'), cipher.final()]);
-    return [FORMAT, this.active.id, iv.toString('base64url'), ciphertext.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    return seal(cpr, this.active, this.context(personId));
   }
 
   decrypt(sealed: string, personId: string): Cpr {
-    const [format, keyId, iv, ciphertext, tag] = sealed.split('.');
-    if (format !== FORMAT || !keyId || !iv || !ciphertext || !tag) throw new CprVaultError('not a sealed CPR number');
-    const key = this.keys.get(keyId);
-    if (!key) throw new CprVaultError(`sealed under key ${keyId}, which is not configured`);
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-    decipher.setAAD(this.aad(personId));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     try {
-      return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8') as Cpr;
-    } catch {
-      throw new CprVaultError('the sealed CPR number does not decrypt for this person (wrong key, record or tampering)');
+      return open(sealed, this.keys, this.context(personId)) as Cpr;
+    } catch (error) {
+      if (error instanceof SealedBoxError) {
+        throw new CprVaultError(error.message.replace('the sealed value does not open here', 'the sealed CPR number does not decrypt for this person').replace('not a sealed value', 'not a sealed CPR number'));
+      }
+      throw error;
     }
   }
 
   /** The key id a sealed value was written under: records under old keys can be re-sealed. */
   keyIdOf(sealed: string): string | undefined {
-    return sealed.split('.')[1];
+    return keyIdOf(sealed);
   }
 
   needsReseal(sealed: string): boolean {
@@ -93,7 +85,7 @@ export class CprVault {
     return expected.length === actual.length && timingSafeEqual(expected, actual);
   }
 
-  private aad(personId: string): Buffer {
-    return Buffer.from(`spor:cpr:${FORMAT}:${personId}`, 'utf8');
+  private context(personId: string): string {
+    return `spor:cpr:${personId}`;
   }
 }

@@ -23,9 +23,8 @@ export interface RotationPolicy {
   clockSkewMs: number;
 }
 
-export async function generateSigningKey(now: Date): Promise<SigningKey> {
+export async function generateSigningKey(now: Date, kid = `${now.toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true });
-  const kid = `${now.toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
   const base = { kid, alg: SIGNING_ALGORITHM, use: 'sig' };
   return { kid, createdAt: now, privateJwk: { ...(await exportJWK(privateKey)), ...base }, publicJwk: { ...(await exportJWK(publicKey)), ...base } };
 }

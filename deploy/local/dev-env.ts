@@ -1,0 +1,41 @@
+// Development-only settings for `npm start`: the variables each service needs beyond the
+// shared ones, with secrets generated once per machine and kept in .local/dev-secrets.json
+// (git-ignored), so a second start opens the data the first one sealed. Never for production.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stateDir } from './infra-lib.js';
+
+interface DevSecrets {
+  signingKeySealKey: string;
+  cprEncryptionKey: string;
+  cprLookupKey: string;
+}
+
+function devSecrets(): DevSecrets {
+  const file = join(stateDir, 'dev-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+  const key = () => randomBytes(32).toString('base64');
+  const secrets = { signingKeySealKey: `dev-seal:${key()}`, cprEncryptionKey: `dev-cpr:${key()}`, cprLookupKey: `dev-lookup:${key()}` };
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+/** The extra environment of one service when `npm start` runs it on `port`. */
+export function devEnvironment(service: string, port: number): Record<string, string> {
+  switch (service) {
+    case 'identity': {
+      const secrets = devSecrets();
+      return {
+        TOKEN_ISSUER: `http://127.0.0.1:${port}`,
+        SIGNING_KEY_SEAL_KEY: secrets.signingKeySealKey,
+        CPR_ENCRYPTION_KEYS: secrets.cprEncryptionKey,
+        CPR_ENCRYPTION_ACTIVE_KEY: 'dev-cpr',
+        CPR_LOOKUP_KEY: secrets.cprLookupKey,
+      };
+    }
+    default:
+      return {};
+  }
+}

@@ -1,0 +1,65 @@
+// Admin API for the organisation tree, for the municipality's system administrators.
+import { randomUUID } from 'node:crypto';
+import type { Router } from 'express';
+import { AppError, notFound, validated, z } from '@spor/service-kit';
+import { principalOf, requireRole } from '@spor/auth';
+import type { Stored } from '@spor/events';
+import { INSTITUTION_TYPES, UNIT_KINDS, createOrgUnit, type OrgUnit } from '../domain/org-unit.js';
+import type { OrgUnitRepository } from '../store/org-unit-repository.js';
+
+const unitBody = z.strictObject({
+  kind: z.enum(UNIT_KINDS),
+  name: z.string().trim().min(1).max(200),
+  parentId: z.uuid().nullable(),
+  municipalityCode: z.string().regex(/^[0-9]{3}$/, { error: 'must be a three-digit kommunekode' }).optional(),
+  institutionType: z.enum(INSTITUTION_TYPES).optional(),
+  externalId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/).optional(),
+});
+const unitParams = z.object({ unitId: z.uuid() });
+
+export function orgUnitRoutes(router: Router, units: OrgUnitRepository): void {
+  const admin = requireRole('system-administrator');
+
+  router.post(
+    '/admin/org-units',
+    admin,
+    validated({ body: unitBody }, async ({ body }, req, res) => {
+      const principal = principalOf(req);
+      const parent = body.parentId ? await units.get(body.parentId) : null;
+      if (body.parentId && (!parent || parent.municipalityId !== principal.municipalityId)) throw notFound(`organisation unit ${body.parentId}`);
+      const unit = createOrgUnit(body, parent);
+      if (unit.municipalityId !== principal.municipalityId) {
+        throw new AppError({ status: 403, code: 'OTHER_MUNICIPALITY', title: 'Forbidden', detail: `you administer municipality ${principal.municipalityId}, not ${unit.municipalityId}` });
+      }
+      const id = randomUUID();
+      const stored = await units.create(id, unit);
+      res.status(201).location(`/admin/org-units/${id}`).json(toJson(stored));
+    }),
+  );
+
+  router.get(
+    '/admin/org-units/:unitId',
+    admin,
+    validated({ params: unitParams }, async ({ params }, req, res) => {
+      const unit = await units.get(params.unitId);
+      // Another municipality's unit is answered like a missing one: existence is not disclosed.
+      if (!unit || unit.municipalityId !== principalOf(req).municipalityId) throw notFound(`organisation unit ${params.unitId}`);
+      res.json(toJson(unit));
+    }),
+  );
+
+  router.get(
+    '/admin/org-units/:unitId/children',
+    admin,
+    validated({ params: unitParams }, async ({ params }, req, res) => {
+      const unit = await units.get(params.unitId);
+      if (!unit || unit.municipalityId !== principalOf(req).municipalityId) throw notFound(`organisation unit ${params.unitId}`);
+      res.json({ items: (await units.children(params.unitId)).map(toJson) });
+    }),
+  );
+}
+
+function toJson(unit: Stored<OrgUnit>) {
+  const { _id, version, ...rest } = unit;
+  return { id: _id, version, ...rest };
+}

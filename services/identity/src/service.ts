@@ -1,0 +1,85 @@
+// Wires identity together: configuration, database, keys, events, HTTP. main.ts and the
+// integration tests both start identity through here.
+import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
+import { ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
+import { connectMongo, ensureCollections, pingMongo } from '@spor/mongo';
+import { EventFactory, KafkajsTransport, KeyedMutex, OutboxRelay, topicFor } from '@spor/events';
+import { contractRegistry } from '@spor/contracts';
+import { authenticate, createTokenVerifier } from '@spor/auth';
+import { identityConfigSchema, type IdentityConfig } from './config.js';
+import { parseBoxKey } from './domain/sealed-box.js';
+import type { SigningKeyRing } from './domain/signing-keys.js';
+import { SigningKeyStore } from './store/signing-key-store.js';
+import { OrgUnitRepository } from './store/org-unit-repository.js';
+import { orgUnitRoutes } from './http/org-unit.routes.js';
+
+export const SERVICE = 'identity';
+export const TOPICS = [topicFor(SERVICE, 'orgunit')];
+
+export interface RunningIdentity {
+  url: string;
+  runtime: ServiceRuntime;
+  config: IdentityConfig;
+  keys: () => SigningKeyRing;
+}
+
+export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Logger): Promise<RunningIdentity> {
+  const config = loadConfig(identityConfigSchema, environment);
+  const log = logger ?? createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const runtime = new ServiceRuntime(log, config.SHUTDOWN_TIMEOUT_MS);
+  const metrics = createRegistry(SERVICE);
+
+  const connection = await connectMongo({ url: config.MONGO_URL, dbName: config.IDENTITY_DB_NAME, logger: log });
+  runtime.onStop('database', () => connection.close());
+  await ensureCollections(connection, ['org_units', 'signing_keys']);
+  const db = connection.db!;
+
+  const policy = { rotateAfterMs: config.SIGNING_KEY_ROTATION_HOURS * 3600_000, tokenTtlMs: config.ACCESS_TOKEN_TTL_SECONDS * 1000, clockSkewMs: 30_000 };
+  const keyStore = new SigningKeyStore(db.collection('signing_keys'), parseBoxKey(config.SIGNING_KEY_SEAL_KEY), policy);
+  let ring = await keyStore.load(new Date());
+  // Picks up keys other replicas created, rotates when a period begins, drops expired keys.
+  const refresh = setInterval(() => {
+    keyStore.load(new Date()).then(
+      (next) => (ring = next),
+      (error: unknown) => log.error({ err: error }, 'could not refresh the signing keys'),
+    );
+  }, 60_000);
+  runtime.onStop('signing key refresh', async () => clearInterval(refresh));
+
+  const transport = new KafkajsTransport({ clientId: config.KAFKA_CLIENT_ID ?? SERVICE, brokers: config.KAFKA_BROKERS, logger: log });
+  runtime.onStop('kafka', () => transport.close());
+  await transport.ensureTopics(TOPICS.map((topic) => ({ topic, partitions: 3 })));
+  const locks = new KeyedMutex();
+  const orgUnits = db.collection('org_units');
+  await orgUnits.createIndex({ parentId: 1 });
+  const relay = new OutboxRelay({ collections: [orgUnits], transport, logger: log, locks, metrics });
+  relay.start();
+  runtime.onStop('outbox relay', () => relay.stop());
+  const factory = new EventFactory(SERVICE, contractRegistry());
+  const units = new OrgUnitRepository(orgUnits as never, factory, locks, relay);
+
+  // identity verifies its own tokens from its key ring; other services use the JWKS endpoint.
+  const localKeys: JWTVerifyGetKey = (header, token) => createLocalJWKSet(ring.jwks())(header, token);
+  const verifier = createTokenVerifier({ jwksUrl: `${config.TOKEN_ISSUER}/.well-known/jwks.json`, issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE }, localKeys);
+
+  const app = createApp({
+    service: SERVICE,
+    logger: log,
+    registry: metrics,
+    isDraining: () => runtime.isDraining,
+    readiness: [
+      { name: 'database', check: () => pingMongo(connection) },
+      { name: 'kafka', check: () => transport.ping() },
+    ],
+    routes: (router) => {
+      router.get('/.well-known/jwks.json', (_req, res) => {
+        res.set('cache-control', 'public, max-age=60').json(ring.jwks());
+      });
+      router.use('/admin', authenticate(verifier));
+      orgUnitRoutes(router, units);
+    },
+  });
+  const server = await runtime.listen(app, config.PORT);
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, runtime, config, keys: () => ring };
+}

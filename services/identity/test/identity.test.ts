@@ -1,0 +1,126 @@
+// identity as a running service against the real broker and store: its JWKS, and the admin
+// API of the organisation tree with the events it publishes.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import { createTokenVerifier, NSIS_LEVELS } from '@spor/auth';
+import { contractRegistry } from '@spor/contracts';
+import { quietLogger, readTopicUntil, testInfra, uniqueName } from '@spor/testkit';
+import { startIdentity, type RunningIdentity } from '../src/service.js';
+import { issueAccessToken } from '../src/domain/access-token.js';
+
+const { brokers, mongoUrl } = testInfra();
+const b64 = () => randomBytes(32).toString('base64');
+let identity: RunningIdentity;
+
+beforeAll(async () => {
+  identity = await startIdentity(
+    {
+      MONGO_URL: mongoUrl,
+      KAFKA_BROKERS: brokers.join(','),
+      PORT: '0',
+      IDENTITY_DB_NAME: uniqueName('identity-test'),
+      TOKEN_ISSUER: 'https://identity.spor.test',
+      SIGNING_KEY_SEAL_KEY: `seal1:${b64()}`,
+      CPR_ENCRYPTION_KEYS: `cpr1:${b64()}`,
+      CPR_ENCRYPTION_ACTIVE_KEY: 'cpr1',
+      CPR_LOOKUP_KEY: `look1:${b64()}`,
+    },
+    quietLogger(),
+  );
+});
+
+afterAll(() => identity.runtime.shutdown());
+
+function token(municipalityId: string, role: string) {
+  return issueAccessToken(
+    identity.keys(),
+    { issuer: identity.config.TOKEN_ISSUER, audience: identity.config.TOKEN_AUDIENCE, ttlSeconds: 300 },
+    { personId: 'a6f3f9e0-1c2d-4e5f-8a9b-0c1d2e3f4a5b', kind: 'staff', municipalityId, roles: [{ role, unitId: 'root' }] },
+    new Date(),
+  ).then((t) => `Bearer ${t.token}`);
+}
+
+describe('JWKS', () => {
+  test('publishes the public signing key, which other services use to verify identity’s tokens', async () => {
+    const res = await request(identity.url).get('/.well-known/jwks.json');
+    expect(res.status).toBe(200);
+    expect(res.body.keys).toHaveLength(1);
+    expect(res.body.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    expect(res.body.keys[0]).not.toHaveProperty('d');
+    const verifier = createTokenVerifier({ jwksUrl: `${identity.url}/.well-known/jwks.json`, issuer: identity.config.TOKEN_ISSUER, audience: 'spor-api' });
+    const { token: parentToken } = await issueAccessToken(identity.keys(), { issuer: identity.config.TOKEN_ISSUER, audience: 'spor-api', ttlSeconds: 60 }, { personId: 'p-1', kind: 'parent', municipalityId: '510', roles: [], acr: NSIS_LEVELS.substantial, children: ['c-1'] }, new Date());
+    await expect(verifier.verify(parentToken)).resolves.toMatchObject({ subject: 'p-1', children: ['c-1'] });
+  });
+});
+
+describe('organisation tree admin API', () => {
+  test('a system administrator builds municipality → district → institution → group, and each becomes an event', async () => {
+    const admin = await token('510', 'system-administrator');
+    const post = (body: object) => request(identity.url).post('/admin/org-units').set('authorization', admin).send(body);
+    const municipality = await post({ kind: 'municipality', name: 'Haderslev Kommune', parentId: null, municipalityCode: '510' });
+    expect(municipality.status).toBe(201);
+    const district = await post({ kind: 'district', name: 'Nord', parentId: municipality.body.id });
+    const institution = await post({ kind: 'institution', name: 'Børnehuset Solstrålen', parentId: district.body.id, institutionType: 'boernehave', externalId: 'INST-0042' });
+    const group = await post({ kind: 'group', name: 'Mariehønen', parentId: institution.body.id });
+    expect([district.status, institution.status, group.status]).toEqual([201, 201, 201]);
+    expect(group.body).toMatchObject({ kind: 'group', municipalityId: '510', parentId: institution.body.id, version: 1 });
+    expect(group.headers.location).toBe(`/admin/org-units/${group.body.id}`);
+
+    const children = await request(identity.url).get(`/admin/org-units/${district.body.id}/children`).set('authorization', admin);
+    expect(children.body.items.map((u: { name: string }) => u.name)).toEqual(['Børnehuset Solstrålen']);
+
+    const ids = [municipality.body.id, district.body.id, institution.body.id, group.body.id];
+    const subjectOf = (r: { value: string | null }) => (JSON.parse(r.value!) as { subject: string }).subject;
+    const records = await readTopicUntil(brokers, 'spor.identity.orgunit.v1', 'the four units', (rs) => ids.every((id) => rs.some((r) => subjectOf(r) === id)));
+    const mine = records.filter((r) => ids.includes(subjectOf(r)));
+    expect(new Set(mine.map((r) => r.key))).toEqual(new Set(['municipality:510']));
+    const events = mine.map((r) => JSON.parse(r.value!));
+    const registry = contractRegistry();
+    for (const event of events) expect(registry.check(event)).toEqual([]);
+    expect(events.map((e) => [e.type, e.data.kind])).toEqual([
+      ['dk.spor.identity.orgunit.created.v1', 'municipality'],
+      ['dk.spor.identity.orgunit.created.v1', 'district'],
+      ['dk.spor.identity.orgunit.created.v1', 'institution'],
+      ['dk.spor.identity.orgunit.created.v1', 'group'],
+    ]);
+    expect(events[2].data).toEqual({ unitId: institution.body.id, kind: 'institution', parentId: district.body.id, institutionType: 'boernehave', externalId: 'INST-0042' });
+    expect(JSON.stringify(events)).not.toMatch(/Solstrålen|Mariehønen|Haderslev|Nord/);
+  });
+
+  test('units that break the tree get 422 naming each field', async () => {
+    const admin = await token('511', 'system-administrator');
+    const post = (body: object) => request(identity.url).post('/admin/org-units').set('authorization', admin).send(body);
+    const municipality = await post({ kind: 'municipality', name: 'Test Kommune', parentId: null, municipalityCode: '511' });
+    const noType = await post({ kind: 'institution', name: 'Uden type', parentId: municipality.body.id });
+    expect(noType.status).toBe(422);
+    expect(noType.body.code).toBe('ORG_TREE_VIOLATION');
+    expect(noType.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['institutionType', 'parentId']);
+    expect(noType.body.detail).toContain('an institution belongs under a district, not under a municipality');
+    const groupAsRoot = await post({ kind: 'group', name: 'Løs', parentId: null });
+    expect(groupAsRoot.status).toBe(422);
+  });
+
+  test.each([
+    ['the name is missing', { kind: 'district', parentId: null }, ['name']],
+    ['the kind is unknown', { kind: 'region', name: 'x', parentId: null }, ['kind']],
+    ['the parent id is not a uuid', { kind: 'district', name: 'x', parentId: '42' }, ['parentId']],
+    ['an unknown field is sent', { kind: 'district', name: 'x', parentId: null, colour: 'red' }, ['']],
+  ])('when %s, then 400 names the field', async (_what, body, fields) => {
+    const res = await request(identity.url).post('/admin/org-units').set('authorization', await token('510', 'system-administrator')).send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(fields);
+  });
+
+  test('without a token 401; without the administrator role 403; another municipality’s unit is not found', async () => {
+    expect((await request(identity.url).post('/admin/org-units').send({})).status).toBe(401);
+    const educator = await request(identity.url).post('/admin/org-units').set('authorization', await token('510', 'educator')).send({ kind: 'district', name: 'x', parentId: null });
+    expect(educator.status).toBe(403);
+    const own = await request(identity.url).post('/admin/org-units').set('authorization', await token('512', 'system-administrator')).send({ kind: 'municipality', name: 'K', parentId: null, municipalityCode: '512' });
+    const foreign = await request(identity.url).get(`/admin/org-units/${own.body.id}`).set('authorization', await token('510', 'system-administrator'));
+    expect(foreign.status).toBe(404);
+    const otherCode = await request(identity.url).post('/admin/org-units').set('authorization', await token('510', 'system-administrator')).send({ kind: 'municipality', name: 'K', parentId: null, municipalityCode: '513' });
+    expect(otherCode.status).toBe(403);
+    expect(otherCode.body.code).toBe('OTHER_MUNICIPALITY');
+  });
+});
