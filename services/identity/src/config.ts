@@ -1,12 +1,23 @@
 // identity's configuration: every variable validated at start; secrets have no defaults.
 import { baseConfigShape, env, z } from '@spor/service-kit';
+import { parseVaultKeys } from './domain/cpr-vault.js';
 
 const key = (variable: string) =>
   z.string().refine((v) => /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]+$/.test(v) && Buffer.from(v.split(':')[1]!, 'base64').length === 32, {
     error: `${variable} must be <id>:<base64 of 32 random bytes>`,
   });
 
-export const identityConfigSchema = z.object({
+const vaultKeys = (variable: string) =>
+  z.string().superRefine((value, ctx) => {
+    try {
+      parseVaultKeys(value, variable);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(`${variable}: `, '') });
+    }
+  });
+
+export const identityConfigSchema = z
+  .object({
   ...baseConfigShape,
   IDENTITY_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/).default('spor-identity'),
   /** The `iss` of the access tokens: identity's public base URL. */
@@ -16,9 +27,15 @@ export const identityConfigSchema = z.object({
   SIGNING_KEY_ROTATION_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
   /** Seals the private signing keys at rest. */
   SIGNING_KEY_SEAL_KEY: key('SIGNING_KEY_SEAL_KEY'),
-  CPR_ENCRYPTION_KEYS: z.string().min(1),
+  CPR_ENCRYPTION_KEYS: vaultKeys('CPR_ENCRYPTION_KEYS'),
   CPR_ENCRYPTION_ACTIVE_KEY: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
   CPR_LOOKUP_KEY: key('CPR_LOOKUP_KEY'),
-});
+  })
+  .superRefine((config, ctx) => {
+    const ids = config.CPR_ENCRYPTION_KEYS.split(',').map((k) => k.trim().split(':')[0]);
+    if (!ids.includes(config.CPR_ENCRYPTION_ACTIVE_KEY)) {
+      ctx.addIssue({ code: 'custom', path: ['CPR_ENCRYPTION_ACTIVE_KEY'], message: `names no key in CPR_ENCRYPTION_KEYS (${ids.join(', ')})` });
+    }
+  });
 
 export type IdentityConfig = z.infer<typeof identityConfigSchema>;

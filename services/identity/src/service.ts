@@ -12,15 +12,20 @@ import type { SigningKeyRing } from './domain/signing-keys.js';
 import { SigningKeyStore } from './store/signing-key-store.js';
 import { OrgUnitRepository } from './store/org-unit-repository.js';
 import { orgUnitRoutes } from './http/org-unit.routes.js';
+import { personRoutes } from './http/person.routes.js';
+import { PersonRepository } from './store/person-repository.js';
+import { AuditLog, type AuditEntry } from './store/audit-log.js';
+import { CprVault, parseVaultKeys } from './domain/cpr-vault.js';
 
 export const SERVICE = 'identity';
-export const TOPICS = [topicFor(SERVICE, 'orgunit')];
+export const TOPICS = [topicFor(SERVICE, 'orgunit'), topicFor(SERVICE, 'person')];
 
 export interface RunningIdentity {
   url: string;
   runtime: ServiceRuntime;
   config: IdentityConfig;
   keys: () => SigningKeyRing;
+  audit: AuditLog;
 }
 
 export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Logger): Promise<RunningIdentity> {
@@ -31,7 +36,7 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
 
   const connection = await connectMongo({ url: config.MONGO_URL, dbName: config.IDENTITY_DB_NAME, logger: log });
   runtime.onStop('database', () => connection.close());
-  await ensureCollections(connection, ['org_units', 'signing_keys']);
+  await ensureCollections(connection, ['org_units', 'persons', 'signing_keys', 'audit_log']);
   const db = connection.db!;
 
   const policy = { rotateAfterMs: config.SIGNING_KEY_ROTATION_HOURS * 3600_000, tokenTtlMs: config.ACCESS_TOKEN_TTL_SECONDS * 1000, clockSkewMs: 30_000 };
@@ -52,11 +57,22 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   const locks = new KeyedMutex();
   const orgUnits = db.collection('org_units');
   await orgUnits.createIndex({ parentId: 1 });
-  const relay = new OutboxRelay({ collections: [orgUnits], transport, logger: log, locks, metrics });
+  const personDocs = db.collection('persons');
+  await personDocs.createIndex({ cprHash: 1 }, { unique: true });
+  const auditDocs = db.collection<AuditEntry>('audit_log');
+  await auditDocs.createIndex({ recordId: 1, at: 1 });
+  const relay = new OutboxRelay({ collections: [orgUnits, personDocs], transport, logger: log, locks, metrics });
   relay.start();
   runtime.onStop('outbox relay', () => relay.stop());
   const factory = new EventFactory(SERVICE, contractRegistry());
   const units = new OrgUnitRepository(orgUnits as never, factory, locks, relay);
+  const persons = new PersonRepository(personDocs as never, factory, locks, relay);
+  const audit = new AuditLog(auditDocs);
+  const vault = new CprVault({
+    encryptionKeys: parseVaultKeys(config.CPR_ENCRYPTION_KEYS, 'CPR_ENCRYPTION_KEYS'),
+    activeKeyId: config.CPR_ENCRYPTION_ACTIVE_KEY,
+    lookupKey: parseBoxKey(config.CPR_LOOKUP_KEY),
+  });
 
   // identity verifies its own tokens from its key ring; other services use the JWKS endpoint.
   const localKeys: JWTVerifyGetKey = (header, token) => createLocalJWKSet(ring.jwks())(header, token);
@@ -77,9 +93,10 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
       });
       router.use('/admin', authenticate(verifier));
       orgUnitRoutes(router, units);
+      personRoutes(router, persons, vault, audit);
     },
   });
   const server = await runtime.listen(app, config.PORT);
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, runtime, config, keys: () => ring };
+  return { url: `http://127.0.0.1:${port}`, runtime, config, keys: () => ring, audit };
 }

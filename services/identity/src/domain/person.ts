@@ -1,0 +1,49 @@
+// People in the directory: children, parents and staff. The CPR number is held only sealed
+// (and as a keyed lookup hash); everything outside identity knows a person by a pseudonymous
+// id, the kind, and at most the birth year and month.
+import { AppError } from '@spor/service-kit';
+import { birthYearMonth, parseCpr, type Cpr } from './cpr.js';
+
+export const PERSON_KINDS = ['child', 'parent', 'staff'] as const;
+export type PersonKind = (typeof PERSON_KINDS)[number];
+
+export interface Person {
+  kind: PersonKind;
+  municipalityId: string;
+  givenName: string;
+  familyName: string;
+  birthYear: number;
+  birthMonth: number;
+  /** AES-256-GCM sealed CPR number, bound to the person id. */
+  sealedCpr: string;
+  /** `<key id>:<HMAC>` of the CPR number, unique: one person per CPR number. */
+  cprHash: string;
+  externalId?: string;
+}
+
+export interface NewPerson {
+  kind: PersonKind;
+  cpr: string;
+  givenName: string;
+  familyName: string;
+  externalId?: string;
+}
+
+/** Checks the CPR number of a new person; a bad one is a 422 naming the field and the problem. */
+export function validCprOf(input: NewPerson, today = new Date()): Cpr {
+  const parsed = parseCpr(input.cpr, today);
+  if (!parsed.ok) {
+    throw new AppError({
+      status: 422,
+      code: parsed.problem.code,
+      title: 'The CPR number is not valid',
+      detail: `cpr: ${parsed.problem.message}`,
+      errors: [{ in: 'body', field: 'cpr', message: parsed.problem.message, code: parsed.problem.code }],
+    });
+  }
+  return parsed.cpr;
+}
+
+export function birthOf(cpr: Cpr): { birthYear: number; birthMonth: number } {
+  return birthYearMonth(cpr);
+}

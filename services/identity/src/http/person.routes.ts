@@ -1,0 +1,96 @@
+// Admin API for persons. A CPR number goes in once, at registration, and comes out only
+// through an audited read that states its purpose; it never appears in a URL or a response
+// other than that read.
+import { randomUUID } from 'node:crypto';
+import type { Router } from 'express';
+import { notFound, validated, z } from '@spor/service-kit';
+import { principalOf, requireRole } from '@spor/auth';
+import type { Stored } from '@spor/events';
+import { PERSON_KINDS, birthOf, validCprOf, type Person } from '../domain/person.js';
+import type { CprVault } from '../domain/cpr-vault.js';
+import type { Cpr } from '../domain/cpr.js';
+import type { PersonRepository } from '../store/person-repository.js';
+import type { AuditLog } from '../store/audit-log.js';
+
+const personParams = z.object({ personId: z.uuid() });
+const purpose = z.string().trim().min(5, { error: 'say why the CPR number is needed (at least 5 characters)' }).max(300);
+
+export function personRoutes(router: Router, persons: PersonRepository, vault: CprVault, audit: AuditLog): void {
+  const admin = requireRole('system-administrator');
+
+  router.post(
+    '/admin/persons',
+    admin,
+    validated(
+      {
+        body: z.strictObject({
+          kind: z.enum(PERSON_KINDS),
+          cpr: z.string().max(20),
+          givenName: z.string().trim().min(1).max(200),
+          familyName: z.string().trim().min(1).max(200),
+          externalId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/).optional(),
+        }),
+      },
+      async ({ body }, req, res) => {
+        const principal = principalOf(req);
+        const cpr = validCprOf(body);
+        const id = randomUUID();
+        const person: Person = {
+          kind: body.kind,
+          municipalityId: principal.municipalityId,
+          givenName: body.givenName,
+          familyName: body.familyName,
+          ...birthOf(cpr),
+          sealedCpr: vault.encrypt(cpr, id),
+          cprHash: vault.lookupHash(cpr),
+          ...(body.externalId ? { externalId: body.externalId } : {}),
+        };
+        const stored = await persons.register(id, person);
+        await audit.record(principal, { action: 'create', recordType: 'person', recordId: id });
+        res.status(201).location(`/admin/persons/${id}`).json(toJson(stored));
+      },
+    ),
+  );
+
+  router.get(
+    '/admin/persons/:personId',
+    admin,
+    validated({ params: personParams }, async ({ params }, req, res) => {
+      const person = await persons.get(params.personId);
+      if (!person || person.municipalityId !== principalOf(req).municipalityId) throw notFound(`person ${params.personId}`);
+      res.json(toJson(person));
+    }),
+  );
+
+  router.post(
+    '/admin/persons/:personId/cpr-reads',
+    admin,
+    validated({ params: personParams, body: z.strictObject({ purpose }) }, async ({ params, body }, req, res) => {
+      const principal = principalOf(req);
+      const person = await persons.get(params.personId);
+      if (!person || person.municipalityId !== principal.municipalityId) throw notFound(`person ${params.personId}`);
+      await audit.record(principal, { action: 'read-cpr', recordType: 'person', recordId: person._id, purpose: body.purpose });
+      res.set('cache-control', 'no-store').json({ personId: person._id, cpr: vault.decrypt(person.sealedCpr, person._id) });
+    }),
+  );
+
+  router.post(
+    '/admin/person-lookups',
+    admin,
+    validated({ body: z.strictObject({ cpr: z.string().max(20), purpose }) }, async ({ body }, req, res) => {
+      const principal = principalOf(req);
+      const cpr = validCprOf({ kind: 'child', cpr: body.cpr, givenName: '-', familyName: '-' });
+      const person = await persons.findByCprHash(vault.lookupHash(cpr as Cpr));
+      const found = person && person.municipalityId === principal.municipalityId ? person : null;
+      await audit.record(principal, { action: 'lookup-cpr', recordType: 'person', recordId: found?._id ?? null, purpose: body.purpose });
+      if (!found) throw notFound('a person with this CPR number');
+      res.json({ personId: found._id, kind: found.kind });
+    }),
+  );
+}
+
+function toJson(person: Stored<Person>) {
+  // The sealed CPR and its hash stay inside identity.
+  const { _id, version, sealedCpr: _sealed, cprHash: _hash, ...rest } = person;
+  return { id: _id, version, ...rest };
+}

@@ -1,0 +1,113 @@
+// Persons through identity's admin API against the real store and broker: CPR numbers are
+// validated, sealed, never returned except by an audited read, and never in events or logs.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import { contractRegistry } from '@spor/contracts';
+import { memoryLogger, readTopicUntil, testInfra, uniqueName } from '@spor/testkit';
+import { startIdentity, type RunningIdentity } from '../src/service.js';
+import { issueAccessToken } from '../src/domain/access-token.js';
+
+const { brokers, mongoUrl } = testInfra();
+const b64 = () => randomBytes(32).toString('base64');
+const logs = memoryLogger('debug');
+let identity: RunningIdentity;
+
+beforeAll(async () => {
+  identity = await startIdentity(
+    {
+      MONGO_URL: mongoUrl,
+      KAFKA_BROKERS: brokers.join(','),
+      PORT: '0',
+      IDENTITY_DB_NAME: uniqueName('identity-persons'),
+      TOKEN_ISSUER: 'https://identity.spor.test',
+      SIGNING_KEY_SEAL_KEY: `seal1:${b64()}`,
+      CPR_ENCRYPTION_KEYS: `cpr1:${b64()}`,
+      CPR_ENCRYPTION_ACTIVE_KEY: 'cpr1',
+      CPR_LOOKUP_KEY: `look1:${b64()}`,
+    },
+    logs.logger,
+  );
+});
+
+afterAll(() => identity.runtime.shutdown());
+
+const adminId = '7e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b';
+async function auth(municipalityId = '510', role = 'system-administrator') {
+  const { token } = await issueAccessToken(
+    identity.keys(),
+    { issuer: identity.config.TOKEN_ISSUER, audience: identity.config.TOKEN_AUDIENCE, ttlSeconds: 300 },
+    { personId: adminId, kind: 'staff', municipalityId, roles: [{ role, unitId: 'root' }] },
+    new Date(),
+  );
+  return `Bearer ${token}`;
+}
+
+// A unique, valid CPR number per test run: born 1 Jan 2021 (7th digit 4 → 2000s), random serial.
+const serial = () => `4${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}`;
+
+describe('persons', () => {
+  test('a child is registered with a sealed CPR number; reading it back is audited with its purpose', async () => {
+    const cpr = `010121-${serial()}`;
+    const admin = await auth();
+    const created = await request(identity.url).post('/admin/persons').set('authorization', admin).send({ kind: 'child', cpr, givenName: 'Ida', familyName: 'Hansen' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ kind: 'child', municipalityId: '510', birthYear: 2021, birthMonth: 1, givenName: 'Ida' });
+    expect(JSON.stringify(created.body)).not.toMatch(/cpr|sealed|\d{6}-?\d{4}/i);
+    const id = created.body.id as string;
+
+    const duplicate = await request(identity.url).post('/admin/persons').set('authorization', admin).send({ kind: 'child', cpr: cpr.replace('-', ''), givenName: 'I', familyName: 'H' });
+    expect(duplicate.status).toBe(409);
+    expect(duplicate.body.code).toBe('PERSON_EXISTS');
+
+    const noPurpose = await request(identity.url).post(`/admin/persons/${id}/cpr-reads`).set('authorization', admin).send({});
+    expect(noPurpose.status).toBe(400);
+    expect(noPurpose.body.errors[0].field).toBe('purpose');
+
+    const read = await request(identity.url).post(`/admin/persons/${id}/cpr-reads`).set('authorization', admin).send({ purpose: 'ressourcevurdering med CPR, sag 42' });
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual({ personId: id, cpr: cpr.replace('-', '') });
+    expect(read.headers['cache-control']).toBe('no-store');
+
+    const lookup = await request(identity.url).post('/admin/person-lookups').set('authorization', admin).send({ cpr, purpose: 'import check' });
+    expect(lookup.body).toEqual({ personId: id, kind: 'child' });
+
+    const trail = await identity.audit.forRecord(id);
+    expect(trail.map((e) => [e.action, e.actor, e.purpose ?? null])).toEqual([
+      ['create', adminId, null],
+      ['read-cpr', adminId, 'ressourcevurdering med CPR, sag 42'],
+      ['lookup-cpr', adminId, 'import check'],
+    ]);
+
+    const records = await readTopicUntil(brokers, 'spor.identity.person.v1', 'the child', (rs) => rs.some((r) => r.key === id));
+    const event = JSON.parse(records.find((r) => r.key === id)!.value!);
+    expect(contractRegistry().check(event)).toEqual([]);
+    expect(event.data).toEqual({ personId: id, kind: 'child', birthYear: 2021, birthMonth: 1 });
+
+    // Nothing identifying reached the log.
+    expect(logs.text()).not.toContain(cpr.replace('-', ''));
+    expect(logs.text()).not.toContain(cpr);
+    expect(logs.text()).not.toContain('Hansen');
+  });
+
+  test.each([
+    ['3213214321', 'CPR_DATE'],
+    ['12345', 'CPR_FORMAT'],
+    ['010136-4000', 'CPR_FUTURE'], // 7th digit 4 and year 36: born in 2036
+  ])('a CPR number like %p is refused with 422 %s, without echoing it', async (cpr, code) => {
+    const res = await request(identity.url).post('/admin/persons').set('authorization', await auth()).send({ kind: 'child', cpr, givenName: 'A', familyName: 'B' });
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ code, errors: [{ field: 'cpr', code }] });
+    expect(JSON.stringify(res.body)).not.toContain(cpr);
+  });
+
+  test('another municipality’s person is not found, and neither is its CPR number', async () => {
+    const cpr = `010121${serial()}`;
+    const created = await request(identity.url).post('/admin/persons').set('authorization', await auth('510')).send({ kind: 'parent', cpr, givenName: 'A', familyName: 'B' });
+    const other = await auth('561');
+    expect((await request(identity.url).get(`/admin/persons/${created.body.id}`).set('authorization', other)).status).toBe(404);
+    expect((await request(identity.url).post(`/admin/persons/${created.body.id}/cpr-reads`).set('authorization', other).send({ purpose: 'curious about it' })).status).toBe(404);
+    expect((await request(identity.url).post('/admin/person-lookups').set('authorization', other).send({ cpr, purpose: 'curious about it' })).status).toBe(404);
+    expect((await request(identity.url).get(`/admin/persons/${created.body.id}`).set('authorization', await auth('510', 'educator'))).status).toBe(403);
+  });
+});
