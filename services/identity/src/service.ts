@@ -13,12 +13,14 @@ import { SigningKeyStore } from './store/signing-key-store.js';
 import { OrgUnitRepository } from './store/org-unit-repository.js';
 import { orgUnitRoutes } from './http/org-unit.routes.js';
 import { personRoutes } from './http/person.routes.js';
+import { relationRoutes } from './http/relation.routes.js';
+import { RelationRepository } from './store/relation-repository.js';
 import { PersonRepository } from './store/person-repository.js';
 import { AuditLog, type AuditEntry } from './store/audit-log.js';
 import { CprVault, parseVaultKeys } from './domain/cpr-vault.js';
 
 export const SERVICE = 'identity';
-export const TOPICS = [topicFor(SERVICE, 'orgunit'), topicFor(SERVICE, 'person')];
+export const TOPICS = ['orgunit', 'person', 'membership', 'guardianship'].map((aggregate) => topicFor(SERVICE, aggregate));
 
 export interface RunningIdentity {
   url: string;
@@ -36,7 +38,7 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
 
   const connection = await connectMongo({ url: config.MONGO_URL, dbName: config.IDENTITY_DB_NAME, logger: log });
   runtime.onStop('database', () => connection.close());
-  await ensureCollections(connection, ['org_units', 'persons', 'signing_keys', 'audit_log']);
+  await ensureCollections(connection, ['org_units', 'persons', 'memberships', 'guardianships', 'municipality_roots', 'signing_keys', 'audit_log']);
   const db = connection.db!;
 
   const policy = { rotateAfterMs: config.SIGNING_KEY_ROTATION_HOURS * 3600_000, tokenTtlMs: config.ACCESS_TOKEN_TTL_SECONDS * 1000, clockSkewMs: 30_000 };
@@ -61,13 +63,19 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   await personDocs.createIndex({ cprHash: 1 }, { unique: true });
   const auditDocs = db.collection<AuditEntry>('audit_log');
   await auditDocs.createIndex({ recordId: 1, at: 1 });
-  const relay = new OutboxRelay({ collections: [orgUnits, personDocs], transport, logger: log, locks, metrics });
+  const membershipDocs = db.collection('memberships');
+  await membershipDocs.createIndex({ personId: 1 });
+  const guardianshipDocs = db.collection('guardianships');
+  await guardianshipDocs.createIndex({ childId: 1 });
+  await guardianshipDocs.createIndex({ parentId: 1 });
+  const relay = new OutboxRelay({ collections: [orgUnits, personDocs, membershipDocs, guardianshipDocs], transport, logger: log, locks, metrics });
   relay.start();
   runtime.onStop('outbox relay', () => relay.stop());
   const factory = new EventFactory(SERVICE, contractRegistry());
-  const units = new OrgUnitRepository(orgUnits as never, factory, locks, relay);
+  const units = new OrgUnitRepository(orgUnits as never, db.collection('municipality_roots'), factory, locks, relay);
   const persons = new PersonRepository(personDocs as never, factory, locks, relay);
   const audit = new AuditLog(auditDocs);
+  const relations = new RelationRepository(membershipDocs as never, guardianshipDocs as never, factory, locks, relay);
   const vault = new CprVault({
     encryptionKeys: parseVaultKeys(config.CPR_ENCRYPTION_KEYS, 'CPR_ENCRYPTION_KEYS'),
     activeKeyId: config.CPR_ENCRYPTION_ACTIVE_KEY,
@@ -94,6 +102,7 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
       router.use('/admin', authenticate(verifier));
       orgUnitRoutes(router, units);
       personRoutes(router, persons, vault, audit);
+      relationRoutes(router, persons, units, relations);
     },
   });
   const server = await runtime.listen(app, config.PORT);

@@ -1,45 +1,24 @@
 // identity as a running service against the real broker and store: its JWKS, and the admin
 // API of the organisation tree with the events it publishes.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { createTokenVerifier, NSIS_LEVELS } from '@spor/auth';
 import { contractRegistry } from '@spor/contracts';
-import { quietLogger, readTopicUntil, testInfra, uniqueName } from '@spor/testkit';
-import { startIdentity, type RunningIdentity } from '../src/service.js';
+import { readTopicUntil, testInfra } from '@spor/testkit';
+import type { RunningIdentity } from '../src/service.js';
 import { issueAccessToken } from '../src/domain/access-token.js';
+import { bearer, startTestIdentity } from './support.js';
 
-const { brokers, mongoUrl } = testInfra();
-const b64 = () => randomBytes(32).toString('base64');
+const { brokers } = testInfra();
 let identity: RunningIdentity;
 
 beforeAll(async () => {
-  identity = await startIdentity(
-    {
-      MONGO_URL: mongoUrl,
-      KAFKA_BROKERS: brokers.join(','),
-      PORT: '0',
-      IDENTITY_DB_NAME: uniqueName('identity-test'),
-      TOKEN_ISSUER: 'https://identity.spor.test',
-      SIGNING_KEY_SEAL_KEY: `seal1:${b64()}`,
-      CPR_ENCRYPTION_KEYS: `cpr1:${b64()}`,
-      CPR_ENCRYPTION_ACTIVE_KEY: 'cpr1',
-      CPR_LOOKUP_KEY: `look1:${b64()}`,
-    },
-    quietLogger(),
-  );
+  identity = await startTestIdentity();
 });
 
 afterAll(() => identity.runtime.shutdown());
 
-function token(municipalityId: string, role: string) {
-  return issueAccessToken(
-    identity.keys(),
-    { issuer: identity.config.TOKEN_ISSUER, audience: identity.config.TOKEN_AUDIENCE, ttlSeconds: 300 },
-    { personId: 'a6f3f9e0-1c2d-4e5f-8a9b-0c1d2e3f4a5b', kind: 'staff', municipalityId, roles: [{ role, unitId: 'root' }] },
-    new Date(),
-  ).then((t) => `Bearer ${t.token}`);
-}
+const token = (municipalityId: string, role: string) => bearer(identity, municipalityId, role);
 
 describe('JWKS', () => {
   test('publishes the public signing key, which other services use to verify identity’s tokens', async () => {
@@ -66,6 +45,10 @@ describe('organisation tree admin API', () => {
     expect([district.status, institution.status, group.status]).toEqual([201, 201, 201]);
     expect(group.body).toMatchObject({ kind: 'group', municipalityId: '510', parentId: institution.body.id, version: 1 });
     expect(group.headers.location).toBe(`/admin/org-units/${group.body.id}`);
+
+    const twice = await post({ kind: 'municipality', name: 'Haderslev igen', parentId: null, municipalityCode: '510' });
+    expect(twice.status).toBe(409);
+    expect(twice.body).toMatchObject({ code: 'MUNICIPALITY_EXISTS', detail: `municipality 510 exists already as unit ${municipality.body.id}` });
 
     const children = await request(identity.url).get(`/admin/org-units/${district.body.id}/children`).set('authorization', admin);
     expect(children.body.items.map((u: { name: string }) => u.name)).toEqual(['Børnehuset Solstrålen']);

@@ -1,50 +1,25 @@
 // Persons through identity's admin API against the real store and broker: CPR numbers are
 // validated, sealed, never returned except by an audited read, and never in events or logs.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { contractRegistry } from '@spor/contracts';
-import { memoryLogger, readTopicUntil, testInfra, uniqueName } from '@spor/testkit';
-import { startIdentity, type RunningIdentity } from '../src/service.js';
-import { issueAccessToken } from '../src/domain/access-token.js';
+import { memoryLogger, readTopicUntil, testInfra } from '@spor/testkit';
+import type { RunningIdentity } from '../src/service.js';
+import { ADMIN_ID, bearer, freshCpr, startTestIdentity } from './support.js';
 
-const { brokers, mongoUrl } = testInfra();
-const b64 = () => randomBytes(32).toString('base64');
+const { brokers } = testInfra();
 const logs = memoryLogger('debug');
 let identity: RunningIdentity;
 
 beforeAll(async () => {
-  identity = await startIdentity(
-    {
-      MONGO_URL: mongoUrl,
-      KAFKA_BROKERS: brokers.join(','),
-      PORT: '0',
-      IDENTITY_DB_NAME: uniqueName('identity-persons'),
-      TOKEN_ISSUER: 'https://identity.spor.test',
-      SIGNING_KEY_SEAL_KEY: `seal1:${b64()}`,
-      CPR_ENCRYPTION_KEYS: `cpr1:${b64()}`,
-      CPR_ENCRYPTION_ACTIVE_KEY: 'cpr1',
-      CPR_LOOKUP_KEY: `look1:${b64()}`,
-    },
-    logs.logger,
-  );
+  identity = await startTestIdentity(logs.logger);
 });
 
 afterAll(() => identity.runtime.shutdown());
 
-const adminId = '7e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b';
-async function auth(municipalityId = '510', role = 'system-administrator') {
-  const { token } = await issueAccessToken(
-    identity.keys(),
-    { issuer: identity.config.TOKEN_ISSUER, audience: identity.config.TOKEN_AUDIENCE, ttlSeconds: 300 },
-    { personId: adminId, kind: 'staff', municipalityId, roles: [{ role, unitId: 'root' }] },
-    new Date(),
-  );
-  return `Bearer ${token}`;
-}
-
-// A unique, valid CPR number per test run: born 1 Jan 2021 (7th digit 4 → 2000s), random serial.
-const serial = () => `4${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}`;
+const auth = (municipalityId = '510', role = 'system-administrator') => bearer(identity, municipalityId, role);
+const adminId = ADMIN_ID;
+const serial = () => freshCpr().slice(6);
 
 describe('persons', () => {
   test('a child is registered with a sealed CPR number; reading it back is audited with its purpose', async () => {

@@ -1,5 +1,7 @@
 // Organisation units as aggregates: state and events in one write (see libs/events).
 import type { Collection } from 'mongodb';
+import { conflict } from '@spor/service-kit';
+import { isDuplicateKeyError } from '@spor/mongo';
 import { AggregateStore, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import type { OrgUnit } from '../domain/org-unit.js';
 
@@ -10,6 +12,8 @@ export class OrgUnitRepository {
 
   constructor(
     private readonly collection: Collection<Stored<OrgUnit>>,
+    /** One document per municipality code: inserting it claims the root (atomic without transactions). */
+    private readonly roots: Collection<{ _id: string; unitId: string }>,
     private readonly factory: EventFactory,
     locks: KeyedMutex,
     relay: OutboxRelay,
@@ -26,6 +30,7 @@ export class OrgUnitRepository {
   }
 
   async create(id: string, unit: OrgUnit): Promise<Stored<OrgUnit>> {
+    if (unit.kind === 'municipality') await this.claimRoot(unit.municipalityId, id);
     const event = this.factory.create(ORG_UNIT_CREATED, {
       subject: id,
       // One municipality's tree shares a partition, so consumers meet parents before children.
@@ -41,5 +46,21 @@ export class OrgUnitRepository {
       },
     });
     return this.store.create(id, unit, [event]);
+  }
+
+  private async claimRoot(code: string, unitId: string): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await this.roots.insertOne({ _id: code, unitId });
+        return;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        const claim = await this.roots.findOne({ _id: code });
+        if (claim && (await this.get(claim.unitId))) throw conflict('MUNICIPALITY_EXISTS', `municipality ${code} exists already as unit ${claim.unitId}`);
+        // A claim whose unit was never written (the process died in between): take it over.
+        await this.roots.deleteOne({ _id: code, unitId: claim?.unitId ?? '' });
+      }
+    }
+    throw conflict('MUNICIPALITY_EXISTS', `municipality ${code} is being created by someone else`);
   }
 }

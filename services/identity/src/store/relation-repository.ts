@@ -1,0 +1,81 @@
+// Memberships and guardianships, keyed by what they relate (person:unit:role, parent:child),
+// so registering the same relation twice is a no-op rather than a duplicate.
+import type { Collection } from 'mongodb';
+import { AggregateStore, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
+import { guardianshipId, membershipId, type Guardianship, type Membership } from '../domain/relations.js';
+
+export const MEMBERSHIP_GRANTED = 'dk.spor.identity.membership.granted.v1';
+export const MEMBERSHIP_ENDED = 'dk.spor.identity.membership.ended.v1';
+export const GUARDIANSHIP_REGISTERED = 'dk.spor.identity.guardianship.registered.v1';
+
+export class RelationRepository {
+  private readonly memberships: AggregateStore<Membership>;
+  private readonly guardianships: AggregateStore<Guardianship>;
+
+  constructor(
+    private readonly membershipDocs: Collection<Stored<Membership>>,
+    private readonly guardianshipDocs: Collection<Stored<Guardianship>>,
+    private readonly factory: EventFactory,
+    locks: KeyedMutex,
+    relay: OutboxRelay,
+  ) {
+    this.memberships = new AggregateStore<Membership>({ collection: membershipDocs, locks, relay, aggregate: 'membership' });
+    this.guardianships = new AggregateStore<Guardianship>({ collection: guardianshipDocs, locks, relay, aggregate: 'guardianship' });
+  }
+
+  /** Grants (or re-opens) a membership; granting an open one again changes nothing. */
+  async grant(m: Omit<Membership, 'to'>): Promise<{ membership: Stored<Membership>; changed: boolean }> {
+    const id = membershipId(m.personId, m.unitId, m.role);
+    const current = await this.memberships.load(id);
+    if (current && !current.to) return { membership: current, changed: false };
+    const version = (current?.version ?? 0) + 1;
+    const event = this.factory.create(MEMBERSHIP_GRANTED, {
+      subject: id,
+      partitionKey: m.personId,
+      municipalityId: m.municipalityId,
+      aggregateVersion: version,
+      data: { membershipId: id, personId: m.personId, unitId: m.unitId, role: m.role, from: m.from },
+    });
+    const membership = current ? await this.memberships.save(id, current.version, { ...m }, [event]) : await this.memberships.create(id, { ...m }, [event]);
+    return { membership, changed: true };
+  }
+
+  async end(id: string, to: string): Promise<Stored<Membership> | null> {
+    const current = await this.memberships.load(id);
+    if (!current || current.to) return current;
+    const event = this.factory.create(MEMBERSHIP_ENDED, {
+      subject: id,
+      partitionKey: current.personId,
+      municipalityId: current.municipalityId,
+      aggregateVersion: current.version + 1,
+      data: { membershipId: id, personId: current.personId, unitId: current.unitId, role: current.role, to },
+    });
+    const { _id: _i, version: _v, ...state } = current;
+    return this.memberships.save(id, current.version, { ...state, to }, [event]);
+  }
+
+  membershipsOf(personId: string): Promise<Stored<Membership>[]> {
+    return this.membershipDocs.find({ personId }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } }).toArray() as Promise<Stored<Membership>[]>;
+  }
+
+  /** Registers a parent–child relation or changes its custody; the same again changes nothing. */
+  async registerGuardianship(g: Guardianship): Promise<{ guardianship: Stored<Guardianship>; changed: boolean }> {
+    const id = guardianshipId(g.parentId, g.childId);
+    const current = await this.guardianships.load(id);
+    if (current && current.custody === g.custody) return { guardianship: current, changed: false };
+    const event = this.factory.create(GUARDIANSHIP_REGISTERED, {
+      subject: id,
+      // The child's id keeps every change about one child in order (ARCHITECTURE.md).
+      partitionKey: g.childId,
+      municipalityId: g.municipalityId,
+      aggregateVersion: (current?.version ?? 0) + 1,
+      data: { parentId: g.parentId, childId: g.childId, custody: g.custody },
+    });
+    const guardianship = current ? await this.guardianships.save(id, current.version, g, [event]) : await this.guardianships.create(id, g, [event]);
+    return { guardianship, changed: true };
+  }
+
+  guardiansOf(childId: string): Promise<Stored<Guardianship>[]> {
+    return this.guardianshipDocs.find({ childId }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } }).toArray() as Promise<Stored<Guardianship>[]>;
+  }
+}

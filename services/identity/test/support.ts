@@ -1,0 +1,44 @@
+// Starting identity for a test file against the real broker and store, and minting the tokens
+// its login would issue.
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { quietLogger, testInfra, uniqueName } from '@spor/testkit';
+import { startIdentity, type RunningIdentity } from '../src/service.js';
+import { issueAccessToken, type TokenSubject } from '../src/domain/access-token.js';
+
+export function startTestIdentity(logger: Logger = quietLogger()): Promise<RunningIdentity> {
+  const { brokers, mongoUrl } = testInfra();
+  const b64 = () => randomBytes(32).toString('base64');
+  return startIdentity(
+    {
+      MONGO_URL: mongoUrl,
+      KAFKA_BROKERS: brokers.join(','),
+      PORT: '0',
+      IDENTITY_DB_NAME: uniqueName('identity-test'),
+      TOKEN_ISSUER: 'https://identity.spor.test',
+      SIGNING_KEY_SEAL_KEY: `seal1:${b64()}`,
+      CPR_ENCRYPTION_KEYS: `cpr1:${b64()}`,
+      CPR_ENCRYPTION_ACTIVE_KEY: 'cpr1',
+      CPR_LOOKUP_KEY: `look1:${b64()}`,
+    },
+    logger,
+  );
+}
+
+export const ADMIN_ID = '7e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b';
+
+/** `Bearer <token>` for a staff member with one role, as identity's login would issue it. */
+export async function bearer(identity: RunningIdentity, municipalityId = '510', role = 'system-administrator', extra: Partial<TokenSubject> = {}): Promise<string> {
+  const { token } = await issueAccessToken(
+    identity.keys(),
+    { issuer: identity.config.TOKEN_ISSUER, audience: identity.config.TOKEN_AUDIENCE, ttlSeconds: 300 },
+    { personId: ADMIN_ID, kind: 'staff', municipalityId, roles: [{ role, unitId: 'root' }], ...extra },
+    new Date(),
+  );
+  return `Bearer ${token}`;
+}
+
+/** A valid CPR number no earlier test run used: born 1 January 2021, random serial. */
+export function freshCpr(): string {
+  return `010121${4000 + Math.floor(Math.random() * 1000)}`;
+}
