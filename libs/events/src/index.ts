@@ -11,3 +11,4 @@ export * from './event-consumer.js';
 export * from './replay.js';
 export * from './keyed-mutex.js';
 export * from './aggregate-store.js';
+export * from './backbone.js';

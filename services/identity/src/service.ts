@@ -2,8 +2,7 @@
 // integration tests both start identity through here.
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import { ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
-import { connectMongo, ensureCollections, pingMongo } from '@spor/mongo';
-import { EventFactory, KafkajsTransport, KeyedMutex, OutboxRelay, topicFor } from '@spor/events';
+import { EventFactory, startBackbone, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { authenticate, createTokenVerifier } from '@spor/auth';
 import { identityConfigSchema, type IdentityConfig } from './config.js';
@@ -36,10 +35,20 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   const runtime = new ServiceRuntime(log, config.SHUTDOWN_TIMEOUT_MS);
   const metrics = createRegistry(SERVICE);
 
-  const connection = await connectMongo({ url: config.MONGO_URL, dbName: config.IDENTITY_DB_NAME, logger: log });
-  runtime.onStop('database', () => connection.close());
-  await ensureCollections(connection, ['org_units', 'persons', 'memberships', 'guardianships', 'municipality_roots', 'signing_keys', 'audit_log']);
-  const db = connection.db!;
+  const backbone = await startBackbone({
+    service: SERVICE,
+    mongoUrl: config.MONGO_URL,
+    dbName: config.IDENTITY_DB_NAME,
+    kafkaBrokers: config.KAFKA_BROKERS,
+    kafkaClientId: config.KAFKA_CLIENT_ID,
+    runtime,
+    logger: log,
+    metrics,
+    aggregateCollections: ['org_units', 'persons', 'memberships', 'guardianships'],
+    otherCollections: ['municipality_roots', 'signing_keys', 'audit_log'],
+    topics: TOPICS,
+  });
+  const { db, locks, relay } = backbone;
 
   const policy = { rotateAfterMs: config.SIGNING_KEY_ROTATION_HOURS * 3600_000, tokenTtlMs: config.ACCESS_TOKEN_TTL_SECONDS * 1000, clockSkewMs: 30_000 };
   const keyStore = new SigningKeyStore(db.collection('signing_keys'), parseBoxKey(config.SIGNING_KEY_SEAL_KEY), policy);
@@ -53,10 +62,6 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   }, 60_000);
   runtime.onStop('signing key refresh', async () => clearInterval(refresh));
 
-  const transport = new KafkajsTransport({ clientId: config.KAFKA_CLIENT_ID ?? SERVICE, brokers: config.KAFKA_BROKERS, logger: log });
-  runtime.onStop('kafka', () => transport.close());
-  await transport.ensureTopics(TOPICS.map((topic) => ({ topic, partitions: 3 })));
-  const locks = new KeyedMutex();
   const orgUnits = db.collection('org_units');
   await orgUnits.createIndex({ parentId: 1 });
   const personDocs = db.collection('persons');
@@ -68,9 +73,6 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   const guardianshipDocs = db.collection('guardianships');
   await guardianshipDocs.createIndex({ childId: 1 });
   await guardianshipDocs.createIndex({ parentId: 1 });
-  const relay = new OutboxRelay({ collections: [orgUnits, personDocs, membershipDocs, guardianshipDocs], transport, logger: log, locks, metrics });
-  relay.start();
-  runtime.onStop('outbox relay', () => relay.stop());
   const factory = new EventFactory(SERVICE, contractRegistry());
   const units = new OrgUnitRepository(orgUnits as never, db.collection('municipality_roots'), factory, locks, relay);
   const persons = new PersonRepository(personDocs as never, factory, locks, relay);
@@ -91,10 +93,7 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
     logger: log,
     registry: metrics,
     isDraining: () => runtime.isDraining,
-    readiness: [
-      { name: 'database', check: () => pingMongo(connection) },
-      { name: 'kafka', check: () => transport.ping() },
-    ],
+    readiness: backbone.readiness,
     routes: (router) => {
       router.get('/.well-known/jwks.json', (_req, res) => {
         res.set('cache-control', 'public, max-age=60').json(ring.jwks());
