@@ -19,6 +19,8 @@ const vaultKeys = (variable: string) =>
 export const identityConfigSchema = z
   .object({
   ...baseConfigShape,
+  // Directory imports arrive as one JSON file.
+  HTTP_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, { error: 'must look like 100kb or 5mb' }).default('5mb'),
   IDENTITY_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/).default('spor-identity'),
   /** The `iss` of the access tokens: identity's public base URL. */
   TOKEN_ISSUER: env.url(),

@@ -4,7 +4,7 @@ import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import { ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
 import { EventFactory, startBackbone, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
-import { authenticate, createTokenVerifier } from '@spor/auth';
+import { authenticate, createTokenVerifier, type StaffRole } from '@spor/auth';
 import { identityConfigSchema, type IdentityConfig } from './config.js';
 import { parseBoxKey } from './domain/sealed-box.js';
 import type { SigningKeyRing } from './domain/signing-keys.js';
@@ -13,6 +13,8 @@ import { OrgUnitRepository } from './store/org-unit-repository.js';
 import { orgUnitRoutes } from './http/org-unit.routes.js';
 import { personRoutes } from './http/person.routes.js';
 import { relationRoutes } from './http/relation.routes.js';
+import { importRoutes, resumeImports, type ImportDeps } from './http/import.routes.js';
+import { ImportJobs } from './store/import-jobs.js';
 import { RelationRepository } from './store/relation-repository.js';
 import { PersonRepository } from './store/person-repository.js';
 import { AuditLog, type AuditEntry } from './store/audit-log.js';
@@ -27,6 +29,7 @@ export interface RunningIdentity {
   config: IdentityConfig;
   keys: () => SigningKeyRing;
   audit: AuditLog;
+  imports: ImportDeps;
 }
 
 export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Logger): Promise<RunningIdentity> {
@@ -45,7 +48,7 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
     logger: log,
     metrics,
     aggregateCollections: ['org_units', 'persons', 'memberships', 'guardianships'],
-    otherCollections: ['municipality_roots', 'signing_keys', 'audit_log'],
+    otherCollections: ['municipality_roots', 'signing_keys', 'audit_log', 'import_jobs'],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;
@@ -77,12 +80,28 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   const units = new OrgUnitRepository(orgUnits as never, db.collection('municipality_roots'), factory, locks, relay);
   const persons = new PersonRepository(personDocs as never, factory, locks, relay);
   const audit = new AuditLog(auditDocs);
-  const relations = new RelationRepository(membershipDocs as never, guardianshipDocs as never, factory, locks, relay);
   const vault = new CprVault({
     encryptionKeys: parseVaultKeys(config.CPR_ENCRYPTION_KEYS, 'CPR_ENCRYPTION_KEYS'),
     activeKeyId: config.CPR_ENCRYPTION_ACTIVE_KEY,
     lookupKey: parseBoxKey(config.CPR_LOOKUP_KEY),
   });
+  const relations = new RelationRepository(membershipDocs as never, guardianshipDocs as never, factory, locks, relay);
+  const imports: ImportDeps = {
+    jobs: new ImportJobs(db.collection('import_jobs')),
+    vault,
+    audit,
+    units,
+    persons,
+    targets: {
+      unitByExternalId: (municipalityId, externalId) => units.byExternalId(municipalityId, externalId),
+      createUnit: (id, unit) => units.create(id, unit),
+      personByCprHash: (hash) => persons.findByCprHash(hash),
+      registerPerson: (id, person) => persons.register(id, person),
+      grant: async (m) => relations.grant({ ...m, role: m.role as StaffRole }),
+      registerGuardianship: (g) => relations.registerGuardianship(g),
+    },
+  };
+  await resumeImports(imports, log);
 
   // identity verifies its own tokens from its key ring; other services use the JWKS endpoint.
   const localKeys: JWTVerifyGetKey = (header, token) => createLocalJWKSet(ring.jwks())(header, token);
@@ -90,6 +109,8 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
 
   const app = createApp({
     service: SERVICE,
+    bodyLimit: config.HTTP_BODY_LIMIT,
+    extraBodyTypes: ['text/csv', 'application/csv'],
     logger: log,
     registry: metrics,
     isDraining: () => runtime.isDraining,
@@ -102,9 +123,10 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
       orgUnitRoutes(router, units);
       personRoutes(router, persons, vault, audit);
       relationRoutes(router, persons, units, relations);
+      importRoutes(router, imports, config.HTTP_BODY_LIMIT);
     },
   });
   const server = await runtime.listen(app, config.PORT);
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, runtime, config, keys: () => ring, audit };
+  return { url: `http://127.0.0.1:${port}`, runtime, config, keys: () => ring, audit, imports };
 }

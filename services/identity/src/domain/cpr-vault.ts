@@ -65,6 +65,15 @@ export class CprVault {
     }
   }
 
+  /** Seals any other text that holds CPR numbers (an import file while it is applied). */
+  sealText(text: string, context: string): string {
+    return seal(text, this.active, `spor:text:${context}`);
+  }
+
+  openText(sealed: string, context: string): string {
+    return open(sealed, this.keys, `spor:text:${context}`);
+  }
+
   /** The key id a sealed value was written under: records under old keys can be re-sealed. */
   keyIdOf(sealed: string): string | undefined {
     return keyIdOf(sealed);

@@ -10,8 +10,8 @@ export interface AuditEntry {
   actor: string;
   roles: string[];
   municipalityId: string;
-  action: 'create' | 'read-cpr' | 'lookup-cpr';
-  recordType: 'person';
+  action: 'create' | 'read-cpr' | 'lookup-cpr' | 'import';
+  recordType: 'person' | 'import';
   recordId: string | null;
   purpose?: string;
 }

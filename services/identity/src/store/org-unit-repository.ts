@@ -25,6 +25,21 @@ export class OrgUnitRepository {
     return this.store.load(id);
   }
 
+  async byExternalId(municipalityId: string, externalId: string): Promise<Stored<OrgUnit> | null> {
+    return (await this.collection.findOne({ municipalityId, externalId }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } })) as Stored<OrgUnit> | null;
+  }
+
+  /** External ids and kinds of a municipality's units. */
+  async kindsByExternalId(municipalityId: string): Promise<Map<string, string>> {
+    const docs = await this.collection.find({ municipalityId }, { projection: { externalId: 1, kind: 1 } }).toArray();
+    return new Map(docs.filter((d) => d.externalId).map((d) => [d.externalId as string, d.kind]));
+  }
+
+  async root(code: string): Promise<Stored<OrgUnit> | null> {
+    const claim = await this.roots.findOne({ _id: code });
+    return claim ? this.get(claim.unitId) : null;
+  }
+
   async children(parentId: string): Promise<Stored<OrgUnit>[]> {
     return (await this.collection.find({ parentId }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } }).sort({ name: 1 }).toArray()) as Stored<OrgUnit>[];
   }

@@ -1,0 +1,157 @@
+// Directory imports by municipal IT: all or nothing, every bad row named, re-importable,
+// and finished after a restart when a process died half-way.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import request from 'supertest';
+import { quietLogger } from '@spor/testkit';
+import type { RunningIdentity } from '../src/service.js';
+import { resumeImports } from '../src/http/import.routes.js';
+import { bearer, freshCpr, startTestIdentity } from './support.js';
+
+let identity: RunningIdentity;
+let admin: string;
+
+beforeAll(async () => {
+  identity = await startTestIdentity();
+  admin = await bearer(identity, '510');
+});
+
+afterAll(() => identity.runtime.shutdown());
+
+const importFile = (body: unknown) => request(identity.url).post('/admin/imports').set('authorization', admin).send(body as object);
+const lookup = (cpr: string) => request(identity.url).post('/admin/person-lookups').set('authorization', admin).send({ cpr, purpose: 'import test check' });
+
+const child = freshCpr();
+const mother = `020285${4000 + Math.floor(Math.random() * 999)}`.slice(0, 10);
+const father = `030383${1000 + Math.floor(Math.random() * 999)}`.slice(0, 10);
+const educator = `040490${1000 + Math.floor(Math.random() * 999)}`.slice(0, 10);
+const tree = {
+  units: [
+    { externalId: 'GRP-1', kind: 'group', name: 'Mariehønen', parentExternalId: 'INST-1' },
+    { externalId: 'KOM-510', kind: 'municipality', name: 'Haderslev Kommune', parentExternalId: null, municipalityCode: '510' },
+    { externalId: 'DIS-N', kind: 'district', name: 'Nord', parentExternalId: 'KOM-510' },
+    { externalId: 'INST-1', kind: 'institution', name: 'Solstrålen', parentExternalId: 'DIS-N', institutionType: 'boernehave' },
+  ],
+  persons: [
+    { kind: 'child', cpr: child, givenName: 'Ida', familyName: 'Hansen' },
+    { kind: 'parent', cpr: mother, givenName: 'Mette', familyName: 'Hansen' },
+    { kind: 'parent', cpr: father, givenName: 'Jens', familyName: 'Hansen' },
+    { kind: 'staff', cpr: educator, givenName: 'Lise', familyName: 'Pedersen' },
+  ],
+  memberships: [{ cpr: educator, unitExternalId: 'GRP-1', role: 'educator', from: '2026-08-01' }],
+  guardianships: [
+    { parentCpr: mother, childCpr: child, custody: true },
+    { parentCpr: father, childCpr: child, custody: true },
+  ],
+};
+
+describe('directory import', () => {
+  test('a good file is imported whole; the same file again changes nothing; a grown file adds only what is new', async () => {
+    const first = await importFile(tree);
+    expect(first.status).toBe(201);
+    expect(first.body.counts).toEqual({
+      units: { created: 4, unchanged: 0 },
+      persons: { created: 4, unchanged: 0 },
+      memberships: { created: 1, unchanged: 0 },
+      guardianships: { created: 2, unchanged: 0 },
+    });
+    const childId = (await lookup(child)).body.personId;
+    const guardians = await request(identity.url).get(`/admin/persons/${childId}/guardians`).set('authorization', admin);
+    expect(guardians.body.items.filter((g: { custody: boolean }) => g.custody)).toHaveLength(2);
+
+    const again = await importFile(tree);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ jobId: first.body.jobId, repeated: true });
+
+    const sibling = freshCpr();
+    const grown = await importFile({ ...tree, persons: [...tree.persons, { kind: 'child', cpr: sibling, givenName: 'Bo', familyName: 'Hansen' }], guardianships: [...tree.guardianships, { parentCpr: mother, childCpr: sibling, custody: true }] });
+    expect(grown.status).toBe(201);
+    expect(grown.body.counts).toMatchObject({ units: { created: 0, unchanged: 4 }, persons: { created: 1, unchanged: 4 }, guardianships: { created: 1, unchanged: 2 } });
+  });
+
+  test('a file with bad rows is refused whole with 422 naming every bad row and field; nothing is written', async () => {
+    const newChild = freshCpr();
+    const res = await importFile({
+      units: [
+        { externalId: 'DIS-S', kind: 'district', name: 'Syd', parentExternalId: 'NOWHERE' },
+        { externalId: 'INST-9', kind: 'institution', name: 'Uden type', parentExternalId: 'DIS-N' },
+        { externalId: 'INST-9', kind: 'group', name: 'Dublet', parentExternalId: 'DIS-N' },
+      ],
+      persons: [
+        { kind: 'child', cpr: newChild, givenName: 'Ny', familyName: 'Elev' },
+        { kind: 'child', cpr: '3213214321', givenName: 'Forkert', familyName: 'Dato' },
+      ],
+      memberships: [{ cpr: mother, unitExternalId: 'INST-1', role: 'educator' }],
+      guardianships: [{ parentCpr: child, childCpr: newChild, custody: true }],
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('IMPORT_INVALID');
+    expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(
+      [
+        'units[1].parentExternalId',
+        'units[2].institutionType',
+        'units[3].externalId',
+        'units[3].parentExternalId',
+        'persons[2].cpr',
+        'memberships[1].cpr',
+        'guardianships[1].parentCpr',
+      ].sort(),
+    );
+    expect(JSON.stringify(res.body)).not.toContain('3213214321');
+    expect((await lookup(newChild)).status).toBe(404);
+  });
+
+  test('a malformed row is named by section and row', async () => {
+    const res = await importFile({ units: [{ externalId: 'X', kind: 'region', name: 'x', parentExternalId: null }], colour: 'red' });
+    expect(res.status).toBe(422);
+    expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['', 'units[1].kind']);
+  });
+
+  test('an import that a stopped process left half-applied is finished on start, and its sealed file dropped', async () => {
+    const orphan = freshCpr();
+    const file = { units: [], persons: [{ kind: 'child', cpr: orphan, givenName: 'Halv', familyName: 'Import' }], memberships: [], guardianships: [] };
+    const jobId = 'half-applied-job';
+    await identity.imports.jobs.start({ _id: jobId, municipalityId: '510', actor: 'test', sealedFile: identity.imports.vault.sealText(JSON.stringify(file), jobId) });
+    expect((await lookup(orphan)).status).toBe(404);
+    expect(await resumeImports(identity.imports, quietLogger())).toBe(1);
+    expect((await lookup(orphan)).status).toBe(200);
+    const job = await identity.imports.jobs.get(jobId);
+    expect(job).toMatchObject({ status: 'done', counts: { persons: { created: 1, unchanged: 0 } } });
+    expect(job).not.toHaveProperty('sealedFile');
+  });
+});
+
+describe('CSV import', () => {
+  const csv = (section: string, text: string) => request(identity.url).post(`/admin/imports/${section}`).set('authorization', admin).set('content-type', 'text/csv').send(text);
+
+  test('a persons file and a guardianships file (semicolons, Danish ja/nej) are imported', async () => {
+    const kid = freshCpr();
+    const mum = `050580${1000 + Math.floor(Math.random() * 999)}`;
+    const dad = `060681${1000 + Math.floor(Math.random() * 999)}`;
+    const persons = await csv('persons', `kind,cpr,givenName,familyName,externalId\nchild,${kid},"Åse, den lille",Nielsen,ELEV-77\nparent,${mum},Anne,Nielsen,\nparent,${dad},Ole,Nielsen,\n`);
+    expect(persons.status).toBe(201);
+    expect(persons.body.counts.persons).toEqual({ created: 3, unchanged: 0 });
+    const guardians = await csv('guardianships', `parentCpr;childCpr;custody\n${mum};${kid};ja\n${dad};${kid};nej\n`);
+    expect(guardians.status).toBe(201);
+    const kidId = (await lookup(kid)).body.personId;
+    const list = await request(identity.url).get(`/admin/persons/${kidId}/guardians`).set('authorization', admin);
+    expect(list.body.items.map((g: { custody: boolean }) => g.custody).sort()).toEqual([false, true]);
+    const person = await request(identity.url).get(`/admin/persons/${kidId}`).set('authorization', admin);
+    expect(person.body).toMatchObject({ givenName: 'Åse, den lille', externalId: 'ELEV-77' });
+  });
+
+  test.each([
+    ['an unknown section', 'pets', 'kind\ncat\n', 400, 'VALIDATION_FAILED'],
+    ['an unknown column', 'persons', 'kind,cpr,shoeSize\nchild,0101214000,42\n', 422, 'CSV_HEADER'],
+    ['a row with too many cells', 'persons', 'kind,cpr\nchild,0101214000,extra\n', 422, 'CSV_MALFORMED'],
+    ['a bad custody value', 'guardianships', `parentCpr,childCpr,custody\n${'0101214000'},${'0101214001'},maybe\n`, 422, 'IMPORT_INVALID'],
+  ])('%s is refused', async (_what, section, text, status, code) => {
+    const res = await csv(section, text);
+    expect(res.status).toBe(status);
+    expect(res.body.code).toBe(code);
+  });
+
+  test('a section import needs a CSV body', async () => {
+    const res = await request(identity.url).post('/admin/imports/persons').set('authorization', admin).send({ persons: [] });
+    expect(res.status).toBe(415);
+  });
+});
