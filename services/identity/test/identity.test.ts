@@ -71,6 +71,25 @@ describe('organisation tree admin API', () => {
     expect(JSON.stringify(events)).not.toMatch(/Solstrålen|Mariehønen|Haderslev|Nord/);
   });
 
+  test('a unit closes only when its children are closed; a closed unit takes no new children', async () => {
+    const admin = await token('514', 'system-administrator');
+    const post = (path: string, body: object) => request(identity.url).post(path).set('authorization', admin).send(body);
+    const municipality = await post('/admin/org-units', { kind: 'municipality', name: 'K', parentId: null, municipalityCode: '514' });
+    const district = await post('/admin/org-units', { kind: 'district', name: 'Vest', parentId: municipality.body.id });
+    const institution = await post('/admin/org-units', { kind: 'institution', name: 'Dagplejen', parentId: district.body.id, institutionType: 'dagpleje' });
+    const blocked = await post(`/admin/org-units/${district.body.id}/close`, { closedOn: '2026-12-31' });
+    expect(blocked.status).toBe(409);
+    expect(blocked.body.code).toBe('UNIT_HAS_OPEN_CHILDREN');
+    const closed = await post(`/admin/org-units/${institution.body.id}/close`, { closedOn: '2026-12-31' });
+    expect(closed.body).toMatchObject({ closedOn: '2026-12-31', version: 2 });
+    const late = await post('/admin/org-units', { kind: 'group', name: 'Sen', parentId: institution.body.id });
+    expect(late.status).toBe(422);
+    expect(late.body.errors[0]).toMatchObject({ field: 'parentId', message: 'the parent was closed on 2026-12-31' });
+    const records = await readTopicUntil(brokers, 'spor.identity.orgunit.v1', 'the closing', (rs) => rs.some((r) => r.value!.includes('orgunit.closed') && r.value!.includes(institution.body.id)));
+    const closing = records.map((r) => JSON.parse(r.value!)).find((e) => e.type === 'dk.spor.identity.orgunit.closed.v1' && e.subject === institution.body.id);
+    expect(closing).toMatchObject({ aggregateversion: 2, data: { unitId: institution.body.id, closedOn: '2026-12-31' } });
+  });
+
   test('units that break the tree get 422 naming each field', async () => {
     const admin = await token('511', 'system-administrator');
     const post = (body: object) => request(identity.url).post('/admin/org-units').set('authorization', admin).send(body);

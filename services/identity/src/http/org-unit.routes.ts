@@ -1,7 +1,7 @@
 // Admin API for the organisation tree, for the municipality's system administrators.
 import { randomUUID } from 'node:crypto';
 import type { Router } from 'express';
-import { AppError, notFound, validated, z } from '@spor/service-kit';
+import { AppError, conflict, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, requireRole } from '@spor/auth';
 import type { Stored } from '@spor/events';
 import { INSTITUTION_TYPES, UNIT_KINDS, createOrgUnit, type OrgUnit } from '../domain/org-unit.js';
@@ -45,6 +45,18 @@ export function orgUnitRoutes(router: Router, units: OrgUnitRepository): void {
       // Another municipality's unit is answered like a missing one: existence is not disclosed.
       if (!unit || unit.municipalityId !== principalOf(req).municipalityId) throw notFound(`organisation unit ${params.unitId}`);
       res.json(toJson(unit));
+    }),
+  );
+
+  router.post(
+    '/admin/org-units/:unitId/close',
+    admin,
+    validated({ params: unitParams, body: z.strictObject({ closedOn: z.iso.date() }) }, async ({ params, body }, req, res) => {
+      const unit = await units.get(params.unitId);
+      if (!unit || unit.municipalityId !== principalOf(req).municipalityId) throw notFound(`organisation unit ${params.unitId}`);
+      const open = (await units.children(unit._id)).filter((child) => !child.closedOn);
+      if (open.length > 0) throw conflict('UNIT_HAS_OPEN_CHILDREN', `close its ${open.length} open unit(s) first: ${open.map((c) => c._id).join(', ')}`);
+      res.json(toJson(await units.close(unit, body.closedOn)));
     }),
   );
 

@@ -6,6 +6,7 @@ import { AggregateStore, type EventFactory, type KeyedMutex, type OutboxRelay, t
 import type { OrgUnit } from '../domain/org-unit.js';
 
 export const ORG_UNIT_CREATED = 'dk.spor.identity.orgunit.created.v1';
+export const ORG_UNIT_CLOSED = 'dk.spor.identity.orgunit.closed.v1';
 
 export class OrgUnitRepository {
   private readonly store: AggregateStore<OrgUnit>;
@@ -61,6 +62,20 @@ export class OrgUnitRepository {
       },
     });
     return this.store.create(id, unit, [event]);
+  }
+
+  /** Closes a unit from a date; closing it again changes nothing. */
+  async close(unit: Stored<OrgUnit>, closedOn: string): Promise<Stored<OrgUnit>> {
+    if (unit.closedOn) return unit;
+    const event = this.factory.create(ORG_UNIT_CLOSED, {
+      subject: unit._id,
+      partitionKey: `municipality:${unit.municipalityId}`,
+      municipalityId: unit.municipalityId,
+      aggregateVersion: unit.version + 1,
+      data: { unitId: unit._id, closedOn },
+    });
+    const { _id, version, ...state } = unit;
+    return this.store.save(_id, version, { ...state, closedOn }, [event]);
   }
 
   private async claimRoot(code: string, unitId: string): Promise<void> {
