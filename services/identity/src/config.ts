@@ -32,8 +32,22 @@ export const identityConfigSchema = z
   CPR_ENCRYPTION_KEYS: vaultKeys('CPR_ENCRYPTION_KEYS'),
   CPR_ENCRYPTION_ACTIVE_KEY: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
   CPR_LOOKUP_KEY: key('CPR_LOOKUP_KEY'),
+    /** Citizens' MitID login through an OIDC broker or bridge; unset: citizen login is off. */
+    CITIZEN_OIDC_ISSUER: env.url().optional(),
+    CITIZEN_OIDC_CLIENT_ID: z.string().min(1).optional(),
+    CITIZEN_OIDC_CLIENT_SECRET: z.string().min(16).optional(),
+    /** The ID-token claim holding the CPR number (NemLog-in's attribute name by default). */
+    CITIZEN_CPR_CLAIM: z.string().min(1).default('https://data.gov.dk/model/core/eid/cprNumber'),
+    /** Development only: lets the OIDC client talk to an IdP over plain http. */
+    OIDC_ALLOW_INSECURE_HTTP: env.boolean(false),
   })
   .superRefine((config, ctx) => {
+    const citizen = [config.CITIZEN_OIDC_ISSUER, config.CITIZEN_OIDC_CLIENT_ID, config.CITIZEN_OIDC_CLIENT_SECRET];
+    if (citizen.some(Boolean) && !citizen.every(Boolean)) {
+      for (const [name, value] of [['CITIZEN_OIDC_ISSUER', citizen[0]], ['CITIZEN_OIDC_CLIENT_ID', citizen[1]], ['CITIZEN_OIDC_CLIENT_SECRET', citizen[2]]] as const) {
+        if (!value) ctx.addIssue({ code: 'custom', path: [name], message: 'is needed when citizen login is configured (set all three CITIZEN_OIDC_* or none)' });
+      }
+    }
     const ids = config.CPR_ENCRYPTION_KEYS.split(',').map((k) => k.trim().split(':')[0]);
     if (!ids.includes(config.CPR_ENCRYPTION_ACTIVE_KEY)) {
       ctx.addIssue({ code: 'custom', path: ['CPR_ENCRYPTION_ACTIVE_KEY'], message: `names no key in CPR_ENCRYPTION_KEYS (${ids.join(', ')})` });

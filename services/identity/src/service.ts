@@ -1,7 +1,7 @@
 // Wires identity together: configuration, database, keys, events, HTTP. main.ts and the
 // integration tests both start identity through here.
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
-import { ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
+import { AppError, ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
 import { EventFactory, startBackbone, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { authenticate, createTokenVerifier, type StaffRole } from '@spor/auth';
@@ -14,6 +14,7 @@ import { orgUnitRoutes } from './http/org-unit.routes.js';
 import { personRoutes } from './http/person.routes.js';
 import { relationRoutes } from './http/relation.routes.js';
 import { importRoutes, resumeImports, type ImportDeps } from './http/import.routes.js';
+import { citizenLoginRoutes } from './http/citizen-login.routes.js';
 import { ImportJobs } from './store/import-jobs.js';
 import { RelationRepository } from './store/relation-repository.js';
 import { PersonRepository } from './store/person-repository.js';
@@ -48,7 +49,7 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
     logger: log,
     metrics,
     aggregateCollections: ['org_units', 'persons', 'memberships', 'guardianships'],
-    otherCollections: ['municipality_roots', 'signing_keys', 'audit_log', 'import_jobs'],
+    otherCollections: ['municipality_roots', 'signing_keys', 'audit_log', 'import_jobs', 'login_attempts'],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;
@@ -124,6 +125,29 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
       personRoutes(router, persons, vault, audit);
       relationRoutes(router, persons, units, relations);
       importRoutes(router, imports, config.HTTP_BODY_LIMIT);
+      if (config.CITIZEN_OIDC_ISSUER && config.CITIZEN_OIDC_CLIENT_ID && config.CITIZEN_OIDC_CLIENT_SECRET) {
+        citizenLoginRoutes(router, {
+          settings: {
+            issuer: config.CITIZEN_OIDC_ISSUER,
+            clientId: config.CITIZEN_OIDC_CLIENT_ID,
+            clientSecret: config.CITIZEN_OIDC_CLIENT_SECRET,
+            cprClaim: config.CITIZEN_CPR_CLAIM,
+            redirectUri: `${config.TOKEN_ISSUER}/auth/citizen/callback`,
+            allowInsecureHttp: config.OIDC_ALLOW_INSECURE_HTTP,
+          },
+          attempts: db.collection('login_attempts'),
+          vault,
+          persons,
+          relations,
+          ring: () => ring,
+          tokens: { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS },
+          logger: log,
+        });
+      } else {
+        router.get(['/auth/citizen/login', '/auth/citizen/callback'], () => {
+          throw new AppError({ status: 503, code: 'LOGIN_NOT_CONFIGURED', title: 'Citizen login is not configured', detail: 'set CITIZEN_OIDC_ISSUER, CITIZEN_OIDC_CLIENT_ID and CITIZEN_OIDC_CLIENT_SECRET' });
+        });
+      }
     },
   });
   const server = await runtime.listen(app, config.PORT);

@@ -6,7 +6,7 @@ import { quietLogger, testInfra, uniqueName } from '@spor/testkit';
 import { startIdentity, type RunningIdentity } from '../src/service.js';
 import { issueAccessToken, type TokenSubject } from '../src/domain/access-token.js';
 
-export function startTestIdentity(logger: Logger = quietLogger()): Promise<RunningIdentity> {
+export function startTestIdentity(logger: Logger = quietLogger(), extraEnv: Record<string, string> = {}): Promise<RunningIdentity> {
   const { brokers, mongoUrl } = testInfra();
   const b64 = () => randomBytes(32).toString('base64');
   return startIdentity(
@@ -20,6 +20,7 @@ export function startTestIdentity(logger: Logger = quietLogger()): Promise<Runni
       CPR_ENCRYPTION_KEYS: `cpr1:${b64()}`,
       CPR_ENCRYPTION_ACTIVE_KEY: 'cpr1',
       CPR_LOOKUP_KEY: `look1:${b64()}`,
+      ...extraEnv,
     },
     logger,
   );

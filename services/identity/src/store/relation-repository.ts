@@ -75,6 +75,12 @@ export class RelationRepository {
     return { guardianship, changed: true };
   }
 
+  /** Ids of the children a parent holds custody of. */
+  async childrenInCustody(parentId: string): Promise<string[]> {
+    const docs = await this.guardianshipDocs.find({ parentId, custody: true }, { projection: { childId: 1 } }).toArray();
+    return docs.map((d) => d.childId);
+  }
+
   guardiansOf(childId: string): Promise<Stored<Guardianship>[]> {
     return this.guardianshipDocs.find({ childId }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } }).toArray() as Promise<Stored<Guardianship>[]>;
   }

@@ -1,0 +1,80 @@
+// FOR DEVELOPMENT AND TESTS ONLY. A real OpenID Provider (panva's oidc-provider) that stands in
+// for the MitID broker (NemLog-in's CPR claim name, NSIS levels in `acr`) and for a municipal
+// staff IdP. Instead of a login page it signs in whoever `nextLogin` names, so tests and the
+// demo can drive the whole authorization-code flow over HTTP.
+import { createServer, type Server } from 'node:http';
+import Provider, { type Configuration } from 'oidc-provider';
+
+export const NEMLOGIN_CPR_CLAIM = 'https://data.gov.dk/model/core/eid/cprNumber';
+export const NSIS = {
+  low: 'https://data.gov.dk/concept/core/nsis/loa/Low',
+  substantial: 'https://data.gov.dk/concept/core/nsis/loa/Substantial',
+  high: 'https://data.gov.dk/concept/core/nsis/loa/High',
+} as const;
+
+export interface DevAccount {
+  sub: string;
+  cpr?: string;
+  email?: string;
+}
+
+export interface DevIdp {
+  issuer: string;
+  /** Who the next login signs in, and at which NSIS level. */
+  nextLogin: { account: DevAccount; acr: string } | undefined;
+  stop(): Promise<void>;
+}
+
+/** `port` must be the real port (not 0): it is part of the issuer. */
+export async function startDevIdp(options: { port: number; clients: Configuration['clients']; idTokenTtlSeconds?: number }): Promise<DevIdp> {
+  const issuer = `http://127.0.0.1:${options.port}`;
+  const accounts = new Map<string, DevAccount>();
+  const idp: DevIdp = { issuer, nextLogin: undefined, stop: async () => undefined };
+  const provider = new Provider(issuer, {
+    clients: options.clients,
+    scopes: ['openid', 'cpr', 'email'],
+    claims: { openid: ['sub'], cpr: [NEMLOGIN_CPR_CLAIM], email: ['email'] },
+    acrValues: Object.values(NSIS),
+    // Brokers put the CPR claim in the ID token itself.
+    conformIdTokenClaims: false,
+    pkce: { required: () => true },
+    features: { devInteractions: { enabled: false }, pushedAuthorizationRequests: { enabled: true } },
+    cookies: { keys: ['development-only-not-a-secret'] },
+    ttl: { IdToken: options.idTokenTtlSeconds ?? 300 },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    async findAccount(_ctx, sub) {
+      const account = accounts.get(sub);
+      if (!account) return undefined;
+      return {
+        accountId: sub,
+        async claims() {
+          return { sub, ...(account.cpr ? { [NEMLOGIN_CPR_CLAIM]: account.cpr } : {}), ...(account.email ? { email: account.email } : {}) };
+        },
+      };
+    },
+  });
+  const callback = provider.callback();
+  const server: Server = createServer(async (req, res) => {
+    const match = /^\/interaction\/([^/?]+)/.exec(req.url ?? '');
+    if (!match) return callback(req, res);
+    try {
+      const details = await provider.interactionDetails(req, res);
+      const login = idp.nextLogin;
+      if (!login) {
+        res.writeHead(400).end('no login prepared');
+        return;
+      }
+      accounts.set(login.account.sub, login.account);
+      const grant = new provider.Grant({ accountId: login.account.sub, clientId: String(details.params.client_id) });
+      grant.addOIDCScope(String(details.params.scope));
+      grant.addOIDCClaims([NEMLOGIN_CPR_CLAIM, 'email']);
+      const grantId = await grant.save();
+      await provider.interactionFinished(req, res, { login: { accountId: login.account.sub, acr: login.acr }, consent: { grantId } }, { mergeWithLastSubmission: false });
+    } catch (error) {
+      res.writeHead(500).end(String((error as Error).message));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
+  idp.stop = () => new Promise((resolve) => server.close(() => resolve()));
+  return idp;
+}

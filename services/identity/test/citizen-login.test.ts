@@ -1,0 +1,112 @@
+// The whole MitID login over HTTP: identity as OIDC relying party, a real OpenID Provider
+// configured like a MitID broker, the test playing the browser.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import request from 'supertest';
+import { createTokenVerifier } from '@spor/auth';
+import { freePort } from '../../../deploy/local/infra-lib.js';
+import type { RunningIdentity } from '../src/service.js';
+import { NSIS, startDevIdp, type DevIdp } from '../dev/dev-idp.js';
+import { bearer, freshCpr, startTestIdentity } from './support.js';
+
+const REDIRECT = 'https://identity.spor.test/auth/citizen/callback';
+let idp: DevIdp;
+let identity: RunningIdentity;
+let parentCpr: string;
+let parentId: string;
+let childId: string;
+
+beforeAll(async () => {
+  idp = await startDevIdp({
+    port: await freePort(),
+    clients: [{ client_id: 'spor-identity', client_secret: 'dev-client-secret-0123456789', redirect_uris: [REDIRECT], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }],
+  });
+  identity = await startTestIdentity(undefined, {
+    CITIZEN_OIDC_ISSUER: idp.issuer,
+    CITIZEN_OIDC_CLIENT_ID: 'spor-identity',
+    CITIZEN_OIDC_CLIENT_SECRET: 'dev-client-secret-0123456789',
+    OIDC_ALLOW_INSECURE_HTTP: 'true',
+  });
+  const admin = await bearer(identity, '510');
+  parentCpr = `070782${1000 + Math.floor(Math.random() * 999)}`;
+  const post = (path: string, body: object) => request(identity.url).post(path).set('authorization', admin).send(body);
+  parentId = (await post('/admin/persons', { kind: 'parent', cpr: parentCpr, givenName: 'Mor', familyName: 'Test' })).body.id;
+  childId = (await post('/admin/persons', { kind: 'child', cpr: freshCpr(), givenName: 'Barn', familyName: 'Test' })).body.id;
+  await request(identity.url).put('/admin/guardianships').set('authorization', admin).send({ parentId, childId, custody: true });
+});
+
+afterAll(async () => {
+  await identity.runtime.shutdown();
+  await idp.stop();
+});
+
+/** Follows the redirects like a browser (cookies included) until the IdP sends it back to identity. */
+async function browseToCallback(): Promise<string> {
+  const cookies = new Map<string, string>();
+  let location = (await fetch(`${identity.url}/auth/citizen/login`, { redirect: 'manual' })).headers.get('location')!;
+  for (let hop = 0; hop < 10; hop++) {
+    const url = new URL(location, idp.issuer);
+    if (url.href.startsWith(REDIRECT)) return `${url.pathname}${url.search}`;
+    const res = await fetch(url, { redirect: 'manual', headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    for (const header of res.headers.getSetCookie()) {
+      const [pair] = header.split(';');
+      const [name, value] = pair!.split('=');
+      cookies.set(name!, value ?? '');
+    }
+    location = res.headers.get('location') ?? '';
+    if (!location) throw new Error(`the IdP answered ${res.status} without a redirect: ${await res.text()}`);
+  }
+  throw new Error('too many redirects');
+}
+
+describe('citizen login (MitID through an OIDC broker)', () => {
+  test('a parent at NSIS substantial gets an access token with the children in custody, which other services accept', async () => {
+    idp.nextLogin = { account: { sub: 'mitid-1', cpr: parentCpr }, acr: NSIS.substantial };
+    const login = await fetch(`${identity.url}/auth/citizen/login`, { redirect: 'manual' });
+    expect(login.status).toBe(303);
+    const authorize = new URL(login.headers.get('location')!);
+    // Pushed authorization request: the parameters went to the IdP directly, not through the browser.
+    expect([...authorize.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
+
+    const callback = await request(identity.url).get(await browseToCallback());
+    expect(callback.status).toBe(200);
+    expect(callback.headers['cache-control']).toBe('no-store');
+    const verifier = createTokenVerifier({ jwksUrl: `${identity.url}/.well-known/jwks.json`, issuer: identity.config.TOKEN_ISSUER, audience: identity.config.TOKEN_AUDIENCE });
+    const principal = await verifier.verify(callback.body.access_token);
+    expect(principal).toMatchObject({ subject: parentId, kind: 'parent', municipalityId: '510', nsisLevel: 'substantial', children: [childId] });
+  });
+
+  test('a replayed callback, or one with a state identity never issued, is refused', async () => {
+    idp.nextLogin = { account: { sub: 'mitid-1', cpr: parentCpr }, acr: NSIS.substantial };
+    const path = await browseToCallback();
+    expect((await request(identity.url).get(path)).status).toBe(200);
+    const replay = await request(identity.url).get(path);
+    expect(replay.status).toBe(400);
+    expect(replay.body.code).toBe('LOGIN_STATE_UNKNOWN');
+    const forged = await request(identity.url).get(path.replace(/state=[^&]+/, 'state=forged'));
+    expect(forged.body.code).toBe('LOGIN_STATE_UNKNOWN');
+  });
+
+  test('a code from another login (its PKCE verifier does not match) is refused', async () => {
+    idp.nextLogin = { account: { sub: 'mitid-1', cpr: parentCpr }, acr: NSIS.substantial };
+    const first = new URLSearchParams((await browseToCallback()).split('?')[1]);
+    const second = new URLSearchParams((await browseToCallback()).split('?')[1]);
+    first.set('code', second.get('code')!);
+    const res = await request(identity.url).get(`/auth/citizen/callback?${first}`);
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('LOGIN_FAILED');
+  });
+
+  test('a login below NSIS substantial is refused with 403 naming the level required', async () => {
+    idp.nextLogin = { account: { sub: 'mitid-1', cpr: parentCpr }, acr: NSIS.low };
+    const res = await request(identity.url).get(await browseToCallback());
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ code: 'NSIS_LEVEL_TOO_LOW', detail: expect.stringContaining('substantial or higher; this login was at low') });
+  });
+
+  test('a citizen who is not a parent in the directory is refused with 403, not 500', async () => {
+    idp.nextLogin = { account: { sub: 'mitid-2', cpr: freshCpr() }, acr: NSIS.high };
+    const res = await request(identity.url).get(await browseToCallback());
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('UNKNOWN_CITIZEN');
+  });
+});
