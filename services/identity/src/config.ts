@@ -38,14 +38,22 @@ export const identityConfigSchema = z
     CITIZEN_OIDC_CLIENT_SECRET: z.string().min(16).optional(),
     /** The ID-token claim holding the CPR number (NemLog-in's attribute name by default). */
     CITIZEN_CPR_CLAIM: z.string().min(1).default('https://data.gov.dk/model/core/eid/cprNumber'),
+    /** Staff login through the municipality's IdP (behind an OIDC bridge); unset: staff login is off. */
+    STAFF_OIDC_ISSUER: env.url().optional(),
+    STAFF_OIDC_CLIENT_ID: z.string().min(1).optional(),
+    STAFF_OIDC_CLIENT_SECRET: z.string().min(16).optional(),
+    /** The ID-token claim matched against a staff person's externalId. */
+    STAFF_USER_ID_CLAIM: z.string().min(1).default('email'),
+    STAFF_MIN_NSIS_LEVEL: z.enum(['low', 'substantial', 'high']).default('substantial'),
     /** Development only: lets the OIDC client talk to an IdP over plain http. */
     OIDC_ALLOW_INSECURE_HTTP: env.boolean(false),
   })
   .superRefine((config, ctx) => {
-    const citizen = [config.CITIZEN_OIDC_ISSUER, config.CITIZEN_OIDC_CLIENT_ID, config.CITIZEN_OIDC_CLIENT_SECRET];
-    if (citizen.some(Boolean) && !citizen.every(Boolean)) {
-      for (const [name, value] of [['CITIZEN_OIDC_ISSUER', citizen[0]], ['CITIZEN_OIDC_CLIENT_ID', citizen[1]], ['CITIZEN_OIDC_CLIENT_SECRET', citizen[2]]] as const) {
-        if (!value) ctx.addIssue({ code: 'custom', path: [name], message: 'is needed when citizen login is configured (set all three CITIZEN_OIDC_* or none)' });
+    for (const prefix of ['CITIZEN', 'STAFF'] as const) {
+      const names = [`${prefix}_OIDC_ISSUER`, `${prefix}_OIDC_CLIENT_ID`, `${prefix}_OIDC_CLIENT_SECRET`] as const;
+      const set = names.filter((name) => config[name]);
+      if (set.length > 0 && set.length < names.length) {
+        for (const name of names.filter((n) => !config[n])) ctx.addIssue({ code: 'custom', path: [name], message: `is needed when ${prefix.toLowerCase()} login is configured (set all three ${prefix}_OIDC_* or none)` });
       }
     }
     const ids = config.CPR_ENCRYPTION_KEYS.split(',').map((k) => k.trim().split(':')[0]);

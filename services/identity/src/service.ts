@@ -14,7 +14,8 @@ import { orgUnitRoutes } from './http/org-unit.routes.js';
 import { personRoutes } from './http/person.routes.js';
 import { relationRoutes } from './http/relation.routes.js';
 import { importRoutes, resumeImports, type ImportDeps } from './http/import.routes.js';
-import { citizenLoginRoutes } from './http/citizen-login.routes.js';
+import { oidcLoginRoutes } from './http/oidc-login.routes.js';
+import { citizenResolver, staffResolver } from './domain/login-subjects.js';
 import { ImportJobs } from './store/import-jobs.js';
 import { RelationRepository } from './store/relation-repository.js';
 import { PersonRepository } from './store/person-repository.js';
@@ -125,28 +126,27 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
       personRoutes(router, persons, vault, audit);
       relationRoutes(router, persons, units, relations);
       importRoutes(router, imports, config.HTTP_BODY_LIMIT);
-      if (config.CITIZEN_OIDC_ISSUER && config.CITIZEN_OIDC_CLIENT_ID && config.CITIZEN_OIDC_CLIENT_SECRET) {
-        citizenLoginRoutes(router, {
-          settings: {
-            issuer: config.CITIZEN_OIDC_ISSUER,
-            clientId: config.CITIZEN_OIDC_CLIENT_ID,
-            clientSecret: config.CITIZEN_OIDC_CLIENT_SECRET,
-            cprClaim: config.CITIZEN_CPR_CLAIM,
-            redirectUri: `${config.TOKEN_ISSUER}/auth/citizen/callback`,
-            allowInsecureHttp: config.OIDC_ALLOW_INSECURE_HTTP,
-          },
-          attempts: db.collection('login_attempts'),
-          vault,
-          persons,
-          relations,
-          ring: () => ring,
-          tokens: { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS },
-          logger: log,
-        });
-      } else {
-        router.get(['/auth/citizen/login', '/auth/citizen/callback'], () => {
-          throw new AppError({ status: 503, code: 'LOGIN_NOT_CONFIGURED', title: 'Citizen login is not configured', detail: 'set CITIZEN_OIDC_ISSUER, CITIZEN_OIDC_CLIENT_ID and CITIZEN_OIDC_CLIENT_SECRET' });
-        });
+      const tokens = { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS };
+      const logins = [
+        { kind: 'citizen' as const, issuer: config.CITIZEN_OIDC_ISSUER, clientId: config.CITIZEN_OIDC_CLIENT_ID, clientSecret: config.CITIZEN_OIDC_CLIENT_SECRET, scope: 'openid cpr', minimumLevel: 'substantial' as const, resolve: citizenResolver(config.CITIZEN_CPR_CLAIM, vault, persons, relations) },
+        { kind: 'staff' as const, issuer: config.STAFF_OIDC_ISSUER, clientId: config.STAFF_OIDC_CLIENT_ID, clientSecret: config.STAFF_OIDC_CLIENT_SECRET, scope: 'openid email', minimumLevel: config.STAFF_MIN_NSIS_LEVEL, resolve: staffResolver(config.STAFF_USER_ID_CLAIM, persons, relations) },
+      ];
+      for (const login of logins) {
+        if (login.issuer && login.clientId && login.clientSecret) {
+          oidcLoginRoutes(router, {
+            settings: { ...login, issuer: login.issuer, clientId: login.clientId, clientSecret: login.clientSecret, redirectUri: `${config.TOKEN_ISSUER}/auth/${login.kind}/callback`, allowInsecureHttp: config.OIDC_ALLOW_INSECURE_HTTP },
+            attempts: db.collection('login_attempts'),
+            resolve: login.resolve,
+            ring: () => ring,
+            tokens,
+            logger: log,
+          });
+        } else {
+          router.get([`/auth/${login.kind}/login`, `/auth/${login.kind}/callback`], () => {
+            const prefix = login.kind.toUpperCase();
+            throw new AppError({ status: 503, code: 'LOGIN_NOT_CONFIGURED', title: `${login.kind} login is not configured`, detail: `set ${prefix}_OIDC_ISSUER, ${prefix}_OIDC_CLIENT_ID and ${prefix}_OIDC_CLIENT_SECRET` });
+          });
+        }
       }
     },
   });

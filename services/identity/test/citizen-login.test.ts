@@ -6,7 +6,7 @@ import { createTokenVerifier } from '@spor/auth';
 import { freePort } from '../../../deploy/local/infra-lib.js';
 import type { RunningIdentity } from '../src/service.js';
 import { NSIS, startDevIdp, type DevIdp } from '../dev/dev-idp.js';
-import { bearer, freshCpr, startTestIdentity } from './support.js';
+import { bearer, browseLogin, freshCpr, startTestIdentity } from './support.js';
 
 const REDIRECT = 'https://identity.spor.test/auth/citizen/callback';
 let idp: DevIdp;
@@ -39,24 +39,7 @@ afterAll(async () => {
   await idp.stop();
 });
 
-/** Follows the redirects like a browser (cookies included) until the IdP sends it back to identity. */
-async function browseToCallback(): Promise<string> {
-  const cookies = new Map<string, string>();
-  let location = (await fetch(`${identity.url}/auth/citizen/login`, { redirect: 'manual' })).headers.get('location')!;
-  for (let hop = 0; hop < 10; hop++) {
-    const url = new URL(location, idp.issuer);
-    if (url.href.startsWith(REDIRECT)) return `${url.pathname}${url.search}`;
-    const res = await fetch(url, { redirect: 'manual', headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-    for (const header of res.headers.getSetCookie()) {
-      const [pair] = header.split(';');
-      const [name, value] = pair!.split('=');
-      cookies.set(name!, value ?? '');
-    }
-    location = res.headers.get('location') ?? '';
-    if (!location) throw new Error(`the IdP answered ${res.status} without a redirect: ${await res.text()}`);
-  }
-  throw new Error('too many redirects');
-}
+const browseToCallback = () => browseLogin(identity.url, idp.issuer, 'citizen', REDIRECT);
 
 describe('citizen login (MitID through an OIDC broker)', () => {
   test('a parent at NSIS substantial gets an access token with the children in custody, which other services accept', async () => {
@@ -100,7 +83,7 @@ describe('citizen login (MitID through an OIDC broker)', () => {
     idp.nextLogin = { account: { sub: 'mitid-1', cpr: parentCpr }, acr: NSIS.low };
     const res = await request(identity.url).get(await browseToCallback());
     expect(res.status).toBe(403);
-    expect(res.body).toMatchObject({ code: 'NSIS_LEVEL_TOO_LOW', detail: expect.stringContaining('substantial or higher; this login was at low') });
+    expect(res.body).toMatchObject({ code: 'NSIS_LEVEL_TOO_LOW', detail: 'a citizen login needs NSIS level substantial or higher; this login was at low' });
   });
 
   test('a citizen who is not a parent in the directory is refused with 403, not 500', async () => {

@@ -43,3 +43,21 @@ export async function bearer(identity: RunningIdentity, municipalityId = '510', 
 export function freshCpr(): string {
   return `010121${4000 + Math.floor(Math.random() * 1000)}`;
 }
+
+/** Plays the browser through an OIDC login: follows redirects with cookies until the IdP sends it back to `redirect`; returns that path and query. */
+export async function browseLogin(identityUrl: string, idpIssuer: string, kind: 'citizen' | 'staff', redirect: string): Promise<string> {
+  const cookies = new Map<string, string>();
+  let location = (await fetch(`${identityUrl}/auth/${kind}/login`, { redirect: 'manual' })).headers.get('location')!;
+  for (let hop = 0; hop < 10; hop++) {
+    const url = new URL(location, idpIssuer);
+    if (url.href.startsWith(redirect)) return `${url.pathname}${url.search}`;
+    const res = await fetch(url, { redirect: 'manual', headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    for (const header of res.headers.getSetCookie()) {
+      const [name, value] = header.split(';')[0]!.split('=');
+      cookies.set(name!, value ?? '');
+    }
+    location = res.headers.get('location') ?? '';
+    if (!location) throw new Error(`the IdP answered ${res.status} without a redirect: ${await res.text()}`);
+  }
+  throw new Error('too many redirects');
+}

@@ -19,12 +19,14 @@ export interface ProblemDocument {
 }
 
 export function toProblem(error: AppError, instance?: string): ProblemDocument {
-  const hidden = error.status >= 500;
+  // A 500 is an unexpected failure whose text may hold internals (driver messages, hosts): it goes
+  // to the log only. 502–504 are raised on purpose (an upstream or a provider is unavailable)
+  // and say what to do.
+  const hidden = error.status === 500;
   return {
     type: `${TYPE_BASE}${error.code.toLowerCase().replace(/_/g, '-')}`,
     title: error.title,
     status: error.status,
-    // 5xx details may hold internals (driver messages, hosts); they go to the log only.
     ...(hidden ? {} : error.detail ? { detail: error.detail } : {}),
     ...(instance ? { instance } : {}),
     code: error.code,

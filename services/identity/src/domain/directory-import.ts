@@ -5,7 +5,7 @@
 import { z } from '@spor/service-kit';
 import { STAFF_ROLES } from '@spor/auth';
 import { INSTITUTION_TYPES, UNIT_KINDS } from './org-unit.js';
-import { PERSON_KINDS } from './person.js';
+import { PERSON_EXTERNAL_ID, PERSON_KINDS } from './person.js';
 import { parseCpr, type Cpr } from './cpr.js';
 
 const externalId = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, { error: 'must be 1–64 letters, digits or . _ : -' });
@@ -24,7 +24,7 @@ export const importFileSchema = z.strictObject({
     )
     .default([]),
   persons: z
-    .array(z.strictObject({ kind: z.enum(PERSON_KINDS), cpr: z.string().max(20), givenName: z.string().trim().min(1).max(200), familyName: z.string().trim().min(1).max(200), externalId: externalId.optional() }))
+    .array(z.strictObject({ kind: z.enum(PERSON_KINDS), cpr: z.string().max(20), givenName: z.string().trim().min(1).max(200), familyName: z.string().trim().min(1).max(200), externalId: z.string().regex(PERSON_EXTERNAL_ID).optional() }))
     .default([]),
   memberships: z.array(z.strictObject({ cpr: z.string().max(20), unitExternalId: externalId, role: z.enum(STAFF_ROLES), from: z.iso.date().optional() })).default([]),
   guardianships: z.array(z.strictObject({ parentCpr: z.string().max(20), childCpr: z.string().max(20), custody: z.boolean() })).default([]),

@@ -5,6 +5,8 @@ import { AppError } from '@spor/service-kit';
 import { birthYearMonth, parseCpr, type Cpr } from './cpr.js';
 
 export const PERSON_KINDS = ['child', 'parent', 'staff'] as const;
+/** A person's id in the municipality's systems; for staff, the user id their IdP logs them in with (often an e-mail address). */
+export const PERSON_EXTERNAL_ID = /^[A-Za-z0-9._:@+-]{1,120}$/;
 export type PersonKind = (typeof PERSON_KINDS)[number];
 
 export interface Person {

@@ -6,7 +6,7 @@ import type { Router } from 'express';
 import { notFound, validated, z } from '@spor/service-kit';
 import { principalOf, requireRole } from '@spor/auth';
 import type { Stored } from '@spor/events';
-import { PERSON_KINDS, birthOf, validCprOf, type Person } from '../domain/person.js';
+import { PERSON_EXTERNAL_ID, PERSON_KINDS, birthOf, validCprOf, type Person } from '../domain/person.js';
 import type { CprVault } from '../domain/cpr-vault.js';
 import type { Cpr } from '../domain/cpr.js';
 import type { PersonRepository } from '../store/person-repository.js';
@@ -28,7 +28,7 @@ export function personRoutes(router: Router, persons: PersonRepository, vault: C
           cpr: z.string().max(20),
           givenName: z.string().trim().min(1).max(200),
           familyName: z.string().trim().min(1).max(200),
-          externalId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/).optional(),
+          externalId: z.string().regex(PERSON_EXTERNAL_ID).optional(),
         }),
       },
       async ({ body }, req, res) => {

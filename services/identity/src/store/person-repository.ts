@@ -26,6 +26,10 @@ export class PersonRepository {
     return (await this.collection.findOne({ cprHash }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } })) as Stored<Person> | null;
   }
 
+  async findStaffByExternalId(externalId: string): Promise<Stored<Person> | null> {
+    return (await this.collection.findOne({ externalId, kind: 'staff' }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } })) as Stored<Person> | null;
+  }
+
   async register(id: string, person: Person): Promise<Stored<Person>> {
     const existing = await this.findByCprHash(person.cprHash);
     if (existing) throw conflict('PERSON_EXISTS', `a person with this CPR number is registered already: ${existing._id}`);
