@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Stored } from '@spor/events';
 import { createOrgUnit, type OrgUnit } from './org-unit.js';
-import { birthOf, type Person } from './person.js';
+import { buildPerson, type Person } from './person.js';
 import type { Cpr } from './cpr.js';
 import type { CprVault } from './cpr-vault.js';
 import { unitsInTreeOrder, type ImportFile } from './directory-import.js';
@@ -45,16 +45,7 @@ export async function applyImport(file: ImportFile, municipalityId: string, cprs
       continue;
     }
     const id = randomUUID();
-    await to.registerPerson(id, {
-      kind: p.kind,
-      municipalityId,
-      givenName: p.givenName,
-      familyName: p.familyName,
-      ...birthOf(cpr),
-      sealedCpr: vault.encrypt(cpr, id),
-      cprHash: vault.lookupHash(cpr),
-      ...(p.externalId ? { externalId: p.externalId } : {}),
-    });
+    await to.registerPerson(id, buildPerson(id, cpr, p, municipalityId, vault));
     count('persons', true);
   }
 

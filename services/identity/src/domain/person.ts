@@ -3,6 +3,7 @@
 // id, the kind, and at most the birth year and month.
 import { AppError } from '@spor/service-kit';
 import { birthYearMonth, parseCpr, type Cpr } from './cpr.js';
+import type { CprVault } from './cpr-vault.js';
 
 export const PERSON_KINDS = ['child', 'parent', 'staff'] as const;
 /** A person's id in the municipality's systems; for staff, the user id their IdP logs them in with (often an e-mail address). */
@@ -48,4 +49,18 @@ export function validCprOf(input: NewPerson, today = new Date()): Cpr {
 
 export function birthOf(cpr: Cpr): { birthYear: number; birthMonth: number } {
   return birthYearMonth(cpr);
+}
+
+/** A person record for id `id`: the CPR number sealed to that id and hashed for lookup, never kept in clear. */
+export function buildPerson(id: string, cpr: Cpr, input: Omit<NewPerson, 'cpr'>, municipalityId: string, vault: CprVault): Person {
+  return {
+    kind: input.kind,
+    municipalityId,
+    givenName: input.givenName,
+    familyName: input.familyName,
+    ...birthOf(cpr),
+    sealedCpr: vault.encrypt(cpr, id),
+    cprHash: vault.lookupHash(cpr),
+    ...(input.externalId ? { externalId: input.externalId } : {}),
+  };
 }

@@ -6,7 +6,7 @@ import type { Router } from 'express';
 import { notFound, validated, z } from '@spor/service-kit';
 import { principalOf, requireRole } from '@spor/auth';
 import type { Stored } from '@spor/events';
-import { PERSON_EXTERNAL_ID, PERSON_KINDS, birthOf, validCprOf, type Person } from '../domain/person.js';
+import { PERSON_EXTERNAL_ID, PERSON_KINDS, buildPerson, validCprOf, type Person } from '../domain/person.js';
 import type { CprVault } from '../domain/cpr-vault.js';
 import type { Cpr } from '../domain/cpr.js';
 import type { PersonRepository } from '../store/person-repository.js';
@@ -35,17 +35,7 @@ export function personRoutes(router: Router, persons: PersonRepository, vault: C
         const principal = principalOf(req);
         const cpr = validCprOf(body);
         const id = randomUUID();
-        const person: Person = {
-          kind: body.kind,
-          municipalityId: principal.municipalityId,
-          givenName: body.givenName,
-          familyName: body.familyName,
-          ...birthOf(cpr),
-          sealedCpr: vault.encrypt(cpr, id),
-          cprHash: vault.lookupHash(cpr),
-          ...(body.externalId ? { externalId: body.externalId } : {}),
-        };
-        const stored = await persons.register(id, person);
+        const stored = await persons.register(id, buildPerson(id, cpr, body, principal.municipalityId, vault));
         await audit.record(principal, { action: 'create', recordType: 'person', recordId: id });
         res.status(201).location(`/admin/persons/${id}`).json(toJson(stored));
       },
