@@ -70,7 +70,10 @@ export function oidcLoginRoutes(
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
-    await deps.attempts.insertOne({ _id: state, kind, codeVerifier, nonce, createdAt: new Date() });
+    const now = new Date();
+    // Abandoned logins are dropped once they could no longer complete.
+    await deps.attempts.deleteMany({ createdAt: { $lt: new Date(now.getTime() - ATTEMPT_TTL_MS) } });
+    await deps.attempts.insertOne({ _id: state, kind, codeVerifier, nonce, createdAt: now });
     const params = {
       redirect_uri: deps.settings.redirectUri,
       scope: deps.settings.scope,
