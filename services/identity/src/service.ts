@@ -2,6 +2,7 @@
 // integration tests both start identity through here.
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import { AppError, ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
+import type { Db } from 'mongodb';
 import { EventFactory, startBackbone, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { authenticate, createTokenVerifier, type StaffRole } from '@spor/auth';
@@ -32,6 +33,8 @@ export interface RunningIdentity {
   keys: () => SigningKeyRing;
   audit: AuditLog;
   imports: ImportDeps;
+  /** The service's database, for operational tooling and tests. */
+  db: Db;
 }
 
 export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Logger): Promise<RunningIdentity> {
@@ -152,5 +155,5 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   });
   const server = await runtime.listen(app, config.PORT);
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, runtime, config, keys: () => ring, audit, imports };
+  return { url: `http://127.0.0.1:${port}`, runtime, config, keys: () => ring, audit, imports, db };
 }

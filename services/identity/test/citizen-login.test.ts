@@ -79,6 +79,18 @@ describe('citizen login (MitID through an OIDC broker)', () => {
     expect(res.body.code).toBe('LOGIN_FAILED');
   });
 
+  test('an ID token whose nonce is not the one this login sent is refused', async () => {
+    idp.nextLogin = { account: { sub: 'mitid-1', cpr: parentCpr }, acr: NSIS.substantial };
+    const path = await browseToCallback();
+    const state = new URLSearchParams(path.split('?')[1]).get('state')!;
+    // As if the ID token had been made for another login: the nonce identity expects differs.
+    await identity.db.collection('login_attempts').updateOne({ _id: state as never }, { $set: { nonce: 'another-login' } });
+    const res = await request(identity.url).get(path);
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('LOGIN_FAILED');
+    expect(res.body.detail).toBe("the ID token's nonce claim does not match this login");
+  });
+
   test('a login below NSIS substantial is refused with 403 naming the level required', async () => {
     idp.nextLogin = { account: { sub: 'mitid-1', cpr: parentCpr }, acr: NSIS.low };
     const res = await request(identity.url).get(await browseToCallback());

@@ -104,7 +104,11 @@ export function oidcLoginRoutes(
         claims = tokens.claims()!;
       } catch (error) {
         deps.logger.warn({ err: error, kind }, 'login refused');
-        throw new AppError({ status: 401, code: 'LOGIN_FAILED', title: 'The login was not accepted', detail: (error as Error).message, cause: error });
+        // openid-client wraps oauth4webapi's error, whose cause names the claim that failed.
+        let claim: unknown;
+        for (let e: unknown = error; e && claim === undefined; e = (e as { cause?: unknown }).cause) claim = (e as { claim?: unknown }).claim;
+        const detail = typeof claim === 'string' ? `the ID token's ${claim} claim does not match this login` : (error as Error).message;
+        throw new AppError({ status: 401, code: 'LOGIN_FAILED', title: 'The login was not accepted', detail, cause: error });
       }
       const level = nsisLevelOf(claims.acr);
       const required = deps.settings.minimumLevel;
