@@ -22,13 +22,6 @@ export interface OutboxFields {
   hasPending: boolean;
 }
 
-/** Mongoose schema definition of the outbox fields, to spread into an aggregate schema. */
-export const outboxSchemaDefinition = {
-  pendingEvents: { type: Array, default: [] },
-  outboxSeq: { type: Number, default: 0 },
-  hasPending: { type: Boolean, default: false, index: true },
-} as const;
-
 export function toPending(event: SporEvent, correlationId = currentContext()?.correlationId): PendingEvent {
   return {
     id: event.id,
