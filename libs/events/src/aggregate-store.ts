@@ -6,7 +6,7 @@ import { conflict } from '@spor/service-kit';
 import type { SporEvent } from './envelope.js';
 import type { KeyedMutex } from './keyed-mutex.js';
 import type { OutboxRelay } from './outbox-relay.js';
-import { outboxForInsert, withPendingEvents, type OutboxFields } from './pending-events.js';
+import { WITHOUT_OUTBOX, outboxForInsert, withPendingEvents, type OutboxFields } from './pending-events.js';
 
 export type Stored<S> = S & { _id: string; version: number };
 
@@ -34,7 +34,7 @@ export class AggregateStore<S extends Document> {
   }
 
   async load(id: string): Promise<Stored<S> | null> {
-    const doc = (await this.collection.findOne({ _id: id }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } })) as (Stored<S> & Partial<OutboxFields>) | null;
+    const doc = (await this.collection.findOne({ _id: id }, { projection: WITHOUT_OUTBOX })) as (Stored<S> & Partial<OutboxFields>) | null;
     return doc;
   }
 

@@ -22,6 +22,9 @@ export interface OutboxFields {
   hasPending: boolean;
 }
 
+/** A projection that leaves the outbox fields out: what repositories hand to the rest of a service. */
+export const WITHOUT_OUTBOX = { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } as const;
+
 export function toPending(event: SporEvent, correlationId = currentContext()?.correlationId): PendingEvent {
   return {
     id: event.id,

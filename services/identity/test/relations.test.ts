@@ -48,6 +48,17 @@ describe('memberships', () => {
     expect(events.map((e) => e.type)).toEqual(['dk.spor.identity.membership.granted.v1', 'dk.spor.identity.membership.ended.v1']);
   });
 
+  test('another municipality’s administrator cannot end a membership: 404, and it stays open', async () => {
+    const unitId = await institution();
+    const staff = await person('staff');
+    const granted = await post('/admin/memberships', { personId: staff, unitId, role: 'leader' });
+    const foreign = await request(identity.url).post(`/admin/memberships/${granted.body.id}/end`).set('authorization', await bearer(identity, '561')).send({ to: '2026-12-31' });
+    expect(foreign.status).toBe(404);
+    const list = await request(identity.url).get(`/admin/persons/${staff}/memberships`).set('authorization', admin);
+    expect(list.body.items).toEqual([expect.not.objectContaining({ to: expect.anything() })]);
+    expect(list.body.items[0]).toMatchObject({ role: 'leader', version: 1 });
+  });
+
   test('only staff hold roles, and only known roles: 422 naming the fields', async () => {
     const unitId = await institution();
     const parent = await person('parent');

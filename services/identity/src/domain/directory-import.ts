@@ -4,11 +4,11 @@
 // file, or a resumed one, changes nothing that is already there.
 import { z } from '@spor/service-kit';
 import { STAFF_ROLES } from '@spor/auth';
-import { INSTITUTION_TYPES, UNIT_KINDS } from './org-unit.js';
+import { INSTITUTION_TYPES, UNIT_EXTERNAL_ID, UNIT_KINDS } from './org-unit.js';
 import { PERSON_EXTERNAL_ID, PERSON_KINDS } from './person.js';
 import { parseCpr, type Cpr } from './cpr.js';
 
-const externalId = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, { error: 'must be 1–64 letters, digits or . _ : -' });
+const externalId = z.string().regex(UNIT_EXTERNAL_ID, { error: 'must be 1–64 letters, digits or . _ : -' });
 
 export const importFileSchema = z.strictObject({
   units: z

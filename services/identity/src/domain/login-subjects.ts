@@ -4,6 +4,7 @@
 import type { IDToken } from 'openid-client';
 import { forbidden } from '@spor/service-kit';
 import { parseCpr } from './cpr.js';
+import { todayIso } from './calendar.js';
 import type { CprVault } from './cpr-vault.js';
 import type { TokenSubject } from './access-token.js';
 import type { PersonRepository } from '../store/person-repository.js';
@@ -23,7 +24,7 @@ export function staffResolver(userIdClaim: string, persons: PersonRepository, re
     const userId = claims[userIdClaim];
     const person = typeof userId === 'string' ? await persons.findStaffByExternalId(userId) : null;
     if (!person) throw forbidden(`this login (${userIdClaim}) is not a staff member known to Spor; ask the municipality's administrator`, 'UNKNOWN_STAFF');
-    const today = new Date().toISOString().slice(0, 10);
+    const today = todayIso();
     const roles = (await relations.membershipsOf(person._id)).filter((m) => m.from <= today && (!m.to || m.to >= today)).map((m) => ({ role: m.role, unitId: m.unitId }));
     if (roles.length === 0) throw forbidden('you hold no role in any unit now', 'NO_CURRENT_ROLE');
     return { personId: person._id, kind: 'staff', municipalityId: person.municipalityId, roles };

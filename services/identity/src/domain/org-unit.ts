@@ -6,6 +6,8 @@ export const UNIT_KINDS = ['municipality', 'district', 'institution', 'group'] a
 export type UnitKind = (typeof UNIT_KINDS)[number];
 export const INSTITUTION_TYPES = ['dagpleje', 'vuggestue', 'boernehave', 'skole', 'sfo'] as const;
 export type InstitutionType = (typeof INSTITUTION_TYPES)[number];
+/** A unit's id in the municipality's own systems, for example its institution number. */
+export const UNIT_EXTERNAL_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** The kind a unit's parent must have. */
 const PARENT_KIND: Record<UnitKind, UnitKind | null> = {

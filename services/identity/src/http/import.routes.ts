@@ -8,6 +8,7 @@ import { principalOf, requireRole } from '@spor/auth';
 import { checkImport, importFileSchema, type ImportFile, type ImportProblem } from '../domain/directory-import.js';
 import { applyImport, type ImportTargets } from '../domain/apply-import.js';
 import { parseCpr, type Cpr } from '../domain/cpr.js';
+import { todayIso } from '../domain/calendar.js';
 import type { CprVault } from '../domain/cpr-vault.js';
 import type { ImportJobs } from '../store/import-jobs.js';
 import type { AuditLog } from '../store/audit-log.js';
@@ -23,7 +24,6 @@ export interface ImportDeps {
   targets: ImportTargets;
 }
 
-const today = () => new Date().toISOString().slice(0, 10);
 
 function refuse(problems: ImportProblem[]): never {
   const errors: FieldError[] = problems.map((p) => ({ in: 'body', field: p.row ? `${p.section}[${p.row}].${p.field}` : p.field, message: p.message }));
@@ -99,7 +99,7 @@ async function runImport(deps: ImportDeps, req: Request, res: Response, body: un
   if (!(await deps.jobs.start({ _id: jobId, municipalityId, actor: principal.subject, sealedFile: deps.vault.sealText(JSON.stringify(file), jobId) }))) {
     throw conflict('IMPORT_IN_PROGRESS', `this file is being imported already (job ${jobId})`);
   }
-  const counts = await applyImport(file, municipalityId, cprs, deps.vault, deps.targets, today());
+  const counts = await applyImport(file, municipalityId, cprs, deps.vault, deps.targets, todayIso());
   await deps.jobs.finish(jobId, counts);
   await deps.audit.record(principal, { action: 'import', recordType: 'import', recordId: jobId });
   res.status(201).json({ jobId, status: 'done', counts });
@@ -110,7 +110,7 @@ export async function resumeImports(deps: ImportDeps, logger: Logger): Promise<n
   const unfinished = await deps.jobs.unfinished();
   for (const job of unfinished) {
     const file = importFileSchema.parse(JSON.parse(deps.vault.openText(job.sealedFile!, job._id)));
-    const counts = await applyImport(file, job.municipalityId, cprsOf(file), deps.vault, deps.targets, today());
+    const counts = await applyImport(file, job.municipalityId, cprsOf(file), deps.vault, deps.targets, todayIso());
     await deps.jobs.finish(job._id, counts);
     logger.info({ jobId: job._id, counts }, 'finished an import left half-applied');
   }

@@ -1,10 +1,10 @@
 // Admin API for the organisation tree, for the municipality's system administrators.
 import { randomUUID } from 'node:crypto';
 import type { Router } from 'express';
-import { AppError, conflict, notFound, validated, z } from '@spor/service-kit';
+import { AppError, conflict, validated, z } from '@spor/service-kit';
 import { principalOf, requireRole } from '@spor/auth';
-import type { Stored } from '@spor/events';
-import { INSTITUTION_TYPES, UNIT_KINDS, createOrgUnit, type OrgUnit } from '../domain/org-unit.js';
+import { INSTITUTION_TYPES, UNIT_EXTERNAL_ID, UNIT_KINDS, createOrgUnit } from '../domain/org-unit.js';
+import { inMunicipality, toResource } from './resources.js';
 import type { OrgUnitRepository } from '../store/org-unit-repository.js';
 
 const unitBody = z.strictObject({
@@ -13,7 +13,7 @@ const unitBody = z.strictObject({
   parentId: z.uuid().nullable(),
   municipalityCode: z.string().regex(/^[0-9]{3}$/, { error: 'must be a three-digit kommunekode' }).optional(),
   institutionType: z.enum(INSTITUTION_TYPES).optional(),
-  externalId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/).optional(),
+  externalId: z.string().regex(UNIT_EXTERNAL_ID).optional(),
 });
 const unitParams = z.object({ unitId: z.uuid() });
 
@@ -25,15 +25,14 @@ export function orgUnitRoutes(router: Router, units: OrgUnitRepository): void {
     admin,
     validated({ body: unitBody }, async ({ body }, req, res) => {
       const principal = principalOf(req);
-      const parent = body.parentId ? await units.get(body.parentId) : null;
-      if (body.parentId && (!parent || parent.municipalityId !== principal.municipalityId)) throw notFound(`organisation unit ${body.parentId}`);
+      const parent = body.parentId ? inMunicipality(req, 'organisation unit', body.parentId, await units.get(body.parentId)) : null;
       const unit = createOrgUnit(body, parent);
       if (unit.municipalityId !== principal.municipalityId) {
         throw new AppError({ status: 403, code: 'OTHER_MUNICIPALITY', title: 'Forbidden', detail: `you administer municipality ${principal.municipalityId}, not ${unit.municipalityId}` });
       }
       const id = randomUUID();
       const stored = await units.create(id, unit);
-      res.status(201).location(`/admin/org-units/${id}`).json(toJson(stored));
+      res.status(201).location(`/admin/org-units/${id}`).json(toResource(stored));
     }),
   );
 
@@ -41,10 +40,7 @@ export function orgUnitRoutes(router: Router, units: OrgUnitRepository): void {
     '/admin/org-units/:unitId',
     admin,
     validated({ params: unitParams }, async ({ params }, req, res) => {
-      const unit = await units.get(params.unitId);
-      // Another municipality's unit is answered like a missing one: existence is not disclosed.
-      if (!unit || unit.municipalityId !== principalOf(req).municipalityId) throw notFound(`organisation unit ${params.unitId}`);
-      res.json(toJson(unit));
+      res.json(toResource(inMunicipality(req, 'organisation unit', params.unitId, await units.get(params.unitId))));
     }),
   );
 
@@ -52,11 +48,10 @@ export function orgUnitRoutes(router: Router, units: OrgUnitRepository): void {
     '/admin/org-units/:unitId/close',
     admin,
     validated({ params: unitParams, body: z.strictObject({ closedOn: z.iso.date() }) }, async ({ params, body }, req, res) => {
-      const unit = await units.get(params.unitId);
-      if (!unit || unit.municipalityId !== principalOf(req).municipalityId) throw notFound(`organisation unit ${params.unitId}`);
+      const unit = inMunicipality(req, 'organisation unit', params.unitId, await units.get(params.unitId));
       const open = (await units.children(unit._id)).filter((child) => !child.closedOn);
       if (open.length > 0) throw conflict('UNIT_HAS_OPEN_CHILDREN', `close its ${open.length} open unit(s) first: ${open.map((c) => c._id).join(', ')}`);
-      res.json(toJson(await units.close(unit, body.closedOn)));
+      res.json(toResource(await units.close(unit, body.closedOn)));
     }),
   );
 
@@ -64,14 +59,8 @@ export function orgUnitRoutes(router: Router, units: OrgUnitRepository): void {
     '/admin/org-units/:unitId/children',
     admin,
     validated({ params: unitParams }, async ({ params }, req, res) => {
-      const unit = await units.get(params.unitId);
-      if (!unit || unit.municipalityId !== principalOf(req).municipalityId) throw notFound(`organisation unit ${params.unitId}`);
-      res.json({ items: (await units.children(params.unitId)).map(toJson) });
+      inMunicipality(req, 'organisation unit', params.unitId, await units.get(params.unitId));
+      res.json({ items: (await units.children(params.unitId)).map((u) => toResource(u)) });
     }),
   );
-}
-
-function toJson(unit: Stored<OrgUnit>) {
-  const { _id, version, ...rest } = unit;
-  return { id: _id, version, ...rest };
 }

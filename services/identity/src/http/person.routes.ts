@@ -11,6 +11,7 @@ import type { CprVault } from '../domain/cpr-vault.js';
 import type { Cpr } from '../domain/cpr.js';
 import type { PersonRepository } from '../store/person-repository.js';
 import type { AuditLog } from '../store/audit-log.js';
+import { inMunicipality, toResource } from './resources.js';
 
 const personParams = z.object({ personId: z.uuid() });
 const purpose = z.string().trim().min(5, { error: 'say why the CPR number is needed (at least 5 characters)' }).max(300);
@@ -46,9 +47,7 @@ export function personRoutes(router: Router, persons: PersonRepository, vault: C
     '/admin/persons/:personId',
     admin,
     validated({ params: personParams }, async ({ params }, req, res) => {
-      const person = await persons.get(params.personId);
-      if (!person || person.municipalityId !== principalOf(req).municipalityId) throw notFound(`person ${params.personId}`);
-      res.json(toJson(person));
+      res.json(toJson(inMunicipality(req, 'person', params.personId, await persons.get(params.personId))));
     }),
   );
 
@@ -57,8 +56,7 @@ export function personRoutes(router: Router, persons: PersonRepository, vault: C
     admin,
     validated({ params: personParams, body: z.strictObject({ purpose }) }, async ({ params, body }, req, res) => {
       const principal = principalOf(req);
-      const person = await persons.get(params.personId);
-      if (!person || person.municipalityId !== principal.municipalityId) throw notFound(`person ${params.personId}`);
+      const person = inMunicipality(req, 'person', params.personId, await persons.get(params.personId));
       await audit.record(principal, { action: 'read-cpr', recordType: 'person', recordId: person._id, purpose: body.purpose });
       res.set('cache-control', 'no-store').json({ personId: person._id, cpr: vault.decrypt(person.sealedCpr, person._id) });
     }),
@@ -79,8 +77,5 @@ export function personRoutes(router: Router, persons: PersonRepository, vault: C
   );
 }
 
-function toJson(person: Stored<Person>) {
-  // The sealed CPR and its hash stay inside identity.
-  const { _id, version, sealedCpr: _sealed, cprHash: _hash, ...rest } = person;
-  return { id: _id, version, ...rest };
-}
+// The sealed CPR and its hash stay inside identity.
+const toJson = (person: Stored<Person>) => toResource(person, ['sealedCpr', 'cprHash']);

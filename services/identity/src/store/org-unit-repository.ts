@@ -2,7 +2,7 @@
 import type { Collection } from 'mongodb';
 import { conflict } from '@spor/service-kit';
 import { isDuplicateKeyError } from '@spor/mongo';
-import { AggregateStore, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
+import { AggregateStore, WITHOUT_OUTBOX, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import type { OrgUnit } from '../domain/org-unit.js';
 
 export const ORG_UNIT_CREATED = 'dk.spor.identity.orgunit.created.v1';
@@ -27,7 +27,7 @@ export class OrgUnitRepository {
   }
 
   async byExternalId(municipalityId: string, externalId: string): Promise<Stored<OrgUnit> | null> {
-    return (await this.collection.findOne({ municipalityId, externalId }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } })) as Stored<OrgUnit> | null;
+    return (await this.collection.findOne({ municipalityId, externalId }, { projection: WITHOUT_OUTBOX })) as Stored<OrgUnit> | null;
   }
 
   /** External ids and kinds of a municipality's units. */
@@ -42,7 +42,7 @@ export class OrgUnitRepository {
   }
 
   async children(parentId: string): Promise<Stored<OrgUnit>[]> {
-    return (await this.collection.find({ parentId }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } }).sort({ name: 1 }).toArray()) as Stored<OrgUnit>[];
+    return (await this.collection.find({ parentId }, { projection: WITHOUT_OUTBOX }).sort({ name: 1 }).toArray()) as Stored<OrgUnit>[];
   }
 
   async create(id: string, unit: OrgUnit): Promise<Stored<OrgUnit>> {

@@ -1,7 +1,7 @@
 // Persons as aggregates: the sealed CPR and its lookup hash live only here.
 import type { Collection } from 'mongodb';
 import { conflict } from '@spor/service-kit';
-import { AggregateStore, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
+import { AggregateStore, WITHOUT_OUTBOX, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import type { Person } from '../domain/person.js';
 
 export const PERSON_REGISTERED = 'dk.spor.identity.person.registered.v1';
@@ -23,11 +23,11 @@ export class PersonRepository {
   }
 
   async findByCprHash(cprHash: string): Promise<Stored<Person> | null> {
-    return (await this.collection.findOne({ cprHash }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } })) as Stored<Person> | null;
+    return (await this.collection.findOne({ cprHash }, { projection: WITHOUT_OUTBOX })) as Stored<Person> | null;
   }
 
   async findStaffByExternalId(externalId: string): Promise<Stored<Person> | null> {
-    return (await this.collection.findOne({ externalId, kind: 'staff' }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } })) as Stored<Person> | null;
+    return (await this.collection.findOne({ externalId, kind: 'staff' }, { projection: WITHOUT_OUTBOX })) as Stored<Person> | null;
   }
 
   async register(id: string, person: Person): Promise<Stored<Person>> {

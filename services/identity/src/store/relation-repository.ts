@@ -1,7 +1,7 @@
 // Memberships and guardianships, keyed by what they relate (person:unit:role, parent:child),
 // so registering the same relation twice is a no-op rather than a duplicate.
 import type { Collection } from 'mongodb';
-import { AggregateStore, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
+import { AggregateStore, WITHOUT_OUTBOX, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import { guardianshipId, membershipId, type Guardianship, type Membership } from '../domain/relations.js';
 
 export const MEMBERSHIP_GRANTED = 'dk.spor.identity.membership.granted.v1';
@@ -40,9 +40,14 @@ export class RelationRepository {
     return { membership, changed: true };
   }
 
-  async end(id: string, to: string): Promise<Stored<Membership> | null> {
-    const current = await this.memberships.load(id);
-    if (!current || current.to) return current;
+  getMembership(id: string): Promise<Stored<Membership> | null> {
+    return this.memberships.load(id);
+  }
+
+  /** Ends an open membership; ending it again changes nothing. */
+  async end(current: Stored<Membership>, to: string): Promise<Stored<Membership>> {
+    if (current.to) return current;
+    const id = current._id;
     const event = this.factory.create(MEMBERSHIP_ENDED, {
       subject: id,
       partitionKey: current.personId,
@@ -55,7 +60,7 @@ export class RelationRepository {
   }
 
   membershipsOf(personId: string): Promise<Stored<Membership>[]> {
-    return this.membershipDocs.find({ personId }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } }).toArray() as Promise<Stored<Membership>[]>;
+    return this.membershipDocs.find({ personId }, { projection: WITHOUT_OUTBOX }).toArray() as Promise<Stored<Membership>[]>;
   }
 
   /** Registers a parent–child relation or changes its custody; the same again changes nothing. */
@@ -82,6 +87,6 @@ export class RelationRepository {
   }
 
   guardiansOf(childId: string): Promise<Stored<Guardianship>[]> {
-    return this.guardianshipDocs.find({ childId }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } }).toArray() as Promise<Stored<Guardianship>[]>;
+    return this.guardianshipDocs.find({ childId }, { projection: WITHOUT_OUTBOX }).toArray() as Promise<Stored<Guardianship>[]>;
   }
 }
