@@ -36,6 +36,15 @@ export function requireRole(...roles: StaffRole[]): RequestHandler {
   };
 }
 
+/** The caller must be a service holding the scope (a client-credentials token). */
+export function requireScope(scope: string): RequestHandler {
+  return (req, _res, next) => {
+    const principal = principalOf(req);
+    if (principal.kind !== 'service' || !principal.scopes.includes(scope)) throw forbidden(`requires a service token with the scope ${scope}`, 'SCOPE_REQUIRED');
+    next();
+  };
+}
+
 /** The caller must be a parent (or anyone) authenticated at least at this NSIS level. */
 export function requireNsisLevel(level: NsisLevel): RequestHandler {
   return (req, _res, next) => {

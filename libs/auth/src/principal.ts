@@ -34,11 +34,14 @@ export interface Principal {
   /** The person's pseudonymous id, or a service's client id. */
   subject: string;
   kind: 'staff' | 'parent' | 'service';
+  /** The three-digit kommunekode; empty for a service, which holds scopes instead. */
   municipalityId: string;
   roles: RoleGrant[];
   /** For parents: the children in their custody when the token was issued. */
   children: string[];
   nsisLevel?: NsisLevel;
+  /** For services (client-credentials tokens): the scopes granted, for example `consent:read`. */
+  scopes: string[];
   tokenId?: string;
   expiresAt: Date;
 }
@@ -50,6 +53,8 @@ export interface SporTokenClaims {
   roles?: { role: string; unit: string }[];
   children?: string[];
   acr?: string;
+  /** Space-separated scopes of a service token. */
+  scope?: string;
 }
 
 export function hasRole(principal: Principal, role: StaffRole, unitId?: string): boolean {

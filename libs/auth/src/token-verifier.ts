@@ -28,17 +28,20 @@ function nsisLevelOf(acr: unknown): NsisLevel | undefined {
 export function principalFromClaims(payload: JWTPayload & Partial<SporTokenClaims>): Principal {
   if (!payload.sub) throw unauthorized('the token has no subject');
   if (!payload.kind || !ALLOWED_KINDS.has(payload.kind)) throw unauthorized('the token has no valid kind');
-  if (typeof payload.mun !== 'string' || !/^[0-9]{3}$/.test(payload.mun)) throw unauthorized('the token has no valid municipality');
+  const service = payload.kind === 'service';
+  if (!service && (typeof payload.mun !== 'string' || !/^[0-9]{3}$/.test(payload.mun))) throw unauthorized('the token has no valid municipality');
   const roles: RoleGrant[] = (Array.isArray(payload.roles) ? payload.roles : [])
     .filter((r) => r && (STAFF_ROLES as readonly string[]).includes(r.role) && typeof r.unit === 'string')
     .map((r) => ({ role: r.role as RoleGrant['role'], unitId: r.unit }));
   return {
     subject: payload.sub,
     kind: payload.kind,
-    municipalityId: payload.mun,
-    roles,
+    municipalityId: service ? '' : (payload.mun as string),
+    // A service never holds staff roles, whatever its token says.
+    roles: service ? [] : roles,
     children: Array.isArray(payload.children) ? payload.children.filter((c): c is string => typeof c === 'string') : [],
     nsisLevel: nsisLevelOf(payload.acr),
+    scopes: service && typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
     tokenId: payload.jti,
     expiresAt: new Date((payload.exp ?? 0) * 1000),
   };

@@ -4,6 +4,7 @@
 // demo can drive the whole authorization-code flow over HTTP.
 import { createServer, type Server } from 'node:http';
 import Provider, { type Configuration } from 'oidc-provider';
+import { exportJWK, generateKeyPair } from 'jose';
 
 export const NEMLOGIN_CPR_CLAIM = 'https://data.gov.dk/model/core/eid/cprNumber';
 export const NSIS = {
@@ -22,6 +23,10 @@ export interface DevIdp {
   issuer: string;
   /** Who the next login signs in, and at which NSIS level. */
   nextLogin: { account: DevAccount; acr: string } | undefined;
+  /** Lifetime of the ID tokens it issues from now on. */
+  idTokenTtlSeconds: number;
+  /** Holds back token responses this long after they are made, like a slow network. */
+  tokenResponseDelayMs: number;
   stop(): Promise<void>;
 }
 
@@ -29,8 +34,11 @@ export interface DevIdp {
 export async function startDevIdp(options: { port: number; clients: Configuration['clients']; idTokenTtlSeconds?: number }): Promise<DevIdp> {
   const issuer = `http://127.0.0.1:${options.port}`;
   const accounts = new Map<string, DevAccount>();
-  const idp: DevIdp = { issuer, nextLogin: undefined, stop: async () => undefined };
+  const idp: DevIdp = { issuer, nextLogin: undefined, idTokenTtlSeconds: options.idTokenTtlSeconds ?? 300, tokenResponseDelayMs: 0, stop: async () => undefined };
+  // A fresh signing key per start, as a real IdP has its own (and oidc-provider's built-in one is shared by everyone).
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const provider = new Provider(issuer, {
+    jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: `dev-${options.port}`, use: 'sig', alg: 'RS256' }] },
     clients: options.clients,
     scopes: ['openid', 'cpr', 'email'],
     claims: { openid: ['sub'], cpr: [NEMLOGIN_CPR_CLAIM], email: ['email'] },
@@ -38,9 +46,15 @@ export async function startDevIdp(options: { port: number; clients: Configuratio
     // Brokers put the CPR claim in the ID token itself.
     conformIdTokenClaims: false,
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: false }, pushedAuthorizationRequests: { enabled: true } },
+    features: {
+      devInteractions: { enabled: false },
+      pushedAuthorizationRequests: { enabled: true },
+      // Logging out at the IdP tells the relying parties over the back channel.
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+    },
     cookies: { keys: ['development-only-not-a-secret'] },
-    ttl: { IdToken: options.idTokenTtlSeconds ?? 300 },
+    ttl: { IdToken: () => idp.idTokenTtlSeconds, AccessToken: 300, Interaction: 600, Grant: 3600, Session: 8 * 3600 },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     async findAccount(_ctx, sub) {
       const account = accounts.get(sub);
@@ -56,6 +70,11 @@ export async function startDevIdp(options: { port: number; clients: Configuratio
   const callback = provider.callback();
   const server: Server = createServer(async (req, res) => {
     const match = /^\/interaction\/([^/?]+)/.exec(req.url ?? '');
+    if (req.url?.startsWith('/token') && idp.tokenResponseDelayMs > 0) {
+      const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+      const delay = idp.tokenResponseDelayMs;
+      res.end = ((...args: unknown[]) => (setTimeout(() => end(...args), delay), res)) as typeof res.end;
+    }
     if (!match) return callback(req, res);
     try {
       const details = await provider.interactionDetails(req, res);

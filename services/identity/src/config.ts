@@ -16,6 +16,27 @@ const vaultKeys = (variable: string) =>
     }
   });
 
+export const serviceClientsSchema = z.array(
+  z.strictObject({
+    id: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/),
+    secretSha256: z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be the hex SHA-256 of the client secret' }),
+    scopes: z.array(z.string().regex(/^[a-z][a-z0-9.:-]{1,60}$/)).min(1),
+  }),
+);
+export type ServiceClient = z.infer<typeof serviceClientsSchema>[number];
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function serviceClientsOf(config: { SERVICE_CLIENTS: string }): ServiceClient[] {
+  return serviceClientsSchema.parse(JSON.parse(config.SERVICE_CLIENTS));
+}
+
 export const identityConfigSchema = z
   .object({
   ...baseConfigShape,
@@ -47,6 +68,19 @@ export const identityConfigSchema = z
     STAFF_MIN_NSIS_LEVEL: z.enum(['low', 'substantial', 'high']).default('substantial'),
     /** Development only: lets the OIDC client talk to an IdP over plain http. */
     OIDC_ALLOW_INSECURE_HTTP: env.boolean(false),
+    /** Allowed clock difference to the IdPs when checking ID tokens' iat and exp. */
+    OIDC_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+    /** Where the browser lands after login and after logout: the web client, absolute or relative to TOKEN_ISSUER. */
+    LOGIN_RETURN_URL: z.string().min(1).default('/'),
+    LOGOUT_RETURN_URL: z.string().min(1).default('/'),
+    /** Origins of the web clients allowed to use the session cookie (comma-separated); TOKEN_ISSUER's origin always is. */
+    WEB_ORIGINS: z.string().default(''),
+    SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(30),
+    SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24).default(10),
+    /** Off only for development over plain http: the cookie then loses Secure and its `__Host-` prefix. */
+    SESSION_COOKIE_SECURE: env.boolean(true),
+    /** Internal callers allowed the client-credentials grant: JSON list of {id, secretSha256, scopes}. */
+    SERVICE_CLIENTS: z.string().default('[]'),
   })
   .superRefine((config, ctx) => {
     for (const prefix of ['CITIZEN', 'STAFF'] as const) {
@@ -55,6 +89,13 @@ export const identityConfigSchema = z
       if (set.length > 0 && set.length < names.length) {
         for (const name of names.filter((n) => !config[n])) ctx.addIssue({ code: 'custom', path: [name], message: `is needed when ${prefix.toLowerCase()} login is configured (set all three ${prefix}_OIDC_* or none)` });
       }
+    }
+    const clients = serviceClientsSchema.safeParse(safeJson(config.SERVICE_CLIENTS));
+    if (!clients.success) {
+      ctx.addIssue({ code: 'custom', path: ['SERVICE_CLIENTS'], message: `must be a JSON list of {"id","secretSha256","scopes"}: ${clients.error.issues.map((i) => `${i.path.join('.') || '(list)'} ${i.message}`).join('; ')}` });
+    }
+    for (const origin of config.WEB_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean)) {
+      if (!URL.canParse(origin) || new URL(origin).origin !== origin) ctx.addIssue({ code: 'custom', path: ['WEB_ORIGINS'], message: `${origin} is not an origin like https://spor.kommune.dk` });
     }
     const ids = config.CPR_ENCRYPTION_KEYS.split(',').map((k) => k.trim().split(':')[0]);
     if (!ids.includes(config.CPR_ENCRYPTION_ACTIVE_KEY)) {

@@ -6,7 +6,7 @@ import type { Db } from 'mongodb';
 import { EventFactory, startBackbone, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { authenticate, createTokenVerifier, type StaffRole } from '@spor/auth';
-import { identityConfigSchema, type IdentityConfig } from './config.js';
+import { identityConfigSchema, serviceClientsOf, type IdentityConfig } from './config.js';
 import { parseBoxKey } from './domain/sealed-box.js';
 import type { SigningKeyRing } from './domain/signing-keys.js';
 import { SigningKeyStore } from './store/signing-key-store.js';
@@ -15,8 +15,11 @@ import { orgUnitRoutes } from './http/org-unit.routes.js';
 import { personRoutes } from './http/person.routes.js';
 import { relationRoutes } from './http/relation.routes.js';
 import { importRoutes, resumeImports, type ImportDeps } from './http/import.routes.js';
-import { oidcLoginRoutes } from './http/oidc-login.routes.js';
-import { citizenResolver, staffResolver } from './domain/login-subjects.js';
+import { oidcLoginRoutes, type LoginProvider } from './http/oidc-login.routes.js';
+import { sessionRoutes } from './http/session.routes.js';
+import { serviceTokenRoutes } from './http/service-token.routes.js';
+import { citizenResolver, staffResolver, subjectOfPerson } from './domain/login-subjects.js';
+import { SessionStore, type Session } from './store/session-store.js';
 import { ImportJobs } from './store/import-jobs.js';
 import { RelationRepository } from './store/relation-repository.js';
 import { PersonRepository } from './store/person-repository.js';
@@ -53,7 +56,7 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
     logger: log,
     metrics,
     aggregateCollections: ['org_units', 'persons', 'memberships', 'guardianships'],
-    otherCollections: ['municipality_roots', 'signing_keys', 'audit_log', 'import_jobs', 'login_attempts'],
+    otherCollections: ['municipality_roots', 'signing_keys', 'audit_log', 'import_jobs', 'login_attempts', 'sessions'],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;
@@ -107,6 +110,10 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
     },
   };
   await resumeImports(imports, log);
+  const sessions = new SessionStore(db.collection<Session>('sessions'), { idleMs: config.SESSION_IDLE_MINUTES * 60_000, maxAgeMs: config.SESSION_MAX_HOURS * 3600_000 });
+  await sessions.init();
+  const cookie = { secure: config.SESSION_COOKIE_SECURE, maxAgeMs: config.SESSION_MAX_HOURS * 3600_000 };
+  const absolute = (url: string) => new URL(url, `${config.TOKEN_ISSUER}/`).href;
 
   // identity verifies its own tokens from its key ring; other services use the JWKS endpoint.
   const localKeys: JWTVerifyGetKey = (header, token) => createLocalJWKSet(ring.jwks())(header, token);
@@ -115,7 +122,7 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   const app = createApp({
     service: SERVICE,
     bodyLimit: config.HTTP_BODY_LIMIT,
-    extraBodyTypes: ['text/csv', 'application/csv'],
+    extraBodyTypes: ['text/csv', 'application/csv', 'application/x-www-form-urlencoded'],
     logger: log,
     registry: metrics,
     isDraining: () => runtime.isDraining,
@@ -130,27 +137,45 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
       relationRoutes(router, persons, units, relations);
       importRoutes(router, imports, config.HTTP_BODY_LIMIT);
       const tokens = { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS };
+      serviceTokenRoutes(router, { clients: serviceClientsOf(config), ring: () => ring, tokens, logger: log });
+      const providers: LoginProvider[] = [];
       const logins = [
         { kind: 'citizen' as const, issuer: config.CITIZEN_OIDC_ISSUER, clientId: config.CITIZEN_OIDC_CLIENT_ID, clientSecret: config.CITIZEN_OIDC_CLIENT_SECRET, scope: 'openid cpr', minimumLevel: 'substantial' as const, resolve: citizenResolver(config.CITIZEN_CPR_CLAIM, vault, persons, relations) },
         { kind: 'staff' as const, issuer: config.STAFF_OIDC_ISSUER, clientId: config.STAFF_OIDC_CLIENT_ID, clientSecret: config.STAFF_OIDC_CLIENT_SECRET, scope: 'openid email', minimumLevel: config.STAFF_MIN_NSIS_LEVEL, resolve: staffResolver(config.STAFF_USER_ID_CLAIM, persons, relations) },
       ];
       for (const login of logins) {
         if (login.issuer && login.clientId && login.clientSecret) {
-          oidcLoginRoutes(router, {
-            settings: { ...login, issuer: login.issuer, clientId: login.clientId, clientSecret: login.clientSecret, redirectUri: `${config.TOKEN_ISSUER}/auth/${login.kind}/callback`, allowInsecureHttp: config.OIDC_ALLOW_INSECURE_HTTP },
-            attempts: db.collection('login_attempts'),
-            resolve: login.resolve,
-            ring: () => ring,
-            tokens,
-            logger: log,
-          });
+          const settings = {
+            ...login,
+            issuer: login.issuer,
+            clientId: login.clientId,
+            clientSecret: login.clientSecret,
+            redirectUri: `${config.TOKEN_ISSUER}/auth/${login.kind}/callback`,
+            allowInsecureHttp: config.OIDC_ALLOW_INSECURE_HTTP,
+            clockToleranceSeconds: config.OIDC_CLOCK_TOLERANCE_SECONDS,
+            returnUrl: config.LOGIN_RETURN_URL,
+            postLogoutRedirectUri: absolute(config.LOGOUT_RETURN_URL),
+          };
+          providers.push(oidcLoginRoutes(router, { settings, attempts: db.collection('login_attempts'), resolve: login.resolve, sessions, cookie, logger: log }));
         } else {
-          router.get([`/auth/${login.kind}/login`, `/auth/${login.kind}/callback`], () => {
+          router.all([`/auth/${login.kind}/login`, `/auth/${login.kind}/callback`, `/auth/${login.kind}/backchannel-logout`], () => {
             const prefix = login.kind.toUpperCase();
             throw new AppError({ status: 503, code: 'LOGIN_NOT_CONFIGURED', title: `${login.kind} login is not configured`, detail: `set ${prefix}_OIDC_ISSUER, ${prefix}_OIDC_CLIENT_ID and ${prefix}_OIDC_CLIENT_SECRET` });
           });
         }
       }
+      sessionRoutes(router, {
+        sessions,
+        cookie,
+        providers,
+        person: (id) => persons.get(id),
+        subjectOf: subjectOfPerson(relations),
+        ring: () => ring,
+        tokens,
+        allowedOrigins: [new URL(config.TOKEN_ISSUER).origin, new URL(absolute(config.LOGIN_RETURN_URL)).origin, ...config.WEB_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean)],
+        logoutReturnUrl: config.LOGOUT_RETURN_URL,
+        logger: log,
+      });
     },
   });
   const server = await runtime.listen(app, config.PORT);

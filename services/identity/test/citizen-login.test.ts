@@ -6,7 +6,7 @@ import { createTokenVerifier } from '@spor/auth';
 import { freePort } from '../../../deploy/local/infra-lib.js';
 import type { RunningIdentity } from '../src/service.js';
 import { NSIS, startDevIdp, type DevIdp } from '../dev/dev-idp.js';
-import { bearer, browseLogin, freshCpr, startTestIdentity } from './support.js';
+import { bearer, browseLogin, finishLogin, freshCpr, startTestIdentity, tokenFromSession } from './support.js';
 
 const REDIRECT = 'https://identity.spor.test/auth/citizen/callback';
 let idp: DevIdp;
@@ -25,6 +25,7 @@ beforeAll(async () => {
     CITIZEN_OIDC_CLIENT_ID: 'spor-identity',
     CITIZEN_OIDC_CLIENT_SECRET: 'dev-client-secret-0123456789',
     OIDC_ALLOW_INSECURE_HTTP: 'true',
+    OIDC_CLOCK_TOLERANCE_SECONDS: '0',
   });
   const admin = await bearer(identity, '510');
   parentCpr = `070782${1000 + Math.floor(Math.random() * 999)}`;
@@ -50,18 +51,23 @@ describe('citizen login (MitID through an OIDC broker)', () => {
     // Pushed authorization request: the parameters went to the IdP directly, not through the browser.
     expect([...authorize.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
 
-    const callback = await request(identity.url).get(await browseToCallback());
-    expect(callback.status).toBe(200);
-    expect(callback.headers['cache-control']).toBe('no-store');
+    // The callback opens a session and sends the browser on to the web client.
+    const { res: callback, cookie } = await finishLogin(identity, await browseToCallback());
+    expect(callback.status).toBe(303);
+    expect(callback.headers.get('location')).toBe('/');
+    expect(callback.headers.get('cache-control')).toBe('no-store');
+    const issued = await tokenFromSession(identity, cookie);
+    expect(issued.status).toBe(200);
+    expect(issued.headers.get('cache-control')).toBe('no-store');
     const verifier = createTokenVerifier({ jwksUrl: `${identity.url}/.well-known/jwks.json`, issuer: identity.config.TOKEN_ISSUER, audience: identity.config.TOKEN_AUDIENCE });
-    const principal = await verifier.verify(callback.body.access_token);
+    const principal = await verifier.verify(((await issued.json()) as { access_token: string }).access_token);
     expect(principal).toMatchObject({ subject: parentId, kind: 'parent', municipalityId: '510', nsisLevel: 'substantial', children: [childId] });
   });
 
   test('a replayed callback, or one with a state identity never issued, is refused', async () => {
     idp.nextLogin = { account: { sub: 'mitid-1', cpr: parentCpr }, acr: NSIS.substantial };
     const path = await browseToCallback();
-    expect((await request(identity.url).get(path)).status).toBe(200);
+    expect((await request(identity.url).get(path)).status).toBe(303);
     const replay = await request(identity.url).get(path);
     expect(replay.status).toBe(400);
     expect(replay.body.code).toBe('LOGIN_STATE_UNKNOWN');
@@ -89,6 +95,22 @@ describe('citizen login (MitID through an OIDC broker)', () => {
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('LOGIN_FAILED');
     expect(res.body.detail).toBe("the ID token's nonce claim does not match this login");
+  });
+
+  test('an ID token that has expired when identity receives it is refused', async () => {
+    idp.nextLogin = { account: { sub: 'mitid-1', cpr: parentCpr }, acr: NSIS.substantial };
+    // The IdP makes an ID token valid for 1 s and its answer arrives 2 s later; identity allows
+    // no clock difference in this test (OIDC_CLOCK_TOLERANCE_SECONDS=0).
+    idp.idTokenTtlSeconds = 1;
+    idp.tokenResponseDelayMs = 2100;
+    try {
+      const res = await request(identity.url).get(await browseToCallback());
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ code: 'LOGIN_FAILED', detail: 'the ID token has expired; log in again' });
+    } finally {
+      idp.idTokenTtlSeconds = 300;
+      idp.tokenResponseDelayMs = 0;
+    }
   });
 
   test('a login below NSIS substantial is refused with 403 naming the level required', async () => {

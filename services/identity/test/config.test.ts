@@ -34,6 +34,8 @@ describe('identity configuration', () => {
     ['SIGNING_KEY_SEAL_KEY', 'plain-text-secret', 'SIGNING_KEY_SEAL_KEY must be <id>:<base64 of 32 random bytes>'],
     ['CPR_LOOKUP_KEY', undefined, 'is required but not set'],
     ['TOKEN_ISSUER', 'identity', 'must be a URL'],
+    ['SERVICE_CLIENTS', '[{"id":"transitions","secretSha256":"abc","scopes":["consent:read"]}]', 'must be a JSON list of {"id","secretSha256","scopes"}: 0.secretSha256 must be the hex SHA-256 of the client secret'],
+    ['WEB_ORIGINS', 'https://spor.kommune.dk/app', 'https://spor.kommune.dk/app is not an origin like https://spor.kommune.dk'],
   ])('when %s is %p, then start-up stops naming it', (variable, value, message) => {
     expect(issues({ ...good, [variable]: value })).toEqual([{ variable, message }]);
   });

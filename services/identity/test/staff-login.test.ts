@@ -6,7 +6,7 @@ import { createTokenVerifier } from '@spor/auth';
 import { freePort } from '../../../deploy/local/infra-lib.js';
 import type { RunningIdentity } from '../src/service.js';
 import { NSIS, startDevIdp, type DevIdp } from '../dev/dev-idp.js';
-import { bearer, browseLogin, freshCpr, startTestIdentity } from './support.js';
+import { bearer, browseLogin, finishLogin, freshCpr, startTestIdentity, tokenFromSession } from './support.js';
 
 const REDIRECT = 'https://identity.spor.test/auth/staff/callback';
 let idp: DevIdp;
@@ -44,10 +44,11 @@ afterAll(async () => {
 describe('staff login', () => {
   test('a staff member gets a token with the roles that hold today', async () => {
     idp.nextLogin = { account: { sub: 'kombit-1', email }, acr: NSIS.substantial };
-    const res = await request(identity.url).get(await browseLogin(identity.url, idp.issuer, 'staff', REDIRECT));
-    expect(res.status).toBe(200);
+    const { res, cookie } = await finishLogin(identity, await browseLogin(identity.url, idp.issuer, 'staff', REDIRECT));
+    expect(res.status).toBe(303);
+    const issued = (await (await tokenFromSession(identity, cookie)).json()) as { access_token: string };
     const verifier = createTokenVerifier({ jwksUrl: `${identity.url}/.well-known/jwks.json`, issuer: identity.config.TOKEN_ISSUER, audience: identity.config.TOKEN_AUDIENCE });
-    expect(await verifier.verify(res.body.access_token)).toMatchObject({ subject: staffId, kind: 'staff', municipalityId: '510', roles: [{ role: 'educator', unitId: groupId }], children: [] });
+    expect(await verifier.verify(issued.access_token)).toMatchObject({ subject: staffId, kind: 'staff', municipalityId: '510', roles: [{ role: 'educator', unitId: groupId }], children: [] });
   });
 
   test('an unknown user is refused with 403 UNKNOWN_STAFF', async () => {

@@ -44,20 +44,64 @@ export function freshCpr(): string {
   return `010121${4000 + Math.floor(Math.random() * 1000)}`;
 }
 
-/** Plays the browser through an OIDC login: follows redirects with cookies until the IdP sends it back to `redirect`; returns that path and query. */
-export async function browseLogin(identityUrl: string, idpIssuer: string, kind: 'citizen' | 'staff', redirect: string): Promise<string> {
-  const cookies = new Map<string, string>();
-  let location = (await fetch(`${identityUrl}/auth/${kind}/login`, { redirect: 'manual' })).headers.get('location')!;
+/** A browser's cookies at one site. */
+export type CookieJar = Map<string, string>;
+
+const cookieHeader = (jar: CookieJar) => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+
+function keepCookies(jar: CookieJar, res: Response): void {
+  for (const header of res.headers.getSetCookie()) {
+    const [pair, ...attributes] = header.split(';');
+    const [name, ...value] = pair!.split('=');
+    const expired = attributes.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a) || /^\s*max-age=0\s*$/i.test(a));
+    if (expired) jar.delete(name!.trim());
+    else jar.set(name!.trim(), value.join('='));
+  }
+}
+
+/** Follows redirects at the IdP like a browser, keeping its cookies, until one leaves for `until`. */
+async function browse(start: string, idpIssuer: string, jar: CookieJar, until: (url: URL) => boolean, init: RequestInit = {}): Promise<URL> {
+  let url = new URL(start, idpIssuer);
+  let request = init;
   for (let hop = 0; hop < 10; hop++) {
-    const url = new URL(location, idpIssuer);
-    if (url.href.startsWith(redirect)) return `${url.pathname}${url.search}`;
-    const res = await fetch(url, { redirect: 'manual', headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-    for (const header of res.headers.getSetCookie()) {
-      const [name, value] = header.split(';')[0]!.split('=');
-      cookies.set(name!, value ?? '');
+    if (until(url)) return url;
+    const res = await fetch(url, { ...request, redirect: 'manual', headers: { ...(request.headers as Record<string, string>), cookie: cookieHeader(jar) } });
+    request = {};
+    keepCookies(jar, res);
+    const location = res.headers.get('location');
+    if (!location) {
+      // oidc-provider's logout page: a form to confirm, which a browser's user would submit.
+      const page = await res.text();
+      const xsrf = /name="xsrf" value="([^"]+)"/.exec(page)?.[1];
+      if (!xsrf) throw new Error(`the IdP answered ${res.status} without a redirect: ${page}`);
+      const action = /action="([^"]+)"/.exec(page)![1]!;
+      return browse(action, idpIssuer, jar, until, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ xsrf, logout: 'yes' }).toString() });
     }
-    location = res.headers.get('location') ?? '';
-    if (!location) throw new Error(`the IdP answered ${res.status} without a redirect: ${await res.text()}`);
+    url = new URL(location, url);
   }
   throw new Error('too many redirects');
+}
+
+/** Plays the browser through an OIDC login: follows redirects with cookies until the IdP sends it back to `redirect`; returns that path and query. */
+export async function browseLogin(identityUrl: string, idpIssuer: string, kind: 'citizen' | 'staff', redirect: string, idpJar: CookieJar = new Map()): Promise<string> {
+  const location = (await fetch(`${identityUrl}/auth/${kind}/login`, { redirect: 'manual' })).headers.get('location')!;
+  const back = await browse(location, idpIssuer, idpJar, (url) => url.href.startsWith(redirect));
+  return `${back.pathname}${back.search}`;
+}
+
+/** Logs out at the IdP itself (as from another application), confirming like the user would. */
+export async function logoutAtIdp(idpIssuer: string, idpJar: CookieJar, clientId: string): Promise<void> {
+  await browse(`/session/end?client_id=${encodeURIComponent(clientId)}`, idpIssuer, idpJar, (url) => url.pathname.startsWith('/session/end/success'));
+}
+
+/** Completes a login at identity's callback; answers the response and the session cookie it set. */
+export async function finishLogin(identity: RunningIdentity, callbackPath: string): Promise<{ res: Response; cookie: string | undefined; setCookie: string | undefined }> {
+  const res = await fetch(`${identity.url}${callbackPath}`, { redirect: 'manual' });
+  const setCookie = res.headers.getSetCookie().find((c) => c.includes('spor_session='));
+  return { res, cookie: setCookie?.split(';')[0], setCookie };
+}
+
+/** What the web client does with its session: POST /auth/token. */
+export function tokenFromSession(identity: RunningIdentity, cookie: string | undefined, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${identity.url}/auth/token`, { method: 'POST', headers: { ...(cookie ? { cookie } : {}), ...headers } });
 }

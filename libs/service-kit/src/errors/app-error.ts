@@ -21,6 +21,8 @@ export interface AppErrorOptions {
   catastrophic?: boolean;
   cause?: unknown;
   headers?: Record<string, string>;
+  /** Extra members of the problem document, for protocols that name their own (OAuth's `error`). */
+  extensions?: Record<string, string>;
 }
 
 export class AppError extends Error {
@@ -32,6 +34,7 @@ export class AppError extends Error {
   readonly errors?: FieldError[];
   readonly catastrophic: boolean;
   readonly headers?: Record<string, string>;
+  readonly extensions?: Record<string, string>;
 
   constructor(options: AppErrorOptions) {
     super(options.detail ?? options.title, { cause: options.cause });
@@ -44,6 +47,7 @@ export class AppError extends Error {
     this.errors = options.errors;
     this.catastrophic = options.catastrophic ?? false;
     this.headers = options.headers;
+    this.extensions = options.extensions;
   }
 }
 

@@ -16,6 +16,7 @@ export interface ProblemDocument {
   rule?: string;
   errors?: AppError['errors'];
   requestId?: string;
+  [extension: string]: unknown;
 }
 
 export function toProblem(error: AppError, instance?: string): ProblemDocument {
@@ -24,6 +25,8 @@ export function toProblem(error: AppError, instance?: string): ProblemDocument {
   // and say what to do.
   const hidden = error.status === 500;
   return {
+    // First, so no extension can overwrite a standard member.
+    ...(hidden ? {} : error.extensions),
     type: `${TYPE_BASE}${error.code.toLowerCase().replace(/_/g, '-')}`,
     title: error.title,
     status: error.status,

@@ -2,15 +2,18 @@
 // (the municipality's IdP behind a bridge): authorization code flow with PKCE (S256), state and
 // nonce, PAR when the provider offers it, and the provider's `iss` checked against mix-up
 // (openid-client does that). The NSIS level must be at least what the kind of login requires;
-// `resolve` maps the ID token to a person in the directory, and identity then issues its own
-// access token.
-import type { Router } from 'express';
+// `resolve` maps the ID token to a person in the directory. A good login opens a browser
+// session (see session.routes.ts), from which the web client fetches access tokens.
+// The IdP can end that session again through back-channel logout.
+import express, { type Router } from 'express';
 import type { Collection } from 'mongodb';
 import * as oidc from 'openid-client';
+import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { AppError, forbidden, validated, z, type Logger } from '@spor/service-kit';
 import { NSIS_LEVELS, nsisLevelAtLeast, type NsisLevel } from '@spor/auth';
-import { issueAccessToken, type AccessTokenSettings, type TokenSubject } from '../domain/access-token.js';
-import type { SigningKeyRing } from '../domain/signing-keys.js';
+import type { LoginSubject } from '../domain/login-subjects.js';
+import type { SessionStore } from '../store/session-store.js';
+import { setSessionCookie, type CookieSettings } from './session-cookie.js';
 
 export interface OidcLoginSettings {
   /** `citizen` or `staff`: the path segment and the name in messages. */
@@ -22,10 +25,25 @@ export interface OidcLoginSettings {
   redirectUri: string;
   minimumLevel: NsisLevel;
   allowInsecureHttp: boolean;
+  /** How far the IdP's clock may be off when checking the ID token's iat and exp. */
+  clockToleranceSeconds: number;
+  /** Where the browser goes once logged in (the web client). */
+  returnUrl: string;
+  /** Where the IdP sends the browser after an RP-initiated logout; registered at the IdP. */
+  postLogoutRedirectUri: string;
 }
 
 /** Maps a verified ID token to the person it logs in, or refuses with a 403. */
-export type ResolveLogin = (claims: oidc.IDToken) => Promise<Omit<TokenSubject, 'acr'>>;
+export type ResolveLogin = (claims: oidc.IDToken) => Promise<LoginSubject>;
+
+/** What the logout route needs from a configured login. */
+export interface LoginProvider {
+  kind: 'citizen' | 'staff';
+  /** The IdP's end-session URL for RP-initiated logout, or undefined when it has none. */
+  endSessionUrl(): Promise<string | undefined>;
+}
+
+const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
 interface LoginAttempt {
   _id: string;
@@ -47,16 +65,22 @@ export function oidcLoginRoutes(
     settings: OidcLoginSettings;
     attempts: Collection<LoginAttempt>;
     resolve: ResolveLogin;
-    ring: () => SigningKeyRing;
-    tokens: AccessTokenSettings;
+    sessions: SessionStore;
+    cookie: CookieSettings;
     logger: Logger;
   },
-): void {
+): LoginProvider {
   const { kind } = deps.settings;
   let discovered: Promise<oidc.Configuration> | undefined;
   const configuration = () => {
     discovered ??= oidc
-      .discovery(new URL(deps.settings.issuer), deps.settings.clientId, deps.settings.clientSecret, undefined, deps.settings.allowInsecureHttp ? { execute: [oidc.allowInsecureRequests] } : undefined)
+      .discovery(
+        new URL(deps.settings.issuer),
+        deps.settings.clientId,
+        { client_secret: deps.settings.clientSecret, [oidc.clockTolerance]: deps.settings.clockToleranceSeconds },
+        undefined,
+        deps.settings.allowInsecureHttp ? { execute: [oidc.allowInsecureRequests] } : undefined,
+      )
       .catch((error: unknown) => {
         discovered = undefined;
         deps.logger.error({ err: error, kind }, 'the identity provider could not be discovered');
@@ -107,15 +131,62 @@ export function oidcLoginRoutes(
         // openid-client wraps oauth4webapi's error, whose cause names the claim that failed.
         let claim: unknown;
         for (let e: unknown = error; e && claim === undefined; e = (e as { cause?: unknown }).cause) claim = (e as { claim?: unknown }).claim;
-        const detail = typeof claim === 'string' ? `the ID token's ${claim} claim does not match this login` : (error as Error).message;
+        const detail = claim === 'exp' ? 'the ID token has expired; log in again' : typeof claim === 'string' ? `the ID token's ${claim} claim does not match this login` : (error as Error).message;
         throw new AppError({ status: 401, code: 'LOGIN_FAILED', title: 'The login was not accepted', detail, cause: error });
       }
       const level = nsisLevelOf(claims.acr);
       const required = deps.settings.minimumLevel;
       if (!nsisLevelAtLeast(level, required)) throw forbidden(`a ${kind} login needs NSIS level ${required} or higher; this login was at ${level ?? 'an unknown level'}`, 'NSIS_LEVEL_TOO_LOW');
       const subject = await deps.resolve(claims);
-      const { token, expiresAt } = await issueAccessToken(deps.ring(), deps.tokens, { ...subject, acr: String(claims.acr) }, new Date());
-      res.set('cache-control', 'no-store').json({ access_token: token, token_type: 'Bearer', expires_in: Math.round((expiresAt.getTime() - Date.now()) / 1000) });
+      const { cookie } = await deps.sessions.open({
+        kind,
+        personId: subject.personId,
+        acr: String(claims.acr),
+        idpIssuer: claims.iss,
+        idpSubject: claims.sub,
+        ...(typeof claims.sid === 'string' ? { idpSid: claims.sid } : {}),
+      });
+      setSessionCookie(res, deps.cookie, cookie);
+      res.set('cache-control', 'no-store').redirect(303, deps.settings.returnUrl);
     }),
   );
+
+  // OpenID Connect Back-Channel Logout 1.0: the IdP posts a signed logout token naming its
+  // session (`sid`) or the user (`sub`); the matching Spor sessions end. Answers per the spec:
+  // 200 when done, 400 with an error when the token is not acceptable.
+  let idpKeys: JWTVerifyGetKey | undefined;
+  router.post(`/auth/${kind}/backchannel-logout`, express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
+    const config = await configuration();
+    const metadata = config.serverMetadata();
+    const logoutToken = (req.body as Record<string, unknown> | undefined)?.logout_token;
+    if (typeof logoutToken !== 'string' || !metadata.jwks_uri) {
+      throw new AppError({ status: 400, code: 'LOGOUT_TOKEN_INVALID', title: 'The logout token is not accepted', detail: 'logout_token: a form field with the IdP\'s signed logout token is required' });
+    }
+    idpKeys ??= createRemoteJWKSet(new URL(metadata.jwks_uri));
+    let target: { sid?: string; sub?: string };
+    try {
+      const { payload } = await jwtVerify(logoutToken, idpKeys, { issuer: metadata.issuer, audience: deps.settings.clientId, requiredClaims: ['iat', 'jti'], maxTokenAge: '10m' });
+      const events = payload.events as Record<string, unknown> | undefined;
+      if (!events || typeof events !== 'object' || !(BACKCHANNEL_EVENT in events)) throw new Error(`the events claim must hold ${BACKCHANNEL_EVENT}`);
+      if ('nonce' in payload) throw new Error('a logout token must not carry a nonce');
+      const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
+      if (!sid && !payload.sub) throw new Error('the logout token names neither sid nor sub');
+      target = { ...(sid ? { sid } : {}), ...(payload.sub ? { sub: payload.sub } : {}) };
+    } catch (error) {
+      deps.logger.warn({ err: error, kind }, 'back-channel logout refused');
+      throw new AppError({ status: 400, code: 'LOGOUT_TOKEN_INVALID', title: 'The logout token is not accepted', detail: (error as Error).message });
+    }
+    const ended = await deps.sessions.endFromIdp(metadata.issuer, target);
+    deps.logger.info({ kind, ended }, 'back-channel logout');
+    res.set('cache-control', 'no-store').status(200).end();
+  });
+
+  return {
+    kind,
+    async endSessionUrl() {
+      const config = await configuration();
+      if (!config.serverMetadata().end_session_endpoint) return undefined;
+      return oidc.buildEndSessionUrl(config, { client_id: deps.settings.clientId, post_logout_redirect_uri: deps.settings.postLogoutRedirectUri }).href;
+    },
+  };
 }

@@ -54,7 +54,8 @@ export function relationRoutes(router: Router, persons: PersonRepository, units:
       const child = inMunicipality(req, 'person', body.childId, await persons.get(body.childId));
       checkGuardianship(parent, child);
       const { guardianship, changed } = await relations.registerGuardianship({ parentId: parent._id, childId: child._id, custody: body.custody, municipalityId: child.municipalityId });
-      res.status(changed ? 201 : 200).json(toResource(guardianship));
+      // 201 only when the relation is new; a change of custody is an update.
+      res.status(changed && guardianship.version === 1 ? 201 : 200).json(toResource(guardianship));
     }),
   );
 
