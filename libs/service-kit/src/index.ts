@@ -6,6 +6,7 @@ export * from './logging/logger.js';
 export * from './privacy/personal-data.js';
 export * from './http/create-app.js';
 export * from './http/validate.js';
+export * from './http/versions.js';
 export * from './http/request-context.js';
 export * from './http/metrics.js';
 export * from './http/health.js';

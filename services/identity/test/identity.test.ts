@@ -90,6 +90,49 @@ describe('organisation tree admin API', () => {
     expect(closing).toMatchObject({ aggregateversion: 2, data: { unitId: institution.body.id, closedOn: '2026-12-31' } });
   });
 
+  test('a unit is renamed and moved; the move is published with the old and new parent, a stale version is refused', async () => {
+    const admin = await token('515', 'system-administrator');
+    const post = (body: object) => request(identity.url).post('/admin/org-units').set('authorization', admin).send(body);
+    const patch = (id: string, body: object, ifMatch?: string) => {
+      const req = request(identity.url).patch(`/admin/org-units/${id}`).set('authorization', admin);
+      return (ifMatch ? req.set('if-match', ifMatch) : req).send(body);
+    };
+    const m = (await post({ kind: 'municipality', name: 'Vejen Kommune', parentId: null, municipalityCode: '515' })).body.id;
+    const north = (await post({ kind: 'district', name: 'Nord', parentId: m })).body.id;
+    const south = (await post({ kind: 'district', name: 'Syd', parentId: m })).body.id;
+    const inst = (await post({ kind: 'institution', name: 'Skovbørnehaven', parentId: north, institutionType: 'boernehave' })).body.id;
+
+    const read = await request(identity.url).get(`/admin/org-units/${inst}`).set('authorization', admin);
+    expect([read.status, read.headers.etag]).toEqual([200, '"1"']);
+    const renamed = await patch(inst, { name: 'Skovbørnehaven Egern' }, '"1"');
+    expect(renamed.status).toBe(200);
+    expect(renamed.headers.etag).toBe('"2"');
+    const stale = await patch(inst, { parentId: south }, '"1"');
+    expect(stale.status).toBe(412);
+    expect(stale.body).toMatchObject({ code: 'VERSION_MISMATCH', detail: 'it is at version 2 now; read it again and reapply the change' });
+
+    const moved = await patch(inst, { parentId: south }, '"2"');
+    expect(moved.body).toMatchObject({ name: 'Skovbørnehaven Egern', parentId: south, version: 3 });
+    const children = await request(identity.url).get(`/admin/org-units/${south}/children`).set('authorization', admin);
+    expect(children.body.items.map((u: { id: string }) => u.id)).toEqual([inst]);
+
+    const records = await readTopicUntil(brokers, 'spor.identity.orgunit.v1', 'the move', (rs) => rs.some((r) => r.value!.includes('orgunit.changed') && r.value!.includes(inst)));
+    const changed = records.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === inst && e.type === 'dk.spor.identity.orgunit.changed.v1');
+    // The rename alone published nothing (names are not in events); the move did, once.
+    expect(changed).toHaveLength(1);
+    expect(changed[0]).toMatchObject({ aggregateversion: 3, data: { unitId: inst, kind: 'institution', parentId: south, previousParentId: north, institutionType: 'boernehave' } });
+    expect(contractRegistry().checkEnvelope(changed[0])).toEqual([]);
+    expect(JSON.stringify(changed[0])).not.toContain('Egern');
+
+    const wrong = await patch(inst, { parentId: m });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body).toMatchObject({ code: 'ORG_TREE_VIOLATION', detail: 'parentId: an institution belongs under a district, not under a municipality' });
+    const root = await patch(m, { parentId: north });
+    expect(root.body.detail).toBe('parentId: a municipality is a root and cannot move');
+    const empty = await patch(inst, {});
+    expect(empty.status).toBe(400);
+  });
+
   test('units that break the tree get 422 naming each field', async () => {
     const admin = await token('511', 'system-administrator');
     const post = (body: object) => request(identity.url).post('/admin/org-units').set('authorization', admin).send(body);

@@ -76,6 +76,25 @@ describe('persons', () => {
     expect(JSON.stringify(res.body)).not.toContain(cpr);
   });
 
+  test('names and the login id change; the CPR number and kind do not, and the change is audited', async () => {
+    const admin = await bearer(identity, '510');
+    const email = `ny.${Math.floor(Math.random() * 1e6)}@haderslev.dk`;
+    const staff = (await request(identity.url).post('/admin/persons').set('authorization', admin).send({ kind: 'staff', cpr: freshCpr(), givenName: 'Anne', familyName: 'Berg', externalId: `gammel.${email}` })).body;
+    const res = await request(identity.url).patch(`/admin/persons/${staff.id}`).set('authorization', admin).send({ familyName: 'Holm', externalId: email });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: staff.id, givenName: 'Anne', familyName: 'Holm', externalId: email, version: 2 });
+    expect(res.body).not.toHaveProperty('sealedCpr');
+    const fixed = await request(identity.url).patch(`/admin/persons/${staff.id}`).set('authorization', admin).send({ cpr: freshCpr(), kind: 'parent' });
+    expect(fixed.status).toBe(400);
+    expect(fixed.body.detail).toMatch(/unrecognized key/i);
+    const other = (await request(identity.url).post('/admin/persons').set('authorization', admin).send({ kind: 'staff', cpr: freshCpr(), givenName: 'B', familyName: 'C' })).body;
+    const taken = await request(identity.url).patch(`/admin/persons/${other.id}`).set('authorization', admin).send({ externalId: email });
+    expect(taken.status).toBe(409);
+    expect(taken.body.code).toBe('EXTERNAL_ID_TAKEN');
+    const audit = await identity.audit.forRecord(staff.id);
+    expect(audit.map((a) => [a.action, a.purpose ?? null])).toEqual([['create', null], ['update', 'changed familyName, externalId']]);
+  });
+
   test('another municipality’s person is not found, and neither is its CPR number', async () => {
     const cpr = `010121${serial()}`;
     const created = await request(identity.url).post('/admin/persons').set('authorization', await auth('510')).send({ kind: 'parent', cpr, givenName: 'A', familyName: 'B' });

@@ -39,6 +39,46 @@ export interface NewOrgUnit {
 
 const a = (kind: UnitKind) => (kind === 'institution' ? `an ${kind}` : `a ${kind}`);
 
+export interface OrgUnitChange {
+  name?: string;
+  /** Moves the unit under another parent of the kind its own kind needs. */
+  parentId?: string;
+  institutionType?: InstitutionType;
+  externalId?: string;
+}
+
+function refuse(problems: FieldError[]): never {
+  throw new AppError({ status: 422, code: 'ORG_TREE_VIOLATION', title: 'The organisation tree does not allow this unit', detail: problems.map((p) => `${p.field}: ${p.message}`).join('; '), errors: problems });
+}
+
+/** Renames, re-types or moves a unit, or refuses naming what breaks the tree. */
+export function changeOrgUnit(unit: OrgUnit & { _id: string }, change: OrgUnitChange, newParent: (OrgUnit & { _id: string }) | null): OrgUnit {
+  const problems: FieldError[] = [];
+  if (unit.closedOn) problems.push({ in: 'body', field: '', message: `the unit was closed on ${unit.closedOn}` });
+  if (change.institutionType !== undefined && unit.kind !== 'institution') problems.push({ in: 'body', field: 'institutionType', message: 'only institutions have a type' });
+  if (change.parentId !== undefined && change.parentId !== unit.parentId) {
+    const wanted = PARENT_KIND[unit.kind];
+    if (wanted === null) problems.push({ in: 'body', field: 'parentId', message: 'a municipality is a root and cannot move' });
+    else if (!newParent) problems.push({ in: 'body', field: 'parentId', message: `${a(unit.kind)} needs a parent ${wanted}` });
+    else {
+      if (newParent.kind !== wanted) problems.push({ in: 'body', field: 'parentId', message: `${a(unit.kind)} belongs under ${a(wanted)}, not under ${a(newParent.kind)}` });
+      if (newParent.closedOn) problems.push({ in: 'body', field: 'parentId', message: `the new parent was closed on ${newParent.closedOn}` });
+      // The parent kinds are strictly ordered, so a unit can never land under itself or its own descendant.
+    }
+  }
+  if (problems.length > 0) refuse(problems);
+  const institutionType = change.institutionType ?? unit.institutionType;
+  const externalId = change.externalId ?? unit.externalId;
+  return {
+    kind: unit.kind,
+    name: change.name ?? unit.name,
+    municipalityId: unit.municipalityId,
+    parentId: change.parentId ?? unit.parentId,
+    ...(institutionType ? { institutionType } : {}),
+    ...(externalId ? { externalId } : {}),
+  };
+}
+
 /** Builds a unit under `parent`, or refuses naming what breaks the tree. */
 export function createOrgUnit(input: NewOrgUnit, parent: (OrgUnit & { _id: string }) | null): OrgUnit {
   const problems: FieldError[] = [];
@@ -51,9 +91,7 @@ export function createOrgUnit(input: NewOrgUnit, parent: (OrgUnit & { _id: strin
   if (input.kind !== 'municipality' && input.municipalityCode !== undefined) problems.push({ in: 'body', field: 'municipalityCode', message: 'only a municipality has a kommunekode; other units take their municipality’s' });
   if (input.kind === 'institution' && !input.institutionType) problems.push({ in: 'body', field: 'institutionType', message: `an institution needs a type: ${INSTITUTION_TYPES.join(', ')}` });
   if (input.kind !== 'institution' && input.institutionType) problems.push({ in: 'body', field: 'institutionType', message: 'only institutions have a type' });
-  if (problems.length > 0) {
-    throw new AppError({ status: 422, code: 'ORG_TREE_VIOLATION', title: 'The organisation tree does not allow this unit', detail: problems.map((p) => `${p.field}: ${p.message}`).join('; '), errors: problems });
-  }
+  if (problems.length > 0) refuse(problems);
   return {
     kind: input.kind,
     name: input.name,

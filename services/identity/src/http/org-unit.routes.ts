@@ -1,9 +1,9 @@
 // Admin API for the organisation tree, for the municipality's system administrators.
 import { randomUUID } from 'node:crypto';
 import type { Router } from 'express';
-import { AppError, conflict, validated, z } from '@spor/service-kit';
+import { AppError, conflict, setVersionTag, validated, versionToChange, z } from '@spor/service-kit';
 import { principalOf, requireRole } from '@spor/auth';
-import { INSTITUTION_TYPES, UNIT_EXTERNAL_ID, UNIT_KINDS, createOrgUnit } from '../domain/org-unit.js';
+import { INSTITUTION_TYPES, UNIT_EXTERNAL_ID, UNIT_KINDS, changeOrgUnit, createOrgUnit } from '../domain/org-unit.js';
 import { inMunicipality, toResource } from './resources.js';
 import type { OrgUnitRepository } from '../store/org-unit-repository.js';
 
@@ -16,6 +16,14 @@ const unitBody = z.strictObject({
   externalId: z.string().regex(UNIT_EXTERNAL_ID).optional(),
 });
 const unitParams = z.object({ unitId: z.uuid() });
+const unitChange = z
+  .strictObject({
+    name: unitBody.shape.name.optional(),
+    parentId: z.uuid().optional(),
+    institutionType: z.enum(INSTITUTION_TYPES).optional(),
+    externalId: unitBody.shape.externalId,
+  })
+  .refine((change) => Object.keys(change).length > 0, { error: 'name at least one of name, parentId, institutionType, externalId' });
 
 export function orgUnitRoutes(router: Router, units: OrgUnitRepository): void {
   const admin = requireRole('system-administrator');
@@ -40,7 +48,28 @@ export function orgUnitRoutes(router: Router, units: OrgUnitRepository): void {
     '/admin/org-units/:unitId',
     admin,
     validated({ params: unitParams }, async ({ params }, req, res) => {
-      res.json(toResource(inMunicipality(req, 'organisation unit', params.unitId, await units.get(params.unitId))));
+      const unit = inMunicipality(req, 'organisation unit', params.unitId, await units.get(params.unitId));
+      setVersionTag(res, unit.version);
+      res.json(toResource(unit));
+    }),
+  );
+
+  // Rename, re-type or move a unit (a group to another institution, an institution to another
+  // district). Memberships stay with the unit; consumers learn of the move by orgunit.changed.
+  router.patch(
+    '/admin/org-units/:unitId',
+    admin,
+    validated({ params: unitParams, body: unitChange }, async ({ params, body }, req, res) => {
+      const unit = inMunicipality(req, 'organisation unit', params.unitId, await units.get(params.unitId));
+      const version = versionToChange(req, unit.version);
+      if (body.externalId !== undefined && body.externalId !== unit.externalId) {
+        const holder = await units.byExternalId(unit.municipalityId, body.externalId);
+        if (holder) throw conflict('EXTERNAL_ID_TAKEN', `externalId ${body.externalId} belongs to unit ${holder._id} already`);
+      }
+      const newParent = body.parentId !== undefined && body.parentId !== unit.parentId ? inMunicipality(req, 'organisation unit', body.parentId, await units.get(body.parentId)) : null;
+      const changed = await units.change(unit, version, changeOrgUnit(unit, body, newParent));
+      setVersionTag(res, changed.version);
+      res.json(toResource(changed));
     }),
   );
 

@@ -3,7 +3,7 @@
 // other than that read.
 import { randomUUID } from 'node:crypto';
 import type { Router } from 'express';
-import { notFound, validated, z } from '@spor/service-kit';
+import { conflict, notFound, setVersionTag, validated, versionToChange, z } from '@spor/service-kit';
 import { principalOf, requireRole } from '@spor/auth';
 import type { Stored } from '@spor/events';
 import { PERSON_EXTERNAL_ID, PERSON_KINDS, buildPerson, validCprOf, type Person } from '../domain/person.js';
@@ -14,6 +14,7 @@ import type { AuditLog } from '../store/audit-log.js';
 import { inMunicipality, toResource } from './resources.js';
 
 const personParams = z.object({ personId: z.uuid() });
+const name = z.string().trim().min(1).max(200);
 const purpose = z.string().trim().min(5, { error: 'say why the CPR number is needed (at least 5 characters)' }).max(300);
 
 export function personRoutes(router: Router, persons: PersonRepository, vault: CprVault, audit: AuditLog): void {
@@ -27,8 +28,8 @@ export function personRoutes(router: Router, persons: PersonRepository, vault: C
         body: z.strictObject({
           kind: z.enum(PERSON_KINDS),
           cpr: z.string().max(20),
-          givenName: z.string().trim().min(1).max(200),
-          familyName: z.string().trim().min(1).max(200),
+          givenName: name,
+          familyName: name,
           externalId: z.string().regex(PERSON_EXTERNAL_ID).optional(),
         }),
       },
@@ -47,8 +48,39 @@ export function personRoutes(router: Router, persons: PersonRepository, vault: C
     '/admin/persons/:personId',
     admin,
     validated({ params: personParams }, async ({ params }, req, res) => {
-      res.json(toJson(inMunicipality(req, 'person', params.personId, await persons.get(params.personId))));
+      const person = inMunicipality(req, 'person', params.personId, await persons.get(params.personId));
+      setVersionTag(res, person.version);
+      res.json(toJson(person));
     }),
+  );
+
+  // Names and the login id change (marriage, a new e-mail address); the CPR number and kind
+  // do not: a wrong one means registering the right person. Nothing here is in any event.
+  router.patch(
+    '/admin/persons/:personId',
+    admin,
+    validated(
+      {
+        params: personParams,
+        body: z
+          .strictObject({ givenName: name.optional(), familyName: name.optional(), externalId: z.string().regex(PERSON_EXTERNAL_ID).optional() })
+          .refine((change) => Object.keys(change).length > 0, { error: 'name at least one of givenName, familyName, externalId' }),
+      },
+      async ({ params, body }, req, res) => {
+        const principal = principalOf(req);
+        const person = inMunicipality(req, 'person', params.personId, await persons.get(params.personId));
+        const version = versionToChange(req, person.version);
+        if (body.externalId !== undefined && body.externalId !== person.externalId && person.kind === 'staff') {
+          const holder = await persons.findStaffByExternalId(body.externalId);
+          if (holder) throw conflict('EXTERNAL_ID_TAKEN', `externalId is the login of staff member ${holder._id} already`);
+        }
+        const { _id, version: _v, ...state } = person;
+        const changed = await persons.change(_id, version, { ...state, ...body });
+        await audit.record(principal, { action: 'update', recordType: 'person', recordId: _id, purpose: `changed ${Object.keys(body).join(', ')}` });
+        setVersionTag(res, changed.version);
+        res.json(toJson(changed));
+      },
+    ),
   );
 
   router.post(

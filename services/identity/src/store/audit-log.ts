@@ -10,7 +10,7 @@ export interface AuditEntry {
   actor: string;
   roles: string[];
   municipalityId: string;
-  action: 'create' | 'read-cpr' | 'lookup-cpr' | 'import';
+  action: 'create' | 'update' | 'read-cpr' | 'lookup-cpr' | 'import';
   recordType: 'person' | 'import';
   recordId: string | null;
   purpose?: string;

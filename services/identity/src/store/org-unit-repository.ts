@@ -7,6 +7,7 @@ import type { OrgUnit } from '../domain/org-unit.js';
 
 export const ORG_UNIT_CREATED = 'dk.spor.identity.orgunit.created.v1';
 export const ORG_UNIT_CLOSED = 'dk.spor.identity.orgunit.closed.v1';
+export const ORG_UNIT_CHANGED = 'dk.spor.identity.orgunit.changed.v1';
 
 export class OrgUnitRepository {
   private readonly store: AggregateStore<OrgUnit>;
@@ -62,6 +63,35 @@ export class OrgUnitRepository {
       },
     });
     return this.store.create(id, unit, [event]);
+  }
+
+  /**
+   * Saves a changed unit. Consumers get the unit's place in the tree after the change; a change
+   * they cannot see (the name, which events never carry) saves without an event.
+   */
+  async change(unit: Stored<OrgUnit>, expectedVersion: number, next: OrgUnit): Promise<Stored<OrgUnit>> {
+    const visible = (u: OrgUnit) => JSON.stringify([u.parentId, u.institutionType ?? null, u.externalId ?? null]);
+    const { _id } = unit;
+    const events =
+      visible(unit) === visible(next)
+        ? []
+        : [
+            this.factory.create(ORG_UNIT_CHANGED, {
+              subject: _id,
+              partitionKey: `municipality:${unit.municipalityId}`,
+              municipalityId: unit.municipalityId,
+              aggregateVersion: expectedVersion + 1,
+              data: {
+                unitId: _id,
+                kind: next.kind,
+                parentId: next.parentId,
+                ...(next.parentId !== unit.parentId ? { previousParentId: unit.parentId } : {}),
+                ...(next.institutionType ? { institutionType: next.institutionType } : {}),
+                ...(next.externalId ? { externalId: next.externalId } : {}),
+              },
+            }),
+          ];
+    return this.store.save(_id, expectedVersion, next, events);
   }
 
   /** Closes a unit from a date; closing it again changes nothing. */

@@ -30,6 +30,11 @@ export class PersonRepository {
     return (await this.collection.findOne({ externalId, kind: 'staff' }, { projection: WITHOUT_OUTBOX })) as Stored<Person> | null;
   }
 
+  /** Saves changed names or login id; events never carry those, so none is published. */
+  change(id: string, expectedVersion: number, next: Person): Promise<Stored<Person>> {
+    return this.store.save(id, expectedVersion, next, []);
+  }
+
   async register(id: string, person: Person): Promise<Stored<Person>> {
     const existing = await this.findByCprHash(person.cprHash);
     if (existing) throw conflict('PERSON_EXISTS', `a person with this CPR number is registered already: ${existing._id}`);
