@@ -33,6 +33,8 @@ export function devEnvironment(service: string, port: number): Record<string, st
         CPR_ENCRYPTION_KEYS: secrets.cprEncryptionKey,
         CPR_ENCRYPTION_ACTIVE_KEY: 'dev-cpr',
         CPR_LOOKUP_KEY: secrets.cprLookupKey,
+        // Plain http on this machine: the session cookie cannot carry Secure and `__Host-`.
+        SESSION_COOKIE_SECURE: 'false',
       };
     }
     default:
