@@ -22,13 +22,24 @@ function devSecrets(): DevSecrets {
   return secrets;
 }
 
-/** The extra environment of one service when `npm start` runs it on `port`. */
-export function devEnvironment(service: string, port: number): Record<string, string> {
+/** Every service keeps its port whichever services exist yet, so URLs in notes and clients stay true. */
+const PORT_OFFSETS: Record<string, number> = { identity: 0, assessments: 1, 'action-plans': 2, consent: 3, transitions: 4, reporting: 5, gateway: 6 };
+const BASE_PORT = Number(process.env.SPOR_BASE_PORT ?? 8081);
+
+export function devPort(service: string): number {
+  const offset = PORT_OFFSETS[service] ?? 10 + Object.keys(PORT_OFFSETS).length;
+  return BASE_PORT + offset;
+}
+
+const identityUrl = () => `http://127.0.0.1:${devPort('identity')}`;
+
+/** The extra environment of one service when `npm start` runs it. */
+export function devEnvironment(service: string): Record<string, string> {
   switch (service) {
     case 'identity': {
       const secrets = devSecrets();
       return {
-        TOKEN_ISSUER: `http://127.0.0.1:${port}`,
+        TOKEN_ISSUER: identityUrl(),
         SIGNING_KEY_SEAL_KEY: secrets.signingKeySealKey,
         CPR_ENCRYPTION_KEYS: secrets.cprEncryptionKey,
         CPR_ENCRYPTION_ACTIVE_KEY: 'dev-cpr',
@@ -37,6 +48,8 @@ export function devEnvironment(service: string, port: number): Record<string, st
         SESSION_COOKIE_SECURE: 'false',
       };
     }
+    case 'consent':
+      return { TOKEN_ISSUER: identityUrl() };
     default:
       return {};
   }

@@ -6,9 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError, log, pidAlive, portOpen, repoRoot, startFerret, startKafka, stateDir } from './infra-lib.js';
-import { devEnvironment } from './dev-env.js';
+import { devEnvironment, devPort } from './dev-env.js';
 
-const BASE_PORT = Number(process.env.SPOR_BASE_PORT ?? 8081);
 const lockFile = join(stateDir, 'start.pid');
 
 function releaseLock(): void {
@@ -76,11 +75,11 @@ async function main(): Promise<void> {
   const mongoUrl = process.env.MONGO_URL ?? ferret!.url;
 
   const names = serviceNames();
-  for (const [i, name] of names.entries()) {
-    const port = BASE_PORT + i;
+  for (const name of names) {
+    const port = devPort(name);
     if (await portOpen(port)) throw new InfraError(`port ${port} for ${name} is taken by another program; free it or set SPOR_BASE_PORT`);
     const child = spawn(process.execPath, ['--conditions=spor-source', '--import', 'tsx', join(repoRoot, 'services', name, 'src', 'main.ts')], {
-      env: { ...process.env, ...devEnvironment(name, port), PORT: String(port), MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+      env: { ...process.env, ...devEnvironment(name), PORT: String(port), MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     children.push({ name, child });
@@ -91,7 +90,7 @@ async function main(): Promise<void> {
   console.log(`  Kafka      ${brokers}`);
   console.log(`  Database   ${mongoUrl}`);
   if (names.length === 0) console.log('  Services   none yet: services/ holds no service with src/main.ts');
-  for (const [i, name] of names.entries()) console.log(`  ${name.padEnd(10)} http://127.0.0.1:${BASE_PORT + i}`);
+  for (const name of names) console.log(`  ${name.padEnd(10)} http://127.0.0.1:${devPort(name)}`);
   console.log('Press Ctrl-C to stop everything.\n');
 
   // Stay in the foreground until Ctrl-C, and say so when a service dies on its own.

@@ -1,3 +1,4 @@
 export * from './principal.js';
 export * from './token-verifier.js';
 export * from './middleware.js';
+export * from './config.js';

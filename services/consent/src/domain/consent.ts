@@ -1,0 +1,124 @@
+// One consent: a request by staff for one child, one purpose version and one scope, and each
+// custody holder's answer to it. Pure rules; the store persists what these return, and the
+// evidence (who, when, which text version, at which NSIS level) is the history, which only grows.
+import { createHash } from 'node:crypto';
+import type { PurposeVersion, Scope } from './purposes.js';
+
+export type ConsentAction = 'requested' | 'granted' | 'withdrawn' | 'expired';
+
+export interface Evidence {
+  at: string;
+  action: ConsentAction;
+  /** The person who acted (staff for a request, a parent for a grant or withdrawal); absent for expiry. */
+  by?: string;
+  /** The parent the entry concerns. */
+  parentId?: string;
+  purposeVersion: number;
+  /** The NSIS level the parent was logged in at. */
+  acr?: string;
+}
+
+export interface Grant {
+  grantedAt: string;
+  expiresAt: string;
+  purposeVersion: number;
+  acr: string;
+}
+
+export interface Consent {
+  municipalityId: string;
+  childId: string;
+  purposeId: string;
+  purposeVersion: number;
+  requiresAllCustodyHolders: boolean;
+  validityDays: number;
+  scope: Scope;
+  /** Live grants by parent id; a withdrawn or expired grant leaves this map and stays in the history. */
+  grants: Record<string, Grant>;
+  history: Evidence[];
+  /** Earliest expiry among the live grants, for the expiry sweep. */
+  nextExpiry: string | null;
+}
+
+/** One consent per child, purpose and scope: asking again finds the same one. */
+export function consentIdOf(childId: string, purposeId: string, scope: Scope): string {
+  const canonical = JSON.stringify([childId, purposeId, Object.entries(scope).sort(([a], [b]) => a.localeCompare(b))]);
+  const hex = createHash('sha256').update(canonical).digest('hex');
+  // Shaped as a UUID (version 8, RFC 9562: custom) so every id in Spor looks alike.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
+}
+
+const nextExpiryOf = (grants: Record<string, Grant>) => Object.values(grants).map((g) => g.expiresAt).sort()[0] ?? null;
+
+export function requestConsent(input: { municipalityId: string; childId: string; scope: Scope; requestedBy: string }, purpose: PurposeVersion, now: Date): Consent {
+  return {
+    municipalityId: input.municipalityId,
+    childId: input.childId,
+    purposeId: purpose.purposeId,
+    purposeVersion: purpose.version,
+    requiresAllCustodyHolders: purpose.requiresAllCustodyHolders,
+    validityDays: purpose.validityDays,
+    scope: input.scope,
+    grants: {},
+    history: [{ at: now.toISOString(), action: 'requested', by: input.requestedBy, purposeVersion: purpose.version }],
+    nextExpiry: null,
+  };
+}
+
+/** A parent's grant, lasting the purpose's validity from now; an unexpired grant already given is answered as is (null: nothing changes). */
+export function grantConsent(consent: Consent, parentId: string, acr: string, now: Date): Consent | null {
+  const live = consent.grants[parentId];
+  if (live && live.expiresAt > now.toISOString()) return null;
+  const expiresAt = new Date(now.getTime() + consent.validityDays * 86_400_000).toISOString();
+  const grants = { ...consent.grants, [parentId]: { grantedAt: now.toISOString(), expiresAt, purposeVersion: consent.purposeVersion, acr } };
+  return {
+    ...consent,
+    grants,
+    nextExpiry: nextExpiryOf(grants),
+    history: [...consent.history, { at: now.toISOString(), action: 'granted', by: parentId, parentId, purposeVersion: consent.purposeVersion, acr }],
+  };
+}
+
+/** A withdrawal takes effect at once; withdrawing what is not granted changes nothing (null). */
+export function withdrawConsent(consent: Consent, parentId: string, acr: string, now: Date): Consent | null {
+  if (!consent.grants[parentId]) return null;
+  const { [parentId]: _withdrawn, ...grants } = consent.grants;
+  return {
+    ...consent,
+    grants,
+    nextExpiry: nextExpiryOf(grants),
+    history: [...consent.history, { at: now.toISOString(), action: 'withdrawn', by: parentId, parentId, purposeVersion: consent.purposeVersion, acr }],
+  };
+}
+
+/** Drops the grants that have run out by `now`; answers the parents whose grant expired. */
+export function expireGrants(consent: Consent, now: Date): { consent: Consent; expired: string[] } {
+  const at = now.toISOString();
+  const expired = Object.entries(consent.grants).filter(([, g]) => g.expiresAt <= at).map(([parentId]) => parentId);
+  if (expired.length === 0) return { consent, expired };
+  const grants = Object.fromEntries(Object.entries(consent.grants).filter(([parentId]) => !expired.includes(parentId)));
+  const history = [...consent.history, ...expired.map((parentId): Evidence => ({ at: consent.grants[parentId]!.expiresAt, action: 'expired', parentId, purposeVersion: consent.purposeVersion }))];
+  return { consent: { ...consent, grants, history, nextExpiry: nextExpiryOf(grants) }, expired };
+}
+
+export interface Evaluation {
+  valid: boolean;
+  /** Custody holders whose live grant is missing. */
+  missing: string[];
+  /** When the consent stops being valid by itself, if valid. */
+  validUntil: string | null;
+}
+
+/**
+ * Is the consent valid now, given who holds custody of the child now? Only grants from current
+ * custody holders count. A purpose that needs every holder needs a live grant from each; one
+ * that does not needs one. A child with no known custody holder has no valid consent.
+ */
+export function evaluate(consent: Consent, custodyHolders: string[], now: Date): Evaluation {
+  const at = now.toISOString();
+  const live = custodyHolders.filter((p) => (consent.grants[p]?.expiresAt ?? '') > at);
+  const missing = custodyHolders.filter((p) => !live.includes(p));
+  const valid = custodyHolders.length > 0 && (consent.requiresAllCustodyHolders ? missing.length === 0 : live.length > 0);
+  const ends = live.map((p) => consent.grants[p]!.expiresAt).sort();
+  return { valid, missing, validUntil: valid ? (consent.requiresAllCustodyHolders ? ends[0]! : ends[ends.length - 1]!) : null };
+}

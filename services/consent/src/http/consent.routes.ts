@@ -1,0 +1,150 @@
+// Consent requests, parents' answers, the evidence, and the check other services ask.
+// Who may do what: staff of the child's municipality with a pedagogical or advisory role ask,
+// read and check; a parent holding custody (per identity's guardianship events) reads, grants
+// at NSIS substantial or higher, and withdraws; a service checks with the scope consent:read.
+import type { Request, Router } from 'express';
+import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
+import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@spor/auth';
+import type { Stored } from '@spor/events';
+import { consentIdOf, evaluate, grantConsent, requestConsent, withdrawConsent, type Consent } from '../domain/consent.js';
+import { SCOPE_FIELDS, scopeProblems, type Scope } from '../domain/purposes.js';
+import type { PurposeCatalogue } from '../store/purpose-catalogue.js';
+import type { ConsentRepository } from '../store/consent-repository.js';
+import type { DirectoryView } from '../store/directory.js';
+import { PURPOSE_ID } from './purpose.routes.js';
+
+/** Staff roles that work with a child's consents. Administration and district council members do not. */
+export const CONSENT_STAFF_ROLES: StaffRole[] = ['educator', 'leader', 'internal-guide', 'praksisvejleder', 'advisory-team', 'family-counsellor', 'ppr-psychologist', 'pedagogical-consultant'];
+
+const scopeShape = z.strictObject(Object.fromEntries(SCOPE_FIELDS.map((f) => [f, z.uuid().optional()])) as Record<(typeof SCOPE_FIELDS)[number], z.ZodOptional<z.ZodUUID>>);
+const consentParams = z.object({ consentId: z.uuid() });
+
+export interface ConsentDeps {
+  consents: ConsentRepository;
+  catalogue: PurposeCatalogue;
+  directory: DirectoryView;
+  clock: () => Date;
+}
+
+const isConsentStaff = (p: Principal) => p.kind === 'staff' && p.roles.some((r) => CONSENT_STAFF_ROLES.includes(r.role));
+
+export function consentRoutes(router: Router, deps: ConsentDeps): void {
+  const { consents, catalogue, directory, clock } = deps;
+
+  /** The child, if the caller may see its consents; else 404 (staff elsewhere) or 403 (parents without custody). */
+  async function childFor(req: Request, childId: string): Promise<{ municipalityId: string }> {
+    const principal = principalOf(req);
+    const child = await directory.person(childId);
+    if (principal.kind === 'parent') {
+      if (!child || !(await directory.custodyHolders(childId)).includes(principal.subject)) throw forbidden('you do not hold custody of this child', 'NO_CUSTODY');
+      return child;
+    }
+    if (!isConsentStaff(principal)) throw forbidden(`requires one of the roles: ${CONSENT_STAFF_ROLES.join(', ')}`, 'ROLE_REQUIRED');
+    // Another municipality's child is answered like an unknown one.
+    if (!child || child.kind !== 'child' || child.municipalityId !== principal.municipalityId) throw notFound(`child ${childId}`);
+    return child;
+  }
+
+  async function consentFor(req: Request, consentId: string): Promise<Stored<Consent>> {
+    const consent = await consents.get(consentId);
+    if (!consent) throw notFound(`consent ${consentId}`);
+    await childFor(req, consent.childId);
+    return consent;
+  }
+
+  const view = async (consent: Stored<Consent>) => {
+    const now = clock();
+    const holders = await directory.custodyHolders(consent.childId);
+    const { _id, version, ...rest } = consent;
+    return { id: _id, version, ...rest, custodyHolders: holders, ...evaluate(consent, holders, now) };
+  };
+
+  router.post(
+    '/consents',
+    validated({ body: z.strictObject({ childId: z.uuid(), purposeId: z.string().regex(PURPOSE_ID), scope: scopeShape.default({}) }) }, async ({ body }, req, res) => {
+      const principal = principalOf(req);
+      if (principal.kind !== 'staff') throw forbidden('only staff ask for consent', 'ROLE_REQUIRED');
+      const child = await childFor(req, body.childId);
+      const purpose = await catalogue.current(child.municipalityId, body.purposeId);
+      if (!purpose) {
+        throw new AppError({ status: 422, code: 'UNKNOWN_PURPOSE', title: 'The purpose is not known', detail: `purposeId: no purpose ${body.purposeId}; GET /consent-purposes lists them`, errors: [{ in: 'body', field: 'purposeId', message: `no purpose ${body.purposeId}` }] });
+      }
+      const scope = Object.fromEntries(Object.entries(body.scope).filter(([, v]) => v !== undefined)) as Scope;
+      const problems = scopeProblems(purpose, scope);
+      if (problems.length > 0) {
+        throw new AppError({ status: 422, code: 'SCOPE_INVALID', title: 'The scope does not fit the purpose', detail: problems.map((p) => `${p.field}: ${p.message}`).join('; '), errors: problems.map((p) => ({ in: 'body', ...p })) });
+      }
+      const id = consentIdOf(body.childId, body.purposeId, scope);
+      const existing = await consents.get(id);
+      if (existing) {
+        res.status(200).location(`/consents/${id}`).json(await view(existing));
+        return;
+      }
+      const now = clock();
+      const created = await consents.create(id, requestConsent({ municipalityId: child.municipalityId, childId: body.childId, scope, requestedBy: principal.subject }, purpose, now), await directory.custodyHolders(body.childId), now);
+      res.status(201).location(`/consents/${id}`).json(await view(created));
+    }),
+  );
+
+  router.get(
+    '/consents/:consentId',
+    validated({ params: consentParams }, async ({ params }, req, res) => {
+      res.json(await view(await consentFor(req, params.consentId)));
+    }),
+  );
+
+  router.get(
+    '/children/:childId/consents',
+    validated({ params: z.object({ childId: z.uuid() }) }, async ({ params }, req, res) => {
+      await childFor(req, params.childId);
+      res.json({ items: await Promise.all((await consents.forChildren([params.childId])).map(view)) });
+    }),
+  );
+
+  // A parent's own overview: every consent asked for any child in their custody, pending first.
+  router.get('/my/consents', async (req, res) => {
+    const principal = principalOf(req);
+    if (principal.kind !== 'parent') throw forbidden('this list is for parents', 'PARENT_REQUIRED');
+    const children = await directory.childrenInCustody(principal.subject);
+    const items = await Promise.all((await consents.forChildren(children)).map(view));
+    const mine = items.map((c) => ({ ...c, myAnswer: c.grants[principal.subject] ? 'granted' : 'none' }));
+    res.json({ items: mine.sort((a, b) => (a.myAnswer === b.myAnswer ? 0 : a.myAnswer === 'none' ? -1 : 1)) });
+  });
+
+  const answer = (action: 'grant' | 'withdraw') =>
+    validated({ params: consentParams }, async ({ params }, req, res) => {
+      const principal = principalOf(req);
+      if (principal.kind !== 'parent') throw forbidden('only a custody holder answers a consent request', 'PARENT_REQUIRED');
+      const consent = await consentFor(req, params.consentId);
+      const now = clock();
+      const acr = principal.nsisLevel ?? 'unknown';
+      const next = action === 'grant' ? grantConsent(consent, principal.subject, acr, now) : withdrawConsent(consent, principal.subject, acr, now);
+      // Granting what is granted, or withdrawing what is not, changes nothing and says so with 200.
+      const saved = next ? await consents.save(consent, next, action === 'grant' ? 'granted' : 'withdrawn', [principal.subject], await directory.custodyHolders(consent.childId), now) : consent;
+      res.json(await view(saved));
+    });
+  router.post('/consents/:consentId/grant', requireNsisLevel('substantial'), answer('grant'));
+  router.post('/consents/:consentId/withdraw', answer('withdraw'));
+
+  // The question other services ask before they act: is there a valid consent now?
+  router.get(
+    '/consent-checks',
+    validated({ query: z.strictObject({ childId: z.uuid(), purposeId: z.string().regex(PURPOSE_ID), ...scopeShape.shape }) }, async ({ query }, req, res) => {
+      const principal = principalOf(req);
+      if (principal.kind === 'service') {
+        if (!principal.scopes.includes('consent:read')) throw forbidden('requires a service token with the scope consent:read', 'SCOPE_REQUIRED');
+      } else {
+        await childFor(req, query.childId);
+      }
+      const { childId, purposeId, ...scopeQuery } = query;
+      const scope = Object.fromEntries(Object.entries(scopeQuery).filter(([, v]) => v !== undefined)) as Scope;
+      const consent = await consents.get(consentIdOf(childId, purposeId, scope));
+      const holders = await directory.custodyHolders(childId);
+      if (!consent) {
+        res.json({ childId, purposeId, scope, valid: false, consentId: null, missing: holders, validUntil: null });
+        return;
+      }
+      res.json({ childId, purposeId, scope, consentId: consent._id, purposeVersion: consent.purposeVersion, ...evaluate(consent, holders, clock()) });
+    }),
+  );
+}

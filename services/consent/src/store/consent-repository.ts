@@ -1,0 +1,70 @@
+// Consents as aggregates: the state, its evidence and its events in one write (libs/events).
+// Every event says whether the consent is valid after the change, as evaluated against the
+// custody holders consent knows then, so consumers can keep a projection without asking.
+import type { Collection } from 'mongodb';
+import { AggregateStore, WITHOUT_OUTBOX, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
+import { evaluate, type Consent, type ConsentAction } from '../domain/consent.js';
+
+export const consentEventType = (action: ConsentAction) => `dk.spor.consent.consent.${action}.v1`;
+
+export class ConsentRepository {
+  private readonly store: AggregateStore<Consent>;
+
+  constructor(
+    private readonly collection: Collection<Stored<Consent>>,
+    private readonly factory: EventFactory,
+    locks: KeyedMutex,
+    relay: OutboxRelay,
+  ) {
+    this.store = new AggregateStore<Consent>({ collection, locks, relay, aggregate: 'consent' });
+  }
+
+  async init(): Promise<void> {
+    await this.collection.createIndex({ childId: 1 });
+    await this.collection.createIndex({ nextExpiry: 1 });
+  }
+
+  get(id: string): Promise<Stored<Consent> | null> {
+    return this.store.load(id);
+  }
+
+  forChildren(childIds: string[]): Promise<Stored<Consent>[]> {
+    return this.collection.find({ childId: { $in: childIds } }, { projection: WITHOUT_OUTBOX }).sort({ childId: 1, purposeId: 1 }).toArray() as Promise<Stored<Consent>[]>;
+  }
+
+  /** Ids of consents with a grant that has run out by `now`. */
+  async dueForExpiry(now: Date, limit = 500): Promise<string[]> {
+    const docs = await this.collection.find({ nextExpiry: { $ne: null, $lte: now.toISOString() } }, { projection: { _id: 1 } }).limit(limit).toArray();
+    return docs.map((d) => d._id);
+  }
+
+  create(id: string, consent: Consent, custodyHolders: string[], by: Date): Promise<Stored<Consent>> {
+    return this.store.create(id, consent, [this.event(id, 1, consent, 'requested', undefined, custodyHolders, by)]);
+  }
+
+  /** One change, one event (a sweep that expires two parents' grants at once names both). */
+  save(current: Stored<Consent>, next: Consent, action: ConsentAction, parentIds: string[], custodyHolders: string[], now: Date): Promise<Stored<Consent>> {
+    return this.store.save(current._id, current.version, next, [this.event(current._id, current.version + 1, next, action, parentIds, custodyHolders, now)]);
+  }
+
+  private event(id: string, version: number, consent: Consent, action: ConsentAction, parentIds: string[] | undefined, custodyHolders: string[], now: Date) {
+    const evaluation = evaluate(consent, custodyHolders, now);
+    return this.factory.create(consentEventType(action), {
+      subject: id,
+      // One child's consents stay in order (ARCHITECTURE.md: keyed by the child's id).
+      partitionKey: consent.childId,
+      municipalityId: consent.municipalityId,
+      aggregateVersion: version,
+      data: {
+        consentId: id,
+        childId: consent.childId,
+        purposeId: consent.purposeId,
+        purposeVersion: consent.purposeVersion,
+        scope: consent.scope,
+        ...(parentIds ? { parentIds } : {}),
+        valid: evaluation.valid,
+        ...(evaluation.validUntil ? { validUntil: evaluation.validUntil } : {}),
+      },
+    });
+  }
+}

@@ -1,0 +1,174 @@
+// consent as a running service with identity beside it, on the real broker and store: the
+// directory arrives as identity's events, parents answer with tokens identity signs, and every
+// change is published. The clock is the test's, so expiry is checked on time.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import request from 'supertest';
+import { NSIS_LEVELS } from '@spor/auth';
+import { contractRegistry } from '@spor/contracts';
+import { memoryLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import type { RunningIdentity } from '../../identity/src/service.js';
+import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
+import { startConsent, type RunningConsent } from '../src/service.js';
+
+const { brokers, mongoUrl } = testInfra();
+const SERVICE_SECRET = 'consent-check-secret-0123456789';
+let identity: RunningIdentity;
+let consent: RunningConsent;
+let now = new Date();
+const logs = memoryLogger();
+let admin: string;
+let staff: string;
+let mother: string;
+let father: string;
+let stranger: string;
+let childId: string;
+const schoolId = '6f1c1b2a-3d4e-4f50-8a6b-7c8d9e0f1a2b';
+
+const parentToken = (personId: string, level: keyof typeof NSIS_LEVELS = 'substantial') => bearer(identity, '510', 'educator', { personId, kind: 'parent', roles: [], acr: NSIS_LEVELS[level] });
+
+beforeAll(async () => {
+  identity = await startTestIdentity(undefined, {
+    SERVICE_CLIENTS: JSON.stringify([{ id: 'transitions', secretSha256: createHash('sha256').update(SERVICE_SECRET).digest('hex'), scopes: ['consent:read'] }]),
+  });
+  admin = await bearer(identity, '510');
+  staff = await bearer(identity, '510', 'educator');
+  const person = async (kind: string) => (await request(identity.url).post('/admin/persons').set('authorization', admin).send({ kind, cpr: freshCpr(), givenName: 'Navn', familyName: 'Efternavn' })).body.id as string;
+  childId = await person('child');
+  mother = await person('parent');
+  father = await person('parent');
+  stranger = await person('parent');
+  for (const parentId of [mother, father]) await request(identity.url).put('/admin/guardianships').set('authorization', admin).send({ parentId, childId, custody: true }).expect(201);
+  await request(identity.url).put('/admin/guardianships').set('authorization', admin).send({ parentId: stranger, childId, custody: false }).expect(201);
+
+  consent = await startConsent(
+    {
+      MONGO_URL: mongoUrl,
+      KAFKA_BROKERS: brokers.join(','),
+      PORT: '0',
+      CONSENT_DB_NAME: uniqueName('consent-test'),
+      CONSENT_DIRECTORY_GROUP: uniqueName('consent-directory'),
+      TOKEN_ISSUER: identity.config.TOKEN_ISSUER,
+      IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json`,
+    },
+    { logger: logs.logger, clock: () => now },
+  );
+  // The projection of identity's directory has caught up when both custody holders show.
+  await waitFor('custody holders from identity’s events', async () => {
+    const res = await request(consent.url).get(`/consent-checks?childId=${childId}&purposeId=network-meeting`).set('authorization', staff);
+    return res.status === 200 && res.body.missing.length === 2;
+  });
+});
+
+afterAll(async () => {
+  await consent.runtime.shutdown();
+  await identity.runtime.shutdown();
+});
+
+const ask = (body: object, token = staff) => request(consent.url).post('/consents').set('authorization', token).send(body);
+const check = (query: string, token = staff) => request(consent.url).get(`/consent-checks?childId=${childId}&${query}`).set('authorization', token);
+const answer = async (consentId: string, action: 'grant' | 'withdraw', token: string) => request(consent.url).post(`/consents/${consentId}/${action}`).set('authorization', token);
+
+describe('consent requests and answers', () => {
+  test('staff ask for consent to pass knowledge to a named school; asking again finds the same request', async () => {
+    const first = await ask({ childId, purposeId: 'transition-transfer', scope: { receivingUnitId: schoolId } });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ childId, purposeId: 'transition-transfer', purposeVersion: 1, scope: { receivingUnitId: schoolId }, valid: false, missing: [father, mother].sort() });
+    const again = await ask({ childId, purposeId: 'transition-transfer', scope: { receivingUnitId: schoolId } });
+    expect([again.status, again.body.id]).toEqual([200, first.body.id]);
+    const pending = await request(consent.url).get('/my/consents').set('authorization', await parentToken(mother));
+    expect(pending.body.items.find((c: { id: string }) => c.id === first.body.id)).toMatchObject({ myAnswer: 'none' });
+  });
+
+  test('an unknown purpose or a scope that does not fit is 422 naming the field', async () => {
+    const unknown = await ask({ childId, purposeId: 'marketing' });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body).toMatchObject({ code: 'UNKNOWN_PURPOSE', errors: [{ field: 'purposeId' }] });
+    const noScope = await ask({ childId, purposeId: 'transition-transfer' });
+    expect(noScope.status).toBe(422);
+    expect(noScope.body).toMatchObject({ code: 'SCOPE_INVALID', detail: 'scope.receivingUnitId: the purpose transition-transfer needs receivingUnitId' });
+  });
+
+  test('a parent without custody gets 403; a login below NSIS substantial gets 403 naming the level', async () => {
+    const { body } = await ask({ childId, purposeId: 'network-meeting' });
+    const noCustody = await answer(body.id, 'grant', await parentToken(stranger));
+    expect(noCustody.status).toBe(403);
+    expect(noCustody.body.code).toBe('NO_CUSTODY');
+    const low = await answer(body.id, 'grant', await parentToken(mother, 'low'));
+    expect(low.status).toBe(403);
+    expect(low.body).toMatchObject({ code: 'NSIS_LEVEL_TOO_LOW', detail: 'requires authentication at NSIS level substantial or higher' });
+  });
+
+  test('both custody holders must grant; a withdrawal by either makes it invalid at once, in the check and in the events', async () => {
+    const { body } = await ask({ childId, purposeId: 'referral-ppv' });
+    const id = body.id as string;
+    await answer(id, 'grant', await parentToken(mother));
+    expect((await check('purposeId=referral-ppv')).body).toMatchObject({ consentId: id, valid: false, missing: [father] });
+    const again = await answer(id, 'grant', await parentToken(mother));
+    expect(again.status).toBe(200);
+    await answer(id, 'grant', await parentToken(father, 'high'));
+    expect((await check('purposeId=referral-ppv')).body).toMatchObject({ valid: true, missing: [] });
+    await answer(id, 'withdraw', await parentToken(father));
+    expect((await check('purposeId=referral-ppv')).body).toMatchObject({ valid: false, missing: [father] });
+
+    const records = await readTopicUntil(brokers, 'spor.consent.consent.v1', 'the withdrawal', (rs) => rs.some((r) => r.value!.includes('consent.withdrawn') && r.value!.includes(id)));
+    const events = records.map((r) => ({ key: r.key, event: JSON.parse(r.value!) })).filter((e) => e.event.subject === id);
+    expect(events.map((e) => [e.event.type.split('.')[4], e.event.data.parentIds ?? [], e.event.data.valid])).toEqual([
+      ['requested', [], false],
+      ['granted', [mother], false],
+      ['granted', [father], true],
+      ['withdrawn', [father], false],
+    ]);
+    for (const { key, event } of events) {
+      expect(key).toBe(childId);
+      expect(contractRegistry().checkEnvelope(event)).toEqual([]);
+    }
+
+    // The evidence: who, when, which text version, at which level; for the parent and for staff alike.
+    for (const token of [await parentToken(mother), staff]) {
+      const read = await request(consent.url).get(`/consents/${id}`).set('authorization', token);
+      expect(read.body.history.map((h: { action: string; by?: string; acr?: string; purposeVersion: number }) => [h.action, h.by, h.acr ?? null, h.purposeVersion])).toEqual([
+        ['requested', expect.any(String), null, 1],
+        ['granted', mother, 'substantial', 1],
+        ['granted', father, 'high', 1],
+        ['withdrawn', father, 'substantial', 1],
+      ]);
+    }
+  });
+
+  test('grants expire on time: not a second before their period ends, and consent.expired is published', async () => {
+    const { body } = await ask({ childId, purposeId: 'share-assessment', scope: { assessmentId: 'a6b7c8d9-0e1f-4a2b-8c3d-4e5f6a7b8c9d', professionalId: 'b7c8d9e0-1f2a-4b3c-9d4e-5f6a7b8c9d0e' } });
+    await answer(body.id, 'grant', await parentToken(mother));
+    await answer(body.id, 'grant', await parentToken(father));
+    const query = `purposeId=share-assessment&assessmentId=a6b7c8d9-0e1f-4a2b-8c3d-4e5f6a7b8c9d&professionalId=b7c8d9e0-1f2a-4b3c-9d4e-5f6a7b8c9d0e`;
+    const { validUntil } = (await check(query)).body;
+    expect(validUntil).toBe(new Date(now.getTime() + 90 * 86_400_000).toISOString());
+    const start = now;
+    try {
+      now = new Date(new Date(validUntil).getTime() - 1000);
+      expect(await consent.expireDue()).toBe(0);
+      expect((await check(query)).body.valid).toBe(true);
+      now = new Date(validUntil);
+      expect(await consent.expireDue()).toBeGreaterThanOrEqual(2);
+      expect((await check(query)).body).toMatchObject({ valid: false, missing: [father, mother].sort() });
+      await readTopicUntil(brokers, 'spor.consent.consent.v1', 'the expiry', (rs) => rs.some((r) => r.value!.includes('consent.expired') && r.value!.includes(body.id)));
+    } finally {
+      now = start;
+    }
+  });
+
+  test('a service checks with a consent:read token; staff of another municipality find no child', async () => {
+    const issued = await request(identity.url).post('/oauth/token').auth('transitions', SERVICE_SECRET).type('form').send({ grant_type: 'client_credentials' });
+    const byService = await check('purposeId=network-meeting', `Bearer ${issued.body.access_token}`);
+    expect(byService.status).toBe(200);
+    expect(byService.body).toMatchObject({ valid: false });
+    const elsewhere = await check('purposeId=network-meeting', await bearer(identity, '561', 'educator'));
+    expect(elsewhere.status).toBe(404);
+  });
+
+  test('no CPR number or name in any log line', () => {
+    const text = logs.text();
+    expect(text).not.toMatch(/\b\d{6}-?\d{4}\b/);
+    expect(text).not.toContain('Efternavn');
+  });
+});
