@@ -119,6 +119,14 @@ describe('createApp', () => {
     expect(problem.body.requestId).toBe('trace-9');
   });
 
+  test('the request log line carries the status code answered', async () => {
+    const lines: { msg?: string; res?: { statusCode: number | null } }[] = [];
+    const capture = new Writable({ write: (chunk, _e, cb) => (lines.push(JSON.parse(chunk.toString())), cb()) });
+    const app = createApp({ service: 'test', logger: createLogger({ service: 'test', destination: capture }), registry: createRegistry('logs'), routes: () => undefined });
+    await request(app).get('/nowhere').expect(404);
+    expect(lines.find((l) => l.msg === 'request completed')?.res).toEqual({ statusCode: 404 });
+  });
+
   test('security headers are set and the framework is not announced', async () => {
     const res = await request(buildApp()).get('/healthz');
     expect(res.headers['x-content-type-options']).toBe('nosniff');

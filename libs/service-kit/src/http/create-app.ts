@@ -46,7 +46,9 @@ export function createApp(options: CreateAppOptions): Express {
       serializers: {
         // The query string is dropped: it is where personal data would leak into logs.
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        // pino-http hands over its own serialisation, whose statusCode is null until headers
+        // are sent; the raw response always has it.
+        res: (res: { statusCode: number | null; raw?: { statusCode: number } }) => ({ statusCode: res.raw?.statusCode ?? res.statusCode }),
       },
     }),
   );
