@@ -49,6 +49,7 @@ export function devEnvironment(service: string): Record<string, string> {
       };
     }
     case 'consent':
+    case 'transitions':
       return { TOKEN_ISSUER: identityUrl() };
     default:
       return {};

@@ -4,7 +4,7 @@
 import type { Logger } from '@spor/service-kit';
 import { expireGrants } from './domain/consent.js';
 import type { ConsentRepository } from './store/consent-repository.js';
-import type { DirectoryView } from './store/directory.js';
+import type { DirectoryView } from '@spor/directory';
 
 export async function expireDueGrants(deps: { consents: ConsentRepository; directory: DirectoryView; clock: () => Date; logger: Logger }): Promise<number> {
   const now = deps.clock();

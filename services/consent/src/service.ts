@@ -7,14 +7,13 @@ import { authenticate, verifierFromConfig, type TokenVerifier } from '@spor/auth
 import { consentConfigSchema, type ConsentConfig } from './config.js';
 import { ConsentRepository } from './store/consent-repository.js';
 import { PurposeCatalogue, type StoredPurpose } from './store/purpose-catalogue.js';
-import { DirectoryView, type CustodyRecord, type KnownPerson } from './store/directory.js';
+import { DirectoryView } from '@spor/directory';
 import { consentRoutes } from './http/consent.routes.js';
 import { purposeRoutes } from './http/purpose.routes.js';
 import { expireDueGrants } from './expiry.js';
 
 export const SERVICE = 'consent';
 export const TOPICS = [topicFor(SERVICE, 'consent')];
-const IDENTITY_TOPICS = [topicFor('identity', 'person'), topicFor('identity', 'guardianship')];
 
 export interface RunningConsent {
   url: string;
@@ -49,7 +48,7 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
     logger: log,
     metrics,
     aggregateCollections: ['consents'],
-    otherCollections: ['purposes', 'known_persons', 'custody'],
+    otherCollections: ['purposes', ...DirectoryView.collections],
     topics: TOPICS,
   });
   const { db, transport, locks, relay } = backbone;
@@ -58,12 +57,12 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
   await consents.init();
   const catalogue = new PurposeCatalogue(db.collection<StoredPurpose>('purposes'));
   await catalogue.init();
-  const directory = new DirectoryView(db.collection<KnownPerson>('known_persons'), db.collection<CustodyRecord>('custody'));
+  const directory = new DirectoryView(db, ['persons', 'custody']);
   await directory.init();
 
   // identity's topics may not exist yet when consent starts first.
-  await transport.ensureTopics(IDENTITY_TOPICS.map((topic) => ({ topic, partitions: 3 })));
-  const consumer = new EventConsumer({ groupId: config.CONSENT_DIRECTORY_GROUP, topics: IDENTITY_TOPICS, handlers: directory.handlers(), registry, transport, logger: log, metrics });
+  await transport.ensureTopics(directory.topics().map((topic) => ({ topic, partitions: 3 })));
+  const consumer = new EventConsumer({ groupId: config.CONSENT_DIRECTORY_GROUP, topics: directory.topics(), handlers: directory.handlers(), registry, transport, logger: log, metrics });
   await consumer.start();
   runtime.onStop('directory consumer', () => consumer.stop());
 

@@ -10,7 +10,7 @@ import { consentIdOf, evaluate, grantConsent, requestConsent, withdrawConsent, t
 import { SCOPE_FIELDS, scopeProblems, type Scope } from '../domain/purposes.js';
 import type { PurposeCatalogue } from '../store/purpose-catalogue.js';
 import type { ConsentRepository } from '../store/consent-repository.js';
-import type { DirectoryView } from '../store/directory.js';
+import type { DirectoryView } from '@spor/directory';
 import { PURPOSE_ID } from './purpose.routes.js';
 
 /** Staff roles that work with a child's consents. Administration and district council members do not. */

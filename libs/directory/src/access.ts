@@ -1,0 +1,23 @@
+// The relation rule of ARCHITECTURE.md, "staff see children enrolled in their institution now",
+// decided from a service's own DirectoryView: a role held on the child's current institution,
+// on its group, or on a unit above the institution (a district's or the municipality's staff,
+// such as the pedagogical consultants) gives access. Which roles count is each route's choice.
+import type { Principal, StaffRole } from '@spor/auth';
+import type { DirectoryView } from './directory-view.js';
+
+export async function staffMaySeeChild(directory: DirectoryView, principal: Principal, childId: string, day: string, roles: readonly StaffRole[]): Promise<boolean> {
+  if (principal.kind !== 'staff') return false;
+  const grants = principal.roles.filter((r) => roles.includes(r.role)).map((r) => r.unitId);
+  if (grants.length === 0) return false;
+  for (const placement of await directory.placementsOn(childId, day)) {
+    if (placement.municipalityId !== principal.municipalityId) continue;
+    const reach = new Set([placement.groupId, ...(await directory.unitPath(placement.institutionId)).map((u) => u._id)].filter((id): id is string => !!id));
+    if (grants.some((unitId) => reach.has(unitId))) return true;
+  }
+  return false;
+}
+
+/** Today's date in Denmark as YYYY-MM-DD: placements change at midnight Danish time. */
+export function danishDay(now: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Copenhagen', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}

@@ -1,0 +1,200 @@
+// A service's own view of the directory and of where children are enrolled, kept from events
+// (identity's persons, guardianship and organisation units; transitions' enrollments), so it
+// can decide access without calling another service. Every part is applied by aggregate
+// version: a replayed or duplicated event changes nothing.
+import type { Collection, Db } from 'mongodb';
+import { applyVersioned } from '@spor/mongo';
+import { topicFor, type EventHandler } from '@spor/events';
+
+export interface KnownPerson {
+  _id: string;
+  version: number;
+  kind: 'child' | 'parent' | 'staff';
+  municipalityId: string;
+}
+
+export interface CustodyRecord {
+  _id: string;
+  version: number;
+  parentId: string;
+  childId: string;
+  custody: boolean;
+}
+
+export interface KnownUnit {
+  _id: string;
+  version: number;
+  kind: 'municipality' | 'district' | 'institution' | 'group';
+  municipalityId: string;
+  parentId: string | null;
+  institutionType?: string;
+  closedOn?: string;
+}
+
+export interface KnownPlacement {
+  _id: string;
+  version: number;
+  childId: string;
+  institutionId: string;
+  groupId: string | null;
+  municipalityId: string;
+  from: string;
+  /** Last day, inclusive; absent while open. */
+  to: string | null;
+}
+
+export const DIRECTORY_EVENTS = {
+  personRegistered: 'dk.spor.identity.person.registered.v1',
+  guardianshipRegistered: 'dk.spor.identity.guardianship.registered.v1',
+  unitCreated: 'dk.spor.identity.orgunit.created.v1',
+  unitChanged: 'dk.spor.identity.orgunit.changed.v1',
+  unitClosed: 'dk.spor.identity.orgunit.closed.v1',
+  enrolled: 'dk.spor.transitions.enrollment.enrolled.v1',
+  moved: 'dk.spor.transitions.enrollment.moved.v1',
+  ended: 'dk.spor.transitions.enrollment.ended.v1',
+} as const;
+
+export type DirectoryPart = 'persons' | 'custody' | 'units' | 'enrollments';
+
+const TOPICS: Record<DirectoryPart, string> = {
+  persons: topicFor('identity', 'person'),
+  custody: topicFor('identity', 'guardianship'),
+  units: topicFor('identity', 'orgunit'),
+  enrollments: topicFor('transitions', 'enrollment'),
+};
+
+interface PlacementData {
+  childId: string;
+  placementId: string;
+  institutionId: string;
+  groupId?: string | null;
+  from: string;
+  to?: string | null;
+}
+
+export class DirectoryView {
+  private readonly persons: Collection<KnownPerson>;
+  private readonly custody: Collection<CustodyRecord>;
+  private readonly units: Collection<KnownUnit>;
+  private readonly placements: Collection<KnownPlacement>;
+
+  /** `parts`: what this service keeps; only their topics are consumed. */
+  constructor(
+    db: Db,
+    private readonly parts: DirectoryPart[],
+  ) {
+    this.persons = db.collection('directory_persons');
+    this.custody = db.collection('directory_custody');
+    this.units = db.collection('directory_units');
+    this.placements = db.collection('directory_placements');
+  }
+
+  static collections = ['directory_persons', 'directory_custody', 'directory_units', 'directory_placements'];
+
+  async init(): Promise<void> {
+    await this.custody.createIndex({ childId: 1 });
+    await this.custody.createIndex({ parentId: 1 });
+    await this.placements.createIndex({ childId: 1 });
+    await this.placements.createIndex({ institutionId: 1 });
+  }
+
+  topics(): string[] {
+    return this.parts.map((part) => TOPICS[part]);
+  }
+
+  handlers(): Record<string, EventHandler> {
+    const placement = (data: PlacementData, municipalityId: string) => ({
+      childId: data.childId,
+      institutionId: data.institutionId,
+      groupId: data.groupId ?? null,
+      municipalityId,
+      from: data.from,
+      to: data.to ?? null,
+    });
+    const all: Record<DirectoryPart, Record<string, EventHandler>> = {
+      persons: {
+        [DIRECTORY_EVENTS.personRegistered]: async (event) => {
+          const data = event.data as { personId: string; kind: KnownPerson['kind'] };
+          await applyVersioned(this.persons, data.personId, event.aggregateversion, { $set: { kind: data.kind, municipalityId: event.municipalityid } });
+        },
+      },
+      custody: {
+        [DIRECTORY_EVENTS.guardianshipRegistered]: async (event) => {
+          const data = event.data as { parentId: string; childId: string; custody: boolean };
+          await applyVersioned(this.custody, event.subject, event.aggregateversion, { $set: { parentId: data.parentId, childId: data.childId, custody: data.custody } });
+        },
+      },
+      units: {
+        [DIRECTORY_EVENTS.unitCreated]: (event) => this.applyUnit(event.subject, event.aggregateversion, event.municipalityid, event.data as Partial<KnownUnit>),
+        [DIRECTORY_EVENTS.unitChanged]: (event) => this.applyUnit(event.subject, event.aggregateversion, event.municipalityid, event.data as Partial<KnownUnit>),
+        [DIRECTORY_EVENTS.unitClosed]: async (event) => {
+          await applyVersioned(this.units, event.subject, event.aggregateversion, { $set: { closedOn: (event.data as { closedOn: string }).closedOn } });
+        },
+      },
+      enrollments: {
+        [DIRECTORY_EVENTS.enrolled]: async (event) => {
+          const data = event.data as PlacementData;
+          await applyVersioned(this.placements, data.placementId, event.aggregateversion, { $set: placement(data, event.municipalityid) });
+        },
+        [DIRECTORY_EVENTS.moved]: async (event) => {
+          const data = event.data as PlacementData & { previous: { placementId: string; to: string } };
+          await applyVersioned(this.placements, data.previous.placementId, event.aggregateversion, { $set: { to: data.previous.to } });
+          await applyVersioned(this.placements, data.placementId, event.aggregateversion, { $set: placement(data, event.municipalityid) });
+        },
+        [DIRECTORY_EVENTS.ended]: async (event) => {
+          const data = event.data as { placementId: string; to: string };
+          await applyVersioned(this.placements, data.placementId, event.aggregateversion, { $set: { to: data.to } });
+        },
+      },
+    };
+    return Object.assign({}, ...this.parts.map((part) => all[part]));
+  }
+
+  private async applyUnit(id: string, version: number, municipalityId: string, data: Partial<KnownUnit>): Promise<void> {
+    await applyVersioned(this.units, id, version, {
+      $set: { kind: data.kind, municipalityId, parentId: data.parentId ?? null, ...(data.institutionType ? { institutionType: data.institutionType } : {}) },
+    });
+  }
+
+  person(id: string): Promise<KnownPerson | null> {
+    return this.persons.findOne({ _id: id });
+  }
+
+  async custodyHolders(childId: string): Promise<string[]> {
+    return (await this.custody.find({ childId, custody: true }).toArray()).map((r) => r.parentId).sort();
+  }
+
+  async childrenInCustody(parentId: string): Promise<string[]> {
+    return (await this.custody.find({ parentId, custody: true }).toArray()).map((r) => r.childId);
+  }
+
+  unit(id: string): Promise<KnownUnit | null> {
+    return this.units.findOne({ _id: id });
+  }
+
+  /** Ids of the units directly under `id` (an institution's groups). */
+  async childUnits(id: string): Promise<string[]> {
+    return (await this.units.find({ parentId: id }, { projection: { _id: 1 } }).toArray()).map((u) => u._id);
+  }
+
+  /** The unit and its ancestors, nearest first (a group, its institution, district, municipality). */
+  async unitPath(id: string): Promise<KnownUnit[]> {
+    const path: KnownUnit[] = [];
+    for (let next: string | null = id; next && path.length < 5; ) {
+      const unit: KnownUnit | null = await this.unit(next);
+      if (!unit) break;
+      path.push(unit);
+      next = unit.parentId;
+    }
+    return path;
+  }
+
+  /** The child's placements that hold on `day` (YYYY-MM-DD): at most one per kind of institution. */
+  placementsOn(childId: string, day: string): Promise<KnownPlacement[]> {
+    return this.placements.find({ childId, from: { $lte: day }, $or: [{ to: null }, { to: { $gte: day } }] }).toArray();
+  }
+
+  placementHistory(childId: string): Promise<KnownPlacement[]> {
+    return this.placements.find({ childId }).sort({ from: 1 }).toArray();
+  }
+}

@@ -1,0 +1,2 @@
+export * from './directory-view.js';
+export * from './access.js';

@@ -1,0 +1,102 @@
+// The directory projection against a real MongoDB-wire server, fed the events identity and
+// transitions publish, and the access rule decided from it.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { MongoClient, type Db } from 'mongodb';
+import type { Principal } from '@spor/auth';
+import type { SporEvent } from '@spor/events';
+import { testInfra, uniqueName } from '@spor/testkit';
+import { DIRECTORY_EVENTS, DirectoryView, danishDay, staffMaySeeChild } from '../src/index.js';
+
+let client: MongoClient;
+let db: Db;
+let view: DirectoryView;
+const ids = { mun: randomUUID(), district: randomUUID(), nursery: randomUUID(), kindergarten: randomUUID(), group: randomUUID(), child: randomUUID(), p1: randomUUID(), p2: randomUUID() };
+
+const event = (type: string, subject: string, version: number, data: Record<string, unknown>): SporEvent =>
+  ({ specversion: '1.0', id: randomUUID(), source: 'spor/test', type, subject, time: new Date().toISOString(), datacontenttype: 'application/json', municipalityid: '510', aggregateversion: version, data }) as SporEvent;
+
+async function apply(...events: SporEvent[]): Promise<void> {
+  const handlers = view.handlers();
+  for (const e of events) await handlers[e.type]!(e, { logger: undefined as never } as never);
+}
+
+const staff = (role: Principal['roles'][number]['role'], unitId: string): Principal => ({ subject: randomUUID(), kind: 'staff', municipalityId: '510', roles: [{ role, unitId }], children: [], scopes: [], expiresAt: new Date() });
+
+beforeAll(async () => {
+  client = await MongoClient.connect(testInfra().mongoUrl);
+  db = client.db(uniqueName('directory-test'));
+  // Created first: FerretDB deadlocks when several writers create one collection implicitly.
+  for (const name of DirectoryView.collections) await db.createCollection(name);
+  view = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
+  await view.init();
+  const unit = (id: string, kind: string, parentId: string | null, institutionType?: string) => event(DIRECTORY_EVENTS.unitCreated, id, 1, { unitId: id, kind, parentId, ...(institutionType ? { institutionType } : {}) });
+  await apply(
+    unit(ids.mun, 'municipality', null),
+    unit(ids.district, 'district', ids.mun),
+    unit(ids.nursery, 'institution', ids.district, 'vuggestue'),
+    unit(ids.kindergarten, 'institution', ids.district, 'boernehave'),
+    unit(ids.group, 'group', ids.nursery),
+    event(DIRECTORY_EVENTS.personRegistered, ids.child, 1, { personId: ids.child, kind: 'child', birthYear: 2024, birthMonth: 3 }),
+    event(DIRECTORY_EVENTS.guardianshipRegistered, `${ids.p1}:${ids.child}`, 1, { parentId: ids.p1, childId: ids.child, custody: true }),
+    event(DIRECTORY_EVENTS.guardianshipRegistered, `${ids.p2}:${ids.child}`, 1, { parentId: ids.p2, childId: ids.child, custody: true }),
+  );
+});
+
+afterAll(async () => {
+  await db.dropDatabase();
+  await client.close();
+});
+
+describe('directory view', () => {
+  test('persons, custody and the unit tree come from identity’s events; an older event changes nothing', async () => {
+    expect(await view.person(ids.child)).toMatchObject({ kind: 'child', municipalityId: '510' });
+    expect(await view.custodyHolders(ids.child)).toEqual([ids.p1, ids.p2].sort());
+    await apply(event(DIRECTORY_EVENTS.guardianshipRegistered, `${ids.p2}:${ids.child}`, 2, { parentId: ids.p2, childId: ids.child, custody: false }));
+    await apply(event(DIRECTORY_EVENTS.guardianshipRegistered, `${ids.p2}:${ids.child}`, 1, { parentId: ids.p2, childId: ids.child, custody: true }));
+    expect(await view.custodyHolders(ids.child)).toEqual([ids.p1]);
+    expect((await view.unitPath(ids.group)).map((u) => u._id)).toEqual([ids.group, ids.nursery, ids.district, ids.mun]);
+    expect(await view.childUnits(ids.nursery)).toEqual([ids.group]);
+  });
+
+  test('staff see a child while it is placed on or under their unit; the old institution loses it after a move', async () => {
+    const first = randomUUID();
+    const second = randomUUID();
+    await apply(event(DIRECTORY_EVENTS.enrolled, ids.child, 1, { childId: ids.child, placementId: first, institutionId: ids.nursery, institutionType: 'vuggestue', groupId: ids.group, from: '2025-08-01', to: null }));
+    const educator = staff('educator', ids.group);
+    const consultant = staff('pedagogical-consultant', ids.district);
+    const kindergartenLeader = staff('leader', ids.kindergarten);
+    const roles = ['educator', 'leader', 'pedagogical-consultant'] as const;
+    expect(await staffMaySeeChild(view, educator, ids.child, '2026-01-15', roles)).toBe(true);
+    expect(await staffMaySeeChild(view, consultant, ids.child, '2026-01-15', roles)).toBe(true);
+    expect(await staffMaySeeChild(view, kindergartenLeader, ids.child, '2026-01-15', roles)).toBe(false);
+    expect(await staffMaySeeChild(view, educator, ids.child, '2025-07-31', roles)).toBe(false);
+    // The role must be one the route accepts.
+    expect(await staffMaySeeChild(view, educator, ids.child, '2026-01-15', ['leader'])).toBe(false);
+
+    await apply(
+      event(DIRECTORY_EVENTS.moved, ids.child, 2, {
+        childId: ids.child,
+        placementId: second,
+        institutionId: ids.kindergarten,
+        institutionType: 'boernehave',
+        groupId: null,
+        from: '2026-03-01',
+        to: null,
+        previous: { placementId: first, institutionId: ids.nursery, groupId: ids.group, to: '2026-02-28' },
+      }),
+    );
+    expect(await staffMaySeeChild(view, educator, ids.child, '2026-02-28', roles)).toBe(true);
+    expect(await staffMaySeeChild(view, educator, ids.child, '2026-03-01', roles)).toBe(false);
+    expect(await staffMaySeeChild(view, kindergartenLeader, ids.child, '2026-03-01', roles)).toBe(true);
+    expect((await view.placementHistory(ids.child)).map((p) => [p.institutionId, p.from, p.to])).toEqual([
+      [ids.nursery, '2025-08-01', '2026-02-28'],
+      [ids.kindergarten, '2026-03-01', null],
+    ]);
+  });
+
+  test('the day is Danish: just after midnight in Copenhagen is already the next day', () => {
+    expect(danishDay(new Date('2026-06-30T22:30:00Z'))).toBe('2026-07-01');
+    expect(danishDay(new Date('2026-12-31T22:59:00Z'))).toBe('2026-12-31');
+  });
+});
