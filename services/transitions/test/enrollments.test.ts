@@ -1,0 +1,131 @@
+// transitions with identity beside it on the real broker and store: units and children arrive
+// as identity's events; placements are made over HTTP and published for the other services.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import request from 'supertest';
+import { contractRegistry } from '@spor/contracts';
+import { readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import type { RunningIdentity } from '../../identity/src/service.js';
+import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
+import { startTransitions, type RunningTransitions } from '../src/service.js';
+
+const { brokers, mongoUrl } = testInfra();
+let identity: RunningIdentity;
+let transitions: RunningTransitions;
+let now = new Date('2026-01-15T09:00:00Z');
+const units: Record<string, string> = {};
+let admin: string;
+let childId: string;
+
+const as = async (role: string, unitId: string) => bearer(identity, '510', role, { roles: [{ role, unitId }] });
+
+beforeAll(async () => {
+  identity = await startTestIdentity();
+  const root = await bearer(identity, '510');
+  const post = async (path: string, body: object) => (await request(identity.url).post(path).set('authorization', root).send(body)).body.id as string;
+  units.mun = await post('/admin/org-units', { kind: 'municipality', name: 'K', parentId: null, municipalityCode: '510' });
+  units.district = await post('/admin/org-units', { kind: 'district', name: 'D', parentId: units.mun });
+  units.nursery = await post('/admin/org-units', { kind: 'institution', name: 'Vuggestuen', parentId: units.district, institutionType: 'vuggestue' });
+  units.kindergarten = await post('/admin/org-units', { kind: 'institution', name: 'Børnehaven', parentId: units.district, institutionType: 'boernehave' });
+  units.school = await post('/admin/org-units', { kind: 'institution', name: 'Skolen', parentId: units.district, institutionType: 'skole' });
+  units.sfo = await post('/admin/org-units', { kind: 'institution', name: 'SFO', parentId: units.district, institutionType: 'sfo' });
+  units.groupA = await post('/admin/org-units', { kind: 'group', name: 'A', parentId: units.nursery });
+  units.groupB = await post('/admin/org-units', { kind: 'group', name: 'B', parentId: units.nursery });
+  childId = await post('/admin/persons', { kind: 'child', cpr: freshCpr(), givenName: 'Barn', familyName: 'Test' });
+  admin = await as('system-administrator', units.mun);
+
+  transitions = await startTransitions(
+    {
+      MONGO_URL: mongoUrl,
+      KAFKA_BROKERS: brokers.join(','),
+      PORT: '0',
+      TRANSITIONS_DB_NAME: uniqueName('transitions-test'),
+      TRANSITIONS_DIRECTORY_GROUP: uniqueName('transitions-directory'),
+      TOKEN_ISSUER: identity.config.TOKEN_ISSUER,
+      IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json`,
+    },
+    { clock: () => now },
+  );
+  // The projection has caught up when the last unit and the child are known: an enrolment is then not refused as unknown.
+  await waitFor('identity’s units and child in transitions', async () => {
+    const res = await request(transitions.url).get(`/institutions/${units.sfo}/children`).set('authorization', admin);
+    return res.status === 200;
+  });
+});
+
+afterAll(async () => {
+  await transitions.runtime.shutdown();
+  await identity.runtime.shutdown();
+});
+
+const enrol = (body: object, token = admin) => request(transitions.url).post(`/children/${childId}/placements`).set('authorization', token).send(body);
+
+describe('enrollments', () => {
+  test('a child is enrolled, moved and placed beside; overlaps are refused; each change is published', async () => {
+    await waitFor('the child in transitions', async () => (await enrol({ institutionId: units.nursery, groupId: units.groupA, from: '2025-08-01' })).status === 201);
+    const again = await enrol({ institutionId: units.nursery, groupId: units.groupA, from: '2025-08-01' });
+    expect(again.status).toBe(200);
+    const first = again.body.placementId as string;
+
+    const overlap = await enrol({ institutionId: units.kindergarten, from: '2026-01-01' });
+    expect(overlap.status).toBe(409);
+    expect(overlap.body).toMatchObject({ code: 'ENROLLMENT_OVERLAP' });
+    expect(overlap.body.detail).toContain(`daycare institution ${units.nursery} from 2025-08-01`);
+
+    // The nursery's leader moves the child to the kindergarten.
+    const leader = await as('leader', units.nursery);
+    const moved = await request(transitions.url).post(`/children/${childId}/placements/${first}/move`).set('authorization', leader).send({ institutionId: units.kindergarten, on: '2026-03-01' });
+    expect(moved.status).toBe(201);
+    expect(moved.body.previous).toMatchObject({ placementId: first, to: '2026-02-28' });
+
+    const wrongGroup = await enrol({ institutionId: units.kindergarten, groupId: units.groupA, from: '2027-01-01' });
+    expect(wrongGroup.status).toBe(422);
+    expect(wrongGroup.body.detail).toBe(`groupId: unit ${units.groupA} is not a group of institution ${units.kindergarten}`);
+    const notInstitution = await enrol({ institutionId: units.district, from: '2027-01-01' });
+    expect(notInstitution.body.detail).toBe(`institutionId: unit ${units.district} is a district, not an institution`);
+
+    const records = await readTopicUntil(brokers, 'spor.transitions.enrollment.v1', 'the move', (rs) => rs.some((r) => r.key === childId && r.value!.includes('enrollment.moved')));
+    const events = records.filter((r) => r.key === childId).map((r) => JSON.parse(r.value!));
+    expect(events.map((e) => [e.type, e.aggregateversion])).toEqual([
+      ['dk.spor.transitions.enrollment.enrolled.v1', 1],
+      ['dk.spor.transitions.enrollment.moved.v1', 2],
+    ]);
+    for (const e of events) expect(contractRegistry().checkEnvelope(e)).toEqual([]);
+  });
+
+  test('the old institution’s staff see the child until the move, the new one’s from it', async () => {
+    const nurseryEducator = await as('educator', units.groupA);
+    const kindergartenEducator = await as('educator', units.kindergarten);
+    const read = (token: string) => request(transitions.url).get(`/children/${childId}/placements`).set('authorization', token);
+    now = new Date('2026-02-27T12:00:00Z');
+    expect((await read(nurseryEducator)).status).toBe(200);
+    expect((await read(kindergartenEducator)).status).toBe(404);
+    const roster = await request(transitions.url).get(`/institutions/${units.nursery}/children`).set('authorization', nurseryEducator);
+    expect(roster.body.items.map((p: { childId: string }) => p.childId)).toEqual([childId]);
+    now = new Date('2026-03-01T08:00:00Z');
+    expect((await read(nurseryEducator)).status).toBe(404);
+    const current = await read(kindergartenEducator);
+    expect(current.body.current.map((p: { institutionId: string }) => p.institutionId)).toEqual([units.kindergarten]);
+    expect((await request(transitions.url).get(`/institutions/${units.nursery}/children`).set('authorization', nurseryEducator)).body.items).toEqual([]);
+  });
+
+  test('only managers on or above the institution enrol; another municipality finds nothing', async () => {
+    const educator = await as('educator', units.school);
+    const refused = await enrol({ institutionId: units.school, from: '2026-08-10' }, educator);
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('ROLE_REQUIRED');
+    const elsewhere = await enrol({ institutionId: units.school, from: '2026-08-10' }, await bearer(identity, '561', 'system-administrator'));
+    expect(elsewhere.status).toBe(404);
+  });
+
+  test('school and SFO run side by side after the kindergarten placement ends', async () => {
+    const state = (await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', admin)).body;
+    const kindergarten = state.items.find((p: { institutionId: string }) => p.institutionId === units.kindergarten);
+    const ended = await request(transitions.url).post(`/children/${childId}/placements/${kindergarten.placementId}/end`).set('authorization', admin).send({ to: '2026-07-31' });
+    expect(ended.body).toMatchObject({ to: '2026-07-31' });
+    expect((await enrol({ institutionId: units.school, from: '2026-08-10' })).status).toBe(201);
+    expect((await enrol({ institutionId: units.sfo, from: '2026-08-10' })).status).toBe(201);
+    now = new Date('2026-09-01T08:00:00Z');
+    const current = (await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', admin)).body.current;
+    expect(current.map((p: { institutionType: string }) => p.institutionType).sort()).toEqual(['sfo', 'skole']);
+  });
+});
