@@ -12,7 +12,7 @@ const { brokers, mongoUrl } = testInfra();
 let identity: RunningIdentity;
 let transitions: RunningTransitions;
 let now = new Date('2026-01-15T09:00:00Z');
-const units: Record<string, string> = {};
+const units = {} as Record<'mun' | 'district' | 'nursery' | 'kindergarten' | 'school' | 'sfo' | 'groupA' | 'groupB', string>;
 let admin: string;
 let childId: string;
 
