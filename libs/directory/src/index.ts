@@ -1,2 +1,3 @@
 export * from './directory-view.js';
 export * from './access.js';
+export * from './consent-view.js';

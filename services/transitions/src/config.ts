@@ -6,8 +6,27 @@ export const transitionsConfigSchema = z.object({
   ...baseConfigShape,
   ...authConfigShape,
   TRANSITIONS_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/).default('spor-transitions'),
-  /** The consumer group of transitions' projection of identity's directory. */
-  TRANSITIONS_DIRECTORY_GROUP: z.string().min(1).default('transitions-directory'),
+  /** The consumer group of transitions' projections of identity's directory and of consents. */
+  TRANSITIONS_CONSUMER_GROUP: z.string().min(1).default('transitions'),
+  /** The legal basis of handovers (daycare act § 3 a): `consent` (R15) or the municipality's `guidelines`. */
+  HANDOVER_LEGAL_BASIS: z.enum(['consent', 'guidelines']).default('consent'),
+  /** Per municipality, where one cluster serves several: JSON like {"510":"guidelines"}. */
+  HANDOVER_LEGAL_BASIS_BY_MUNICIPALITY: z
+    .string()
+    .default('{}')
+    .refine(
+      (v) => {
+        try {
+          const parsed = JSON.parse(v) as unknown;
+          return typeof parsed === 'object' && parsed !== null && Object.entries(parsed).every(([k, b]) => /^[0-9]{3}$/.test(k) && (b === 'consent' || b === 'guidelines'));
+        } catch {
+          return false;
+        }
+      },
+      { error: 'must be JSON mapping kommunekoder to "consent" or "guidelines", like {"510":"guidelines"}' },
+    ),
+  /** How often planned transitions whose date has come move the enrollment. */
+  TRANSITIONS_SWEEP_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
 });
 
 export type TransitionsConfig = z.infer<typeof transitionsConfigSchema>;

@@ -4,18 +4,25 @@ import { ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, ty
 import { EventConsumer, EventFactory, startBackbone, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { authenticate, verifierFromConfig } from '@spor/auth';
-import { DirectoryView } from '@spor/directory';
+import { ConsentView, DirectoryView } from '@spor/directory';
 import { transitionsConfigSchema, type TransitionsConfig } from './config.js';
 import { EnrollmentRepository } from './store/enrollment-repository.js';
 import { enrollmentRoutes } from './http/enrollment.routes.js';
+import { transitionRoutes } from './http/transition.routes.js';
+import { TransitionRepository } from './store/transition-repository.js';
+import { completeDue, completeTransition } from './completion.js';
+import { revokeOnLostConsent } from './revocation.js';
+import type { LegalBasis } from './domain/transition.js';
 
 export const SERVICE = 'transitions';
-export const TOPICS = [topicFor(SERVICE, 'enrollment')];
+export const TOPICS = [topicFor(SERVICE, 'enrollment'), topicFor(SERVICE, 'handover')];
 
 export interface RunningTransitions {
   url: string;
   runtime: ServiceRuntime;
   config: TransitionsConfig;
+  /** Runs one sweep of transitions whose date has come; answers how many completed. */
+  completeDue: () => Promise<number>;
 }
 
 export interface TransitionsOptions {
@@ -40,22 +47,35 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
     runtime,
     logger: log,
     metrics,
-    aggregateCollections: ['enrollments'],
-    otherCollections: [...DirectoryView.collections],
+    aggregateCollections: ['enrollments', 'transitions'],
+    otherCollections: [...DirectoryView.collections, ...ConsentView.collections],
     topics: TOPICS,
   });
   const { db, transport, locks, relay } = backbone;
   const registry = contractRegistry();
-  const enrollments = new EnrollmentRepository(db.collection('enrollments') as never, new EventFactory(SERVICE, registry), locks, relay);
+  const factory = new EventFactory(SERVICE, registry);
+  const enrollments = new EnrollmentRepository(db.collection('enrollments') as never, factory, locks, relay);
   await enrollments.init();
-  const directory = new DirectoryView(db, ['persons', 'units']);
+  const transitions = new TransitionRepository(db.collection('transitions') as never, factory, locks, relay);
+  await transitions.init();
+  const directory = new DirectoryView(db, ['persons', 'custody', 'units']);
   await directory.init();
+  const consents = new ConsentView(db, revokeOnLostConsent(transitions, clock));
+  await consents.init();
 
-  // identity's topics may not exist yet when transitions starts first.
-  await transport.ensureTopics(directory.topics().map((topic) => ({ topic, partitions: 3 })));
-  const consumer = new EventConsumer({ groupId: config.TRANSITIONS_DIRECTORY_GROUP, topics: directory.topics(), handlers: directory.handlers(), registry, transport, logger: log, metrics });
+  // Other services' topics may not exist yet when transitions starts first.
+  const consumed = [...directory.topics(), ...consents.topics()];
+  await transport.ensureTopics(consumed.map((topic) => ({ topic, partitions: 3 })));
+  const consumer = new EventConsumer({ groupId: config.TRANSITIONS_CONSUMER_GROUP, topics: consumed, handlers: { ...directory.handlers(), ...consents.handlers() }, registry, transport, logger: log, metrics });
   await consumer.start();
-  runtime.onStop('directory consumer', () => consumer.stop());
+  runtime.onStop('consumer', () => consumer.stop());
+
+  const completion = { transitions, enrollments, clock, logger: log };
+  const sweep = setInterval(() => {
+    completeDue(completion).catch((error: unknown) => log.error({ err: error }, 'the transition sweep failed; it runs again at the next interval'));
+  }, config.TRANSITIONS_SWEEP_SECONDS * 1000);
+  runtime.onStop('transition sweep', async () => clearInterval(sweep));
+  const byMunicipality = JSON.parse(config.HANDOVER_LEGAL_BASIS_BY_MUNICIPALITY) as Record<string, LegalBasis>;
 
   const verifier = verifierFromConfig(config);
   const app = createApp({
@@ -68,9 +88,18 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
     routes: (router) => {
       router.use(authenticate(verifier));
       enrollmentRoutes(router, { enrollments, directory, clock });
+      transitionRoutes(router, {
+        transitions,
+        enrollments,
+        directory,
+        consents,
+        clock,
+        legalBasis: (municipalityId) => byMunicipality[municipalityId] ?? config.HANDOVER_LEGAL_BASIS,
+        complete: (id) => completeTransition(completion, id),
+      });
     },
   });
   const server = await runtime.listen(app, config.PORT);
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, runtime, config };
+  return { url: `http://127.0.0.1:${port}`, runtime, config, completeDue: () => completeDue(completion) };
 }

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { contractRegistry } from '@spor/contracts';
-import { readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import { quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import type { RunningIdentity } from '../../identity/src/service.js';
 import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
 import { startTransitions, type RunningTransitions } from '../src/service.js';
@@ -39,11 +39,11 @@ beforeAll(async () => {
       KAFKA_BROKERS: brokers.join(','),
       PORT: '0',
       TRANSITIONS_DB_NAME: uniqueName('transitions-test'),
-      TRANSITIONS_DIRECTORY_GROUP: uniqueName('transitions-directory'),
+      TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions'),
       TOKEN_ISSUER: identity.config.TOKEN_ISSUER,
       IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json`,
     },
-    { clock: () => now },
+    { clock: () => now, logger: quietLogger() },
   );
   // The projection has caught up when the last unit and the child are known: an enrolment is then not refused as unknown.
   await waitFor('identity’s units and child in transitions', async () => {

@@ -1,0 +1,56 @@
+// When a transition's date comes (or staff confirm it earlier), the child's enrollment moves:
+// the sending placement ends the day before and the receiving one begins, so the sending
+// institution's access to the child ends on the date. Two aggregates change without a
+// transaction, so the order makes it safe: the enrollment first (a repeat finds the placement
+// already made), then the transition is marked completed.
+import { randomUUID } from 'node:crypto';
+import { AppError, notFound, type Logger } from '@spor/service-kit';
+import type { Stored } from '@spor/events';
+import { danishDay } from '@spor/directory';
+import { enrol, move, samePlacement, type Placement } from './domain/enrollment.js';
+import type { Transition } from './domain/transition.js';
+import type { EnrollmentRepository } from './store/enrollment-repository.js';
+import type { TransitionRepository } from './store/transition-repository.js';
+
+export interface CompletionDeps {
+  transitions: TransitionRepository;
+  enrollments: EnrollmentRepository;
+  clock: () => Date;
+  logger: Logger;
+}
+
+export async function completeTransition(deps: CompletionDeps, id: string): Promise<Stored<Transition>> {
+  const t = await deps.transitions.get(id);
+  if (!t) throw notFound(`transition ${id}`);
+  if (t.status !== 'planned') return t;
+  const enrollment = await deps.enrollments.get(t.childId);
+  const placement: Placement = { placementId: randomUUID(), institutionId: t.toInstitutionId, institutionType: t.toInstitutionType, groupId: t.toGroupId, from: t.date, to: null };
+  if (!enrollment) throw notFound(`placements of child ${t.childId}`);
+  if (!samePlacement(enrollment, placement)) {
+    if (t.kind === 'into-sfo') {
+      await deps.enrollments.enrolled(t.childId, enrollment, enrol(enrollment, enrollment.municipalityId, placement), placement);
+    } else {
+      const { state, previous } = move(enrollment, t.fromPlacementId, placement);
+      await deps.enrollments.moved(enrollment, state, placement, previous);
+    }
+  }
+  const { completionProblem: _solved, ...rest } = t;
+  return deps.transitions.save(t, { ...rest, status: 'completed' });
+}
+
+/** Completes every planned transition whose date has come; a refusal is recorded on the transition for staff, not retried blindly. */
+export async function completeDue(deps: CompletionDeps): Promise<number> {
+  let completed = 0;
+  for (const id of await deps.transitions.due(danishDay(deps.clock()))) {
+    try {
+      await completeTransition(deps, id);
+      completed++;
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      const t = await deps.transitions.get(id);
+      if (t && t.completionProblem !== error.detail) await deps.transitions.save(t, { ...t, completionProblem: error.detail ?? error.code });
+      deps.logger.warn({ transitionId: id, code: error.code }, 'a transition could not move the enrollment');
+    }
+  }
+  return completed;
+}

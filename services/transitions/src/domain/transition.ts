@@ -1,0 +1,139 @@
+// A planned transition (overgang) and what goes with the child: the goodbye/hello checklist
+// ("Farvel og Goddag") and the handover package (overgangsmateriale). Pure rules; the store
+// persists what these return. The package's texts are personal data: they stay in this
+// service's database and never go into an event.
+import { AppError, conflict, ruleViolation } from '@spor/service-kit';
+import { categoryOf, type InstitutionType } from './enrollment.js';
+
+export const TRANSITION_KINDS = ['daycare-to-daycare', 'daycare-to-school', 'school-to-school', 'into-sfo'] as const;
+export type TransitionKind = (typeof TRANSITION_KINDS)[number];
+
+/** The municipality's choice of legal basis for passing on knowledge (daycare act § 3 a). */
+export type LegalBasis = 'consent' | 'guidelines';
+
+export const DEFAULT_CHECKLIST: { key: string; label: string }[] = [
+  { key: 'conversation-child', label: 'Samtale med barnet om at sige farvel og goddag' },
+  { key: 'conversation-parents', label: 'Overgangssamtale med forældrene' },
+  { key: 'visit', label: 'Besøg i den nye institution' },
+  { key: 'childs-story', label: 'Barnets egen fortælling' },
+  { key: 'handover-meeting', label: 'Overleveringsmøde med den modtagende institution' },
+];
+
+export interface ChecklistItem {
+  key: string;
+  label: string;
+  done: boolean;
+  by?: string;
+  at?: string;
+}
+
+export type HandoverStatus = 'draft' | 'shown-to-parents' | 'released' | 'acknowledged' | 'revoked';
+
+export interface Handover {
+  status: HandoverStatus;
+  note?: string;
+  childPerspective?: string;
+  parentsPerspective?: string;
+  includeAssessments: boolean;
+  includeActionPlans: boolean;
+  parentComments: { by: string; at: string; text: string }[];
+  releasedAt?: string;
+  releasedBy?: string;
+  legalBasis?: LegalBasis;
+  consentId?: string;
+  acknowledgedAt?: string;
+  acknowledgedBy?: string;
+  revokedAt?: string;
+  revokedBecause?: string;
+}
+
+export interface Transition {
+  municipalityId: string;
+  childId: string;
+  fromPlacementId: string;
+  fromInstitutionId: string;
+  toInstitutionId: string;
+  toInstitutionType: InstitutionType;
+  toGroupId: string | null;
+  date: string;
+  kind: TransitionKind;
+  status: 'planned' | 'completed' | 'cancelled';
+  checklist: ChecklistItem[];
+  handover: Handover;
+  plannedBy: string;
+  /** Why the enrollment could not be moved when the date came, for staff to resolve. */
+  completionProblem?: string;
+}
+
+/** The kind a transition between two institution types is, or a 422 naming why it is none. */
+export function kindOf(from: InstitutionType, to: InstitutionType): TransitionKind {
+  const [a, b] = [categoryOf(from), categoryOf(to)];
+  if (b === 'sfo') return 'into-sfo';
+  if (a === 'daycare' && b === 'daycare') return 'daycare-to-daycare';
+  if (a === 'daycare' && b === 'school') return 'daycare-to-school';
+  if (a === 'school' && b === 'school') return 'school-to-school';
+  throw new AppError({ status: 422, code: 'TRANSITION_INVALID', title: 'The transition is not valid', detail: `toInstitutionId: a child does not go from ${from} to ${to}`, errors: [{ in: 'body', field: 'toInstitutionId', message: `a child does not go from ${from} to ${to}` }] });
+}
+
+export function planTransition(input: Omit<Transition, 'status' | 'checklist' | 'handover' | 'kind' | 'toInstitutionType'> & { fromType: InstitutionType; toType: InstitutionType; checklist?: { key: string; label: string }[] }): Transition {
+  const { fromType, toType, checklist, ...rest } = input;
+  return {
+    ...rest,
+    toInstitutionType: toType,
+    kind: kindOf(fromType, toType),
+    status: 'planned',
+    checklist: (checklist ?? DEFAULT_CHECKLIST).map((item) => ({ ...item, done: false })),
+    handover: { status: 'draft', includeAssessments: true, includeActionPlans: true, parentComments: [] },
+  };
+}
+
+export function tickChecklist(t: Transition, key: string, done: boolean, by: string, at: Date): Transition {
+  if (!t.checklist.some((i) => i.key === key)) throw new AppError({ status: 422, code: 'CHECKLIST_ITEM_UNKNOWN', title: 'No such checklist item', detail: `key: the checklist has ${t.checklist.map((i) => i.key).join(', ')}` });
+  return { ...t, checklist: t.checklist.map((i) => (i.key === key ? (done ? { key: i.key, label: i.label, done, by, at: at.toISOString() } : { key: i.key, label: i.label, done: false }) : i)) };
+}
+
+const editable = (h: Handover) => h.status === 'draft' || h.status === 'shown-to-parents';
+
+export function editHandover(t: Transition, change: Partial<Pick<Handover, 'note' | 'childPerspective' | 'parentsPerspective' | 'includeAssessments' | 'includeActionPlans'>>): Transition {
+  if (!editable(t.handover)) throw conflict('HANDOVER_RELEASED', `the package is ${t.handover.status}; it no longer changes`);
+  // Parents who were shown one content see a new one before release again.
+  return { ...t, handover: { ...t.handover, ...change, status: 'draft' } };
+}
+
+export function showToParents(t: Transition): Transition {
+  if (!editable(t.handover)) throw conflict('HANDOVER_RELEASED', `the package is ${t.handover.status} already`);
+  return { ...t, handover: { ...t.handover, status: 'shown-to-parents' } };
+}
+
+export function commentAsParent(t: Transition, by: string, text: string, at: Date): Transition {
+  if (t.handover.status !== 'shown-to-parents') throw conflict('HANDOVER_NOT_SHOWN', 'parents comment on a package they have been shown, before it is released');
+  return { ...t, handover: { ...t.handover, parentComments: [...t.handover.parentComments, { by, at: at.toISOString(), text }] } };
+}
+
+/**
+ * Releases the package to the receiving institution. On consent (the default basis), a valid
+ * consent to transfer to that very institution must exist (R15); on the municipality's
+ * guidelines, the parents must have been shown the content first.
+ */
+export function release(t: Transition, basis: LegalBasis, consentId: string | null, by: string, at: Date): Transition {
+  if (t.status === 'cancelled') throw conflict('TRANSITION_CANCELLED', 'the transition was cancelled');
+  if (t.handover.status === 'released' || t.handover.status === 'acknowledged') return t;
+  if (basis === 'consent' && !consentId) {
+    throw ruleViolation({ code: 'CONSENT_REQUIRED', rule: 'R15', status: 409, detail: `no valid consent from the custody holders to pass knowledge to institution ${t.toInstitutionId}; ask for consent (purpose transition-transfer) first` });
+  }
+  if (basis === 'guidelines' && t.handover.status !== 'shown-to-parents') {
+    throw ruleViolation({ code: 'PARENTS_NOT_SHOWN', rule: 'R15', status: 409, detail: 'on the municipality’s guidelines, the parents are shown the package before it is released' });
+  }
+  return { ...t, handover: { ...t.handover, status: 'released', releasedAt: at.toISOString(), releasedBy: by, legalBasis: basis, ...(consentId ? { consentId } : {}) } };
+}
+
+export function acknowledge(t: Transition, by: string, at: Date): Transition {
+  if (t.handover.status === 'acknowledged') return t;
+  if (t.handover.status !== 'released') throw conflict('HANDOVER_NOT_RELEASED', 'only a released package is acknowledged');
+  return { ...t, handover: { ...t.handover, status: 'acknowledged', acknowledgedAt: at.toISOString(), acknowledgedBy: by } };
+}
+
+export function revoke(t: Transition, because: string, at: Date): Transition | null {
+  if (t.handover.status !== 'released' && t.handover.status !== 'acknowledged') return null;
+  return { ...t, handover: { ...t.handover, status: 'revoked', revokedAt: at.toISOString(), revokedBecause: because } };
+}

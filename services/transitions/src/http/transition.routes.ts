@@ -1,0 +1,184 @@
+// Planned transitions, the goodbye/hello checklist and the handover package. The sending
+// institution's staff plan, tick, write and release; parents with custody see the package and
+// comment on it; the receiving institution's staff read and acknowledge a released package for
+// as long as its legal basis holds (a withdrawn consent ends their access at once: 404).
+import { randomUUID } from 'node:crypto';
+import type { Request, Router } from 'express';
+import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
+import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@spor/auth';
+import type { ConsentView, DirectoryView } from '@spor/directory';
+import type { Stored } from '@spor/events';
+import { categoryOf, dayBefore, placementsOn, type InstitutionType } from '../domain/enrollment.js';
+import { acknowledge, commentAsParent, editHandover, planTransition, release, revoke, showToParents, tickChecklist, type LegalBasis, type Transition } from '../domain/transition.js';
+import type { EnrollmentRepository } from '../store/enrollment-repository.js';
+import type { TransitionRepository } from '../store/transition-repository.js';
+import { READERS } from './enrollment.routes.js';
+
+const SENDERS: StaffRole[] = ['educator', 'leader', 'pedagogical-consultant', 'system-administrator', 'administration'];
+const PLANNERS: StaffRole[] = ['leader', 'pedagogical-consultant', 'system-administrator', 'administration'];
+const text = z.string().trim().min(1).max(10_000);
+const params = z.object({ transitionId: z.uuid() });
+
+export interface TransitionDeps {
+  transitions: TransitionRepository;
+  enrollments: EnrollmentRepository;
+  directory: DirectoryView;
+  consents: ConsentView;
+  legalBasis: (municipalityId: string) => LegalBasis;
+  clock: () => Date;
+  /** Moves the enrollment of a transition whose date has come or that staff confirm. */
+  complete: (id: string) => Promise<Stored<Transition>>;
+}
+
+const holdsOn = (p: Principal, roles: StaffRole[], units: Set<string>) => p.kind === 'staff' && p.roles.some((r) => roles.includes(r.role) && units.has(r.unitId));
+
+export function transitionRoutes(router: Router, deps: TransitionDeps): void {
+  const { transitions, enrollments, directory, consents, clock } = deps;
+  const pathOf = async (unitId: string) => new Set((await directory.unitPath(unitId)).map((u) => u._id));
+
+  async function load(req: Request, id: string): Promise<Stored<Transition>> {
+    const t = await transitions.get(id);
+    if (!t || t.municipalityId !== principalOf(req).municipalityId) throw notFound(`transition ${id}`);
+    return t;
+  }
+
+  /** The sending side: staff with a role on the institution the child leaves (or above it). */
+  async function asSender(req: Request, id: string, roles = SENDERS): Promise<Stored<Transition>> {
+    const t = await load(req, id);
+    if (!holdsOn(principalOf(req), roles, await pathOf(t.fromInstitutionId))) throw notFound(`transition ${id}`);
+    return t;
+  }
+
+  async function asCustodyHolder(req: Request, id: string): Promise<Stored<Transition>> {
+    const principal = principalOf(req);
+    const t = await transitions.get(id);
+    if (!t || principal.kind !== 'parent') throw notFound(`transition ${id}`);
+    if (!(await directory.custodyHolders(t.childId)).includes(principal.subject)) throw forbidden('you do not hold custody of this child', 'NO_CUSTODY');
+    return t;
+  }
+
+  /** The receiving side sees a package only while it is released on a basis that still holds. */
+  async function asReceiver(req: Request, id: string): Promise<Stored<Transition>> {
+    const t = await load(req, id);
+    if (!holdsOn(principalOf(req), READERS, await pathOf(t.toInstitutionId))) throw notFound(`handover ${id}`);
+    if (t.handover.status !== 'released' && t.handover.status !== 'acknowledged') throw notFound(`handover ${id}`);
+    if (t.handover.legalBasis === 'consent' && !(await consents.validConsent(t.childId, 'transition-transfer', { receivingUnitId: t.toInstitutionId }, clock()))) {
+      // The consent event may still be on its way to the revocation handler; the read is refused
+      // now and the revocation recorded here as well (idempotent with the handler's).
+      const revoked = revoke(t, 'consent-invalid', clock());
+      if (revoked) await transitions.save(t, revoked, 'revoked', { reason: 'consent-invalid' }).catch(() => undefined);
+      throw notFound(`handover ${id}`);
+    }
+    return t;
+  }
+
+  const show = (t: Stored<Transition>) => {
+    const { _id, version, ...rest } = t;
+    return { id: _id, version, ...rest };
+  };
+  /** What the receiving institution reads: the package, not the sender's checklist. */
+  const showPackage = (t: Stored<Transition>) => ({ id: t._id, childId: t.childId, fromInstitutionId: t.fromInstitutionId, toInstitutionId: t.toInstitutionId, date: t.date, kind: t.kind, handover: t.handover });
+
+  router.post(
+    '/transitions',
+    validated(
+      { body: z.strictObject({ childId: z.uuid(), toInstitutionId: z.uuid(), toGroupId: z.uuid().nullable().optional(), date: z.iso.date(), checklist: z.array(z.strictObject({ key: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/), label: z.string().trim().min(1).max(200) })).min(1).max(30).optional() }) },
+      async ({ body }, req, res) => {
+        const principal = principalOf(req);
+        const enrollment = await enrollments.get(body.childId);
+        const to = await directory.unit(body.toInstitutionId);
+        if (!enrollment || enrollment.municipalityId !== principal.municipalityId) throw notFound(`placements of child ${body.childId}`);
+        if (!to || to.kind !== 'institution' || to.municipalityId !== principal.municipalityId) throw notFound(`institution ${body.toInstitutionId}`);
+        const toType = to.institutionType as InstitutionType;
+        // The child leaves the placement it has the day before, of the same kind, or (into SFO) its school.
+        const before = placementsOn(enrollment, dayBefore(body.date));
+        const from = before.find((p) => categoryOf(p.institutionType) === categoryOf(toType)) ?? (categoryOf(toType) === 'sfo' ? before.find((p) => categoryOf(p.institutionType) === 'school') : undefined) ?? before.find((p) => categoryOf(p.institutionType) === 'daycare');
+        if (!from) throw new AppError({ status: 422, code: 'TRANSITION_INVALID', title: 'The transition is not valid', detail: `date: the child has no placement on ${dayBefore(body.date)} to leave from`, errors: [{ in: 'body', field: 'date', message: 'no placement the day before' }] });
+        if (!holdsOn(principal, PLANNERS, await pathOf(from.institutionId))) throw forbidden(`planning a transition needs one of the roles ${PLANNERS.join(', ')} on the sending institution or above it`, 'ROLE_REQUIRED');
+        const id = randomUUID();
+        const planned = planTransition({ municipalityId: enrollment.municipalityId, childId: body.childId, fromPlacementId: from.placementId, fromInstitutionId: from.institutionId, toInstitutionId: to._id, toGroupId: body.toGroupId ?? null, date: body.date, plannedBy: principal.subject, fromType: from.institutionType, toType, ...(body.checklist ? { checklist: body.checklist } : {}) });
+        const saved = await transitions.create(id, planned);
+        res.status(201).location(`/transitions/${id}`).json(show(saved));
+      },
+    ),
+  );
+
+  router.get('/transitions/:transitionId', validated({ params }, async ({ params: p }, req, res) => res.json(show(await asSender(req, p.transitionId)))));
+
+  router.post(
+    '/transitions/:transitionId/checklist/:key',
+    validated({ params: params.extend({ key: z.string().max(41) }), body: z.strictObject({ done: z.boolean() }) }, async ({ params: p, body }, req, res) => {
+      const t = await asSender(req, p.transitionId);
+      res.json(show(await transitions.save(t, tickChecklist(t, p.key, body.done, principalOf(req).subject, clock()))));
+    }),
+  );
+
+  router.patch(
+    '/transitions/:transitionId/handover',
+    validated(
+      { params, body: z.strictObject({ note: text.optional(), childPerspective: text.optional(), parentsPerspective: text.optional(), includeAssessments: z.boolean().optional(), includeActionPlans: z.boolean().optional() }).refine((b) => Object.keys(b).length > 0, { error: 'name at least one field of the package' }) },
+      async ({ params: p, body }, req, res) => {
+        const t = await asSender(req, p.transitionId);
+        const change = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+        res.json(show(await transitions.save(t, editHandover(t, change))));
+      },
+    ),
+  );
+
+  router.post(
+    '/transitions/:transitionId/handover/show-parents',
+    validated({ params }, async ({ params: p }, req, res) => {
+      const t = await asSender(req, p.transitionId);
+      res.json(show(await transitions.save(t, showToParents(t))));
+    }),
+  );
+
+  router.post(
+    '/transitions/:transitionId/handover/release',
+    validated({ params }, async ({ params: p }, req, res) => {
+      const t = await asSender(req, p.transitionId);
+      const basis = deps.legalBasis(t.municipalityId);
+      const consent = basis === 'consent' ? await consents.validConsent(t.childId, 'transition-transfer', { receivingUnitId: t.toInstitutionId }, clock()) : null;
+      const next = release(t, basis, consent?._id ?? null, principalOf(req).subject, clock());
+      const saved = next === t ? t : await transitions.save(t, next, 'released', { legalBasis: basis, ...(consent ? { consentId: consent._id } : {}) });
+      res.json(show(saved));
+    }),
+  );
+
+  router.post(
+    '/transitions/:transitionId/complete',
+    validated({ params }, async ({ params: p }, req, res) => {
+      await asSender(req, p.transitionId, PLANNERS);
+      res.json(show(await deps.complete(p.transitionId)));
+    }),
+  );
+
+  // Parents: the packages about their children once shown to them, and their comments.
+  router.get('/my/handovers', async (req, res) => {
+    const principal = principalOf(req);
+    if (principal.kind !== 'parent') throw forbidden('this list is for parents', 'PARENT_REQUIRED');
+    const mine = await transitions.forChildren(await directory.childrenInCustody(principal.subject));
+    res.json({ items: mine.filter((t) => t.handover.status !== 'draft').map(showPackage) });
+  });
+
+  router.post(
+    '/transitions/:transitionId/handover/comments',
+    requireNsisLevel('substantial'),
+    validated({ params, body: z.strictObject({ text }) }, async ({ params: p, body }, req, res) => {
+      const t = await asCustodyHolder(req, p.transitionId);
+      res.status(201).json(showPackage(await transitions.save(t, commentAsParent(t, principalOf(req).subject, body.text, clock()))));
+    }),
+  );
+
+  // The receiving institution.
+  router.get('/handovers/:transitionId', validated({ params }, async ({ params: p }, req, res) => res.json(showPackage(await asReceiver(req, p.transitionId)))));
+
+  router.post(
+    '/handovers/:transitionId/acknowledge',
+    validated({ params }, async ({ params: p }, req, res) => {
+      const t = await asReceiver(req, p.transitionId);
+      const next = acknowledge(t, principalOf(req).subject, clock());
+      res.json(showPackage(next === t ? t : await transitions.save(t, next, 'acknowledged')));
+    }),
+  );
+}

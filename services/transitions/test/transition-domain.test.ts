@@ -1,0 +1,41 @@
+// The handover rules on their own: release on consent (R15) or on the municipality's guidelines.
+import { describe, expect, test } from '@jest/globals';
+import { acknowledge, commentAsParent, editHandover, kindOf, planTransition, release, revoke, showToParents } from '../src/domain/transition.js';
+
+const at = new Date('2026-05-01T10:00:00Z');
+const plan = () =>
+  planTransition({ municipalityId: '510', childId: 'c', fromPlacementId: 'p', fromInstitutionId: 'from', toInstitutionId: 'to', toGroupId: null, date: '2026-08-01', plannedBy: 's', fromType: 'boernehave', toType: 'skole' });
+
+describe('handover rules', () => {
+  test('the kind follows the institutions; a school child does not go back to daycare', () => {
+    expect(plan().kind).toBe('daycare-to-school');
+    expect(kindOf('skole', 'sfo')).toBe('into-sfo');
+    expect(() => kindOf('skole', 'boernehave')).toThrow(expect.objectContaining({ status: 422, code: 'TRANSITION_INVALID' }));
+  });
+
+  test('on consent, release needs a valid consent: else 409 CONSENT_REQUIRED under R15', () => {
+    expect(() => release(plan(), 'consent', null, 's', at)).toThrow(expect.objectContaining({ status: 409, code: 'CONSENT_REQUIRED', rule: 'R15' }));
+    const released = release(plan(), 'consent', 'consent-1', 's', at);
+    expect(released.handover).toMatchObject({ status: 'released', legalBasis: 'consent', consentId: 'consent-1', releasedBy: 's' });
+    expect(release(released, 'consent', 'consent-1', 's', at)).toBe(released);
+    expect(() => editHandover(released, { note: 'more' })).toThrow(expect.objectContaining({ code: 'HANDOVER_RELEASED' }));
+  });
+
+  test('on guidelines, the parents are shown the package and may comment before release; an edit shows it again', () => {
+    const drafted = editHandover(plan(), { note: 'Glad for at tegne' });
+    expect(() => release(drafted, 'guidelines', null, 's', at)).toThrow(expect.objectContaining({ code: 'PARENTS_NOT_SHOWN', rule: 'R15' }));
+    expect(() => commentAsParent(drafted, 'mor', 'ok', at)).toThrow(expect.objectContaining({ code: 'HANDOVER_NOT_SHOWN' }));
+    const shown = commentAsParent(showToParents(drafted), 'mor', 'Hun sover dårligt om natten', at);
+    expect(editHandover(shown, { note: 'ny' }).handover.status).toBe('draft');
+    expect(release(shown, 'guidelines', null, 's', at).handover).toMatchObject({ status: 'released', legalBasis: 'guidelines', parentComments: [{ by: 'mor' }] });
+  });
+
+  test('acknowledged once; revoked only when released, and then no longer acknowledged', () => {
+    const released = release(plan(), 'consent', 'c1', 's', at);
+    const acked = acknowledge(released, 'r', at);
+    expect(acknowledge(acked, 'r', at)).toBe(acked);
+    expect(() => acknowledge(plan(), 'r', at)).toThrow(expect.objectContaining({ code: 'HANDOVER_NOT_RELEASED' }));
+    expect(revoke(acked, 'consent-withdrawn', at)!.handover).toMatchObject({ status: 'revoked', revokedBecause: 'consent-withdrawn' });
+    expect(revoke(plan(), 'consent-withdrawn', at)).toBeNull();
+  });
+});
