@@ -30,7 +30,8 @@ export async function completeTransition(deps: CompletionDeps, id: string): Prom
     if (t.kind === 'into-sfo') {
       await deps.enrollments.enrolled(t.childId, enrollment, enrol(enrollment, enrollment.municipalityId, placement), placement);
     } else {
-      const { state, previous } = move(enrollment, t.fromPlacementId, placement);
+      // The sending placement ends the day before, also from daycare into school.
+      const { state, previous } = move(enrollment, t.fromPlacementId, placement, { acrossKinds: true });
       await deps.enrollments.moved(enrollment, state, placement, previous);
     }
   }

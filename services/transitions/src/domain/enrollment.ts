@@ -61,13 +61,17 @@ export function enrol(state: ChildEnrollment | null, municipalityId: string, nex
   return { municipalityId, placements: [...placements, next].sort((a, b) => a.from.localeCompare(b.from)) };
 }
 
-/** Ends `placementId` the day before `next` begins and starts `next` (another group, or another institution). */
-export function move(state: ChildEnrollment, placementId: string, next: Placement): { state: ChildEnrollment; previous: Placement } {
+/**
+ * Ends `placementId` the day before `next` begins and starts `next` (another group, or another
+ * institution of the same kind). A planned transition also moves across kinds (from daycare to
+ * school), with `acrossKinds`.
+ */
+export function move(state: ChildEnrollment, placementId: string, next: Placement, options: { acrossKinds?: boolean } = {}): { state: ChildEnrollment; previous: Placement } {
   const current = state.placements.find((p) => p.placementId === placementId);
   if (!current) throw invalid('placementId', `the child has no placement ${placementId}`);
   if (next.from <= current.from) throw invalid('on', `the move must come after the placement began (${current.from})`);
   if (current.to !== null && current.to < dayBefore(next.from)) throw invalid('on', `the placement ended on ${current.to}`);
-  if (categoryOf(current.institutionType) !== categoryOf(next.institutionType)) throw invalid('institutionId', `a ${categoryOf(current.institutionType)} placement moves to another ${categoryOf(current.institutionType)} institution; enrol for a new kind`);
+  if (!options.acrossKinds && categoryOf(current.institutionType) !== categoryOf(next.institutionType)) throw invalid('institutionId', `a ${categoryOf(current.institutionType)} placement moves to another ${categoryOf(current.institutionType)} institution; enrol for a new kind`);
   const previous = { ...current, to: dayBefore(next.from) };
   const placements = state.placements.map((p) => (p.placementId === placementId ? previous : p));
   refuseOverlap(placements, next);

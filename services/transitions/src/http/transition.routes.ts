@@ -34,7 +34,8 @@ const holdsOn = (p: Principal, roles: StaffRole[], units: Set<string>) => p.kind
 
 export function transitionRoutes(router: Router, deps: TransitionDeps): void {
   const { transitions, enrollments, directory, consents, clock } = deps;
-  const pathOf = async (unitId: string) => new Set((await directory.unitPath(unitId)).map((u) => u._id));
+  /** An institution, its groups and the units above it: a role on any of them reaches the institution's children. */
+  const pathOf = async (institutionId: string) => new Set([...(await directory.unitPath(institutionId)).map((u) => u._id), ...(await directory.childUnits(institutionId))]);
 
   async function load(req: Request, id: string): Promise<Stored<Transition>> {
     const t = await transitions.get(id);

@@ -1,0 +1,138 @@
+// The whole R15 path across three running services on the real broker and store: identity's
+// directory, consent's grants and withdrawals, and transitions' handover. Nothing is shared but
+// events: the receiving institution loses the package because a consent.withdrawn event reached
+// transitions, not because the services read one database.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import request from 'supertest';
+import { NSIS_LEVELS } from '@spor/auth';
+import { contractRegistry } from '@spor/contracts';
+import { quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import type { RunningIdentity } from '../../identity/src/service.js';
+import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
+import { startConsent, type RunningConsent } from '../../consent/src/service.js';
+import { startTransitions, type RunningTransitions } from '../src/service.js';
+
+const { brokers, mongoUrl } = testInfra();
+let identity: RunningIdentity;
+let consent: RunningConsent;
+let transitions: RunningTransitions;
+let now = new Date();
+const units = {} as Record<'mun' | 'district' | 'kindergarten' | 'school' | 'schoolClass', string>;
+let childId: string;
+let mother: string;
+let father: string;
+
+const dayFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+const as = (role: string, unitId: string) => bearer(identity, '510', role, { roles: [{ role, unitId }] });
+const parent = (personId: string) => bearer(identity, '510', 'educator', { personId, kind: 'parent', roles: [], acr: NSIS_LEVELS.substantial });
+const auth = { TOKEN_ISSUER: '', IDENTITY_JWKS_URL: '' };
+
+beforeAll(async () => {
+  identity = await startTestIdentity();
+  Object.assign(auth, { TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` });
+  const root = await bearer(identity, '510');
+  const post = async (path: string, body: object) => (await request(identity.url).post(path).set('authorization', root).send(body)).body.id as string;
+  units.mun = await post('/admin/org-units', { kind: 'municipality', name: 'K', parentId: null, municipalityCode: '510' });
+  units.district = await post('/admin/org-units', { kind: 'district', name: 'D', parentId: units.mun });
+  units.kindergarten = await post('/admin/org-units', { kind: 'institution', name: 'Børnehaven', parentId: units.district, institutionType: 'boernehave' });
+  units.school = await post('/admin/org-units', { kind: 'institution', name: 'Skolen', parentId: units.district, institutionType: 'skole' });
+  units.schoolClass = await post('/admin/org-units', { kind: 'group', name: '0.A', parentId: units.school });
+  childId = await post('/admin/persons', { kind: 'child', cpr: freshCpr(), givenName: 'Barn', familyName: 'Test' });
+  mother = await post('/admin/persons', { kind: 'parent', cpr: freshCpr(), givenName: 'Mor', familyName: 'Test' });
+  father = await post('/admin/persons', { kind: 'parent', cpr: freshCpr(), givenName: 'Far', familyName: 'Test' });
+  for (const parentId of [mother, father]) await request(identity.url).put('/admin/guardianships').set('authorization', root).send({ parentId, childId, custody: true });
+
+  const common = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', ...auth };
+  consent = await startConsent({ ...common, CONSENT_DB_NAME: uniqueName('consent-test'), CONSENT_DIRECTORY_GROUP: uniqueName('consent') }, { logger: quietLogger() });
+  transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: uniqueName('transitions-test'), TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions') }, { clock: () => now, logger: quietLogger() });
+
+  const admin = await as('system-administrator', units.mun);
+  await waitFor('the child enrolled in the kindergarten', async () => (await request(transitions.url).post(`/children/${childId}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, from: dayFromNow(-400) })).status === 201);
+});
+
+afterAll(async () => {
+  await transitions.runtime.shutdown();
+  await consent.runtime.shutdown();
+  await identity.runtime.shutdown();
+});
+
+describe('handover to school (R15)', () => {
+  let transitionId: string;
+
+  test('the kindergarten plans the move to school and writes the package; release without consent is refused', async () => {
+    const leader = await as('leader', units.kindergarten);
+    const planned = await request(transitions.url).post('/transitions').set('authorization', leader).send({ childId, toInstitutionId: units.school, toGroupId: units.schoolClass, date: dayFromNow(30) });
+    expect(planned.status).toBe(201);
+    expect(planned.body).toMatchObject({ kind: 'daycare-to-school', fromInstitutionId: units.kindergarten, status: 'planned', handover: { status: 'draft' } });
+    expect(planned.body.checklist.map((i: { key: string }) => i.key)).toContain('conversation-parents');
+    transitionId = planned.body.id;
+
+    const educator = await as('educator', units.kindergarten);
+    await request(transitions.url).post(`/transitions/${transitionId}/checklist/visit`).set('authorization', educator).send({ done: true }).expect(200);
+    const edited = await request(transitions.url).patch(`/transitions/${transitionId}/handover`).set('authorization', educator).send({ note: 'Elsker at bygge med klodser; trives i små grupper.', childPerspective: 'Jeg glæder mig til at få en madpakke.' });
+    expect(edited.status).toBe(200);
+
+    const refused = await request(transitions.url).post(`/transitions/${transitionId}/handover/release`).set('authorization', educator);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'CONSENT_REQUIRED', rule: 'R15' });
+    // Before release the school sees nothing.
+    expect((await request(transitions.url).get(`/handovers/${transitionId}`).set('authorization', await as('educator', units.schoolClass))).status).toBe(404);
+  });
+
+  test('with both parents’ consent the package is released, read and acknowledged by the school; a withdrawal ends the school’s access within seconds', async () => {
+    const educator = await as('educator', units.kindergarten);
+    const asked = await request(consent.url).post('/consents').set('authorization', educator).send({ childId, purposeId: 'transition-transfer', scope: { receivingUnitId: units.school } });
+    expect(asked.status).toBe(201);
+    // consent learns the custody holders from identity's events; both must grant.
+    await waitFor('consent to know both custody holders', async () => (await request(consent.url).get(`/consents/${asked.body.id}`).set('authorization', educator)).body.custodyHolders?.length === 2);
+    for (const p of [mother, father]) await request(consent.url).post(`/consents/${asked.body.id}/grant`).set('authorization', await parent(p)).expect(200);
+
+    const released = await waitFor('transitions to see the consent', async () => {
+      const res = await request(transitions.url).post(`/transitions/${transitionId}/handover/release`).set('authorization', educator);
+      return res.status === 200 ? res : false;
+    });
+    expect(released.body.handover).toMatchObject({ status: 'released', legalBasis: 'consent', consentId: asked.body.id });
+
+    const teacher = await as('educator', units.schoolClass);
+    const read = await request(transitions.url).get(`/handovers/${transitionId}`).set('authorization', teacher);
+    expect(read.status).toBe(200);
+    expect(read.body.handover.note).toBe('Elsker at bygge med klodser; trives i små grupper.');
+    expect(read.body).not.toHaveProperty('checklist');
+    expect((await request(transitions.url).post(`/handovers/${transitionId}/acknowledge`).set('authorization', teacher)).body.handover.status).toBe('acknowledged');
+    // Another school's staff see nothing.
+    expect((await request(transitions.url).get(`/handovers/${transitionId}`).set('authorization', await as('educator', units.kindergarten))).status).toBe(404);
+
+    await request(consent.url).post(`/consents/${asked.body.id}/withdraw`).set('authorization', await parent(father)).expect(200);
+    const started = Date.now();
+    await waitFor('the school to lose the package', async () => (await request(transitions.url).get(`/handovers/${transitionId}`).set('authorization', teacher)).status === 404, 10_000, 50);
+    const seconds = (Date.now() - started) / 1000;
+    expect(seconds).toBeLessThan(10);
+
+    const records = await readTopicUntil(brokers, 'spor.transitions.handover.v1', 'the revocation', (rs) => rs.some((r) => r.value!.includes('handover.revoked') && r.value!.includes(transitionId)));
+    const events = records.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === transitionId);
+    expect(events.map((e) => e.type.split('.')[4])).toEqual(['planned', 'released', 'acknowledged', 'revoked']);
+    expect(events[3].data.reason).toBe('consent-withdrawn');
+    for (const e of events) {
+      expect(contractRegistry().checkEnvelope(e)).toEqual([]);
+      expect(JSON.stringify(e)).not.toContain('klodser');
+    }
+  });
+
+  test('when the date comes the enrollment moves, and the kindergarten loses access to the child', async () => {
+    const kindergartenEducator = await as('educator', units.kindergarten);
+    const read = () => request(transitions.url).get(`/children/${childId}/placements`).set('authorization', kindergartenEducator);
+    expect((await read()).status).toBe(200);
+    const start = now;
+    try {
+      now = new Date(`${dayFromNow(30)}T08:00:00Z`);
+      expect(await transitions.completeDue()).toBe(1);
+      expect((await read()).status).toBe(404);
+      const teacher = await as('educator', units.schoolClass);
+      const placements = await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', teacher);
+      expect(placements.body.current).toEqual([expect.objectContaining({ institutionId: units.school, groupId: units.schoolClass, from: dayFromNow(30) })]);
+      expect(await transitions.completeDue()).toBe(0);
+    } finally {
+      now = start;
+    }
+  });
+});
