@@ -1,0 +1,32 @@
+// CSV files from municipal IT: a header row naming the columns, comma or semicolon separated,
+// UTF-8 with or without BOM. Answers one record per row with the non-empty cells; a file that
+// cannot be read, or a header with unknown columns, is a 422 naming what is wrong.
+import { parse } from 'csv-parse/sync';
+import { AppError } from '../errors/app-error.js';
+import { scrubCpr } from '../privacy/personal-data.js';
+
+export function readCsv(text: string, columns: readonly string[], what: string): Record<string, string>[] {
+  let records: string[][];
+  try {
+    records = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: false, delimiter: [',', ';'] }) as string[][];
+  } catch (error) {
+    // The parser quotes the line it choked on, which may hold a CPR number.
+    throw new AppError({ status: 422, code: 'CSV_MALFORMED', title: 'The CSV file cannot be read', detail: scrubCpr((error as Error).message) });
+  }
+  const [header, ...rows] = records;
+  const unknown = (header ?? []).filter((column) => !columns.includes(column));
+  if (!header || unknown.length > 0) {
+    throw new AppError({ status: 422, code: 'CSV_HEADER', title: 'The CSV header is not right', detail: `${what} files have the columns ${columns.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}` });
+  }
+  return rows.map((cells) => Object.fromEntries(header.map((column, i) => [column, cells[i] ?? '']).filter(([, cell]) => cell !== '')));
+}
+
+const TRUE = new Set(['true', 'ja', 'yes', '1']);
+const FALSE = new Set(['false', 'nej', 'no', '0']);
+
+/** A yes/no cell in Danish or English; anything else is left as written, for validation to name. */
+export function csvBoolean(cell: string | undefined): boolean | string | undefined {
+  if (cell === undefined) return undefined;
+  const lower = cell.toLowerCase();
+  return TRUE.has(lower) ? true : FALSE.has(lower) ? false : cell;
+}
