@@ -2,3 +2,4 @@ export * from './principal.js';
 export * from './token-verifier.js';
 export * from './middleware.js';
 export * from './config.js';
+export * from './service-token-client.js';

@@ -28,6 +28,8 @@ export interface KnownUnit {
   municipalityId: string;
   parentId: string | null;
   institutionType?: string;
+  /** The unit's id in the municipality's own systems, which imports refer to. */
+  externalId?: string;
   closedOn?: string;
 }
 
@@ -96,6 +98,7 @@ export class DirectoryView {
     await this.custody.createIndex({ parentId: 1 });
     await this.placements.createIndex({ childId: 1 });
     await this.placements.createIndex({ institutionId: 1 });
+    await this.units.createIndex({ municipalityId: 1, externalId: 1 });
   }
 
   topics(): string[] {
@@ -152,7 +155,7 @@ export class DirectoryView {
 
   private async applyUnit(id: string, version: number, municipalityId: string, data: Partial<KnownUnit>): Promise<void> {
     await applyVersioned(this.units, id, version, {
-      $set: { kind: data.kind, municipalityId, parentId: data.parentId ?? null, ...(data.institutionType ? { institutionType: data.institutionType } : {}) },
+      $set: { kind: data.kind, municipalityId, parentId: data.parentId ?? null, ...(data.institutionType ? { institutionType: data.institutionType } : {}), ...(data.externalId ? { externalId: data.externalId } : {}) },
     });
   }
 
@@ -170,6 +173,10 @@ export class DirectoryView {
 
   unit(id: string): Promise<KnownUnit | null> {
     return this.units.findOne({ _id: id });
+  }
+
+  unitByExternalId(municipalityId: string, externalId: string): Promise<KnownUnit | null> {
+    return this.units.findOne({ municipalityId, externalId });
   }
 
   /** Ids of the units directly under `id` (an institution's groups). */

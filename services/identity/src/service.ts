@@ -18,6 +18,7 @@ import { importRoutes, resumeImports, type ImportDeps } from './http/import.rout
 import { oidcLoginRoutes, type LoginProvider } from './http/oidc-login.routes.js';
 import { sessionRoutes } from './http/session.routes.js';
 import { serviceTokenRoutes } from './http/service-token.routes.js';
+import { internalRoutes } from './http/internal.routes.js';
 import { citizenResolver, staffResolver, subjectOfPerson } from './domain/login-subjects.js';
 import { SessionStore, type Session } from './store/session-store.js';
 import { ImportJobs } from './store/import-jobs.js';
@@ -131,7 +132,8 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
       router.get('/.well-known/jwks.json', (_req, res) => {
         res.set('cache-control', 'public, max-age=60').json(ring.jwks());
       });
-      router.use('/admin', authenticate(verifier));
+      router.use(['/admin', '/internal'], authenticate(verifier));
+      internalRoutes(router, persons, vault, audit);
       orgUnitRoutes(router, units);
       personRoutes(router, persons, vault, audit);
       relationRoutes(router, persons, units, relations);

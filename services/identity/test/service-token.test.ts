@@ -69,6 +69,15 @@ describe('client-credentials tokens for internal calls', () => {
     expect(res.body.detail).toBe('requires a service token with the scope consent:read');
   });
 
+  test('identity’s internal person lookup needs a service token with persons:lookup', async () => {
+    const staff = await request(identity.url).post('/internal/person-lookups').set('authorization', await bearer(identity)).send({ purpose: 'enrollment import', cprs: ['0101211234'] });
+    expect(staff.status).toBe(403);
+    const narrow = await tokenRequest({ grant_type: 'client_credentials', scope: 'consent:read' });
+    const res = await request(identity.url).post('/internal/person-lookups').set('authorization', `Bearer ${narrow.body.access_token}`).send({ purpose: 'enrollment import', cprs: ['0101211234'] });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('SCOPE_REQUIRED');
+  });
+
   test.each([
     ['a wrong secret', { grant_type: 'client_credentials' }, basic('transitions', 'wrong-secret'), 401, 'invalid_client'],
     ['an unknown client', { grant_type: 'client_credentials' }, basic('reporting', SECRET), 401, 'invalid_client'],

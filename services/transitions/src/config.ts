@@ -1,5 +1,5 @@
 // transitions' configuration: every variable validated at start.
-import { baseConfigShape, z } from '@spor/service-kit';
+import { baseConfigShape, env, z } from '@spor/service-kit';
 import { authConfigShape } from '@spor/auth';
 
 export const transitionsConfigSchema = z.object({
@@ -25,6 +25,11 @@ export const transitionsConfigSchema = z.object({
       },
       { error: 'must be JSON mapping kommunekoder to "consent" or "guidelines", like {"510":"guidelines"}' },
     ),
+  /** identity's base URL for service calls (CPR numbers in enrollment imports); unset: imports answer 503. */
+  IDENTITY_URL: env.url().optional(),
+  TRANSITIONS_CLIENT_ID: z.string().min(1).default('transitions'),
+  TRANSITIONS_CLIENT_SECRET: z.string().min(16).optional(),
+  HTTP_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, { error: 'must look like 100kb or 5mb' }).default('10mb'),
   /** How often planned transitions whose date has come move the enrollment. */
   TRANSITIONS_SWEEP_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
 });

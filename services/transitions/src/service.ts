@@ -3,7 +3,7 @@
 import { ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
 import { EventConsumer, EventFactory, startBackbone, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
-import { authenticate, verifierFromConfig } from '@spor/auth';
+import { ServiceTokenClient, authenticate, verifierFromConfig } from '@spor/auth';
 import { ConsentView, DirectoryView } from '@spor/directory';
 import { transitionsConfigSchema, type TransitionsConfig } from './config.js';
 import { EnrollmentRepository } from './store/enrollment-repository.js';
@@ -12,6 +12,8 @@ import { transitionRoutes } from './http/transition.routes.js';
 import { TransitionRepository } from './store/transition-repository.js';
 import { completeDue, completeTransition } from './completion.js';
 import { revokeOnLostConsent } from './revocation.js';
+import { ImportJobs, type ImportJob } from './store/import-jobs.js';
+import { importRoutes, resumeImports } from './http/import.routes.js';
 import type { LegalBasis } from './domain/transition.js';
 
 export const SERVICE = 'transitions';
@@ -48,7 +50,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
     logger: log,
     metrics,
     aggregateCollections: ['enrollments', 'transitions'],
-    otherCollections: [...DirectoryView.collections, ...ConsentView.collections],
+    otherCollections: ['import_jobs', ...DirectoryView.collections, ...ConsentView.collections],
     topics: TOPICS,
   });
   const { db, transport, locks, relay } = backbone;
@@ -70,6 +72,13 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
   await consumer.start();
   runtime.onStop('consumer', () => consumer.stop());
 
+  const jobs = new ImportJobs(db.collection<ImportJob>('import_jobs'));
+  await resumeImports(jobs, enrollments, log);
+  const identity =
+    config.IDENTITY_URL && config.TRANSITIONS_CLIENT_SECRET
+      ? new ServiceTokenClient({ identityUrl: config.IDENTITY_URL, clientId: config.TRANSITIONS_CLIENT_ID, clientSecret: config.TRANSITIONS_CLIENT_SECRET, scope: 'persons:lookup' })
+      : undefined;
+
   const completion = { transitions, enrollments, clock, logger: log };
   const sweep = setInterval(() => {
     completeDue(completion).catch((error: unknown) => log.error({ err: error }, 'the transition sweep failed; it runs again at the next interval'));
@@ -81,6 +90,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
   const app = createApp({
     service: SERVICE,
     bodyLimit: config.HTTP_BODY_LIMIT,
+    extraBodyTypes: ['text/csv', 'application/csv'],
     logger: log,
     registry: metrics,
     isDraining: () => runtime.isDraining,
@@ -88,6 +98,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
     routes: (router) => {
       router.use(authenticate(verifier));
       enrollmentRoutes(router, { enrollments, directory, clock });
+      importRoutes(router, { jobs, enrollments, directory, identity, logger: log });
       transitionRoutes(router, {
         transitions,
         enrollments,

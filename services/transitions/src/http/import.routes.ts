@@ -1,0 +1,119 @@
+// POST /imports/enrollments: placements from municipal IT, as one JSON file or one CSV file,
+// all or nothing. Children are named by CPR number, which identity maps to pseudonymous ids
+// (an audited service call); the CPR numbers are then forgotten.
+import { createHash, randomUUID } from 'node:crypto';
+import express, { type Router } from 'express';
+import { AppError, conflict, readCsv, type FieldError, type Logger } from '@spor/service-kit';
+import { principalOf, requireRole, type ServiceTokenClient } from '@spor/auth';
+import type { DirectoryView } from '@spor/directory';
+import { samePlacement, enrol, type ChildEnrollment, type InstitutionType, type Placement } from '../domain/enrollment.js';
+import { ENROLLMENT_CSV_COLUMNS, checkEnrollmentFile, enrollmentFileSchema, type ImportProblem, type ResolvedRow } from '../domain/enrollment-import.js';
+import type { EnrollmentRepository } from '../store/enrollment-repository.js';
+import type { ImportJobs } from '../store/import-jobs.js';
+
+export interface ImportDeps {
+  jobs: ImportJobs;
+  enrollments: EnrollmentRepository;
+  directory: DirectoryView;
+  /** identity, for mapping CPR numbers; undefined when not configured. */
+  identity: ServiceTokenClient | undefined;
+  logger: Logger;
+}
+
+function refuse(problems: ImportProblem[]): never {
+  const errors: FieldError[] = problems.map((p) => ({ in: 'body', field: p.row ? `enrollments[${p.row}].${p.field}` : p.field, message: p.message }));
+  throw new AppError({ status: 422, code: 'IMPORT_INVALID', title: 'The import file has bad rows; nothing was imported', detail: `${problems.length} problem(s) in ${new Set(problems.map((p) => p.row)).size} row(s)`, errors });
+}
+
+/** Applies checked rows; each is idempotent, so a resumed job changes nothing already done. */
+export async function applyRows(enrollments: EnrollmentRepository, rows: ResolvedRow[], municipalityId: string): Promise<{ created: number; unchanged: number }> {
+  const counts = { created: 0, unchanged: 0 };
+  for (const r of [...rows].sort((a, b) => a.from.localeCompare(b.from))) {
+    const current = await enrollments.get(r.childId);
+    const placement: Placement = { placementId: randomUUID(), institutionId: r.institutionId, institutionType: r.institutionType, groupId: r.groupId, from: r.from, to: r.to };
+    if (samePlacement(current as ChildEnrollment | null, placement)) {
+      counts.unchanged++;
+      continue;
+    }
+    await enrollments.enrolled(r.childId, current, enrol(current, municipalityId, placement), placement);
+    counts.created++;
+  }
+  return counts;
+}
+
+export function importRoutes(router: Router, deps: ImportDeps): void {
+  router.post(
+    '/imports/enrollments',
+    requireRole('system-administrator', 'administration'),
+    express.text({ type: ['text/csv', 'application/csv'], limit: '10mb' }),
+    async (req, res) => {
+      const principal = principalOf(req);
+      const municipalityId = principal.municipalityId;
+      if (!deps.identity) throw new AppError({ status: 503, code: 'IMPORT_NOT_CONFIGURED', title: 'Imports are not configured', detail: 'set IDENTITY_URL and TRANSITIONS_CLIENT_SECRET: imports map CPR numbers through identity' });
+      const body = req.is(['text/csv', 'application/csv']) ? { enrollments: readCsv(String(req.body ?? ''), ENROLLMENT_CSV_COLUMNS, 'enrollment') } : req.body;
+      const shape = enrollmentFileSchema.safeParse(body);
+      if (!shape.success) {
+        refuse(shape.error.issues.map((issue) => {
+          const [section, index, ...field] = issue.path.map(String);
+          return section === 'enrollments' && index !== undefined ? { row: Number(index) + 1, field: field.join('.'), message: issue.message } : { row: 0, field: issue.path.join('.') || '(file)', message: issue.message };
+        }));
+      }
+      const file = shape.data;
+
+      const { items } = await deps.identity.postJson<{ items: ({ personId: string; kind: string; municipalityId: string } | null)[] }>('/internal/person-lookups', {
+        purpose: 'enrollment import from municipal IT',
+        cprs: file.enrollments.map((e) => e.childCpr),
+      });
+      const units = new Map<string, Awaited<ReturnType<DirectoryView['unitByExternalId']>>>();
+      for (const id of new Set(file.enrollments.flatMap((e) => [e.institutionExternalId, ...(e.groupExternalId ? [e.groupExternalId] : [])]))) units.set(id, await deps.directory.unitByExternalId(municipalityId, id));
+      const children = new Set(items.filter((p): p is NonNullable<typeof p> => p !== null).map((p) => p.personId));
+      const existing = new Map<string, ChildEnrollment | null>();
+      for (const childId of children) existing.set(childId, await deps.enrollments.get(childId));
+
+      const { rows, problems } = checkEnrollmentFile(
+        file,
+        {
+          child: (row) => {
+            const person = items[row - 1];
+            if (!person || person.municipalityId !== municipalityId) return 'no child with this CPR number in the municipality’s directory';
+            return person.kind === 'child' ? { childId: person.personId } : `the person is registered as ${person.kind}, not as a child`;
+          },
+          institution: (externalId) => {
+            const unit = units.get(externalId);
+            if (!unit) return `no unit ${externalId} in the municipality`;
+            return unit.kind === 'institution' ? { id: unit._id, type: unit.institutionType as InstitutionType } : `unit ${externalId} is a ${unit.kind}, not an institution`;
+          },
+          group: (externalId, institutionId) => {
+            const unit = units.get(externalId);
+            return unit && unit.kind === 'group' && unit.parentId === institutionId ? { id: unit._id } : `unit ${externalId} is not a group of that institution`;
+          },
+        },
+        existing,
+        municipalityId,
+      );
+      if (problems.length > 0) refuse(problems);
+
+      const jobId = createHash('sha256').update(`${municipalityId}\n${JSON.stringify(file)}`).digest('hex').slice(0, 32);
+      const before = await deps.jobs.get(jobId);
+      if (before?.status === 'done') {
+        res.status(200).json({ jobId, status: 'done', repeated: true, counts: before.counts });
+        return;
+      }
+      if (!(await deps.jobs.start({ _id: jobId, municipalityId, actor: principal.subject, rows }))) throw conflict('IMPORT_IN_PROGRESS', `this file is being imported already (job ${jobId})`);
+      const counts = await applyRows(deps.enrollments, rows, municipalityId);
+      await deps.jobs.finish(jobId, counts);
+      res.status(201).json({ jobId, status: 'done', counts });
+    },
+  );
+}
+
+/** Finishes imports a stopped process left half-applied. */
+export async function resumeImports(jobs: ImportJobs, enrollments: EnrollmentRepository, logger: Logger): Promise<number> {
+  const unfinished = await jobs.unfinished();
+  for (const job of unfinished) {
+    const counts = await applyRows(enrollments, job.rows, job.municipalityId);
+    await jobs.finish(job._id, counts);
+    logger.info({ jobId: job._id, counts }, 'finished an enrollment import left half-applied');
+  }
+  return unfinished.length;
+}
