@@ -57,10 +57,10 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
   await consents.init();
   const catalogue = new PurposeCatalogue(db.collection<StoredPurpose>('purposes'));
   await catalogue.init();
-  const directory = new DirectoryView(db, ['persons', 'custody']);
+  const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
 
-  // identity's topics may not exist yet when consent starts first.
+  // identity's and transitions' topics may not exist yet when consent starts first.
   await transport.ensureTopics(directory.topics().map((topic) => ({ topic, partitions: 3 })));
   const consumer = new EventConsumer({ groupId: config.CONSENT_DIRECTORY_GROUP, topics: directory.topics(), handlers: directory.handlers(), registry, transport, logger: log, metrics });
   await consumer.start();

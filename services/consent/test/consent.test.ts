@@ -9,12 +9,15 @@ import { contractRegistry } from '@spor/contracts';
 import { memoryLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import type { RunningIdentity } from '../../identity/src/service.js';
 import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
+import { startTransitions, type RunningTransitions } from '../../transitions/src/service.js';
 import { startConsent, type RunningConsent } from '../src/service.js';
 
 const { brokers, mongoUrl } = testInfra();
 const SERVICE_SECRET = 'consent-check-secret-0123456789';
 let identity: RunningIdentity;
 let consent: RunningConsent;
+let transitions: RunningTransitions;
+let otherInstitutionStaff: string;
 let now = new Date();
 const logs = memoryLogger();
 let admin: string;
@@ -32,7 +35,13 @@ beforeAll(async () => {
     SERVICE_CLIENTS: JSON.stringify([{ id: 'transitions', secretSha256: createHash('sha256').update(SERVICE_SECRET).digest('hex'), scopes: ['consent:read'] }]),
   });
   admin = await bearer(identity, '510');
-  staff = await bearer(identity, '510', 'educator');
+  const unit = async (body: object) => (await request(identity.url).post('/admin/org-units').set('authorization', admin).send(body)).body.id as string;
+  const mun = await unit({ kind: 'municipality', name: 'K', parentId: null, municipalityCode: '510' });
+  const district = await unit({ kind: 'district', name: 'D', parentId: mun });
+  const institution = await unit({ kind: 'institution', name: 'Børnehaven', parentId: district, institutionType: 'boernehave' });
+  const other = await unit({ kind: 'institution', name: 'Den anden', parentId: district, institutionType: 'boernehave' });
+  staff = await bearer(identity, '510', 'educator', { roles: [{ role: 'educator', unitId: institution }] });
+  otherInstitutionStaff = await bearer(identity, '510', 'educator', { roles: [{ role: 'educator', unitId: other }] });
   const person = async (kind: string) => (await request(identity.url).post('/admin/persons').set('authorization', admin).send({ kind, cpr: freshCpr(), givenName: 'Navn', familyName: 'Efternavn' })).body.id as string;
   childId = await person('child');
   mother = await person('parent');
@@ -53,6 +62,11 @@ beforeAll(async () => {
     },
     { logger: logs.logger, clock: () => now },
   );
+  // Staff see the children placed in their institution: the placement comes from transitions' events.
+  const common = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` };
+  transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: uniqueName('transitions-test'), TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions') }, { logger: logs.logger });
+  const enrolling = await bearer(identity, '510', 'system-administrator', { roles: [{ role: 'system-administrator', unitId: mun }] });
+  await waitFor('the child enrolled', async () => (await request(transitions.url).post(`/children/${childId}/placements`).set('authorization', enrolling).send({ institutionId: institution, from: '2024-08-01' })).status === 201);
   // The projection of identity's directory has caught up when both custody holders show.
   await waitFor('custody holders from identity’s events', async () => {
     const res = await request(consent.url).get(`/consent-checks?childId=${childId}&purposeId=network-meeting`).set('authorization', staff);
@@ -61,6 +75,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await transitions.runtime.shutdown();
   await consent.runtime.shutdown();
   await identity.runtime.shutdown();
 });
@@ -157,13 +172,16 @@ describe('consent requests and answers', () => {
     }
   });
 
-  test('a service checks with a consent:read token; staff of another municipality find no child', async () => {
+  test('a service checks with a consent:read token; staff of another municipality or institution find no child', async () => {
     const issued = await request(identity.url).post('/oauth/token').auth('transitions', SERVICE_SECRET).type('form').send({ grant_type: 'client_credentials' });
     const byService = await check('purposeId=network-meeting', `Bearer ${issued.body.access_token}`);
     expect(byService.status).toBe(200);
     expect(byService.body).toMatchObject({ valid: false });
     const elsewhere = await check('purposeId=network-meeting', await bearer(identity, '561', 'educator'));
     expect(elsewhere.status).toBe(404);
+    // Staff of another institution in the same municipality do not see the child either.
+    expect((await check('purposeId=network-meeting', otherInstitutionStaff)).status).toBe(404);
+    expect((await ask({ childId, purposeId: 'network-meeting' }, otherInstitutionStaff)).status).toBe(404);
   });
 
   test('no CPR number or name in any log line', () => {

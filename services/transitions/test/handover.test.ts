@@ -81,8 +81,11 @@ describe('handover to school (R15)', () => {
 
   test('with both parents’ consent the package is released, read and acknowledged by the school; a withdrawal ends the school’s access within seconds', async () => {
     const educator = await as('educator', units.kindergarten);
-    const asked = await request(consent.url).post('/consents').set('authorization', educator).send({ childId, purposeId: 'transition-transfer', scope: { receivingUnitId: units.school } });
-    expect(asked.status).toBe(201);
+    // consent knows the child is placed in the kindergarten once transitions' enrollment event reaches it.
+    const asked = await waitFor('consent to know the placement', async () => {
+      const res = await request(consent.url).post('/consents').set('authorization', educator).send({ childId, purposeId: 'transition-transfer', scope: { receivingUnitId: units.school } });
+      return res.status === 201 ? res : false;
+    });
     // consent learns the custody holders from identity's events; both must grant.
     await waitFor('consent to know both custody holders', async () => (await request(consent.url).get(`/consents/${asked.body.id}`).set('authorization', educator)).body.custodyHolders?.length === 2);
     for (const p of [mother, father]) await request(consent.url).post(`/consents/${asked.body.id}/grant`).set('authorization', await parent(p)).expect(200);
