@@ -67,6 +67,10 @@ export class ConsentView {
     return Object.fromEntries(TYPES.map((type) => [type, apply]));
   }
 
+  get(consentId: string): Promise<SeenConsent | null> {
+    return this.consents.findOne({ _id: consentId });
+  }
+
   /** The consent for child, purpose and exactly this scope, if it is valid at `now`. */
   async validConsent(childId: string, purposeId: string, scope: Record<string, string>, now: Date): Promise<SeenConsent | null> {
     const candidates = await this.consents.find({ childId, purposeId, valid: true }).toArray();

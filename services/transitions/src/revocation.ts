@@ -7,12 +7,17 @@ import type { TransitionRepository } from './store/transition-repository.js';
 
 const REASONS: Record<string, string> = { withdrawn: 'consent-withdrawn', expired: 'consent-expired' };
 
+/** Why a package lost its consent, from the consent's last change as transitions knows it. */
+export function revocationReason(consent: SeenConsent | null): string {
+  return (consent && REASONS[consent.lastChange]) ?? 'consent-invalid';
+}
+
 export function revokeOnLostConsent(transitions: TransitionRepository, clock: () => Date) {
   return async (consent: SeenConsent): Promise<void> => {
     const receivingUnitId = consent.scope.receivingUnitId;
     if (consent.purposeId !== 'transition-transfer' || !receivingUnitId) return;
     if (consent.valid && (consent.validUntil === null || consent.validUntil > clock().toISOString())) return;
-    const reason = REASONS[consent.lastChange] ?? 'consent-invalid';
+    const reason = revocationReason(consent);
     for (const t of await transitions.released(consent.childId, receivingUnitId)) {
       if (t.handover.legalBasis !== 'consent') continue;
       const next = revoke(t, reason, clock());

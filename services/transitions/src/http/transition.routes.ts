@@ -13,6 +13,7 @@ import { acknowledge, commentAsParent, editHandover, planTransition, release, re
 import type { EnrollmentRepository } from '../store/enrollment-repository.js';
 import type { TransitionRepository } from '../store/transition-repository.js';
 import { READERS } from './enrollment.routes.js';
+import { revocationReason } from '../revocation.js';
 
 const SENDERS: StaffRole[] = ['educator', 'leader', 'pedagogical-consultant', 'system-administrator', 'administration'];
 const PLANNERS: StaffRole[] = ['leader', 'pedagogical-consultant', 'system-administrator', 'administration'];
@@ -66,8 +67,9 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
     if (t.handover.legalBasis === 'consent' && !(await consents.validConsent(t.childId, 'transition-transfer', { receivingUnitId: t.toInstitutionId }, clock()))) {
       // The consent event may still be on its way to the revocation handler; the read is refused
       // now and the revocation recorded here as well (idempotent with the handler's).
-      const revoked = revoke(t, 'consent-invalid', clock());
-      if (revoked) await transitions.save(t, revoked, 'revoked', { reason: 'consent-invalid' }).catch(() => undefined);
+      const reason = revocationReason(t.handover.consentId ? await consents.get(t.handover.consentId) : null);
+      const revoked = revoke(t, reason, clock());
+      if (revoked) await transitions.save(t, revoked, 'revoked', { reason }).catch(() => undefined);
       throw notFound(`handover ${id}`);
     }
     return t;

@@ -1,0 +1,213 @@
+// The instruments Spor ships, written for Spor (not copies of licensed material). They are
+// version 1 for every municipality; a municipality adds its own instruments, or new versions,
+// through the admin API. Category thresholds are starting points a municipality may revise in
+// a new version; every assessment keeps the version it was made with.
+import type { Category, InstrumentDefinition, Item } from './instrument.js';
+
+const DAYCARE = ['dagpleje', 'vuggestue', 'boernehave'];
+const ALL = [...DAYCARE, 'skole', 'sfo'];
+
+const scale = (id: string, text: string): Item => ({ id, text, type: 'scale', required: true, min: 1, max: 4 });
+const yesNo = (id: string, text: string): Item => ({ id, text, type: 'yes-no', required: true });
+const note = (id: string, text = 'Bemærkninger'): Item => ({ id, text, type: 'free-text', required: false });
+
+const themeCategories: Category[] = [
+  { id: 'needs-attention', label: 'Kræver særlig opmærksomhed', max: 1.99 },
+  { id: 'developing', label: 'I udvikling', min: 2, max: 2.99 },
+  { id: 'thriving', label: 'Trives og udvikler sig alderssvarende', min: 3 },
+];
+
+/** Well-being traffic light in the spirit of TOPI: rated by at least two professionals, then jointly. */
+const wellbeing: InstrumentDefinition = {
+  instrumentId: 'trivselsvurdering',
+  version: 1,
+  title: 'Trivselsvurdering (trafiklys)',
+  description: 'Fagpersonernes vurdering af barnets trivsel som grøn, gul eller rød, med de områder der giver anledning til bekymring. Mindst to fagpersoner vurderer hver for sig, derefter gives en fælles vurdering.',
+  target: 'child',
+  institutionTypes: ALL,
+  parentsTakePart: false,
+  independentRaters: 2,
+  sections: [
+    {
+      id: 'trivsel',
+      title: 'Trivsel',
+      items: [
+        { id: 'samlet', text: 'Barnets trivsel samlet set', type: 'traffic-light', required: true },
+        {
+          id: 'omraader',
+          text: 'Områder der giver anledning til opmærksomhed',
+          type: 'multiple',
+          required: false,
+          options: [
+            { value: 'socialt', label: 'Socialt samspil' },
+            { value: 'foelelsesmaessigt', label: 'Følelsesmæssigt' },
+            { value: 'sprog', label: 'Sprog og kommunikation' },
+            { value: 'motorik', label: 'Krop og motorik' },
+            { value: 'laering', label: 'Leg og læring' },
+            { value: 'familie', label: 'Familieforhold' },
+            { value: 'helbred', label: 'Helbred og basale behov' },
+          ],
+        },
+        note('begrundelse', 'Begrundelse'),
+      ],
+    },
+  ],
+  scoring: [
+    {
+      section: 'trivsel',
+      method: 'max',
+      categories: [
+        { id: 'green', label: 'Grøn: barnet trives', max: 0 },
+        { id: 'yellow', label: 'Gul: opmærksomhed på barnets trivsel', min: 1, max: 1 },
+        { id: 'red', label: 'Rød: bekymring for barnets trivsel', min: 2 },
+      ],
+    },
+  ],
+};
+
+const THEMES: [string, string][] = [
+  ['personlig', 'Alsidig personlig udvikling'],
+  ['social', 'Social udvikling'],
+  ['sprog', 'Kommunikation og sprog'],
+  ['krop', 'Krop, sanser og bevægelse'],
+  ['natur', 'Natur, udeliv og science'],
+  ['kultur', 'Kultur, æstetik og fællesskab'],
+];
+
+/** All-round development dialog across the six themes of the pedagogical curriculum, with a parents' part. */
+const development: InstrumentDefinition = {
+  instrumentId: 'alsidig-udvikling',
+  version: 1,
+  title: 'Dialog om alsidig udvikling',
+  description: 'Pædagogernes vurdering af barnets udvikling inden for de seks læreplanstemaer (1 = i ringe grad, 4 = i høj grad), og forældrenes egne iagttagelser hjemmefra.',
+  target: 'child',
+  institutionTypes: DAYCARE,
+  ageMonths: { min: 12, max: 84 },
+  parentsTakePart: true,
+  sections: [
+    ...THEMES.map(([id, title]) => ({
+      id,
+      title,
+      items: [scale(`${id}-engagement`, `Barnet engagerer sig i: ${title.toLowerCase()}`), scale(`${id}-mestring`, `Barnet mestrer alderssvarende: ${title.toLowerCase()}`), note(`${id}-note`)],
+    })),
+    {
+      id: 'foraeldre',
+      title: 'Forældrenes del',
+      parents: true,
+      items: [scale('foraeldre-trivsel', 'Hvordan oplever I, at jeres barn trives i hverdagen?'), note('foraeldre-styrker', 'Hvad er jeres barn særligt glad for og god til?'), note('foraeldre-bekymring', 'Er der noget, I er bekymrede for?')],
+    },
+  ],
+  scoring: THEMES.map(([id]) => ({ section: id, method: 'mean' as const, categories: themeCategories })),
+};
+
+/** Language screening in three age bands: the score maps to general, focused or special effort. */
+const LANGUAGE_ITEMS: [string, string][] = [
+  ['forstaar-instruktion', 'Forstår en instruktion i to led'],
+  ['benaevner', 'Benævner hverdagsting på billeder'],
+  ['saetninger', 'Taler i sætninger med flere ord'],
+  ['fortaeller', 'Fortæller om noget, der er sket'],
+  ['spoergeord', 'Forstår og bruger spørgeord (hvem, hvad, hvor)'],
+  ['rim', 'Kan høre om to ord rimer'],
+  ['lyde', 'Udtaler sprogets lyde tydeligt'],
+  ['samtale', 'Deltager i en samtale med skiftevis tur'],
+  ['begreber', 'Forstår begreber som over, under, foran og bagved'],
+  ['bogstaver', 'Kender navnet på nogle bogstaver'],
+  ['genfortaeller', 'Genfortæller en kort historie i rækkefølge'],
+  ['ordforraad', 'Har et alderssvarende ordforråd'],
+];
+const band = (min: number, max: number, general: number, focused: number): Category[] => [
+  { id: 'general', label: 'Generel indsats', min: general, ageMonths: { min, max } },
+  { id: 'focused', label: 'Fokuseret indsats', min: focused, max: general - 1, ageMonths: { min, max } },
+  { id: 'special', label: 'Særlig indsats', max: focused - 1, ageMonths: { min, max } },
+];
+const language: InstrumentDefinition = {
+  instrumentId: 'sprogvurdering',
+  version: 1,
+  title: 'Sprogvurdering (3 år, 5 år og før skolestart)',
+  description: 'Screening af barnets sproglige udvikling efter dagtilbudslovens § 11. Scoren sammenholdes med barnets alder: 3-årsbåndet (30–47 mdr.), 5-årsbåndet (48–65 mdr.) og før skolestart (66–84 mdr.).',
+  target: 'child',
+  institutionTypes: [...DAYCARE, 'skole'],
+  ageMonths: { min: 30, max: 84 },
+  parentsTakePart: false,
+  sections: [{ id: 'sprog', title: 'Sproglige færdigheder', items: [...LANGUAGE_ITEMS.map(([id, text]) => yesNo(id, text)), note('note')] }],
+  scoring: [{ section: 'sprog', method: 'sum', categories: [...band(30, 47, 7, 4), ...band(48, 65, 9, 6), ...band(66, 84, 11, 8)] }],
+};
+
+const motorCategories: Category[] = [
+  { id: 'needs-support', label: 'Behov for støtte', max: 4 },
+  { id: 'watch', label: 'Hold øje', min: 5, max: 7 },
+  { id: 'as-expected', label: 'Alderssvarende', min: 8 },
+];
+const motor: InstrumentDefinition = {
+  instrumentId: 'motorik',
+  version: 1,
+  title: 'Motorisk screening',
+  description: 'Observation af grov- og finmotorik i leg og hverdag (0 = ikke endnu, 1 = på vej, 2 = sikkert).',
+  target: 'child',
+  institutionTypes: [...DAYCARE, 'skole'],
+  ageMonths: { min: 24, max: 84 },
+  parentsTakePart: false,
+  sections: [
+    {
+      id: 'grovmotorik',
+      title: 'Grovmotorik',
+      items: [
+        ['hopper', 'Hopper samlet med begge ben'],
+        ['balance', 'Står på ét ben'],
+        ['kaster', 'Kaster og griber en bold'],
+        ['trapper', 'Går på trapper med skiftevis ben'],
+        ['loeber', 'Løber og stopper kontrolleret'],
+      ].map(([id, text]) => ({ id: id!, text: text!, type: 'scale' as const, required: true, min: 0, max: 2 })),
+    },
+    {
+      id: 'finmotorik',
+      title: 'Finmotorik',
+      items: [
+        ['blyant', 'Holder en blyant med et modent greb'],
+        ['klipper', 'Klipper langs en streg'],
+        ['perler', 'Sætter perler på en plade'],
+        ['tegner', 'Tegner en person med flere detaljer'],
+        ['knapper', 'Kan knappe og lyne'],
+      ].map(([id, text]) => ({ id: id!, text: text!, type: 'scale' as const, required: true, min: 0, max: 2 })),
+    },
+  ],
+  scoring: [
+    { section: 'grovmotorik', method: 'sum', categories: motorCategories },
+    { section: 'finmotorik', method: 'sum', categories: motorCategories },
+  ],
+};
+
+const environmentCategories: Category[] = [
+  { id: 'needs-development', label: 'Udviklingsområde', max: 2.49 },
+  { id: 'adequate', label: 'Tilstrækkeligt', min: 2.5, max: 3.24 },
+  { id: 'strong', label: 'Styrke', min: 3.25 },
+];
+/** The learning environment of a group, including interviews with the oldest children. */
+const environment: InstrumentDefinition = {
+  instrumentId: 'laeringsmiljoe',
+  version: 1,
+  title: 'Vurdering af læringsmiljøet',
+  description: 'Personalets vurdering af gruppens læringsmiljø (1 = i ringe grad, 4 = i høj grad), med en del til interview med de ældste børn.',
+  target: 'group',
+  institutionTypes: [...DAYCARE, 'sfo'],
+  parentsTakePart: false,
+  sections: [
+    { id: 'relationer', title: 'Relationer', items: [scale('voksen-barn', 'De voksne er nærværende og lydhøre over for børnene'), scale('barn-barn', 'Børnene har gode relationer til hinanden'), note('relationer-note')] },
+    { id: 'leg', title: 'Leg', items: [scale('legerum', 'Der er tid og rum til børnenes egen leg'), scale('voksenleg', 'De voksne understøtter legen uden at overtage den'), note('leg-note')] },
+    { id: 'rutiner', title: 'Rutiner og overgange', items: [scale('rutiner-laering', 'Hverdagens rutiner bruges som læringsrum'), scale('overgange', 'Overgange i løbet af dagen er rolige og forudsigelige'), note('rutiner-note')] },
+    { id: 'rammer', title: 'Fysiske rammer', items: [scale('indretning', 'Indretningen inviterer til forskellige aktiviteter'), scale('materialer', 'Materialer er tilgængelige for børnene'), note('rammer-note')] },
+    {
+      id: 'boerneinterview',
+      title: 'Interview med de ældste børn',
+      items: [
+        scale('boern-glad', 'Børnene fortæller, at de er glade for at være her'),
+        scale('boern-venner', 'Børnene fortæller, at de har nogen at lege med'),
+        scale('boern-indflydelse', 'Børnene oplever, at de bliver hørt'),
+        note('boern-citater', 'Børnenes egne ord (uden navne)'),
+      ],
+    },
+  ],
+  scoring: ['relationer', 'leg', 'rutiner', 'rammer', 'boerneinterview'].map((section) => ({ section, method: 'mean' as const, categories: environmentCategories })),
+};
+
+export const BUILT_IN_INSTRUMENTS: InstrumentDefinition[] = [wellbeing, development, language, motor, environment];

@@ -1,0 +1,196 @@
+// Instruments are data, not code: sections of items, scoring rules per section, and result
+// categories whose thresholds may depend on the child's age in months. A definition is checked
+// against instrument.schema.json (shape) and by `instrumentProblems` (meaning) before it is
+// published; a published version never changes.
+
+export const ITEM_TYPES = ['scale', 'single', 'multiple', 'traffic-light', 'yes-no', 'number', 'free-text'] as const;
+export type ItemType = (typeof ITEM_TYPES)[number];
+export const TRAFFIC_LIGHT = ['green', 'yellow', 'red'] as const;
+export type TrafficLight = (typeof TRAFFIC_LIGHT)[number];
+
+export interface Option {
+  value: string;
+  label: string;
+  /** What choosing it adds to the section's score; 0 when absent. */
+  score?: number;
+}
+
+export interface Item {
+  id: string;
+  text: string;
+  type: ItemType;
+  required: boolean;
+  /** scale: the lowest and highest step; number: the allowed range. */
+  min?: number;
+  max?: number;
+  options?: Option[];
+}
+
+export interface Section {
+  id: string;
+  title: string;
+  /** Answered by the parents (a parents' part), not by staff. */
+  parents?: boolean;
+  items: Item[];
+}
+
+export interface Category {
+  id: string;
+  label: string;
+  /** The score range (inclusive) that gives this category. */
+  min?: number;
+  max?: number;
+  /** Only for children of this age in months (inclusive); how age bands are expressed. */
+  ageMonths?: { min: number; max: number };
+}
+
+export interface ScoringRule {
+  section: string;
+  /** sum, mean or max of the scored items, or how many items were answered with `countValue`. */
+  method: 'sum' | 'mean' | 'max' | 'count';
+  countValue?: string;
+  /** First match wins. */
+  categories: Category[];
+}
+
+export interface InstrumentDefinition {
+  instrumentId: string;
+  version: number;
+  title: string;
+  description: string;
+  target: 'child' | 'group';
+  institutionTypes: string[];
+  ageMonths?: { min: number; max: number };
+  parentsTakePart: boolean;
+  /** Multi-rater instruments: how many staff rate independently before the joint rating. */
+  independentRaters?: number;
+  sections: Section[];
+  scoring: ScoringRule[];
+}
+
+export type Answer = number | string | string[] | boolean;
+export type Answers = Record<string, Answer>;
+
+export interface AnswerProblem {
+  item: string;
+  message: string;
+}
+
+const itemsOf = (def: InstrumentDefinition) => def.sections.flatMap((s) => s.items);
+
+/** Problems with a definition beyond its shape: duplicate ids, rules naming unknown sections, options missing. */
+export function instrumentProblems(def: InstrumentDefinition): string[] {
+  const problems: string[] = [];
+  const sectionIds = def.sections.map((s) => s.id);
+  const itemIds = itemsOf(def).map((i) => i.id);
+  for (const id of new Set(sectionIds)) if (sectionIds.filter((x) => x === id).length > 1) problems.push(`sections: the id ${id} is used twice`);
+  for (const id of new Set(itemIds)) if (itemIds.filter((x) => x === id).length > 1) problems.push(`items: the id ${id} is used twice`);
+  for (const item of itemsOf(def)) {
+    if ((item.type === 'single' || item.type === 'multiple') && !item.options?.length) problems.push(`items.${item.id}: a ${item.type} item needs options`);
+    if (item.type === 'scale' && (item.min === undefined || item.max === undefined || item.min >= item.max)) problems.push(`items.${item.id}: a scale needs min < max`);
+  }
+  for (const rule of def.scoring) {
+    if (!sectionIds.includes(rule.section)) problems.push(`scoring: no section ${rule.section}`);
+    if (rule.method === 'count' && rule.countValue === undefined) problems.push(`scoring.${rule.section}: count needs countValue`);
+  }
+  if (def.target === 'group' && def.ageMonths) problems.push('ageMonths: a group instrument has no age range');
+  return problems;
+}
+
+function answerProblem(item: Item, value: Answer): string | null {
+  switch (item.type) {
+    case 'scale':
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number';
+      if (item.type === 'scale' && !Number.isInteger(value)) return 'must be a whole step of the scale';
+      if ((item.min !== undefined && value < item.min) || (item.max !== undefined && value > item.max)) return `must be from ${item.min} to ${item.max}`;
+      return null;
+    case 'single':
+      return typeof value === 'string' && item.options!.some((o) => o.value === value) ? null : `must be one of ${item.options!.map((o) => o.value).join(', ')}`;
+    case 'multiple':
+      return Array.isArray(value) && value.every((v) => item.options!.some((o) => o.value === v)) && new Set(value).size === value.length ? null : `must be a list of distinct values from ${item.options!.map((o) => o.value).join(', ')}`;
+    case 'traffic-light':
+      return TRAFFIC_LIGHT.includes(value as TrafficLight) ? null : 'must be green, yellow or red';
+    case 'yes-no':
+      return typeof value === 'boolean' ? null : 'must be true or false';
+    case 'free-text':
+      return typeof value === 'string' && value.length <= 4000 ? null : 'must be text of at most 4000 characters';
+  }
+}
+
+/**
+ * What is wrong with answers for this instrument: unknown items, values that do not fit, and
+ * (when `complete`) required items left out. Parents' sections are left out of `staffOnly` checks.
+ */
+export function answerProblems(def: InstrumentDefinition, answers: Answers, options: { complete: boolean; part: 'staff' | 'parents' }): AnswerProblem[] {
+  const problems: AnswerProblem[] = [];
+  const items = new Map(def.sections.flatMap((s) => s.items.map((i) => [i.id, { item: i, parents: s.parents === true }] as const)));
+  for (const [id, value] of Object.entries(answers)) {
+    const known = items.get(id);
+    if (!known) problems.push({ item: id, message: 'no such item in this instrument version' });
+    else if ((options.part === 'parents') !== known.parents) problems.push({ item: id, message: options.part === 'parents' ? 'the parents answer only the parents’ part' : 'this item belongs to the parents’ part' });
+    else {
+      const problem = answerProblem(known.item, value);
+      if (problem) problems.push({ item: id, message: problem });
+    }
+  }
+  if (options.complete) {
+    for (const [id, { item, parents }] of items) if (item.required && (options.part === 'parents') === parents && answers[id] === undefined) problems.push({ item: id, message: 'is required' });
+  }
+  return problems;
+}
+
+const TRAFFIC_SCORE: Record<TrafficLight, number> = { green: 0, yellow: 1, red: 2 };
+
+function scoreOf(item: Item, value: Answer): number | null {
+  switch (item.type) {
+    case 'scale':
+    case 'number':
+      return value as number;
+    case 'single':
+      return item.options!.find((o) => o.value === value)?.score ?? 0;
+    case 'multiple':
+      return (value as string[]).reduce((sum, v) => sum + (item.options!.find((o) => o.value === v)?.score ?? 0), 0);
+    case 'traffic-light':
+      return TRAFFIC_SCORE[value as TrafficLight];
+    case 'yes-no':
+      return value ? 1 : 0;
+    case 'free-text':
+      return null;
+  }
+}
+
+export interface SectionResult {
+  section: string;
+  score: number | null;
+  category: string | null;
+}
+
+/** Scores every rule's section from the answers; the category is the first whose range (and age band) fits. */
+export function score(def: InstrumentDefinition, answers: Answers, ageMonths: number | null): SectionResult[] {
+  return def.scoring.map((rule) => {
+    const section = def.sections.find((s) => s.id === rule.section)!;
+    const answered = section.items.filter((i) => answers[i.id] !== undefined);
+    let value: number | null;
+    if (rule.method === 'count') {
+      value = answered.filter((i) => String(answers[i.id]) === rule.countValue || (Array.isArray(answers[i.id]) && (answers[i.id] as string[]).includes(rule.countValue!))).length;
+    } else {
+      const scores = answered.map((i) => scoreOf(i, answers[i.id]!)).filter((s): s is number => s !== null);
+      value = scores.length === 0 ? null : rule.method === 'sum' ? scores.reduce((a, b) => a + b, 0) : rule.method === 'max' ? Math.max(...scores) : Math.round((scores.reduce((a, b) => a + b, 0) / scores.length) * 100) / 100;
+    }
+    const category =
+      value === null
+        ? null
+        : (rule.categories.find((c) => (c.min === undefined || value! >= c.min) && (c.max === undefined || value! <= c.max) && (!c.ageMonths || (ageMonths !== null && ageMonths >= c.ageMonths.min && ageMonths <= c.ageMonths.max)))?.id ?? null);
+    return { section: rule.section, score: value, category };
+  });
+}
+
+/**
+ * Age in months on a day, from birth year and month: outside identity only those are known
+ * (events never carry the date of birth), so the age counts calendar months since the birth month.
+ */
+export function ageInMonths(birthYear: number, birthMonth: number, day: string): number {
+  const [y, m] = day.split('-').map(Number) as [number, number];
+  return (y - birthYear) * 12 + (m - birthMonth);
+}
