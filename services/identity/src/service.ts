@@ -24,7 +24,7 @@ import { SessionStore, type Session } from './store/session-store.js';
 import { ImportJobs } from './store/import-jobs.js';
 import { RelationRepository } from './store/relation-repository.js';
 import { PersonRepository } from './store/person-repository.js';
-import { AuditLog, type AuditEntry } from './store/audit-log.js';
+import { AuditLog } from '@spor/audit';
 import { CprVault, parseVaultKeys } from './domain/cpr-vault.js';
 
 export const SERVICE = 'identity';
@@ -78,8 +78,6 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   await orgUnits.createIndex({ parentId: 1 });
   const personDocs = db.collection('persons');
   await personDocs.createIndex({ cprHash: 1 }, { unique: true });
-  const auditDocs = db.collection<AuditEntry>('audit_log');
-  await auditDocs.createIndex({ recordId: 1, at: 1 });
   const membershipDocs = db.collection('memberships');
   await membershipDocs.createIndex({ personId: 1 });
   const guardianshipDocs = db.collection('guardianships');
@@ -88,7 +86,8 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   const factory = new EventFactory(SERVICE, contractRegistry());
   const units = new OrgUnitRepository(orgUnits as never, db.collection('municipality_roots'), factory, locks, relay);
   const persons = new PersonRepository(personDocs as never, factory, locks, relay);
-  const audit = new AuditLog(auditDocs);
+  const audit = new AuditLog(db);
+  await audit.init();
   const vault = new CprVault({
     encryptionKeys: parseVaultKeys(config.CPR_ENCRYPTION_KEYS, 'CPR_ENCRYPTION_KEYS'),
     activeKeyId: config.CPR_ENCRYPTION_ACTIVE_KEY,

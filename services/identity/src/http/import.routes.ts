@@ -11,7 +11,7 @@ import { parseCpr, type Cpr } from '../domain/cpr.js';
 import { todayIso } from '../domain/calendar.js';
 import type { CprVault } from '../domain/cpr-vault.js';
 import type { ImportJobs } from '../store/import-jobs.js';
-import type { AuditLog } from '../store/audit-log.js';
+import type { AuditLog } from '@spor/audit';
 import type { OrgUnitRepository } from '../store/org-unit-repository.js';
 import type { PersonRepository } from '../store/person-repository.js';
 

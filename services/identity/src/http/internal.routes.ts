@@ -8,7 +8,7 @@ import { principalOf, requireScope } from '@spor/auth';
 import { parseCpr } from '../domain/cpr.js';
 import type { CprVault } from '../domain/cpr-vault.js';
 import type { PersonRepository } from '../store/person-repository.js';
-import type { AuditLog } from '../store/audit-log.js';
+import type { AuditLog } from '@spor/audit';
 
 export const PERSON_LOOKUP_SCOPE = 'persons:lookup';
 

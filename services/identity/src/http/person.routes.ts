@@ -10,7 +10,7 @@ import { PERSON_EXTERNAL_ID, PERSON_KINDS, buildPerson, validCprOf, type Person 
 import type { CprVault } from '../domain/cpr-vault.js';
 import type { Cpr } from '../domain/cpr.js';
 import type { PersonRepository } from '../store/person-repository.js';
-import type { AuditLog } from '../store/audit-log.js';
+import type { AuditLog } from '@spor/audit';
 import { inMunicipality, toResource } from './resources.js';
 
 const personParams = z.object({ personId: z.uuid() });
