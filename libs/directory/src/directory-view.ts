@@ -11,6 +11,9 @@ export interface KnownPerson {
   version: number;
   kind: 'child' | 'parent' | 'staff';
   municipalityId: string;
+  /** Birth year and month (never the day): enough for age in months. */
+  birthYear?: number;
+  birthMonth?: number;
 }
 
 export interface CustodyRecord {
@@ -117,8 +120,8 @@ export class DirectoryView {
     const all: Record<DirectoryPart, Record<string, EventHandler>> = {
       persons: {
         [DIRECTORY_EVENTS.personRegistered]: async (event) => {
-          const data = event.data as { personId: string; kind: KnownPerson['kind'] };
-          await applyVersioned(this.persons, data.personId, event.aggregateversion, { $set: { kind: data.kind, municipalityId: event.municipalityid } });
+          const data = event.data as { personId: string; kind: KnownPerson['kind']; birthYear: number; birthMonth: number };
+          await applyVersioned(this.persons, data.personId, event.aggregateversion, { $set: { kind: data.kind, municipalityId: event.municipalityid, birthYear: data.birthYear, birthMonth: data.birthMonth } });
         },
       },
       custody: {

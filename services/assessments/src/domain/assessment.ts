@@ -1,0 +1,102 @@
+// One assessment: an instrument version applied to a child (or a group) at an institution.
+// Draft while it is being filled in; completed means locked, with results the server computed
+// from the instrument's rules. A correction after completion is an amendment: the original
+// answers and results are kept with who changed them and why.
+import { AppError, conflict } from '@spor/service-kit';
+import { answerProblems, score, type Answers, type InstrumentDefinition, type SectionResult } from './instrument.js';
+
+export type Target = { kind: 'child'; childId: string } | { kind: 'group'; groupId: string };
+
+export interface Amendment {
+  at: string;
+  by: string;
+  reason: string;
+  previousAnswers: Answers;
+  previousResults: SectionResult[];
+}
+
+export interface Assessment {
+  municipalityId: string;
+  instrumentId: string;
+  instrumentVersion: number;
+  target: Target;
+  /** The institution the child (or group) belonged to when the assessment was made. */
+  institutionId: string;
+  /** The child's age in months on the day the assessment was created (child assessments). */
+  ageMonths: number | null;
+  /** For multi-rater instruments: one professional's independent rating, or the team's joint one. */
+  rating: 'single' | 'independent' | 'joint';
+  /** A joint rating names the independent ratings it rests on. */
+  basedOn: string[];
+  status: 'draft' | 'completed';
+  answers: Answers;
+  parentAnswers: Answers;
+  results: SectionResult[];
+  sharedWithParents: boolean;
+  createdBy: string;
+  createdAt: string;
+  completedBy?: string;
+  completedAt?: string;
+  amendments: Amendment[];
+}
+
+function refuseAnswers(problems: { item: string; message: string }[]): never {
+  throw new AppError({
+    status: 422,
+    code: 'ANSWERS_INVALID',
+    title: 'The answers do not fit the instrument',
+    detail: problems.map((p) => `${p.item}: ${p.message}`).join('; '),
+    errors: problems.map((p) => ({ in: 'body', field: `answers.${p.item}`, message: p.message })),
+  });
+}
+
+export function startAssessment(input: Omit<Assessment, 'status' | 'answers' | 'parentAnswers' | 'results' | 'sharedWithParents' | 'amendments'> & { answers?: Answers }, def: InstrumentDefinition): Assessment {
+  const answers = input.answers ?? {};
+  const problems = answerProblems(def, answers, { complete: false, part: 'staff' });
+  if (problems.length > 0) refuseAnswers(problems);
+  return { ...input, status: 'draft', answers, parentAnswers: {}, results: [], sharedWithParents: false, amendments: [] };
+}
+
+/** Merges answers into a draft; `null` clears an answer. */
+export function answer(a: Assessment, def: InstrumentDefinition, changes: Record<string, Answers[string] | null>): Assessment {
+  if (a.status !== 'draft') throw conflict('ASSESSMENT_COMPLETED', 'the assessment is completed and locked; correct it with an amendment');
+  const answers: Answers = { ...a.answers };
+  for (const [item, value] of Object.entries(changes)) {
+    if (value === null) delete answers[item];
+    else answers[item] = value;
+  }
+  const problems = answerProblems(def, Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== null)) as Answers, { complete: false, part: 'staff' });
+  if (problems.length > 0) refuseAnswers(problems);
+  return { ...a, answers };
+}
+
+export function answerAsParent(a: Assessment, def: InstrumentDefinition, answers: Answers): Assessment {
+  if (!def.parentsTakePart) throw conflict('NO_PARENTS_PART', `${def.title} has no parents' part`);
+  const problems = answerProblems(def, answers, { complete: true, part: 'parents' });
+  if (problems.length > 0) refuseAnswers(problems);
+  return { ...a, parentAnswers: answers };
+}
+
+export function complete(a: Assessment, def: InstrumentDefinition, by: string, at: Date): Assessment {
+  if (a.status === 'completed') throw conflict('ASSESSMENT_COMPLETED', `the assessment was completed on ${a.completedAt}`);
+  const problems = answerProblems(def, a.answers, { complete: true, part: 'staff' });
+  if (problems.length > 0) refuseAnswers(problems);
+  return { ...a, status: 'completed', results: score(def, a.answers, a.ageMonths), completedBy: by, completedAt: at.toISOString() };
+}
+
+export function amend(a: Assessment, def: InstrumentDefinition, answers: Answers, reason: string, by: string, at: Date): Assessment {
+  if (a.status !== 'completed') throw conflict('ASSESSMENT_NOT_COMPLETED', 'a draft is changed directly; only a completed assessment is amended');
+  const problems = answerProblems(def, answers, { complete: true, part: 'staff' });
+  if (problems.length > 0) refuseAnswers(problems);
+  return {
+    ...a,
+    answers,
+    results: score(def, answers, a.ageMonths),
+    amendments: [...a.amendments, { at: at.toISOString(), by, reason, previousAnswers: a.answers, previousResults: a.results }],
+  };
+}
+
+/** A red well-being rating prompts the team to consider the duty to notify (Barnets lov § 133); it never notifies by itself. */
+export function raisesConcern(a: Assessment): boolean {
+  return a.instrumentId === 'trivselsvurdering' && a.rating !== 'independent' && a.results.some((r) => r.category === 'red');
+}

@@ -1,0 +1,213 @@
+// Assessments of a child or a group. Staff work with the children placed in their institution
+// now (from transitions' enrollment events) and see the assessments made there; a child that
+// moved is no longer theirs. Parents with custody read what staff shared, and answer the
+// parents' part. Every read and write is audit-logged.
+import { randomUUID } from 'node:crypto';
+import type { Request, Router } from 'express';
+import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
+import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@spor/auth';
+import { danishDay, staffMaySeeChild, type DirectoryView } from '@spor/directory';
+import type { AuditLog } from '@spor/audit';
+import type { Stored } from '@spor/events';
+import { amend, answer, answerAsParent, complete, startAssessment, type Assessment, type Target } from '../domain/assessment.js';
+import { ageInMonths, type InstrumentDefinition } from '../domain/instrument.js';
+import type { InstrumentCatalogue } from '../store/instrument-catalogue.js';
+import type { AssessmentRepository } from '../store/assessment-repository.js';
+
+export const ASSESSMENT_ROLES: StaffRole[] = ['educator', 'leader', 'internal-guide', 'praksisvejleder', 'advisory-team', 'ppr-psychologist', 'pedagogical-consultant'];
+
+const answerValue = z.union([z.number(), z.string().max(4000), z.array(z.string().max(100)).max(50), z.boolean()]);
+const answers = z.record(z.string().max(61), answerValue);
+const params = z.object({ assessmentId: z.uuid() });
+
+export interface AssessmentDeps {
+  assessments: AssessmentRepository;
+  catalogue: InstrumentCatalogue;
+  directory: DirectoryView;
+  audit: AuditLog;
+  clock: () => Date;
+}
+
+const holdsOn = (p: Principal, units: Set<string>) => p.kind === 'staff' && p.roles.some((r) => ASSESSMENT_ROLES.includes(r.role) && units.has(r.unitId));
+
+export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
+  const { assessments, catalogue, directory, audit, clock } = deps;
+  const today = () => danishDay(clock());
+  /** A unit, its groups and the units above it. */
+  const reach = async (unitId: string) => new Set([...(await directory.unitPath(unitId)).map((u) => u._id), ...(await directory.childUnits(unitId))]);
+  const childOf = (a: Assessment) => (a.target.kind === 'child' ? a.target.childId : undefined);
+
+  /** Staff who may work with this target now, and the institution the assessment belongs to. */
+  async function institutionFor(principal: Principal, target: Target): Promise<string> {
+    if (target.kind === 'child') {
+      if (await staffMaySeeChild(directory, principal, target.childId, today(), ASSESSMENT_ROLES)) {
+        for (const p of await directory.placementsOn(target.childId, today())) if (holdsOn(principal, await reach(p.institutionId))) return p.institutionId;
+      }
+      throw await refusal(principal, target.childId);
+    }
+    const group = await directory.unit(target.groupId);
+    if (!group || group.kind !== 'group' || group.municipalityId !== principal.municipalityId || !holdsOn(principal, await reach(target.groupId)) || !group.parentId) throw notFound(`group ${target.groupId}`);
+    return group.parentId;
+  }
+
+  /** A child of the caller's municipality is refused with 403 (no relation now); any other is not found. */
+  async function refusal(principal: Principal, childId: string): Promise<AppError> {
+    const child = await directory.person(childId);
+    return child?.kind === 'child' && child.municipalityId === principal.municipalityId ? forbidden('no access: the child is not placed in an institution where you hold a role now', 'RELATION_REQUIRED') : notFound(`child ${childId}`);
+  }
+
+  /** Staff see an assessment while they may work with its target and it was made at an institution they reach. */
+  async function staffMaySee(principal: Principal, a: Assessment): Promise<boolean> {
+    if (a.municipalityId !== principal.municipalityId || !holdsOn(principal, await reach(a.institutionId))) return false;
+    return a.target.kind === 'group' || (await staffMaySeeChild(directory, principal, a.target.childId, today(), ASSESSMENT_ROLES));
+  }
+
+  async function load(req: Request, id: string, action: string): Promise<{ a: Stored<Assessment>; def: InstrumentDefinition }> {
+    const principal = principalOf(req);
+    const a = await assessments.get(id);
+    if (!a || a.municipalityId !== principal.municipalityId && principal.kind === 'staff') throw notFound(`assessment ${id}`);
+    const allowed = principal.kind === 'parent' ? await parentMaySee(principal, a) : await staffMaySee(principal, a);
+    if (!allowed) throw principal.kind === 'staff' ? forbidden('no access: the assessment belongs to a child or institution you hold no role for now', 'RELATION_REQUIRED') : notFound(`assessment ${id}`);
+    const def = (await catalogue.version(a.municipalityId, a.instrumentId, a.instrumentVersion))!;
+    await audit.record(principal, { action, recordType: 'assessment', recordId: id, ...(childOf(a) ? { childId: childOf(a)! } : {}) });
+    return { a, def };
+  }
+
+  async function parentMaySee(principal: Principal, a: Assessment): Promise<boolean> {
+    return a.target.kind === 'child' && a.sharedWithParents && (await directory.custodyHolders(a.target.childId)).includes(principal.subject);
+  }
+
+  const staffView = (a: Stored<Assessment>) => {
+    const { _id, version, ...rest } = a;
+    return { id: _id, version, ...rest };
+  };
+  /** Parents see the results and their own answers, not staff's working notes. */
+  const parentView = (a: Stored<Assessment>) => ({ id: a._id, instrumentId: a.instrumentId, instrumentVersion: a.instrumentVersion, status: a.status, completedAt: a.completedAt ?? null, results: a.results, parentAnswers: a.parentAnswers });
+  const view = (req: Request, a: Stored<Assessment>) => (principalOf(req).kind === 'parent' ? parentView(a) : staffView(a));
+  const staffOnly = (req: Request) => {
+    if (principalOf(req).kind !== 'staff') throw forbidden('only staff do this', 'ROLE_REQUIRED');
+  };
+
+  router.post(
+    '/assessments',
+    validated(
+      {
+        body: z
+          .strictObject({ instrumentId: z.string().regex(/^[a-z][a-z0-9-]{1,60}$/), instrumentVersion: z.int().min(1).optional(), childId: z.uuid().optional(), groupId: z.uuid().optional(), rating: z.enum(['single', 'independent', 'joint']).optional(), basedOn: z.array(z.uuid()).max(10).optional(), answers: answers.optional() })
+          .refine((b) => (b.childId === undefined) !== (b.groupId === undefined), { error: 'name either childId or groupId' }),
+      },
+      async ({ body }, req, res) => {
+        staffOnly(req);
+        const principal = principalOf(req);
+        const current = await catalogue.current(principal.municipalityId, body.instrumentId);
+        if (!current) throw new AppError({ status: 422, code: 'UNKNOWN_INSTRUMENT', title: 'No such instrument', detail: `instrumentId: no instrument ${body.instrumentId}; GET /instruments lists them`, errors: [{ in: 'body', field: 'instrumentId', message: 'no such instrument' }] });
+        if (body.instrumentVersion !== undefined && body.instrumentVersion !== current.version) {
+          throw new AppError({ status: 422, code: 'WRONG_INSTRUMENT_VERSION', title: 'Not the version in use', detail: `instrumentVersion: new assessments use version ${current.version} of ${current.instrumentId}`, errors: [{ in: 'body', field: 'instrumentVersion', message: `new assessments use version ${current.version}` }] });
+        }
+        const target: Target = body.childId ? { kind: 'child', childId: body.childId } : { kind: 'group', groupId: body.groupId! };
+        if (target.kind !== current.target) throw new AppError({ status: 422, code: 'WRONG_TARGET', title: 'The instrument assesses something else', detail: `${current.instrumentId} assesses a ${current.target}`, errors: [{ in: 'body', field: target.kind === 'child' ? 'childId' : 'groupId', message: `${current.instrumentId} assesses a ${current.target}` }] });
+        const institutionId = await institutionFor(principal, target);
+        const rating = body.rating ?? (current.independentRaters ? 'independent' : 'single');
+        const basedOn = await checkRatings(current, target, rating, body.basedOn ?? []);
+        let ageMonths: number | null = null;
+        if (target.kind === 'child') {
+          const child = await directory.person(target.childId);
+          ageMonths = child?.birthYear && child.birthMonth ? ageInMonths(child.birthYear, child.birthMonth, today()) : null;
+        }
+        const id = randomUUID();
+        const created = await assessments.create(id, startAssessment({ municipalityId: principal.municipalityId, instrumentId: current.instrumentId, instrumentVersion: current.version, target, institutionId, ageMonths, rating, basedOn, createdBy: principal.subject, createdAt: clock().toISOString(), ...(body.answers ? { answers: body.answers } : {}) }, current));
+        await audit.record(principal, { action: 'create', recordType: 'assessment', recordId: id, ...(body.childId ? { childId: body.childId } : {}) });
+        res.status(201).location(`/assessments/${id}`).json(staffView(created));
+      },
+    ),
+  );
+
+  /** A joint rating rests on completed independent ratings by different professionals, as many as the instrument asks. */
+  async function checkRatings(def: InstrumentDefinition, target: Target, rating: Assessment['rating'], basedOn: string[]): Promise<string[]> {
+    if (!def.independentRaters) {
+      if (rating !== 'single') throw new AppError({ status: 422, code: 'RATING_INVALID', title: 'Not a multi-rater instrument', detail: `rating: ${def.instrumentId} is rated once` });
+      return [];
+    }
+    if (rating === 'single') throw new AppError({ status: 422, code: 'RATING_INVALID', title: 'A multi-rater instrument', detail: `rating: ${def.instrumentId} is rated independently by ${def.independentRaters} professionals, then jointly` });
+    if (rating === 'independent') return [];
+    const ratings = (await Promise.all(basedOn.map((id) => assessments.get(id)))).filter((r): r is Stored<Assessment> => r !== null && r.rating === 'independent' && r.status === 'completed' && r.instrumentId === def.instrumentId && JSON.stringify(r.target) === JSON.stringify(target));
+    const raters = new Set(ratings.map((r) => r.completedBy));
+    if (raters.size < def.independentRaters) {
+      throw new AppError({ status: 422, code: 'RATINGS_MISSING', title: 'Not enough independent ratings', detail: `basedOn: a joint rating rests on completed independent ratings of this child by ${def.independentRaters} different professionals; found ${raters.size}`, errors: [{ in: 'body', field: 'basedOn', message: `needs ${def.independentRaters} independent ratings by different professionals` }] });
+    }
+    return ratings.map((r) => r._id);
+  }
+
+  router.get('/assessments/:assessmentId', validated({ params }, async ({ params: p }, req, res) => res.json(view(req, (await load(req, p.assessmentId, 'read')).a))));
+
+  router.patch(
+    '/assessments/:assessmentId',
+    validated({ params, body: z.strictObject({ answers: z.record(z.string().max(61), answerValue.nullable()) }) }, async ({ params: p, body }, req, res) => {
+      staffOnly(req);
+      const { a, def } = await load(req, p.assessmentId, 'update');
+      res.json(staffView(await assessments.save(a, answer(a, def, body.answers))));
+    }),
+  );
+
+  router.post(
+    '/assessments/:assessmentId/complete',
+    validated({ params }, async ({ params: p }, req, res) => {
+      staffOnly(req);
+      const { a, def } = await load(req, p.assessmentId, 'complete');
+      res.json(staffView(await assessments.save(a, complete(a, def, principalOf(req).subject, clock()), 'completed')));
+    }),
+  );
+
+  router.post(
+    '/assessments/:assessmentId/amendments',
+    validated({ params, body: z.strictObject({ answers, reason: z.string().trim().min(5).max(1000) }) }, async ({ params: p, body }, req, res) => {
+      staffOnly(req);
+      const { a, def } = await load(req, p.assessmentId, 'amend');
+      res.status(201).json(staffView(await assessments.save(a, amend(a, def, body.answers, body.reason, principalOf(req).subject, clock()), 'amended')));
+    }),
+  );
+
+  router.post(
+    '/assessments/:assessmentId/sharing',
+    validated({ params, body: z.strictObject({ sharedWithParents: z.boolean() }) }, async ({ params: p, body }, req, res) => {
+      staffOnly(req);
+      const { a } = await load(req, p.assessmentId, body.sharedWithParents ? 'share' : 'unshare');
+      if (a.target.kind !== 'child') throw new AppError({ status: 422, code: 'NOT_SHAREABLE', title: 'Group assessments are not shared with parents', detail: 'sharedWithParents: only a child’s assessment is shared with its parents' });
+      res.json(staffView(await assessments.save(a, { ...a, sharedWithParents: body.sharedWithParents })));
+    }),
+  );
+
+  // The parents' part: custody holders answer it while the assessment is open to them (staff share it).
+  router.put(
+    '/assessments/:assessmentId/parent-answers',
+    requireNsisLevel('substantial'),
+    validated({ params, body: z.strictObject({ answers }) }, async ({ params: p, body }, req, res) => {
+      if (principalOf(req).kind !== 'parent') throw forbidden('the parents’ part is answered by the parents', 'PARENT_REQUIRED');
+      const { a, def } = await load(req, p.assessmentId, 'answer-as-parent');
+      res.json(parentView(await assessments.save(a, answerAsParent(a, def, body.answers))));
+    }),
+  );
+
+  router.get(
+    '/children/:childId/assessments',
+    validated({ params: z.object({ childId: z.uuid() }), query: z.strictObject({ instrumentId: z.string().max(61).optional() }) }, async ({ params: p, query }, req, res) => {
+      const principal = principalOf(req);
+      if (principal.kind === 'service') throw notFound(`child ${p.childId}`);
+      if (principal.kind === 'staff' && !(await staffMaySeeChild(directory, principal, p.childId, today(), ASSESSMENT_ROLES))) throw await refusal(principal, p.childId);
+      const all = (await assessments.forChild(p.childId)).filter((a) => !query.instrumentId || a.instrumentId === query.instrumentId);
+      const visible: Stored<Assessment>[] = [];
+      for (const a of all) if (principal.kind === 'parent' ? await parentMaySee(principal, a) : await staffMaySee(principal, a)) visible.push(a);
+      await audit.record(principal, { action: 'read', recordType: 'assessment-history', recordId: null, childId: p.childId });
+      // Development over time: completed results per instrument, oldest first.
+      const development = Object.values(
+        visible
+          .filter((a) => a.status === 'completed')
+          .reduce<Record<string, { instrumentId: string; points: { completedAt: string; instrumentVersion: number; ageMonths: number | null; results: Assessment['results'] }[] }>>((acc, a) => {
+            (acc[a.instrumentId] ??= { instrumentId: a.instrumentId, points: [] }).points.push({ completedAt: a.completedAt!, instrumentVersion: a.instrumentVersion, ageMonths: a.ageMonths, results: a.results });
+            return acc;
+          }, {}),
+      );
+      res.json({ childId: p.childId, items: visible.map((a) => view(req, a)), development });
+    }),
+  );
+}

@@ -1,0 +1,84 @@
+// Wires assessments together: configuration, database, the directory projection, events, HTTP.
+// main.ts and the integration tests both start assessments through here.
+import { ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
+import { EventConsumer, EventFactory, startBackbone, topicFor } from '@spor/events';
+import { contractRegistry } from '@spor/contracts';
+import { authenticate, verifierFromConfig } from '@spor/auth';
+import { DirectoryView } from '@spor/directory';
+import { AuditLog } from '@spor/audit';
+import { assessmentsConfigSchema, type AssessmentsConfig } from './config.js';
+import { AssessmentRepository } from './store/assessment-repository.js';
+import { InstrumentCatalogue, type StoredInstrument } from './store/instrument-catalogue.js';
+import { assessmentRoutes } from './http/assessment.routes.js';
+import { instrumentRoutes } from './http/instrument.routes.js';
+
+export const SERVICE = 'assessments';
+export const TOPICS = [topicFor(SERVICE, 'assessment')];
+
+export interface RunningAssessments {
+  url: string;
+  runtime: ServiceRuntime;
+  config: AssessmentsConfig;
+  audit: AuditLog;
+}
+
+export interface AssessmentsOptions {
+  logger?: Logger;
+  clock?: () => Date;
+}
+
+export async function startAssessments(environment: NodeJS.ProcessEnv, options: AssessmentsOptions = {}): Promise<RunningAssessments> {
+  const config = loadConfig(assessmentsConfigSchema, environment);
+  const log = options.logger ?? createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const clock = options.clock ?? (() => new Date());
+  const runtime = new ServiceRuntime(log, config.SHUTDOWN_TIMEOUT_MS);
+  const metrics = createRegistry(SERVICE);
+
+  const backbone = await startBackbone({
+    service: SERVICE,
+    mongoUrl: config.MONGO_URL,
+    dbName: config.ASSESSMENTS_DB_NAME,
+    kafkaBrokers: config.KAFKA_BROKERS,
+    kafkaClientId: config.KAFKA_CLIENT_ID,
+    runtime,
+    logger: log,
+    metrics,
+    aggregateCollections: ['assessments'],
+    otherCollections: ['instruments', AuditLog.collection, ...DirectoryView.collections],
+    topics: TOPICS,
+  });
+  const { db, transport, locks, relay } = backbone;
+  const registry = contractRegistry();
+  const assessments = new AssessmentRepository(db.collection('assessments') as never, new EventFactory(SERVICE, registry), locks, relay);
+  await assessments.init();
+  const catalogue = new InstrumentCatalogue(db.collection<StoredInstrument>('instruments'));
+  await catalogue.init();
+  const audit = new AuditLog(db);
+  await audit.init();
+  const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
+  await directory.init();
+
+  // Other services' topics may not exist yet when assessments starts first.
+  await transport.ensureTopics(directory.topics().map((topic) => ({ topic, partitions: 3 })));
+  const consumer = new EventConsumer({ groupId: config.ASSESSMENTS_CONSUMER_GROUP, topics: directory.topics(), handlers: directory.handlers(), registry, transport, logger: log, metrics });
+  await consumer.start();
+  runtime.onStop('consumer', () => consumer.stop());
+
+  const verifier = verifierFromConfig(config);
+  const app = createApp({
+    service: SERVICE,
+    bodyLimit: config.HTTP_BODY_LIMIT,
+    logger: log,
+    registry: metrics,
+    isDraining: () => runtime.isDraining,
+    readiness: backbone.readiness,
+    routes: (router) => {
+      router.use(authenticate(verifier));
+      instrumentRoutes(router, catalogue);
+      assessmentRoutes(router, { assessments, catalogue, directory, audit, clock });
+    },
+  });
+  const server = await runtime.listen(app, config.PORT);
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, runtime, config, audit };
+}

@@ -1,0 +1,65 @@
+// Assessments as aggregates: state and events in one write (libs/events). Completion and
+// amendment are published; drafts and sharing are not (they concern only this service).
+import type { Collection } from 'mongodb';
+import { AggregateStore, WITHOUT_OUTBOX, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
+import { raisesConcern, type Assessment } from '../domain/assessment.js';
+
+export class AssessmentRepository {
+  private readonly store: AggregateStore<Assessment>;
+
+  constructor(
+    private readonly collection: Collection<Stored<Assessment>>,
+    private readonly factory: EventFactory,
+    locks: KeyedMutex,
+    relay: OutboxRelay,
+  ) {
+    this.store = new AggregateStore<Assessment>({ collection, locks, relay, aggregate: 'assessment' });
+  }
+
+  async init(): Promise<void> {
+    await this.collection.createIndex({ 'target.childId': 1, completedAt: 1 });
+    await this.collection.createIndex({ 'target.groupId': 1 });
+  }
+
+  get(id: string): Promise<Stored<Assessment> | null> {
+    return this.store.load(id);
+  }
+
+  forChild(childId: string): Promise<Stored<Assessment>[]> {
+    return this.collection.find({ 'target.childId': childId }, { projection: WITHOUT_OUTBOX }).sort({ createdAt: 1 }).toArray() as Promise<Stored<Assessment>[]>;
+  }
+
+  create(id: string, a: Assessment): Promise<Stored<Assessment>> {
+    return this.store.create(id, a, []);
+  }
+
+  /** Saves a change; `publish` names the event it is (completed or amended), none for drafts. */
+  save(current: Stored<Assessment>, next: Assessment, publish?: 'completed' | 'amended'): Promise<Stored<Assessment>> {
+    const events = publish ? [this.event(publish, current._id, current.version + 1, next)] : [];
+    // A red joint (or single) well-being rating also asks the team to consider the duty to notify.
+    if (publish === 'completed' && raisesConcern(next)) events.push(this.event('concern-raised', current._id, current.version + 1, next));
+    return this.store.save(current._id, current.version, next, events);
+  }
+
+  private event(verb: 'completed' | 'amended' | 'concern-raised', id: string, version: number, a: Assessment) {
+    const subject = a.target.kind === 'child' ? a.target.childId : a.target.groupId;
+    return this.factory.create(`dk.spor.assessments.assessment.${verb}.v1`, {
+      subject: id,
+      partitionKey: subject,
+      municipalityId: a.municipalityId,
+      aggregateVersion: version,
+      data: {
+        assessmentId: id,
+        target: a.target.kind,
+        ...(a.target.kind === 'child' ? { childId: a.target.childId } : { groupId: a.target.groupId }),
+        instrumentId: a.instrumentId,
+        instrumentVersion: a.instrumentVersion,
+        institutionId: a.institutionId,
+        ...(a.ageMonths !== null ? { ageMonths: a.ageMonths } : {}),
+        rating: a.rating,
+        results: a.results.map((r) => ({ section: r.section, category: r.category })),
+        completedOn: (a.completedAt ?? new Date().toISOString()).slice(0, 10),
+      },
+    });
+  }
+}
