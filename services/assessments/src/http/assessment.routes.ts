@@ -65,7 +65,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
   async function load(req: Request, id: string, action: string): Promise<{ a: Stored<Assessment>; def: InstrumentDefinition }> {
     const principal = principalOf(req);
     const a = await assessments.get(id);
-    if (!a || a.municipalityId !== principal.municipalityId && principal.kind === 'staff') throw notFound(`assessment ${id}`);
+    if (!a || (principal.kind === 'staff' && a.municipalityId !== principal.municipalityId)) throw notFound(`assessment ${id}`);
     const allowed = principal.kind === 'parent' ? await parentMaySee(principal, a) : await staffMaySee(principal, a);
     if (!allowed) throw principal.kind === 'staff' ? forbidden('no access: the assessment belongs to a child or institution you hold no role for now', 'RELATION_REQUIRED') : notFound(`assessment ${id}`);
     const def = (await catalogue.version(a.municipalityId, a.instrumentId, a.instrumentVersion))!;

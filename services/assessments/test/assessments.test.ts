@@ -1,0 +1,175 @@
+// assessments with identity and transitions beside it, on the real broker and store: the child
+// and its placement arrive as events; staff assess over HTTP; results are computed here and
+// published as categories only.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import request from 'supertest';
+import { NSIS_LEVELS } from '@spor/auth';
+import { contractRegistry } from '@spor/contracts';
+import { memoryLogger, quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import type { RunningIdentity } from '../../identity/src/service.js';
+import { bearer, startTestIdentity } from '../../identity/test/support.js';
+import { startTransitions, type RunningTransitions } from '../../transitions/src/service.js';
+import { startAssessments, type RunningAssessments } from '../src/service.js';
+
+const { brokers, mongoUrl } = testInfra();
+const logs = memoryLogger();
+let identity: RunningIdentity;
+let transitions: RunningTransitions;
+let assessments: RunningAssessments;
+let now = new Date();
+const units = {} as Record<'mun' | 'district' | 'kindergarten' | 'group' | 'other' | 'school', string>;
+let childId: string;
+let mother: string;
+let stranger: string;
+let educator: string;
+let colleague: string;
+let otherInstitution: string;
+
+const as = (role: string, unitId: string, personId?: string) => bearer(identity, '510', role, { roles: [{ role, unitId }], ...(personId ? { personId } : {}) });
+const parent = (personId: string) => bearer(identity, '510', 'educator', { personId, kind: 'parent', roles: [], acr: NSIS_LEVELS.substantial });
+// Born four years and two months ago: the 5-year band of the language screening.
+const birth = new Date(Date.now() - (4 * 365 + 62) * 86_400_000);
+const cprOf = (serial: number) => `${String(birth.getUTCDate()).padStart(2, '0')}${String(birth.getUTCMonth() + 1).padStart(2, '0')}${String(birth.getUTCFullYear()).slice(2)}${4000 + serial}`;
+
+beforeAll(async () => {
+  identity = await startTestIdentity();
+  const root = await bearer(identity, '510');
+  const post = async (path: string, body: object) => (await request(identity.url).post(path).set('authorization', root).send(body)).body.id as string;
+  units.mun = await post('/admin/org-units', { kind: 'municipality', name: 'K', parentId: null, municipalityCode: '510' });
+  units.district = await post('/admin/org-units', { kind: 'district', name: 'D', parentId: units.mun });
+  units.kindergarten = await post('/admin/org-units', { kind: 'institution', name: 'Børnehaven', parentId: units.district, institutionType: 'boernehave' });
+  units.group = await post('/admin/org-units', { kind: 'group', name: 'Mariehønen', parentId: units.kindergarten });
+  units.other = await post('/admin/org-units', { kind: 'institution', name: 'Den anden', parentId: units.district, institutionType: 'boernehave' });
+  units.school = await post('/admin/org-units', { kind: 'institution', name: 'Skolen', parentId: units.district, institutionType: 'skole' });
+  const serial = Math.floor(Math.random() * 900);
+  childId = await post('/admin/persons', { kind: 'child', cpr: cprOf(serial), givenName: 'Barn', familyName: 'Test' });
+  mother = await post('/admin/persons', { kind: 'parent', cpr: `0101851${100 + Math.floor(Math.random() * 899)}`, givenName: 'Mor', familyName: 'Test' });
+  stranger = await post('/admin/persons', { kind: 'parent', cpr: `0202851${100 + Math.floor(Math.random() * 899)}`, givenName: 'Anden', familyName: 'Test' });
+  await request(identity.url).put('/admin/guardianships').set('authorization', root).send({ parentId: mother, childId, custody: true });
+  educator = await as('educator', units.group, '11111111-1111-4111-8111-111111111111');
+  colleague = await as('educator', units.kindergarten, '22222222-2222-4222-8222-222222222222');
+  otherInstitution = await as('educator', units.other);
+
+  const common = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` };
+  transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: uniqueName('transitions-test'), TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions') }, { logger: quietLogger() });
+  assessments = await startAssessments({ ...common, ASSESSMENTS_DB_NAME: uniqueName('assessments-test'), ASSESSMENTS_CONSUMER_GROUP: uniqueName('assessments') }, { logger: logs.logger, clock: () => now });
+  const admin = await as('system-administrator', units.mun);
+  await waitFor('the child enrolled', async () => (await request(transitions.url).post(`/children/${childId}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, groupId: units.group, from: '2024-01-01' })).status === 201);
+  await waitFor('assessments to know the placement', async () => (await request(assessments.url).get(`/children/${childId}/assessments`).set('authorization', educator)).status === 200);
+});
+
+afterAll(async () => {
+  await assessments.runtime.shutdown();
+  await transitions.runtime.shutdown();
+  await identity.runtime.shutdown();
+});
+
+const start = (body: object, token = educator) => request(assessments.url).post('/assessments').set('authorization', token).send(body);
+const yes = (n: number) => Object.fromEntries(['forstaar-instruktion', 'benaevner', 'saetninger', 'fortaeller', 'spoergeord', 'rim', 'lyde', 'samtale', 'begreber', 'bogstaver', 'genfortaeller', 'ordforraad'].map((id, i) => [id, i < n]));
+
+describe('assessments', () => {
+  test('a language screening is scored here from the answers, for the child’s age band, and published as categories', async () => {
+    const draft = await start({ instrumentId: 'sprogvurdering', childId, answers: yes(8) });
+    expect(draft.status).toBe(201);
+    expect(draft.body).toMatchObject({ status: 'draft', instrumentVersion: 1, institutionId: units.kindergarten, ageMonths: expect.any(Number) });
+    expect(draft.body.ageMonths).toBeGreaterThanOrEqual(50);
+    expect(draft.body.ageMonths).toBeLessThanOrEqual(52);
+    await request(assessments.url).patch(`/assessments/${draft.body.id}`).set('authorization', educator).send({ answers: { note: 'Taler mest med de voksne' } }).expect(200);
+    const done = await request(assessments.url).post(`/assessments/${draft.body.id}/complete`).set('authorization', educator);
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ status: 'completed', results: [{ section: 'sprog', score: 8, category: 'focused' }] });
+
+    const again = await request(assessments.url).post(`/assessments/${draft.body.id}/complete`).set('authorization', educator);
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('ASSESSMENT_COMPLETED');
+    const locked = await request(assessments.url).patch(`/assessments/${draft.body.id}`).set('authorization', educator).send({ answers: { rim: true } });
+    expect(locked.status).toBe(409);
+
+    const records = await readTopicUntil(brokers, 'spor.assessments.assessment.v1', 'the completion', (rs) => rs.some((r) => r.value!.includes(draft.body.id)));
+    const event = records.map((r) => JSON.parse(r.value!)).find((e) => e.subject === draft.body.id);
+    expect(event).toMatchObject({ type: 'dk.spor.assessments.assessment.completed.v1', data: { childId, institutionId: units.kindergarten, instrumentId: 'sprogvurdering', results: [{ section: 'sprog', category: 'focused' }] } });
+    expect(contractRegistry().checkEnvelope(event)).toEqual([]);
+    expect(JSON.stringify(event)).not.toContain('Taler mest');
+
+    // An amendment keeps the original, with who and why.
+    const amended = await request(assessments.url).post(`/assessments/${draft.body.id}/amendments`).set('authorization', colleague).send({ answers: yes(9), reason: 'Et svar var registreret forkert' });
+    expect(amended.status).toBe(201);
+    expect(amended.body.results[0].category).toBe('general');
+    expect(amended.body.amendments).toEqual([expect.objectContaining({ reason: 'Et svar var registreret forkert', previousResults: [{ section: 'sprog', score: 8, category: 'focused' }] })]);
+  });
+
+  test('answers that do not fit are 422 listing the item ids; a wrong version or target is named', async () => {
+    const bad = await start({ instrumentId: 'motorik', childId, answers: { hopper: 3, ukendt: 1, kaster: 'to' } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.code).toBe('ANSWERS_INVALID');
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['answers.hopper', 'answers.kaster', 'answers.ukendt']);
+    const draft = await start({ instrumentId: 'motorik', childId, answers: { hopper: 2 } });
+    const incomplete = await request(assessments.url).post(`/assessments/${draft.body.id}/complete`).set('authorization', educator);
+    expect(incomplete.status).toBe(422);
+    expect(incomplete.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['answers.balance', 'answers.knapper']));
+    expect((await start({ instrumentId: 'motorik', instrumentVersion: 2, childId })).body).toMatchObject({ code: 'WRONG_INSTRUMENT_VERSION' });
+    expect((await start({ instrumentId: 'laeringsmiljoe', childId })).body).toMatchObject({ code: 'WRONG_TARGET' });
+  });
+
+  test('staff of another institution get 403; a parent sees the shared results of their own child only', async () => {
+    const created = await start({ instrumentId: 'motorik', childId, answers: { hopper: 2, balance: 2, kaster: 2, trapper: 2, loeber: 2, blyant: 1, klipper: 1, perler: 1, tegner: 1, knapper: 1 } });
+    const id = created.body.id as string;
+    await request(assessments.url).post(`/assessments/${id}/complete`).set('authorization', educator).expect(200);
+    const foreign = await request(assessments.url).get(`/assessments/${id}`).set('authorization', otherInstitution);
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.code).toBe('RELATION_REQUIRED');
+    expect((await start({ instrumentId: 'motorik', childId }, otherInstitution)).status).toBe(403);
+
+    expect((await request(assessments.url).get(`/assessments/${id}`).set('authorization', await parent(mother))).status).toBe(404);
+    await request(assessments.url).post(`/assessments/${id}/sharing`).set('authorization', educator).send({ sharedWithParents: true }).expect(200);
+    const shared = await request(assessments.url).get(`/assessments/${id}`).set('authorization', await parent(mother));
+    expect(shared.status).toBe(200);
+    expect(shared.body).toMatchObject({ results: [{ section: 'grovmotorik', category: 'as-expected' }, { section: 'finmotorik', category: 'watch' }] });
+    expect(shared.body).not.toHaveProperty('answers');
+    expect((await request(assessments.url).get(`/assessments/${id}`).set('authorization', await parent(stranger))).status).toBe(404);
+    const history = await request(assessments.url).get(`/children/${childId}/assessments`).set('authorization', await parent(mother));
+    expect(history.body.items.map((a: { id: string }) => a.id)).toEqual([id]);
+  });
+
+  test('well-being: two independent ratings, then a joint red rating prompts the duty-to-notify consideration', async () => {
+    const rate = async (token: string, light: string) => {
+      const r = await start({ instrumentId: 'trivselsvurdering', childId, answers: { samlet: light } }, token);
+      expect(r.body.rating).toBe('independent');
+      return (await request(assessments.url).post(`/assessments/${r.body.id}/complete`).set('authorization', token)).body.id as string;
+    };
+    const first = await rate(educator, 'yellow');
+    const tooFew = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn: [first], answers: { samlet: 'red' } });
+    expect(tooFew.status).toBe(422);
+    expect(tooFew.body.code).toBe('RATINGS_MISSING');
+    const second = await rate(colleague, 'red');
+    const joint = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn: [first, second], answers: { samlet: 'red', omraader: ['familie'] } });
+    expect(joint.status).toBe(201);
+    await request(assessments.url).post(`/assessments/${joint.body.id}/complete`).set('authorization', educator).expect(200);
+    const records = await readTopicUntil(brokers, 'spor.assessments.assessment.v1', 'the concern prompt', (rs) => rs.some((r) => r.value!.includes('concern-raised') && r.value!.includes(joint.body.id)));
+    const types = records.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === joint.body.id).map((e) => e.type);
+    expect(types).toEqual(['dk.spor.assessments.assessment.completed.v1', 'dk.spor.assessments.assessment.concern-raised.v1']);
+    // The independent red rating alone raised no prompt.
+    expect(records.some((r) => r.value!.includes('concern-raised') && r.value!.includes(second))).toBe(false);
+  });
+
+  test('every read and write is audited; after the child moves, the old institution loses access', async () => {
+    const entries = await assessments.audit.forChild(childId);
+    expect(new Set(entries.map((e) => e.action))).toEqual(new Set(['create', 'update', 'complete', 'amend', 'read', 'share']));
+    const admin = await as('system-administrator', units.mun);
+    const placement = (await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', admin)).body.current[0];
+    const moveOn = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    await request(transitions.url).post(`/children/${childId}/placements/${placement.placementId}/move`).set('authorization', admin).send({ institutionId: units.other, on: moveOn }).expect(201);
+    const before = now;
+    try {
+      now = new Date(`${moveOn}T09:00:00Z`);
+      await waitFor('assessments to learn of the move', async () => (await request(assessments.url).get(`/children/${childId}/assessments`).set('authorization', educator)).status === 403);
+      // The new institution sees the child, but not the assessments made at the old one.
+      const fresh = await request(assessments.url).get(`/children/${childId}/assessments`).set('authorization', otherInstitution);
+      expect(fresh.status).toBe(200);
+      expect(fresh.body.items).toEqual([]);
+    } finally {
+      now = before;
+    }
+    expect(logs.text()).not.toMatch(/\b\d{6}-?\d{4}\b/);
+  });
+});
