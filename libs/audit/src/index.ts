@@ -25,6 +25,9 @@ export interface AuditEntry {
 export class AuditLog {
   static collection = 'audit_log';
   private readonly collection: Collection<AuditEntry>;
+  /** Entries waiting for the next group write, each with the request that waits for it. */
+  private queue: { entry: AuditEntry; done: (error?: unknown) => void }[] = [];
+  private flushing: Promise<void> | undefined;
 
   constructor(db: Db) {
     this.collection = db.collection(AuditLog.collection);
@@ -35,8 +38,13 @@ export class AuditLog {
     await this.collection.createIndex({ childId: 1, at: 1 });
   }
 
-  async record(principal: Principal, entry: Pick<AuditEntry, 'action' | 'recordType' | 'recordId'> & Partial<Pick<AuditEntry, 'childId' | 'purpose'>>): Promise<void> {
-    await this.collection.insertOne({
+  /**
+   * Writes the entry; resolves once it is stored, so a request never answers before its audit
+   * entry is kept. Entries that arrive while a write is under way go together in the next one
+   * (group commit): one round trip for many concurrent requests.
+   */
+  record(principal: Principal, entry: Pick<AuditEntry, 'action' | 'recordType' | 'recordId'> & Partial<Pick<AuditEntry, 'childId' | 'purpose'>>): Promise<void> {
+    const full: AuditEntry = {
       _id: randomUUID(),
       at: new Date(),
       actor: principal.subject,
@@ -44,7 +52,25 @@ export class AuditLog {
       roles: principal.roles.map((r) => `${r.role}@${r.unitId}`),
       municipalityId: principal.municipalityId,
       ...entry,
+    };
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ entry: full, done: (error) => (error ? reject(error as Error) : resolve()) });
+      this.flushing ??= this.flush();
     });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        await this.collection.insertMany(batch.map((b) => b.entry), { ordered: false });
+        for (const b of batch) b.done();
+      } catch (error) {
+        for (const b of batch) b.done(error);
+      }
+    }
+    this.flushing = undefined;
   }
 
   forRecord(recordId: string): Promise<AuditEntry[]> {

@@ -3,21 +3,29 @@
 // on its group, or on a unit above the institution (a district's or the municipality's staff,
 // such as the pedagogical consultants) gives access. Which roles count is each route's choice.
 import type { Principal, StaffRole } from '@spor/auth';
-import type { DirectoryView } from './directory-view.js';
+import type { DirectoryView, KnownPlacement } from './directory-view.js';
 
-export async function staffMaySeeChild(directory: DirectoryView, principal: Principal, childId: string, day: string, roles: readonly StaffRole[]): Promise<boolean> {
-  if (principal.kind !== 'staff') return false;
+/** The child's placement on `day` through which the staff member has access, if any. */
+export async function placementGivingAccess(directory: DirectoryView, principal: Principal, childId: string, day: string, roles: readonly StaffRole[]): Promise<KnownPlacement | null> {
+  if (principal.kind !== 'staff') return null;
   const grants = principal.roles.filter((r) => roles.includes(r.role)).map((r) => r.unitId);
-  if (grants.length === 0) return false;
+  if (grants.length === 0) return null;
   for (const placement of await directory.placementsOn(childId, day)) {
     if (placement.municipalityId !== principal.municipalityId) continue;
     const reach = new Set([placement.groupId, ...(await directory.unitPath(placement.institutionId)).map((u) => u._id)].filter((id): id is string => !!id));
-    if (grants.some((unitId) => reach.has(unitId))) return true;
+    if (grants.some((unitId) => reach.has(unitId))) return placement;
   }
-  return false;
+  return null;
 }
+
+export async function staffMaySeeChild(directory: DirectoryView, principal: Principal, childId: string, day: string, roles: readonly StaffRole[]): Promise<boolean> {
+  return (await placementGivingAccess(directory, principal, childId, day, roles)) !== null;
+}
+
+// Built once: constructing a DateTimeFormat costs far more than formatting with one.
+const COPENHAGEN = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Copenhagen', year: 'numeric', month: '2-digit', day: '2-digit' });
 
 /** Today's date in Denmark as YYYY-MM-DD: placements change at midnight Danish time. */
 export function danishDay(now: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Copenhagen', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return COPENHAGEN.format(now);
 }

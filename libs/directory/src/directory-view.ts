@@ -5,6 +5,7 @@
 import type { Collection, Db } from 'mongodb';
 import { applyVersioned } from '@spor/mongo';
 import { topicFor, type EventHandler } from '@spor/events';
+import { TtlCache } from '@spor/service-kit';
 
 export interface KnownPerson {
   _id: string;
@@ -82,6 +83,11 @@ export class DirectoryView {
   private readonly custody: Collection<CustodyRecord>;
   private readonly units: Collection<KnownUnit>;
   private readonly placements: Collection<KnownPlacement>;
+  /** The unit tree is read on every access decision and changes rarely: kept 10 s. */
+  private readonly paths = new TtlCache<KnownUnit[]>(10_000);
+  private readonly below = new TtlCache<string[]>(10_000);
+  /** A person's kind, municipality and birth month do not change in practice: kept 10 s. */
+  private readonly people = new TtlCache<KnownPerson | null>(10_000);
 
   /** `parts`: what this service keeps; only their topics are consumed. */
   constructor(
@@ -134,6 +140,7 @@ export class DirectoryView {
         [DIRECTORY_EVENTS.unitCreated]: (event) => this.applyUnit(event.subject, event.aggregateversion, event.municipalityid, event.data as Partial<KnownUnit>),
         [DIRECTORY_EVENTS.unitChanged]: (event) => this.applyUnit(event.subject, event.aggregateversion, event.municipalityid, event.data as Partial<KnownUnit>),
         [DIRECTORY_EVENTS.unitClosed]: async (event) => {
+          this.paths.clear();
           await applyVersioned(this.units, event.subject, event.aggregateversion, { $set: { closedOn: (event.data as { closedOn: string }).closedOn } });
         },
       },
@@ -157,13 +164,20 @@ export class DirectoryView {
   }
 
   private async applyUnit(id: string, version: number, municipalityId: string, data: Partial<KnownUnit>): Promise<void> {
+    this.paths.clear();
+    this.below.clear();
     await applyVersioned(this.units, id, version, {
       $set: { kind: data.kind, municipalityId, parentId: data.parentId ?? null, ...(data.institutionType ? { institutionType: data.institutionType } : {}), ...(data.externalId ? { externalId: data.externalId } : {}) },
     });
   }
 
   person(id: string): Promise<KnownPerson | null> {
-    return this.persons.findOne({ _id: id });
+    return this.people.get(id, async () => {
+      const found = await this.persons.findOne({ _id: id });
+      // Not yet known (its event is on the way): not remembered, so the next request looks again.
+      if (!found) throw new Error('unknown');
+      return found;
+    }).catch(() => null);
   }
 
   async custodyHolders(childId: string): Promise<string[]> {
@@ -183,12 +197,16 @@ export class DirectoryView {
   }
 
   /** Ids of the units directly under `id` (an institution's groups). */
-  async childUnits(id: string): Promise<string[]> {
-    return (await this.units.find({ parentId: id }, { projection: { _id: 1 } }).toArray()).map((u) => u._id);
+  childUnits(id: string): Promise<string[]> {
+    return this.below.get(id, async () => (await this.units.find({ parentId: id }, { projection: { _id: 1 } }).toArray()).map((u) => u._id));
   }
 
   /** The unit and its ancestors, nearest first (a group, its institution, district, municipality). */
-  async unitPath(id: string): Promise<KnownUnit[]> {
+  unitPath(id: string): Promise<KnownUnit[]> {
+    return this.paths.get(id, () => this.loadUnitPath(id));
+  }
+
+  private async loadUnitPath(id: string): Promise<KnownUnit[]> {
     const path: KnownUnit[] = [];
     for (let next: string | null = id; next && path.length < 5; ) {
       const unit: KnownUnit | null = await this.unit(next);
@@ -200,8 +218,10 @@ export class DirectoryView {
   }
 
   /** The child's placements that hold on `day` (YYYY-MM-DD): at most one per kind of institution. */
-  placementsOn(childId: string, day: string): Promise<KnownPlacement[]> {
-    return this.placements.find({ childId, from: { $lte: day }, $or: [{ to: null }, { to: { $gte: day } }] }).toArray();
+  async placementsOn(childId: string, day: string): Promise<KnownPlacement[]> {
+    // Only the equality goes to the store: FerretDB pushes that down to an index, while ranges
+    // and $or would make it read the whole collection. A child has a handful of placements.
+    return (await this.placements.find({ childId }).toArray()).filter((p) => p.from <= day && (p.to === null || p.to >= day));
   }
 
   placementHistory(childId: string): Promise<KnownPlacement[]> {

@@ -13,3 +13,4 @@ export * from './http/metrics.js';
 export * from './http/health.js';
 export * from './lifecycle/service-runtime.js';
 export { z } from 'zod';
+export * from './cache/ttl-cache.js';

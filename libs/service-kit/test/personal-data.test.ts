@@ -12,6 +12,15 @@ describe('CPR detection', () => {
     expect(containsCpr(text)).toBe(false);
   });
 
+  test('ten digits inside a UUID are an id, not a CPR number; a CPR number beside a UUID is still found', () => {
+    // The assessments benchmark met this one: its last group holds 1203791234 between hex letters.
+    const id = '5f0c2a9e-7d41-4b8a-9e3f-f1203791234a';
+    expect(containsCpr(id)).toBe(false);
+    expect(scrubCpr(`assessment ${id}`)).toBe(`assessment ${id}`);
+    expect(findCpr({ assessmentId: id })).toBeUndefined();
+    expect(scrubCpr(`${id} 120379-1234`)).toBe(`${id} [CPR]`);
+  });
+
   test('findCpr returns the path of the first CPR in nested data', () => {
     expect(findCpr({ child: { notes: ['ok', 'cpr 0101901234'] } })).toBe('child.notes[1]');
     expect(findCpr({ child: { id: 'c-1' } })).toBeUndefined();

@@ -112,9 +112,10 @@ describe('assessments', () => {
   });
 
   test('staff of another institution get 403; a parent sees the shared results of their own child only', async () => {
-    const created = await start({ instrumentId: 'motorik', childId, answers: { hopper: 2, balance: 2, kaster: 2, trapper: 2, loeber: 2, blyant: 1, klipper: 1, perler: 1, tegner: 1, knapper: 1 } });
+    // Filled in at once: created and completed in one call.
+    const created = await start({ instrumentId: 'motorik', childId, complete: true, answers: { hopper: 2, balance: 2, kaster: 2, trapper: 2, loeber: 2, blyant: 1, klipper: 1, perler: 1, tegner: 1, knapper: 1 } });
+    expect(created.body.status).toBe('completed');
     const id = created.body.id as string;
-    await request(assessments.url).post(`/assessments/${id}/complete`).set('authorization', educator).expect(200);
     const foreign = await request(assessments.url).get(`/assessments/${id}`).set('authorization', otherInstitution);
     expect(foreign.status).toBe(403);
     expect(foreign.body.code).toBe('RELATION_REQUIRED');
@@ -154,7 +155,7 @@ describe('assessments', () => {
 
   test('every read and write is audited; after the child moves, the old institution loses access', async () => {
     const entries = await assessments.audit.forChild(childId);
-    expect(new Set(entries.map((e) => e.action))).toEqual(new Set(['create', 'update', 'complete', 'amend', 'read', 'share']));
+    expect(new Set(entries.map((e) => e.action))).toEqual(new Set(['create', 'create-completed', 'update', 'complete', 'amend', 'read', 'share']));
     const admin = await as('system-administrator', units.mun);
     const placement = (await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', admin)).body.current[0];
     const moveOn = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);

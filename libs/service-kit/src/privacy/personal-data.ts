@@ -4,15 +4,17 @@
 /** DDMMYY-SSSS or DDMMYYSSSS with a plausible day and month. */
 export const CPR_PATTERN = /(?<![\d-])(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}-?\d{4}(?![\d-])/g;
 
+// Ten digits in a row turn up inside UUIDs' hex groups about once in a thousand ids; those are
+// ids, not CPR numbers. UUIDs are matched first and passed over.
+const UUID_OR_CPR = new RegExp(`([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})|${CPR_PATTERN.source}`, 'g');
+
 export function containsCpr(text: string): boolean {
-  CPR_PATTERN.lastIndex = 0;
-  const found = CPR_PATTERN.test(text);
-  CPR_PATTERN.lastIndex = 0;
-  return found;
+  for (const match of text.matchAll(UUID_OR_CPR)) if (match[1] === undefined) return true;
+  return false;
 }
 
 export function scrubCpr(text: string): string {
-  return text.replace(CPR_PATTERN, '[CPR]');
+  return text.replace(UUID_OR_CPR, (match, uuid: string | undefined) => (uuid === undefined ? '[CPR]' : match));
 }
 
 /** Field names whose values are personal data or secrets, wherever they appear. */

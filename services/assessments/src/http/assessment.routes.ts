@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@spor/auth';
-import { danishDay, staffMaySeeChild, type DirectoryView } from '@spor/directory';
+import { danishDay, placementGivingAccess, staffMaySeeChild, type DirectoryView } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
 import { amend, answer, answerAsParent, complete, startAssessment, type Assessment, type Target } from '../domain/assessment.js';
@@ -40,9 +40,8 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
   /** Staff who may work with this target now, and the institution the assessment belongs to. */
   async function institutionFor(principal: Principal, target: Target): Promise<string> {
     if (target.kind === 'child') {
-      if (await staffMaySeeChild(directory, principal, target.childId, today(), ASSESSMENT_ROLES)) {
-        for (const p of await directory.placementsOn(target.childId, today())) if (holdsOn(principal, await reach(p.institutionId))) return p.institutionId;
-      }
+      const placement = await placementGivingAccess(directory, principal, target.childId, today(), ASSESSMENT_ROLES);
+      if (placement) return placement.institutionId;
       throw await refusal(principal, target.childId);
     }
     const group = await directory.unit(target.groupId);
@@ -93,7 +92,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     validated(
       {
         body: z
-          .strictObject({ instrumentId: z.string().regex(/^[a-z][a-z0-9-]{1,60}$/), instrumentVersion: z.int().min(1).optional(), childId: z.uuid().optional(), groupId: z.uuid().optional(), rating: z.enum(['single', 'independent', 'joint']).optional(), basedOn: z.array(z.uuid()).max(10).optional(), answers: answers.optional() })
+          .strictObject({ instrumentId: z.string().regex(/^[a-z][a-z0-9-]{1,60}$/), instrumentVersion: z.int().min(1).optional(), childId: z.uuid().optional(), groupId: z.uuid().optional(), rating: z.enum(['single', 'independent', 'joint']).optional(), basedOn: z.array(z.uuid()).max(10).optional(), answers: answers.optional(), complete: z.boolean().optional() })
           .refine((b) => (b.childId === undefined) !== (b.groupId === undefined), { error: 'name either childId or groupId' }),
       },
       async ({ body }, req, res) => {
@@ -115,8 +114,10 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
           ageMonths = child?.birthYear && child.birthMonth ? ageInMonths(child.birthYear, child.birthMonth, today()) : null;
         }
         const id = randomUUID();
-        const created = await assessments.create(id, startAssessment({ municipalityId: principal.municipalityId, instrumentId: current.instrumentId, instrumentVersion: current.version, target, institutionId, ageMonths, rating, basedOn, createdBy: principal.subject, createdAt: clock().toISOString(), ...(body.answers ? { answers: body.answers } : {}) }, current));
-        await audit.record(principal, { action: 'create', recordType: 'assessment', recordId: id, ...(body.childId ? { childId: body.childId } : {}) });
+        const draft = startAssessment({ municipalityId: principal.municipalityId, instrumentId: current.instrumentId, instrumentVersion: current.version, target, institutionId, ageMonths, rating, basedOn, createdBy: principal.subject, createdAt: clock().toISOString(), ...(body.answers ? { answers: body.answers } : {}) }, current);
+        // A form filled in at once (or offline) is created and completed in one write.
+        const created = body.complete ? await assessments.createCompleted(id, complete(draft, current, principal.subject, clock())) : await assessments.create(id, draft);
+        await audit.record(principal, { action: body.complete ? 'create-completed' : 'create', recordType: 'assessment', recordId: id, ...(body.childId ? { childId: body.childId } : {}) });
         res.status(201).location(`/assessments/${id}`).json(staffView(created));
       },
     ),

@@ -33,11 +33,18 @@ export class AssessmentRepository {
     return this.store.create(id, a, []);
   }
 
+  createCompleted(id: string, a: Assessment): Promise<Stored<Assessment>> {
+    return this.store.create(id, a, this.completionEvents(id, 1, a));
+  }
+
+  private completionEvents(id: string, version: number, a: Assessment) {
+    // A red joint (or single) well-being rating also asks the team to consider the duty to notify.
+    return [this.event('completed', id, version, a), ...(raisesConcern(a) ? [this.event('concern-raised', id, version, a)] : [])];
+  }
+
   /** Saves a change; `publish` names the event it is (completed or amended), none for drafts. */
   save(current: Stored<Assessment>, next: Assessment, publish?: 'completed' | 'amended'): Promise<Stored<Assessment>> {
-    const events = publish ? [this.event(publish, current._id, current.version + 1, next)] : [];
-    // A red joint (or single) well-being rating also asks the team to consider the duty to notify.
-    if (publish === 'completed' && raisesConcern(next)) events.push(this.event('concern-raised', current._id, current.version + 1, next));
+    const events = publish === 'completed' ? this.completionEvents(current._id, current.version + 1, next) : publish ? [this.event(publish, current._id, current.version + 1, next)] : [];
     return this.store.save(current._id, current.version, next, events);
   }
 

@@ -2,7 +2,7 @@
 // municipality ('*'). A municipality drafts a new instrument, or a new version of one, and
 // publishes it: the draft becomes the next version, inserted once and never changed.
 import type { Collection } from 'mongodb';
-import { conflict } from '@spor/service-kit';
+import { TtlCache, conflict } from '@spor/service-kit';
 import { isDuplicateKeyError } from '@spor/mongo';
 import { BUILT_IN_INSTRUMENTS } from '../domain/built-in-instruments.js';
 import type { InstrumentDefinition } from '../domain/instrument.js';
@@ -24,6 +24,10 @@ const versionId = (municipalityId: string, instrumentId: string, version: number
 const draftId = (municipalityId: string, instrumentId: string) => `${municipalityId}:${instrumentId}:draft`;
 
 export class InstrumentCatalogue {
+  /** Published versions never change; which one is current changes on publish (other replicas see it within 10 s). */
+  private readonly versions = new TtlCache<InstrumentDefinition | null>(3_600_000);
+  private readonly currents = new TtlCache<InstrumentDefinition | null>(10_000);
+
   constructor(private readonly collection: Collection<StoredInstrument>) {}
 
   async init(now = new Date()): Promise<void> {
@@ -38,12 +42,20 @@ export class InstrumentCatalogue {
   }
 
   /** The newest published version this municipality uses: its own, else the built-in one. */
-  async current(municipalityId: string, instrumentId: string): Promise<InstrumentDefinition | null> {
+  current(municipalityId: string, instrumentId: string): Promise<InstrumentDefinition | null> {
+    return this.currents.get(`${municipalityId}:${instrumentId}`, () => this.loadCurrent(municipalityId, instrumentId));
+  }
+
+  private async loadCurrent(municipalityId: string, instrumentId: string): Promise<InstrumentDefinition | null> {
     const own = await this.collection.findOne({ municipalityId, instrumentId, status: 'published' }, { sort: { version: -1 } });
     return (own ?? (await this.collection.findOne({ municipalityId: EVERY, instrumentId, status: 'published' }, { sort: { version: -1 } })))?.definition ?? null;
   }
 
-  async version(municipalityId: string, instrumentId: string, version: number): Promise<InstrumentDefinition | null> {
+  version(municipalityId: string, instrumentId: string, version: number): Promise<InstrumentDefinition | null> {
+    return this.versions.get(`${municipalityId}:${instrumentId}:${version}`, () => this.loadVersion(municipalityId, instrumentId, version));
+  }
+
+  private async loadVersion(municipalityId: string, instrumentId: string, version: number): Promise<InstrumentDefinition | null> {
     return ((await this.collection.findOne({ _id: versionId(municipalityId, instrumentId, version) })) ?? (await this.collection.findOne({ _id: versionId(EVERY, instrumentId, version) })))?.definition ?? null;
   }
 
@@ -77,6 +89,7 @@ export class InstrumentCatalogue {
       throw error;
     }
     await this.collection.deleteOne({ _id: draft._id, savedAt: draft.savedAt });
+    this.currents.clear();
     return definition;
   }
 }

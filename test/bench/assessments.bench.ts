@@ -1,0 +1,122 @@
+// bench:assessments: completing assessments through the HTTP API, against a baseline measured
+// in the same run on the same store: a bare express + mongoose handler inserting the same
+// document. Both are driven by the same client pool; the ratio is assessments / baseline.
+//   assessments: token check, access from the enrollment projection, instrument lookup,
+//                server-side scoring, the aggregate with its events, the audit entry
+//   baseline:    JSON body in, one insertOne of the finished document, 201 out
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import mongoose from 'mongoose';
+import { MongoClient } from 'mongodb';
+import { pino } from 'pino';
+import { DIRECTORY_EVENTS, DirectoryView } from '@spor/directory';
+import type { SporEvent } from '@spor/events';
+import { testInfra, uniqueName } from '@spor/testkit';
+import { startIdentity } from '../../services/identity/src/service.js';
+import { issueAccessToken } from '../../services/identity/src/domain/access-token.js';
+import { startAssessments } from '../../services/assessments/src/service.js';
+
+const { brokers, mongoUrl } = testInfra();
+const logger = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'error' });
+const REQUESTS = Number(process.env.BENCH_ASSESSMENTS ?? 1_500);
+const WARMUP = 100;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const CHILDREN = 200;
+const ANSWERS = { hopper: 2, balance: 2, kaster: 1, trapper: 2, loeber: 2, blyant: 1, klipper: 1, perler: 2, tegner: 1, knapper: 1 };
+
+interface Run {
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+async function drive(total: number, send: (i: number) => Promise<Response>): Promise<Run> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < total) {
+        const i = next++;
+        const t0 = performance.now();
+        const res = await send(i);
+        if (res.status !== 201) throw new Error(`request ${i} answered ${res.status}: ${await res.text()}`);
+        await res.arrayBuffer();
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = performance.now() - started;
+  const sorted = latencies.sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { perSecond: (total / elapsed) * 1000, p50: at(0.5), p99: at(0.99) };
+}
+
+const b64 = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
+const common = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', LOG_LEVEL: 'error' };
+const identity = await startIdentity({ ...common, IDENTITY_DB_NAME: uniqueName('bench-identity'), TOKEN_ISSUER: 'https://identity.spor.bench', SIGNING_KEY_SEAL_KEY: `s:${b64()}`, CPR_ENCRYPTION_KEYS: `c:${b64()}`, CPR_ENCRYPTION_ACTIVE_KEY: 'c', CPR_LOOKUP_KEY: `l:${b64()}` }, logger);
+const dbName = uniqueName('bench-assessments');
+const assessments = await startAssessments({ ...common, ASSESSMENTS_DB_NAME: dbName, ASSESSMENTS_CONSUMER_GROUP: uniqueName('bench'), TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` }, { logger });
+
+// The directory as assessments would have it from events: a tree, and children placed in the institution.
+const client = await MongoClient.connect(mongoUrl);
+const directory = new DirectoryView(client.db(dbName), ['persons', 'units', 'enrollments']);
+const handlers = directory.handlers();
+const event = (type: string, subject: string, data: Record<string, unknown>) => ({ type, subject, aggregateversion: 1, municipalityid: '510', data }) as unknown as SporEvent;
+const apply = (e: SporEvent) => handlers[e.type]!(e, {} as never);
+const [mun, district, institution, group] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+await apply(event(DIRECTORY_EVENTS.unitCreated, mun, { unitId: mun, kind: 'municipality', parentId: null }));
+await apply(event(DIRECTORY_EVENTS.unitCreated, district, { unitId: district, kind: 'district', parentId: mun }));
+await apply(event(DIRECTORY_EVENTS.unitCreated, institution, { unitId: institution, kind: 'institution', parentId: district, institutionType: 'boernehave' }));
+await apply(event(DIRECTORY_EVENTS.unitCreated, group, { unitId: group, kind: 'group', parentId: institution }));
+const children = Array.from({ length: CHILDREN }, () => randomUUID());
+for (const childId of children) {
+  await apply(event(DIRECTORY_EVENTS.personRegistered, childId, { personId: childId, kind: 'child', birthYear: 2021, birthMonth: 4 }));
+  await apply(event(DIRECTORY_EVENTS.enrolled, childId, { childId, placementId: randomUUID(), institutionId: institution, institutionType: 'boernehave', groupId: group, from: '2024-01-01', to: null }));
+}
+const { token } = await issueAccessToken(identity.keys(), { issuer: identity.config.TOKEN_ISSUER, audience: identity.config.TOKEN_AUDIENCE, ttlSeconds: 3600 }, { personId: randomUUID(), kind: 'staff', municipalityId: '510', roles: [{ role: 'educator', unitId: group }] }, new Date());
+const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+
+// The baseline: the same finished document, inserted by a bare express + mongoose handler.
+const connection = await mongoose.createConnection(mongoUrl, { dbName: uniqueName('bench-baseline') }).asPromise();
+await connection.createCollection('assessments');
+const Baseline = connection.model('Assessment', new mongoose.Schema({ _id: String }, { strict: false, versionKey: false }), 'assessments');
+const app = express();
+app.use(express.json());
+app.post('/assessments', async (req, res) => {
+  await Baseline.collection.insertOne({ _id: randomUUID() as never, ...req.body, status: 'completed', results: [{ section: 'grovmotorik', score: 9, category: 'as-expected' }, { section: 'finmotorik', score: 6, category: 'watch' }], completedAt: new Date().toISOString() });
+  res.status(201).json({ ok: true });
+});
+const server = app.listen(0, '127.0.0.1');
+await new Promise((r) => server.once('listening', r));
+const baselineUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+const body = (i: number) => JSON.stringify({ instrumentId: 'motorik', childId: children[i % CHILDREN], complete: true, answers: ANSWERS });
+const toAssessments = (i: number) => fetch(`${assessments.url}/assessments`, { method: 'POST', headers, body: body(i) });
+const toBaseline = (i: number) => fetch(`${baselineUrl}/assessments`, { method: 'POST', headers, body: body(i) });
+
+process.stderr.write('bench:assessments warming up\n');
+await drive(WARMUP, toAssessments);
+await drive(WARMUP, toBaseline);
+process.stderr.write('bench:assessments baseline\n');
+const baseline = await drive(REQUESTS, toBaseline);
+process.stderr.write('bench:assessments assessments\n');
+const measured = await drive(REQUESTS, toAssessments);
+const ratio = measured.perSecond / baseline.perSecond;
+
+const fmt = (n: number) => n.toFixed(0).padStart(6);
+console.log(`bench:assessments (same store, one run, ${REQUESTS} requests, ${CONCURRENCY} in flight)`);
+console.log(`  baseline: express + mongoose insertOne        ${fmt(baseline.perSecond)} req/s   p50 ${baseline.p50.toFixed(1)} ms  p99 ${baseline.p99.toFixed(1)} ms`);
+console.log(`  assessments: POST /assessments (complete)     ${fmt(measured.perSecond)} req/s   p50 ${measured.p50.toFixed(1)} ms  p99 ${measured.p99.toFixed(1)} ms`);
+console.log(`  ratio assessments / baseline                  ${ratio.toFixed(2).padStart(6)}         (target >= 0.70)`);
+console.log(JSON.stringify({ bench: 'assessments', requests: REQUESTS, concurrency: CONCURRENCY, baselinePerSec: Math.round(baseline.perSecond), baselineP99Ms: Number(baseline.p99.toFixed(1)), assessmentsPerSec: Math.round(measured.perSecond), assessmentsP99Ms: Number(measured.p99.toFixed(1)), ratio: Number(ratio.toFixed(3)) }));
+
+server.close();
+await connection.dropDatabase();
+await connection.close();
+await client.db(dbName).dropDatabase();
+await client.close();
+await assessments.runtime.shutdown();
+await identity.runtime.shutdown();
+process.exit(0);
