@@ -44,6 +44,7 @@ export interface KnownPlacement {
   institutionId: string;
   groupId: string | null;
   municipalityId: string;
+  institutionType?: string;
   from: string;
   /** Last day, inclusive; absent while open. */
   to: string | null;
@@ -73,6 +74,7 @@ interface PlacementData {
   childId: string;
   placementId: string;
   institutionId: string;
+  institutionType?: string;
   groupId?: string | null;
   from: string;
   to?: string | null;
@@ -118,6 +120,7 @@ export class DirectoryView {
     const placement = (data: PlacementData, municipalityId: string) => ({
       childId: data.childId,
       institutionId: data.institutionId,
+      ...(data.institutionType ? { institutionType: data.institutionType } : {}),
       groupId: data.groupId ?? null,
       municipalityId,
       from: data.from,
@@ -222,6 +225,16 @@ export class DirectoryView {
     // Only the equality goes to the store: FerretDB pushes that down to an index, while ranges
     // and $or would make it read the whole collection. A child has a handful of placements.
     return (await this.placements.find({ childId }).toArray()).filter((p) => p.from <= day && (p.to === null || p.to >= day));
+  }
+
+  /** Placements at an institution that overlap the days from `from` to `to` (inclusive). */
+  async placementsAt(institutionId: string, from: string, to: string = from): Promise<KnownPlacement[]> {
+    return (await this.placements.find({ institutionId }).toArray()).filter((p) => p.from <= to && (p.to === null || p.to >= from));
+  }
+
+  /** Every child of a municipality the directory knows. */
+  childrenOf(municipalityId: string): Promise<KnownPerson[]> {
+    return this.persons.find({ municipalityId, kind: 'child' }).toArray();
   }
 
   placementHistory(childId: string): Promise<KnownPlacement[]> {

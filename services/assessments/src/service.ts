@@ -11,6 +11,7 @@ import { AssessmentRepository } from './store/assessment-repository.js';
 import { InstrumentCatalogue, type StoredInstrument } from './store/instrument-catalogue.js';
 import { assessmentRoutes } from './http/assessment.routes.js';
 import { instrumentRoutes } from './http/instrument.routes.js';
+import { dutyRoutes, type Presumption, type StoredRound } from './http/duty.routes.js';
 
 export const SERVICE = 'assessments';
 export const TOPICS = [topicFor(SERVICE, 'assessment')];
@@ -44,7 +45,7 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
     logger: log,
     metrics,
     aggregateCollections: ['assessments'],
-    otherCollections: ['instruments', AuditLog.collection, ...DirectoryView.collections],
+    otherCollections: ['instruments', 'rounds', 'language_presumptions', AuditLog.collection, ...DirectoryView.collections],
     topics: TOPICS,
   });
   const { db, transport, locks, relay } = backbone;
@@ -76,6 +77,7 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
       router.use(authenticate(verifier));
       instrumentRoutes(router, catalogue);
       assessmentRoutes(router, { assessments, catalogue, directory, audit, clock });
+      dutyRoutes(router, { rounds: db.collection<StoredRound>('rounds'), presumptions: db.collection<Presumption>('language_presumptions'), assessments, catalogue, directory, audit, clock });
     },
   });
   const server = await runtime.listen(app, config.PORT);

@@ -24,6 +24,8 @@ let stranger: string;
 let educator: string;
 let colleague: string;
 let otherInstitution: string;
+let unplaced: string;
+let toddler: string;
 
 const as = (role: string, unitId: string, personId?: string) => bearer(identity, '510', role, { roles: [{ role, unitId }], ...(personId ? { personId } : {}) });
 const parent = (personId: string) => bearer(identity, '510', 'educator', { personId, kind: 'parent', roles: [], acr: NSIS_LEVELS.substantial });
@@ -43,6 +45,11 @@ beforeAll(async () => {
   units.school = await post('/admin/org-units', { kind: 'institution', name: 'Skolen', parentId: units.district, institutionType: 'skole' });
   const serial = Math.floor(Math.random() * 900);
   childId = await post('/admin/persons', { kind: 'child', cpr: cprOf(serial), givenName: 'Barn', familyName: 'Test' });
+  // Two children around three: one in no daycare, one in the kindergarten.
+  const three = new Date(Date.now() - (3 * 365) * 86_400_000);
+  const cprThree = (serial: number) => `${String(three.getUTCDate()).padStart(2, '0')}${String(three.getUTCMonth() + 1).padStart(2, '0')}${String(three.getUTCFullYear()).slice(2)}${4000 + serial}`;
+  unplaced = await post('/admin/persons', { kind: 'child', cpr: cprThree(serial + 1), givenName: 'Ikke', familyName: 'Indskrevet' });
+  toddler = await post('/admin/persons', { kind: 'child', cpr: cprThree(serial + 2), givenName: 'Lille', familyName: 'Test' });
   mother = await post('/admin/persons', { kind: 'parent', cpr: `0101851${100 + Math.floor(Math.random() * 899)}`, givenName: 'Mor', familyName: 'Test' });
   stranger = await post('/admin/persons', { kind: 'parent', cpr: `0202851${100 + Math.floor(Math.random() * 899)}`, givenName: 'Anden', familyName: 'Test' });
   await request(identity.url).put('/admin/guardianships').set('authorization', root).send({ parentId: mother, childId, custody: true });
@@ -55,6 +62,7 @@ beforeAll(async () => {
   assessments = await startAssessments({ ...common, ASSESSMENTS_DB_NAME: uniqueName('assessments-test'), ASSESSMENTS_CONSUMER_GROUP: uniqueName('assessments') }, { logger: logs.logger, clock: () => now });
   const admin = await as('system-administrator', units.mun);
   await waitFor('the child enrolled', async () => (await request(transitions.url).post(`/children/${childId}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, groupId: units.group, from: '2024-01-01' })).status === 201);
+  await waitFor('the toddler enrolled', async () => (await request(transitions.url).post(`/children/${toddler}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, from: '2025-01-01' })).status === 201);
   await waitFor('assessments to know the placement', async () => (await request(assessments.url).get(`/children/${childId}/assessments`).set('authorization', educator)).status === 200);
 });
 
@@ -151,6 +159,31 @@ describe('assessments', () => {
     expect(types).toEqual(['dk.spor.assessments.assessment.completed.v1', 'dk.spor.assessments.assessment.concern-raised.v1']);
     // The independent red rating alone raised no prompt.
     expect(records.some((r) => r.value!.includes('concern-raised') && r.value!.includes(second))).toBe(false);
+  });
+
+  test('a round lists the children due at an institution and who is done', async () => {
+    const consultant = await as('pedagogical-consultant', units.district);
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const round = await request(assessments.url).post('/rounds').set('authorization', consultant).send({ name: 'Trivsel efterår', instrumentId: 'trivselsvurdering', from: day(-10), to: day(10), institutionTypes: ['boernehave'] });
+    expect(round.status).toBe(201);
+    const list = await request(assessments.url).get(`/rounds/${round.body._id}/institutions/${units.kindergarten}`).set('authorization', educator);
+    expect(list.status).toBe(200);
+    const status = Object.fromEntries(list.body.children.map((c: { childId: string; status: string }) => [c.childId, c.status]));
+    // The joint rating of the test above counts; the toddler has none.
+    expect(status).toEqual({ [childId]: 'done', [toddler]: 'not-done' });
+    expect((await request(assessments.url).get(`/rounds/${round.body._id}/institutions/${units.kindergarten}`).set('authorization', otherInstitution)).status).toBe(403);
+  });
+
+  test('language duties: a child around three in no daycare is due; in daycare only once staff presume a need', async () => {
+    const consultant = await as('pedagogical-consultant', units.district);
+    const wide = await request(assessments.url).get('/language-duties').set('authorization', consultant);
+    expect(wide.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ childId: unplaced, inDaycare: false, duty: { duty: 'three-year', status: 'due' } })]));
+    expect(wide.body.items.map((i: { childId: string }) => i.childId)).not.toContain(toddler);
+    const institution = () => request(assessments.url).get(`/language-duties?institutionId=${units.kindergarten}`).set('authorization', educator);
+    expect((await institution()).body.items.map((i: { childId: string }) => i.childId)).not.toContain(toddler);
+    await request(assessments.url).put(`/children/${toddler}/language-presumption`).set('authorization', educator).send({ presumedNeed: true }).expect(200);
+    expect((await institution()).body.items).toEqual([expect.objectContaining({ childId: toddler, duty: { duty: 'three-year', status: 'due' } })]);
+    expect((await request(assessments.url).get('/language-duties').set('authorization', educator)).status).toBe(403);
   });
 
   test('every read and write is audited; after the child moves, the old institution loses access', async () => {

@@ -29,6 +29,12 @@ export class AssessmentRepository {
     return this.collection.find({ 'target.childId': childId }, { projection: WITHOUT_OUTBOX }).sort({ createdAt: 1 }).toArray() as Promise<Stored<Assessment>[]>;
   }
 
+  /** Completed assessments of these children with one instrument (only the child id goes to the store: FerretDB reads ranges and $in slowly). */
+  async completedFor(childIds: string[], instrumentId: string): Promise<Stored<Assessment>[]> {
+    const found = await Promise.all(childIds.map((childId) => this.collection.find({ 'target.childId': childId }, { projection: WITHOUT_OUTBOX }).toArray()));
+    return (found.flat() as Stored<Assessment>[]).filter((a) => a.instrumentId === instrumentId && a.status === 'completed');
+  }
+
   create(id: string, a: Assessment): Promise<Stored<Assessment>> {
     return this.store.create(id, a, []);
   }

@@ -1,0 +1,155 @@
+// Lists of who is due: assessment rounds set by the municipality, and the language-assessment
+// duties of the daycare act § 11. Leaders and staff see their institution's lists; pedagogical
+// consultants and administration also see the children around three who are in no daycare.
+import { randomUUID } from 'node:crypto';
+import type { Request, Router } from 'express';
+import type { Collection } from 'mongodb';
+import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
+import { principalOf, requireRole, type Principal, type StaffRole } from '@spor/auth';
+import { danishDay, type DirectoryView, type KnownPerson } from '@spor/directory';
+import type { AuditLog } from '@spor/audit';
+import { languageDuty, roundStatus, type Round } from '../domain/duties.js';
+import { ageInMonths } from '../domain/instrument.js';
+import type { InstrumentCatalogue } from '../store/instrument-catalogue.js';
+import type { AssessmentRepository } from '../store/assessment-repository.js';
+
+export interface StoredRound extends Round {
+  _id: string;
+  municipalityId: string;
+  name: string;
+  createdBy: string;
+}
+
+export interface Presumption {
+  _id: string;
+  presumedNeed: boolean;
+  by: string;
+  at: Date;
+}
+
+const LIST_ROLES: StaffRole[] = ['educator', 'leader', 'pedagogical-consultant', 'ppr-psychologist', 'administration'];
+const MUNICIPALITY_WIDE: StaffRole[] = ['pedagogical-consultant', 'administration'];
+
+export interface DutyDeps {
+  rounds: Collection<StoredRound>;
+  presumptions: Collection<Presumption>;
+  assessments: AssessmentRepository;
+  catalogue: InstrumentCatalogue;
+  directory: DirectoryView;
+  audit: AuditLog;
+  clock: () => Date;
+}
+
+const DAYCARE = new Set(['dagpleje', 'vuggestue', 'boernehave']);
+
+export function dutyRoutes(router: Router, deps: DutyDeps): void {
+  const { rounds, presumptions, assessments, catalogue, directory, audit, clock } = deps;
+  const holds = (p: Principal, roles: StaffRole[], units: Set<string>) => p.kind === 'staff' && p.roles.some((r) => roles.includes(r.role) && units.has(r.unitId));
+
+  async function institutionFor(req: Request, institutionId: string) {
+    const principal = principalOf(req);
+    const path = await directory.unitPath(institutionId);
+    const institution = path[0];
+    if (!institution || institution.kind !== 'institution' || institution.municipalityId !== principal.municipalityId) throw notFound(`institution ${institutionId}`);
+    const reach = new Set([...path.map((u) => u._id), ...(await directory.childUnits(institutionId))]);
+    if (!holds(principal, LIST_ROLES, reach)) throw forbidden('the lists of an institution are for its staff and those above it', 'ROLE_REQUIRED');
+    return institution;
+  }
+
+  const completedOn = async (childIds: string[], instrumentId: string) => {
+    const done = new Map<string, { day: string; ageMonths: number | null }[]>();
+    for (const a of await assessments.completedFor(childIds, instrumentId)) {
+      if (a.target.kind !== 'child' || a.rating === 'independent') continue;
+      const list = done.get(a.target.childId) ?? [];
+      list.push({ day: a.completedAt!.slice(0, 10), ageMonths: a.ageMonths });
+      done.set(a.target.childId, list);
+    }
+    return done;
+  };
+
+  router.post(
+    '/rounds',
+    requireRole('system-administrator', 'pedagogical-consultant'),
+    validated({ body: z.strictObject({ name: z.string().trim().min(3).max(200), instrumentId: z.string().regex(/^[a-z][a-z0-9-]{1,60}$/), from: z.iso.date(), to: z.iso.date(), institutionTypes: z.array(z.enum(['dagpleje', 'vuggestue', 'boernehave', 'skole', 'sfo'])).min(1) }) }, async ({ body }, req, res) => {
+      const principal = principalOf(req);
+      if (body.to < body.from) throw new AppError({ status: 422, code: 'ROUND_INVALID', title: 'The round is not valid', detail: `to: the window ends (${body.to}) before it begins (${body.from})` });
+      const instrument = await catalogue.current(principal.municipalityId, body.instrumentId);
+      if (!instrument || instrument.target !== 'child') throw new AppError({ status: 422, code: 'UNKNOWN_INSTRUMENT', title: 'No such instrument for children', detail: `instrumentId: no child instrument ${body.instrumentId}` });
+      const round: StoredRound = { _id: randomUUID(), municipalityId: principal.municipalityId, createdBy: principal.subject, ...body };
+      await rounds.insertOne(round);
+      res.status(201).location(`/rounds/${round._id}`).json(round);
+    }),
+  );
+
+  router.get('/rounds', async (req, res) => {
+    res.json({ items: await rounds.find({ municipalityId: principalOf(req).municipalityId }).sort({ from: -1 }).toArray() });
+  });
+
+  router.get(
+    '/rounds/:roundId/institutions/:institutionId',
+    validated({ params: z.object({ roundId: z.uuid(), institutionId: z.uuid() }) }, async ({ params }, req, res) => {
+      const round = await rounds.findOne({ _id: params.roundId, municipalityId: principalOf(req).municipalityId });
+      if (!round) throw notFound(`round ${params.roundId}`);
+      const institution = await institutionFor(req, params.institutionId);
+      const instrument = await catalogue.current(round.municipalityId, round.instrumentId);
+      if (!round.institutionTypes.includes(institution.institutionType ?? '')) {
+        res.json({ roundId: round._id, institutionId: institution._id, applies: false, children: [] });
+        return;
+      }
+      const placed = [...new Set((await directory.placementsAt(institution._id, round.from, round.to)).map((p) => p.childId))];
+      const people = await Promise.all(placed.map((id) => directory.person(id)));
+      const ageRange = instrument?.ageMonths;
+      const due = people.filter((p): p is KnownPerson => !!p && (!ageRange || (p.birthYear !== undefined && ageInMonths(p.birthYear, p.birthMonth!, round.to) >= ageRange.min && ageInMonths(p.birthYear, p.birthMonth!, round.from) <= ageRange.max)));
+      const done = await completedOn(due.map((p) => p._id), round.instrumentId);
+      const children = due.map((p) => ({ childId: p._id, status: roundStatus(round, (done.get(p._id) ?? []).map((d) => d.day)) }));
+      await audit.record(principalOf(req), { action: 'read', recordType: 'round-list', recordId: round._id });
+      res.json({ roundId: round._id, institutionId: institution._id, applies: true, due: children.length, done: children.filter((c) => c.status === 'done').length, children });
+    }),
+  );
+
+  router.put(
+    '/children/:childId/language-presumption',
+    requireRole('educator', 'leader', 'pedagogical-consultant', 'ppr-psychologist'),
+    validated({ params: z.object({ childId: z.uuid() }), body: z.strictObject({ presumedNeed: z.boolean() }) }, async ({ params, body }, req, res) => {
+      const principal = principalOf(req);
+      const placements = await directory.placementsOn(params.childId, danishDay(clock()));
+      // Staff anywhere in the child's institution (its groups included) may record their judgement.
+      const reachable = await Promise.all(placements.map(async (p) => holds(principal, LIST_ROLES, new Set([...(await directory.unitPath(p.institutionId)).map((u) => u._id), ...(await directory.childUnits(p.institutionId))]))));
+      if (!reachable.some(Boolean)) throw notFound(`child ${params.childId}`);
+      await presumptions.replaceOne({ _id: params.childId }, { presumedNeed: body.presumedNeed, by: principal.subject, at: clock() }, { upsert: true });
+      await audit.record(principal, { action: 'update', recordType: 'language-presumption', recordId: params.childId, childId: params.childId });
+      res.json({ childId: params.childId, presumedNeed: body.presumedNeed });
+    }),
+  );
+
+  /** Language duties: for one institution's children, or (municipality-wide roles) for the children in no daycare. */
+  router.get(
+    '/language-duties',
+    validated({ query: z.strictObject({ institutionId: z.uuid().optional() }) }, async ({ query }, req, res) => {
+      const principal = principalOf(req);
+      const today = danishDay(clock());
+      let children: { person: KnownPerson; inDaycare: boolean }[];
+      if (query.institutionId) {
+        const institution = await institutionFor(req, query.institutionId);
+        const ids = [...new Set((await directory.placementsAt(institution._id, today)).map((p) => p.childId))];
+        children = (await Promise.all(ids.map((id) => directory.person(id)))).filter((p): p is KnownPerson => !!p).map((person) => ({ person, inDaycare: DAYCARE.has(institution.institutionType ?? '') }));
+      } else {
+        if (!(principal.kind === 'staff' && principal.roles.some((r) => MUNICIPALITY_WIDE.includes(r.role)))) throw forbidden(`the municipality-wide list needs one of the roles ${MUNICIPALITY_WIDE.join(', ')}`, 'ROLE_REQUIRED');
+        const all = await directory.childrenOf(principal.municipalityId);
+        children = [];
+        for (const person of all) {
+          const placed = await directory.placementsOn(person._id, today);
+          if (!placed.some((p) => DAYCARE.has(p.institutionType ?? '') || p.institutionType === undefined)) children.push({ person, inDaycare: false });
+        }
+      }
+      const withAge = children.filter((c) => c.person.birthYear !== undefined).map((c) => ({ ...c, ageMonths: ageInMonths(c.person.birthYear!, c.person.birthMonth!, today) }));
+      const done = await completedOn(withAge.map((c) => c.person._id), 'sprogvurdering');
+      const presumed = new Set((await presumptions.find({ _id: { $in: withAge.map((c) => c.person._id) }, presumedNeed: true }).toArray()).map((p) => p._id));
+      const items = withAge
+        .map((c) => ({ childId: c.person._id, ageMonths: c.ageMonths, inDaycare: c.inDaycare, duty: languageDuty({ ageMonths: c.ageMonths, inDaycare: c.inDaycare, presumedNeed: presumed.has(c.person._id) }, (done.get(c.person._id) ?? []).map((d) => d.ageMonths ?? -1)) }))
+        .filter((c) => c.duty !== null);
+      await audit.record(principal, { action: 'read', recordType: 'language-duties', recordId: query.institutionId ?? null });
+      res.json({ on: today, items });
+    }),
+  );
+}
