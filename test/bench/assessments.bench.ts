@@ -4,6 +4,9 @@
 //   assessments: token check, access from the enrollment projection, instrument lookup,
 //                server-side scoring, the aggregate with its events, the audit entry
 //   baseline:    JSON body in, one insertOne of the finished document, 201 out
+// It publishes real events to the local topics (about 1,600 per run). Tests that start new
+// consumer groups replay them; after many runs, reset the local broker with
+// `npm run infra:down && rm -rf .local/kafka`.
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import express from 'express';

@@ -15,6 +15,7 @@ import { revokeOnLostConsent } from './revocation.js';
 import { ImportJobs, type ImportJob } from './store/import-jobs.js';
 import { importRoutes, resumeImports } from './http/import.routes.js';
 import type { LegalBasis } from './domain/transition.js';
+import { ResultsView } from './store/results-view.js';
 
 export const SERVICE = 'transitions';
 export const TOPICS = [topicFor(SERVICE, 'enrollment'), topicFor(SERVICE, 'handover')];
@@ -50,7 +51,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
     logger: log,
     metrics,
     aggregateCollections: ['enrollments', 'transitions'],
-    otherCollections: ['import_jobs', ...DirectoryView.collections, ...ConsentView.collections],
+    otherCollections: ['import_jobs', ...DirectoryView.collections, ...ConsentView.collections, ...ResultsView.collections],
     topics: TOPICS,
   });
   const { db, transport, locks, relay } = backbone;
@@ -64,11 +65,13 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
   await directory.init();
   const consents = new ConsentView(db, revokeOnLostConsent(transitions, clock));
   await consents.init();
+  const results = new ResultsView(db);
+  await results.init();
 
   // Other services' topics may not exist yet when transitions starts first.
-  const consumed = [...directory.topics(), ...consents.topics()];
+  const consumed = [...directory.topics(), ...consents.topics(), ...results.topics()];
   await transport.ensureTopics(consumed.map((topic) => ({ topic, partitions: 3 })));
-  const consumer = new EventConsumer({ groupId: config.TRANSITIONS_CONSUMER_GROUP, topics: consumed, handlers: { ...directory.handlers(), ...consents.handlers() }, registry, transport, logger: log, metrics });
+  const consumer = new EventConsumer({ groupId: config.TRANSITIONS_CONSUMER_GROUP, topics: consumed, handlers: { ...directory.handlers(), ...consents.handlers(), ...results.handlers() }, registry, transport, logger: log, metrics });
   await consumer.start();
   runtime.onStop('consumer', () => consumer.stop());
 
@@ -104,6 +107,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
         enrollments,
         directory,
         consents,
+        results,
         clock,
         legalBasis: (municipalityId) => byMunicipality[municipalityId] ?? config.HANDOVER_LEGAL_BASIS,
         complete: (id) => completeTransition(completion, id),

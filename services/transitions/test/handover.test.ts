@@ -10,12 +10,14 @@ import { quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@sp
 import type { RunningIdentity } from '../../identity/src/service.js';
 import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
 import { startConsent, type RunningConsent } from '../../consent/src/service.js';
+import { startAssessments, type RunningAssessments } from '../../assessments/src/service.js';
 import { startTransitions, type RunningTransitions } from '../src/service.js';
 
 const { brokers, mongoUrl } = testInfra();
 let identity: RunningIdentity;
 let consent: RunningConsent;
 let transitions: RunningTransitions;
+let assessments: RunningAssessments;
 let now = new Date();
 const units = {} as Record<'mun' | 'district' | 'kindergarten' | 'school' | 'schoolClass', string>;
 let childId: string;
@@ -44,6 +46,7 @@ beforeAll(async () => {
 
   const common = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', ...auth };
   consent = await startConsent({ ...common, CONSENT_DB_NAME: uniqueName('consent-test'), CONSENT_DIRECTORY_GROUP: uniqueName('consent') }, { logger: quietLogger() });
+  assessments = await startAssessments({ ...common, ASSESSMENTS_DB_NAME: uniqueName('assessments-test'), ASSESSMENTS_CONSUMER_GROUP: uniqueName('assessments') }, { logger: quietLogger() });
   transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: uniqueName('transitions-test'), TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions') }, { clock: () => now, logger: quietLogger() });
 
   const admin = await as('system-administrator', units.mun);
@@ -51,6 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await assessments.runtime.shutdown();
   await transitions.runtime.shutdown();
   await consent.runtime.shutdown();
   await identity.runtime.shutdown();
@@ -71,6 +75,18 @@ describe('handover to school (R15)', () => {
     await request(transitions.url).post(`/transitions/${transitionId}/checklist/visit`).set('authorization', educator).send({ done: true }).expect(200);
     const edited = await request(transitions.url).patch(`/transitions/${transitionId}/handover`).set('authorization', educator).send({ note: 'Elsker at bygge med klodser; trives i små grupper.', childPerspective: 'Jeg glæder mig til at få en madpakke.' });
     expect(edited.status).toBe(200);
+
+    // A motor-skills screening completed at the kindergarten: its result categories go along.
+    const screening = await waitFor('assessments to know the placement', async () => {
+      const res = await request(assessments.url).post('/assessments').set('authorization', educator).send({ instrumentId: 'motorik', childId, complete: true, answers: { hopper: 2, balance: 2, kaster: 2, trapper: 2, loeber: 2, blyant: 1, klipper: 1, perler: 1, tegner: 1, knapper: 1 } });
+      return res.status === 201 ? res : false;
+    });
+    expect(screening.body.results.map((r: { category: string }) => r.category)).toEqual(['as-expected', 'watch']);
+    const preview = await waitFor('transitions to see the result', async () => {
+      const res = await request(transitions.url).get(`/transitions/${transitionId}/handover/preview`).set('authorization', educator);
+      return res.body.assessmentResults?.length === 1 ? res : false;
+    });
+    expect(preview.body.assessmentResults[0]).toMatchObject({ instrumentId: 'motorik', results: [{ section: 'grovmotorik', category: 'as-expected' }, { section: 'finmotorik', category: 'watch' }] });
 
     const refused = await request(transitions.url).post(`/transitions/${transitionId}/handover/release`).set('authorization', educator);
     expect(refused.status).toBe(409);
@@ -100,6 +116,8 @@ describe('handover to school (R15)', () => {
     const read = await request(transitions.url).get(`/handovers/${transitionId}`).set('authorization', teacher);
     expect(read.status).toBe(200);
     expect(read.body.handover.note).toBe('Elsker at bygge med klodser; trives i små grupper.');
+    // The school sees the results the package carried, frozen at release; not the assessments themselves.
+    expect(read.body.handover.assessmentResults).toEqual([expect.objectContaining({ instrumentId: 'motorik', results: [{ section: 'grovmotorik', category: 'as-expected' }, { section: 'finmotorik', category: 'watch' }] })]);
     expect(read.body).not.toHaveProperty('checklist');
     expect((await request(transitions.url).post(`/handovers/${transitionId}/acknowledge`).set('authorization', teacher)).body.handover.status).toBe('acknowledged');
     // Another school's staff see nothing.

@@ -14,6 +14,7 @@ import type { EnrollmentRepository } from '../store/enrollment-repository.js';
 import type { TransitionRepository } from '../store/transition-repository.js';
 import { READERS } from './enrollment.routes.js';
 import { revocationReason } from '../revocation.js';
+import type { ResultsView } from '../store/results-view.js';
 
 const SENDERS: StaffRole[] = ['educator', 'leader', 'pedagogical-consultant', 'system-administrator', 'administration'];
 const PLANNERS: StaffRole[] = ['leader', 'pedagogical-consultant', 'system-administrator', 'administration'];
@@ -25,6 +26,7 @@ export interface TransitionDeps {
   enrollments: EnrollmentRepository;
   directory: DirectoryView;
   consents: ConsentView;
+  results: ResultsView;
   legalBasis: (municipalityId: string) => LegalBasis;
   clock: () => Date;
   /** Moves the enrollment of a transition whose date has come or that staff confirm. */
@@ -128,6 +130,16 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
     ),
   );
 
+  // What would go along if released now: the sender checks the package before release.
+  router.get(
+    '/transitions/:transitionId/handover/preview',
+    validated({ params }, async ({ params: p }, req, res) => {
+      const t = await asSender(req, p.transitionId);
+      const assessmentResults = t.handover.includeAssessments ? (await deps.results.latestPerInstrument(t.childId)).map(({ childId: _c, institutionId: _i, ...r }) => r) : [];
+      res.json({ ...showPackage(t).handover, assessmentResults });
+    }),
+  );
+
   router.post(
     '/transitions/:transitionId/handover/show-parents',
     validated({ params }, async ({ params: p }, req, res) => {
@@ -142,7 +154,9 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
       const t = await asSender(req, p.transitionId);
       const basis = deps.legalBasis(t.municipalityId);
       const consent = basis === 'consent' ? await consents.validConsent(t.childId, 'transition-transfer', { receivingUnitId: t.toInstitutionId }, clock()) : null;
-      const next = release(t, basis, consent?._id ?? null, principalOf(req).subject, clock());
+      // What goes along is frozen now: the receiving institution sees what was released, not later results.
+      const assessmentResults = t.handover.includeAssessments ? (await deps.results.latestPerInstrument(t.childId)).map(({ childId: _c, institutionId: _i, ...r }) => r) : undefined;
+      const next = release(t, basis, consent?._id ?? null, principalOf(req).subject, clock(), assessmentResults ? { assessmentResults } : {});
       const saved = next === t ? t : await transitions.save(t, next, 'released', { legalBasis: basis, ...(consent ? { consentId: consent._id } : {}) });
       res.json(show(saved));
     }),
