@@ -1,0 +1,60 @@
+// The plan rules R1–R6 on their own, with accepted and refused cases.
+import { describe, expect, test } from '@jest/globals';
+import { activate, addEffort, checkEscalation, draftPlan, evaluate, evaluationOverdue, type Effort, type Plan } from '../src/domain/plan.js';
+
+const base = { municipalityId: '510', childId: 'child', groupId: null, institutionId: 'inst', startOn: '2026-01-05', nextEvaluationOn: '2026-03-01', perspectives: { child: { seeMeAsIAm: 'Jeg kan lide at bygge' }, parents: {} }, participants: [], createdBy: 'staff' };
+const active = (): Plan => activate(draftPlan({ ...base, goals: [{ text: 'Deltager i samlingen', signs: ['Sidder med i fem minutter'] }] }), '2026-01-05');
+const effort = (level: Effort['level'], start = '2026-01-10') => ({ level, description: `${level} indsats`, actors: ['team'], start, end: null });
+
+describe('R1 activation and R3 targets', () => {
+  test('a plan needs a goal with a sign and an evaluation date to become active', () => {
+    expect(() => activate(draftPlan({ ...base, goals: [{ text: 'Mål uden tegn', signs: [] }] }), '2026-01-05')).toThrow(expect.objectContaining({ status: 422, code: 'PLAN_INCOMPLETE', rule: 'R1' }));
+    expect(() => activate(draftPlan({ ...base, nextEvaluationOn: null, goals: [{ text: 'Mål', signs: ['Tegn'] }] }), '2026-01-05')).toThrow(expect.objectContaining({ rule: 'R1', detail: expect.stringContaining('an evaluation date') }));
+    expect(active().status).toBe('active');
+  });
+
+  test('a plan concerns a child, a group or both; never neither', () => {
+    expect(() => draftPlan({ ...base, childId: null, goals: [] })).toThrow(expect.objectContaining({ code: 'PLAN_INVALID' }));
+    expect(draftPlan({ ...base, childId: null, groupId: 'group', goals: [] }).groupId).toBe('group');
+    expect(draftPlan({ ...base, groupId: 'group', goals: [] })).toMatchObject({ childId: 'child', groupId: 'group' });
+  });
+});
+
+describe('R4 evaluations', () => {
+  test('per goal: signs seen, adjustment, decision and the next date; unknown goals and signs are named', () => {
+    const plan = active();
+    const goal = plan.goals[0]!;
+    const { plan: evaluated } = evaluate(plan, { on: '2026-03-01', by: 'staff', goals: [{ goalId: goal.goalId, signsSeen: [goal.signs[0]!.signId], adjustment: 'Kortere samling' }], decision: 'adjust', nextEvaluationOn: '2026-05-01' });
+    expect(evaluated.nextEvaluationOn).toBe('2026-05-01');
+    expect(() => evaluate(plan, { on: '2026-03-01', by: 's', goals: [{ goalId: 'nope', signsSeen: [] }], decision: 'continue', nextEvaluationOn: '2026-04-01' })).toThrow(expect.objectContaining({ status: 422, errors: [expect.objectContaining({ field: 'goals.0.goalId' })] }));
+    expect(() => evaluate(plan, { on: '2025-12-01', by: 's', goals: [], decision: 'continue', nextEvaluationOn: '2026-04-01' })).toThrow(expect.objectContaining({ errors: [expect.objectContaining({ field: 'on' })] }));
+    expect(() => evaluate(plan, { on: '2026-03-01', by: 's', goals: [], decision: 'continue', nextEvaluationOn: null })).toThrow(expect.objectContaining({ errors: [expect.objectContaining({ field: 'nextEvaluationOn' })] }));
+    const { plan: closed } = evaluate(plan, { on: '2026-03-01', by: 's', goals: [], decision: 'close', nextEvaluationOn: null });
+    expect(closed).toMatchObject({ status: 'closed', closedOn: '2026-03-01' });
+  });
+
+  test('an evaluation date that passed without an evaluation is overdue', () => {
+    expect(evaluationOverdue(active(), '2026-03-01')).toBe(false);
+    expect(evaluationOverdue(active(), '2026-03-02')).toBe(true);
+  });
+});
+
+describe('R5 escalation', () => {
+  test('an intervening effort is refused until preventive and anticipatory efforts are each evaluated', () => {
+    let plan = active();
+    expect(() => addEffort(plan, effort('intervening'), plan.efforts)).toThrow(expect.objectContaining({ status: 409, code: 'ESCALATION_REQUIRES_EVALUATED_PRIOR_EFFORTS', rule: 'R5' }));
+    plan = addEffort(plan, effort('preventive'), plan.efforts).plan;
+    plan = evaluate(plan, { on: '2026-03-01', by: 's', goals: [], decision: 'continue', nextEvaluationOn: '2026-04-01' }).plan;
+    // An anticipatory effort that has not been evaluated yet still blocks escalation.
+    plan = addEffort(plan, effort('anticipatory', '2026-03-02'), plan.efforts).plan;
+    expect(() => addEffort(plan, effort('intervening', '2026-03-10'), plan.efforts)).toThrow(expect.objectContaining({ detail: expect.stringContaining('1 anticipatory effort(s) not yet evaluated') }));
+    plan = evaluate(plan, { on: '2026-04-01', by: 's', goals: [], decision: 'escalate', nextEvaluationOn: '2026-05-01' }).plan;
+    const { effort: intervening } = addEffort(plan, effort('intervening', '2026-04-02'), plan.efforts);
+    expect(intervening.level).toBe('intervening');
+  });
+
+  test('a group plan without a child is not held to R5; efforts cannot start before the plan', () => {
+    expect(() => checkEscalation('intervening', null, [])).not.toThrow();
+    expect(() => addEffort(active(), effort('preventive', '2025-12-01'), [])).toThrow(expect.objectContaining({ status: 422 }));
+  });
+});
