@@ -48,6 +48,7 @@ export function devEnvironment(service: string): Record<string, string> {
         SESSION_COOKIE_SECURE: 'false',
       };
     }
+    case 'action-plans':
     case 'assessments':
     case 'consent':
     case 'transitions':

@@ -59,6 +59,8 @@ export interface Plan {
   createdBy: string;
   activatedOn?: string;
   closedOn?: string;
+  /** The evaluation date already flagged as overdue, so the sweep flags each date once. */
+  overdueFlaggedFor?: string;
 }
 
 const invalid = (errors: FieldError[]): AppError =>

@@ -1,0 +1,189 @@
+// Action plans over HTTP. Staff with a pedagogical or advisory role on the child's current
+// institution (or the group's) write and read the plans made there; custody holders read the
+// plans shared with them. Every read and write is audit-logged with the child.
+import { randomUUID } from 'node:crypto';
+import type { Request, Router } from 'express';
+import { forbidden, notFound, validated, z } from '@spor/service-kit';
+import { principalOf, type Principal, type StaffRole } from '@spor/auth';
+import { danishDay, placementGivingAccess, staffMaySeeChild, type DirectoryView } from '@spor/directory';
+import type { AuditLog } from '@spor/audit';
+import type { Stored } from '@spor/events';
+import { ACTORS, DECISIONS, EFFORT_LEVELS, PERSPECTIVE_KEYS, activate, addEffort, close, draftPlan, evaluate, newGoal, type Plan } from '../domain/plan.js';
+import type { PlanRepository } from '../store/plan-repository.js';
+
+export const PLAN_ROLES: StaffRole[] = ['educator', 'leader', 'internal-guide', 'praksisvejleder', 'advisory-team', 'family-counsellor', 'ppr-psychologist', 'pedagogical-consultant'];
+
+const text = z.string().trim().min(1).max(4000);
+const day = z.iso.date();
+const perspective = z.strictObject(Object.fromEntries(PERSPECTIVE_KEYS.map((k) => [k, text.optional()])) as Record<(typeof PERSPECTIVE_KEYS)[number], z.ZodOptional<typeof text>>);
+const goal = z.strictObject({ text: text.max(500), signs: z.array(text.max(500)).max(20) });
+const params = z.object({ planId: z.uuid() });
+
+export interface PlanDeps {
+  plans: PlanRepository;
+  directory: DirectoryView;
+  audit: AuditLog;
+  clock: () => Date;
+}
+
+export function planRoutes(router: Router, deps: PlanDeps): void {
+  const { plans, directory, audit, clock } = deps;
+  const today = () => danishDay(clock());
+  const holdsOn = (p: Principal, units: Set<string>) => p.kind === 'staff' && p.roles.some((r) => PLAN_ROLES.includes(r.role) && units.has(r.unitId));
+  const reach = async (unitId: string) => new Set([...(await directory.unitPath(unitId)).map((u) => u._id), ...(await directory.childUnits(unitId))]);
+
+  async function refusal(principal: Principal, childId: string) {
+    const child = await directory.person(childId);
+    return child?.kind === 'child' && child.municipalityId === principal.municipalityId ? forbidden('no access: the child is not placed in an institution where you hold a role now', 'RELATION_REQUIRED') : notFound(`child ${childId}`);
+  }
+
+  /** The institution a new plan belongs to: the child's (through which the caller has access) or the group's. */
+  async function institutionFor(principal: Principal, childId: string | null, groupId: string | null): Promise<string> {
+    let institutionId: string | undefined;
+    if (childId) {
+      const placement = await placementGivingAccess(directory, principal, childId, today(), PLAN_ROLES);
+      if (!placement) throw await refusal(principal, childId);
+      institutionId = placement.institutionId;
+    }
+    if (groupId) {
+      const group = await directory.unit(groupId);
+      if (!group || group.kind !== 'group' || group.municipalityId !== principal.municipalityId || !group.parentId || !holdsOn(principal, await reach(groupId))) throw notFound(`group ${groupId}`);
+      if (institutionId && group.parentId !== institutionId) throw forbidden('the group is not in the child’s institution', 'RELATION_REQUIRED');
+      institutionId = group.parentId;
+    }
+    return institutionId!;
+  }
+
+  async function staffMaySee(principal: Principal, plan: Plan): Promise<boolean> {
+    if (plan.municipalityId !== principal.municipalityId || !holdsOn(principal, await reach(plan.institutionId))) return false;
+    return !plan.childId || staffMaySeeChild(directory, principal, plan.childId, today(), PLAN_ROLES);
+  }
+
+  const parentMaySee = async (principal: Principal, plan: Plan) => plan.sharedWithParents && !!plan.childId && (await directory.custodyHolders(plan.childId)).includes(principal.subject);
+
+  async function load(req: Request, id: string, action: string): Promise<Stored<Plan>> {
+    const principal = principalOf(req);
+    const plan = await plans.get(id);
+    if (!plan || (principal.kind === 'staff' && plan.municipalityId !== principal.municipalityId)) throw notFound(`plan ${id}`);
+    const allowed = principal.kind === 'parent' ? await parentMaySee(principal, plan) : await staffMaySee(principal, plan);
+    if (!allowed) throw principal.kind === 'staff' ? forbidden('no access: the plan belongs to a child or institution you hold no role for now', 'RELATION_REQUIRED') : notFound(`plan ${id}`);
+    await audit.record(principal, { action, recordType: 'action-plan', recordId: id, ...(plan.childId ? { childId: plan.childId } : {}) });
+    return plan;
+  }
+
+  const staffOnly = (req: Request) => {
+    if (principalOf(req).kind !== 'staff') throw forbidden('only staff do this', 'ROLE_REQUIRED');
+  };
+  const show = (p: Stored<Plan>) => {
+    const { _id, version, ...rest } = p;
+    return { id: _id, version, ...rest };
+  };
+  /** All the child's efforts, across its plans, for the R5 guard. */
+  const childEfforts = async (plan: Plan, next?: Plan) => (plan.childId ? (await plans.forChild(plan.childId)).flatMap((p) => (next && (p as Stored<Plan>)._id === (plan as Stored<Plan>)._id ? next.efforts : p.efforts)) : []);
+
+  router.post(
+    '/plans',
+    validated(
+      { body: z.strictObject({ childId: z.uuid().optional(), groupId: z.uuid().optional(), startOn: day, nextEvaluationOn: day.optional(), goals: z.array(goal).max(20).default([]), perspectives: z.strictObject({ child: perspective.default({}), parents: perspective.default({}) }).default({ child: {}, parents: {} }), participants: z.array(z.uuid()).max(30).default([]) }) },
+      async ({ body }, req, res) => {
+        staffOnly(req);
+        const principal = principalOf(req);
+        const institutionId = await institutionFor(principal, body.childId ?? null, body.groupId ?? null);
+        const id = randomUUID();
+        const plan = draftPlan({ municipalityId: principal.municipalityId, childId: body.childId ?? null, groupId: body.groupId ?? null, institutionId, startOn: body.startOn, nextEvaluationOn: body.nextEvaluationOn ?? null, goals: body.goals, perspectives: body.perspectives, participants: body.participants, createdBy: principal.subject });
+        const saved = await plans.create(id, plan);
+        await audit.record(principal, { action: 'create', recordType: 'action-plan', recordId: id, ...(plan.childId ? { childId: plan.childId } : {}) });
+        res.status(201).location(`/plans/${id}`).json(show(saved));
+      },
+    ),
+  );
+
+  router.get('/plans/:planId', validated({ params }, async ({ params: p }, req, res) => res.json(show(await load(req, p.planId, 'read')))));
+
+  router.patch(
+    '/plans/:planId',
+    validated({ params, body: z.strictObject({ addGoals: z.array(goal).max(20).optional(), nextEvaluationOn: day.optional(), perspectives: z.strictObject({ child: perspective.optional(), parents: perspective.optional() }).optional(), sharedWithParents: z.boolean().optional() }) }, async ({ params: p, body }, req, res) => {
+      staffOnly(req);
+      const plan = await load(req, p.planId, 'update');
+      const next: Plan = {
+        ...plan,
+        goals: [...plan.goals, ...(body.addGoals ?? []).map(newGoal)],
+        ...(body.nextEvaluationOn !== undefined ? { nextEvaluationOn: body.nextEvaluationOn } : {}),
+        perspectives: { child: { ...plan.perspectives.child, ...body.perspectives?.child }, parents: { ...plan.perspectives.parents, ...body.perspectives?.parents } },
+        ...(body.sharedWithParents !== undefined ? { sharedWithParents: body.sharedWithParents } : {}),
+      };
+      res.json(show(await plans.save(plan, next)));
+    }),
+  );
+
+  router.post(
+    '/plans/:planId/activate',
+    validated({ params }, async ({ params: p }, req, res) => {
+      staffOnly(req);
+      const plan = await load(req, p.planId, 'activate');
+      res.json(show(await plans.save(plan, activate(plan, today()), 'activated', {}, today())));
+    }),
+  );
+
+  router.post(
+    '/plans/:planId/efforts',
+    validated({ params, body: z.strictObject({ level: z.enum(EFFORT_LEVELS), description: text.max(1000), actors: z.array(z.enum(ACTORS)).min(1).max(10), start: day, end: day.nullable().default(null) }) }, async ({ params: p, body }, req, res) => {
+      staffOnly(req);
+      const plan = await load(req, p.planId, 'add-effort');
+      const { plan: next, effort } = addEffort(plan, body, await childEfforts(plan));
+      const saved = await plans.save(plan, next, plan.status === 'active' ? 'effort-added' : undefined, { effortId: effort.effortId, level: effort.level }, today());
+      res.status(201).json({ plan: show(saved), effort });
+    }),
+  );
+
+  router.post(
+    '/plans/:planId/evaluations',
+    validated({ params, body: z.strictObject({ on: day, goals: z.array(z.strictObject({ goalId: z.uuid(), signsSeen: z.array(z.uuid()).max(20), adjustment: text.max(2000).optional() })).max(20), decision: z.enum(DECISIONS), nextEvaluationOn: day.nullable().default(null) }) }, async ({ params: p, body }, req, res) => {
+      staffOnly(req);
+      const plan = await load(req, p.planId, 'evaluate');
+      const { plan: next, evaluation } = evaluate(plan, { ...body, by: principalOf(req).subject });
+      const saved = await plans.save(plan, next, 'evaluated', { decision: evaluation.decision, nextEvaluationOn: evaluation.nextEvaluationOn }, body.on);
+      res.status(201).json({ plan: show(saved), evaluation });
+    }),
+  );
+
+  router.post(
+    '/plans/:planId/close',
+    validated({ params }, async ({ params: p }, req, res) => {
+      staffOnly(req);
+      const plan = await load(req, p.planId, 'close');
+      const next = close(plan, today());
+      res.json(show(next === plan ? plan : await plans.save(plan, next, 'closed', {}, today())));
+    }),
+  );
+
+  router.get(
+    '/children/:childId/plans',
+    validated({ params: z.object({ childId: z.uuid() }) }, async ({ params: p }, req, res) => {
+      const principal = principalOf(req);
+      if (principal.kind === 'staff' && !(await staffMaySeeChild(directory, principal, p.childId, today(), PLAN_ROLES))) throw await refusal(principal, p.childId);
+      if (principal.kind === 'service') throw notFound(`child ${p.childId}`);
+      const visible: Stored<Plan>[] = [];
+      for (const plan of await plans.forChild(p.childId)) if (principal.kind === 'parent' ? await parentMaySee(principal, plan) : await staffMaySee(principal, plan)) visible.push(plan);
+      await audit.record(principal, { action: 'read', recordType: 'action-plans', recordId: null, childId: p.childId });
+      res.json({ childId: p.childId, items: visible.map(show) });
+    }),
+  );
+}
+
+/** The overdue list for a team and its leader: active plans of an institution past their evaluation date. */
+export function overdueRoutes(router: Router, deps: PlanDeps & { overdue: () => Promise<Stored<Plan>[]> }): void {
+  router.get(
+    '/institutions/:institutionId/overdue-evaluations',
+    validated({ params: z.object({ institutionId: z.uuid() }) }, async ({ params: p }, req, res) => {
+      const principal = principalOf(req);
+      const path = await deps.directory.unitPath(p.institutionId);
+      const reach = new Set([...path.map((u) => u._id), ...(await deps.directory.childUnits(p.institutionId))]);
+      if (!path[0] || path[0].municipalityId !== principal.municipalityId) throw notFound(`institution ${p.institutionId}`);
+      if (!(principal.kind === 'staff' && principal.roles.some((r) => PLAN_ROLES.includes(r.role) && reach.has(r.unitId)))) throw forbidden('the list is for the institution’s team and leader, and those above', 'ROLE_REQUIRED');
+      const items = (await deps.overdue()).filter((plan) => plan.institutionId === p.institutionId).map((plan) => ({ planId: plan._id, childId: plan.childId, groupId: plan.groupId, dueOn: plan.nextEvaluationOn }));
+      await deps.audit.record(principal, { action: 'read', recordType: 'overdue-evaluations', recordId: p.institutionId });
+      res.json({ institutionId: p.institutionId, on: danishDay(deps.clock()), items });
+    }),
+  );
+}

@@ -1,0 +1,85 @@
+// Wires action-plans together: configuration, database, the directory projection, events, the
+// overdue sweep, HTTP. main.ts and the integration tests both start it through here.
+import { ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
+import { EventConsumer, EventFactory, startBackbone, topicFor } from '@spor/events';
+import { contractRegistry } from '@spor/contracts';
+import { authenticate, verifierFromConfig } from '@spor/auth';
+import { DirectoryView, danishDay } from '@spor/directory';
+import { AuditLog } from '@spor/audit';
+import { actionPlansConfigSchema, type ActionPlansConfig } from './config.js';
+import { PlanRepository } from './store/plan-repository.js';
+import { overdueRoutes, planRoutes } from './http/plan.routes.js';
+import { flagOverdueEvaluations } from './overdue.js';
+import { evaluationOverdue } from './domain/plan.js';
+
+export const SERVICE = 'action-plans';
+export const TOPICS = [topicFor(SERVICE, 'plan')];
+
+export interface RunningActionPlans {
+  url: string;
+  runtime: ServiceRuntime;
+  config: ActionPlansConfig;
+  audit: AuditLog;
+  /** Runs one overdue sweep now; answers how many plans were flagged. */
+  flagOverdue: () => Promise<number>;
+}
+
+export async function startActionPlans(environment: NodeJS.ProcessEnv, options: { logger?: Logger; clock?: () => Date } = {}): Promise<RunningActionPlans> {
+  const config = loadConfig(actionPlansConfigSchema, environment);
+  const log = options.logger ?? createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const clock = options.clock ?? (() => new Date());
+  const runtime = new ServiceRuntime(log, config.SHUTDOWN_TIMEOUT_MS);
+  const metrics = createRegistry(SERVICE);
+
+  const backbone = await startBackbone({
+    service: SERVICE,
+    mongoUrl: config.MONGO_URL,
+    dbName: config.ACTION_PLANS_DB_NAME,
+    kafkaBrokers: config.KAFKA_BROKERS,
+    kafkaClientId: config.KAFKA_CLIENT_ID,
+    runtime,
+    logger: log,
+    metrics,
+    aggregateCollections: ['plans'],
+    otherCollections: [AuditLog.collection, ...DirectoryView.collections],
+    topics: TOPICS,
+  });
+  const { db, transport, locks, relay } = backbone;
+  const registry = contractRegistry();
+  const plans = new PlanRepository(db.collection('plans') as never, new EventFactory(SERVICE, registry), locks, relay);
+  await plans.init();
+  const audit = new AuditLog(db);
+  await audit.init();
+  const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
+  await directory.init();
+
+  await transport.ensureTopics(directory.topics().map((topic) => ({ topic, partitions: 3 })));
+  const consumer = new EventConsumer({ groupId: config.ACTION_PLANS_CONSUMER_GROUP, topics: directory.topics(), handlers: directory.handlers(), registry, transport, logger: log, metrics });
+  await consumer.start();
+  runtime.onStop('consumer', () => consumer.stop());
+
+  const flagOverdue = () => flagOverdueEvaluations({ plans, clock, logger: log });
+  const sweep = setInterval(() => {
+    flagOverdue().catch((error: unknown) => log.error({ err: error }, 'the overdue sweep failed; it runs again at the next interval'));
+  }, config.OVERDUE_SWEEP_SECONDS * 1000);
+  runtime.onStop('overdue sweep', async () => clearInterval(sweep));
+
+  const verifier = verifierFromConfig(config);
+  const app = createApp({
+    service: SERVICE,
+    bodyLimit: config.HTTP_BODY_LIMIT,
+    logger: log,
+    registry: metrics,
+    isDraining: () => runtime.isDraining,
+    readiness: backbone.readiness,
+    routes: (router) => {
+      router.use(authenticate(verifier));
+      const deps = { plans, directory, audit, clock };
+      planRoutes(router, deps);
+      overdueRoutes(router, { ...deps, overdue: async () => (await plans.active()).filter((p) => evaluationOverdue(p, danishDay(clock()))) });
+    },
+  });
+  const server = await runtime.listen(app, config.PORT);
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, runtime, config, audit, flagOverdue };
+}
