@@ -1,0 +1,144 @@
+// action-plans with identity and transitions beside it on the real broker and store: the
+// child's placement arrives as events; plans are written over HTTP; R1, R4 and R5 are enforced
+// and the changes published.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import request from 'supertest';
+import { NSIS_LEVELS } from '@spor/auth';
+import { contractRegistry } from '@spor/contracts';
+import { quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import type { RunningIdentity } from '../../identity/src/service.js';
+import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
+import { startTransitions, type RunningTransitions } from '../../transitions/src/service.js';
+import { startActionPlans, type RunningActionPlans } from '../src/service.js';
+
+const { brokers, mongoUrl } = testInfra();
+let identity: RunningIdentity;
+let transitions: RunningTransitions;
+let actionPlans: RunningActionPlans;
+let now = new Date();
+const units = {} as Record<'mun' | 'district' | 'kindergarten' | 'group' | 'other', string>;
+let childId: string;
+let mother: string;
+let educator: string;
+let otherInstitution: string;
+
+const as = (role: string, unitId: string) => bearer(identity, '510', role, { roles: [{ role, unitId }] });
+const parent = (personId: string) => bearer(identity, '510', 'educator', { personId, kind: 'parent', roles: [], acr: NSIS_LEVELS.substantial });
+const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+
+beforeAll(async () => {
+  identity = await startTestIdentity();
+  const root = await bearer(identity, '510');
+  const post = async (path: string, body: object) => (await request(identity.url).post(path).set('authorization', root).send(body)).body.id as string;
+  units.mun = await post('/admin/org-units', { kind: 'municipality', name: 'K', parentId: null, municipalityCode: '510' });
+  units.district = await post('/admin/org-units', { kind: 'district', name: 'D', parentId: units.mun });
+  units.kindergarten = await post('/admin/org-units', { kind: 'institution', name: 'Børnehaven', parentId: units.district, institutionType: 'boernehave' });
+  units.group = await post('/admin/org-units', { kind: 'group', name: 'Solsikken', parentId: units.kindergarten });
+  units.other = await post('/admin/org-units', { kind: 'institution', name: 'Den anden', parentId: units.district, institutionType: 'boernehave' });
+  childId = await post('/admin/persons', { kind: 'child', cpr: freshCpr(), givenName: 'Barn', familyName: 'Test' });
+  mother = await post('/admin/persons', { kind: 'parent', cpr: `0303851${100 + Math.floor(Math.random() * 899)}`, givenName: 'Mor', familyName: 'Test' });
+  await request(identity.url).put('/admin/guardianships').set('authorization', root).send({ parentId: mother, childId, custody: true });
+  educator = await as('educator', units.group);
+  otherInstitution = await as('educator', units.other);
+
+  const common = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` };
+  transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: uniqueName('transitions-test'), TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions') }, { logger: quietLogger() });
+  actionPlans = await startActionPlans({ ...common, ACTION_PLANS_DB_NAME: uniqueName('action-plans-test'), ACTION_PLANS_CONSUMER_GROUP: uniqueName('action-plans') }, { logger: quietLogger(), clock: () => now });
+  const admin = await as('system-administrator', units.mun);
+  await waitFor('the child enrolled', async () => (await request(transitions.url).post(`/children/${childId}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, groupId: units.group, from: '2024-08-01' })).status === 201);
+  await waitFor('action-plans to know the placement', async () => (await request(actionPlans.url).get(`/children/${childId}/plans`).set('authorization', educator)).status === 200);
+});
+
+afterAll(async () => {
+  await actionPlans.runtime.shutdown();
+  await transitions.runtime.shutdown();
+  await identity.runtime.shutdown();
+});
+
+const api = () => request(actionPlans.url);
+
+describe('action plans', () => {
+  let planId: string;
+  let goalId: string;
+  let signId: string;
+
+  test('R1: a plan is activated only with a goal that has a sign and an evaluation date', async () => {
+    const draft = await api().post('/plans').set('authorization', educator).send({ childId, startOn: day(-60), goals: [{ text: 'Deltager i samlingen', signs: [] }], perspectives: { child: { seeMeAsIAm: 'Jeg bygger gerne med klodser' }, parents: { letMeBelong: 'Hun savner en fast legekammerat' } } });
+    expect(draft.status).toBe(201);
+    expect(draft.body).toMatchObject({ status: 'draft', institutionId: units.kindergarten });
+    planId = draft.body.id;
+    const refused = await api().post(`/plans/${planId}/activate`).set('authorization', educator);
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ code: 'PLAN_INCOMPLETE', rule: 'R1' });
+    const edited = await api().patch(`/plans/${planId}`).set('authorization', educator).send({ addGoals: [{ text: 'Leger med andre', signs: ['Tager initiativ til leg'] }], nextEvaluationOn: day(-30) });
+    goalId = edited.body.goals[1].goalId;
+    signId = edited.body.goals[1].signs[0].signId;
+    const active = await api().post(`/plans/${planId}/activate`).set('authorization', educator);
+    expect(active.body.status).toBe('active');
+  });
+
+  test('R5: escalation to an intervening effort only after evaluated preventive and anticipatory efforts', async () => {
+    const effort = (level: string, start: string) => api().post(`/plans/${planId}/efforts`).set('authorization', educator).send({ level, description: `${level} indsats`, actors: level === 'anticipatory' ? ['praksisvejleder'] : ['team'], start });
+    const evaluateOn = (on: string, next: string) => api().post(`/plans/${planId}/evaluations`).set('authorization', educator).send({ on, goals: [{ goalId, signsSeen: [signId], adjustment: 'Mere voksenstøtte' }], decision: 'continue', nextEvaluationOn: next });
+
+    const tooEarly = await effort('intervening', day(-50));
+    expect(tooEarly.status).toBe(409);
+    expect(tooEarly.body).toMatchObject({ code: 'ESCALATION_REQUIRES_EVALUATED_PRIOR_EFFORTS', rule: 'R5' });
+    expect((await effort('preventive', day(-55))).status).toBe(201);
+    expect((await evaluateOn(day(-40), day(-20))).status).toBe(201);
+    expect((await effort('anticipatory', day(-35))).status).toBe(201);
+    const unevaluated = await effort('intervening', day(-30));
+    expect(unevaluated.status).toBe(409);
+    expect(unevaluated.body.detail).toContain('anticipatory effort(s) not yet evaluated');
+    expect((await evaluateOn(day(-20), day(30))).status).toBe(201);
+    const allowed = await effort('intervening', day(-10));
+    expect(allowed.status).toBe(201);
+
+    const records = await readTopicUntil(brokers, 'spor.action-plans.plan.v1', 'the intervening effort', (rs) => rs.some((r) => r.value!.includes(planId) && r.value!.includes('"level":"intervening"')));
+    const events = records.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === planId);
+    expect(events.map((e) => e.type.split('.')[4])).toEqual(['activated', 'effort-added', 'evaluated', 'effort-added', 'evaluated', 'effort-added']);
+    for (const e of events) {
+      expect(contractRegistry().checkEnvelope(e)).toEqual([]);
+      expect(JSON.stringify(e)).not.toContain('voksenstøtte');
+    }
+    expect(events[5].data.effortLevels).toEqual(['preventive', 'anticipatory', 'intervening']);
+  });
+
+  test('bad inputs are 422 naming the field', async () => {
+    const unknownGoal = await api().post(`/plans/${planId}/evaluations`).set('authorization', educator).send({ on: day(-1), goals: [{ goalId: '00000000-0000-4000-8000-000000000000', signsSeen: [] }], decision: 'continue', nextEvaluationOn: day(20) });
+    expect(unknownGoal.status).toBe(422);
+    expect(unknownGoal.body.errors[0].field).toBe('goals.0.goalId');
+    const beforeStart = await api().post(`/plans/${planId}/evaluations`).set('authorization', educator).send({ on: day(-90), goals: [], decision: 'continue', nextEvaluationOn: day(20) });
+    expect(beforeStart.body.errors[0].field).toBe('on');
+    const level = await api().post(`/plans/${planId}/efforts`).set('authorization', educator).send({ level: 'urgent', description: 'x', actors: ['team'], start: day(-1) });
+    expect(level.status).toBe(400);
+    expect(level.body.errors[0].field).toBe('level');
+  });
+
+  test('access: another institution gets 403; parents read a plan only once it is shared', async () => {
+    const foreign = await api().get(`/plans/${planId}`).set('authorization', otherInstitution);
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.code).toBe('RELATION_REQUIRED');
+    expect((await api().get(`/plans/${planId}`).set('authorization', await parent(mother))).status).toBe(404);
+    await api().patch(`/plans/${planId}`).set('authorization', educator).send({ sharedWithParents: true }).expect(200);
+    const shared = await api().get(`/plans/${planId}`).set('authorization', await parent(mother));
+    expect(shared.status).toBe(200);
+    expect(shared.body.perspectives.parents.letMeBelong).toBe('Hun savner en fast legekammerat');
+    const entries = await actionPlans.audit.forChild(childId);
+    expect(new Set(entries.map((e) => e.action))).toEqual(new Set(['create', 'read', 'update', 'activate', 'add-effort', 'evaluate']));
+  });
+
+  test('R4: an evaluation date that passes is flagged once, and listed for the team', async () => {
+    const start = now;
+    try {
+      now = new Date(Date.now() + 31 * 86_400_000);
+      expect(await actionPlans.flagOverdue()).toBe(1);
+      expect(await actionPlans.flagOverdue()).toBe(0);
+      const list = await api().get(`/institutions/${units.kindergarten}/overdue-evaluations`).set('authorization', await as('leader', units.kindergarten));
+      expect(list.body.items).toEqual([{ planId, childId, groupId: null, dueOn: day(30) }]);
+      await readTopicUntil(brokers, 'spor.action-plans.plan.v1', 'the overdue flag', (rs) => rs.some((r) => r.value!.includes(planId) && r.value!.includes('evaluation-overdue')));
+    } finally {
+      now = start;
+    }
+  });
+});
