@@ -4,11 +4,12 @@ import { ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, ty
 import { EventConsumer, EventFactory, startBackbone, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { authenticate, verifierFromConfig } from '@spor/auth';
-import { DirectoryView, danishDay } from '@spor/directory';
+import { ConsentView, DirectoryView, danishDay } from '@spor/directory';
 import { AuditLog } from '@spor/audit';
 import { actionPlansConfigSchema, type ActionPlansConfig } from './config.js';
 import { PlanRepository } from './store/plan-repository.js';
 import { overdueRoutes, planRoutes } from './http/plan.routes.js';
+import { meetingRoutes, type ConcernNotification } from './http/meeting.routes.js';
 import { flagOverdueEvaluations } from './overdue.js';
 import { evaluationOverdue } from './domain/plan.js';
 
@@ -41,7 +42,7 @@ export async function startActionPlans(environment: NodeJS.ProcessEnv, options: 
     logger: log,
     metrics,
     aggregateCollections: ['plans'],
-    otherCollections: [AuditLog.collection, ...DirectoryView.collections],
+    otherCollections: ['concern_notifications', AuditLog.collection, ...DirectoryView.collections, ...ConsentView.collections],
     topics: TOPICS,
   });
   const { db, transport, locks, relay } = backbone;
@@ -52,9 +53,14 @@ export async function startActionPlans(environment: NodeJS.ProcessEnv, options: 
   await audit.init();
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
+  const consents = new ConsentView(db);
+  await consents.init();
+  const notifications = db.collection<ConcernNotification>('concern_notifications');
+  await notifications.createIndex({ childId: 1 });
 
-  await transport.ensureTopics(directory.topics().map((topic) => ({ topic, partitions: 3 })));
-  const consumer = new EventConsumer({ groupId: config.ACTION_PLANS_CONSUMER_GROUP, topics: directory.topics(), handlers: directory.handlers(), registry, transport, logger: log, metrics });
+  const consumed = [...directory.topics(), ...consents.topics()];
+  await transport.ensureTopics(consumed.map((topic) => ({ topic, partitions: 3 })));
+  const consumer = new EventConsumer({ groupId: config.ACTION_PLANS_CONSUMER_GROUP, topics: consumed, handlers: { ...directory.handlers(), ...consents.handlers() }, registry, transport, logger: log, metrics });
   await consumer.start();
   runtime.onStop('consumer', () => consumer.stop());
 
@@ -75,7 +81,8 @@ export async function startActionPlans(environment: NodeJS.ProcessEnv, options: 
     routes: (router) => {
       router.use(authenticate(verifier));
       const deps = { plans, directory, audit, clock };
-      planRoutes(router, deps);
+      const { loadPlan } = planRoutes(router, deps);
+      meetingRoutes(router, { ...deps, consents, notifications, loadPlan });
       overdueRoutes(router, { ...deps, overdue: async () => (await plans.active()).filter((p) => evaluationOverdue(p, danishDay(clock()))) });
     },
   });

@@ -6,6 +6,7 @@
 // perspectives). The store persists what these return.
 import { randomUUID } from 'node:crypto';
 import { AppError, conflict, ruleViolation, type FieldError } from '@spor/service-kit';
+import type { Meeting, Provision } from './meetings.js';
 
 export const EFFORT_LEVELS = ['preventive', 'anticipatory', 'intervening'] as const;
 export type EffortLevel = (typeof EFFORT_LEVELS)[number];
@@ -55,6 +56,8 @@ export interface Plan {
   perspectives: { child: Perspective; parents: Perspective };
   participants: string[];
   evaluations: Evaluation[];
+  meetings: Meeting[];
+  provisions: Provision[];
   sharedWithParents: boolean;
   createdBy: string;
   activatedOn?: string;
@@ -73,10 +76,10 @@ export interface NewGoal {
 
 export const newGoal = (g: NewGoal): Goal => ({ goalId: randomUUID(), text: g.text, signs: g.signs.map((text) => ({ signId: randomUUID(), text })) });
 
-export function draftPlan(input: Omit<Plan, 'status' | 'goals' | 'efforts' | 'evaluations' | 'sharedWithParents'> & { goals: NewGoal[] }): Plan {
+export function draftPlan(input: Omit<Plan, 'status' | 'goals' | 'efforts' | 'evaluations' | 'meetings' | 'provisions' | 'sharedWithParents'> & { goals: NewGoal[] }): Plan {
   if (!input.childId && !input.groupId) throw invalid([{ in: 'body', field: 'childId', message: 'a plan concerns a child, a group, or both (R3)' }]);
   if (input.nextEvaluationOn && input.nextEvaluationOn < input.startOn) throw invalid([{ in: 'body', field: 'nextEvaluationOn', message: `is before the plan starts (${input.startOn})` }]);
-  return { ...input, status: 'draft', goals: input.goals.map(newGoal), efforts: [], evaluations: [], sharedWithParents: false };
+  return { ...input, status: 'draft', goals: input.goals.map(newGoal), efforts: [], evaluations: [], meetings: [], provisions: [], sharedWithParents: false };
 }
 
 /** R1: a plan becomes active with at least one goal that has a sign, and an evaluation date. */

@@ -26,7 +26,7 @@ export interface PlanDeps {
   clock: () => Date;
 }
 
-export function planRoutes(router: Router, deps: PlanDeps): void {
+export function planRoutes(router: Router, deps: PlanDeps): { loadPlan: (req: Request, id: string, action: string) => Promise<Stored<Plan>> } {
   const { plans, directory, audit, clock } = deps;
   const today = () => danishDay(clock());
   const holdsOn = (p: Principal, units: Set<string>) => p.kind === 'staff' && p.roles.some((r) => PLAN_ROLES.includes(r.role) && units.has(r.unitId));
@@ -169,6 +169,13 @@ export function planRoutes(router: Router, deps: PlanDeps): void {
       res.json({ childId: p.childId, items: visible.map(show) });
     }),
   );
+
+  return {
+    loadPlan: async (req, id, action) => {
+      staffOnly(req);
+      return load(req, id, action);
+    },
+  };
 }
 
 /** The overdue list for a team and its leader: active plans of an institution past their evaluation date. */
