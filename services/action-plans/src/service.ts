@@ -10,11 +10,13 @@ import { actionPlansConfigSchema, type ActionPlansConfig } from './config.js';
 import { PlanRepository } from './store/plan-repository.js';
 import { overdueRoutes, planRoutes } from './http/plan.routes.js';
 import { meetingRoutes, type ConcernNotification } from './http/meeting.routes.js';
+import { caseRoutes } from './http/case.routes.js';
+import { CaseRepository, type CouncilMeeting } from './store/case-repository.js';
 import { flagOverdueEvaluations } from './overdue.js';
 import { evaluationOverdue } from './domain/plan.js';
 
 export const SERVICE = 'action-plans';
-export const TOPICS = [topicFor(SERVICE, 'plan')];
+export const TOPICS = [topicFor(SERVICE, 'plan'), topicFor(SERVICE, 'resource-case')];
 
 export interface RunningActionPlans {
   url: string;
@@ -41,13 +43,15 @@ export async function startActionPlans(environment: NodeJS.ProcessEnv, options: 
     runtime,
     logger: log,
     metrics,
-    aggregateCollections: ['plans'],
-    otherCollections: ['concern_notifications', AuditLog.collection, ...DirectoryView.collections, ...ConsentView.collections],
+    aggregateCollections: ['plans', 'resource_cases'],
+    otherCollections: ['concern_notifications', 'council_meetings', AuditLog.collection, ...DirectoryView.collections, ...ConsentView.collections],
     topics: TOPICS,
   });
   const { db, transport, locks, relay } = backbone;
   const registry = contractRegistry();
-  const plans = new PlanRepository(db.collection('plans') as never, new EventFactory(SERVICE, registry), locks, relay);
+  const factory = new EventFactory(SERVICE, registry);
+  const plans = new PlanRepository(db.collection('plans') as never, factory, locks, relay);
+  const cases = new CaseRepository(db.collection('resource_cases') as never, db.collection<CouncilMeeting>('council_meetings'), factory, locks, relay);
   await plans.init();
   const audit = new AuditLog(db);
   await audit.init();
@@ -83,6 +87,7 @@ export async function startActionPlans(environment: NodeJS.ProcessEnv, options: 
       const deps = { plans, directory, audit, clock };
       const { loadPlan } = planRoutes(router, deps);
       meetingRoutes(router, { ...deps, consents, notifications, loadPlan });
+      caseRoutes(router, { ...deps, cases, consents });
       overdueRoutes(router, { ...deps, overdue: async () => (await plans.active()).filter((p) => evaluationOverdue(p, danishDay(clock()))) });
     },
   });
