@@ -1,0 +1,151 @@
+// R7, R11 and R13 across four running services on the real broker and store: consents come
+// from the consent service's events, placements from transitions', the directory from identity's.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import request from 'supertest';
+import { NSIS_LEVELS } from '@spor/auth';
+import { contractRegistry } from '@spor/contracts';
+import { quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import type { RunningIdentity } from '../../identity/src/service.js';
+import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
+import { startTransitions, type RunningTransitions } from '../../transitions/src/service.js';
+import { startConsent, type RunningConsent } from '../../consent/src/service.js';
+import { startActionPlans, type RunningActionPlans } from '../src/service.js';
+
+const { brokers, mongoUrl } = testInfra();
+let identity: RunningIdentity;
+let transitions: RunningTransitions;
+let consent: RunningConsent;
+let actionPlans: RunningActionPlans;
+const units = {} as Record<'mun' | 'district' | 'kindergarten', string>;
+let childId: string;
+let mother: string;
+let father: string;
+let planId: string;
+let educator: string;
+let leader: string;
+let consultant: string;
+
+const as = (role: string, unitId: string) => bearer(identity, '510', role, { roles: [{ role, unitId }] });
+const parent = (personId: string) => bearer(identity, '510', 'educator', { personId, kind: 'parent', roles: [], acr: NSIS_LEVELS.substantial });
+const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+const api = () => request(actionPlans.url);
+
+beforeAll(async () => {
+  identity = await startTestIdentity();
+  const root = await bearer(identity, '510');
+  const post = async (path: string, body: object) => (await request(identity.url).post(path).set('authorization', root).send(body)).body.id as string;
+  units.mun = await post('/admin/org-units', { kind: 'municipality', name: 'K', parentId: null, municipalityCode: '510' });
+  units.district = await post('/admin/org-units', { kind: 'district', name: 'D', parentId: units.mun });
+  units.kindergarten = await post('/admin/org-units', { kind: 'institution', name: 'Børnehaven', parentId: units.district, institutionType: 'boernehave' });
+  childId = await post('/admin/persons', { kind: 'child', cpr: freshCpr(), givenName: 'Barn', familyName: 'Test' });
+  mother = await post('/admin/persons', { kind: 'parent', cpr: `0404851${100 + Math.floor(Math.random() * 899)}`, givenName: 'Mor', familyName: 'Test' });
+  father = await post('/admin/persons', { kind: 'parent', cpr: `0505851${100 + Math.floor(Math.random() * 899)}`, givenName: 'Far', familyName: 'Test' });
+  for (const p of [mother, father]) await request(identity.url).put('/admin/guardianships').set('authorization', root).send({ parentId: p, childId, custody: true });
+  [educator, leader, consultant] = await Promise.all([as('educator', units.kindergarten), as('leader', units.kindergarten), as('pedagogical-consultant', units.district)]);
+
+  const common = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` };
+  transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: uniqueName('transitions-test'), TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions') }, { logger: quietLogger() });
+  consent = await startConsent({ ...common, CONSENT_DB_NAME: uniqueName('consent-test'), CONSENT_DIRECTORY_GROUP: uniqueName('consent') }, { logger: quietLogger() });
+  actionPlans = await startActionPlans({ ...common, ACTION_PLANS_DB_NAME: uniqueName('action-plans-test'), ACTION_PLANS_CONSUMER_GROUP: uniqueName('action-plans') }, { logger: quietLogger() });
+  const admin = await as('system-administrator', units.mun);
+  await waitFor('the child enrolled', async () => (await request(transitions.url).post(`/children/${childId}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, from: '2024-08-01' })).status === 201);
+
+  // A plan with evaluated preventive and anticipatory efforts.
+  const draft = await waitFor('action-plans to know the placement', async () => {
+    const res = await api().post('/plans').set('authorization', educator).send({ childId, startOn: day(-90), nextEvaluationOn: day(-60), goals: [{ text: 'Deltager i leg', signs: ['Tager initiativ'] }] });
+    return res.status === 201 ? res : false;
+  });
+  planId = draft.body.id;
+  await api().post(`/plans/${planId}/activate`).set('authorization', educator).expect(200);
+  const step = async (path: string, body: object) => api().post(`/plans/${planId}/${path}`).set('authorization', educator).send(body).expect(201);
+  await step('efforts', { level: 'preventive', description: 'Mindre grupper', actors: ['team'], start: day(-85) });
+  await step('evaluations', { on: day(-60), goals: [], decision: 'continue', nextEvaluationOn: day(-30) });
+  await step('efforts', { level: 'anticipatory', description: 'Praksisvejleder i gruppen', actors: ['praksisvejleder'], start: day(-55) });
+  await step('evaluations', { on: day(-30), goals: [], decision: 'escalate', nextEvaluationOn: day(30) });
+});
+
+afterAll(async () => {
+  await actionPlans.runtime.shutdown();
+  await consent.runtime.shutdown();
+  await transitions.runtime.shutdown();
+  await identity.runtime.shutdown();
+});
+
+describe('meetings and notifications', () => {
+  test('R11: a network meeting with external professionals needs the parents’ consent; a parents’ conversation does not', async () => {
+    const network = await api().post(`/plans/${planId}/meetings`).set('authorization', educator).send({ kind: 'network', on: day(-5), participants: [{ role: 'sundhedsplejerske', external: true }, { role: 'pædagog', external: false }] });
+    expect(network.status).toBe(409);
+    expect(network.body).toMatchObject({ code: 'CONSENT_REQUIRED', rule: 'R11' });
+    const parents = await api().post(`/plans/${planId}/meetings`).set('authorization', educator).send({ kind: 'parents-conversation', on: day(-5), participants: [{ role: 'mor', external: false }], minutes: 'Aftalt at følge op' });
+    expect(parents.status).toBe(201);
+  });
+
+  test('R13: a notification of concern needs no consent and is seen only by the leader and the consultants', async () => {
+    const recorded = await api().post(`/children/${childId}/concern-notifications`).set('authorization', educator).send({ on: day(0), summary: 'Underretning sendt til familieafdelingen' });
+    expect(recorded.status).toBe(201);
+    expect((await api().get(`/children/${childId}/concern-notifications`).set('authorization', educator)).status).toBe(404);
+    expect((await api().get(`/children/${childId}/concern-notifications`).set('authorization', await parent(mother))).status).toBe(404);
+    const forLeader = await api().get(`/children/${childId}/concern-notifications`).set('authorization', leader);
+    expect(forLeader.body.items).toEqual([expect.objectContaining({ childId, summary: 'Underretning sendt til familieafdelingen' })]);
+    expect((await api().get(`/children/${childId}/concern-notifications`).set('authorization', consultant)).status).toBe(200);
+  });
+});
+
+describe('resource assessment in the district council (R7, R9)', () => {
+  let soon: string;
+  let inTime: string;
+  let consentId: string;
+
+  test('one custody holder of two is not enough; with both, a case 12 days ahead is accepted and 9 days ahead refused', async () => {
+    soon = (await api().post(`/districts/${units.district}/council-meetings`).set('authorization', consultant).send({ on: day(9) }).expect(201)).body._id;
+    inTime = (await api().post(`/districts/${units.district}/council-meetings`).set('authorization', consultant).send({ on: day(12) }).expect(201)).body._id;
+    const asked = await waitFor('consent to know the placement', async () => {
+      const res = await request(consent.url).post('/consents').set('authorization', educator).send({ childId, purposeId: 'resource-assessment' });
+      return res.status === 201 ? res : false;
+    });
+    consentId = asked.body.id;
+    await waitFor('consent to know both custody holders', async () => (await request(consent.url).get(`/consents/${consentId}`).set('authorization', educator)).body.custodyHolders?.length === 2);
+    await request(consent.url).post(`/consents/${consentId}/grant`).set('authorization', await parent(mother)).expect(200);
+    const submit = (meetingId: string) => api().post('/resource-cases').set('authorization', leader).send({ kind: 'child-with-cpr', childId, planId, meetingId });
+    // Wait until action-plans has seen the mother's grant, then show it is not enough.
+    await waitFor('the grant to reach action-plans', async () => (await readTopicUntil(brokers, 'spor.consent.consent.v1', 'the grant', (rs) => rs.some((r) => r.value!.includes(consentId) && r.value!.includes('granted')))).length > 0);
+    const oneOfTwo = await submit(inTime);
+    expect(oneOfTwo.status).toBe(409);
+    expect(oneOfTwo.body).toMatchObject({ code: 'CONSENT_REQUIRED', rule: 'R7' });
+    await request(consent.url).post(`/consents/${consentId}/grant`).set('authorization', await parent(father)).expect(200);
+    const late = await waitFor('action-plans to see both grants', async () => {
+      const res = await submit(soon);
+      return res.body.code === 'SUBMISSION_TOO_LATE' ? res : false;
+    });
+    expect(late.body).toMatchObject({ status: 422, rule: 'R7' });
+    const accepted = await submit(inTime);
+    expect(accepted.status).toBe(201);
+    expect(accepted.body).toMatchObject({ status: 'submitted', meetingOn: day(12), consentId });
+
+    const decided = await api().post(`/resource-cases/${accepted.body.id}/decision`).set('authorization', consultant).send({ outcome: 'praksisvejleder', from: day(14), goals: ['Deltager i fælles leg med to andre børn'], answer: 'Distriktsrådet har bevilget en praksisvejleder i seks måneder.' });
+    expect(decided.status).toBe(200);
+    expect(decided.body.decision).toMatchObject({ outcome: 'praksisvejleder', from: day(14) });
+    const answer = await api().get(`/resource-cases/${accepted.body.id}`).set('authorization', await parent(father));
+    expect(answer.body).toMatchObject({ status: 'decided', decision: { answer: 'Distriktsrådet har bevilget en praksisvejleder i seks måneder.' } });
+    expect(answer.body).not.toHaveProperty('planId');
+
+    const records = await readTopicUntil(brokers, 'spor.action-plans.resource-case.v1', 'the decision', (rs) => rs.some((r) => r.value!.includes(accepted.body.id) && r.value!.includes('decided')));
+    const events = records.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === accepted.body.id);
+    expect(events.map((e) => e.type.split('.')[4])).toEqual(['submitted', 'decided']);
+    for (const e of events) {
+      expect(contractRegistry().checkEnvelope(e)).toEqual([]);
+      expect(JSON.stringify(e)).not.toContain('praksisvejleder i seks');
+    }
+  });
+
+  test('consent withdrawn after submission: the case cannot be decided', async () => {
+    const second = await api().post('/resource-cases').set('authorization', leader).send({ kind: 'child-with-cpr', childId, planId, meetingId: inTime });
+    expect(second.status).toBe(201);
+    await request(consent.url).post(`/consents/${consentId}/withdraw`).set('authorization', await parent(mother)).expect(200);
+    // action-plans knows of the withdrawal once a new submission is refused for it.
+    await waitFor('action-plans to see the withdrawal', async () => (await api().post('/resource-cases').set('authorization', leader).send({ kind: 'child-with-cpr', childId, planId, meetingId: inTime })).body.code === 'CONSENT_REQUIRED');
+    const refused = await api().post(`/resource-cases/${second.body.id}/decision`).set('authorization', consultant).send({ outcome: 'free-funds', goals: ['x'], answer: 'Bevilget frie midler til gruppen.' });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'CONSENT_REQUIRED', rule: 'R7' });
+  });
+});
