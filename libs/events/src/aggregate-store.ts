@@ -41,17 +41,15 @@ export class AggregateStore<S extends Document> {
   /** Inserts a new aggregate at version 1 with its first events. */
   async create(id: string, state: S, events: SporEvent[]): Promise<Stored<S>> {
     const stored = { ...this.strip(state), _id: id, version: 1 } as Stored<S>;
-    const outbox = outboxForInsert(events);
     await this.options.locks.run(this.lockKey(id), async () => {
       try {
-        await this.collection.insertOne({ ...stored, ...outbox });
+        await this.collection.insertOne({ ...stored, ...outboxForInsert(events) });
       } catch (error) {
         if ((error as { code?: number }).code === 11000) throw conflict('ALREADY_EXISTS', `${this.options.aggregate} ${id} already exists`);
         throw error;
       }
     });
-    // The relay knows what was written and need not read it back.
-    if (events.length > 0) this.options.relay?.notify(this.collection.collectionName, id, outbox);
+    if (events.length > 0) this.options.relay?.notify(this.collection.collectionName, id);
     return stored;
   }
 

@@ -44,8 +44,7 @@ function toMessage(p: PendingEvent): OutboundMessage {
 }
 
 export class OutboxRelay {
-  /** Per collection: ids with new pending events, and what was written when the writer knows it. */
-  private readonly notified = new Map<string, Map<unknown, OutboxDocument | undefined>>();
+  private readonly notified = new Map<string, Set<unknown>>();
   private readonly byName: Map<string, Collection<OutboxDocument>>;
   private running = false;
   private loopDone?: Promise<void>;
@@ -62,17 +61,12 @@ export class OutboxRelay {
     }
   }
 
-  /**
-   * Tells the relay a document has new pending events, so it need not wait for the sweep. A
-   * writer that knows the whole outbox it wrote (a new document) passes it, which spares the
-   * relay reading the document back; the guarded clear still checks it is current.
-   */
-  notify(collectionName: string, id: unknown, written?: Pick<OutboxDocument, 'pendingEvents' | 'outboxSeq'>): void {
+  /** Tells the relay a document has new pending events, so it need not wait for the sweep. */
+  notify(collectionName: string, id: unknown): void {
     if (!this.byName.has(collectionName)) throw new Error(`the relay does not watch collection ${collectionName}`);
-    const pending = this.notified.get(collectionName) ?? new Map<unknown, OutboxDocument | undefined>();
-    // A later notification without a snapshot (an update appended events) must read the document.
-    pending.set(id, written && !pending.has(id) ? ({ _id: id, hasPending: true, ...written } as OutboxDocument) : undefined);
-    this.notified.set(collectionName, pending);
+    const set = this.notified.get(collectionName) ?? new Set();
+    set.add(id);
+    this.notified.set(collectionName, set);
     this.wake?.();
   }
 
@@ -129,12 +123,10 @@ export class OutboxRelay {
     let total = 0;
     const sweepDue = Date.now() - this.lastSweep >= (this.options.sweepIntervalMs ?? 1_000);
     for (const [name, collection] of this.byName) {
-      const taken = this.takeNotified(name, batchSize);
-      if (taken.length > 0) {
-        const known = taken.filter(([, doc]) => doc !== undefined).map(([, doc]) => doc!);
-        const ids = taken.filter(([, doc]) => doc === undefined).map(([id]) => id);
+      const ids = this.takeNotified(name, batchSize);
+      if (ids.length > 0) {
         // One lookup by _id each: the one filter every MongoDB-wire store answers from its index.
-        const found: (OutboxDocument | null)[] = [...known];
+        const found: (OutboxDocument | null)[] = [];
         for (let i = 0; i < ids.length; i += LOOKUP_CONCURRENCY) {
           const chunk = ids.slice(i, i + LOOKUP_CONCURRENCY);
           found.push(...((await Promise.all(chunk.map((id) => collection.findOne({ _id: id } as Document)))) as (OutboxDocument | null)[]));
@@ -151,16 +143,16 @@ export class OutboxRelay {
     return total;
   }
 
-  private takeNotified(name: string, max: number): [unknown, OutboxDocument | undefined][] {
-    const pending = this.notified.get(name);
-    if (!pending || pending.size === 0) return [];
-    const taken: [unknown, OutboxDocument | undefined][] = [];
-    for (const entry of pending) {
-      taken.push(entry);
-      pending.delete(entry[0]);
-      if (taken.length >= max) break;
+  private takeNotified(name: string, max: number): unknown[] {
+    const set = this.notified.get(name);
+    if (!set || set.size === 0) return [];
+    const ids: unknown[] = [];
+    for (const id of set) {
+      ids.push(id);
+      set.delete(id);
+      if (ids.length >= max) break;
     }
-    return taken;
+    return ids;
   }
 
   private async publishAndClear(name: string, collection: Collection<OutboxDocument>, docs: OutboxDocument[]): Promise<number> {

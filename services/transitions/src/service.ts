@@ -16,6 +16,7 @@ import { ImportJobs, type ImportJob } from './store/import-jobs.js';
 import { importRoutes, resumeImports } from './http/import.routes.js';
 import type { LegalBasis } from './domain/transition.js';
 import { ResultsView } from './store/results-view.js';
+import { PlansView } from './store/plans-view.js';
 
 export const SERVICE = 'transitions';
 export const TOPICS = [topicFor(SERVICE, 'enrollment'), topicFor(SERVICE, 'handover')];
@@ -51,7 +52,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
     logger: log,
     metrics,
     aggregateCollections: ['enrollments', 'transitions'],
-    otherCollections: ['import_jobs', ...DirectoryView.collections, ...ConsentView.collections, ...ResultsView.collections],
+    otherCollections: ['import_jobs', ...DirectoryView.collections, ...ConsentView.collections, ...ResultsView.collections, ...PlansView.collections],
     topics: TOPICS,
   });
   const { db, transport, locks, relay } = backbone;
@@ -67,11 +68,13 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
   await consents.init();
   const results = new ResultsView(db);
   await results.init();
+  const plans = new PlansView(db);
+  await plans.init();
 
   // Other services' topics may not exist yet when transitions starts first.
-  const consumed = [...directory.topics(), ...consents.topics(), ...results.topics()];
+  const consumed = [...directory.topics(), ...consents.topics(), ...results.topics(), ...plans.topics()];
   await transport.ensureTopics(consumed.map((topic) => ({ topic, partitions: 3 })));
-  const consumer = new EventConsumer({ groupId: config.TRANSITIONS_CONSUMER_GROUP, topics: consumed, handlers: { ...directory.handlers(), ...consents.handlers(), ...results.handlers() }, registry, transport, logger: log, metrics });
+  const consumer = new EventConsumer({ groupId: config.TRANSITIONS_CONSUMER_GROUP, topics: consumed, handlers: { ...directory.handlers(), ...consents.handlers(), ...results.handlers(), ...plans.handlers() }, registry, transport, logger: log, metrics });
   await consumer.start();
   runtime.onStop('consumer', () => consumer.stop());
 
@@ -108,6 +111,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
         directory,
         consents,
         results,
+        plans,
         clock,
         legalBasis: (municipalityId) => byMunicipality[municipalityId] ?? config.HANDOVER_LEGAL_BASIS,
         complete: (id) => completeTransition(completion, id),

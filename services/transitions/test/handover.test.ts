@@ -11,6 +11,7 @@ import type { RunningIdentity } from '../../identity/src/service.js';
 import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
 import { startConsent, type RunningConsent } from '../../consent/src/service.js';
 import { startAssessments, type RunningAssessments } from '../../assessments/src/service.js';
+import { startActionPlans, type RunningActionPlans } from '../../action-plans/src/service.js';
 import { startTransitions, type RunningTransitions } from '../src/service.js';
 
 const { brokers, mongoUrl } = testInfra();
@@ -18,6 +19,7 @@ let identity: RunningIdentity;
 let consent: RunningConsent;
 let transitions: RunningTransitions;
 let assessments: RunningAssessments;
+let actionPlans: RunningActionPlans;
 let now = new Date();
 const units = {} as Record<'mun' | 'district' | 'kindergarten' | 'school' | 'schoolClass', string>;
 let childId: string;
@@ -46,6 +48,7 @@ beforeAll(async () => {
 
   const common = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', ...auth };
   consent = await startConsent({ ...common, CONSENT_DB_NAME: uniqueName('consent-test'), CONSENT_DIRECTORY_GROUP: uniqueName('consent') }, { logger: quietLogger() });
+  actionPlans = await startActionPlans({ ...common, ACTION_PLANS_DB_NAME: uniqueName('action-plans-test'), ACTION_PLANS_CONSUMER_GROUP: uniqueName('action-plans') }, { logger: quietLogger() });
   assessments = await startAssessments({ ...common, ASSESSMENTS_DB_NAME: uniqueName('assessments-test'), ASSESSMENTS_CONSUMER_GROUP: uniqueName('assessments') }, { logger: quietLogger() });
   transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: uniqueName('transitions-test'), TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions') }, { clock: () => now, logger: quietLogger() });
 
@@ -54,6 +57,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await actionPlans.runtime.shutdown();
   await assessments.runtime.shutdown();
   await transitions.runtime.shutdown();
   await consent.runtime.shutdown();
@@ -82,10 +86,16 @@ describe('handover to school (R15)', () => {
       return res.status === 201 ? res : false;
     });
     expect(screening.body.results.map((r: { category: string }) => r.category)).toEqual(['as-expected', 'watch']);
-    const preview = await waitFor('transitions to see the result', async () => {
+    // And an action plan with a preventive effort: its summary goes along.
+    const plan = await request(actionPlans.url).post('/plans').set('authorization', educator).send({ childId, startOn: dayFromNow(-30), nextEvaluationOn: dayFromNow(20), goals: [{ text: 'Leger med andre', signs: ['Tager initiativ'] }] });
+    expect(plan.status).toBe(201);
+    await request(actionPlans.url).post(`/plans/${plan.body.id}/activate`).set('authorization', educator).expect(200);
+    await request(actionPlans.url).post(`/plans/${plan.body.id}/efforts`).set('authorization', educator).send({ level: 'preventive', description: 'Legegrupper', actors: ['team'], start: dayFromNow(-20) }).expect(201);
+    const preview = await waitFor('transitions to see the result and the plan', async () => {
       const res = await request(transitions.url).get(`/transitions/${transitionId}/handover/preview`).set('authorization', educator);
-      return res.body.assessmentResults?.length === 1 ? res : false;
+      return res.body.assessmentResults?.length === 1 && res.body.actionPlans?.[0]?.effortLevels?.length === 1 ? res : false;
     });
+    expect(preview.body.actionPlans).toEqual([expect.objectContaining({ planId: plan.body.id, status: 'active', effortLevels: ['preventive'] })]);
     expect(preview.body.assessmentResults[0]).toMatchObject({ instrumentId: 'motorik', results: [{ section: 'grovmotorik', category: 'as-expected' }, { section: 'finmotorik', category: 'watch' }] });
 
     const refused = await request(transitions.url).post(`/transitions/${transitionId}/handover/release`).set('authorization', educator);
@@ -119,6 +129,7 @@ describe('handover to school (R15)', () => {
     // The school sees the results the package carried, frozen at release; not the assessments themselves.
     expect(read.body.handover.assessmentResults).toEqual([expect.objectContaining({ instrumentId: 'motorik', results: [{ section: 'grovmotorik', category: 'as-expected' }, { section: 'finmotorik', category: 'watch' }] })]);
     expect(read.body).not.toHaveProperty('checklist');
+    expect(read.body.handover.actionPlans).toEqual([expect.objectContaining({ status: 'active', effortLevels: ['preventive'] })]);
     expect((await request(transitions.url).post(`/handovers/${transitionId}/acknowledge`).set('authorization', teacher)).body.handover.status).toBe('acknowledged');
     // Another school's staff see nothing.
     expect((await request(transitions.url).get(`/handovers/${transitionId}`).set('authorization', await as('educator', units.kindergarten))).status).toBe(404);

@@ -39,6 +39,8 @@ export interface Handover {
   parentComments: { by: string; at: string; text: string }[];
   /** Frozen at release: the latest result categories per instrument, when the package includes them. */
   assessmentResults?: { instrumentId: string; instrumentVersion: number; completedOn: string; ageMonths: number | null; results: { section: string; category: string | null }[] }[];
+  /** Frozen at release: the child's action plans, active and closed, with their effort levels. */
+  actionPlans?: { planId: string; status: string; effortLevels: string[]; activatedOn?: string; lastEvaluatedOn?: string; closedOn?: string }[];
   releasedAt?: string;
   releasedBy?: string;
   legalBasis?: LegalBasis;
@@ -117,7 +119,7 @@ export function commentAsParent(t: Transition, by: string, text: string, at: Dat
  * consent to transfer to that very institution must exist (R15); on the municipality's
  * guidelines, the parents must have been shown the content first.
  */
-export function release(t: Transition, basis: LegalBasis, consentId: string | null, by: string, at: Date, content: Pick<Handover, 'assessmentResults'> = {}): Transition {
+export function release(t: Transition, basis: LegalBasis, consentId: string | null, by: string, at: Date, content: Pick<Handover, 'assessmentResults' | 'actionPlans'> = {}): Transition {
   if (t.status === 'cancelled') throw conflict('TRANSITION_CANCELLED', 'the transition was cancelled');
   if (t.handover.status === 'released' || t.handover.status === 'acknowledged') return t;
   if (basis === 'consent' && !consentId) {
@@ -126,7 +128,10 @@ export function release(t: Transition, basis: LegalBasis, consentId: string | nu
   if (basis === 'guidelines' && t.handover.status !== 'shown-to-parents') {
     throw ruleViolation({ code: 'PARENTS_NOT_SHOWN', rule: 'R15', status: 409, detail: 'on the municipality’s guidelines, the parents are shown the package before it is released' });
   }
-  const results = t.handover.includeAssessments && content.assessmentResults ? { assessmentResults: content.assessmentResults } : {};
+  const results = {
+    ...(t.handover.includeAssessments && content.assessmentResults ? { assessmentResults: content.assessmentResults } : {}),
+    ...(t.handover.includeActionPlans && content.actionPlans ? { actionPlans: content.actionPlans } : {}),
+  };
   return { ...t, handover: { ...t.handover, ...results, status: 'released', releasedAt: at.toISOString(), releasedBy: by, legalBasis: basis, ...(consentId ? { consentId } : {}) } };
 }
 

@@ -15,6 +15,7 @@ import type { TransitionRepository } from '../store/transition-repository.js';
 import { READERS } from './enrollment.routes.js';
 import { revocationReason } from '../revocation.js';
 import type { ResultsView } from '../store/results-view.js';
+import type { PlansView } from '../store/plans-view.js';
 
 const SENDERS: StaffRole[] = ['educator', 'leader', 'pedagogical-consultant', 'system-administrator', 'administration'];
 const PLANNERS: StaffRole[] = ['leader', 'pedagogical-consultant', 'system-administrator', 'administration'];
@@ -27,6 +28,7 @@ export interface TransitionDeps {
   directory: DirectoryView;
   consents: ConsentView;
   results: ResultsView;
+  plans: PlansView;
   legalBasis: (municipalityId: string) => LegalBasis;
   clock: () => Date;
   /** Moves the enrollment of a transition whose date has come or that staff confirm. */
@@ -81,6 +83,12 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
     const { _id, version, ...rest } = t;
     return { id: _id, version, ...rest };
   };
+  /** What goes along from the other services, as transitions knows it from their events now. */
+  const packageContent = async (t: Transition) => ({
+    ...(t.handover.includeAssessments ? { assessmentResults: (await deps.results.latestPerInstrument(t.childId)).map(({ childId: _c, institutionId: _i, ...r }) => r) } : {}),
+    ...(t.handover.includeActionPlans ? { actionPlans: await deps.plans.summaries(t.childId) } : {}),
+  });
+
   /** What the receiving institution reads: the package, not the sender's checklist. */
   const showPackage = (t: Stored<Transition>) => ({ id: t._id, childId: t.childId, fromInstitutionId: t.fromInstitutionId, toInstitutionId: t.toInstitutionId, date: t.date, kind: t.kind, handover: t.handover });
 
@@ -135,8 +143,8 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
     '/transitions/:transitionId/handover/preview',
     validated({ params }, async ({ params: p }, req, res) => {
       const t = await asSender(req, p.transitionId);
-      const assessmentResults = t.handover.includeAssessments ? (await deps.results.latestPerInstrument(t.childId)).map(({ childId: _c, institutionId: _i, ...r }) => r) : [];
-      res.json({ ...showPackage(t).handover, assessmentResults });
+      const content = await packageContent(t);
+      res.json({ ...showPackage(t).handover, assessmentResults: content.assessmentResults ?? [], actionPlans: content.actionPlans ?? [] });
     }),
   );
 
@@ -155,8 +163,8 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
       const basis = deps.legalBasis(t.municipalityId);
       const consent = basis === 'consent' ? await consents.validConsent(t.childId, 'transition-transfer', { receivingUnitId: t.toInstitutionId }, clock()) : null;
       // What goes along is frozen now: the receiving institution sees what was released, not later results.
-      const assessmentResults = t.handover.includeAssessments ? (await deps.results.latestPerInstrument(t.childId)).map(({ childId: _c, institutionId: _i, ...r }) => r) : undefined;
-      const next = release(t, basis, consent?._id ?? null, principalOf(req).subject, clock(), assessmentResults ? { assessmentResults } : {});
+      const content = await packageContent(t);
+      const next = release(t, basis, consent?._id ?? null, principalOf(req).subject, clock(), content);
       const saved = next === t ? t : await transitions.save(t, next, 'released', { legalBasis: basis, ...(consent ? { consentId: consent._id } : {}) });
       res.json(show(saved));
     }),

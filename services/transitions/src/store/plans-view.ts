@@ -1,0 +1,54 @@
+// transitions' own view of the child's action plans, from action-plans' events: what a
+// handover package can carry as "a summary of active and closed action plans with their effort
+// levels". Ids, levels and dates only; the plans themselves stay in action-plans.
+import type { Collection, Db } from 'mongodb';
+import { applyVersioned } from '@spor/mongo';
+import { topicFor, type EventHandler } from '@spor/events';
+
+export interface SeenPlan {
+  _id: string;
+  version: number;
+  childId: string;
+  status: 'active' | 'closed';
+  effortLevels: string[];
+  activatedOn?: string;
+  lastEvaluatedOn?: string;
+  closedOn?: string;
+}
+
+export type PlanSummary = Omit<SeenPlan, '_id' | 'version' | 'childId'> & { planId: string };
+
+export class PlansView {
+  static collections = ['action_plan_summaries'];
+  private readonly plans: Collection<SeenPlan>;
+
+  constructor(db: Db) {
+    this.plans = db.collection('action_plan_summaries');
+  }
+
+  async init(): Promise<void> {
+    await this.plans.createIndex({ childId: 1 });
+  }
+
+  topics(): string[] {
+    return [topicFor('action-plans', 'plan')];
+  }
+
+  handlers(): Record<string, EventHandler> {
+    const apply = (extra: (d: { on: string }) => Record<string, unknown>): EventHandler => async (event) => {
+      const d = event.data as { planId: string; childId?: string; on: string; effortLevels: string[] };
+      if (!d.childId) return;
+      await applyVersioned(this.plans, d.planId, event.aggregateversion, { $set: { childId: d.childId, effortLevels: d.effortLevels, ...extra(d) } });
+    };
+    return {
+      'dk.spor.action-plans.plan.activated.v1': apply((d) => ({ status: 'active', activatedOn: d.on })),
+      'dk.spor.action-plans.plan.effort-added.v1': apply(() => ({})),
+      'dk.spor.action-plans.plan.evaluated.v1': apply((d) => ({ lastEvaluatedOn: d.on })),
+      'dk.spor.action-plans.plan.closed.v1': apply((d) => ({ status: 'closed', closedOn: d.on })),
+    };
+  }
+
+  async summaries(childId: string): Promise<PlanSummary[]> {
+    return (await this.plans.find({ childId }).toArray()).map(({ _id, version: _v, childId: _c, ...rest }) => ({ planId: _id, ...rest, status: rest.status ?? 'active' }));
+  }
+}
