@@ -111,7 +111,7 @@ describe('action plans', () => {
     const beforeStart = await api().post(`/plans/${planId}/evaluations`).set('authorization', educator).send({ on: day(-90), goals: [], decision: 'continue', nextEvaluationOn: day(20) });
     expect(beforeStart.body.errors[0].field).toBe('on');
     const level = await api().post(`/plans/${planId}/efforts`).set('authorization', educator).send({ level: 'urgent', description: 'x', actors: ['team'], start: day(-1) });
-    expect(level.status).toBe(400);
+    expect(level.status).toBe(422);
     expect(level.body.errors[0].field).toBe('level');
   });
 

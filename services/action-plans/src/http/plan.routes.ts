@@ -3,7 +3,7 @@
 // plans shared with them. Every read and write is audit-logged with the child.
 import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
-import { forbidden, notFound, validated, z } from '@spor/service-kit';
+import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, type Principal, type StaffRole } from '@spor/auth';
 import { danishDay, placementGivingAccess, staffMaySeeChild, type DirectoryView } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
@@ -127,10 +127,14 @@ export function planRoutes(router: Router, deps: PlanDeps): { loadPlan: (req: Re
 
   router.post(
     '/plans/:planId/efforts',
-    validated({ params, body: z.strictObject({ level: z.enum(EFFORT_LEVELS), description: text.max(1000), actors: z.array(z.enum(ACTORS)).min(1).max(10), start: day, end: day.nullable().default(null) }) }, async ({ params: p, body }, req, res) => {
+    // The level is checked by the domain so an unknown one is a 422 naming it, like the other plan rules.
+    validated({ params, body: z.strictObject({ level: z.string().max(40), description: text.max(1000), actors: z.array(z.enum(ACTORS)).min(1).max(10), start: day, end: day.nullable().default(null) }) }, async ({ params: p, body }, req, res) => {
       staffOnly(req);
       const plan = await load(req, p.planId, 'add-effort');
-      const { plan: next, effort } = addEffort(plan, body, await childEfforts(plan));
+      if (!(EFFORT_LEVELS as readonly string[]).includes(body.level)) {
+        throw new AppError({ status: 422, code: 'PLAN_INVALID', title: 'The plan is not valid', detail: `level: one of ${EFFORT_LEVELS.join(', ')} (R2)`, errors: [{ in: 'body', field: 'level', message: `one of ${EFFORT_LEVELS.join(', ')}` }] });
+      }
+      const { plan: next, effort } = addEffort(plan, { ...body, level: body.level as (typeof EFFORT_LEVELS)[number] }, await childEfforts(plan));
       const saved = await plans.save(plan, next, plan.status === 'active' ? 'effort-added' : undefined, { effortId: effort.effortId, level: effort.level }, today());
       res.status(201).json({ plan: show(saved), effort });
     }),
