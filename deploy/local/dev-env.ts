@@ -49,6 +49,7 @@ export function devEnvironment(service: string): Record<string, string> {
       };
     }
     case 'action-plans':
+    case 'reporting':
     case 'assessments':
     case 'consent':
     case 'transitions':

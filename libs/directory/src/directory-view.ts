@@ -195,6 +195,11 @@ export class DirectoryView {
     return this.units.findOne({ _id: id });
   }
 
+  /** Every unit of a municipality. */
+  unitsOf(municipalityId: string): Promise<KnownUnit[]> {
+    return this.units.find({ municipalityId }).toArray();
+  }
+
   unitByExternalId(municipalityId: string, externalId: string): Promise<KnownUnit | null> {
     return this.units.findOne({ municipalityId, externalId });
   }

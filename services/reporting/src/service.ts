@@ -1,0 +1,102 @@
+// Wires reporting together: its projections of the other services' events, the figures API,
+// and the rebuild that replays every topic from the start.
+import { ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
+import { EventConsumer, replayTopics, startBackbone } from '@spor/events';
+import { contractRegistry } from '@spor/contracts';
+import { authenticate, principalOf, requireRole, verifierFromConfig } from '@spor/auth';
+import { DirectoryView } from '@spor/directory';
+import { AuditLog } from '@spor/audit';
+import { reportingConfigSchema, type ReportingConfig } from './config.js';
+import { Projections } from './store/projections.js';
+import { figureRoutes } from './http/figure.routes.js';
+
+export const SERVICE = 'reporting';
+
+export interface RunningReporting {
+  url: string;
+  runtime: ServiceRuntime;
+  config: ReportingConfig;
+  /** Replays every topic into emptied projections (what POST /admin/rebuild does). */
+  rebuild: () => Promise<void>;
+}
+
+export async function startReporting(environment: NodeJS.ProcessEnv, options: { logger?: Logger } = {}): Promise<RunningReporting> {
+  const config = loadConfig(reportingConfigSchema, environment);
+  const log = options.logger ?? createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const runtime = new ServiceRuntime(log, config.SHUTDOWN_TIMEOUT_MS);
+  const metrics = createRegistry(SERVICE);
+
+  const backbone = await startBackbone({
+    service: SERVICE,
+    mongoUrl: config.MONGO_URL,
+    dbName: config.REPORTING_DB_NAME,
+    kafkaBrokers: config.KAFKA_BROKERS,
+    kafkaClientId: config.KAFKA_CLIENT_ID,
+    runtime,
+    logger: log,
+    metrics,
+    aggregateCollections: [],
+    otherCollections: [AuditLog.collection, ...Projections.collections, ...DirectoryView.collections],
+    topics: [],
+  });
+  const { db, transport } = backbone;
+  const registry = contractRegistry();
+  const projections = new Projections(db);
+  await projections.init();
+  const directory = new DirectoryView(db, ['units']);
+  await directory.init();
+  const audit = new AuditLog(db);
+  await audit.init();
+
+  const topics = [...directory.topics(), ...projections.topics()];
+  const handlers = { ...directory.handlers(), ...projections.handlers() };
+  await transport.ensureTopics(topics.map((topic) => ({ topic, partitions: 3 })));
+  let consumer = new EventConsumer({ groupId: config.REPORTING_CONSUMER_GROUP, topics, handlers, registry, transport, logger: log, metrics });
+  await consumer.start();
+  runtime.onStop('consumer', () => consumer.stop());
+
+  // The live consumer pauses while the projections are rebuilt from the start of every topic;
+  // then it resumes from its own offsets, so events that arrived meanwhile are applied too
+  // (applying by version makes the overlap harmless).
+  let rebuilding: Promise<void> | undefined;
+  const rebuild = () =>
+    (rebuilding ??= (async () => {
+      await consumer.stop();
+      try {
+        await projections.clear();
+        await replayTopics({ groupPrefix: config.REPORTING_CONSUMER_GROUP, topics: projections.topics(), handlers: projections.handlers(), registry, transport, logger: log });
+      } finally {
+        consumer = new EventConsumer({ groupId: config.REPORTING_CONSUMER_GROUP, topics, handlers, registry, transport, logger: log, metrics });
+        await consumer.start();
+        rebuilding = undefined;
+      }
+    })());
+
+  const verifier = verifierFromConfig(config);
+  const app = createApp({
+    service: SERVICE,
+    bodyLimit: config.HTTP_BODY_LIMIT,
+    logger: log,
+    registry: metrics,
+    isDraining: () => runtime.isDraining,
+    readiness: backbone.readiness,
+    routes: (router) => {
+      router.use(authenticate(verifier));
+      figureRoutes(router, {
+        projections,
+        directory,
+        audit,
+        institutionsUnder: async (unit) => (await directory.unitsOf(unit.municipalityId)).filter((u) => u.kind === 'institution' && (unit.kind === 'municipality' || u.parentId === unit._id)),
+      });
+      router.post('/admin/rebuild', requireRole('system-administrator', 'administration'), async (req, res) => {
+        const started = Date.now();
+        await rebuild();
+        await audit.record(principalOf(req), { action: 'rebuild', recordType: 'projections', recordId: null });
+        res.json({ rebuiltInMs: Date.now() - started });
+      });
+    },
+  });
+  const server = await runtime.listen(app, config.PORT);
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, runtime, config, rebuild };
+}

@@ -1,0 +1,45 @@
+// Small-cell protection: a cell of 4 is hidden and cannot be recovered from the total.
+import { describe, expect, test } from '@jest/globals';
+import { protect, protectWithBreakdown } from '../src/domain/suppression.js';
+
+const recoverable = (row: ReturnType<typeof protect>) => row.total !== null && Object.values(row.cells).filter((v) => v === null).length === 1;
+
+describe('small-cell protection', () => {
+  test('a cell of 4 is suppressed, and a second cell with it, so the total does not give it away', () => {
+    const row = protect({ cells: { green: 20, yellow: 4, red: 6 } });
+    expect(row.cells).toEqual({ green: 20, yellow: null, red: null });
+    expect(row.total).toBe(30);
+    expect(recoverable(row)).toBe(false);
+  });
+
+  test('cells of 5 or more stand; zero is shown when the total is large enough', () => {
+    expect(protect({ cells: { green: 12, yellow: 5, red: 0 } })).toEqual({ cells: { green: 12, yellow: 5, red: 0 }, total: 17, suppressed: [] });
+  });
+
+  test('two small cells hide each other; a total under 5 hides the whole row', () => {
+    expect(protect({ cells: { green: 10, yellow: 2, red: 3 } }).cells).toEqual({ green: 10, yellow: null, red: null });
+    expect(protect({ cells: { green: 3, yellow: 1, red: 0 } })).toEqual({ cells: { green: null, yellow: null, red: null }, total: null, suppressed: ['green', 'red', 'yellow'] });
+    expect(protect({ cells: { green: 0, yellow: 0, red: 0 } }).total).toBe(0);
+  });
+
+  test('no protected row of any small combination lets a hidden cell be worked out', () => {
+    for (let a = 0; a < 9; a++) for (let b = 0; b < 9; b++) for (let c = 0; c < 9; c++) expect(recoverable(protect({ cells: { a, b, c } }))).toBe(false);
+  });
+});
+
+describe('small-cell protection across a breakdown', () => {
+  test('an institution’s hidden cell cannot be worked out from the district’s figure minus the others', () => {
+    const parts = { a: { cells: { green: 20, yellow: 4, red: 6 } }, b: { cells: { green: 15, yellow: 26, red: 9 } } };
+    const total = { cells: { green: 35, yellow: 30, red: 15 } };
+    const { total: t, parts: p } = protectWithBreakdown(total, parts);
+    expect(t.cells.yellow).toBe(30);
+    expect(p.a!.cells.yellow).toBeNull();
+    // Column yellow: a is hidden, so b's yellow is hidden too; and no row then shows exactly one hidden cell with its total.
+    expect(p.b!.cells.yellow).toBeNull();
+    for (const row of Object.values(p)) expect(recoverable(row)).toBe(false);
+    for (const key of ['green', 'yellow', 'red']) {
+      const hidden = Object.values(p).filter((r) => r.cells[key] === null).length;
+      expect(hidden === 1 && t.cells[key] !== null).toBe(false);
+    }
+  });
+});
