@@ -87,10 +87,10 @@ async function main(): Promise<void> {
   }
 
   console.log('\nSpor is running (for development only).');
-  console.log(`  Kafka      ${brokers}`);
-  console.log(`  Database   ${mongoUrl}`);
+  console.log(`  Kafka        ${brokers}`);
+  console.log(`  Database     ${mongoUrl}`);
   if (names.length === 0) console.log('  Services   none yet: services/ holds no service with src/main.ts');
-  for (const name of names) console.log(`  ${name.padEnd(10)} http://127.0.0.1:${devPort(name)}`);
+  for (const name of names) console.log(`  ${name.padEnd(13)} http://127.0.0.1:${devPort(name)}`);
   console.log('Press Ctrl-C to stop everything.\n');
 
   // Stay in the foreground until Ctrl-C, and say so when a service dies on its own.
