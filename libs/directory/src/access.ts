@@ -3,6 +3,7 @@
 // on its group, or on a unit above the institution (a district's or the municipality's staff,
 // such as the pedagogical consultants) gives access. Which roles count is each route's choice.
 import type { Principal, StaffRole } from '@spor/auth';
+import { forbidden, notFound, type AppError } from '@spor/service-kit';
 import type { DirectoryView, KnownPlacement } from './directory-view.js';
 
 /** The child's placement on `day` through which the staff member has access, if any. */
@@ -28,4 +29,14 @@ const COPENHAGEN = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Copenhag
 /** Today's date in Denmark as YYYY-MM-DD: placements change at midnight Danish time. */
 export function danishDay(now: Date): string {
   return COPENHAGEN.format(now);
+}
+
+/**
+ * The refusal for staff who may not see a child: 403 when the child is in their municipality
+ * (they learn nothing they could not ask the administration), 404 otherwise, so nobody learns
+ * of children in other municipalities.
+ */
+export async function childAccessRefusal(directory: DirectoryView, principal: Principal, childId: string): Promise<AppError> {
+  const child = await directory.person(childId);
+  return child?.kind === 'child' && child.municipalityId === principal.municipalityId ? forbidden('no access: the child is not placed in an institution where you hold a role now', 'RELATION_REQUIRED') : notFound(`child ${childId}`);
 }

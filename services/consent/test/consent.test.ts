@@ -180,8 +180,10 @@ describe('consent requests and answers', () => {
     const elsewhere = await check('purposeId=network-meeting', await bearer(identity, '561', 'educator'));
     expect(elsewhere.status).toBe(404);
     // Staff of another institution in the same municipality do not see the child either.
-    expect((await check('purposeId=network-meeting', otherInstitutionStaff)).status).toBe(404);
-    expect((await ask({ childId, purposeId: 'network-meeting' }, otherInstitutionStaff)).status).toBe(404);
+    const other = await check('purposeId=network-meeting', otherInstitutionStaff);
+    expect(other.status).toBe(403);
+    expect(other.body.code).toBe('RELATION_REQUIRED');
+    expect((await ask({ childId, purposeId: 'network-meeting' }, otherInstitutionStaff)).status).toBe(403);
   });
 
   test('no CPR number or name in any log line', () => {

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, type Principal, type StaffRole } from '@spor/auth';
-import { danishDay, placementGivingAccess, staffMaySeeChild, type DirectoryView } from '@spor/directory';
+import { childAccessRefusal, danishDay, placementGivingAccess, staffMaySeeChild, type DirectoryView } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
 import { ACTORS, DECISIONS, EFFORT_LEVELS, PERSPECTIVE_KEYS, activate, addEffort, close, draftPlan, evaluate, newGoal, type Plan } from '../domain/plan.js';
@@ -32,10 +32,8 @@ export function planRoutes(router: Router, deps: PlanDeps): { loadPlan: (req: Re
   const holdsOn = (p: Principal, units: Set<string>) => p.kind === 'staff' && p.roles.some((r) => PLAN_ROLES.includes(r.role) && units.has(r.unitId));
   const reach = async (unitId: string) => new Set([...(await directory.unitPath(unitId)).map((u) => u._id), ...(await directory.childUnits(unitId))]);
 
-  async function refusal(principal: Principal, childId: string) {
-    const child = await directory.person(childId);
-    return child?.kind === 'child' && child.municipalityId === principal.municipalityId ? forbidden('no access: the child is not placed in an institution where you hold a role now', 'RELATION_REQUIRED') : notFound(`child ${childId}`);
-  }
+  const refusal = (principal: Principal, childId: string) => childAccessRefusal(directory, principal, childId);
+
 
   /** The institution a new plan belongs to: the child's (through which the caller has access) or the group's. */
   async function institutionFor(principal: Principal, childId: string | null, groupId: string | null): Promise<string> {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@spor/auth';
-import { danishDay, placementGivingAccess, staffMaySeeChild, type DirectoryView } from '@spor/directory';
+import { childAccessRefusal, danishDay, placementGivingAccess, staffMaySeeChild, type DirectoryView } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
 import { amend, answer, answerAsParent, complete, startAssessment, type Assessment, type Target } from '../domain/assessment.js';
@@ -49,11 +49,8 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     return group.parentId;
   }
 
-  /** A child of the caller's municipality is refused with 403 (no relation now); any other is not found. */
-  async function refusal(principal: Principal, childId: string): Promise<AppError> {
-    const child = await directory.person(childId);
-    return child?.kind === 'child' && child.municipalityId === principal.municipalityId ? forbidden('no access: the child is not placed in an institution where you hold a role now', 'RELATION_REQUIRED') : notFound(`child ${childId}`);
-  }
+  const refusal = (principal: Principal, childId: string) => childAccessRefusal(directory, principal, childId);
+
 
   /** Staff see an assessment while they may work with its target and it was made at an institution they reach. */
   async function staffMaySee(principal: Principal, a: Assessment): Promise<boolean> {

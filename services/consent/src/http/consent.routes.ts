@@ -10,7 +10,7 @@ import { consentIdOf, evaluate, grantConsent, requestConsent, withdrawConsent, t
 import { SCOPE_FIELDS, scopeProblems, type Scope } from '../domain/purposes.js';
 import type { PurposeCatalogue } from '../store/purpose-catalogue.js';
 import type { ConsentRepository } from '../store/consent-repository.js';
-import { danishDay, staffMaySeeChild, type DirectoryView } from '@spor/directory';
+import { childAccessRefusal, danishDay, staffMaySeeChild, type DirectoryView } from '@spor/directory';
 import { PURPOSE_ID } from './purpose.routes.js';
 
 /** Staff roles that work with a child's consents. Administration and district council members do not. */
@@ -41,8 +41,8 @@ export function consentRoutes(router: Router, deps: ConsentDeps): void {
     }
     if (!isConsentStaff(principal)) throw forbidden(`requires one of the roles: ${CONSENT_STAFF_ROLES.join(', ')}`, 'ROLE_REQUIRED');
     // Staff see a child placed in their institution now (or under a unit they hold a role on);
-    // any other child, here or in another municipality, is answered like an unknown one.
-    if (!child || child.kind !== 'child' || !(await staffMaySeeChild(directory, principal, childId, danishDay(clock()), CONSENT_STAFF_ROLES))) throw notFound(`child ${childId}`);
+    // another of the municipality's children is 403, another municipality's unknown (404).
+    if (!child || child.kind !== 'child' || !(await staffMaySeeChild(directory, principal, childId, danishDay(clock()), CONSENT_STAFF_ROLES))) throw await childAccessRefusal(directory, principal, childId);
     return child;
   }
 
