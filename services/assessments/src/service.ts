@@ -12,6 +12,7 @@ import { InstrumentCatalogue, type StoredInstrument } from './store/instrument-c
 import { assessmentRoutes } from './http/assessment.routes.js';
 import { instrumentRoutes } from './http/instrument.routes.js';
 import { dutyRoutes, type Presumption, type StoredRound } from './http/duty.routes.js';
+import { externalResultRoutes, type ExternalResult } from './http/external-result.routes.js';
 
 export const SERVICE = 'assessments';
 export const TOPICS = [topicFor(SERVICE, 'assessment')];
@@ -45,7 +46,7 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
     logger: log,
     metrics,
     aggregateCollections: ['assessments'],
-    otherCollections: ['instruments', 'rounds', 'language_presumptions', AuditLog.collection, ...DirectoryView.collections],
+    otherCollections: ['instruments', 'rounds', 'language_presumptions', 'external_results', AuditLog.collection, ...DirectoryView.collections],
     topics: TOPICS,
   });
   const { db, transport, locks, relay } = backbone;
@@ -77,6 +78,7 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
       router.use(authenticate(verifier));
       instrumentRoutes(router, catalogue);
       assessmentRoutes(router, { assessments, catalogue, directory, audit, clock });
+      externalResultRoutes(router, { results: db.collection<ExternalResult>('external_results'), directory, audit, clock });
       dutyRoutes(router, { rounds: db.collection<StoredRound>('rounds'), presumptions: db.collection<Presumption>('language_presumptions'), assessments, catalogue, directory, audit, clock });
     },
   });

@@ -186,9 +186,22 @@ describe('assessments', () => {
     expect((await request(assessments.url).get('/language-duties').set('authorization', educator)).status).toBe(403);
   });
 
+  test('an external standardised test result is recorded with source, date, score and interpretation', async () => {
+    const recorded = await request(assessments.url).post(`/children/${childId}/external-results`).set('authorization', educator).send({ source: 'ordblindetesten', testName: 'Ordblindetesten, 3. klasse', testedOn: '2026-05-12', score: 38, maxScore: 52, interpretation: 'below-expected' });
+    expect(recorded.status).toBe(201);
+    expect(recorded.body).toMatchObject({ childId, institutionId: units.kindergarten, score: 38, interpretation: 'below-expected' });
+    const bad = await request(assessments.url).post(`/children/${childId}/external-results`).set('authorization', educator).send({ source: 'ordblindetesten', testName: 'Ordblindetesten', testedOn: '2026-05-12', score: 60, maxScore: 52, interpretation: 'as-expected' });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors[0].field).toBe('score');
+    const list = await request(assessments.url).get(`/children/${childId}/external-results`).set('authorization', educator);
+    expect(list.body.items.map((r: { source: string }) => r.source)).toEqual(['ordblindetesten']);
+    expect((await request(assessments.url).get(`/children/${childId}/external-results`).set('authorization', otherInstitution)).status).toBe(403);
+  });
+
   test('every read and write is audited; after the child moves, the old institution loses access', async () => {
     const entries = await assessments.audit.forChild(childId);
     expect(new Set(entries.map((e) => e.action))).toEqual(new Set(['create', 'create-completed', 'update', 'complete', 'amend', 'read', 'share']));
+    expect(entries.filter((e) => e.recordType === 'external-result').map((e) => e.action)).toEqual(['create', 'read']);
     const admin = await as('system-administrator', units.mun);
     const placement = (await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', admin)).body.current[0];
     const moveOn = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
