@@ -3,3 +3,4 @@ export * from './token-verifier.js';
 export * from './middleware.js';
 export * from './config.js';
 export * from './service-token-client.js';
+export * from './serve.js';

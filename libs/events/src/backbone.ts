@@ -11,6 +11,8 @@ import { connectMongo, ensureCollections, pingMongo } from '@spor/mongo';
 import { KafkajsTransport } from './kafkajs-transport.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { OutboxRelay } from './outbox-relay.js';
+import { EventConsumer, type EventConsumerOptions } from './event-consumer.js';
+import type { SchemaRegistry } from './schema-registry.js';
 
 export interface BackboneOptions {
   service: string;
@@ -67,4 +69,20 @@ export async function startBackbone(options: BackboneOptions): Promise<Backbone>
       { name: 'kafka', check: () => transport.ping() },
     ],
   };
+}
+
+/**
+ * Starts a consumer that keeps a service's projections of other services' topics: the topics
+ * are created when missing (the producing service may start later), and the consumer stops
+ * with the service.
+ */
+export async function startProjectionConsumer(
+  backbone: Backbone,
+  options: { groupId: string; topics: string[]; handlers: EventConsumerOptions['handlers']; registry: SchemaRegistry; runtime: ServiceRuntime; logger: Logger; metrics?: Registry; partitions?: number },
+): Promise<EventConsumer> {
+  await backbone.transport.ensureTopics(options.topics.map((topic) => ({ topic, partitions: options.partitions ?? 3 })));
+  const consumer = new EventConsumer({ groupId: options.groupId, topics: options.topics, handlers: options.handlers, registry: options.registry, transport: backbone.transport, logger: options.logger, metrics: options.metrics });
+  await consumer.start();
+  options.runtime.onStop('consumer', () => consumer.stop());
+  return consumer;
 }

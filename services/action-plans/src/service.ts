@@ -1,9 +1,9 @@
 // Wires action-plans together: configuration, database, the directory projection, events, the
 // overdue sweep, HTTP. main.ts and the integration tests both start it through here.
-import { ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
-import { EventConsumer, EventFactory, startBackbone, topicFor } from '@spor/events';
+import { ServiceRuntime, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
+import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
-import { authenticate, verifierFromConfig } from '@spor/auth';
+import { serveAuthenticated } from '@spor/auth';
 import { ConsentView, DirectoryView, danishDay } from '@spor/directory';
 import { AuditLog } from '@spor/audit';
 import { actionPlansConfigSchema, type ActionPlansConfig } from './config.js';
@@ -47,7 +47,7 @@ export async function startActionPlans(environment: NodeJS.ProcessEnv, options: 
     otherCollections: ['concern_notifications', 'council_meetings', AuditLog.collection, ...DirectoryView.collections, ...ConsentView.collections],
     topics: TOPICS,
   });
-  const { db, transport, locks, relay } = backbone;
+  const { db, locks, relay } = backbone;
   const registry = contractRegistry();
   const factory = new EventFactory(SERVICE, registry);
   const plans = new PlanRepository(db.collection('plans') as never, factory, locks, relay);
@@ -62,28 +62,18 @@ export async function startActionPlans(environment: NodeJS.ProcessEnv, options: 
   const notifications = db.collection<ConcernNotification>('concern_notifications');
   await notifications.createIndex({ childId: 1 });
 
-  const consumed = [...directory.topics(), ...consents.topics()];
-  await transport.ensureTopics(consumed.map((topic) => ({ topic, partitions: 3 })));
-  const consumer = new EventConsumer({ groupId: config.ACTION_PLANS_CONSUMER_GROUP, topics: consumed, handlers: { ...directory.handlers(), ...consents.handlers() }, registry, transport, logger: log, metrics });
-  await consumer.start();
-  runtime.onStop('consumer', () => consumer.stop());
-
+  await startProjectionConsumer(backbone, { groupId: config.ACTION_PLANS_CONSUMER_GROUP, topics: [...directory.topics(), ...consents.topics()], handlers: { ...directory.handlers(), ...consents.handlers() }, registry, runtime, logger: log, metrics });
   const flagOverdue = () => flagOverdueEvaluations({ plans, clock, logger: log });
-  const sweep = setInterval(() => {
-    flagOverdue().catch((error: unknown) => log.error({ err: error }, 'the overdue sweep failed; it runs again at the next interval'));
-  }, config.OVERDUE_SWEEP_SECONDS * 1000);
-  runtime.onStop('overdue sweep', async () => clearInterval(sweep));
+  runtime.every('overdue sweep', config.OVERDUE_SWEEP_SECONDS * 1000, flagOverdue);
 
-  const verifier = verifierFromConfig(config);
-  const app = createApp({
+  const url = await serveAuthenticated({
     service: SERVICE,
-    bodyLimit: config.HTTP_BODY_LIMIT,
+    config,
+    runtime,
     logger: log,
-    registry: metrics,
-    isDraining: () => runtime.isDraining,
+    metrics,
     readiness: backbone.readiness,
     routes: (router) => {
-      router.use(authenticate(verifier));
       const deps = { plans, directory, audit, clock };
       const { loadPlan } = planRoutes(router, deps);
       meetingRoutes(router, { ...deps, consents, notifications, loadPlan });
@@ -91,7 +81,5 @@ export async function startActionPlans(environment: NodeJS.ProcessEnv, options: 
       overdueRoutes(router, { ...deps, overdue: async () => (await plans.active()).filter((p) => evaluationOverdue(p, danishDay(clock()))) });
     },
   });
-  const server = await runtime.listen(app, config.PORT);
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, runtime, config, audit, flagOverdue };
+  return { url, runtime, config, audit, flagOverdue };
 }

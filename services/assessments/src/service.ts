@@ -1,9 +1,9 @@
 // Wires assessments together: configuration, database, the directory projection, events, HTTP.
 // main.ts and the integration tests both start assessments through here.
-import { ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
-import { EventConsumer, EventFactory, startBackbone, topicFor } from '@spor/events';
+import { ServiceRuntime, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
+import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
-import { authenticate, verifierFromConfig } from '@spor/auth';
+import { serveAuthenticated } from '@spor/auth';
 import { DirectoryView } from '@spor/directory';
 import { AuditLog } from '@spor/audit';
 import { assessmentsConfigSchema, type AssessmentsConfig } from './config.js';
@@ -49,7 +49,7 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
     otherCollections: ['instruments', 'rounds', 'language_presumptions', 'external_results', AuditLog.collection, ...DirectoryView.collections],
     topics: TOPICS,
   });
-  const { db, transport, locks, relay } = backbone;
+  const { db, locks, relay } = backbone;
   const registry = contractRegistry();
   const assessments = new AssessmentRepository(db.collection('assessments') as never, new EventFactory(SERVICE, registry), locks, relay);
   await assessments.init();
@@ -60,29 +60,20 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
 
-  // Other services' topics may not exist yet when assessments starts first.
-  await transport.ensureTopics(directory.topics().map((topic) => ({ topic, partitions: 3 })));
-  const consumer = new EventConsumer({ groupId: config.ASSESSMENTS_CONSUMER_GROUP, topics: directory.topics(), handlers: directory.handlers(), registry, transport, logger: log, metrics });
-  await consumer.start();
-  runtime.onStop('consumer', () => consumer.stop());
-
-  const verifier = verifierFromConfig(config);
-  const app = createApp({
+  await startProjectionConsumer(backbone, { groupId: config.ASSESSMENTS_CONSUMER_GROUP, topics: directory.topics(), handlers: directory.handlers(), registry, runtime, logger: log, metrics });
+  const url = await serveAuthenticated({
     service: SERVICE,
-    bodyLimit: config.HTTP_BODY_LIMIT,
+    config,
+    runtime,
     logger: log,
-    registry: metrics,
-    isDraining: () => runtime.isDraining,
+    metrics,
     readiness: backbone.readiness,
     routes: (router) => {
-      router.use(authenticate(verifier));
       instrumentRoutes(router, catalogue);
       assessmentRoutes(router, { assessments, catalogue, directory, audit, clock });
       externalResultRoutes(router, { results: db.collection<ExternalResult>('external_results'), directory, audit, clock });
       dutyRoutes(router, { rounds: db.collection<StoredRound>('rounds'), presumptions: db.collection<Presumption>('language_presumptions'), assessments, catalogue, directory, audit, clock });
     },
   });
-  const server = await runtime.listen(app, config.PORT);
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, runtime, config, audit };
+  return { url, runtime, config, audit };
 }

@@ -1,9 +1,9 @@
 // Wires consent together: configuration, database, events in and out, the expiry sweep, HTTP.
 // main.ts and the integration tests both start consent through here.
-import { ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
-import { EventConsumer, EventFactory, startBackbone, topicFor } from '@spor/events';
+import { ServiceRuntime, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
+import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
-import { authenticate, verifierFromConfig, type TokenVerifier } from '@spor/auth';
+import { serveAuthenticated, type TokenVerifier } from '@spor/auth';
 import { consentConfigSchema, type ConsentConfig } from './config.js';
 import { ConsentRepository } from './store/consent-repository.js';
 import { PurposeCatalogue, type StoredPurpose } from './store/purpose-catalogue.js';
@@ -51,7 +51,7 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
     otherCollections: ['purposes', ...DirectoryView.collections],
     topics: TOPICS,
   });
-  const { db, transport, locks, relay } = backbone;
+  const { db, locks, relay } = backbone;
   const registry = contractRegistry();
   const consents = new ConsentRepository(db.collection('consents') as never, new EventFactory(SERVICE, registry), locks, relay);
   await consents.init();
@@ -60,33 +60,23 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
 
-  // identity's and transitions' topics may not exist yet when consent starts first.
-  await transport.ensureTopics(directory.topics().map((topic) => ({ topic, partitions: 3 })));
-  const consumer = new EventConsumer({ groupId: config.CONSENT_DIRECTORY_GROUP, topics: directory.topics(), handlers: directory.handlers(), registry, transport, logger: log, metrics });
-  await consumer.start();
-  runtime.onStop('directory consumer', () => consumer.stop());
+  await startProjectionConsumer(backbone, { groupId: config.CONSENT_DIRECTORY_GROUP, topics: directory.topics(), handlers: directory.handlers(), registry, runtime, logger: log, metrics });
 
   const expireDue = () => expireDueGrants({ consents, directory, clock, logger: log });
-  const sweep = setInterval(() => {
-    expireDue().catch((error: unknown) => log.error({ err: error }, 'the consent expiry sweep failed; it runs again at the next interval'));
-  }, config.CONSENT_EXPIRY_SWEEP_SECONDS * 1000);
-  runtime.onStop('expiry sweep', async () => clearInterval(sweep));
+  runtime.every('consent expiry sweep', config.CONSENT_EXPIRY_SWEEP_SECONDS * 1000, expireDue);
 
-  const verifier = options.verifier ?? verifierFromConfig(config);
-  const app = createApp({
+  const url = await serveAuthenticated({
     service: SERVICE,
-    bodyLimit: config.HTTP_BODY_LIMIT,
+    config,
+    runtime,
     logger: log,
-    registry: metrics,
-    isDraining: () => runtime.isDraining,
+    metrics,
     readiness: backbone.readiness,
+    ...(options.verifier ? { verifier: options.verifier } : {}),
     routes: (router) => {
-      router.use(authenticate(verifier));
       purposeRoutes(router, catalogue);
       consentRoutes(router, { consents, catalogue, directory, clock });
     },
   });
-  const server = await runtime.listen(app, config.PORT);
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, runtime, config, expireDue };
+  return { url, runtime, config, expireDue };
 }

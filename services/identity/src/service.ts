@@ -66,13 +66,9 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   const keyStore = new SigningKeyStore(db.collection('signing_keys'), parseBoxKey(config.SIGNING_KEY_SEAL_KEY), policy);
   let ring = await keyStore.load(new Date());
   // Picks up keys other replicas created, rotates when a period begins, drops expired keys.
-  const refresh = setInterval(() => {
-    keyStore.load(new Date()).then(
-      (next) => (ring = next),
-      (error: unknown) => log.error({ err: error }, 'could not refresh the signing keys'),
-    );
-  }, 60_000);
-  runtime.onStop('signing key refresh', async () => clearInterval(refresh));
+  runtime.every('signing key refresh', 60_000, async () => {
+    ring = await keyStore.load(new Date());
+  });
 
   const orgUnits = db.collection('org_units');
   await orgUnits.createIndex({ parentId: 1 });

@@ -1,9 +1,9 @@
 // Wires reporting together: its projections of the other services' events, the figures API,
 // and the rebuild that replays every topic from the start.
-import { ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
+import { ServiceRuntime, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
 import { EventConsumer, replayTopics, startBackbone } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
-import { authenticate, principalOf, requireRole, verifierFromConfig } from '@spor/auth';
+import { principalOf, requireRole, serveAuthenticated } from '@spor/auth';
 import { DirectoryView } from '@spor/directory';
 import { AuditLog } from '@spor/audit';
 import { reportingConfigSchema, type ReportingConfig } from './config.js';
@@ -72,16 +72,14 @@ export async function startReporting(environment: NodeJS.ProcessEnv, options: { 
       }
     })());
 
-  const verifier = verifierFromConfig(config);
-  const app = createApp({
+  const url = await serveAuthenticated({
     service: SERVICE,
-    bodyLimit: config.HTTP_BODY_LIMIT,
+    config,
+    runtime,
     logger: log,
-    registry: metrics,
-    isDraining: () => runtime.isDraining,
+    metrics,
     readiness: backbone.readiness,
     routes: (router) => {
-      router.use(authenticate(verifier));
       figureRoutes(router, {
         projections,
         directory,
@@ -96,7 +94,5 @@ export async function startReporting(environment: NodeJS.ProcessEnv, options: { 
       });
     },
   });
-  const server = await runtime.listen(app, config.PORT);
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, runtime, config, rebuild };
+  return { url, runtime, config, rebuild };
 }

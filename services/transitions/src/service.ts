@@ -1,9 +1,9 @@
 // Wires transitions together: configuration, database, the directory projection, events, HTTP.
 // main.ts and the integration tests both start transitions through here.
-import { ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
-import { EventConsumer, EventFactory, startBackbone, topicFor } from '@spor/events';
+import { ServiceRuntime, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
+import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
-import { ServiceTokenClient, authenticate, verifierFromConfig } from '@spor/auth';
+import { ServiceTokenClient, serveAuthenticated } from '@spor/auth';
 import { ConsentView, DirectoryView } from '@spor/directory';
 import { transitionsConfigSchema, type TransitionsConfig } from './config.js';
 import { EnrollmentRepository } from './store/enrollment-repository.js';
@@ -55,7 +55,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
     otherCollections: ['import_jobs', ...DirectoryView.collections, ...ConsentView.collections, ...ResultsView.collections, ...PlansView.collections],
     topics: TOPICS,
   });
-  const { db, transport, locks, relay } = backbone;
+  const { db, locks, relay } = backbone;
   const registry = contractRegistry();
   const factory = new EventFactory(SERVICE, registry);
   const enrollments = new EnrollmentRepository(db.collection('enrollments') as never, factory, locks, relay);
@@ -71,12 +71,15 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
   const plans = new PlansView(db);
   await plans.init();
 
-  // Other services' topics may not exist yet when transitions starts first.
-  const consumed = [...directory.topics(), ...consents.topics(), ...results.topics(), ...plans.topics()];
-  await transport.ensureTopics(consumed.map((topic) => ({ topic, partitions: 3 })));
-  const consumer = new EventConsumer({ groupId: config.TRANSITIONS_CONSUMER_GROUP, topics: consumed, handlers: { ...directory.handlers(), ...consents.handlers(), ...results.handlers(), ...plans.handlers() }, registry, transport, logger: log, metrics });
-  await consumer.start();
-  runtime.onStop('consumer', () => consumer.stop());
+  await startProjectionConsumer(backbone, {
+    groupId: config.TRANSITIONS_CONSUMER_GROUP,
+    topics: [...directory.topics(), ...consents.topics(), ...results.topics(), ...plans.topics()],
+    handlers: { ...directory.handlers(), ...consents.handlers(), ...results.handlers(), ...plans.handlers() },
+    registry,
+    runtime,
+    logger: log,
+    metrics,
+  });
 
   const jobs = new ImportJobs(db.collection<ImportJob>('import_jobs'));
   await resumeImports(jobs, enrollments, log);
@@ -86,23 +89,18 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
       : undefined;
 
   const completion = { transitions, enrollments, clock, logger: log };
-  const sweep = setInterval(() => {
-    completeDue(completion).catch((error: unknown) => log.error({ err: error }, 'the transition sweep failed; it runs again at the next interval'));
-  }, config.TRANSITIONS_SWEEP_SECONDS * 1000);
-  runtime.onStop('transition sweep', async () => clearInterval(sweep));
+  runtime.every('transition sweep', config.TRANSITIONS_SWEEP_SECONDS * 1000, () => completeDue(completion));
   const byMunicipality = JSON.parse(config.HANDOVER_LEGAL_BASIS_BY_MUNICIPALITY) as Record<string, LegalBasis>;
 
-  const verifier = verifierFromConfig(config);
-  const app = createApp({
+  const url = await serveAuthenticated({
     service: SERVICE,
-    bodyLimit: config.HTTP_BODY_LIMIT,
+    config,
+    runtime,
     extraBodyTypes: ['text/csv', 'application/csv'],
     logger: log,
-    registry: metrics,
-    isDraining: () => runtime.isDraining,
+    metrics,
     readiness: backbone.readiness,
     routes: (router) => {
-      router.use(authenticate(verifier));
       enrollmentRoutes(router, { enrollments, directory, clock });
       importRoutes(router, { jobs, enrollments, directory, identity, logger: log });
       transitionRoutes(router, {
@@ -118,7 +116,5 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
       });
     },
   });
-  const server = await runtime.listen(app, config.PORT);
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, runtime, config, completeDue: () => completeDue(completion) };
+  return { url, runtime, config, completeDue: () => completeDue(completion) };
 }

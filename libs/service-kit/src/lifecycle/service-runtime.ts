@@ -31,6 +31,17 @@ export class ServiceRuntime {
     this.steps.push({ name, stop });
   }
 
+  /**
+   * Runs `work` every `intervalMs` until the service stops (sweeps for expiry, overdue dates,
+   * due transitions). A failed round is logged and the next one runs as planned.
+   */
+  every(name: string, intervalMs: number, work: () => Promise<unknown>): void {
+    const timer = setInterval(() => {
+      work().catch((error: unknown) => this.logger.error({ err: error, job: name }, 'a scheduled round failed; it runs again at the next interval'));
+    }, intervalMs);
+    this.onStop(name, async () => clearInterval(timer));
+  }
+
   async listen(app: Express, port: number, host = '0.0.0.0'): Promise<Server> {
     const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(s)));
