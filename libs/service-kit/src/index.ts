@@ -14,3 +14,4 @@ export * from './http/health.js';
 export * from './lifecycle/service-runtime.js';
 export { z } from 'zod';
 export * from './cache/ttl-cache.js';
+export * from './lifecycle/prepare.js';

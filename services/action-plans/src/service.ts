@@ -1,6 +1,6 @@
 // Wires action-plans together: configuration, database, the directory projection, events, the
 // overdue sweep, HTTP. main.ts and the integration tests both start it through here.
-import { ServiceRuntime, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
+import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { serveAuthenticated } from '@spor/auth';
@@ -28,11 +28,8 @@ export interface RunningActionPlans {
 }
 
 export async function startActionPlans(environment: NodeJS.ProcessEnv, options: { logger?: Logger; clock?: () => Date } = {}): Promise<RunningActionPlans> {
-  const config = loadConfig(actionPlansConfigSchema, environment);
-  const log = options.logger ?? createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const { config, log, runtime, metrics } = prepareService(SERVICE, actionPlansConfigSchema, environment, options.logger);
   const clock = options.clock ?? (() => new Date());
-  const runtime = new ServiceRuntime(log, config.SHUTDOWN_TIMEOUT_MS);
-  const metrics = createRegistry(SERVICE);
 
   const backbone = await startBackbone({
     service: SERVICE,

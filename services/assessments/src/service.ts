@@ -1,6 +1,6 @@
 // Wires assessments together: configuration, database, the directory projection, events, HTTP.
 // main.ts and the integration tests both start assessments through here.
-import { ServiceRuntime, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
+import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { serveAuthenticated } from '@spor/auth';
@@ -30,11 +30,8 @@ export interface AssessmentsOptions {
 }
 
 export async function startAssessments(environment: NodeJS.ProcessEnv, options: AssessmentsOptions = {}): Promise<RunningAssessments> {
-  const config = loadConfig(assessmentsConfigSchema, environment);
-  const log = options.logger ?? createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const { config, log, runtime, metrics } = prepareService(SERVICE, assessmentsConfigSchema, environment, options.logger);
   const clock = options.clock ?? (() => new Date());
-  const runtime = new ServiceRuntime(log, config.SHUTDOWN_TIMEOUT_MS);
-  const metrics = createRegistry(SERVICE);
 
   const backbone = await startBackbone({
     service: SERVICE,

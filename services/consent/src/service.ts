@@ -1,6 +1,6 @@
 // Wires consent together: configuration, database, events in and out, the expiry sweep, HTTP.
 // main.ts and the integration tests both start consent through here.
-import { ServiceRuntime, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
+import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { serveAuthenticated, type TokenVerifier } from '@spor/auth';
@@ -32,11 +32,8 @@ export interface ConsentOptions {
 }
 
 export async function startConsent(environment: NodeJS.ProcessEnv, options: ConsentOptions = {}): Promise<RunningConsent> {
-  const config = loadConfig(consentConfigSchema, environment);
-  const log = options.logger ?? createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const { config, log, runtime, metrics } = prepareService(SERVICE, consentConfigSchema, environment, options.logger);
   const clock = options.clock ?? (() => new Date());
-  const runtime = new ServiceRuntime(log, config.SHUTDOWN_TIMEOUT_MS);
-  const metrics = createRegistry(SERVICE);
 
   const backbone = await startBackbone({
     service: SERVICE,

@@ -39,9 +39,15 @@ export async function bearer(identity: RunningIdentity, municipalityId = '510', 
   return `Bearer ${token}`;
 }
 
-/** A valid CPR number no earlier test run used: born 1 January 2021, random serial. */
+/**
+ * A valid CPR number, random enough that the draws of one test file never collide (a file's
+ * identity database holds one person per CPR number): born on a day of 2019–2022, serial 4000–9999
+ * (the 7th digit then places the year in the 2000s).
+ */
 export function freshCpr(): string {
-  return `010121${4000 + Math.floor(Math.random() * 1000)}`;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const random = (from: number, to: number) => from + Math.floor(Math.random() * (to - from + 1));
+  return `${pad(random(1, 28))}${pad(random(1, 12))}${pad(random(19, 22))}${random(4000, 9999)}`;
 }
 
 /** A browser's cookies at one site. */

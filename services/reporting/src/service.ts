@@ -1,6 +1,6 @@
 // Wires reporting together: its projections of the other services' events, the figures API,
 // and the rebuild that replays every topic from the start.
-import { ServiceRuntime, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
+import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { EventConsumer, replayTopics, startBackbone } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { principalOf, requireRole, serveAuthenticated } from '@spor/auth';
@@ -21,10 +21,7 @@ export interface RunningReporting {
 }
 
 export async function startReporting(environment: NodeJS.ProcessEnv, options: { logger?: Logger } = {}): Promise<RunningReporting> {
-  const config = loadConfig(reportingConfigSchema, environment);
-  const log = options.logger ?? createLogger({ service: SERVICE, level: config.LOG_LEVEL });
-  const runtime = new ServiceRuntime(log, config.SHUTDOWN_TIMEOUT_MS);
-  const metrics = createRegistry(SERVICE);
+  const { config, log, runtime, metrics } = prepareService(SERVICE, reportingConfigSchema, environment, options.logger);
 
   const backbone = await startBackbone({
     service: SERVICE,

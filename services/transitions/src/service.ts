@@ -1,6 +1,6 @@
 // Wires transitions together: configuration, database, the directory projection, events, HTTP.
 // main.ts and the integration tests both start transitions through here.
-import { ServiceRuntime, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
+import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { ServiceTokenClient, serveAuthenticated } from '@spor/auth';
@@ -36,11 +36,8 @@ export interface TransitionsOptions {
 }
 
 export async function startTransitions(environment: NodeJS.ProcessEnv, options: TransitionsOptions = {}): Promise<RunningTransitions> {
-  const config = loadConfig(transitionsConfigSchema, environment);
-  const log = options.logger ?? createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const { config, log, runtime, metrics } = prepareService(SERVICE, transitionsConfigSchema, environment, options.logger);
   const clock = options.clock ?? (() => new Date());
-  const runtime = new ServiceRuntime(log, config.SHUTDOWN_TIMEOUT_MS);
-  const metrics = createRegistry(SERVICE);
 
   const backbone = await startBackbone({
     service: SERVICE,
