@@ -213,7 +213,8 @@ export async function startKafka(options: { dir: string; port: number; controlle
   );
   const javaCommon = ['-cp', classpath, `-Dlog4j.configuration=file:${join(repoRoot, 'deploy/local/kafka/log4j.properties')}`];
   if (!existsSync(join(dataDir, 'meta.properties'))) {
-    run('java', [...javaCommon, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties, '--ignore-formatted']);
+    // `--cluster-id=<id>` in one argument: an id may begin with '-', which would read as an option (1 start in 64 failed).
+    run('java', [...javaCommon, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId()}`, '-c', properties, '--ignore-formatted']);
   }
   const heap = options.heap ?? '512m';
   spawnDetached('java', [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseG1GC', '-Djava.awt.headless=true', ...javaCommon, 'kafka.Kafka', properties], logFile, pidFile, dir);
