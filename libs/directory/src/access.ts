@@ -6,6 +6,16 @@ import type { Principal, StaffRole } from '@spor/auth';
 import { forbidden, notFound, type AppError } from '@spor/service-kit';
 import type { DirectoryView, KnownPlacement } from './directory-view.js';
 
+/** Whether a staff principal holds one of `roles` on one of `units`. */
+export function holdsRoleOn(principal: Principal, roles: readonly string[], units: Set<string>): boolean {
+  return principal.kind === 'staff' && principal.roles.some((r) => roles.includes(r.role) && units.has(r.unitId));
+}
+
+/** Whether a staff principal holds one of `roles` on the unit, one of its groups, or a unit above it. */
+export async function holdsRoleAt(directory: DirectoryView, principal: Principal, roles: readonly string[], unitId: string): Promise<boolean> {
+  return holdsRoleOn(principal, roles, await directory.reachOf(unitId));
+}
+
 /** The child's placement on `day` through which the staff member has access, if any. */
 export async function placementGivingAccess(directory: DirectoryView, principal: Principal, childId: string, day: string, roles: readonly StaffRole[]): Promise<KnownPlacement | null> {
   if (principal.kind !== 'staff') return null;

@@ -209,6 +209,14 @@ export class DirectoryView {
     return this.below.get(id, async () => (await this.units.find({ parentId: id }, { projection: { _id: 1 } }).toArray()).map((u) => u._id));
   }
 
+  /**
+   * Every unit whose staff reach a unit's children: the unit, the units directly under it (an
+   * institution's groups) and the units above it (district, municipality).
+   */
+  async reachOf(unitId: string): Promise<Set<string>> {
+    return new Set([...(await this.unitPath(unitId)).map((u) => u._id), ...(await this.childUnits(unitId))]);
+  }
+
   /** The unit and its ancestors, nearest first (a group, its institution, district, municipality). */
   unitPath(id: string): Promise<KnownUnit[]> {
     return this.paths.get(id, () => this.loadUnitPath(id));

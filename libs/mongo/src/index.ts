@@ -3,3 +3,4 @@ export * from './versioned-apply.js';
 export { default as mongoose } from 'mongoose';
 export type { Connection, Model } from 'mongoose';
 export type { Collection, Document as MongoDocument } from 'mongodb';
+export * from './import-jobs.js';

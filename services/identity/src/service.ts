@@ -21,10 +21,11 @@ import { serviceTokenRoutes } from './http/service-token.routes.js';
 import { internalRoutes } from './http/internal.routes.js';
 import { citizenResolver, staffResolver, subjectOfPerson } from './domain/login-subjects.js';
 import { SessionStore, type Session } from './store/session-store.js';
-import { ImportJobs } from './store/import-jobs.js';
 import { RelationRepository } from './store/relation-repository.js';
 import { PersonRepository } from './store/person-repository.js';
 import { AuditLog } from '@spor/audit';
+import { ImportJobs } from '@spor/mongo';
+import type { ImportCounts } from './store/import-jobs.js';
 import { CprVault, parseVaultKeys } from './domain/cpr-vault.js';
 
 export const SERVICE = 'identity';
@@ -91,7 +92,7 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   });
   const relations = new RelationRepository(membershipDocs as never, guardianshipDocs as never, factory, locks, relay);
   const imports: ImportDeps = {
-    jobs: new ImportJobs(db.collection('import_jobs')),
+    jobs: new ImportJobs<string, ImportCounts>(db.collection('import_jobs')),
     vault,
     audit,
     units,

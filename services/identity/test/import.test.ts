@@ -110,13 +110,13 @@ describe('directory import', () => {
     const orphan = freshCpr();
     const file = { units: [], persons: [{ kind: 'child', cpr: orphan, givenName: 'Halv', familyName: 'Import' }], memberships: [], guardianships: [] };
     const jobId = 'half-applied-job';
-    await identity.imports.jobs.start({ _id: jobId, municipalityId: '510', actor: 'test', sealedFile: identity.imports.vault.sealText(JSON.stringify(file), jobId) });
+    await identity.imports.jobs.start({ _id: jobId, municipalityId: '510', actor: 'test', payload: identity.imports.vault.sealText(JSON.stringify(file), jobId) });
     expect((await lookup(orphan)).status).toBe(404);
     expect(await resumeImports(identity.imports, quietLogger())).toBe(1);
     expect((await lookup(orphan)).status).toBe(200);
     const job = await identity.imports.jobs.get(jobId);
     expect(job).toMatchObject({ status: 'done', counts: { persons: { created: 1, unchanged: 0 } } });
-    expect(job).not.toHaveProperty('sealedFile');
+    expect(job).not.toHaveProperty('payload');
   });
 });
 

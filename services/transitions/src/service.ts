@@ -12,8 +12,8 @@ import { transitionRoutes } from './http/transition.routes.js';
 import { TransitionRepository } from './store/transition-repository.js';
 import { completeDue, completeTransition } from './completion.js';
 import { revokeOnLostConsent } from './revocation.js';
-import { ImportJobs, type ImportJob } from './store/import-jobs.js';
 import { importRoutes, resumeImports } from './http/import.routes.js';
+import { openImportJobs } from './store/import-jobs.js';
 import type { LegalBasis } from './domain/transition.js';
 import { ResultsView } from './store/results-view.js';
 import { PlansView } from './store/plans-view.js';
@@ -78,7 +78,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
     metrics,
   });
 
-  const jobs = new ImportJobs(db.collection<ImportJob>('import_jobs'));
+  const jobs = openImportJobs(db);
   await resumeImports(jobs, enrollments, log);
   const identity =
     config.IDENTITY_URL && config.TRANSITIONS_CLIENT_SECRET

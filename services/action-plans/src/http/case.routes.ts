@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Router } from 'express';
 import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, type Principal } from '@spor/auth';
-import { danishDay, placementGivingAccess, type ConsentView } from '@spor/directory';
+import { danishDay, holdsRoleAt, placementGivingAccess, type ConsentView } from '@spor/directory';
 import type { Stored } from '@spor/events';
 import { CASE_KINDS, checkSubmission, decide, goesToCouncil, type ResourceCase } from '../domain/resource-case.js';
 import type { CaseRepository } from '../store/case-repository.js';
@@ -16,10 +16,7 @@ const day = z.iso.date();
 export function caseRoutes(router: Router, deps: PlanDeps & { cases: CaseRepository; consents: ConsentView }): void {
   const { cases, plans, directory, consents, audit, clock } = deps;
   const today = () => danishDay(clock());
-  const holds = async (p: Principal, roles: string[], unitId: string) => {
-    const path = new Set([...(await directory.unitPath(unitId)).map((u) => u._id), ...(await directory.childUnits(unitId))]);
-    return p.kind === 'staff' && p.roles.some((r) => roles.includes(r.role) && path.has(r.unitId));
-  };
+  const holds = (p: Principal, roles: string[], unitId: string) => holdsRoleAt(directory, p, roles, unitId);
   const districtOf = async (unitId: string) => (await directory.unitPath(unitId)).find((u) => u.kind === 'district');
   const consentValid = async (childId: string) => !!(await consents.validConsent(childId, 'resource-assessment', {}, clock()));
 

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, type Principal, type StaffRole } from '@spor/auth';
-import { childAccessRefusal, danishDay, placementGivingAccess, staffMaySeeChild, type DirectoryView } from '@spor/directory';
+import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, staffMaySeeChild, type DirectoryView } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
 import { ACTORS, DECISIONS, EFFORT_LEVELS, PERSPECTIVE_KEYS, activate, addEffort, close, draftPlan, evaluate, newGoal, type Plan } from '../domain/plan.js';
@@ -29,8 +29,7 @@ export interface PlanDeps {
 export function planRoutes(router: Router, deps: PlanDeps): { loadPlan: (req: Request, id: string, action: string) => Promise<Stored<Plan>> } {
   const { plans, directory, audit, clock } = deps;
   const today = () => danishDay(clock());
-  const holdsOn = (p: Principal, units: Set<string>) => p.kind === 'staff' && p.roles.some((r) => PLAN_ROLES.includes(r.role) && units.has(r.unitId));
-  const reach = async (unitId: string) => new Set([...(await directory.unitPath(unitId)).map((u) => u._id), ...(await directory.childUnits(unitId))]);
+  const works = (principal: Principal, unitId: string) => holdsRoleAt(directory, principal, PLAN_ROLES, unitId);
 
   const refusal = (principal: Principal, childId: string) => childAccessRefusal(directory, principal, childId);
 
@@ -45,7 +44,7 @@ export function planRoutes(router: Router, deps: PlanDeps): { loadPlan: (req: Re
     }
     if (groupId) {
       const group = await directory.unit(groupId);
-      if (!group || group.kind !== 'group' || group.municipalityId !== principal.municipalityId || !group.parentId || !holdsOn(principal, await reach(groupId))) throw notFound(`group ${groupId}`);
+      if (!group || group.kind !== 'group' || group.municipalityId !== principal.municipalityId || !group.parentId || !(await works(principal, groupId))) throw notFound(`group ${groupId}`);
       if (institutionId && group.parentId !== institutionId) throw forbidden('the group is not in the child’s institution', 'RELATION_REQUIRED');
       institutionId = group.parentId;
     }
@@ -53,7 +52,7 @@ export function planRoutes(router: Router, deps: PlanDeps): { loadPlan: (req: Re
   }
 
   async function staffMaySee(principal: Principal, plan: Plan): Promise<boolean> {
-    if (plan.municipalityId !== principal.municipalityId || !holdsOn(principal, await reach(plan.institutionId))) return false;
+    if (plan.municipalityId !== principal.municipalityId || !(await works(principal, plan.institutionId))) return false;
     return !plan.childId || staffMaySeeChild(directory, principal, plan.childId, today(), PLAN_ROLES);
   }
 
@@ -187,9 +186,8 @@ export function overdueRoutes(router: Router, deps: PlanDeps & { overdue: () => 
     validated({ params: z.object({ institutionId: z.uuid() }) }, async ({ params: p }, req, res) => {
       const principal = principalOf(req);
       const path = await deps.directory.unitPath(p.institutionId);
-      const reach = new Set([...path.map((u) => u._id), ...(await deps.directory.childUnits(p.institutionId))]);
       if (!path[0] || path[0].municipalityId !== principal.municipalityId) throw notFound(`institution ${p.institutionId}`);
-      if (!(principal.kind === 'staff' && principal.roles.some((r) => PLAN_ROLES.includes(r.role) && reach.has(r.unitId)))) throw forbidden('the list is for the institution’s team and leader, and those above', 'ROLE_REQUIRED');
+      if (!(await holdsRoleAt(deps.directory, principal, PLAN_ROLES, p.institutionId))) throw forbidden('the list is for the institution’s team and leader, and those above', 'ROLE_REQUIRED');
       const items = (await deps.overdue()).filter((plan) => plan.institutionId === p.institutionId).map((plan) => ({ planId: plan._id, childId: plan.childId, groupId: plan.groupId, dueOn: plan.nextEvaluationOn }));
       await deps.audit.record(principal, { action: 'read', recordType: 'overdue-evaluations', recordId: p.institutionId });
       res.json({ institutionId: p.institutionId, on: danishDay(deps.clock()), items });

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@spor/auth';
-import { childAccessRefusal, danishDay, placementGivingAccess, staffMaySeeChild, type DirectoryView } from '@spor/directory';
+import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, staffMaySeeChild, type DirectoryView } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
 import { amend, answer, answerAsParent, complete, startAssessment, type Assessment, type Target } from '../domain/assessment.js';
@@ -28,13 +28,12 @@ export interface AssessmentDeps {
   clock: () => Date;
 }
 
-const holdsOn = (p: Principal, units: Set<string>) => p.kind === 'staff' && p.roles.some((r) => ASSESSMENT_ROLES.includes(r.role) && units.has(r.unitId));
 
 export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
   const { assessments, catalogue, directory, audit, clock } = deps;
   const today = () => danishDay(clock());
   /** A unit, its groups and the units above it. */
-  const reach = async (unitId: string) => new Set([...(await directory.unitPath(unitId)).map((u) => u._id), ...(await directory.childUnits(unitId))]);
+  const works = (principal: Principal, unitId: string) => holdsRoleAt(directory, principal, ASSESSMENT_ROLES, unitId);
   const childOf = (a: Assessment) => (a.target.kind === 'child' ? a.target.childId : undefined);
 
   /** Staff who may work with this target now, and the institution the assessment belongs to. */
@@ -45,7 +44,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
       throw await refusal(principal, target.childId);
     }
     const group = await directory.unit(target.groupId);
-    if (!group || group.kind !== 'group' || group.municipalityId !== principal.municipalityId || !holdsOn(principal, await reach(target.groupId)) || !group.parentId) throw notFound(`group ${target.groupId}`);
+    if (!group || group.kind !== 'group' || group.municipalityId !== principal.municipalityId || !(await works(principal, target.groupId)) || !group.parentId) throw notFound(`group ${target.groupId}`);
     return group.parentId;
   }
 
@@ -54,7 +53,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
 
   /** Staff see an assessment while they may work with its target and it was made at an institution they reach. */
   async function staffMaySee(principal: Principal, a: Assessment): Promise<boolean> {
-    if (a.municipalityId !== principal.municipalityId || !holdsOn(principal, await reach(a.institutionId))) return false;
+    if (a.municipalityId !== principal.municipalityId || !(await works(principal, a.institutionId))) return false;
     return a.target.kind === 'group' || (await staffMaySeeChild(directory, principal, a.target.childId, today(), ASSESSMENT_ROLES));
   }
 

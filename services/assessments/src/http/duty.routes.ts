@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import type { Collection } from 'mongodb';
 import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
-import { principalOf, requireRole, type Principal, type StaffRole } from '@spor/auth';
-import { danishDay, type DirectoryView, type KnownPerson } from '@spor/directory';
+import { principalOf, requireRole, type StaffRole } from '@spor/auth';
+import { danishDay, holdsRoleAt, type DirectoryView, type KnownPerson } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import { languageDuty, roundStatus, type Round } from '../domain/duties.js';
 import { ageInMonths } from '../domain/instrument.js';
@@ -44,15 +44,13 @@ const DAYCARE = new Set(['dagpleje', 'vuggestue', 'boernehave']);
 
 export function dutyRoutes(router: Router, deps: DutyDeps): void {
   const { rounds, presumptions, assessments, catalogue, directory, audit, clock } = deps;
-  const holds = (p: Principal, roles: StaffRole[], units: Set<string>) => p.kind === 'staff' && p.roles.some((r) => roles.includes(r.role) && units.has(r.unitId));
 
   async function institutionFor(req: Request, institutionId: string) {
     const principal = principalOf(req);
     const path = await directory.unitPath(institutionId);
     const institution = path[0];
     if (!institution || institution.kind !== 'institution' || institution.municipalityId !== principal.municipalityId) throw notFound(`institution ${institutionId}`);
-    const reach = new Set([...path.map((u) => u._id), ...(await directory.childUnits(institutionId))]);
-    if (!holds(principal, LIST_ROLES, reach)) throw forbidden('the lists of an institution are for its staff and those above it', 'ROLE_REQUIRED');
+    if (!(await holdsRoleAt(directory, principal, LIST_ROLES, institutionId))) throw forbidden('the lists of an institution are for its staff and those above it', 'ROLE_REQUIRED');
     return institution;
   }
 
@@ -114,7 +112,7 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
       const principal = principalOf(req);
       const placements = await directory.placementsOn(params.childId, danishDay(clock()));
       // Staff anywhere in the child's institution (its groups included) may record their judgement.
-      const reachable = await Promise.all(placements.map(async (p) => holds(principal, LIST_ROLES, new Set([...(await directory.unitPath(p.institutionId)).map((u) => u._id), ...(await directory.childUnits(p.institutionId))]))));
+      const reachable = await Promise.all(placements.map((p) => holdsRoleAt(directory, principal, LIST_ROLES, p.institutionId)));
       if (!reachable.some(Boolean)) throw notFound(`child ${params.childId}`);
       await presumptions.replaceOne({ _id: params.childId }, { presumedNeed: body.presumedNeed, by: principal.subject, at: clock() }, { upsert: true });
       await audit.record(principal, { action: 'update', recordType: 'language-presumption', recordId: params.childId, childId: params.childId });

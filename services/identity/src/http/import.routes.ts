@@ -96,7 +96,7 @@ async function runImport(deps: ImportDeps, req: Request, res: Response, body: un
     res.status(200).json({ jobId, status: 'done', repeated: true, counts: before.counts });
     return;
   }
-  if (!(await deps.jobs.start({ _id: jobId, municipalityId, actor: principal.subject, sealedFile: deps.vault.sealText(JSON.stringify(file), jobId) }))) {
+  if (!(await deps.jobs.start({ _id: jobId, municipalityId, actor: principal.subject, payload: deps.vault.sealText(JSON.stringify(file), jobId) }))) {
     throw conflict('IMPORT_IN_PROGRESS', `this file is being imported already (job ${jobId})`);
   }
   const counts = await applyImport(file, municipalityId, cprs, deps.vault, deps.targets, todayIso());
@@ -109,7 +109,7 @@ async function runImport(deps: ImportDeps, req: Request, res: Response, body: un
 export async function resumeImports(deps: ImportDeps, logger: Logger): Promise<number> {
   const unfinished = await deps.jobs.unfinished();
   for (const job of unfinished) {
-    const file = importFileSchema.parse(JSON.parse(deps.vault.openText(job.sealedFile!, job._id)));
+    const file = importFileSchema.parse(JSON.parse(deps.vault.openText(job.payload!, job._id)));
     const counts = await applyImport(file, job.municipalityId, cprsOf(file), deps.vault, deps.targets, todayIso());
     await deps.jobs.finish(job._id, counts);
     logger.info({ jobId: job._id, counts }, 'finished an import left half-applied');

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, type Principal, type StaffRole } from '@spor/auth';
-import { danishDay, type DirectoryView, type KnownUnit } from '@spor/directory';
+import { danishDay, holdsRoleAt, holdsRoleOn, type DirectoryView, type KnownUnit } from '@spor/directory';
 import type { Stored } from '@spor/events';
 import { INSTITUTION_TYPES, end, enrol, move, placementsOn, samePlacement, type ChildEnrollment, type InstitutionType, type Placement } from '../domain/enrollment.js';
 import type { EnrollmentRepository } from '../store/enrollment-repository.js';
@@ -26,7 +26,6 @@ export interface EnrollmentDeps {
   clock: () => Date;
 }
 
-const holdsOn = (principal: Principal, roles: StaffRole[], unitIds: Set<string>) => principal.kind === 'staff' && principal.roles.some((r) => roles.includes(r.role) && unitIds.has(r.unitId));
 
 export function enrollmentRoutes(router: Router, deps: EnrollmentDeps): void {
   const { enrollments, directory, clock } = deps;
@@ -48,7 +47,7 @@ export function enrollmentRoutes(router: Router, deps: EnrollmentDeps): void {
   }
 
   const mayManage = (req: Request, ...paths: Set<string>[]) => {
-    if (!paths.some((path) => holdsOn(principalOf(req), MANAGERS, path))) throw forbidden(`this needs one of the roles ${MANAGERS.join(', ')} on the institution or above it`, 'ROLE_REQUIRED');
+    if (!paths.some((path) => holdsRoleOn(principalOf(req), MANAGERS, path))) throw forbidden(`this needs one of the roles ${MANAGERS.join(', ')} on the institution or above it`, 'ROLE_REQUIRED');
   };
 
   async function childOf(req: Request, childId: string): Promise<void> {
@@ -62,8 +61,8 @@ export function enrollmentRoutes(router: Router, deps: EnrollmentDeps): void {
     for (const placement of state.placements) {
       const path = new Set([...(await directory.unitPath(placement.institutionId)).map((u) => u._id), ...(placement.groupId ? [placement.groupId] : [])]);
       const current = placementsOn(state, today).includes(placement);
-      if (current && holdsOn(principal, READERS, path)) return true;
-      if (holdsOn(principal, ['system-administrator', 'administration'], path)) return true;
+      if (current && holdsRoleOn(principal, READERS, path)) return true;
+      if (holdsRoleOn(principal, ['system-administrator', 'administration'], path)) return true;
     }
     return false;
   }
@@ -146,10 +145,9 @@ export function enrollmentRoutes(router: Router, deps: EnrollmentDeps): void {
     '/institutions/:institutionId/children',
     validated({ params: z.object({ institutionId: z.uuid() }), query: z.strictObject({ on: day.optional() }) }, async ({ params, query }, req, res) => {
       const principal = principalOf(req);
-      const path = await directory.unitPath(params.institutionId);
-      if (!path[0] || path[0].kind !== 'institution' || path[0].municipalityId !== principal.municipalityId) throw notFound(`institution ${params.institutionId}`);
-      const groups = await directory.childUnits(params.institutionId);
-      if (!holdsOn(principal, READERS, new Set([...path.map((u) => u._id), ...groups]))) throw forbidden('listing an institution’s children needs a role on it, one of its groups, or above it', 'ROLE_REQUIRED');
+      const institution = await directory.unit(params.institutionId);
+      if (!institution || institution.kind !== 'institution' || institution.municipalityId !== principal.municipalityId) throw notFound(`institution ${params.institutionId}`);
+      if (!(await holdsRoleAt(directory, principal, READERS, params.institutionId))) throw forbidden('listing an institution’s children needs a role on it, one of its groups, or above it', 'ROLE_REQUIRED');
       const on = query.on ?? danishDay(clock());
       const items = (await enrollments.withInstitution(params.institutionId)).flatMap((state) => placementsOn(state, on).filter((p) => p.institutionId === params.institutionId).map((p) => ({ childId: state._id, ...p })));
       res.json({ institutionId: params.institutionId, on, items });

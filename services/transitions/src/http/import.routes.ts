@@ -99,7 +99,7 @@ export function importRoutes(router: Router, deps: ImportDeps): void {
         res.status(200).json({ jobId, status: 'done', repeated: true, counts: before.counts });
         return;
       }
-      if (!(await deps.jobs.start({ _id: jobId, municipalityId, actor: principal.subject, rows }))) throw conflict('IMPORT_IN_PROGRESS', `this file is being imported already (job ${jobId})`);
+      if (!(await deps.jobs.start({ _id: jobId, municipalityId, actor: principal.subject, payload: rows }))) throw conflict('IMPORT_IN_PROGRESS', `this file is being imported already (job ${jobId})`);
       const counts = await applyRows(deps.enrollments, rows, municipalityId);
       await deps.jobs.finish(jobId, counts);
       res.status(201).json({ jobId, status: 'done', counts });
@@ -111,7 +111,7 @@ export function importRoutes(router: Router, deps: ImportDeps): void {
 export async function resumeImports(jobs: ImportJobs, enrollments: EnrollmentRepository, logger: Logger): Promise<number> {
   const unfinished = await jobs.unfinished();
   for (const job of unfinished) {
-    const counts = await applyRows(enrollments, job.rows, job.municipalityId);
+    const counts = await applyRows(enrollments, job.payload ?? [], job.municipalityId);
     await jobs.finish(job._id, counts);
     logger.info({ jobId: job._id, counts }, 'finished an enrollment import left half-applied');
   }

@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
-import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@spor/auth';
-import type { ConsentView, DirectoryView } from '@spor/directory';
+import { principalOf, requireNsisLevel, type StaffRole } from '@spor/auth';
+import { holdsRoleAt, type ConsentView, type DirectoryView } from '@spor/directory';
 import type { Stored } from '@spor/events';
 import { categoryOf, dayBefore, placementsOn, type InstitutionType } from '../domain/enrollment.js';
 import { acknowledge, commentAsParent, editHandover, planTransition, release, revoke, showToParents, tickChecklist, type LegalBasis, type Transition } from '../domain/transition.js';
@@ -35,12 +35,9 @@ export interface TransitionDeps {
   complete: (id: string) => Promise<Stored<Transition>>;
 }
 
-const holdsOn = (p: Principal, roles: StaffRole[], units: Set<string>) => p.kind === 'staff' && p.roles.some((r) => roles.includes(r.role) && units.has(r.unitId));
 
 export function transitionRoutes(router: Router, deps: TransitionDeps): void {
   const { transitions, enrollments, directory, consents, clock } = deps;
-  /** An institution, its groups and the units above it: a role on any of them reaches the institution's children. */
-  const pathOf = async (institutionId: string) => new Set([...(await directory.unitPath(institutionId)).map((u) => u._id), ...(await directory.childUnits(institutionId))]);
 
   async function load(req: Request, id: string): Promise<Stored<Transition>> {
     const t = await transitions.get(id);
@@ -51,7 +48,7 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
   /** The sending side: staff with a role on the institution the child leaves (or above it). */
   async function asSender(req: Request, id: string, roles = SENDERS): Promise<Stored<Transition>> {
     const t = await load(req, id);
-    if (!holdsOn(principalOf(req), roles, await pathOf(t.fromInstitutionId))) throw notFound(`transition ${id}`);
+    if (!(await holdsRoleAt(directory, principalOf(req), roles, t.fromInstitutionId))) throw notFound(`transition ${id}`);
     return t;
   }
 
@@ -66,7 +63,7 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
   /** The receiving side sees a package only while it is released on a basis that still holds. */
   async function asReceiver(req: Request, id: string): Promise<Stored<Transition>> {
     const t = await load(req, id);
-    if (!holdsOn(principalOf(req), READERS, await pathOf(t.toInstitutionId))) throw notFound(`handover ${id}`);
+    if (!(await holdsRoleAt(directory, principalOf(req), READERS, t.toInstitutionId))) throw notFound(`handover ${id}`);
     if (t.handover.status !== 'released' && t.handover.status !== 'acknowledged') throw notFound(`handover ${id}`);
     if (t.handover.legalBasis === 'consent' && !(await consents.validConsent(t.childId, 'transition-transfer', { receivingUnitId: t.toInstitutionId }, clock()))) {
       // The consent event may still be on its way to the revocation handler; the read is refused
@@ -107,7 +104,7 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
         const before = placementsOn(enrollment, dayBefore(body.date));
         const from = before.find((p) => categoryOf(p.institutionType) === categoryOf(toType)) ?? (categoryOf(toType) === 'sfo' ? before.find((p) => categoryOf(p.institutionType) === 'school') : undefined) ?? before.find((p) => categoryOf(p.institutionType) === 'daycare');
         if (!from) throw new AppError({ status: 422, code: 'TRANSITION_INVALID', title: 'The transition is not valid', detail: `date: the child has no placement on ${dayBefore(body.date)} to leave from`, errors: [{ in: 'body', field: 'date', message: 'no placement the day before' }] });
-        if (!holdsOn(principal, PLANNERS, await pathOf(from.institutionId))) throw forbidden(`planning a transition needs one of the roles ${PLANNERS.join(', ')} on the sending institution or above it`, 'ROLE_REQUIRED');
+        if (!(await holdsRoleAt(directory, principal, PLANNERS, from.institutionId))) throw forbidden(`planning a transition needs one of the roles ${PLANNERS.join(', ')} on the sending institution or above it`, 'ROLE_REQUIRED');
         const id = randomUUID();
         const planned = planTransition({ municipalityId: enrollment.municipalityId, childId: body.childId, fromPlacementId: from.placementId, fromInstitutionId: from.institutionId, toInstitutionId: to._id, toGroupId: body.toGroupId ?? null, date: body.date, plannedBy: principal.subject, fromType: from.institutionType, toType, ...(body.checklist ? { checklist: body.checklist } : {}) });
         const saved = await transitions.create(id, planned);
