@@ -51,9 +51,9 @@ export function planRoutes(router: Router, deps: PlanDeps): { loadPlan: (req: Re
     return institutionId!;
   }
 
-  async function staffMaySee(principal: Principal, plan: Plan): Promise<boolean> {
+  async function staffMaySee(principal: Principal, plan: Plan, childSeen = false): Promise<boolean> {
     if (plan.municipalityId !== principal.municipalityId || !(await works(principal, plan.institutionId))) return false;
-    return !plan.childId || staffMaySeeChild(directory, principal, plan.childId, today(), PLAN_ROLES);
+    return !plan.childId || childSeen || staffMaySeeChild(directory, principal, plan.childId, today(), PLAN_ROLES);
   }
 
   const parentMaySee = async (principal: Principal, plan: Plan) => plan.sharedWithParents && !!plan.childId && (await directory.custodyHolders(plan.childId)).includes(principal.subject);
@@ -165,7 +165,9 @@ export function planRoutes(router: Router, deps: PlanDeps): { loadPlan: (req: Re
       if (principal.kind === 'staff' && !(await staffMaySeeChild(directory, principal, p.childId, today(), PLAN_ROLES))) throw await refusal(principal, p.childId);
       if (principal.kind === 'service') throw notFound(`child ${p.childId}`);
       const visible: Stored<Plan>[] = [];
-      for (const plan of await plans.forChild(p.childId)) if (principal.kind === 'parent' ? await parentMaySee(principal, plan) : await staffMaySee(principal, plan)) visible.push(plan);
+      // The relation to the child is checked once above (staff) or here (parents), not per plan.
+      const custody = principal.kind === 'parent' && (await directory.custodyHolders(p.childId)).includes(principal.subject);
+      for (const plan of await plans.forChild(p.childId)) if (principal.kind === 'parent' ? custody && plan.sharedWithParents : await staffMaySee(principal, plan, true)) visible.push(plan);
       await audit.record(principal, { action: 'read', recordType: 'action-plans', recordId: null, childId: p.childId });
       res.json({ childId: p.childId, items: visible.map(show) });
     }),

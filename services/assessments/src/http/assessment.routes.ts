@@ -52,9 +52,9 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
 
 
   /** Staff see an assessment while they may work with its target and it was made at an institution they reach. */
-  async function staffMaySee(principal: Principal, a: Assessment): Promise<boolean> {
+  async function staffMaySee(principal: Principal, a: Assessment, childSeen = false): Promise<boolean> {
     if (a.municipalityId !== principal.municipalityId || !(await works(principal, a.institutionId))) return false;
-    return a.target.kind === 'group' || (await staffMaySeeChild(directory, principal, a.target.childId, today(), ASSESSMENT_ROLES));
+    return a.target.kind === 'group' || childSeen || (await staffMaySeeChild(directory, principal, a.target.childId, today(), ASSESSMENT_ROLES));
   }
 
   async function load(req: Request, id: string, action: string): Promise<{ a: Stored<Assessment>; def: InstrumentDefinition }> {
@@ -193,7 +193,9 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
       if (principal.kind === 'staff' && !(await staffMaySeeChild(directory, principal, p.childId, today(), ASSESSMENT_ROLES))) throw await refusal(principal, p.childId);
       const all = (await assessments.forChild(p.childId)).filter((a) => !query.instrumentId || a.instrumentId === query.instrumentId);
       const visible: Stored<Assessment>[] = [];
-      for (const a of all) if (principal.kind === 'parent' ? await parentMaySee(principal, a) : await staffMaySee(principal, a)) visible.push(a);
+      // The relation to the child is checked once above (staff) or here (parents), not per assessment.
+      const custody = principal.kind === 'parent' && (await directory.custodyHolders(p.childId)).includes(principal.subject);
+      for (const a of all) if (principal.kind === 'parent' ? custody && a.sharedWithParents : await staffMaySee(principal, a, true)) visible.push(a);
       await audit.record(principal, { action: 'read', recordType: 'assessment-history', recordId: null, childId: p.childId });
       // Development over time: completed results per instrument, oldest first.
       const development = Object.values(

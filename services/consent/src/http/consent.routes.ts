@@ -53,9 +53,10 @@ export function consentRoutes(router: Router, deps: ConsentDeps): void {
     return consent;
   }
 
-  const view = async (consent: Stored<Consent>) => {
+  /** The consent as answered, evaluated against the custody holders (read once per child by callers that list many). */
+  const view = async (consent: Stored<Consent>, holdersOf: (childId: string) => Promise<string[]> = (id) => directory.custodyHolders(id)) => {
     const now = clock();
-    const holders = await directory.custodyHolders(consent.childId);
+    const holders = await holdersOf(consent.childId);
     const { _id, version, ...rest } = consent;
     return { id: _id, version, ...rest, custodyHolders: holders, ...evaluate(consent, holders, now) };
   };
@@ -98,7 +99,8 @@ export function consentRoutes(router: Router, deps: ConsentDeps): void {
     '/children/:childId/consents',
     validated({ params: z.object({ childId: z.uuid() }) }, async ({ params }, req, res) => {
       await childFor(req, params.childId);
-      res.json({ items: await Promise.all((await consents.forChildren([params.childId])).map(view)) });
+      const holders = await directory.custodyHolders(params.childId);
+      res.json({ items: await Promise.all((await consents.forChildren([params.childId])).map((c) => view(c, async () => holders))) });
     }),
   );
 
@@ -107,7 +109,8 @@ export function consentRoutes(router: Router, deps: ConsentDeps): void {
     const principal = principalOf(req);
     if (principal.kind !== 'parent') throw forbidden('this list is for parents', 'PARENT_REQUIRED');
     const children = await directory.childrenInCustody(principal.subject);
-    const items = await Promise.all((await consents.forChildren(children)).map(view));
+    const holders = new Map(await Promise.all(children.map(async (id) => [id, await directory.custodyHolders(id)] as const)));
+    const items = await Promise.all((await consents.forChildren(children)).map((c) => view(c, async (id) => holders.get(id) ?? [])));
     const mine = items.map((c) => ({ ...c, myAnswer: c.grants[principal.subject] ? 'granted' : 'none' }));
     res.json({ items: mine.sort((a, b) => (a.myAnswer === b.myAnswer ? 0 : a.myAnswer === 'none' ? -1 : 1)) });
   });
