@@ -14,7 +14,7 @@ describe('R1 activation and R3 targets', () => {
   });
 
   test('a plan concerns a child, a group or both; never neither', () => {
-    expect(() => draftPlan({ ...base, childId: null, goals: [] })).toThrow(expect.objectContaining({ code: 'PLAN_INVALID' }));
+    expect(() => draftPlan({ ...base, childId: null, goals: [] })).toThrow(expect.objectContaining({ code: 'PLAN_INVALID', rule: 'R3' }));
     expect(draftPlan({ ...base, childId: null, groupId: 'group', goals: [] }).groupId).toBe('group');
     expect(draftPlan({ ...base, groupId: 'group', goals: [] })).toMatchObject({ childId: 'child', groupId: 'group' });
   });

@@ -107,11 +107,13 @@ describe('action plans', () => {
   test('bad inputs are 422 naming the field', async () => {
     const unknownGoal = await api().post(`/plans/${planId}/evaluations`).set('authorization', educator).send({ on: day(-1), goals: [{ goalId: '00000000-0000-4000-8000-000000000000', signsSeen: [] }], decision: 'continue', nextEvaluationOn: day(20) });
     expect(unknownGoal.status).toBe(422);
+    expect(unknownGoal.body).toMatchObject({ code: 'PLAN_INVALID', rule: 'R4' });
     expect(unknownGoal.body.errors[0].field).toBe('goals.0.goalId');
     const beforeStart = await api().post(`/plans/${planId}/evaluations`).set('authorization', educator).send({ on: day(-90), goals: [], decision: 'continue', nextEvaluationOn: day(20) });
     expect(beforeStart.body.errors[0].field).toBe('on');
     const level = await api().post(`/plans/${planId}/efforts`).set('authorization', educator).send({ level: 'urgent', description: 'x', actors: ['team'], start: day(-1) });
     expect(level.status).toBe(422);
+    expect(level.body).toMatchObject({ code: 'PLAN_INVALID', rule: 'R2' });
     expect(level.body.errors[0].field).toBe('level');
   });
 

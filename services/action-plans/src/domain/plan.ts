@@ -66,8 +66,9 @@ export interface Plan {
   overdueFlaggedFor?: string;
 }
 
-const invalid = (errors: FieldError[]): AppError =>
-  new AppError({ status: 422, code: 'PLAN_INVALID', title: 'The plan is not valid', detail: errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors });
+/** A plan input that breaks a field's meaning; `rule` names DOMAIN.md's rule when one is broken. */
+export const invalid = (errors: FieldError[], rule?: string): AppError =>
+  new AppError({ status: 422, code: 'PLAN_INVALID', title: 'The plan is not valid', detail: errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors, ...(rule ? { rule } : {}) });
 
 export interface NewGoal {
   text: string;
@@ -77,7 +78,7 @@ export interface NewGoal {
 export const newGoal = (g: NewGoal): Goal => ({ goalId: randomUUID(), text: g.text, signs: g.signs.map((text) => ({ signId: randomUUID(), text })) });
 
 export function draftPlan(input: Omit<Plan, 'status' | 'goals' | 'efforts' | 'evaluations' | 'meetings' | 'provisions' | 'sharedWithParents'> & { goals: NewGoal[] }): Plan {
-  if (!input.childId && !input.groupId) throw invalid([{ in: 'body', field: 'childId', message: 'a plan concerns a child, a group, or both (R3)' }]);
+  if (!input.childId && !input.groupId) throw invalid([{ in: 'body', field: 'childId', message: 'a plan concerns a child, a group, or both' }], 'R3');
   if (input.nextEvaluationOn && input.nextEvaluationOn < input.startOn) throw invalid([{ in: 'body', field: 'nextEvaluationOn', message: `is before the plan starts (${input.startOn})` }]);
   return { ...input, status: 'draft', goals: input.goals.map(newGoal), efforts: [], evaluations: [], meetings: [], provisions: [], sharedWithParents: false };
 }
@@ -133,7 +134,7 @@ export function evaluate(plan: Plan, input: Omit<Evaluation, 'evaluationId'>): {
   });
   if (input.decision !== 'close' && !input.nextEvaluationOn) errors.push({ in: 'body', field: 'nextEvaluationOn', message: 'the next evaluation date is needed unless the plan closes' });
   if (input.nextEvaluationOn && input.nextEvaluationOn <= input.on) errors.push({ in: 'body', field: 'nextEvaluationOn', message: `must come after the evaluation (${input.on})` });
-  if (errors.length > 0) throw invalid(errors);
+  if (errors.length > 0) throw invalid(errors, 'R4');
   const evaluation: Evaluation = { ...input, evaluationId: randomUUID() };
   const efforts = plan.efforts.map((e) => (e.start <= input.on && (e.end === null || e.end >= input.on) ? { ...e, evaluatedOn: [...e.evaluatedOn, input.on] } : e));
   const closing = input.decision === 'close';

@@ -3,12 +3,12 @@
 // plans shared with them. Every read and write is audit-logged with the child.
 import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
-import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
+import { forbidden, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, type Principal, type StaffRole } from '@spor/auth';
 import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, staffMaySeeChild, type DirectoryView } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
-import { ACTORS, DECISIONS, EFFORT_LEVELS, PERSPECTIVE_KEYS, activate, addEffort, close, draftPlan, evaluate, newGoal, type Plan } from '../domain/plan.js';
+import { ACTORS, DECISIONS, EFFORT_LEVELS, PERSPECTIVE_KEYS, activate, addEffort, close, draftPlan, evaluate, invalid, newGoal, type Plan } from '../domain/plan.js';
 import type { PlanRepository } from '../store/plan-repository.js';
 
 export const PLAN_ROLES: StaffRole[] = ['educator', 'leader', 'internal-guide', 'praksisvejleder', 'advisory-team', 'family-counsellor', 'ppr-psychologist', 'pedagogical-consultant'];
@@ -129,7 +129,7 @@ export function planRoutes(router: Router, deps: PlanDeps): { loadPlan: (req: Re
       staffOnly(req);
       const plan = await load(req, p.planId, 'add-effort');
       if (!(EFFORT_LEVELS as readonly string[]).includes(body.level)) {
-        throw new AppError({ status: 422, code: 'PLAN_INVALID', title: 'The plan is not valid', detail: `level: one of ${EFFORT_LEVELS.join(', ')} (R2)`, errors: [{ in: 'body', field: 'level', message: `one of ${EFFORT_LEVELS.join(', ')}` }] });
+        throw invalid([{ in: 'body', field: 'level', message: `one of ${EFFORT_LEVELS.join(', ')}` }], 'R2');
       }
       const { plan: next, effort } = addEffort(plan, { ...body, level: body.level as (typeof EFFORT_LEVELS)[number] }, await childEfforts(plan));
       const saved = await plans.save(plan, next, plan.status === 'active' ? 'effort-added' : undefined, { effortId: effort.effortId, level: effort.level }, today());
