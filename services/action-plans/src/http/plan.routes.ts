@@ -76,7 +76,7 @@ export function planRoutes(router: Router, deps: PlanDeps): { loadPlan: (req: Re
     return { id: _id, version, ...rest };
   };
   /** All the child's efforts, across its plans, for the R5 guard. */
-  const childEfforts = async (plan: Plan, next?: Plan) => (plan.childId ? (await plans.forChild(plan.childId)).flatMap((p) => (next && (p as Stored<Plan>)._id === (plan as Stored<Plan>)._id ? next.efforts : p.efforts)) : []);
+  const childEfforts = async (plan: Plan) => (plan.childId ? (await plans.forChild(plan.childId)).flatMap((p) => p.efforts) : []);
 
   router.post(
     '/plans',
