@@ -20,6 +20,9 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': tsJest },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // Every HTTP exchange the tests make is checked against the service's OpenAPI document.
+  setupFiles: [join(root, 'test/setup/contract-env.cjs')],
+  setupFilesAfterEnv: [join(root, 'test/setup/contract-check.cjs')],
 };
 
 const workspaces = ['libs', 'services']

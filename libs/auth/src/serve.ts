@@ -17,6 +17,8 @@ export interface AuthenticatedServiceOptions {
   readiness: ReadinessCheck[];
   extraBodyTypes?: string[];
   verifier?: TokenVerifier;
+  /** The service's OpenAPI document (absolute path); see createApp. */
+  openapi?: string;
   routes: (router: Router) => void;
 }
 
@@ -27,6 +29,7 @@ export async function serveAuthenticated(options: AuthenticatedServiceOptions): 
     service: options.service,
     bodyLimit: options.config.HTTP_BODY_LIMIT,
     ...(options.extraBodyTypes ? { extraBodyTypes: options.extraBodyTypes } : {}),
+    ...(options.openapi ? { openapi: options.openapi } : {}),
     logger: options.logger,
     registry: options.metrics,
     isDraining: () => options.runtime.isDraining,

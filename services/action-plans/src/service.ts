@@ -1,5 +1,6 @@
 // Wires action-plans together: configuration, database, the directory projection, events, the
 // overdue sweep, HTTP. main.ts and the integration tests both start it through here.
+import { fileURLToPath } from 'node:url';
 import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
@@ -64,6 +65,8 @@ export async function startActionPlans(environment: NodeJS.ProcessEnv, options: 
   runtime.every('overdue sweep', config.OVERDUE_SWEEP_SECONDS * 1000, flagOverdue);
 
   const url = await serveAuthenticated({
+    // The HTTP contract, checked against every exchange in tests; ../ is the package from src/ and dist/ alike.
+    openapi: fileURLToPath(new URL('../openapi.yaml', import.meta.url)),
     service: SERVICE,
     config,
     runtime,

@@ -1,5 +1,6 @@
 // Wires assessments together: configuration, database, the directory projection, events, HTTP.
 // main.ts and the integration tests both start assessments through here.
+import { fileURLToPath } from 'node:url';
 import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
@@ -59,6 +60,8 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
 
   await startProjectionConsumer(backbone, { groupId: config.ASSESSMENTS_CONSUMER_GROUP, topics: directory.topics(), handlers: directory.handlers(), registry, runtime, logger: log, metrics });
   const url = await serveAuthenticated({
+    // The HTTP contract, checked against every exchange in tests; ../ is the package from src/ and dist/ alike.
+    openapi: fileURLToPath(new URL('../openapi.yaml', import.meta.url)),
     service: SERVICE,
     config,
     runtime,

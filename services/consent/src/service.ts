@@ -1,5 +1,6 @@
 // Wires consent together: configuration, database, events in and out, the expiry sweep, HTTP.
 // main.ts and the integration tests both start consent through here.
+import { fileURLToPath } from 'node:url';
 import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
@@ -63,6 +64,8 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
   runtime.every('consent expiry sweep', config.CONSENT_EXPIRY_SWEEP_SECONDS * 1000, expireDue);
 
   const url = await serveAuthenticated({
+    // The HTTP contract, checked against every exchange in tests; ../ is the package from src/ and dist/ alike.
+    openapi: fileURLToPath(new URL('../openapi.yaml', import.meta.url)),
     service: SERVICE,
     config,
     runtime,

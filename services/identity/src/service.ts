@@ -1,5 +1,6 @@
 // Wires identity together: configuration, database, keys, events, HTTP. main.ts and the
 // integration tests both start identity through here.
+import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import { AppError, ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
 import type { Db } from 'mongodb';
@@ -117,6 +118,8 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   const verifier = createTokenVerifier({ jwksUrl: `${config.TOKEN_ISSUER}/.well-known/jwks.json`, issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE }, localKeys);
 
   const app = createApp({
+    // The HTTP contract, checked against every exchange in tests; ../ is the package from src/ and dist/ alike.
+    openapi: fileURLToPath(new URL('../openapi.yaml', import.meta.url)),
     service: SERVICE,
     bodyLimit: config.HTTP_BODY_LIMIT,
     extraBodyTypes: ['text/csv', 'application/csv', 'application/x-www-form-urlencoded'],

@@ -1,5 +1,6 @@
 // Wires transitions together: configuration, database, the directory projection, events, HTTP.
 // main.ts and the integration tests both start transitions through here.
+import { fileURLToPath } from 'node:url';
 import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
@@ -90,6 +91,8 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
   const byMunicipality = JSON.parse(config.HANDOVER_LEGAL_BASIS_BY_MUNICIPALITY) as Record<string, LegalBasis>;
 
   const url = await serveAuthenticated({
+    // The HTTP contract, checked against every exchange in tests; ../ is the package from src/ and dist/ alike.
+    openapi: fileURLToPath(new URL('../openapi.yaml', import.meta.url)),
     service: SERVICE,
     config,
     runtime,

@@ -9,6 +9,7 @@ import { notFoundHandler, problemHandler } from '../errors/problem.js';
 import { requestContext } from './request-context.js';
 import { httpMetrics, type Registry } from './metrics.js';
 import { runReadiness, type ReadinessCheck } from './health.js';
+import { contractChecking } from '../openapi/app.js';
 
 export interface CreateAppOptions {
   service: string;
@@ -22,6 +23,11 @@ export interface CreateAppOptions {
   extraBodyTypes?: string[];
   /** Number of proxies in front (the gateway, an ingress) whose X-Forwarded-For to trust. */
   trustProxy?: number;
+  /**
+   * The service's OpenAPI document (absolute path, YAML). With SPOR_OPENAPI_CHECK=strict every
+   * exchange is checked against it (see openapi/check.ts); otherwise it is not even read.
+   */
+  openapi?: string;
   routes: (router: Router) => void;
 }
 
@@ -34,6 +40,8 @@ export function createApp(options: CreateAppOptions): Express {
   app.set('etag', false);
 
   app.use(requestContext);
+  const contract = contractChecking(options.service, options.openapi, options.logger);
+  if (contract) app.use(contract);
   app.use(
     pinoHttp({
       logger: options.logger,

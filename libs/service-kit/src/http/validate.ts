@@ -32,7 +32,7 @@ export function validated<S extends RequestSchemas>(
   schemas: S,
   handler: (input: ValidInput<S>, req: Request, res: Response) => unknown | Promise<unknown>,
 ): RequestHandler {
-  return async (req, res) => {
+  const handle: RequestHandler = async (req, res) => {
     const errors: FieldError[] = [];
     const parsed: Record<string, unknown> = {};
     for (const part of ['params', 'query', 'body'] as const) {
@@ -46,4 +46,6 @@ export function validated<S extends RequestSchemas>(
     if (errors.length > 0) throw validationFailed(errors);
     await handler(parsed as unknown as ValidInput<S>, req, res);
   };
+  // Readable from the route table, for tools that draft or compare the OpenAPI documents.
+  return Object.assign(handle, { schemas });
 }
