@@ -122,7 +122,7 @@ const document = {
   info: { title: `Spor ${service}`, version: '1.0.0', license: { name: 'EUPL-1.2', identifier: 'EUPL-1.2' }, description: `The HTTP API of ${service}.` },
   servers: [{ url: `/api/${service}`, description: 'through the gateway' }],
   security: [{ bearer: [] }],
-  tags: [{ name: service }, { name: 'health' }],
+  tags: [{ name: service, description: `What ${service} serves.` }, { name: 'health', description: 'Liveness, readiness and metrics.' }],
   paths,
   components: { securitySchemes: { bearer: { $ref: `${COMMON}#/components/securitySchemes/bearer` } } },
 };

@@ -32,7 +32,9 @@ function buildApp(answer: { status?: number; body?: unknown; etag?: boolean } = 
 }
 
 const CHILD = '0b7e0c1a-6a52-4f0e-9b53-2f7a6c1d9e10';
-afterEach(() => contractViolations().splice(0));
+afterEach(() => {
+  contractViolations().splice(0);
+});
 
 describe('the OpenAPI contract check (strict in every jest project)', () => {
   test('the document is bundled: shared pieces are hoisted into components, shared path items inlined', () => {
