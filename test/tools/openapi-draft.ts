@@ -62,7 +62,7 @@ const operationId = (method: string, path: string) =>
 const paths: Record<string, Record<string, unknown>> = {};
 for (const route of routes) {
   for (const raw of Array.isArray(route.path) ? route.path : [route.path]) {
-    if (['/healthz', '/readyz', '/metrics'].includes(raw)) {
+    if (['/healthz', '/readyz', '/metrics', '/openapi.json'].includes(raw)) {
       paths[raw] = { $ref: `${COMMON}#/paths/${raw.replace(/\//g, '~1')}` };
       continue;
     }

@@ -45,6 +45,13 @@ describe('the OpenAPI contract check (strict in every jest project)', () => {
     expect(document.paths?.['/healthz']?.get).toBeDefined();
   });
 
+  test('an app with a document serves it bundled at /openapi.json (public), for the gateway', async () => {
+    const res = await request(buildApp()).get('/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(JSON.parse(JSON.stringify(loadOpenApiDocument(DOCUMENT))));
+    expect(contractViolations()).toEqual([]);
+  });
+
   test('an exchange that keeps the contract passes unchanged: JSON, a streamed CSV, a redirect, health', async () => {
     const app = buildApp();
     const created = await request(app).post(`/children/${CHILD}/plans?limit=3`).send({ goal: 'read' });

@@ -10,6 +10,7 @@ import { requestContext } from './request-context.js';
 import { httpMetrics, type Registry } from './metrics.js';
 import { runReadiness, type ReadinessCheck } from './health.js';
 import { contractChecking } from '../openapi/app.js';
+import { loadOpenApiDocument } from '../openapi/document.js';
 
 export interface CreateAppOptions {
   service: string;
@@ -74,6 +75,13 @@ export function createApp(options: CreateAppOptions): Express {
     const report = await runReadiness(options.readiness ?? []);
     res.status(report.ready ? 200 : 503).json({ status: report.ready ? 'ready' : 'not-ready', checks: report.checks });
   });
+  if (options.openapi) {
+    // The service's own contract, bundled, so the gateway can fetch it from the running service.
+    const file = options.openapi;
+    app.get('/openapi.json', (_req, res) => {
+      res.set('cache-control', 'public, max-age=300').json(loadOpenApiDocument(file));
+    });
+  }
   app.get('/metrics', async (_req, res) => {
     res.type(options.registry.contentType).send(await options.registry.metrics());
   });
