@@ -56,7 +56,8 @@ export class EventFactory {
  * changed it since). A failure is a programming error: it throws, and the write with it.
  */
 export function assertPublishable(event: SporEvent): void {
-  const registry: SchemaRegistry | undefined = issuedBy.get(event);
-  if (!registry) throw new Error(`event ${event?.type} ${event?.id} was not made by an EventFactory; only validated events may be published`);
+  const issuer = issuedBy.get(event);
+  if (!issuer) throw new Error(`event ${event?.type} ${event?.id} was not made by an EventFactory; only validated events may be published`);
+  const registry: SchemaRegistry = issuer; // an assertion call needs an explicitly typed target
   registry.assertValid(event);
 }
