@@ -1,8 +1,6 @@
 // Builds validated events for one service: the envelope fields are filled the same way
 // everywhere and an event that breaks its schema (or carries a CPR number) is refused
-// before it can be stored for publishing. The outbox checks every event again as it is
-// written (assertPublishable, called by toPending), so an event built by hand or changed
-// after create() never reaches Kafka either.
+// before it can be stored for publishing (and checked again there: assertPublishable).
 import { randomUUID } from 'node:crypto';
 import type { SporEvent } from './envelope.js';
 import { parseEventType } from './naming.js';
@@ -17,9 +15,6 @@ export interface NewEvent<TData extends object> {
   /** Orders this aggregate's events together with others' sharing the key (default: the subject). */
   partitionKey?: string;
 }
-
-/** Which registry validated each event a factory made; the outbox validates against it again. */
-const issuedBy = new WeakMap<object, SchemaRegistry>();
 
 export class EventFactory {
   constructor(
@@ -45,19 +40,6 @@ export class EventFactory {
       data: JSON.parse(JSON.stringify(input.data)) as TData,
     };
     this.registry.assertValid(event);
-    issuedBy.set(event, this.registry);
     return event;
   }
-}
-
-/**
- * The last check before an event is written for publishing: it must have been made by an
- * EventFactory and must still be valid against that factory's registry (someone may have
- * changed it since). A failure is a programming error: it throws, and the write with it.
- */
-export function assertPublishable(event: SporEvent): void {
-  const issuer = issuedBy.get(event);
-  if (!issuer) throw new Error(`event ${event?.type} ${event?.id} was not made by an EventFactory; only validated events may be published`);
-  const registry: SchemaRegistry = issuer; // an assertion call needs an explicitly typed target
-  registry.assertValid(event);
 }

@@ -5,7 +5,7 @@
 import type { Document, UpdateFilter } from 'mongodb';
 import { currentContext } from '@spor/service-kit';
 import type { SporEvent } from './envelope.js';
-import { assertPublishable } from './event-factory.js';
+import { assertPublishable } from './schema-registry.js';
 import { topicOfType } from './naming.js';
 
 export interface PendingEvent {

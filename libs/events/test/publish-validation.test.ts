@@ -1,13 +1,14 @@
 // Every event is validated against its schema before it can reach Kafka: EventFactory.create
 // refuses an invalid event, and the outbox write (toPending, used by AggregateStore.create and
-// save) validates again and refuses events changed after create() or built by hand. A refused
-// event fails the whole write: the state does not change, and the topic never sees it.
+// save) validates again and refuses events changed after they were validated or never
+// validated at all. A refused event fails the whole write: the state does not change, and the
+// topic never sees it.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { connectMongo } from '@spor/mongo';
 import { quietLogger, readTopicUntil, testInfra, uniqueName } from '@spor/testkit';
-import { AggregateStore, EventValidationError, KafkajsTransport, KeyedMutex, OutboxRelay, toPending, type SporEvent } from '../src/index.js';
+import { AggregateStore, EventValidationError, KafkajsTransport, KeyedMutex, OutboxRelay, toPending, type SchemaRegistry, type SporEvent } from '../src/index.js';
 import { counterContract, newCounterId, type Counter } from './fixtures/counter-events.js';
 
 const { brokers, mongoUrl } = testInfra();
@@ -28,7 +29,7 @@ afterAll(async () => {
 
 describe('validation before publishing', () => {
   test('when an event is invalid at the outbox write, then the write is refused and only valid events reach the topic', async () => {
-    const { factory, type, topic } = counterContract(uniqueName('pv'));
+    const { factory, registry, type, topic } = counterContract(uniqueName('pv'));
     await transport.ensureTopics([{ topic, partitions: 1 }]);
     const collectionName = uniqueName('counters');
     await connection.db!.createCollection(collectionName);
@@ -57,10 +58,13 @@ describe('validation before publishing', () => {
       const mutated = event(2);
       (mutated.data as Record<string, unknown>).label = 'x'.repeat(41);
       await expect(store.save(id, 1, { total: 2 }, [mutated])).rejects.toThrow(EventValidationError);
-      // An event that looks right but did not come from a factory is refused too.
+      // An event that looks right but was never validated is refused too; validated, it passes.
       const forged: SporEvent = { ...event(2), id: randomUUID() };
-      await expect(store.save(id, 1, { total: 2 }, [forged])).rejects.toThrow(/not made by an EventFactory/);
-      expect(() => toPending(forged)).toThrow(/not made by an EventFactory/);
+      await expect(store.save(id, 1, { total: 2 }, [forged])).rejects.toThrow(/never validated against its schema/);
+      expect(() => toPending(forged)).toThrow(/never validated against its schema/);
+      const validator: SchemaRegistry = registry;
+      validator.assertValid(forged);
+      expect(toPending(forged).id).toBe(forged.id);
       expect(await collection.findOne({ _id: id })).toMatchObject({ version: 1, total: 1 });
 
       const second = event(2);
