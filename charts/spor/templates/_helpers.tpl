@@ -105,6 +105,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}{{- end -}}
 {{- end -}}
 {{- range $key, $value := ($s.config | default dict) -}}
+{{- if regexMatch "^MONGO_URL$|SECRET|_KEYS?$|^SERVICE_CLIENTS$" $key -}}
+{{- fail (printf "services.%s.config.%s: a secret never goes in a ConfigMap; it is read from the Secret the chart references (deploy/OPERATIONS.md, Secrets)" $name $key) -}}
+{{- end -}}
 {{- $_ := set $config $key (toString $value) -}}
 {{- end -}}
 {{- toYaml $config -}}
