@@ -40,14 +40,19 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- toJson (sortAlpha $names) -}}
 {{- end -}}
 
+{{/* The image: the workload's own full reference (skaffold sets it), else <registry>/<prefix><name>:<tag>. */}}
 {{- define "spor.image" -}}
 {{- $image := .root.Values.image -}}
+{{- if .override -}}
+{{- .override -}}
+{{- else -}}
 {{- $repository := printf "%s%s" $image.repositoryPrefix .name -}}
 {{- if $image.registry -}}{{- $repository = printf "%s/%s" (trimSuffix "/" $image.registry) $repository -}}{{- end -}}
 {{- if $image.digest -}}
 {{- printf "%s@%s" $repository $image.digest -}}
 {{- else -}}
 {{- printf "%s:%s" $repository (default .root.Chart.AppVersion $image.tag) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 
