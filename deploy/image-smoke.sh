@@ -38,11 +38,15 @@ echo "== start as uid 65534 in a tree it cannot write (read-only root filesystem
 chmod -R a-w "$work/app"
 chmod 755 "$work"
 db="image-smoke-$service-$$"
+# identity's keys, fresh for this run (32 random bytes each, as <id>:<base64>).
+key() { printf '%s:%s' "$1" "$(head -c 32 /dev/urandom | base64 -w0)"; }
+identity_env=(SIGNING_KEY_SEAL_KEY="$(key seal)" CPR_ENCRYPTION_KEYS="$(key cpr)" CPR_ENCRYPTION_ACTIVE_KEY=cpr CPR_LOOKUP_KEY="$(key lookup)")
 (cd "$work/app" && exec setpriv --reuid=65534 --regid=65534 --clear-groups env -i \
   PATH=/usr/bin:/bin HOME=/tmp TMPDIR=/tmp NODE_ENV=production PORT="$port" LOG_LEVEL=info \
-  MONGO_URL="$mongo" KAFKA_BROKERS="$brokers" KAFKA_CLIENT_ID="$db" TOKEN_ISSUER=http://127.0.0.1:1 \
+  MONGO_URL="$mongo" KAFKA_BROKERS="$brokers" KAFKA_CLIENT_ID="$db" TOKEN_ISSUER="http://127.0.0.1:$port" \
   "$(echo "$service" | tr a-z- A-Z_)_DB_NAME=$db" \
-  "$(echo "$service" | tr a-z- A-Z_)_CONSUMER_GROUP=$db" \
+  "$(echo "$service" | tr a-z- A-Z_)_CONSUMER_GROUP=$db" CONSENT_DIRECTORY_GROUP="$db" \
+  "${identity_env[@]}" \
   "$node_bin" main.mjs) > "$work/service.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 120); do

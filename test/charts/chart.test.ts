@@ -76,11 +76,30 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
+interface Values {
+  serviceMonitor?: { enabled?: boolean };
+  kafka: { egress: { to: Peer[] } };
+  mongo: { egress: { to: Peer[] } };
+  services: { identity: { idpEgress?: { cidr: string }[] } };
+}
+
 describe.each(variants)('the chart rendered with $name', ({ valuesFiles }) => {
   let manifests: Manifest[];
+  let values: Values;
   beforeAll(() => {
     manifests = render({ release: RELEASE, valuesFiles });
+    values = valuesFiles.map(valuesOf).reduce((a, b) => ({ ...a, ...b }), {}) as unknown as Values;
   });
+
+  /** The rules of the one NetworkPolicy that opens `direction` for the workload's pods. */
+  const rulesOf = (workload: string, direction: 'ingress' | 'egress'): Rule[] => {
+    const labels = podOf(named(manifests, 'Deployment', `${RELEASE}-${workload}`)).metadata.labels;
+    const policies = of(manifests, 'NetworkPolicy')
+      .map((p) => p.spec as unknown as PolicySpec)
+      .filter((p) => selects(p.podSelector.matchLabels, labels) && p[direction]?.length);
+    expect(policies).toHaveLength(1);
+    return policies[0]![direction]!;
+  };
 
   test('deploys every service and the gateway, each with its ServiceAccount, ConfigMap, Service and PodDisruptionBudget', () => {
     const names = (kind: string) => of(manifests, kind).map((m) => m.metadata.name).sort();
@@ -140,14 +159,8 @@ describe.each(variants)('the chart rendered with $name', ({ valuesFiles }) => {
   });
 
   test.each(WORKLOADS)('%s takes traffic only as its NetworkPolicy allows: from outside the release only the gateway, from the ingress controller', (workload) => {
-    const values = valuesFiles.map(valuesOf).reduce((a, b) => ({ ...a, ...b }), {});
-    const monitoring = (values.serviceMonitor as { enabled?: boolean } | undefined)?.enabled === true;
-    const labels = podOf(named(manifests, 'Deployment', `${RELEASE}-${workload}`)).metadata.labels;
-    const policies = of(manifests, 'NetworkPolicy')
-      .map((p) => p.spec as unknown as PolicySpec)
-      .filter((p) => selects(p.podSelector.matchLabels, labels) && p.ingress?.length);
-    expect(policies).toHaveLength(1);
-    const rules = policies[0]!.ingress!;
+    const monitoring = values.serviceMonitor?.enabled === true;
+    const rules = rulesOf(workload, 'ingress');
     for (const rule of rules) {
       expect(rule.from?.length).toBeGreaterThan(0); // an empty `from` would admit everyone
       expect(rule.ports).toEqual([{ protocol: 'TCP', port: 8080 }]);
@@ -167,17 +180,7 @@ describe.each(variants)('the chart rendered with $name', ({ valuesFiles }) => {
   });
 
   test.each(WORKLOADS)('%s reaches only DNS, Kafka, its database, identity and (identity) the IdPs', (workload) => {
-    const values = valuesFiles.map(valuesOf).reduce((a, b) => ({ ...a, ...b }), {}) as {
-      kafka: { egress: { to: Peer[] } };
-      mongo: { egress: { to: Peer[] } };
-      services: { identity: { idpEgress?: { cidr: string }[] } };
-    };
-    const labels = podOf(named(manifests, 'Deployment', `${RELEASE}-${workload}`)).metadata.labels;
-    const policies = of(manifests, 'NetworkPolicy')
-      .map((p) => p.spec as unknown as PolicySpec)
-      .filter((p) => selects(p.podSelector.matchLabels, labels) && p.egress?.length);
-    expect(policies).toHaveLength(1);
-    const rules = policies[0]!.egress!;
+    const rules = rulesOf(workload, 'egress');
     for (const rule of rules) {
       expect(rule.to?.length).toBeGreaterThan(0); // an empty `to` would allow any destination
       expect(rule.ports?.length).toBeGreaterThan(0);
