@@ -24,7 +24,6 @@ for dir in services/*/; do
   [ "$dir" = "services/$service/" ] || rm -rf "$dir"
 done
 rm -rf libs/*/src services/*/src libs/testkit deploy tsconfig*.json
-npm cache clean --force >/dev/null 2>&1 || true
 
 # 4. One fixed entry point, so the image's CMD can be exec form without a shell to expand $SERVICE.
 printf "import './services/%s/dist/main.js';\n" "$service" > main.mjs
