@@ -9,9 +9,10 @@ set -euo pipefail
 service="${1:?usage: assemble.sh <service>}"
 [ -f "services/$service/package.json" ] || { echo "assemble: no service named '$service' in services/" >&2; exit 64; }
 
-# 1. Everything, dev dependencies included, to compile (tsc, and libraries' types).
+# 1. Everything, dev dependencies included, to compile (tsc, and libraries' types); then the
+#    libraries (in the workspaces' order, each after those it imports) and this service.
 npm ci --no-audit --no-fund
-npm run build
+npm run build --if-present --workspace libs --workspace "services/$service"
 
 # 2. Production dependencies of this service's workspace only (npm links the @spor/* libraries
 #    it depends on; their dist/ stays, since npm ci replaces node_modules only). No install
