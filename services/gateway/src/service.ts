@@ -4,6 +4,7 @@ import type { Request, RequestHandler } from 'express';
 import { AppError, createApp, currentRequestId, notFound, prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { authenticateRequest, verifierFromConfig, type TokenVerifier } from '@spor/auth';
 import { Counter } from 'prom-client';
+import { asyncApiDocument } from '@spor/contracts';
 import { gatewayConfigSchema, upstreamsOf, UPSTREAM_VARIABLES, type GatewayConfig, type UpstreamName } from './config.js';
 import { cors } from './cors.js';
 import { docsRoutes } from './docs.js';
@@ -22,7 +23,7 @@ export interface RunningGateway {
 export interface GatewayOptions {
   logger?: Logger;
   verifier?: TokenVerifier;
-  /** The AsyncAPI document to serve at /docs/asyncapi.json. */
+  /** The AsyncAPI document to serve at /docs/asyncapi.json (default: the one in @spor/contracts). */
   asyncApi?: () => unknown;
 }
 
@@ -49,6 +50,12 @@ function tooManyRequests(retryAfterSeconds: number, per: string): AppError {
     detail: `the limit of requests per ${per} is used up; retry after ${retryAfterSeconds} s`,
     headers: { 'Retry-After': String(retryAfterSeconds) },
   });
+}
+
+/** The document never changes while the process runs: read it on first use only. */
+function once<T>(load: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: load() }).v;
 }
 
 export async function startGateway(environment: NodeJS.ProcessEnv, options: GatewayOptions = {}): Promise<RunningGateway> {
@@ -98,7 +105,7 @@ export async function startGateway(environment: NodeJS.ProcessEnv, options: Gate
     parseBodies: false,
     routes: (router) => {
       router.use(cors(config.CORS_ORIGINS));
-      docsRoutes(router, { upstreams, timeoutMs: config.UPSTREAM_TIMEOUT_MS, ...(options.asyncApi ? { asyncApi: options.asyncApi } : {}) });
+      docsRoutes(router, { upstreams, timeoutMs: config.UPSTREAM_TIMEOUT_MS, asyncApi: options.asyncApi ?? once(asyncApiDocument) });
       router.use('/api', api);
     },
   });

@@ -232,6 +232,15 @@ describe('documentation', () => {
     expect((await request(gateway.url).get('/docs/init.js')).text).toContain('SwaggerUIBundle');
   });
 
+  test('the AsyncAPI document of every topic is served, with the event schemas inlined', async () => {
+    const res = await request(gateway.url).get('/docs/asyncapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.asyncapi).toMatch(/^3\./);
+    expect(Object.keys(res.body.channels).length).toBeGreaterThan(5);
+    const fileRefs = JSON.stringify(res.body).match(/"\$ref":"[^"#][^"]*"/g) ?? [];
+    expect(fileRefs).toEqual([]);
+  });
+
   test("a service that is down makes its document 503, and an unknown one is 404", async () => {
     expect((await request(gateway.url).get('/docs/openapi/assessments.json')).status).toBe(503);
     expect((await request(gateway.url).get('/docs/openapi/payroll.json')).status).toBe(404);
