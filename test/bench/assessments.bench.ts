@@ -57,7 +57,24 @@ async function drive(total: number, send: (i: number) => Promise<Response>): Pro
 }
 
 const b64 = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
-const common = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', LOG_LEVEL: 'error' };
+// BENCH_COUNT_COMMANDS=1: the driver reports every store command, counted per database and
+// command name, to show the round trips one request costs on each side.
+const COUNT = process.env.BENCH_COUNT_COMMANDS === '1';
+const storeUrl = COUNT ? `${mongoUrl}${mongoUrl.includes('?') ? '&' : '/?'}monitorCommands=true` : mongoUrl;
+const commands = new Map<string, number>();
+const watched = new WeakSet<object>();
+function watchCommands(): void {
+  for (const c of mongoose.connections) {
+    const driver = c.getClient?.();
+    if (!driver || watched.has(driver)) continue;
+    watched.add(driver);
+    driver.on('commandStarted', (e) => commands.set(`${e.databaseName}.${e.commandName}`, (commands.get(`${e.databaseName}.${e.commandName}`) ?? 0) + 1));
+  }
+}
+function commandsPerRequest(db: string, requests: number): string {
+  return [...commands].filter(([k]) => k.startsWith(`${db}.`)).map(([k, n]) => `${k.slice(db.length + 1)} ${(n / requests).toFixed(2)}`).join(', ');
+}
+const common = { MONGO_URL: storeUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', LOG_LEVEL: 'error' };
 const identity = await startIdentity({ ...common, IDENTITY_DB_NAME: uniqueName('bench-identity'), TOKEN_ISSUER: 'https://identity.spor.bench', SIGNING_KEY_SEAL_KEY: `s:${b64()}`, CPR_ENCRYPTION_KEYS: `c:${b64()}`, CPR_ENCRYPTION_ACTIVE_KEY: 'c', CPR_LOOKUP_KEY: `l:${b64()}` }, logger);
 const dbName = uniqueName('bench-assessments');
 const assessments = await startAssessments({ ...common, ASSESSMENTS_DB_NAME: dbName, ASSESSMENTS_CONSUMER_GROUP: uniqueName('bench'), TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` }, { logger });
@@ -82,7 +99,8 @@ const { token } = await issueAccessToken(identity.keys(), { issuer: identity.con
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
 // The baseline: the same finished document, inserted by a bare express + mongoose handler.
-const connection = await mongoose.createConnection(mongoUrl, { dbName: uniqueName('bench-baseline') }).asPromise();
+const baselineDb = uniqueName('bench-baseline');
+const connection = await mongoose.createConnection(storeUrl, { dbName: baselineDb }).asPromise();
 await connection.createCollection('assessments');
 const Baseline = connection.model('Assessment', new mongoose.Schema({ _id: String }, { strict: false, versionKey: false }), 'assessments');
 const app = express();
@@ -98,14 +116,21 @@ const baselineUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 const body = (i: number) => JSON.stringify({ instrumentId: 'motorik', childId: children[i % CHILDREN], complete: true, answers: ANSWERS });
 const toAssessments = (i: number) => fetch(`${assessments.url}/assessments`, { method: 'POST', headers, body: body(i) });
 const toBaseline = (i: number) => fetch(`${baselineUrl}/assessments`, { method: 'POST', headers, body: body(i) });
+watchCommands();
 
 process.stderr.write('bench:assessments warming up\n');
 await drive(WARMUP, toAssessments);
 await drive(WARMUP, toBaseline);
 process.stderr.write('bench:assessments baseline\n');
+commands.clear();
 const baseline = await drive(REQUESTS, toBaseline);
+const baselineCommands = commandsPerRequest(baselineDb, REQUESTS);
 process.stderr.write('bench:assessments assessments\n');
+commands.clear();
 const measured = await drive(REQUESTS, toAssessments);
+// The relay clears the last events shortly after the last answer: let it finish before counting.
+if (COUNT) await new Promise((r) => setTimeout(r, 1_500));
+const assessmentCommands = commandsPerRequest(dbName, REQUESTS);
 const ratio = measured.perSecond / baseline.perSecond;
 
 const fmt = (n: number) => n.toFixed(0).padStart(6);
@@ -113,6 +138,10 @@ console.log(`bench:assessments (same store, one run, ${REQUESTS} requests, ${CON
 console.log(`  baseline: express + mongoose insertOne        ${fmt(baseline.perSecond)} req/s   p50 ${baseline.p50.toFixed(1)} ms  p99 ${baseline.p99.toFixed(1)} ms`);
 console.log(`  assessments: POST /assessments (complete)     ${fmt(measured.perSecond)} req/s   p50 ${measured.p50.toFixed(1)} ms  p99 ${measured.p99.toFixed(1)} ms`);
 console.log(`  ratio assessments / baseline                  ${ratio.toFixed(2).padStart(6)}         (target >= 0.70)`);
+if (COUNT) {
+  console.log(`  store commands per request, baseline:    ${baselineCommands}`);
+  console.log(`  store commands per request, assessments: ${assessmentCommands}`);
+}
 console.log(JSON.stringify({ bench: 'assessments', requests: REQUESTS, concurrency: CONCURRENCY, baselinePerSec: Math.round(baseline.perSecond), baselineP99Ms: Number(baseline.p99.toFixed(1)), assessmentsPerSec: Math.round(measured.perSecond), assessmentsP99Ms: Number(measured.p99.toFixed(1)), ratio: Number(ratio.toFixed(3)) }));
 
 server.close();
