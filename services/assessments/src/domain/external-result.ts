@@ -113,11 +113,12 @@ export interface ParsedRow {
   r: ImportRow;
 }
 
-/** Each row's shape; rows that fit go on to `checkImportRows`, the others are problems. */
-export function parseImportRows(raw: unknown[]): { parsed: ParsedRow[]; problems: ImportProblem[] } {
+/** Each row's shape; rows that fit go on to `checkImportRows`, the others are problems. `unreadable`: rows already refused (a line that is no JSON). */
+export function parseImportRows(raw: unknown[], unreadable: ReadonlySet<number> = new Set()): { parsed: ParsedRow[]; problems: ImportProblem[] } {
   const parsed: ParsedRow[] = [];
   const problems: ImportProblem[] = [];
   raw.forEach((candidate, i) => {
+    if (unreadable.has(i + 1)) return;
     const shape = importRowSchema.safeParse(candidate);
     if (shape.success) parsed.push({ row: i + 1, r: shape.data });
     else for (const issue of shape.error.issues) problems.push({ row: i + 1, field: issue.path.map(String).join('.') || '(row)', message: issue.message });

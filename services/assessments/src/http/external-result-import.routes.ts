@@ -99,7 +99,7 @@ export function externalResultImportRoutes(router: Router, deps: ImportDeps): vo
     const { raw, problems: unreadable } = rowsOf(req);
     if (raw.length > MAX_IMPORT_ROWS) refuse([{ row: 0, field: '(file)', message: `has ${raw.length} rows; at most ${MAX_IMPORT_ROWS} per file` }]);
     if (raw.length === 0) refuse([{ row: 0, field: '(file)', message: 'has no rows' }]);
-    const { parsed, problems: shapeProblems } = parseImportRows(raw);
+    const { parsed, problems: shapeProblems } = parseImportRows(raw, new Set(unreadable.map((p) => p.row)));
 
     // Children by CPR number: identity maps them (and audits the lookup); nothing here keeps them.
     const byCpr = parsed.filter((p) => p.r.childCpr !== undefined);
