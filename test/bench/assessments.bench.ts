@@ -164,6 +164,21 @@ if (COUNT) await new Promise((r) => setTimeout(r, 1_500));
 const assessmentCommands = commandsPerRequest(dbName, REQUESTS);
 const ratio = measured.perSecond / baseline.perSecond;
 
+// What one store operation costs now, one at a time, on the collections as the run left them:
+// the baseline's only operation (an insert) against what the completion path adds (the relay
+// clearing the outbox by _id, and a lookup by _id).
+const aggregates = client.db(dbName).collection<{ _id: string }>('assessments');
+const inserted = client.db(baselineDb).collection<{ _id: string }>('assessments');
+const stored = await aggregates.find({}, { projection: { _id: 1 } }).toArray();
+const perOp = async (work: (i: number) => Promise<unknown>) => {
+  const started = performance.now();
+  for (let i = 0; i < 50; i++) await work(i);
+  return (performance.now() - started) / 50;
+};
+const insertMs = await perOp(() => inserted.insertOne({ ...template, _id: randomUUID() }));
+const updateMs = await perOp((i) => aggregates.updateOne({ _id: stored[(i * 31) % stored.length]!._id, outboxSeq: 1 }, { $set: { pendingEvents: [], hasPending: false } }));
+const findMs = await perOp((i) => aggregates.findOne({ _id: stored[(i * 37) % stored.length]!._id }));
+
 const fmt = (n: number) => n.toFixed(0).padStart(6);
 const smallRatio = measured.perSecond / small.perSecond;
 console.log(`bench:assessments (same store, one run, ${REQUESTS} requests, ${CONCURRENCY} in flight, load ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
@@ -172,11 +187,12 @@ console.log(`                                                ${fmt(baseline.perS
 console.log(`  (request-fields baseline, the earlier one)    ${fmt(small.perSecond)} req/s   p50 ${small.p50.toFixed(1)} ms  p99 ${small.p99.toFixed(1)} ms`);
 console.log(`  assessments: POST /assessments (complete)     ${fmt(measured.perSecond)} req/s   p50 ${measured.p50.toFixed(1)} ms  p99 ${measured.p99.toFixed(1)} ms`);
 console.log(`  ratio assessments / baseline                  ${ratio.toFixed(2).padStart(6)}         (target >= 0.70; against the request-fields baseline ${smallRatio.toFixed(2)})`);
+console.log(`  store, one operation at a time, ${stored.length} documents: insertOne ${insertMs.toFixed(1)} ms, updateOne by _id ${updateMs.toFixed(1)} ms, findOne by _id ${findMs.toFixed(1)} ms`);
 if (COUNT) {
   console.log(`  store commands per request, baseline:    ${baselineCommands}`);
   console.log(`  store commands per request, assessments: ${assessmentCommands}`);
 }
-console.log(JSON.stringify({ bench: 'assessments', requests: REQUESTS, concurrency: CONCURRENCY, load1: Number(loadavg()[0]!.toFixed(2)), documentBytes, smallBaselinePerSec: Math.round(small.perSecond), baselinePerSec: Math.round(baseline.perSecond), baselineP99Ms: Number(baseline.p99.toFixed(1)), assessmentsPerSec: Math.round(measured.perSecond), assessmentsP99Ms: Number(measured.p99.toFixed(1)), ratio: Number(ratio.toFixed(3)) }));
+console.log(JSON.stringify({ bench: 'assessments', requests: REQUESTS, concurrency: CONCURRENCY, load1: Number(loadavg()[0]!.toFixed(2)), documentBytes, smallBaselinePerSec: Math.round(small.perSecond), baselinePerSec: Math.round(baseline.perSecond), baselineP99Ms: Number(baseline.p99.toFixed(1)), assessmentsPerSec: Math.round(measured.perSecond), assessmentsP99Ms: Number(measured.p99.toFixed(1)), documents: stored.length, insertMs: Number(insertMs.toFixed(2)), updateByIdMs: Number(updateMs.toFixed(2)), findByIdMs: Number(findMs.toFixed(2)), ratio: Number(ratio.toFixed(3)) }));
 
 server.close();
 await connection.dropDatabase();
