@@ -5,9 +5,9 @@
 //                server-side scoring, the aggregate with its events, the audit entry
 //   baseline:    JSON body in, one insertOne of the same document, 201 out
 // BENCH_COUNT_COMMANDS=1 also prints the store commands each request costs on both sides.
-// It publishes real events to the local topics (about 1,600 per run). Tests that start new
-// consumer groups replay them; after many runs, reset the local broker with
-// `npm run infra:down && rm -rf .local/kafka`.
+// It publishes real events (about 1,700 per run) to topics of its own, `bench.spor....`, so the
+// tests that replay the shared topics from the start do not replay the bench's events too.
+import './topic-namespace.js';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import express from 'express';

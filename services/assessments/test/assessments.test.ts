@@ -138,6 +138,19 @@ describe('assessments', () => {
     expect((await request(assessments.url).get(`/assessments/${id}`).set('authorization', await parent(stranger))).status).toBe(404);
     const history = await request(assessments.url).get(`/children/${childId}/assessments`).set('authorization', await parent(mother));
     expect(history.body.items.map((a: { id: string }) => a.id)).toEqual([id]);
+
+    // Another child's assessment, shared with its parents, is not the mother's to see.
+    const other = await start({ instrumentId: 'motorik', childId: toddler, complete: true, answers: { hopper: 1, balance: 1, kaster: 1, trapper: 1, loeber: 1, blyant: 1, klipper: 1, perler: 1, tegner: 1, knapper: 1 } });
+    await request(assessments.url).post(`/assessments/${other.body.id}/sharing`).set('authorization', educator).send({ sharedWithParents: true }).expect(200);
+    expect((await request(assessments.url).get(`/assessments/${other.body.id}`).set('authorization', await parent(mother))).status).toBe(404);
+    expect((await request(assessments.url).get(`/children/${toddler}/assessments`).set('authorization', await parent(mother))).body.items).toEqual([]);
+
+    // Another institution's staff change nothing either; parents do not complete.
+    const draft = await start({ instrumentId: 'motorik', childId, answers: { hopper: 2 } });
+    const foreignPatch = await request(assessments.url).patch(`/assessments/${draft.body.id}`).set('authorization', otherInstitution).send({ answers: { balance: 2 } });
+    expect([foreignPatch.status, foreignPatch.body.code]).toEqual([403, 'RELATION_REQUIRED']);
+    expect((await request(assessments.url).post(`/assessments/${draft.body.id}/complete`).set('authorization', otherInstitution)).status).toBe(403);
+    expect((await request(assessments.url).post(`/assessments/${id}/complete`).set('authorization', await parent(mother))).status).toBe(403);
   });
 
   test('well-being: two independent ratings, then a joint red rating prompts the duty-to-notify consideration', async () => {
