@@ -140,8 +140,10 @@ describe('assessments', () => {
     expect(history.body.items.map((a: { id: string }) => a.id)).toEqual([id]);
 
     // Another child's assessment, shared with its parents, is not the mother's to see.
-    const other = await start({ instrumentId: 'motorik', childId: toddler, complete: true, answers: { hopper: 1, balance: 1, kaster: 1, trapper: 1, loeber: 1, blyant: 1, klipper: 1, perler: 1, tegner: 1, knapper: 1 } });
-    await request(assessments.url).post(`/assessments/${other.body.id}/sharing`).set('authorization', educator).send({ sharedWithParents: true }).expect(200);
+    // (The toddler is placed in the kindergarten, in no group: a colleague on the institution assesses.)
+    const other = await start({ instrumentId: 'motorik', childId: toddler, complete: true, answers: { hopper: 1, balance: 1, kaster: 1, trapper: 1, loeber: 1, blyant: 1, klipper: 1, perler: 1, tegner: 1, knapper: 1 } }, colleague);
+    expect(other.status).toBe(201);
+    await request(assessments.url).post(`/assessments/${other.body.id}/sharing`).set('authorization', colleague).send({ sharedWithParents: true }).expect(200);
     expect((await request(assessments.url).get(`/assessments/${other.body.id}`).set('authorization', await parent(mother))).status).toBe(404);
     expect((await request(assessments.url).get(`/children/${toddler}/assessments`).set('authorization', await parent(mother))).body.items).toEqual([]);
 
@@ -206,6 +208,8 @@ describe('assessments', () => {
     const bad = await request(assessments.url).post(`/children/${childId}/external-results`).set('authorization', educator).send({ source: 'ordblindetesten', testName: 'Ordblindetesten', testedOn: '2026-05-12', score: 60, maxScore: 52, interpretation: 'as-expected' });
     expect(bad.status).toBe(422);
     expect(bad.body.errors[0].field).toBe('score');
+    const twice = await request(assessments.url).post(`/children/${childId}/external-results`).set('authorization', educator).send({ source: 'ordblindetesten', testName: 'ordblindetesten, 3. KLASSE', testedOn: '2026-05-12', score: 40, maxScore: 52, interpretation: 'below-expected' });
+    expect([twice.status, twice.body.code]).toEqual([409, 'RESULT_EXISTS']);
     const list = await request(assessments.url).get(`/children/${childId}/external-results`).set('authorization', educator);
     expect(list.body.items.map((r: { source: string }) => r.source)).toEqual(['ordblindetesten']);
     expect((await request(assessments.url).get(`/children/${childId}/external-results`).set('authorization', otherInstitution)).status).toBe(403);
@@ -227,6 +231,8 @@ describe('assessments', () => {
       const fresh = await request(assessments.url).get(`/children/${childId}/assessments`).set('authorization', otherInstitution);
       expect(fresh.status).toBe(200);
       expect(fresh.body.items).toEqual([]);
+      const results = await request(assessments.url).get(`/children/${childId}/external-results`).set('authorization', otherInstitution);
+      expect([results.status, results.body.items]).toEqual([200, []]);
     } finally {
       now = before;
     }

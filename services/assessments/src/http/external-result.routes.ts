@@ -5,7 +5,7 @@
 import type { Router } from 'express';
 import { AppError, conflict, validated, z } from '@spor/service-kit';
 import { principalOf } from '@spor/auth';
-import { childAccessRefusal, danishDay, placementGivingAccess, type DirectoryView } from '@spor/directory';
+import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, type DirectoryView } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import { resultFields, resultId, resultProblems, type ExternalResult } from '../domain/external-result.js';
 import type { ExternalResults } from '../store/external-results.js';
@@ -43,7 +43,12 @@ export function externalResultRoutes(router: Router, deps: { results: ExternalRe
     validated({ params }, async ({ params: p }, req, res) => {
       const principal = principalOf(req);
       if (!(await placementGivingAccess(directory, principal, p.childId, danishDay(clock()), ASSESSMENT_ROLES))) throw await childAccessRefusal(directory, principal, p.childId);
-      const items = await results.forChild(p.childId, principal.municipalityId);
+      // As with assessments: results from an institution the staff member does not reach (the
+      // child's earlier one) stay there; a result from before any placement Spor knows is the child's current staff's.
+      const all = await results.forChild(p.childId, principal.municipalityId);
+      const reached = new Map<string, boolean>();
+      for (const institutionId of new Set(all.flatMap((r) => (r.institutionId ? [r.institutionId] : [])))) reached.set(institutionId, await holdsRoleAt(directory, principal, ASSESSMENT_ROLES, institutionId));
+      const items = all.filter((r) => r.institutionId === null || reached.get(r.institutionId));
       await audit.record(principal, { action: 'read', recordType: 'external-result', recordId: null, childId: p.childId });
       res.json({ childId: p.childId, items: items.map(resultView) });
     }),
