@@ -80,6 +80,7 @@ describe('external test result imports', () => {
         row({ childCpr: undefined, childId: ids.parent }),
         row({ testName: 'NATIONALE TEST, læsning 2. kl.' }),
         row({ interpretation: 'fine' }),
+        { ...row(), [cpr.bo]: 'a CPR number where it does not belong' },
       ],
     });
     expect(res.status).toBe(422);
@@ -95,6 +96,7 @@ describe('external test result imports', () => {
       'results[8].childId',
       'results[9].testedOn',
       'results[10].interpretation',
+      'results[11].(row)',
     ]);
     expect(JSON.stringify(res.body)).not.toMatch(new RegExp(Object.values(cpr).join('|')));
     expect(await resultsOf(ids.anna!)).toEqual([]);

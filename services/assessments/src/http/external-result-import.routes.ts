@@ -6,7 +6,7 @@
 // in the background; GET /imports/external-results/:jobId tells how far it is. The same file
 // sent again is the same job and writes nothing twice.
 import express, { type Request, type Router } from 'express';
-import { AppError, notFound, readCsv, validated, z, type FieldError } from '@spor/service-kit';
+import { AppError, notFound, readCsv, scrubCpr, validated, z, type FieldError } from '@spor/service-kit';
 import { principalOf, requireRole, type ServiceTokenClient, type StaffRole } from '@spor/auth';
 import { danishDay, type DirectoryView, type KnownPlacement } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
@@ -46,7 +46,8 @@ export interface ImportDeps {
 
 function refuse(problems: ImportProblem[]): never {
   const sorted = [...problems].sort((a, b) => a.row - b.row);
-  const errors: FieldError[] = sorted.slice(0, LISTED).map((p) => ({ in: 'body', field: p.row ? `results[${p.row}].${p.field}` : p.field, message: p.message }));
+  // A message never repeats a CPR number, even one sent where it does not belong (as a key, say).
+  const errors: FieldError[] = sorted.slice(0, LISTED).map((p) => ({ in: 'body', field: scrubCpr(p.row ? `results[${p.row}].${p.field}` : p.field), message: scrubCpr(p.message) }));
   const rows = new Set(sorted.filter((p) => p.row).map((p) => p.row)).size;
   throw new AppError({ status: 422, code: 'IMPORT_INVALID', title: 'The import file has bad rows; nothing was imported', detail: `${problems.length} problem(s) in ${rows} row(s)${problems.length > LISTED ? `; the first ${LISTED} are listed` : ''}`, errors });
 }
