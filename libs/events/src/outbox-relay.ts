@@ -154,7 +154,8 @@ export class OutboxRelay {
       if (taken.length > 0) {
         const known = taken.filter(([, written]) => written !== null).map(([id, written]) => ({ _id: id, ...written!, hasPending: true }) as OutboxDocument);
         const ids = taken.filter(([, written]) => written === null).map(([id]) => id);
-        // One lookup by _id each: the one filter every MongoDB-wire store answers from its index.
+        // One lookup by _id each: MongoDB answers it from the index (FerretDB 1.23 on PostgreSQL
+        // scans the collection for any filter, _id included: one more reason writers hand over their outbox).
         const found: (OutboxDocument | null)[] = [];
         for (let i = 0; i < ids.length; i += LOOKUP_CONCURRENCY) {
           const chunk = ids.slice(i, i + LOOKUP_CONCURRENCY);
