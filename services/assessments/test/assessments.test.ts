@@ -61,10 +61,11 @@ beforeAll(async () => {
   transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: uniqueName('transitions-test'), TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions') }, { logger: quietLogger() });
   assessments = await startAssessments({ ...common, ASSESSMENTS_DB_NAME: uniqueName('assessments-test'), ASSESSMENTS_CONSUMER_GROUP: uniqueName('assessments') }, { logger: logs.logger, clock: () => now });
   const admin = await as('system-administrator', units.mun);
-  await waitFor('the child enrolled', async () => (await request(transitions.url).post(`/children/${childId}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, groupId: units.group, from: '2024-01-01' })).status === 201);
-  await waitFor('the toddler enrolled', async () => (await request(transitions.url).post(`/children/${toddler}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, from: '2025-01-01' })).status === 201);
-  await waitFor('assessments to know the placement', async () => (await request(assessments.url).get(`/children/${childId}/assessments`).set('authorization', educator)).status === 200);
-});
+  await waitFor('the child enrolled', async () => (await request(transitions.url).post(`/children/${childId}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, groupId: units.group, from: '2024-01-01' })).status === 201, 60_000);
+  await waitFor('the toddler enrolled', async () => (await request(transitions.url).post(`/children/${toddler}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, from: '2025-01-01' })).status === 201, 60_000);
+  await waitFor('assessments to know the placement', async () => (await request(assessments.url).get(`/children/${childId}/assessments`).set('authorization', educator)).status === 200, 60_000);
+  // Fresh consumer groups replay the shared topics from the start: slow on a busy machine.
+}, 180_000);
 
 afterAll(async () => {
   await assessments.runtime.shutdown();
