@@ -61,6 +61,15 @@ export class OutboxRelay {
     }
   }
 
+  /**
+   * Adds a collection whose documents carry pending events after the relay was built: a
+   * library's own collection (the audit log) that the service does not list as an aggregate.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  watch(collection: Collection<any>): void {
+    if (!this.byName.has(collection.collectionName)) this.byName.set(collection.collectionName, collection as unknown as Collection<OutboxDocument>);
+  }
+
   /** Tells the relay a document has new pending events, so it need not wait for the sweep. */
   notify(collectionName: string, id: unknown): void {
     if (!this.byName.has(collectionName)) throw new Error(`the relay does not watch collection ${collectionName}`);

@@ -5,7 +5,7 @@ import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '
 import { contractRegistry } from '@spor/contracts';
 import { serveAuthenticated } from '@spor/auth';
 import { ConsentView, DirectoryView, danishDay } from '@spor/directory';
-import { AuditLog } from '@spor/audit';
+import { AuditLog, startAuditLog } from '@spor/audit';
 import { actionPlansConfigSchema, type ActionPlansConfig } from './config.js';
 import { PlanRepository } from './store/plan-repository.js';
 import { overdueRoutes, planRoutes } from './http/plan.routes.js';
@@ -50,8 +50,7 @@ export async function startActionPlans(environment: NodeJS.ProcessEnv, options: 
   const plans = new PlanRepository(db.collection('plans') as never, factory, locks, relay);
   const cases = new CaseRepository(db.collection('resource_cases') as never, db.collection<CouncilMeeting>('council_meetings'), factory, locks, relay);
   await plans.init();
-  const audit = new AuditLog(db);
-  await audit.init();
+  const audit = await startAuditLog(backbone, SERVICE);
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
   const consents = new ConsentView(db);

@@ -5,7 +5,7 @@ import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '
 import { contractRegistry } from '@spor/contracts';
 import { serveAuthenticated } from '@spor/auth';
 import { DirectoryView } from '@spor/directory';
-import { AuditLog } from '@spor/audit';
+import { AuditLog, startAuditLog } from '@spor/audit';
 import { assessmentsConfigSchema, type AssessmentsConfig } from './config.js';
 import { AssessmentRepository } from './store/assessment-repository.js';
 import { InstrumentCatalogue, type StoredInstrument } from './store/instrument-catalogue.js';
@@ -52,8 +52,7 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
   await assessments.init();
   const catalogue = new InstrumentCatalogue(db.collection<StoredInstrument>('instruments'));
   await catalogue.init();
-  const audit = new AuditLog(db);
-  await audit.init();
+  const audit = await startAuditLog(backbone, SERVICE);
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
 
