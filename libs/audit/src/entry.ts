@@ -34,6 +34,8 @@ const VERBS: Record<string, AuditAction> = {
   close: 'change',
   decide: 'change',
   rebuild: 'change',
+  grant: 'change',
+  withdraw: 'change',
   hold: 'change',
   release: 'change',
   archive: 'export',

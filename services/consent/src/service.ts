@@ -8,6 +8,7 @@ import { consentConfigSchema, type ConsentConfig } from './config.js';
 import { ConsentRepository } from './store/consent-repository.js';
 import { PurposeCatalogue, type StoredPurpose } from './store/purpose-catalogue.js';
 import { DirectoryView } from '@spor/directory';
+import { AuditLog, startAuditLog } from '@spor/audit';
 import { consentRoutes } from './http/consent.routes.js';
 import { purposeRoutes } from './http/purpose.routes.js';
 import { expireDueGrants } from './expiry.js';
@@ -19,6 +20,7 @@ export interface RunningConsent {
   url: string;
   runtime: ServiceRuntime;
   config: ConsentConfig;
+  audit: AuditLog;
   /** Runs one expiry sweep now; answers how many grants expired. */
   expireDue: () => Promise<number>;
 }
@@ -45,7 +47,7 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
     logger: log,
     metrics,
     aggregateCollections: ['consents'],
-    otherCollections: ['purposes', ...DirectoryView.collections],
+    otherCollections: ['purposes', AuditLog.collection, ...DirectoryView.collections],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;
@@ -56,6 +58,7 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
   await catalogue.init();
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
+  const audit = await startAuditLog(backbone, SERVICE);
 
   await startProjectionConsumer(backbone, { groupId: config.CONSENT_DIRECTORY_GROUP, topics: directory.topics(), handlers: directory.handlers(), registry, runtime, logger: log, metrics });
 
@@ -72,8 +75,8 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
     ...(options.verifier ? { verifier: options.verifier } : {}),
     routes: (router) => {
       purposeRoutes(router, catalogue);
-      consentRoutes(router, { consents, catalogue, directory, clock });
+      consentRoutes(router, { consents, catalogue, directory, clock, audit });
     },
   });
-  return { url, runtime, config, expireDue };
+  return { url, runtime, config, audit, expireDue };
 }

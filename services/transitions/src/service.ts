@@ -1,5 +1,6 @@
 // Wires transitions together: configuration, database, the directory projection, events, HTTP.
 // main.ts and the integration tests both start transitions through here.
+import { AuditLog, startAuditLog } from '@spor/audit';
 import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
@@ -25,6 +26,7 @@ export interface RunningTransitions {
   url: string;
   runtime: ServiceRuntime;
   config: TransitionsConfig;
+  audit: AuditLog;
   /** Runs one sweep of transitions whose date has come; answers how many completed. */
   completeDue: () => Promise<number>;
 }
@@ -49,7 +51,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
     logger: log,
     metrics,
     aggregateCollections: ['enrollments', 'transitions'],
-    otherCollections: ['import_jobs', ...DirectoryView.collections, ...ConsentView.collections, ...ResultsView.collections, ...PlansView.collections],
+    otherCollections: ['import_jobs', AuditLog.collection, ...DirectoryView.collections, ...ConsentView.collections, ...ResultsView.collections, ...PlansView.collections],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;
@@ -67,6 +69,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
   await results.init();
   const plans = new PlansView(db);
   await plans.init();
+  const audit = await startAuditLog(backbone, SERVICE);
 
   await startProjectionConsumer(backbone, {
     groupId: config.TRANSITIONS_CONSUMER_GROUP,
@@ -98,7 +101,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
     metrics,
     readiness: backbone.readiness,
     routes: (router) => {
-      enrollmentRoutes(router, { enrollments, directory, clock });
+      enrollmentRoutes(router, { enrollments, directory, clock, audit });
       importRoutes(router, { jobs, enrollments, directory, identity, logger: log });
       transitionRoutes(router, {
         transitions,
@@ -113,5 +116,5 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
       });
     },
   });
-  return { url, runtime, config, completeDue: () => completeDue(completion) };
+  return { url, runtime, config, audit, completeDue: () => completeDue(completion) };
 }
