@@ -13,6 +13,8 @@ import { assessmentRoutes } from './http/assessment.routes.js';
 import { instrumentRoutes } from './http/instrument.routes.js';
 import { dutyRoutes, type Presumption, type StoredRound } from './http/duty.routes.js';
 import { externalResultRoutes, type ExternalResult } from './http/external-result.routes.js';
+import { startPrivacy, type Privacy } from '@spor/privacy';
+import { assessmentsPrivacy } from './privacy.js';
 
 export const SERVICE = 'assessments';
 export const TOPICS = [topicFor(SERVICE, 'assessment')];
@@ -22,6 +24,8 @@ export interface RunningAssessments {
   runtime: ServiceRuntime;
   config: AssessmentsConfig;
   audit: AuditLog;
+  /** Retention, legal holds, parents' insight and the export (libs/privacy). */
+  privacy: Privacy;
 }
 
 export interface AssessmentsOptions {
@@ -55,6 +59,7 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
   const audit = await startAuditLog(backbone, SERVICE);
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
+  const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...assessmentsPrivacy(db) });
 
   await startProjectionConsumer(backbone, { groupId: config.ASSESSMENTS_CONSUMER_GROUP, topics: directory.topics(), handlers: directory.handlers(), registry, runtime, logger: log, metrics });
   const url = await serveAuthenticated({
@@ -68,8 +73,9 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
       instrumentRoutes(router, catalogue);
       assessmentRoutes(router, { assessments, catalogue, directory, audit, clock });
       externalResultRoutes(router, { results: db.collection<ExternalResult>('external_results'), directory, audit, clock });
+      privacy.routes(router);
       dutyRoutes(router, { rounds: db.collection<StoredRound>('rounds'), presumptions: db.collection<Presumption>('language_presumptions'), assessments, catalogue, directory, audit, clock });
     },
   });
-  return { url, runtime, config, audit };
+  return { url, runtime, config, audit, privacy };
 }
