@@ -3,3 +3,4 @@ export * from './legal-hold.js';
 export * from './retention.js';
 export * from './insight.js';
 export * from './privacy.js';
+export * from './export-composer.js';

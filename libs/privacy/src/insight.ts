@@ -4,6 +4,7 @@
 //
 //   GET /children/{childId}/insight   parent with custody       ChildInsight
 //   GET /children/{childId}/export    the municipality's dpo    ChildExport
+import type { Db, Document } from 'mongodb';
 import type { AuditEntry } from '@spor/audit';
 import type { DirectoryView } from '@spor/directory';
 
@@ -89,4 +90,26 @@ export async function accessSeenByParent(entries: AuditEntry[], parentId: string
     });
   }
   return seen;
+}
+
+/** One kind of record kept in a collection, found by the child's id in `childField`. */
+export interface CollectionPart {
+  collection: string;
+  childField: string;
+  /** What parents may see of it: a filter added to the child's (`{ sharedWithParents: true }`), everything (`{}`), or nothing (absent). */
+  parents?: Document;
+}
+
+/** A ChildDataSource over plain collections: most services need no more than this. */
+export function collectionsByChild(db: Db, parts: Record<string, CollectionPart>): ChildDataSource {
+  const read = async (childId: string, parents: boolean): Promise<RecordsByKind> => {
+    const out: RecordsByKind = {};
+    for (const [kind, part] of Object.entries(parts)) {
+      if (parents && !part.parents) continue;
+      const docs = await db.collection(part.collection).find({ [part.childField]: childId, ...(parents ? part.parents : {}) }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } }).toArray();
+      out[kind] = docs.map(({ _id, ...rest }) => ({ id: _id, ...rest }));
+    }
+    return out;
+  };
+  return { all: (childId) => read(childId, false), forParent: (childId) => read(childId, true) };
 }

@@ -1,17 +1,13 @@
 // action-plans' part in data protection (libs/privacy): which records it keeps about a child,
 // how long after they stop being in use, and what a parent or the data-protection officer sees.
 import type { Db } from 'mongodb';
-import { WITHOUT_OUTBOX } from '@spor/events';
-import type { ChildDataSource, RetainedKind } from '@spor/privacy';
+import { collectionsByChild, type ChildDataSource, type RetainedKind } from '@spor/privacy';
 
 const YEAR_DAYS = 365;
 const fromDay = (day: string | undefined) => (day ? new Date(`${day}T00:00:00Z`) : null);
-const shown = ({ _id, ...rest }: { _id: string }) => ({ id: _id, ...rest });
 
 export function actionPlansPrivacy(db: Db): { kinds: RetainedKind[]; data: ChildDataSource } {
   const plans = db.collection<{ _id: string; childId: string | null; municipalityId: string; status: string; closedOn?: string; sharedWithParents: boolean; hasPending?: boolean }>('plans');
-  const cases = db.collection<{ _id: string; childId?: string }>('resource_cases');
-  const notifications = db.collection<{ _id: string; childId: string }>('concern_notifications');
 
   const plan: RetainedKind = {
     kind: 'action-plan',
@@ -38,18 +34,11 @@ export function actionPlansPrivacy(db: Db): { kinds: RetainedKind[]; data: Child
     },
   };
 
-  const data: ChildDataSource = {
-    async all(childId) {
-      return {
-        'action-plan': (await plans.find({ childId }, { projection: WITHOUT_OUTBOX }).toArray()).map(shown),
-        'resource-case': (await cases.find({ childId }, { projection: WITHOUT_OUTBOX }).toArray()).map(shown),
-        'concern-notification': (await notifications.find({ childId }).toArray()).map(shown),
-      };
-    },
-    // Parents see the plans shared with them; notifications of concern are for the leader and the consultants only (R13).
-    async forParent(childId) {
-      return { 'action-plan': (await plans.find({ childId, sharedWithParents: true }, { projection: WITHOUT_OUTBOX }).toArray()).map(shown) };
-    },
-  };
+  // Parents see the plans shared with them; notifications of concern are for the leader and the consultants only (R13).
+  const data = collectionsByChild(db, {
+    'action-plan': { collection: 'plans', childField: 'childId', parents: { sharedWithParents: true } },
+    'resource-case': { collection: 'resource_cases', childField: 'childId' },
+    'concern-notification': { collection: 'concern_notifications', childField: 'childId' },
+  });
   return { kinds: [plan], data };
 }

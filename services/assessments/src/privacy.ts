@@ -1,15 +1,12 @@
 // assessments' part in data protection (libs/privacy): which records it keeps about a child,
 // how long after they stop being in use, and what a parent or the data-protection officer sees.
 import type { Db } from 'mongodb';
-import { WITHOUT_OUTBOX } from '@spor/events';
-import type { ChildDataSource, RetainedKind } from '@spor/privacy';
+import { collectionsByChild, type ChildDataSource, type RetainedKind } from '@spor/privacy';
 
 const YEAR_DAYS = 365;
-const shown = ({ _id, ...rest }: { _id: string }) => ({ id: _id, ...rest });
 
 export function assessmentsPrivacy(db: Db): { kinds: RetainedKind[]; data: ChildDataSource } {
   const assessments = db.collection<{ _id: string; target: { kind: string; childId?: string }; municipalityId: string; status: string; completedAt?: string; sharedWithParents: boolean; hasPending?: boolean }>('assessments');
-  const external = db.collection<{ _id: string; childId: string }>('external_results');
 
   const assessment: RetainedKind = {
     kind: 'assessment',
@@ -35,16 +32,9 @@ export function assessmentsPrivacy(db: Db): { kinds: RetainedKind[]; data: Child
     },
   };
 
-  const data: ChildDataSource = {
-    async all(childId) {
-      return {
-        assessment: (await assessments.find({ 'target.childId': childId }, { projection: WITHOUT_OUTBOX }).toArray()).map(shown),
-        'external-result': (await external.find({ childId }).toArray()).map(shown),
-      };
-    },
-    async forParent(childId) {
-      return { assessment: (await assessments.find({ 'target.childId': childId, sharedWithParents: true }, { projection: WITHOUT_OUTBOX }).toArray()).map(shown) };
-    },
-  };
+  const data = collectionsByChild(db, {
+    assessment: { collection: 'assessments', childField: 'target.childId', parents: { sharedWithParents: true } },
+    'external-result': { collection: 'external_results', childField: 'childId' },
+  });
   return { kinds: [assessment], data };
 }

@@ -1,6 +1,7 @@
 // Wires transitions together: configuration, database, the directory projection, events, HTTP.
 // main.ts and the integration tests both start transitions through here.
 import { AuditLog, startAuditLog } from '@spor/audit';
+import { collectionsByChild, startPrivacy, type Privacy } from '@spor/privacy';
 import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
@@ -27,6 +28,8 @@ export interface RunningTransitions {
   runtime: ServiceRuntime;
   config: TransitionsConfig;
   audit: AuditLog;
+  /** Legal holds, parents' insight and the export (libs/privacy). */
+  privacy: Privacy;
   /** Runs one sweep of transitions whose date has come; answers how many completed. */
   completeDue: () => Promise<number>;
 }
@@ -70,6 +73,11 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
   const plans = new PlansView(db);
   await plans.init();
   const audit = await startAuditLog(backbone, SERVICE);
+  // Parents see where their child is and was placed; handover packages are between institutions.
+  const privacy = await startPrivacy(backbone, {
+    service: SERVICE, config, runtime, logger: log, audit, directory, clock, kinds: [],
+    data: collectionsByChild(db, { enrollment: { collection: 'enrollments', childField: '_id', parents: {} }, transition: { collection: 'transitions', childField: 'childId' } }),
+  });
 
   await startProjectionConsumer(backbone, {
     groupId: config.TRANSITIONS_CONSUMER_GROUP,
@@ -102,6 +110,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
     readiness: backbone.readiness,
     routes: (router) => {
       enrollmentRoutes(router, { enrollments, directory, clock, audit });
+      privacy.routes(router);
       importRoutes(router, { jobs, enrollments, directory, identity, logger: log });
       transitionRoutes(router, {
         transitions,
@@ -116,5 +125,5 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
       });
     },
   });
-  return { url, runtime, config, audit, completeDue: () => completeDue(completion) };
+  return { url, runtime, config, audit, privacy, completeDue: () => completeDue(completion) };
 }
