@@ -31,6 +31,12 @@ export function servicePrincipal(service: string, municipalityId = ''): Principa
   return { subject: service, kind: 'service', municipalityId, roles: [], children: [], scopes: [], expiresAt: new Date(8.64e15) };
 }
 
+/** A service without a name given (reporting until it is wired) is named after its database: spor-reporting → reporting. */
+function serviceOfDatabase(name: string): string {
+  const service = name.replace(/^spor-/, '').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40);
+  return /^[a-z][a-z0-9-]{1,40}$/.test(service) ? service : 'unnamed-service';
+}
+
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 100);
 
 type Pending = Omit<AuditEntry, '_id' | 'chain' | 'seq' | 'prevHash' | 'hash'>;
@@ -52,7 +58,7 @@ export class AuditLog {
     private readonly options: AuditLogOptions = {},
   ) {
     this.collection = db.collection(AuditLog.collection);
-    this.service = options.service ?? db.databaseName.replace(/^spor-/, '').replace(/[^a-z0-9-]/g, '-');
+    this.service = options.service ?? serviceOfDatabase(db.databaseName);
     this.chain = safe(options.instanceId ?? process.env.AUDIT_INSTANCE_ID ?? `${hostname()}.${process.pid}.${Date.now().toString(36)}`);
     this.registry = options.registry ?? contractRegistry();
     this.clock = options.clock ?? (() => new Date());

@@ -5,7 +5,7 @@
 // archives before they may be deleted), and only after the hook succeeded deletes or
 // anonymises it, logs the disposal in the audit log and publishes
 // dk.spor.privacy.retention.disposed.v1. A child under legal hold keeps everything.
-import type { Collection, Db, Document } from 'mongodb';
+import type { Collection, Db, Document, Filter } from 'mongodb';
 import type { Logger } from 'pino';
 import { servicePrincipal, type AuditLog } from '@spor/audit';
 import { outboxForInsert, withPendingEvents, type OutboxRelay, type SchemaRegistry, type SporEvent } from '@spor/events';
@@ -224,4 +224,26 @@ export class Retention {
   disposalsOf(childId: string): Promise<DisposalDoc[]> {
     return this.disposals.find({ childId }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } }).toArray();
   }
+}
+
+/**
+ * The candidates of an aggregate collection: documents matching `filter` (equality only: FerretDB
+ * reads ranges slowly, so the date is compared here) whose clock started by `startedBy`, leaving
+ * out any with events still waiting for the relay (deleting it would lose them; the next sweep
+ * takes it). `clockOf` says whose record it is and when its clock started (null: not yet).
+ */
+export async function aggregateCandidates<T extends { _id: string; municipalityId: string }>(
+  collection: Collection<T>,
+  filter: Filter<T>,
+  startedBy: Date,
+  clockOf: (doc: T) => { childId?: string; retainedFrom: Date | null },
+): Promise<RetentionCandidate[]> {
+  const candidates: RetentionCandidate[] = [];
+  for (const doc of (await collection.find(filter).toArray()) as (T & { hasPending?: boolean })[]) {
+    const { childId, retainedFrom } = clockOf(doc);
+    if (!retainedFrom || retainedFrom > startedBy || doc.hasPending) continue;
+    const { pendingEvents: _e, outboxSeq: _s, hasPending: _h, ...record } = doc as Document;
+    candidates.push({ id: doc._id, municipalityId: doc.municipalityId, ...(childId ? { childId } : {}), retainedFrom, record });
+  }
+  return candidates;
 }

@@ -1,30 +1,21 @@
 // action-plans' part in data protection (libs/privacy): which records it keeps about a child,
 // how long after they stop being in use, and what a parent or the data-protection officer sees.
 import type { Db } from 'mongodb';
-import { collectionsByChild, type ChildDataSource, type RetainedKind } from '@spor/privacy';
+import { aggregateCandidates, collectionsByChild, type ChildDataSource, type RetainedKind } from '@spor/privacy';
 
 const YEAR_DAYS = 365;
 const fromDay = (day: string | undefined) => (day ? new Date(`${day}T00:00:00Z`) : null);
 
 export function actionPlansPrivacy(db: Db): { kinds: RetainedKind[]; data: ChildDataSource } {
-  const plans = db.collection<{ _id: string; childId: string | null; municipalityId: string; status: string; closedOn?: string; sharedWithParents: boolean; hasPending?: boolean }>('plans');
+  const plans = db.collection<{ _id: string; childId: string | null; municipalityId: string; status: string; closedOn?: string; sharedWithParents: boolean }>('plans');
 
   const plan: RetainedKind = {
     kind: 'action-plan',
     description: 'individual action plans (goals, signs, efforts, evaluations), counted from the day the plan is closed',
     defaultDays: 5 * YEAR_DAYS,
     publicRecord: true,
-    async candidates(startedBy) {
-      // Only the equality goes to the store (FerretDB reads ranges slowly); a plan with events
-      // still waiting for the relay is left for the next sweep, so no event is lost with it.
-      const closed = await plans.find({ status: 'closed' }).toArray();
-      return closed
-        .filter((p) => p.childId && p.closedOn && fromDay(p.closedOn)! <= startedBy && !p.hasPending)
-        .map((p) => {
-          const { pendingEvents: _e, outboxSeq: _s, hasPending: _h, ...record } = p as typeof p & { pendingEvents?: unknown; outboxSeq?: unknown };
-          return { id: p._id, municipalityId: p.municipalityId, childId: p.childId!, retainedFrom: fromDay(p.closedOn)!, record };
-        });
-    },
+    // A plan without a child (a group's plan) is not personal data about one child; it is not swept here.
+    candidates: (startedBy) => aggregateCandidates(plans, { status: 'closed' }, startedBy, (p) => ({ ...(p.childId ? { childId: p.childId } : {}), retainedFrom: p.childId ? fromDay(p.closedOn) : null })),
     async ofChild(childId) {
       return (await plans.find({ childId }, { projection: { status: 1, closedOn: 1 } }).toArray()).map((p) => ({ id: p._id, retainedFrom: p.status === 'closed' ? fromDay(p.closedOn) : null }));
     },
