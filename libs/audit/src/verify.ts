@@ -4,7 +4,7 @@
 // changed). Removing a chain's last entries leaves a shorter valid chain: the shipped stream
 // (spor.audit.access.v1, kept elsewhere) carries every seq and hash, and is what shows that.
 import type { Db } from 'mongodb';
-import { GENESIS, hashOf, type AuditEntry } from './entry.js';
+import { GENESIS, entryId, hashOf, type AuditEntry } from './entry.js';
 import { AuditLog } from './audit-log.js';
 
 export interface BrokenEntry {
@@ -32,12 +32,12 @@ export async function verifyAuditLog(db: Db): Promise<VerifyResult> {
     const cursor = collection.find({ chain }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } }).sort({ seq: 1 });
     for await (const entry of cursor) {
       entries++;
-      const broken = (reason: string, seq = entry.seq): VerifyResult => ({ ok: false, chains: chains.length, entries, firstBroken: { chain, entryId: `${chain}:${seq}`, seq, reason } });
+      const broken = (reason: string, seq = entry.seq): VerifyResult => ({ ok: false, chains: chains.length, entries, firstBroken: { chain, entryId: entryId(chain, seq), seq, reason } });
       if (entry.seq !== expected) {
         await cursor.close();
         return broken(entry.seq > expected ? `entry missing (the next stored one is seq ${entry.seq})` : 'sequence number repeated', expected);
       }
-      if (entry._id !== `${chain}:${entry.seq}`) return (await cursor.close(), broken(`stored under the id ${entry._id}`));
+      if (entry._id !== entryId(chain, entry.seq)) return (await cursor.close(), broken(`stored under the id ${entry._id}`));
       if (entry.prevHash !== prev) return (await cursor.close(), broken('does not link to the entry before it (prevHash differs)'));
       if (hashOf(entry) !== entry.hash) return (await cursor.close(), broken('content changed after it was written (hash differs)'));
       prev = entry.hash;

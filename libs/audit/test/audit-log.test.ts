@@ -9,7 +9,9 @@ import { MongoClient, type Db } from 'mongodb';
 import type { Principal } from '@spor/auth';
 import { contractRegistry } from '@spor/contracts';
 import { testInfra, uniqueName } from '@spor/testkit';
-import { AUDIT_EVENT_TYPE, AuditLog, verifyAuditLog, type AuditEntry } from '../src/index.js';
+import { randomBytes } from 'node:crypto';
+import { containsCpr } from '@spor/service-kit';
+import { AUDIT_EVENT_TYPE, AuditLog, entryId, formatHash, verifyAuditLog, type AuditEntry } from '../src/index.js';
 
 let client: MongoClient;
 let db: Db;
@@ -94,27 +96,36 @@ describe('audit log', () => {
       const restarted = new AuditLog(own, { service: 'consent', instanceId: 'replica-a' });
       await restarted.init();
       await restarted.record(educator, { action: 'read', recordType: 'consent', recordId: 'c-60', childId: 'child-3' });
-      expect((await own.collection<AuditEntry>(AuditLog.collection).findOne({ recordId: 'c-60' }))!._id).toBe('replica-a:31');
+      expect((await own.collection<AuditEntry>(AuditLog.collection).findOne({ recordId: 'c-60' }))!._id).toBe(entryId('replica-a', 31));
       expect((await verifyAuditLog(own)).ok).toBe(true);
 
       // Someone hides that they read c-7: the entry now says it was another record.
       const entries = own.collection<AuditEntry>(AuditLog.collection);
-      await entries.updateOne({ _id: 'replica-b:4' }, { $set: { recordId: 'c-999' } });
+      await entries.updateOne({ _id: entryId('replica-b', 4) }, { $set: { recordId: 'c-999' } });
       const changed = await verifyCommand(own.databaseName);
       expect(changed.code).toBe(1);
-      expect(changed.out).toContain('BROKEN at entry replica-b:4');
+      expect(changed.out).toContain(`BROKEN at entry ${entryId('replica-b', 4)}`);
       expect(changed.out).toContain('hash differs');
-      await entries.updateOne({ _id: 'replica-b:4' }, { $set: { recordId: 'c-7' } });
+      await entries.updateOne({ _id: entryId('replica-b', 4) }, { $set: { recordId: 'c-7' } });
       expect((await verifyAuditLog(own)).ok).toBe(true);
 
       // ... or removes it.
-      await entries.deleteOne({ _id: 'replica-a:10' });
+      await entries.deleteOne({ _id: entryId('replica-a', 10) });
       const removed = await verifyCommand(own.databaseName);
       expect(removed.code).toBe(1);
-      expect(removed.out).toContain('BROKEN at entry replica-a:10');
+      expect(removed.out).toContain(`BROKEN at entry ${entryId('replica-a', 10)}`);
       expect(removed.out).toContain('entry missing');
     } finally {
       await own.dropDatabase();
     }
+  });
+
+  // Plain hex hashes hold a run of ten digits that reads as a CPR number about once in a few
+  // hundred; the scanners guarding events would then refuse the entry (found by the benchmark).
+  test('hashes and entry ids can never read as a CPR number', () => {
+    for (let i = 0; i < 20_000; i++) expect(containsCpr(formatHash(randomBytes(32).toString('hex')))).toBe(false);
+    expect(containsCpr(formatHash('1501201234'.repeat(6) + '0101'))).toBe(false);
+    for (const seq of [1, 1_012_000_000, 3_112_991_234, 999_999_999_999]) expect(containsCpr(entryId('pod-a.42.x', seq))).toBe(false);
+    expect(() => new AuditLog(db, { instanceId: 'pod.0101201234' })).toThrow(/CPR/);
   });
 });
