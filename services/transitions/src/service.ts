@@ -122,6 +122,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
         clock,
         legalBasis: (municipalityId) => byMunicipality[municipalityId] ?? config.HANDOVER_LEGAL_BASIS,
         complete: (id) => completeTransition(completion, id),
+        audit,
       });
     },
   });
