@@ -21,6 +21,7 @@ const VERBS: Record<string, AuditAction> = {
   submit: 'create',
   'record-meeting': 'create',
   import: 'create',
+  'import-correct': 'change',
   update: 'change',
   complete: 'change',
   amend: 'change',
