@@ -81,6 +81,15 @@ export class OutboxRelay {
   }
 
   /**
+   * Adds a collection whose documents carry pending events after the relay was built: a
+   * library's own collection (the audit log) that the service does not list as an aggregate.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  watch(collection: Collection<any>): void {
+    if (!this.byName.has(collection.collectionName)) this.byName.set(collection.collectionName, collection as unknown as Collection<OutboxDocument>);
+  }
+
+  /**
    * Tells the relay a document has new pending events, so it need not wait for the sweep. With
    * `written` (the outbox as the write left it), the relay publishes from it without reading
    * the document back; its clear is still guarded by the sequence number.

@@ -6,7 +6,7 @@ import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '
 import { contractRegistry } from '@spor/contracts';
 import { ServiceTokenClient, serveAuthenticated } from '@spor/auth';
 import { DirectoryView } from '@spor/directory';
-import { AuditLog } from '@spor/audit';
+import { AuditLog, startAuditLog } from '@spor/audit';
 import { assessmentsConfigSchema, type AssessmentsConfig } from './config.js';
 import { AssessmentRepository } from './store/assessment-repository.js';
 import { InstrumentCatalogue, type StoredInstrument } from './store/instrument-catalogue.js';
@@ -18,6 +18,8 @@ import { IMPORT_BODY_TYPES, externalResultImportRoutes } from './http/external-r
 import { ExternalResults, openResultImportJobs } from './store/external-results.js';
 import type { ExternalResult } from './domain/external-result.js';
 import { ResultImporter } from './result-importer.js';
+import { startPrivacy, type Privacy } from '@spor/privacy';
+import { assessmentsPrivacy } from './privacy.js';
 
 export const SERVICE = 'assessments';
 export const TOPICS = [topicFor(SERVICE, 'assessment')];
@@ -29,6 +31,8 @@ export interface RunningAssessments {
   audit: AuditLog;
   /** Finishes import jobs left unfinished (what the periodic sweep does); answers how many. */
   resumeImports: () => Promise<number>;
+  /** Retention, legal holds, parents' insight and the export (libs/privacy). */
+  privacy: Privacy;
 }
 
 export interface AssessmentsOptions {
@@ -59,10 +63,10 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
   await assessments.init();
   const catalogue = new InstrumentCatalogue(db.collection<StoredInstrument>('instruments'));
   await catalogue.init();
-  const audit = new AuditLog(db);
-  await audit.init();
+  const audit = await startAuditLog(backbone, SERVICE);
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
+  const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...assessmentsPrivacy(db) });
 
   const results = new ExternalResults(db.collection<ExternalResult>('external_results'));
   await results.init();
@@ -93,8 +97,9 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
       assessmentRoutes(router, { assessments, catalogue, directory, audit, clock });
       externalResultRoutes(router, { results, directory, audit, clock });
       externalResultImportRoutes(router, { jobs, importer, directory, audit, identity, bodyLimit: config.ASSESSMENTS_IMPORT_BODY_LIMIT, clock });
+      privacy.routes(router);
       dutyRoutes(router, { rounds: db.collection<StoredRound>('rounds'), presumptions: db.collection<Presumption>('language_presumptions'), assessments, catalogue, directory, audit, clock });
     },
   });
-  return { url, runtime, config, audit, resumeImports: () => importer.resume() };
+  return { url, runtime, config, audit, resumeImports: () => importer.resume(), privacy };
 }

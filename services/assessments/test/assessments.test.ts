@@ -218,8 +218,8 @@ describe('assessments', () => {
 
   test('every read and write is audited; after the child moves, the old institution loses access', async () => {
     const entries = await assessments.audit.forChild(childId);
-    expect(new Set(entries.map((e) => e.action))).toEqual(new Set(['create', 'create-completed', 'update', 'complete', 'amend', 'read', 'share']));
-    expect(entries.filter((e) => e.recordType === 'external-result').map((e) => e.action)).toEqual(['create', 'read']);
+    expect(new Set(entries.map((e) => e.operation))).toEqual(new Set(['create', 'create-completed', 'update', 'complete', 'amend', 'read', 'share']));
+    expect(entries.filter((e) => e.recordType === 'external-result').map((e) => e.operation)).toEqual(['create', 'read']);
     const admin = await as('system-administrator', units.mun);
     const placement = (await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', admin)).body.current[0];
     const moveOn = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);

@@ -146,7 +146,7 @@ describe('external test result imports', () => {
     expect(await finished(`/imports/external-results/${jobId}`)).toMatchObject({ counts: { created: 1 } });
     expect((await resultsOf(ids.anna!)).map((r) => r.testName)).toEqual(['Ordblindetesten', 'Ordblindetesten, opfølgning']);
     const audit = (await assessments.audit.forChild(ids.anna!)).filter((e) => e.actor === 'importer-1');
-    expect(audit).toEqual([expect.objectContaining({ action: 'import', recordType: 'external-result', purpose: `import job ${jobId}`, roles: [`administration@${ids.mun}`] })]);
+    expect(audit).toEqual([expect.objectContaining({ action: 'create', operation: 'import', recordType: 'external-result', purpose: `import job ${jobId}`, roles: [`administration@${ids.mun}`] })]);
   });
 
   test('only the municipality’s administration imports and reads jobs; staff with the child read the results', async () => {
@@ -161,11 +161,11 @@ describe('external test result imports', () => {
 
   test('imports are audited here and the CPR lookups at identity; no CPR number is stored or logged', async () => {
     const audit = await assessments.audit.forChild(ids.anna!);
-    expect(audit.filter((e) => e.recordType === 'external-result').map((e) => e.action)).toEqual(expect.arrayContaining(['import', 'read']));
+    expect(audit.filter((e) => e.recordType === 'external-result').map((e) => e.operation)).toEqual(expect.arrayContaining(['import', 'read']));
     const bo = await assessments.audit.forChild(ids.bo!);
-    expect(bo.filter((e) => e.recordType === 'external-result').map((e) => e.action)).toEqual(expect.arrayContaining(['import', 'import-correct']));
+    expect(bo.filter((e) => e.recordType === 'external-result').map((e) => e.operation)).toEqual(expect.arrayContaining(['import', 'import-correct']));
     const lookups = await identity.db.collection('audit_log').find({ actor: 'assessments' }).toArray();
-    expect(lookups[0]).toMatchObject({ action: 'lookup-cpr', purpose: expect.stringMatching(/^external test results import from municipal IT \(\d+ CPR numbers\)$/) });
+    expect(lookups[0]).toMatchObject({ action: 'search', operation: 'lookup-cpr', purpose: expect.stringMatching(/^external test results import from municipal IT \(\d+ CPR numbers\)$/) });
 
     const everything: string[] = [];
     for (const { name } of await store.db(dbName).listCollections().toArray()) everything.push(JSON.stringify(await store.db(dbName).collection(name).find({}).toArray()));
