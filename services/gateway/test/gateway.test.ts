@@ -241,6 +241,14 @@ describe('documentation', () => {
     expect(fileRefs).toEqual([]);
   });
 
+  test("a running service's OpenAPI document is served with the gateway as its server", async () => {
+    const res = await request(gateway.url).get('/docs/openapi/identity.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toMatch(/^3\.1/);
+    expect(res.body.servers).toEqual([expect.objectContaining({ url: '/api/identity' })]);
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/admin/org-units', '/auth/token']));
+  });
+
   test("a service that is down makes its document 503, and an unknown one is 404", async () => {
     expect((await request(gateway.url).get('/docs/openapi/assessments.json')).status).toBe(503);
     expect((await request(gateway.url).get('/docs/openapi/payroll.json')).status).toBe(404);
