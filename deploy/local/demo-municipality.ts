@@ -177,12 +177,16 @@ export function enrollmentImport(demo: DemoMunicipality) {
   return { enrollments: demo.children.map((c) => ({ childCpr: c.cpr, institutionExternalId: c.institutionExternalId, groupExternalId: c.groupExternalId, from: demo.placedFrom })) };
 }
 
-/** The logins to print: who each demo account is, and the account id the development IdP signs in. */
-export function demoLogins(demo: DemoMunicipality): { login: DemoLogin; account: string; label: string }[] {
-  const unitName = (externalId: string) => (externalId === demo.rootExternalId ? demo.name.split(' (')[0]! : demo.units.find((u) => u.externalId === externalId)!.name);
+/** The demo accounts: who each is, and what the development IdP puts in the ID token (staff: the e-mail; parents: the CPR number). */
+export function demoLogins(demo: DemoMunicipality): { login: DemoLogin; label: string; account: { sub: string; email?: string; cpr?: string } }[] {
+  const unitName = (externalId: string): string => {
+    if (externalId === demo.rootExternalId) return demo.name.split(' (')[0]!;
+    const unit = demo.units.find((u) => u.externalId === externalId)!;
+    return unit.kind === 'group' ? `${unit.name}, ${unitName(unit.parentExternalId)}` : unit.name;
+  };
   const childrenOf = (key: string) => demo.children.filter((c) => c.parents.includes(key)).map((c) => c.givenName);
   return [
-    ...demo.staff.map((s) => ({ login: 'staff' as const, account: s.email, label: `${s.givenName} ${s.familyName}: ${s.role}, ${unitName(s.unitExternalId)}` })),
-    ...demo.parents.map((p) => ({ login: 'citizen' as const, account: p.cpr, label: `${p.givenName} ${p.familyName}: parent of ${childrenOf(p.key).join(', ')}` })),
+    ...demo.staff.map((s) => ({ login: 'staff' as const, label: `${s.givenName} ${s.familyName}: ${s.role}, ${unitName(s.unitExternalId)}`, account: { sub: s.key, email: s.email } })),
+    ...demo.parents.map((p) => ({ login: 'citizen' as const, label: `${p.givenName} ${p.familyName}: parent of ${childrenOf(p.key).join(', ')}`, account: { sub: p.key, cpr: p.cpr } })),
   ];
 }

@@ -108,7 +108,8 @@ export async function seedDemo(demo: DemoMunicipality, ctx: SeedContext): Promis
   for (const district of demo.units.filter((u) => u.kind === 'district')) {
     const districtId = units.get(district.externalId)!;
     const { body } = await eventually(ctx, `the council meetings of ${district.name}`, [200], () => call(ctx, consultant, 'GET', 'action-plans', `/districts/${districtId}/council-meetings`));
-    if ((body.items as unknown[]).length > 0) continue;
+    // Meetings lie in the past after a while: a later start adds new ones when none is far enough ahead for a case.
+    if ((body.items as { on: string }[]).some((m) => m.on >= inDays(10))) continue;
     for (const days of demo.councilMeetingsInDays) {
       await eventually(ctx, `a council meeting of ${district.name}`, [201], () => call(ctx, consultant, 'POST', 'action-plans', `/districts/${districtId}/council-meetings`, { on: inDays(days) }));
     }
