@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['deploy/local/**', 'test/bench/**', '**/test/fixtures/**'],
+    files: ['deploy/local/**', 'deploy/charts/**', 'test/bench/**', '**/test/fixtures/**'],
     rules: { 'no-console': 'off' },
   },
 );

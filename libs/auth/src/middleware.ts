@@ -11,13 +11,19 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** Verifies the request's bearer token and sets `req.principal`; throws a 401 AppError when it cannot. */
+export async function authenticateRequest(verifier: TokenVerifier, req: Request): Promise<Principal> {
+  const header = req.headers.authorization;
+  if (!header) throw unauthorized('an Authorization: Bearer token is required', 'TOKEN_MISSING');
+  const [scheme, token] = header.split(' ');
+  if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthorized('the Authorization header must be "Bearer <token>"', 'TOKEN_MISSING');
+  req.principal = await verifier.verify(token);
+  return req.principal;
+}
+
 export function authenticate(verifier: TokenVerifier): RequestHandler {
   return async (req, _res, next) => {
-    const header = req.headers.authorization;
-    if (!header) throw unauthorized('an Authorization: Bearer token is required', 'TOKEN_MISSING');
-    const [scheme, token] = header.split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthorized('the Authorization header must be "Bearer <token>"', 'TOKEN_MISSING');
-    req.principal = await verifier.verify(token);
+    await authenticateRequest(verifier, req);
     next();
   };
 }

@@ -12,3 +12,5 @@ export function contractRegistry(): SchemaRegistry {
   registry.registerDirectory(EVENT_SCHEMA_DIR);
   return registry;
 }
+
+export { ASYNCAPI_PATH, asyncApiDocument, asyncApiSource } from './asyncapi.js';

@@ -1,6 +1,6 @@
 // Builds validated events for one service: the envelope fields are filled the same way
 // everywhere and an event that breaks its schema (or carries a CPR number) is refused
-// before it can be stored for publishing.
+// before it can be stored for publishing (and checked again there: assertPublishable).
 import { randomUUID } from 'node:crypto';
 import type { SporEvent } from './envelope.js';
 import { parseEventType } from './naming.js';

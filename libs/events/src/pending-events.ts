@@ -5,6 +5,7 @@
 import type { Document, UpdateFilter } from 'mongodb';
 import { currentContext } from '@spor/service-kit';
 import type { SporEvent } from './envelope.js';
+import { assertPublishable } from './schema-registry.js';
 import { topicOfType } from './naming.js';
 
 export interface PendingEvent {
@@ -25,7 +26,9 @@ export interface OutboxFields {
 /** A projection that leaves the outbox fields out: what repositories hand to the rest of a service. */
 export const WITHOUT_OUTBOX = { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } as const;
 
+/** What the outbox stores for an event; refuses (throws) an event that is not publishable. */
 export function toPending(event: SporEvent, correlationId = currentContext()?.correlationId): PendingEvent {
+  assertPublishable(event);
   return {
     id: event.id,
     topic: topicOfType(event.type),

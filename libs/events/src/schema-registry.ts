@@ -1,5 +1,7 @@
 // One JSON Schema per event type. Producers validate before an event is stored for
-// publishing; consumers validate on receipt. The envelope is checked by its own schema.
+// publishing (EventFactory.create, or assertValid for an event built elsewhere), and the
+// outbox validates again as it stores it (assertPublishable); consumers validate on receipt.
+// The envelope is checked by its own schema.
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +38,9 @@ function toProblems(prefix: string, errors: ErrorObject[] | null | undefined): E
     message: e.keyword === 'additionalProperties' ? `has unknown property "${(e.params as { additionalProperty: string }).additionalProperty}"` : (e.message ?? e.keyword),
   }));
 }
+
+/** The registry each event was last found valid by, so the outbox can check it again there. */
+const validatedBy = new WeakMap<object, SchemaRegistry>();
 
 export class SchemaRegistry {
   private readonly ajv = new Ajv2020({ allErrors: true, strict: true });
@@ -94,5 +99,21 @@ export class SchemaRegistry {
   assertValid(event: unknown): asserts event is SporEvent {
     const problems = this.check(event);
     if (problems.length > 0) throw new EventValidationError((event as { type?: string })?.type ?? '(unknown)', problems);
+    validatedBy.set(event as object, this);
   }
+}
+
+/**
+ * The last check before an event is written for publishing (toPending calls it): the event must
+ * have been validated by a registry (EventFactory.create does that) and must still be valid
+ * there, since it may have been changed since. A failure is a programming error: it throws, and
+ * the write fails with it.
+ */
+export function assertPublishable(event: SporEvent): void {
+  const found = validatedBy.get(event);
+  if (found === undefined) {
+    throw new Error(`event ${event?.type} ${event?.id} was never validated against its schema (EventFactory.create or SchemaRegistry.assertValid); it may not be published`);
+  }
+  const registry: SchemaRegistry = found; // an assertion call needs an explicitly typed target
+  registry.assertValid(event);
 }

@@ -22,6 +22,11 @@ export interface CreateAppOptions {
   extraBodyTypes?: string[];
   /** Number of proxies in front (the gateway, an ingress) whose X-Forwarded-For to trust. */
   trustProxy?: number;
+  /**
+   * Whether bodies are checked and parsed here (default true). The gateway passes bodies on
+   * untouched as streams, so parsing them would consume what it must forward.
+   */
+  parseBodies?: boolean;
   routes: (router: Router) => void;
 }
 
@@ -71,6 +76,22 @@ export function createApp(options: CreateAppOptions): Express {
   });
 
   const accepted = ['application/json', 'application/*+json', ...(options.extraBodyTypes ?? [])];
+  if (options.parseBodies !== false) useBodyParsing(app, accepted, options.bodyLimit);
+
+  const router = express.Router();
+  options.routes(router);
+  app.use(router);
+
+  app.use(notFoundHandler);
+  app.use(
+    problemHandler((error) => {
+      if (error.status >= 500) options.logger.error({ err: error.cause ?? error, code: error.code }, 'request failed');
+    }),
+  );
+  return app;
+}
+
+function useBodyParsing(app: Express, accepted: string[], bodyLimit: string | undefined): void {
   app.use((req, _res, next) => {
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     if (BODY_METHODS.has(req.method) && hasBody && !req.is(accepted)) {
@@ -86,17 +107,5 @@ export function createApp(options: CreateAppOptions): Express {
     }
     next();
   });
-  app.use(express.json({ limit: options.bodyLimit ?? '100kb', type: ['application/json', 'application/*+json'], strict: true }));
-
-  const router = express.Router();
-  options.routes(router);
-  app.use(router);
-
-  app.use(notFoundHandler);
-  app.use(
-    problemHandler((error) => {
-      if (error.status >= 500) options.logger.error({ err: error.cause ?? error, code: error.code }, 'request failed');
-    }),
-  );
-  return app;
+  app.use(express.json({ limit: bodyLimit ?? '100kb', type: ['application/json', 'application/*+json'], strict: true }));
 }

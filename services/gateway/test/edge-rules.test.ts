@@ -1,0 +1,55 @@
+// The pure rules of the edge: token buckets and which paths are public or internal.
+import { describe, expect, test } from '@jest/globals';
+import { RateLimiter } from '../src/rate-limit.js';
+import { isInternalPath, isPublicRoute, normalisePath } from '../src/routes-policy.js';
+
+describe('RateLimiter', () => {
+  test('allows a burst of the limit, then refills one request per 60/limit seconds', () => {
+    let now = 0;
+    const limiter = new RateLimiter(6, () => now);
+    for (let i = 0; i < 6; i++) expect(limiter.take('u').allowed).toBe(true);
+    expect(limiter.take('u')).toEqual({ allowed: false, retryAfterSeconds: 10 });
+    now += 9_000;
+    expect(limiter.take('u')).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    now += 1_000;
+    expect(limiter.take('u').allowed).toBe(true);
+    expect(limiter.take('other').allowed).toBe(true);
+  });
+
+  test('sweeps only buckets that have refilled completely', () => {
+    let now = 0;
+    const limiter = new RateLimiter(60, () => now);
+    limiter.take('a');
+    for (let i = 0; i < 60; i++) limiter.take('b');
+    now += 1_000;
+    expect(limiter.sweep()).toBe(1);
+    expect(limiter.size).toBe(1);
+    now += 60_000;
+    expect(limiter.sweep()).toBe(1);
+    expect(limiter.size).toBe(0);
+  });
+});
+
+describe('routes policy', () => {
+  test('dot segments, encoded or not, are resolved before any rule is applied', () => {
+    expect(normalisePath('/auth/../internal/x')).toBe('/internal/x');
+    expect(normalisePath('/auth/%2e%2e/internal/x')).toBe('/internal/x');
+    expect(normalisePath('')).toBe('/');
+  });
+
+  test('internal and operational paths are recognised in any case', () => {
+    for (const path of ['/internal', '/internal/person-lookups', '/INTERNAL/x', '/metrics', '/healthz', '/readyz']) expect(isInternalPath(path)).toBe(true);
+    for (const path of ['/internals', '/admin/internal', '/children/metrics']) expect(isInternalPath(path)).toBe(false);
+  });
+
+  test('only the listed login routes of identity are public, for their methods only', () => {
+    expect(isPublicRoute('identity', 'GET', '/auth/citizen/login')).toBe(true);
+    expect(isPublicRoute('identity', 'GET', '/auth/staff/callback')).toBe(true);
+    expect(isPublicRoute('identity', 'POST', '/auth/token')).toBe(true);
+    expect(isPublicRoute('identity', 'POST', '/oauth/token')).toBe(true);
+    expect(isPublicRoute('identity', 'GET', '/auth/token')).toBe(false);
+    expect(isPublicRoute('identity', 'GET', '/auth/other/login')).toBe(false);
+    expect(isPublicRoute('identity', 'GET', '/admin/persons')).toBe(false);
+    expect(isPublicRoute('consent', 'GET', '/auth/citizen/login')).toBe(false);
+  });
+});
