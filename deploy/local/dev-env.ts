@@ -72,6 +72,10 @@ export function devPort(service: string): number {
 
 export const devUrl = (service: string) => `http://127.0.0.1:${devPort(service)}`;
 const identityUrl = () => devUrl('identity');
+/** identity's public base URL, as in a cluster (the chart's default): served by the gateway under /api/identity. */
+export const devTokenIssuer = () => `${devUrl('gateway')}/api/identity`;
+/** Services fetch identity's keys from identity itself, not through the gateway they sit behind. */
+const tokens = () => ({ TOKEN_ISSUER: devTokenIssuer(), IDENTITY_JWKS_URL: `${identityUrl()}/.well-known/jwks.json` });
 
 /** The extra environment of one service when `npm start` runs it. */
 export function devEnvironment(service: string): Record<string, string> {
@@ -79,7 +83,7 @@ export function devEnvironment(service: string): Record<string, string> {
     case 'identity': {
       const secrets = devSecrets();
       return {
-        TOKEN_ISSUER: identityUrl(),
+        TOKEN_ISSUER: devTokenIssuer(),
         SIGNING_KEY_SEAL_KEY: secrets.signingKeySealKey,
         CPR_ENCRYPTION_KEYS: secrets.cprEncryptionKey,
         CPR_ENCRYPTION_ACTIVE_KEY: 'dev-cpr',
@@ -88,17 +92,27 @@ export function devEnvironment(service: string): Record<string, string> {
         SESSION_COOKIE_SECURE: 'false',
         SERVICE_CLIENTS: transitionsClient(secrets.transitionsClientSecret),
         // After a login the browser shows who is logged in; POST /auth/token then gives the access token.
-        LOGIN_RETURN_URL: '/auth/session',
+        LOGIN_RETURN_URL: `${devTokenIssuer()}/auth/session`,
         ...devLoginEnvironment(devUrl('dev-idp'), secrets.oidcClientSecret),
       };
     }
     case 'transitions':
-      return { TOKEN_ISSUER: identityUrl(), IDENTITY_URL: identityUrl(), TRANSITIONS_CLIENT_SECRET: devSecrets().transitionsClientSecret };
+      return { ...tokens(), IDENTITY_URL: identityUrl(), TRANSITIONS_CLIENT_SECRET: devSecrets().transitionsClientSecret };
+    case 'gateway':
+      return {
+        ...tokens(),
+        IDENTITY_URL: identityUrl(),
+        ASSESSMENTS_URL: devUrl('assessments'),
+        ACTION_PLANS_URL: devUrl('action-plans'),
+        CONSENT_URL: devUrl('consent'),
+        TRANSITIONS_URL: devUrl('transitions'),
+        REPORTING_URL: devUrl('reporting'),
+      };
     case 'action-plans':
     case 'reporting':
     case 'assessments':
     case 'consent':
-      return { TOKEN_ISSUER: identityUrl() };
+      return tokens();
     default:
       return {};
   }

@@ -52,13 +52,17 @@ function expect(answer: Answer, statuses: number[], what: string): Answer {
   return answer;
 }
 
-/** Repeats `attempt` until it answers one of `statuses`: other services learn of the directory from the topics. */
-async function eventually(ctx: SeedContext, what: string, statuses: number[], attempt: () => Promise<Answer>): Promise<Answer> {
+/**
+ * Repeats `attempt` while it answers one of `retry` (another service has not learnt of the
+ * directory from the topics yet; the gateway gave up waiting on a long import, which identity
+ * finishes anyway and then answers for); any other answer than `statuses` fails at once.
+ */
+async function eventually(ctx: SeedContext, what: string, statuses: number[], attempt: () => Promise<Answer>, retry = [404, 409, 422, 503, 504]): Promise<Answer> {
   const deadline = Date.now() + (ctx.timeoutMs ?? 120_000);
   for (;;) {
     const answer = await attempt();
     if (statuses.includes(answer.status)) return answer;
-    if (Date.now() > deadline) throw new Error(`seeding the demo: ${what} still answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    if (!retry.includes(answer.status) || Date.now() > deadline) throw new Error(`seeding the demo: ${what} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -74,7 +78,7 @@ export async function seedDemo(demo: DemoMunicipality, ctx: SeedContext): Promis
   const created = await call(ctx, bootstrap, 'POST', 'identity', '/admin/org-units', { kind: 'municipality', name: demo.name, parentId: null, municipalityCode: demo.code, externalId: demo.rootExternalId });
   const rootId = created.status === 201 ? String(created.body.id) : /unit ([0-9a-f-]{36})/.exec(String(expect(created, [409], 'creating the municipality').body.detail))?.[1];
   if (!rootId) throw new Error(`seeding the demo: cannot tell the municipality's unit from ${JSON.stringify(created.body)}`);
-  const directory = expect(await call(ctx, bootstrap, 'POST', 'identity', '/admin/imports', directoryImport(demo)), [200, 201], 'the directory import');
+  const directory = await eventually(ctx, 'the directory import', [200, 201], () => call(ctx, bootstrap, 'POST', 'identity', '/admin/imports', directoryImport(demo)), [409, 503, 504]);
   log(directory.status === 201 ? `demo municipality ${demo.code}: directory imported` : `demo municipality ${demo.code}: directory there already`);
 
   const units = new Map<string, string>([[demo.rootExternalId, rootId]]);

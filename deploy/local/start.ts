@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError, pidAlive, portOpen, repoRoot, startFerret, startKafka, stateDir } from './infra-lib.js';
-import { devEnvironment, devIdpClients, devOidcClientSecret, devPort, devUrl } from './dev-env.js';
+import { devEnvironment, devIdpClients, devOidcClientSecret, devPort, devTokenIssuer, devUrl } from './dev-env.js';
 import { demoLogins, demoMunicipality } from './demo-municipality.js';
 import { seedDemo } from './seed.js';
 import { startDevIdp, type DevIdp } from '../../services/identity/dev/dev-idp.js';
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
 
   const demo = demoMunicipality(process.env.SPOR_DEMO_MUNICIPALITY ?? '510');
   const logins = demoLogins(demo);
-  idp = await startDevIdp({ port: devPort('dev-idp'), clients: devIdpClients(devUrl('identity'), devOidcClientSecret()), demoAccounts: logins.map(({ label, account }) => ({ label, account })) });
+  idp = await startDevIdp({ port: devPort('dev-idp'), clients: devIdpClients(devTokenIssuer(), devOidcClientSecret()), demoAccounts: logins.map(({ label, account }) => ({ label, account })) });
   // identity first: the others verify tokens against its keys and read its topics.
   if (names.includes('identity')) {
     identity = await startIdentity({ ...process.env, ...shared, ...devEnvironment('identity'), PORT: String(devPort('identity')) });
@@ -123,20 +123,22 @@ async function main(): Promise<void> {
     await waitReady(name, port, child);
   }
 
+  const gateway = names.includes('gateway') ? devUrl('gateway') : undefined;
   if (identity) {
     log(`seeding demo municipality ${demo.code} (a second start finds it and adds nothing)`);
-    const seeded = await seedDemo(demo, { url: (service, path) => `${devUrl(service)}${path}`, staffToken: (personId, roles) => staffToken(identity!, demo.code, personId, roles), log });
+    // Through the gateway, as any client would.
+    const url = (service: string, path: string) => (gateway ? `${gateway}/api/${service}${path}` : `${devUrl(service)}${path}`);
+    const seeded = await seedDemo(demo, { url, staffToken: (personId, roles) => staffToken(identity!, demo.code, personId, roles), log });
     log(`demo municipality ${demo.code} ready: ${seeded.units.size} units, ${demo.children.length} children`);
   }
 
-  const gateway = names.includes('gateway') ? devUrl('gateway') : undefined;
   const out: string[] = ['', 'Spor is running. FOR DEVELOPMENT ONLY: invented people, a login that is not MitID, secrets in .local/.', ''];
   if (gateway) {
     out.push(`  Gateway         ${gateway}`, `  Documentation   ${gateway}/docs`);
   }
   for (const name of names) out.push(`  ${name.padEnd(15)} ${devUrl(name)}`);
   out.push(`  OIDC provider   ${idp.issuer}  (development only: stands in for MitID and the staff IdP)`, `  Kafka           ${brokers}`, `  Database        ${mongoUrl}`, '');
-  const base = gateway ? `${gateway}/api/identity` : devUrl('identity');
+  const base = gateway ? devTokenIssuer() : devUrl('identity');
   out.push(
     `Log in with a browser at ${base}/auth/staff/login (staff) or ${base}/auth/citizen/login (parents, "MitID"),`,
     'pick a demo account, then POST /auth/token with the session cookie for an access token. With curl: see README.md, "The journey".',

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { contractRegistry } from '@spor/contracts';
 import { readTopicUntil, waitFor } from '@spor/testkit';
+import { demoLogins } from '../../deploy/local/demo-municipality.js';
 import { startSuite, type ServiceName, type Suite } from './suite.js';
 
 let suite: Suite;
@@ -73,8 +74,11 @@ beforeAll(async () => {
   nord = units.get('DEMO-NORD')!;
   nordskolen = units.get('DEMO-NORDSKOLEN')!;
   class0A = units.get('DEMO-NORDSKOLEN-0A')!;
-  const staff = (key: string) => suite.login('staff', { sub: `kombit-${key}`, email: demo.staff.find((s) => s.key === key)!.email });
-  const parent = (key: string) => suite.login('citizen', { sub: `mitid-${key}`, cpr: demo.parents.find((p) => p.key === key)!.cpr });
+  // The demo accounts npm start offers: staff by their e-mail at the staff IdP, parents by CPR number with MitID.
+  const accounts = demoLogins(demo);
+  const account = (key: string) => accounts.find((a) => a.account.sub === key)!;
+  const staff = (key: string) => suite.login('staff', account(key).account);
+  const parent = (key: string) => suite.login('citizen', account(key).account);
   tokens.educator = await staff('lise.paedagog');
   tokens.colleague = await staff('mads.paedagog');
   tokens.leader = await staff('hanne.leder');
@@ -94,8 +98,11 @@ describe('the journey of one child, from a yellow light to school', () => {
   let jointId: string;
 
   test('1. the educator logs in and the team rates Emma’s well-being yellow', async () => {
-    const session = await get('identity', '/auth/session', tokens.educator);
-    expect(session.status).not.toBe(500);
+    // Through the gateway: no token, no way in; the educator's token from her login opens it.
+    expect((await get('assessments', `/children/${emma}/assessments`, '')).status).toBe(401);
+    const history = await get('assessments', `/children/${emma}/assessments`, tokens.educator);
+    expect(history.status).toBe(200);
+    expect(history.body.items).toEqual([]);
     const rate = (token: string) => post('assessments', '/assessments', token, { instrumentId: 'trivselsvurdering', childId: emma, answers: { samlet: 'yellow', omraader: ['socialt'] }, complete: true });
     const first = await rate(tokens.educator);
     expect(first.status).toBe(201);

@@ -1,20 +1,22 @@
 // The whole suite in this test process, on the real broker and store: the development OIDC
-// provider, identity logging in through it, every other service, and the demo municipality
-// seeded through their APIs under a municipality code no other run uses. Calls go through
-// `api(service, path)`, so the journey reads the same whichever way the services are reached.
+// provider, identity logging in through it, every other service, the gateway in front of them,
+// and the demo municipality seeded through the gateway under a municipality code no other run
+// uses. As in a cluster, identity's public address (its tokens' issuer, the login callbacks) is
+// the gateway's /api/identity; services fetch its keys from identity directly.
 import { quietLogger, testInfra, uniqueName } from '@spor/testkit';
 import { freePort } from '../../deploy/local/infra-lib.js';
 import { devIdpClients, devLoginEnvironment, transitionsClient } from '../../deploy/local/dev-env.js';
 import { demoMunicipality } from '../../deploy/local/demo-municipality.js';
 import { seedDemo, type SeededDemo } from '../../deploy/local/seed.js';
 import { startDevIdp, NSIS, type DevIdp } from '../../services/identity/dev/dev-idp.js';
-import { bearer, browseLogin, finishLogin, startTestIdentity, tokenFromSession } from '../../services/identity/test/support.js';
+import { bearer, browseLogin, startTestIdentity } from '../../services/identity/test/support.js';
 import type { RunningIdentity } from '../../services/identity/src/service.js';
 import { startConsent } from '../../services/consent/src/service.js';
 import { startTransitions } from '../../services/transitions/src/service.js';
 import { startAssessments } from '../../services/assessments/src/service.js';
 import { startActionPlans } from '../../services/action-plans/src/service.js';
 import { startReporting } from '../../services/reporting/src/service.js';
+import { startGateway } from '../../services/gateway/src/service.js';
 
 export type ServiceName = 'identity' | 'consent' | 'transitions' | 'assessments' | 'action-plans' | 'reporting';
 
@@ -23,7 +25,8 @@ export interface Suite {
   idp: DevIdp;
   identity: RunningIdentity;
   seeded: SeededDemo;
-  /** Where a service's path is reached. */
+  gatewayUrl: string;
+  /** Where a service's path is reached: through the gateway, /api/<service><path>. */
   api: (service: ServiceName, path: string) => string;
   /** Logs a demo person in through the OIDC provider and identity, as a browser would; answers `Bearer <access token>`. */
   login: (kind: 'staff' | 'citizen', account: { sub: string; email?: string; cpr?: string }) => Promise<string>;
@@ -48,11 +51,15 @@ export async function startSuite(): Promise<Suite> {
 }
 
 async function start(brokers: string[], mongoUrl: string, stops: (() => Promise<void>)[], stop: () => Promise<void>): Promise<Suite> {
-  const idp = await startDevIdp({ port: await freePort(), clients: devIdpClients('https://identity.spor.test', SECRET) });
+  const gatewayPort = await freePort();
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const issuer = `${gatewayUrl}/api/identity`;
+  const idp = await startDevIdp({ port: await freePort(), clients: devIdpClients(issuer, SECRET) });
   stops.push(() => idp.stop());
-  const identity = await startTestIdentity(quietLogger(), { ...devLoginEnvironment(idp.issuer, SECRET), SERVICE_CLIENTS: transitionsClient(TRANSITIONS_SECRET) });
+  const identity = await startTestIdentity(quietLogger(), { ...devLoginEnvironment(idp.issuer, SECRET), TOKEN_ISSUER: issuer, SERVICE_CLIENTS: transitionsClient(TRANSITIONS_SECRET) });
   stops.push(() => identity.runtime.shutdown());
-  const common = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` };
+  const jwks = { TOKEN_ISSUER: issuer, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` };
+  const common = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', ...jwks };
   const options = { logger: quietLogger() };
   // One after another: each creates the topics it reads, and a broker that has only just created a
   // topic may not serve it yet to a consumer another service starts in the same moment.
@@ -66,8 +73,25 @@ async function start(brokers: string[], mongoUrl: string, stops: (() => Promise<
   const assessments = await started(startAssessments({ ...common, ASSESSMENTS_DB_NAME: uniqueName('journey-assessments'), ASSESSMENTS_CONSUMER_GROUP: uniqueName('journey-assessments') }, options));
   const actionPlans = await started(startActionPlans({ ...common, ACTION_PLANS_DB_NAME: uniqueName('journey-action-plans'), ACTION_PLANS_CONSUMER_GROUP: uniqueName('journey-action-plans') }, options));
   const reporting = await started(startReporting({ ...common, REPORTING_DB_NAME: uniqueName('journey-reporting'), REPORTING_CONSUMER_GROUP: uniqueName('journey-reporting') }, options));
-  const urls: Record<ServiceName, string> = { identity: identity.url, consent: consent.url, transitions: transitions.url, assessments: assessments.url, 'action-plans': actionPlans.url, reporting: reporting.url };
-  const api = (service: ServiceName, path: string) => `${urls[service]}${path}`;
+  await started(
+    startGateway(
+      {
+        PORT: String(gatewayPort),
+        ...jwks,
+        IDENTITY_URL: identity.url,
+        CONSENT_URL: consent.url,
+        TRANSITIONS_URL: transitions.url,
+        ASSESSMENTS_URL: assessments.url,
+        ACTION_PLANS_URL: actionPlans.url,
+        REPORTING_URL: reporting.url,
+        // The test polls while events travel, all from one address: the limits are not what it is about.
+        RATE_LIMIT_IP_PER_MINUTE: '100000',
+        RATE_LIMIT_USER_PER_MINUTE: '100000',
+      },
+      options,
+    ),
+  );
+  const api = (service: ServiceName, path: string) => `${gatewayUrl}/api/${service}${path}`;
 
   // A three-digit code no other test uses (they use 510–515, 561 and 9xx), fresh for each run.
   const code = String(600 + Math.floor(Math.random() * 300));
@@ -82,14 +106,19 @@ async function start(brokers: string[], mongoUrl: string, stops: (() => Promise<
 
   const login = async (kind: 'staff' | 'citizen', account: { sub: string; email?: string; cpr?: string }) => {
     idp.nextLogin = { account, acr: NSIS.substantial };
-    const { cookie } = await finishLogin(identity, await browseLogin(identity.url, idp.issuer, kind, `${identity.config.TOKEN_ISSUER}/auth/${kind}/callback`));
-    const issued = await tokenFromSession(identity, cookie);
+    // The browser: to the login at the gateway, through the IdP, back to the callback at the gateway.
+    const callback = await browseLogin(issuer, idp.issuer, kind, `${issuer}/auth/${kind}/callback`);
+    const done = await fetch(`${gatewayUrl}${callback}`, { redirect: 'manual' });
+    const cookie = done.headers.getSetCookie().find((c) => c.includes('spor_session='))?.split(';')[0];
+    if (done.status !== 303 || !cookie) throw new Error(`${kind} login of ${account.sub} failed: ${done.status} ${await done.text()}`);
+    const issued = await fetch(`${issuer}/auth/token`, { method: 'POST', headers: { cookie } });
     if (issued.status !== 200) throw new Error(`${kind} login of ${account.sub} gave no token: ${issued.status} ${await issued.text()}`);
     return `Bearer ${((await issued.json()) as { access_token: string }).access_token}`;
   };
 
   return {
     brokers,
+    gatewayUrl,
     idp,
     identity,
     seeded,
