@@ -5,11 +5,13 @@
 // withdraws, and the anonymised figures. Each step checks the HTTP answers and the events.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { contractRegistry } from '@spor/contracts';
-import { readTopicUntil, waitFor } from '@spor/testkit';
+import { waitFor } from '@spor/testkit';
 import { demoLogins } from '../../deploy/local/demo-municipality.js';
 import { startSuite, type ServiceName, type Suite } from './suite.js';
+import { TopicTap, type Envelope } from './topic-tap.js';
 
 let suite: Suite;
+let tap: TopicTap;
 const tokens = {} as Record<'educator' | 'colleague' | 'leader' | 'consultant' | 'teacher' | 'council' | 'mother' | 'father', string>;
 let emma: string;
 let solsikken: string;
@@ -43,19 +45,11 @@ const eventually = (what: string, status: number, attempt: () => Promise<Answer>
     return answer.status === status ? answer : false;
   });
 
-interface Envelope {
-  id: string;
-  type: string;
-  subject: string;
-  data: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
 /** The events about `subject` on `topic`, once those of the `verbs` (in this order) have all arrived; checked against their schemas and for personal data. */
 async function eventsAbout(topic: string, subject: string, verbs: string[]): Promise<Envelope[]> {
-  const about = (records: { value: string | null }[]) => records.map((r) => JSON.parse(r.value!) as Envelope).filter((e) => e.subject === subject);
+  const about = (events: Envelope[]) => events.filter((e) => e.subject === subject);
   const verbsOf = (events: Envelope[]) => events.map((e) => e.type.split('.').at(-2));
-  const records = await readTopicUntil(suite.brokers, topic, `${verbs.join(', ')} of ${subject}`, (rs) => verbsOf(about(rs)).join() === verbs.join());
-  const events = about(records);
+  const events = about(await tap.until(topic, `${verbs.join(', ')} of ${subject}`, (all) => verbsOf(about(all)).join() === verbs.join()));
   const demo = suite.seeded.demo;
   const personal = [...demo.children, ...demo.parents, ...demo.staff].flatMap((p) => [p.cpr, `${p.givenName} ${p.familyName}`]);
   for (const e of events) {
@@ -68,28 +62,21 @@ async function eventsAbout(topic: string, subject: string, verbs: string[]): Pro
 
 beforeAll(async () => {
   suite = await startSuite();
+  tap = await TopicTap.start(suite.brokers, ['spor.assessments.assessment.v1', 'spor.action-plans.plan.v1', 'spor.action-plans.resource-case.v1', 'spor.consent.consent.v1', 'spor.transitions.handover.v1']);
   const { demo, units, persons } = suite.seeded;
   emma = persons.get('emma')!;
   solsikken = units.get('DEMO-SOLSIKKEN')!;
   nord = units.get('DEMO-NORD')!;
   nordskolen = units.get('DEMO-NORDSKOLEN')!;
   class0A = units.get('DEMO-NORDSKOLEN-0A')!;
-  // The demo accounts npm start offers: staff by their e-mail at the staff IdP, parents by CPR number with MitID.
-  const accounts = demoLogins(demo);
-  const account = (key: string) => accounts.find((a) => a.account.sub === key)!;
-  const staff = (key: string) => suite.login('staff', account(key).account);
-  const parent = (key: string) => suite.login('citizen', account(key).account);
-  tokens.educator = await staff('lise.paedagog');
-  tokens.colleague = await staff('mads.paedagog');
-  tokens.leader = await staff('hanne.leder');
-  tokens.consultant = await staff('karen.konsulent');
-  tokens.teacher = await staff('jonas.laerer');
-  tokens.council = await staff('bent.distriktsraad');
-  tokens.mother = await parent('maria.holm');
-  tokens.father = await parent('thomas.holm');
+  // The demo accounts npm start offers, all logging in at once: staff at the staff IdP, parents with "MitID".
+  const logins = { educator: 'lise.paedagog', colleague: 'mads.paedagog', leader: 'hanne.leder', consultant: 'karen.konsulent', teacher: 'jonas.laerer', council: 'bent.distriktsraad', mother: 'maria.holm', father: 'thomas.holm' } as const;
+  const kindOf = (account: string) => (demoLogins(demo).find((l) => l.account.sub === account)!.login);
+  await Promise.all(Object.entries(logins).map(async ([who, account]) => (tokens[who as keyof typeof tokens] = await suite.login(kindOf(account), account))));
 }, 240_000);
 
 afterAll(async () => {
+  await tap?.stop();
   await suite?.stop();
 });
 
@@ -269,8 +256,8 @@ describe('the journey of one child, from a yellow light to school', () => {
     expect(plans.body.activePlansByHighestLevel.total).toBeNull();
 
     // The figures are the joint ratings the assessments service published for the institution this month.
-    const records = await readTopicUntil(suite.brokers, 'spor.assessments.assessment.v1', 'the institution’s joint ratings', (rs) => rs.some((r) => r.value!.includes(jointId)));
-    const joint = records.map((r) => JSON.parse(r.value!) as Envelope).filter((e) => e.data.institutionId === solsikken && e.data.rating === 'joint' && e.type.endsWith('completed.v1'));
+    const assessments = await tap.until('spor.assessments.assessment.v1', 'the institution’s joint ratings', (events) => events.some((e) => e.subject === jointId));
+    const joint = assessments.filter((e) => e.data.institutionId === solsikken && e.data.rating === 'joint' && e.type.endsWith('completed.v1'));
     expect(new Set(joint.map((e) => e.data.childId)).size).toBe(rated);
   });
 });

@@ -6,10 +6,10 @@
 import { quietLogger, testInfra, uniqueName } from '@spor/testkit';
 import { freePort } from '../../deploy/local/infra-lib.js';
 import { devIdpClients, devLoginEnvironment, transitionsClient } from '../../deploy/local/dev-env.js';
-import { demoMunicipality } from '../../deploy/local/demo-municipality.js';
+import { demoLogins, demoMunicipality } from '../../deploy/local/demo-municipality.js';
 import { seedDemo, type SeededDemo } from '../../deploy/local/seed.js';
-import { startDevIdp, NSIS, type DevIdp } from '../../services/identity/dev/dev-idp.js';
-import { bearer, browseLogin, startTestIdentity } from '../../services/identity/test/support.js';
+import { startDevIdp, type DevIdp } from '../../services/identity/dev/dev-idp.js';
+import { bearer, startTestIdentity } from '../../services/identity/test/support.js';
 import type { RunningIdentity } from '../../services/identity/src/service.js';
 import { startConsent } from '../../services/consent/src/service.js';
 import { startTransitions } from '../../services/transitions/src/service.js';
@@ -28,8 +28,8 @@ export interface Suite {
   gatewayUrl: string;
   /** Where a service's path is reached: through the gateway, /api/<service><path>. */
   api: (service: ServiceName, path: string) => string;
-  /** Logs a demo person in through the OIDC provider and identity, as a browser would; answers `Bearer <access token>`. */
-  login: (kind: 'staff' | 'citizen', account: { sub: string; email?: string; cpr?: string }) => Promise<string>;
+  /** Logs a demo account in through the OIDC provider and identity, as a browser would; answers `Bearer <access token>`. */
+  login: (kind: 'staff' | 'citizen', account: string) => Promise<string>;
   stop: () => Promise<void>;
 }
 
@@ -54,7 +54,9 @@ async function start(brokers: string[], mongoUrl: string, stops: (() => Promise<
   const gatewayPort = await freePort();
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const issuer = `${gatewayUrl}/api/identity`;
-  const idp = await startDevIdp({ port: await freePort(), clients: devIdpClients(issuer, SECRET) });
+  // A three-digit code no other test uses (they use 510–515, 561 and 9xx), fresh for each run.
+  const demo = demoMunicipality(String(600 + Math.floor(Math.random() * 300)));
+  const idp = await startDevIdp({ port: await freePort(), clients: devIdpClients(issuer, SECRET), demoAccounts: demoLogins(demo) });
   stops.push(() => idp.stop());
   const identity = await startTestIdentity(quietLogger(), { ...devLoginEnvironment(idp.issuer, SECRET), TOKEN_ISSUER: issuer, SERVICE_CLIENTS: transitionsClient(TRANSITIONS_SECRET) });
   stops.push(() => identity.runtime.shutdown());
@@ -93,9 +95,8 @@ async function start(brokers: string[], mongoUrl: string, stops: (() => Promise<
   );
   const api = (service: ServiceName, path: string) => `${gatewayUrl}/api/${service}${path}`;
 
-  // A three-digit code no other test uses (they use 510–515, 561 and 9xx), fresh for each run.
-  const code = String(600 + Math.floor(Math.random() * 300));
-  const seeded = await seedDemo(demoMunicipality(code), {
+  const code = demo.code;
+  const seeded = await seedDemo(demo, {
     url: (service, path) => api(service as ServiceName, path),
     staffToken: (personId, roles) => bearer(identity, code, roles[0]!.role, { personId, roles }),
     // Fresh consumer groups read the topics from the start: on a shared development broker that holds
@@ -104,15 +105,34 @@ async function start(brokers: string[], mongoUrl: string, stops: (() => Promise<
     ...(process.env.JOURNEY_LOG ? { log: (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`) } : {}),
   });
 
-  const login = async (kind: 'staff' | 'citizen', account: { sub: string; email?: string; cpr?: string }) => {
-    idp.nextLogin = { account, acr: NSIS.substantial };
-    // The browser: to the login at the gateway, through the IdP, back to the callback at the gateway.
-    const callback = await browseLogin(issuer, idp.issuer, kind, `${issuer}/auth/${kind}/callback`);
-    const done = await fetch(`${gatewayUrl}${callback}`, { redirect: 'manual' });
+  // As a browser with the development login page of npm start: to the login at the gateway, through
+  // the IdP to its page of demo accounts, `?account=<id>` there, back to the callback at the gateway.
+  const login = async (kind: 'staff' | 'citizen', account: string) => {
+    const jar = new Map<string, string>();
+    const go = async (url: string) => {
+      const res = await fetch(url, { redirect: 'manual', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
+      for (const header of res.headers.getSetCookie()) {
+        const [name, ...value] = header.split(';')[0]!.split('=');
+        jar.set(name!.trim(), value.join('='));
+      }
+      const location = res.headers.get('location');
+      return { res, next: location ? new URL(location, url).href : undefined };
+    };
+    let step = await go(`${issuer}/auth/${kind}/login`);
+    let page = '';
+    for (let hop = 0; step.next && hop < 10; hop++) {
+      page = step.next;
+      step = await go(step.next);
+    }
+    if (!/\/interaction\//.test(page)) throw new Error(`${kind} login did not reach the login page: ${step.res.status} ${page}`);
+    step = await go(`${page}?account=${encodeURIComponent(account)}`);
+    while (step.next && !step.next.startsWith(`${issuer}/auth/${kind}/callback`)) step = await go(step.next);
+    if (!step.next) throw new Error(`${kind} login of ${account} did not come back: ${step.res.status} ${await step.res.text()}`);
+    const done = await fetch(step.next, { redirect: 'manual' });
     const cookie = done.headers.getSetCookie().find((c) => c.includes('spor_session='))?.split(';')[0];
-    if (done.status !== 303 || !cookie) throw new Error(`${kind} login of ${account.sub} failed: ${done.status} ${await done.text()}`);
+    if (done.status !== 303 || !cookie) throw new Error(`${kind} login of ${account} failed: ${done.status} ${await done.text()}`);
     const issued = await fetch(`${issuer}/auth/token`, { method: 'POST', headers: { cookie } });
-    if (issued.status !== 200) throw new Error(`${kind} login of ${account.sub} gave no token: ${issued.status} ${await issued.text()}`);
+    if (issued.status !== 200) throw new Error(`${kind} login of ${account} gave no token: ${issued.status} ${await issued.text()}`);
     return `Bearer ${((await issued.json()) as { access_token: string }).access_token}`;
   };
 
