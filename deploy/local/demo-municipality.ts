@@ -58,8 +58,12 @@ export interface DemoMunicipality {
   placedFrom: string;
 }
 
-/** A made-up CPR number: DDMMYY then a serial whose first digit places the year in its century. */
-const cpr = (day: number, month: number, yy: number, serial: number) => `${String(day).padStart(2, '0')}${String(month).padStart(2, '0')}${String(yy).padStart(2, '0')}${serial}`;
+/**
+ * A made-up CPR number for the n-th person of a kind: DDMMYY, then a serial whose first digit
+ * places the year in its century (1: 1900s; 4 with a year up to 36: 2000s). One person is one
+ * CPR number in identity, so each municipality code draws its own numbers.
+ */
+const cpr = (n: number, yy: number, centuryDigit: number) => `${String(1 + (n % 28)).padStart(2, '0')}${String(1 + (n % 12)).padStart(2, '0')}${String(yy).padStart(2, '0')}${centuryDigit}${String(n % 1000).padStart(3, '0')}`;
 
 export function demoMunicipality(code: string): DemoMunicipality {
   const ext = (id: string) => `DEMO-${id}`;
@@ -87,10 +91,12 @@ export function demoMunicipality(code: string): DemoMunicipality {
   institution('SKOVBRYNET', 'Børnehaven Skovbrynet', 'SYD', 'boernehave');
   group('SKOVBRYNET-EGERN', 'Egernene', 'SKOVBRYNET');
 
-  let staffSerial = 1000;
+  // Numbers 37 apart per code: the demo draws fewer than 37 of each kind.
+  const first = (Number(code) * 37) % 1000;
+  let staffSerial = first;
   const staff: DemoStaff[] = [];
   const person = (key: string, givenName: string, familyName: string, role: string, unit: string) =>
-    staff.push({ key, givenName, familyName, email: `${key}@demo.spor.dk`, cpr: cpr(1 + (staffSerial % 28), 1 + (staffSerial % 12), 80, staffSerial++), role, unitExternalId: unit === 'KOMMUNE' ? root : ext(unit) });
+    staff.push({ key, givenName, familyName, email: `${key}@k${code}.demo.spor.dk`, cpr: cpr(staffSerial++, 80, 1), role, unitExternalId: unit === 'KOMMUNE' ? root : ext(unit) });
   // Børnehuset Solsikken: the team of the journey.
   person('lise.paedagog', 'Lise', 'Pedersen', 'educator', 'SOLSIKKEN-BJOERNE');
   person('mads.paedagog', 'Mads', 'Jensen', 'educator', 'SOLSIKKEN-BJOERNE');
@@ -118,14 +124,14 @@ export function demoMunicipality(code: string): DemoMunicipality {
 
   const parents: DemoParent[] = [];
   const children: DemoChild[] = [];
-  let parentSerial = 1000;
-  let childSerial = 4000;
+  let parentSerial = first;
+  let childSerial = first;
   const parent = (key: string, givenName: string, familyName: string) => {
-    parents.push({ key, givenName, familyName, cpr: cpr(1 + (parentSerial % 28), 1 + (parentSerial % 12), 88, parentSerial++) });
+    parents.push({ key, givenName, familyName, cpr: cpr(parentSerial++, 88, 1) });
     return key;
   };
   const child = (key: string, givenName: string, familyName: string, bornYy: number, institution: string, groupId: string, parentKeys: string[], wellbeing?: DemoChild['wellbeing']) =>
-    children.push({ key, givenName, familyName, cpr: cpr(1 + (childSerial % 28), 1 + (childSerial % 12), bornYy, childSerial++), institutionExternalId: ext(institution), groupExternalId: ext(groupId), parents: parentKeys, ...(wellbeing ? { wellbeing } : {}) });
+    children.push({ key, givenName, familyName, cpr: cpr(childSerial++, bornYy, 4), institutionExternalId: ext(institution), groupExternalId: ext(groupId), parents: parentKeys, ...(wellbeing ? { wellbeing } : {}) });
 
   // Emma is the child of the journey (README walk-through and test/e2e): two custody holders, not rated yet.
   child('emma', 'Emma', 'Holm', 21, 'SOLSIKKEN', 'SOLSIKKEN-BJOERNE', [parent('maria.holm', 'Maria', 'Holm'), parent('thomas.holm', 'Thomas', 'Holm')]);

@@ -58,7 +58,7 @@ function expect(answer: Answer, statuses: number[], what: string): Answer {
  * finishes anyway and then answers for); any other answer than `statuses` fails at once.
  */
 async function eventually(ctx: SeedContext, what: string, statuses: number[], attempt: () => Promise<Answer>, retry = [404, 409, 422, 503, 504]): Promise<Answer> {
-  const deadline = Date.now() + (ctx.timeoutMs ?? 120_000);
+  const deadline = Date.now() + (ctx.timeoutMs ?? 300_000);
   for (;;) {
     const answer = await attempt();
     if (statuses.includes(answer.status)) return answer;

@@ -130,6 +130,9 @@ async function main(): Promise<void> {
     const url = (service: string, path: string) => (gateway ? `${gateway}/api/${service}${path}` : `${devUrl(service)}${path}`);
     const seeded = await seedDemo(demo, { url, staffToken: (personId, roles) => staffToken(identity!, demo.code, personId, roles), log });
     log(`demo municipality ${demo.code} ready: ${seeded.units.size} units, ${demo.children.length} children`);
+    // Pseudonymous ids only (no CPR numbers, no names), for scripts such as the README's walk-through.
+    const ids = { municipality: demo.code, units: Object.fromEntries(seeded.units), persons: Object.fromEntries(seeded.persons) };
+    writeFileSync(join(stateDir, 'demo-ids.json'), `${JSON.stringify(ids, null, 2)}\n`);
   }
 
   const out: string[] = ['', 'Spor is running. FOR DEVELOPMENT ONLY: invented people, a login that is not MitID, secrets in .local/.', ''];
@@ -137,6 +140,7 @@ async function main(): Promise<void> {
     out.push(`  Gateway         ${gateway}`, `  Documentation   ${gateway}/docs`);
   }
   for (const name of names) out.push(`  ${name.padEnd(15)} ${devUrl(name)}`);
+  if (identity) out.push(`  Demo ids        ${join(stateDir, 'demo-ids.json')}  (units and people of the demo municipality)`);
   out.push(`  OIDC provider   ${idp.issuer}  (development only: stands in for MitID and the staff IdP)`, `  Kafka           ${brokers}`, `  Database        ${mongoUrl}`, '');
   const base = gateway ? devTokenIssuer() : devUrl('identity');
   out.push(
