@@ -1,16 +1,24 @@
 // The audit trail against a real MongoDB-wire server: entries name actor, roles, action and
-// record, and a child's accesses are one query.
+// record, and a child's accesses are one query; every entry is chained to the one before, so
+// the verify command finds a changed or removed entry and names it.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { MongoClient, type Db } from 'mongodb';
 import type { Principal } from '@spor/auth';
+import { contractRegistry } from '@spor/contracts';
 import { testInfra, uniqueName } from '@spor/testkit';
-import { AuditLog } from '../src/index.js';
+import { randomBytes } from 'node:crypto';
+import { containsCpr } from '@spor/service-kit';
+import { AUDIT_EVENT_TYPE, AuditLog, entryId, formatHash, verifyAuditLog, type AuditEntry } from '../src/index.js';
 
 let client: MongoClient;
 let db: Db;
+const { mongoUrl } = testInfra();
 
 beforeAll(async () => {
-  client = await MongoClient.connect(testInfra().mongoUrl);
+  client = await MongoClient.connect(mongoUrl);
   db = client.db(uniqueName('audit-test'));
   await db.createCollection(AuditLog.collection);
 });
@@ -21,19 +29,103 @@ afterAll(async () => {
 });
 
 const educator: Principal = { subject: 'staff-1', kind: 'staff', municipalityId: '510', roles: [{ role: 'educator', unitId: 'group-1' }], children: [], scopes: [], expiresAt: new Date() };
+const cli = fileURLToPath(new URL('../src/verify-cli.ts', import.meta.url));
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** Runs `npm run audit:verify`'s program as an operator would; answers its exit code and output. */
+async function verifyCommand(dbName: string): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout } = await promisify(execFile)(`${root}node_modules/.bin/tsx`, ['--conditions=spor-source', cli, '--db', dbName], { env: { ...process.env, MONGO_URL: mongoUrl }, cwd: root });
+    return { code: 0, out: stdout };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: `${e.stdout}${e.stderr}` };
+  }
+}
 
 describe('audit log', () => {
-  test('records who did what to which record about which child, in order', async () => {
-    const audit = new AuditLog(db);
+  test('records who did what to which record about which child, in order, in the one format', async () => {
+    const audit = new AuditLog(db, { service: 'assessments', instanceId: uniqueName('replica') });
     await audit.init();
-    await audit.record(educator, { action: 'read', recordType: 'assessment', recordId: 'a-1', childId: 'child-1' });
+    await audit.record(educator, { action: 'read', recordType: 'assessment', recordId: 'a-1', childId: 'child-1', institutionId: 'inst-1' });
     await audit.record(educator, { action: 'complete', recordType: 'assessment', recordId: 'a-1', childId: 'child-1' });
     await audit.record(educator, { action: 'read', recordType: 'assessment', recordId: 'a-2', childId: 'child-2' });
     const entries = await audit.forChild('child-1');
-    expect(entries.map((e) => [e.action, e.recordId, e.actor, e.actorKind, e.roles, e.municipalityId])).toEqual([
-      ['read', 'a-1', 'staff-1', 'staff', ['educator@group-1'], '510'],
-      ['complete', 'a-1', 'staff-1', 'staff', ['educator@group-1'], '510'],
+    expect(entries.map((e) => [e.action, e.operation, e.recordId, e.actor, e.actorKind, e.roles, e.municipalityId, e.service])).toEqual([
+      ['read', 'read', 'a-1', 'staff-1', 'staff', ['educator@group-1'], '510', 'assessments'],
+      ['change', 'complete', 'a-1', 'staff-1', 'staff', ['educator@group-1'], '510', 'assessments'],
     ]);
+    expect(entries[0]!.institutionId).toBe('inst-1');
     expect((await audit.forRecord('a-2')).map((e) => e.childId)).toEqual(['child-2']);
+  });
+
+  test('a search keeps its criterion as ids and codes; a CPR number or free text in it is refused', async () => {
+    const audit = new AuditLog(db, { service: 'assessments' });
+    await audit.init();
+    await audit.record(educator, { action: 'search', recordType: 'assessment', recordId: null, criterion: { institutionId: 'inst-1', instrument: 'topi', due: true } });
+    await expect(audit.record(educator, { action: 'search', recordType: 'person', recordId: null, criterion: { cpr: '0101201234' } })).rejects.toThrow(/no CPR/);
+    await expect(audit.record(educator, { action: 'search', recordType: 'person', recordId: null, criterion: { text: 'bekymret for Anna' } })).rejects.toThrow(/no free text/);
+    await expect(audit.record(educator, { action: 'peek', recordType: 'person', recordId: null })).rejects.toThrow(/unknown verb "peek"/);
+  });
+
+  test('each entry carries its pseudonymous event, valid against the contract, with no free-text purpose', async () => {
+    const audit = new AuditLog(db, { service: 'identity', instanceId: uniqueName('replica') });
+    await audit.init();
+    await audit.record(educator, { action: 'read-cpr', recordType: 'person', recordId: 'p-1', childId: 'child-9', purpose: 'ressourcevurdering, sag 42' });
+    const [stored] = await db.collection(AuditLog.collection).find({ childId: 'child-9' }).toArray();
+    const event = stored!.pendingEvents[0].event;
+    expect(stored!.hasPending).toBe(true);
+    expect(contractRegistry().check(event)).toEqual([]);
+    expect(event).toMatchObject({ type: AUDIT_EVENT_TYPE, source: 'spor/identity', subject: 'child-9', partitionkey: audit.chain, data: { action: 'read', operation: 'read-cpr', actorId: 'staff-1', roles: [{ role: 'educator', unitId: 'group-1' }], purposeRecorded: true, seq: 1 } });
+    expect(JSON.stringify(event)).not.toContain('sag 42');
+  });
+
+  test('concurrent writes of two replicas form two unbroken chains; a changed or removed entry is named by the verify command', async () => {
+    const own = client.db(uniqueName('audit-chain'));
+    await own.createCollection(AuditLog.collection);
+    try {
+      const replicas = [new AuditLog(own, { service: 'consent', instanceId: 'replica-a' }), new AuditLog(own, { service: 'consent', instanceId: 'replica-b' })];
+      for (const r of replicas) await r.init();
+      await Promise.all(Array.from({ length: 60 }, (_, i) => replicas[i % 2]!.record(educator, { action: 'read', recordType: 'consent', recordId: `c-${i}`, childId: 'child-3' })));
+      expect(await verifyAuditLog(own)).toEqual({ ok: true, chains: 2, entries: 60 });
+      const intact = await verifyCommand(own.databaseName);
+      expect(intact.code).toBe(0);
+      expect(intact.out).toContain('60 entries in 2 chain(s), all intact');
+
+      // A restarted replica with the same instance id continues its chain.
+      const restarted = new AuditLog(own, { service: 'consent', instanceId: 'replica-a' });
+      await restarted.init();
+      await restarted.record(educator, { action: 'read', recordType: 'consent', recordId: 'c-60', childId: 'child-3' });
+      expect((await own.collection<AuditEntry>(AuditLog.collection).findOne({ recordId: 'c-60' }))!._id).toBe(entryId('replica-a', 31));
+      expect((await verifyAuditLog(own)).ok).toBe(true);
+
+      // Someone hides that they read c-7: the entry now says it was another record.
+      const entries = own.collection<AuditEntry>(AuditLog.collection);
+      await entries.updateOne({ _id: entryId('replica-b', 4) }, { $set: { recordId: 'c-999' } });
+      const changed = await verifyCommand(own.databaseName);
+      expect(changed.code).toBe(1);
+      expect(changed.out).toContain(`BROKEN at entry ${entryId('replica-b', 4)}`);
+      expect(changed.out).toContain('hash differs');
+      await entries.updateOne({ _id: entryId('replica-b', 4) }, { $set: { recordId: 'c-7' } });
+      expect((await verifyAuditLog(own)).ok).toBe(true);
+
+      // ... or removes it.
+      await entries.deleteOne({ _id: entryId('replica-a', 10) });
+      const removed = await verifyCommand(own.databaseName);
+      expect(removed.code).toBe(1);
+      expect(removed.out).toContain(`BROKEN at entry ${entryId('replica-a', 10)}`);
+      expect(removed.out).toContain('entry missing');
+    } finally {
+      await own.dropDatabase();
+    }
+  });
+
+  // Plain hex hashes hold a run of ten digits that reads as a CPR number about once in a few
+  // hundred; the scanners guarding events would then refuse the entry (found by the benchmark).
+  test('hashes and entry ids can never read as a CPR number', () => {
+    for (let i = 0; i < 20_000; i++) expect(containsCpr(formatHash(randomBytes(32).toString('hex')))).toBe(false);
+    expect(containsCpr(formatHash('1501201234'.repeat(6) + '0101'))).toBe(false);
+    for (const seq of [1, 1_012_000_000, 3_112_991_234, 999_999_999_999]) expect(containsCpr(entryId('pod-a.42.x', seq))).toBe(false);
+    expect(() => new AuditLog(db, { instanceId: 'pod.0101201234' })).toThrow(/CPR/);
   });
 });

@@ -13,6 +13,10 @@ export const STAFF_ROLES = [
   'district-council-member',
   'administration',
   'system-administrator',
+  // The municipality's data-protection officer (databeskyttelsesrådgiver, GDPR art. 37-39):
+  // answers data-subject access requests with the export of everything about one child. None of
+  // the roles above fits: administration and system administrators must not see every child.
+  'dpo',
 ] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 

@@ -12,10 +12,22 @@ export interface TokenVerifierOptions {
   clockToleranceSeconds?: number;
   /** Minimum time between JWKS refetches on unknown kids. */
   cooldownMs?: number;
+  /** How long a verified token is remembered (never past its expiry); 0 verifies every time. */
+  rememberMs?: number;
 }
+
+/** Verified tokens remembered at most; the memory is emptied when full. */
+const REMEMBERED_TOKENS = 10_000;
 
 export interface TokenVerifier {
   verify(token: string): Promise<Principal>;
+}
+
+/** A remembered principal is shared by requests: nothing may change it. */
+function freeze(principal: Principal): Principal {
+  for (const list of [principal.roles, principal.children, principal.scopes]) Object.freeze(list);
+  principal.roles.forEach((r) => Object.freeze(r));
+  return Object.freeze(principal);
 }
 
 const ALLOWED_KINDS = new Set(['staff', 'parent', 'service']);
@@ -49,24 +61,41 @@ export function principalFromClaims(payload: JWTPayload & Partial<SporTokenClaim
 
 export function createTokenVerifier(options: TokenVerifierOptions, keys?: JWTVerifyGetKey): TokenVerifier {
   const keySet = keys ?? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: options.cooldownMs ?? 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 3_000 });
+  // A client sends the same token with every request until it expires; checking its signature
+  // again each time is the largest CPU cost of a request. The exact token string is the key, so
+  // only a token that verified is ever answered from here, and never after its expiry. (Spor's
+  // tokens are not revoked before expiry; a retired signing key stops verifying after rememberMs.)
+  const rememberMs = options.rememberMs ?? 60_000;
+  const remembered = new Map<string, { principal: Principal; until: number }>();
+  async function verifySignature(token: string): Promise<Principal> {
+    try {
+      const { payload } = await jwtVerify<Partial<SporTokenClaims>>(token, keySet, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: options.algorithms ?? ['ES256', 'RS256', 'EdDSA'],
+        clockTolerance: options.clockToleranceSeconds ?? 5,
+        requiredClaims: ['exp', 'iat', 'sub'],
+      });
+      return principalFromClaims(payload);
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) throw unauthorized('the token has expired', 'TOKEN_EXPIRED');
+      if (error instanceof errors.JWKSNoMatchingKey) throw unauthorized('the token is signed with an unknown key');
+      if (error instanceof errors.JWTClaimValidationFailed) throw unauthorized(`the token's ${error.claim} claim is not accepted`);
+      if (error instanceof errors.JOSEError) throw unauthorized('the token is not valid');
+      throw error;
+    }
+  }
   return {
     async verify(token) {
-      try {
-        const { payload } = await jwtVerify<Partial<SporTokenClaims>>(token, keySet, {
-          issuer: options.issuer,
-          audience: options.audience,
-          algorithms: options.algorithms ?? ['ES256', 'RS256', 'EdDSA'],
-          clockTolerance: options.clockToleranceSeconds ?? 5,
-          requiredClaims: ['exp', 'iat', 'sub'],
-        });
-        return principalFromClaims(payload);
-      } catch (error) {
-        if (error instanceof errors.JWTExpired) throw unauthorized('the token has expired', 'TOKEN_EXPIRED');
-        if (error instanceof errors.JWKSNoMatchingKey) throw unauthorized('the token is signed with an unknown key');
-        if (error instanceof errors.JWTClaimValidationFailed) throw unauthorized(`the token's ${error.claim} claim is not accepted`);
-        if (error instanceof errors.JOSEError) throw unauthorized('the token is not valid');
-        throw error;
+      const hit = remembered.get(token);
+      if (hit && hit.until > Date.now()) return hit.principal;
+      if (hit) remembered.delete(token);
+      const principal = await verifySignature(token);
+      if (rememberMs > 0) {
+        if (remembered.size >= REMEMBERED_TOKENS) remembered.clear();
+        remembered.set(token, { principal: freeze(principal), until: Math.min(principal.expiresAt.getTime(), Date.now() + rememberMs) });
       }
+      return principal;
     },
   };
 }

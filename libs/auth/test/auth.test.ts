@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
-import { SignJWT, exportJWK, generateKeyPair, type JWK, type CryptoKey } from 'jose';
+import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, type JWK, type CryptoKey } from 'jose';
 import { createApp, createLogger, createRegistry } from '@spor/service-kit';
 import { Writable } from 'node:stream';
 import { NSIS_LEVELS, authenticate, createTokenVerifier, principalOf, requireNsisLevel, requireRelation, requireRole } from '../src/index.js';
@@ -119,6 +119,30 @@ describe('authentication', () => {
     const res = await request(app).get('/me').set('authorization', `Bearer ${await sign({}, { kid: 'key-2' })}`);
     expect(res.status).toBe(200);
     expect(jwksRequests).toBe(before + 1);
+  });
+
+  test('when a token verified once comes again, then its signature is not checked again, up to its expiry', async () => {
+    let lookups = 0;
+    const keySet = createLocalJWKSet({ keys: published });
+    const verifier = createTokenVerifier({ jwksUrl, issuer: ISSUER, audience: AUDIENCE }, (header, token) => {
+      lookups++;
+      return keySet(header, token);
+    });
+    const token = await sign({});
+    const first = await verifier.verify(token);
+    expect(await verifier.verify(token)).toBe(first);
+    expect(lookups).toBe(1);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.roles)).toBe(true);
+    // Another token, even of the same person, is verified on its own.
+    await verifier.verify(await sign({ mun: '461' }));
+    expect(lookups).toBe(2);
+    // Past its expiry (still within the clock tolerance) a token is checked every time.
+    const expiring = await sign({}, { expiresIn: '-2s' });
+    await verifier.verify(expiring);
+    await verifier.verify(expiring);
+    expect(lookups).toBe(4);
+    // A forged token never matches a remembered one.
+    await expect(verifier.verify(`${token.slice(0, -4)}AAAA`)).rejects.toMatchObject({ status: 401 });
   });
 
   test('when a key is not in the JWKS, then 401', async () => {

@@ -90,6 +90,14 @@ export class DirectoryView {
   private readonly below = new TtlCache<string[]>(10_000);
   /** A person's kind, municipality and birth month do not change in practice: kept 10 s. */
   private readonly people = new TtlCache<KnownPerson | null>(10_000);
+  /**
+   * A child's placements are read on every access decision. This process forgets a child's as
+   * soon as it applies an enrollment event about it; another replica (with its share of the
+   * partitions) sees the change within 10 s, as with the unit tree. Which placement holds on a
+   * day is decided after the cache, so a cached list stays right when the day changes (moves
+   * are mostly registered ahead of their date).
+   */
+  private readonly childPlacements = new TtlCache<KnownPlacement[]>(10_000);
 
   /** `parts`: what this service keeps; only their topics are consumed. */
   constructor(
@@ -151,15 +159,18 @@ export class DirectoryView {
         [DIRECTORY_EVENTS.enrolled]: async (event) => {
           const data = event.data as PlacementData;
           await applyVersioned(this.placements, data.placementId, event.aggregateversion, { $set: placement(data, event.municipalityid) });
+          this.childPlacements.delete(data.childId);
         },
         [DIRECTORY_EVENTS.moved]: async (event) => {
           const data = event.data as PlacementData & { previous: { placementId: string; to: string } };
           await applyVersioned(this.placements, data.previous.placementId, event.aggregateversion, { $set: { to: data.previous.to } });
           await applyVersioned(this.placements, data.placementId, event.aggregateversion, { $set: placement(data, event.municipalityid) });
+          this.childPlacements.delete(data.childId);
         },
         [DIRECTORY_EVENTS.ended]: async (event) => {
-          const data = event.data as { placementId: string; to: string };
+          const data = event.data as { childId: string; placementId: string; to: string };
           await applyVersioned(this.placements, data.placementId, event.aggregateversion, { $set: { to: data.to } });
+          this.childPlacements.delete(data.childId);
         },
       },
     };
@@ -235,9 +246,13 @@ export class DirectoryView {
 
   /** The child's placements that hold on `day` (YYYY-MM-DD): at most one per kind of institution. */
   async placementsOn(childId: string, day: string): Promise<KnownPlacement[]> {
+    return (await this.placementsOf(childId)).filter((p) => p.from <= day && (p.to === null || p.to >= day));
+  }
+
+  private placementsOf(childId: string): Promise<KnownPlacement[]> {
     // Only the equality goes to the store: FerretDB pushes that down to an index, while ranges
     // and $or would make it read the whole collection. A child has a handful of placements.
-    return (await this.placements.find({ childId }).toArray()).filter((p) => p.from <= day && (p.to === null || p.to >= day));
+    return this.childPlacements.get(childId, () => this.placements.find({ childId }).toArray());
   }
 
   /** Placements at an institution that overlap the days from `from` to `to` (inclusive). */
@@ -250,7 +265,7 @@ export class DirectoryView {
     return this.persons.find({ municipalityId, kind: 'child' }).toArray();
   }
 
-  placementHistory(childId: string): Promise<KnownPlacement[]> {
-    return this.placements.find({ childId }).sort({ from: 1 }).toArray();
+  async placementHistory(childId: string): Promise<KnownPlacement[]> {
+    return [...(await this.placementsOf(childId))].sort((a, b) => a.from.localeCompare(b.from));
   }
 }

@@ -5,7 +5,7 @@ import type { Collection, Document } from 'mongodb';
 import { conflict } from '@spor/service-kit';
 import type { SporEvent } from './envelope.js';
 import type { KeyedMutex } from './keyed-mutex.js';
-import type { OutboxRelay } from './outbox-relay.js';
+import type { OutboxRelay, WrittenOutbox } from './outbox-relay.js';
 import { WITHOUT_OUTBOX, outboxForInsert, withPendingEvents, type OutboxFields } from './pending-events.js';
 
 export type Stored<S> = S & { _id: string; version: number };
@@ -41,15 +41,17 @@ export class AggregateStore<S extends Document> {
   /** Inserts a new aggregate at version 1 with its first events. */
   async create(id: string, state: S, events: SporEvent[]): Promise<Stored<S>> {
     const stored = { ...this.strip(state), _id: id, version: 1 } as Stored<S>;
+    const outbox = outboxForInsert(events);
     await this.options.locks.run(this.lockKey(id), async () => {
       try {
-        await this.collection.insertOne({ ...stored, ...outboxForInsert(events) });
+        await this.collection.insertOne({ ...stored, ...outbox });
       } catch (error) {
         if ((error as { code?: number }).code === 11000) throw conflict('ALREADY_EXISTS', `${this.options.aggregate} ${id} already exists`);
         throw error;
       }
     });
-    if (events.length > 0) this.options.relay?.notify(this.collection.collectionName, id);
+    // A new document's outbox is exactly what was inserted: the relay need not read it back.
+    if (events.length > 0) this.options.relay?.notify(this.collection.collectionName, id, { pendingEvents: outbox.pendingEvents, outboxSeq: outbox.outboxSeq });
     return stored;
   }
 
@@ -61,12 +63,17 @@ export class AggregateStore<S extends Document> {
     const version = expectedVersion + 1;
     const stored = { ...this.strip(state), _id: id, version } as Stored<S>;
     const { _id: _omit, ...fields } = stored;
-    const matched = await this.options.locks.run(this.lockKey(id), async () => {
-      const result = await this.collection.updateOne({ _id: id, version: expectedVersion }, withPendingEvents({ $set: fields }, events));
-      return result.matchedCount === 1;
+    const written = await this.options.locks.run(this.lockKey(id), async (): Promise<false | WrittenOutbox | null> => {
+      const update = withPendingEvents({ $set: fields }, events);
+      if (events.length === 0) return (await this.collection.updateOne({ _id: id, version: expectedVersion }, update)).matchedCount === 1 ? null : false;
+      // With events, the write answers the outbox it left (every pending event, the sequence
+      // number) in the same round trip, so the relay need not read the document back.
+      // (No projection: FerretDB 1.x does not implement one in findAndModify.)
+      const after = (await this.collection.findOneAndUpdate({ _id: id, version: expectedVersion }, update, { returnDocument: 'after' })) as WrittenOutbox | null;
+      return after ? { pendingEvents: after.pendingEvents, outboxSeq: after.outboxSeq } : false;
     });
-    if (!matched) throw conflict('VERSION_CONFLICT', `${this.options.aggregate} ${id} was changed by someone else (expected version ${expectedVersion}); reload and try again`);
-    if (events.length > 0) this.options.relay?.notify(this.collection.collectionName, id);
+    if (written === false) throw conflict('VERSION_CONFLICT', `${this.options.aggregate} ${id} was changed by someone else (expected version ${expectedVersion}); reload and try again`);
+    if (written) this.options.relay?.notify(this.collection.collectionName, id, written);
     return stored;
   }
 

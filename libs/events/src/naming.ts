@@ -16,10 +16,22 @@ function checkSegment(kind: string, value: string): void {
   if (!SEGMENT.test(value)) throw new Error(`${kind} "${value}" must be lower-case kebab-case`);
 }
 
+/**
+ * `SPOR_TOPIC_NAMESPACE` (unset in production) puts every topic of the process under a prefix,
+ * `<namespace>.spor.<service>.<aggregate>.v<major>`, so a benchmark's thousands of events stay
+ * off the topics that every test on a shared broker replays. Read when a name is made.
+ */
+function namespace(): string {
+  const value = process.env.SPOR_TOPIC_NAMESPACE;
+  if (!value) return '';
+  checkSegment('SPOR_TOPIC_NAMESPACE', value);
+  return `${value}.`;
+}
+
 export function topicFor(service: string, aggregate: string, major = 1): string {
   checkSegment('service', service);
   checkSegment('aggregate', aggregate);
-  return `spor.${service}.${aggregate}.v${major}`;
+  return `${namespace()}spor.${service}.${aggregate}.v${major}`;
 }
 
 export function eventTypeFor({ service, aggregate, verb, major = 1 }: EventName): string {

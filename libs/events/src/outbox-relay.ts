@@ -30,6 +30,18 @@ type OutboxDocument = Document & OutboxFields & { _id: unknown };
 
 /** Lookups in flight at once: enough to hide latency, few enough to leave the pool to requests. */
 const LOOKUP_CONCURRENCY = 16;
+/** Ids of events this relay published lately; enough to span the notifications still queued. */
+const REMEMBERED = 10_000;
+
+/**
+ * What a writer knows of a document's outbox right after its write, under the document's lock:
+ * every event then pending and the sequence number. A notification that carries it spares the
+ * relay reading the document back.
+ */
+export interface WrittenOutbox {
+  pendingEvents: PendingEvent[];
+  outboxSeq: number;
+}
 
 function toMessage(p: PendingEvent): OutboundMessage {
   return {
@@ -44,29 +56,53 @@ function toMessage(p: PendingEvent): OutboundMessage {
 }
 
 export class OutboxRelay {
-  private readonly notified = new Map<string, Set<unknown>>();
+  /** Per collection, the notified documents: what their writer saw, or null to read them back. */
+  private readonly notified = new Map<string, Map<unknown, WrittenOutbox | null>>();
+  /**
+   * Events published lately, so one that a sweep already published is not published again from
+   * a notification queued meanwhile (or from a later snapshot of the same document). Kept in
+   * publishing order, oldest dropped first.
+   */
+  private readonly published = new Set<string>();
   private readonly byName: Map<string, Collection<OutboxDocument>>;
   private running = false;
   private loopDone?: Promise<void>;
   private wake?: () => void;
   private lastSweep = 0;
-  private readonly published?: Counter<'collection'>;
+  private readonly publishedCount?: Counter<'collection'>;
   private readonly failures?: Counter;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.byName = new Map(options.collections.map((c) => [c.collectionName, c as unknown as Collection<OutboxDocument>]));
     if (options.metrics) {
-      this.published = new Counter({ name: 'spor_outbox_events_published_total', help: 'Events published by the outbox relay', labelNames: ['collection'], registers: [options.metrics] });
+      this.publishedCount = new Counter({ name: 'spor_outbox_events_published_total', help: 'Events published by the outbox relay', labelNames: ['collection'], registers: [options.metrics] });
       this.failures = new Counter({ name: 'spor_outbox_relay_failures_total', help: 'Failed outbox relay rounds (retried)', registers: [options.metrics] });
     }
   }
 
-  /** Tells the relay a document has new pending events, so it need not wait for the sweep. */
-  notify(collectionName: string, id: unknown): void {
+  /**
+   * Adds a collection whose documents carry pending events after the relay was built: a
+   * library's own collection (the audit log) that the service does not list as an aggregate.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  watch(collection: Collection<any>): void {
+    if (!this.byName.has(collection.collectionName)) this.byName.set(collection.collectionName, collection as unknown as Collection<OutboxDocument>);
+  }
+
+  /**
+   * Tells the relay a document has new pending events, so it need not wait for the sweep. With
+   * `written` (the outbox as the write left it), the relay publishes from it without reading
+   * the document back; its clear is still guarded by the sequence number.
+   */
+  notify(collectionName: string, id: unknown, written?: WrittenOutbox): void {
     if (!this.byName.has(collectionName)) throw new Error(`the relay does not watch collection ${collectionName}`);
-    const set = this.notified.get(collectionName) ?? new Set();
-    set.add(id);
-    this.notified.set(collectionName, set);
+    const queued = this.notified.get(collectionName) ?? new Map<unknown, WrittenOutbox | null>();
+    const before = queued.get(id);
+    // Two notifications of one document: the later write's outbox holds the earlier one's
+    // events too; one without it (null) means the document must be read back.
+    const merged = before === null || !written ? null : before && before.outboxSeq > written.outboxSeq ? before : written;
+    queued.set(id, merged);
+    this.notified.set(collectionName, queued);
     this.wake?.();
   }
 
@@ -123,15 +159,18 @@ export class OutboxRelay {
     let total = 0;
     const sweepDue = Date.now() - this.lastSweep >= (this.options.sweepIntervalMs ?? 1_000);
     for (const [name, collection] of this.byName) {
-      const ids = this.takeNotified(name, batchSize);
-      if (ids.length > 0) {
-        // One lookup by _id each: the one filter every MongoDB-wire store answers from its index.
+      const taken = this.takeNotified(name, batchSize);
+      if (taken.length > 0) {
+        const known = taken.filter(([, written]) => written !== null).map(([id, written]) => ({ _id: id, ...written!, hasPending: true }) as OutboxDocument);
+        const ids = taken.filter(([, written]) => written === null).map(([id]) => id);
+        // One lookup by _id each: MongoDB answers it from the index (FerretDB 1.23 on PostgreSQL
+        // scans the collection for any filter, _id included: one more reason writers hand over their outbox).
         const found: (OutboxDocument | null)[] = [];
         for (let i = 0; i < ids.length; i += LOOKUP_CONCURRENCY) {
           const chunk = ids.slice(i, i + LOOKUP_CONCURRENCY);
           found.push(...((await Promise.all(chunk.map((id) => collection.findOne({ _id: id } as Document)))) as (OutboxDocument | null)[]));
         }
-        const docs = found.filter((d): d is OutboxDocument => d !== null && d.hasPending === true);
+        const docs = [...known, ...found.filter((d): d is OutboxDocument => d !== null && d.hasPending === true)];
         total += await this.publishAndClear(name, collection, docs);
       }
       if (sweepDue) {
@@ -143,27 +182,39 @@ export class OutboxRelay {
     return total;
   }
 
-  private takeNotified(name: string, max: number): unknown[] {
-    const set = this.notified.get(name);
-    if (!set || set.size === 0) return [];
-    const ids: unknown[] = [];
-    for (const id of set) {
-      ids.push(id);
-      set.delete(id);
-      if (ids.length >= max) break;
+  private takeNotified(name: string, max: number): [unknown, WrittenOutbox | null][] {
+    const queued = this.notified.get(name);
+    if (!queued || queued.size === 0) return [];
+    const taken: [unknown, WrittenOutbox | null][] = [];
+    for (const entry of queued) {
+      taken.push(entry);
+      queued.delete(entry[0]);
+      if (taken.length >= max) break;
     }
-    return ids;
+    return taken;
   }
 
   private async publishAndClear(name: string, collection: Collection<OutboxDocument>, docs: OutboxDocument[]): Promise<number> {
     const withEvents = docs.filter((d) => d.pendingEvents?.length > 0);
     if (withEvents.length === 0) return 0;
-    const pending = withEvents.flatMap((d) => d.pendingEvents);
-    await this.options.transport.send(pending.map(toMessage));
-    await this.options.afterPublish?.(pending.map((p) => p.id));
+    // Events published already (and not yet cleared when this document was read) are cleared, not sent again.
+    const pending = withEvents.flatMap((d) => d.pendingEvents).filter((p) => !this.published.has(p.id));
+    if (pending.length > 0) {
+      await this.options.transport.send(pending.map(toMessage));
+      this.remember(pending.map((p) => p.id));
+      await this.options.afterPublish?.(pending.map((p) => p.id));
+    }
     await this.clear(collection, withEvents);
-    this.published?.inc({ collection: name }, pending.length);
+    this.publishedCount?.inc({ collection: name }, pending.length);
     return pending.length;
+  }
+
+  private remember(ids: string[]): void {
+    for (const id of ids) this.published.add(id);
+    for (const id of this.published) {
+      if (this.published.size <= REMEMBERED) break;
+      this.published.delete(id);
+    }
   }
 
   private async clear(collection: Collection<OutboxDocument>, docs: OutboxDocument[]): Promise<void> {

@@ -8,7 +8,7 @@ import type { Connection } from 'mongoose';
 import type { Collection } from 'mongodb';
 import { connectMongo } from '@spor/mongo';
 import { quietLogger, readTopic, testInfra, uniqueName, waitFor } from '@spor/testkit';
-import { AggregateStore, EventConsumer, KafkajsTransport, KeyedMutex, OutboxRelay, ProcessedEventStore, type SporEvent } from '../src/index.js';
+import { AggregateStore, EventConsumer, KafkajsTransport, KeyedMutex, OutboxRelay, ProcessedEventStore, type SporEvent, type WrittenOutbox } from '../src/index.js';
 import { counterContract, incrementCounter, newCounterId, type Counter } from './fixtures/counter-events.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -68,6 +68,32 @@ describe('outbox relay', () => {
     const docs = await collection.find({}).toArray();
     expect(docs.map((d) => d.pendingEvents)).toEqual([[], [], []]);
     expect(docs.map((d) => [d.version, d.total])).toEqual([[perCounter, perCounter], [perCounter, perCounter], [perCounter, perCounter]]);
+  });
+
+  test('when a sweep publishes a document whose writer’s notification is still queued, then the notification publishes nothing again', async () => {
+    const { factory, type, topic, collection } = await setup();
+    const locks = new KeyedMutex();
+    const relay = new OutboxRelay({ collections: [collection], transport, logger, locks, sweepIntervalMs: 0 });
+    // The writer's notification (carrying the outbox it wrote) is held back until the sweep has run.
+    const held: [string, unknown, WrittenOutbox?][] = [];
+    const late = { notify: (name: string, id: unknown, written?: WrittenOutbox) => void held.push([name, id, written]) } as unknown as OutboxRelay;
+    const store = new AggregateStore<Counter>({ collection, locks, relay: late, aggregate: 'counter' });
+    const id = newCounterId();
+    await incrementCounter(store, factory, type, id);
+    await incrementCounter(store, factory, type, id);
+    expect(held.map(([, , written]) => written?.outboxSeq)).toEqual([1, 2]);
+    expect(held[1]![2]!.pendingEvents).toHaveLength(2);
+
+    expect(await relay.runOnce()).toBe(2);
+    for (const [name, docId, written] of held) relay.notify(name, docId, written);
+    expect(await relay.runOnce()).toBe(0);
+    // A third write after the sweep: only its own event goes out, from the notification alone.
+    const third = new AggregateStore<Counter>({ collection, locks, relay, aggregate: 'counter' });
+    await incrementCounter(third, factory, type, id);
+    expect(await relay.runOnce()).toBe(1);
+    expect(await collection.countDocuments({ hasPending: true })).toBe(0);
+    const records = await readTopic(brokers, topic, 3);
+    expect(records.map((r) => (JSON.parse(r.value!) as SporEvent).aggregateversion)).toEqual([1, 2, 3]);
   });
 
   test('when the relay dies between publish and clear, then a restart loses nothing and the consumer counts each event once', async () => {

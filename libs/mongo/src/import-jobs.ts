@@ -35,9 +35,12 @@ export class ImportJobs<P, C> {
     }
   }
 
-  /** Marks a job done and drops its payload: nothing it held outlives the import. */
+  /**
+   * Marks a job done and drops its payload: nothing it held outlives the import. Only once: a
+   * second run of a job (a resume racing the first) does not overwrite the first run's counts.
+   */
   async finish(id: string, counts: C): Promise<void> {
-    await this.collection.updateOne({ _id: id } as Filter<ImportJob<P, C>>, { $set: { status: 'done', finishedAt: new Date(), counts }, $unset: { payload: '' } } as never);
+    await this.collection.updateOne({ _id: id, status: 'applying' } as Filter<ImportJob<P, C>>, { $set: { status: 'done', finishedAt: new Date(), counts }, $unset: { payload: '' } } as never);
   }
 
   unfinished(): Promise<ImportJob<P, C>[]> {

@@ -5,7 +5,7 @@ import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '
 import { contractRegistry } from '@spor/contracts';
 import { serveAuthenticated } from '@spor/auth';
 import { ConsentView, DirectoryView, danishDay } from '@spor/directory';
-import { AuditLog } from '@spor/audit';
+import { AuditLog, startAuditLog } from '@spor/audit';
 import { actionPlansConfigSchema, type ActionPlansConfig } from './config.js';
 import { PlanRepository } from './store/plan-repository.js';
 import { overdueRoutes, planRoutes } from './http/plan.routes.js';
@@ -14,6 +14,8 @@ import { caseRoutes } from './http/case.routes.js';
 import { CaseRepository, type CouncilMeeting } from './store/case-repository.js';
 import { flagOverdueEvaluations } from './overdue.js';
 import { evaluationOverdue } from './domain/plan.js';
+import { startPrivacy, type Privacy } from '@spor/privacy';
+import { actionPlansPrivacy } from './privacy.js';
 
 export const SERVICE = 'action-plans';
 export const TOPICS = [topicFor(SERVICE, 'plan'), topicFor(SERVICE, 'resource-case')];
@@ -23,6 +25,8 @@ export interface RunningActionPlans {
   runtime: ServiceRuntime;
   config: ActionPlansConfig;
   audit: AuditLog;
+  /** Retention, legal holds, parents' insight and the export (libs/privacy). */
+  privacy: Privacy;
   /** Runs one overdue sweep now; answers how many plans were flagged. */
   flagOverdue: () => Promise<number>;
 }
@@ -50,12 +54,12 @@ export async function startActionPlans(environment: NodeJS.ProcessEnv, options: 
   const plans = new PlanRepository(db.collection('plans') as never, factory, locks, relay);
   const cases = new CaseRepository(db.collection('resource_cases') as never, db.collection<CouncilMeeting>('council_meetings'), factory, locks, relay);
   await plans.init();
-  const audit = new AuditLog(db);
-  await audit.init();
+  const audit = await startAuditLog(backbone, SERVICE);
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
   const consents = new ConsentView(db);
   await consents.init();
+  const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...actionPlansPrivacy(db) });
   const notifications = db.collection<ConcernNotification>('concern_notifications');
   await notifications.createIndex({ childId: 1 });
 
@@ -75,8 +79,9 @@ export async function startActionPlans(environment: NodeJS.ProcessEnv, options: 
       const { loadPlan } = planRoutes(router, deps);
       meetingRoutes(router, { ...deps, consents, notifications, loadPlan });
       caseRoutes(router, { ...deps, cases, consents });
+      privacy.routes(router);
       overdueRoutes(router, { ...deps, overdue: async () => (await plans.active()).filter((p) => evaluationOverdue(p, danishDay(clock()))) });
     },
   });
-  return { url, runtime, config, audit, flagOverdue };
+  return { url, runtime, config, audit, privacy, flagOverdue };
 }

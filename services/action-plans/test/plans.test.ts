@@ -127,7 +127,7 @@ describe('action plans', () => {
     expect(shared.status).toBe(200);
     expect(shared.body.perspectives.parents.letMeBelong).toBe('Hun savner en fast legekammerat');
     const entries = await actionPlans.audit.forChild(childId);
-    expect(new Set(entries.map((e) => e.action))).toEqual(new Set(['create', 'read', 'update', 'activate', 'add-effort', 'evaluate']));
+    expect(new Set(entries.map((e) => e.operation))).toEqual(new Set(['create', 'read', 'update', 'activate', 'add-effort', 'evaluate']));
   });
 
   test('R4: an evaluation date that passes is flagged once, and listed for the team', async () => {

@@ -3,16 +3,22 @@
 import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
-import { serveAuthenticated } from '@spor/auth';
+import { ServiceTokenClient, serveAuthenticated } from '@spor/auth';
 import { DirectoryView } from '@spor/directory';
-import { AuditLog } from '@spor/audit';
+import { AuditLog, startAuditLog } from '@spor/audit';
 import { assessmentsConfigSchema, type AssessmentsConfig } from './config.js';
 import { AssessmentRepository } from './store/assessment-repository.js';
 import { InstrumentCatalogue, type StoredInstrument } from './store/instrument-catalogue.js';
 import { assessmentRoutes } from './http/assessment.routes.js';
 import { instrumentRoutes } from './http/instrument.routes.js';
 import { dutyRoutes, type Presumption, type StoredRound } from './http/duty.routes.js';
-import { externalResultRoutes, type ExternalResult } from './http/external-result.routes.js';
+import { externalResultRoutes } from './http/external-result.routes.js';
+import { IMPORT_BODY_TYPES, externalResultImportRoutes } from './http/external-result-import.routes.js';
+import { ExternalResults, openResultImportJobs } from './store/external-results.js';
+import type { ExternalResult } from './domain/external-result.js';
+import { ResultImporter } from './result-importer.js';
+import { startPrivacy, type Privacy } from '@spor/privacy';
+import { assessmentsPrivacy } from './privacy.js';
 
 export const SERVICE = 'assessments';
 export const TOPICS = [topicFor(SERVICE, 'assessment')];
@@ -22,6 +28,10 @@ export interface RunningAssessments {
   runtime: ServiceRuntime;
   config: AssessmentsConfig;
   audit: AuditLog;
+  /** Finishes import jobs left unfinished (what the periodic sweep does); answers how many. */
+  resumeImports: () => Promise<number>;
+  /** Retention, legal holds, parents' insight and the export (libs/privacy). */
+  privacy: Privacy;
 }
 
 export interface AssessmentsOptions {
@@ -43,7 +53,7 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
     logger: log,
     metrics,
     aggregateCollections: ['assessments'],
-    otherCollections: ['instruments', 'rounds', 'language_presumptions', 'external_results', AuditLog.collection, ...DirectoryView.collections],
+    otherCollections: ['instruments', 'rounds', 'language_presumptions', ...ExternalResults.collections, AuditLog.collection, ...DirectoryView.collections],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;
@@ -52,10 +62,23 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
   await assessments.init();
   const catalogue = new InstrumentCatalogue(db.collection<StoredInstrument>('instruments'));
   await catalogue.init();
-  const audit = new AuditLog(db);
-  await audit.init();
+  const audit = await startAuditLog(backbone, SERVICE);
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
+  const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...assessmentsPrivacy(db) });
+
+  const results = new ExternalResults(db.collection<ExternalResult>('external_results'));
+  await results.init();
+  const jobs = openResultImportJobs(db);
+  const importer = new ResultImporter({ jobs, results, audit, logger: log, clock });
+  // Stops before the database closes (stop steps run last-registered first): the rows in hand finish.
+  runtime.onStop('external-result imports', () => importer.stop());
+  void importer.resume().catch((error: unknown) => log.error({ err: error }, 'resuming external-result imports failed; the sweep retries'));
+  runtime.every('external-result import sweep', config.ASSESSMENTS_IMPORT_SWEEP_SECONDS * 1000, () => importer.resume());
+  const identity =
+    config.IDENTITY_URL && config.ASSESSMENTS_CLIENT_SECRET
+      ? new ServiceTokenClient({ identityUrl: config.IDENTITY_URL, clientId: config.ASSESSMENTS_CLIENT_ID, clientSecret: config.ASSESSMENTS_CLIENT_SECRET, scope: 'persons:lookup' })
+      : undefined;
 
   await startProjectionConsumer(backbone, { groupId: config.ASSESSMENTS_CONSUMER_GROUP, topics: directory.topics(), handlers: directory.handlers(), registry, runtime, logger: log, metrics });
   const url = await serveAuthenticated({
@@ -65,12 +88,15 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
     logger: log,
     metrics,
     readiness: backbone.readiness,
+    extraBodyTypes: IMPORT_BODY_TYPES,
     routes: (router) => {
       instrumentRoutes(router, catalogue);
       assessmentRoutes(router, { assessments, catalogue, directory, audit, clock });
-      externalResultRoutes(router, { results: db.collection<ExternalResult>('external_results'), directory, audit, clock });
+      externalResultRoutes(router, { results, directory, audit, clock });
+      externalResultImportRoutes(router, { jobs, importer, directory, audit, identity, bodyLimit: config.ASSESSMENTS_IMPORT_BODY_LIMIT, clock });
+      privacy.routes(router);
       dutyRoutes(router, { rounds: db.collection<StoredRound>('rounds'), presumptions: db.collection<Presumption>('language_presumptions'), assessments, catalogue, directory, audit, clock });
     },
   });
-  return { url, runtime, config, audit };
+  return { url, runtime, config, audit, resumeImports: () => importer.resume(), privacy };
 }

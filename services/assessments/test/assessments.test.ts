@@ -61,10 +61,11 @@ beforeAll(async () => {
   transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: uniqueName('transitions-test'), TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions') }, { logger: quietLogger() });
   assessments = await startAssessments({ ...common, ASSESSMENTS_DB_NAME: uniqueName('assessments-test'), ASSESSMENTS_CONSUMER_GROUP: uniqueName('assessments') }, { logger: logs.logger, clock: () => now });
   const admin = await as('system-administrator', units.mun);
-  await waitFor('the child enrolled', async () => (await request(transitions.url).post(`/children/${childId}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, groupId: units.group, from: '2024-01-01' })).status === 201);
-  await waitFor('the toddler enrolled', async () => (await request(transitions.url).post(`/children/${toddler}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, from: '2025-01-01' })).status === 201);
-  await waitFor('assessments to know the placement', async () => (await request(assessments.url).get(`/children/${childId}/assessments`).set('authorization', educator)).status === 200);
-});
+  await waitFor('the child enrolled', async () => (await request(transitions.url).post(`/children/${childId}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, groupId: units.group, from: '2024-01-01' })).status === 201, 60_000);
+  await waitFor('the toddler enrolled', async () => (await request(transitions.url).post(`/children/${toddler}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, from: '2025-01-01' })).status === 201, 60_000);
+  await waitFor('assessments to know the placement', async () => (await request(assessments.url).get(`/children/${childId}/assessments`).set('authorization', educator)).status === 200, 60_000);
+  // Fresh consumer groups replay the shared topics from the start: slow on a busy machine.
+}, 180_000);
 
 afterAll(async () => {
   await assessments.runtime.shutdown();
@@ -138,6 +139,21 @@ describe('assessments', () => {
     expect((await request(assessments.url).get(`/assessments/${id}`).set('authorization', await parent(stranger))).status).toBe(404);
     const history = await request(assessments.url).get(`/children/${childId}/assessments`).set('authorization', await parent(mother));
     expect(history.body.items.map((a: { id: string }) => a.id)).toEqual([id]);
+
+    // Another child's assessment, shared with its parents, is not the mother's to see.
+    // (The toddler is placed in the kindergarten, in no group: a colleague on the institution assesses.)
+    const other = await start({ instrumentId: 'motorik', childId: toddler, complete: true, answers: { hopper: 1, balance: 1, kaster: 1, trapper: 1, loeber: 1, blyant: 1, klipper: 1, perler: 1, tegner: 1, knapper: 1 } }, colleague);
+    expect(other.status).toBe(201);
+    await request(assessments.url).post(`/assessments/${other.body.id}/sharing`).set('authorization', colleague).send({ sharedWithParents: true }).expect(200);
+    expect((await request(assessments.url).get(`/assessments/${other.body.id}`).set('authorization', await parent(mother))).status).toBe(404);
+    expect((await request(assessments.url).get(`/children/${toddler}/assessments`).set('authorization', await parent(mother))).body.items).toEqual([]);
+
+    // Another institution's staff change nothing either; parents do not complete.
+    const draft = await start({ instrumentId: 'motorik', childId, answers: { hopper: 2 } });
+    const foreignPatch = await request(assessments.url).patch(`/assessments/${draft.body.id}`).set('authorization', otherInstitution).send({ answers: { balance: 2 } });
+    expect([foreignPatch.status, foreignPatch.body.code]).toEqual([403, 'RELATION_REQUIRED']);
+    expect((await request(assessments.url).post(`/assessments/${draft.body.id}/complete`).set('authorization', otherInstitution)).status).toBe(403);
+    expect((await request(assessments.url).post(`/assessments/${id}/complete`).set('authorization', await parent(mother))).status).toBe(403);
   });
 
   test('well-being: two independent ratings, then a joint red rating prompts the duty-to-notify consideration', async () => {
@@ -193,6 +209,8 @@ describe('assessments', () => {
     const bad = await request(assessments.url).post(`/children/${childId}/external-results`).set('authorization', educator).send({ source: 'ordblindetesten', testName: 'Ordblindetesten', testedOn: '2026-05-12', score: 60, maxScore: 52, interpretation: 'as-expected' });
     expect(bad.status).toBe(422);
     expect(bad.body.errors[0].field).toBe('score');
+    const twice = await request(assessments.url).post(`/children/${childId}/external-results`).set('authorization', educator).send({ source: 'ordblindetesten', testName: 'ordblindetesten, 3. KLASSE', testedOn: '2026-05-12', score: 40, maxScore: 52, interpretation: 'below-expected' });
+    expect([twice.status, twice.body.code]).toEqual([409, 'RESULT_EXISTS']);
     const list = await request(assessments.url).get(`/children/${childId}/external-results`).set('authorization', educator);
     expect(list.body.items.map((r: { source: string }) => r.source)).toEqual(['ordblindetesten']);
     expect((await request(assessments.url).get(`/children/${childId}/external-results`).set('authorization', otherInstitution)).status).toBe(403);
@@ -200,8 +218,8 @@ describe('assessments', () => {
 
   test('every read and write is audited; after the child moves, the old institution loses access', async () => {
     const entries = await assessments.audit.forChild(childId);
-    expect(new Set(entries.map((e) => e.action))).toEqual(new Set(['create', 'create-completed', 'update', 'complete', 'amend', 'read', 'share']));
-    expect(entries.filter((e) => e.recordType === 'external-result').map((e) => e.action)).toEqual(['create', 'read']);
+    expect(new Set(entries.map((e) => e.operation))).toEqual(new Set(['create', 'create-completed', 'update', 'complete', 'amend', 'read', 'share']));
+    expect(entries.filter((e) => e.recordType === 'external-result').map((e) => e.operation)).toEqual(['create', 'read']);
     const admin = await as('system-administrator', units.mun);
     const placement = (await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', admin)).body.current[0];
     const moveOn = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
@@ -214,6 +232,8 @@ describe('assessments', () => {
       const fresh = await request(assessments.url).get(`/children/${childId}/assessments`).set('authorization', otherInstitution);
       expect(fresh.status).toBe(200);
       expect(fresh.body.items).toEqual([]);
+      const results = await request(assessments.url).get(`/children/${childId}/external-results`).set('authorization', otherInstitution);
+      expect([results.status, results.body.items]).toEqual([200, []]);
     } finally {
       now = before;
     }

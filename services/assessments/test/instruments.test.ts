@@ -82,6 +82,24 @@ describe('scoring', () => {
     expect(categoryOf('sprogvurdering', yes(points), age)).toBe(category);
   });
 
+  test.each([
+    // The same score on either side of a band boundary: the band decides.
+    [47, 8, 'general'],
+    [48, 8, 'focused'],
+    [65, 10, 'general'],
+    [66, 10, 'focused'],
+    // The lower edge of each band's focused range.
+    [30, 4, 'focused'],
+    [48, 6, 'focused'],
+    [48, 5, 'special'],
+    [66, 8, 'focused'],
+    [66, 7, 'special'],
+    [84, 0, 'special'],
+    [84, 12, 'general'],
+  ])('language screening across the band boundaries: %i months, %i points, %s', (age, points, category) => {
+    expect(categoryOf('sprogvurdering', yes(points), age)).toBe(category);
+  });
+
   test('language screening outside the age bands gives no category rather than a wrong one', () => {
     expect(categoryOf('sprogvurdering', yes(10), 29)).toBeNull();
     expect(categoryOf('sprogvurdering', yes(10), 85)).toBeNull();
@@ -94,6 +112,40 @@ describe('scoring', () => {
       { section: 'finmotorik', score: 4, category: 'needs-support' },
     ]);
     expect(categoryOf('motorik', { ...answers, knapper: 1, tegner: 2 }, 60, 'finmotorik')).toBe('watch');
+  });
+
+  test.each([
+    [4, 'needs-support'],
+    [5, 'watch'],
+    [7, 'watch'],
+    [8, 'as-expected'],
+  ])('motor skills: a section summing to %i is %s', (sum, category) => {
+    const items = ['hopper', 'balance', 'kaster', 'trapper', 'loeber'];
+    const answers = Object.fromEntries(items.map((id, i) => [id, Math.min(2, Math.max(0, sum - 2 * i))]));
+    expect(score(instrument('motorik'), answers, 60)[0]).toEqual({ section: 'grovmotorik', score: sum, category });
+  });
+
+  test.each([
+    [1, 2, 1.5, 'needs-attention'],
+    [2, 2, 2, 'developing'],
+    [3, 2, 2.5, 'developing'],
+    [3, 3, 3, 'thriving'],
+    [4, 4, 4, 'thriving'],
+  ])('all-round development: engagement %i and mastery %i, mean %d, is %s', (engagement, mastery, mean, category) => {
+    expect(score(instrument('alsidig-udvikling'), { 'krop-engagement': engagement, 'krop-mestring': mastery }, 50).find((r) => r.section === 'krop')).toEqual({ section: 'krop', score: mean, category });
+  });
+
+  test.each([
+    [[2, 2, 3], 2.33, 'needs-development'],
+    [[3, 3, 3], 3, 'adequate'],
+    [[3, 3, 4], 3.33, 'strong'],
+  ])('learning environment: the children’s interviews %j, mean %d, are %s', (answers, mean, category) => {
+    const [glad, venner, indflydelse] = answers as number[];
+    expect(score(instrument('laeringsmiljoe'), { 'boern-glad': glad!, 'boern-venner': venner!, 'boern-indflydelse': indflydelse! }, null).find((r) => r.section === 'boerneinterview')).toEqual({ section: 'boerneinterview', score: mean, category });
+  });
+
+  test('well-being: the concern areas and the reasons do not change the light', () => {
+    expect(score(instrument('trivselsvurdering'), { samlet: 'green', omraader: ['familie', 'sprog'], begrundelse: 'Tekst' }, 40)).toEqual([{ section: 'trivsel', score: 0, category: 'green' }]);
   });
 
   test('all-round development: the mean of each theme; the parents’ part is not scored', () => {

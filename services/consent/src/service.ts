@@ -8,6 +8,8 @@ import { consentConfigSchema, type ConsentConfig } from './config.js';
 import { ConsentRepository } from './store/consent-repository.js';
 import { PurposeCatalogue, type StoredPurpose } from './store/purpose-catalogue.js';
 import { DirectoryView } from '@spor/directory';
+import { AuditLog, startAuditLog } from '@spor/audit';
+import { collectionsByChild, startPrivacy, type Privacy } from '@spor/privacy';
 import { consentRoutes } from './http/consent.routes.js';
 import { purposeRoutes } from './http/purpose.routes.js';
 import { expireDueGrants } from './expiry.js';
@@ -19,6 +21,9 @@ export interface RunningConsent {
   url: string;
   runtime: ServiceRuntime;
   config: ConsentConfig;
+  audit: AuditLog;
+  /** Legal holds, parents' insight (with the consents) and the export (libs/privacy). */
+  privacy: Privacy;
   /** Runs one expiry sweep now; answers how many grants expired. */
   expireDue: () => Promise<number>;
 }
@@ -45,7 +50,7 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
     logger: log,
     metrics,
     aggregateCollections: ['consents'],
-    otherCollections: ['purposes', ...DirectoryView.collections],
+    otherCollections: ['purposes', AuditLog.collection, ...DirectoryView.collections],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;
@@ -56,6 +61,14 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
   await catalogue.init();
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
+  const audit = await startAuditLog(backbone, SERVICE);
+  // Consents are the evidence of what parents agreed to: parents see every one about their child.
+  // No retention kind yet: how long evidence is kept after a withdrawal is the municipality's call (issue 12 follow-up).
+  const privacy = await startPrivacy(backbone, {
+    service: SERVICE, config, runtime, logger: log, audit, directory, clock, kinds: [],
+    data: collectionsByChild(db, { consent: { collection: 'consents', childField: 'childId', parents: {} } }),
+    extendInsight: async (insight) => ({ ...insight, consents: insight.records.consent ?? [] }),
+  });
 
   await startProjectionConsumer(backbone, { groupId: config.CONSENT_DIRECTORY_GROUP, topics: directory.topics(), handlers: directory.handlers(), registry, runtime, logger: log, metrics });
 
@@ -72,8 +85,9 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
     ...(options.verifier ? { verifier: options.verifier } : {}),
     routes: (router) => {
       purposeRoutes(router, catalogue);
-      consentRoutes(router, { consents, catalogue, directory, clock });
+      privacy.routes(router);
+      consentRoutes(router, { consents, catalogue, directory, clock, audit });
     },
   });
-  return { url, runtime, config, expireDue };
+  return { url, runtime, config, audit, privacy, expireDue };
 }

@@ -23,7 +23,7 @@ import { citizenResolver, staffResolver, subjectOfPerson } from './domain/login-
 import { SessionStore, type Session } from './store/session-store.js';
 import { RelationRepository } from './store/relation-repository.js';
 import { PersonRepository } from './store/person-repository.js';
-import { AuditLog } from '@spor/audit';
+import { startAuditLog, type AuditLog } from '@spor/audit';
 import { ImportJobs } from '@spor/mongo';
 import type { ImportCounts } from './store/import-jobs.js';
 import { CprVault, parseVaultKeys } from './domain/cpr-vault.js';
@@ -83,8 +83,7 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   const factory = new EventFactory(SERVICE, contractRegistry());
   const units = new OrgUnitRepository(orgUnits as never, db.collection('municipality_roots'), factory, locks, relay);
   const persons = new PersonRepository(personDocs as never, factory, locks, relay);
-  const audit = new AuditLog(db);
-  await audit.init();
+  const audit = await startAuditLog(backbone, SERVICE);
   const vault = new CprVault({
     encryptionKeys: parseVaultKeys(config.CPR_ENCRYPTION_KEYS, 'CPR_ENCRYPTION_KEYS'),
     activeKeyId: config.CPR_ENCRYPTION_ACTIVE_KEY,

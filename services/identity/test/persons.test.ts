@@ -48,7 +48,7 @@ describe('persons', () => {
     expect(lookup.body).toEqual({ personId: id, kind: 'child' });
 
     const trail = await identity.audit.forRecord(id);
-    expect(trail.map((e) => [e.action, e.actor, e.purpose ?? null])).toEqual([
+    expect(trail.map((e) => [e.operation, e.actor, e.purpose ?? null])).toEqual([
       ['create', adminId, null],
       ['read-cpr', adminId, 'ressourcevurdering med CPR, sag 42'],
       ['lookup-cpr', adminId, 'import check'],
@@ -92,7 +92,7 @@ describe('persons', () => {
     expect(taken.status).toBe(409);
     expect(taken.body.code).toBe('EXTERNAL_ID_TAKEN');
     const audit = await identity.audit.forRecord(staff.id);
-    expect(audit.map((a) => [a.action, a.purpose ?? null])).toEqual([['create', null], ['update', 'changed familyName, externalId']]);
+    expect(audit.map((a) => [a.operation, a.purpose ?? null])).toEqual([['create', null], ['update', 'changed familyName, externalId']]);
   });
 
   test('another municipality’s person is not found, and neither is its CPR number', async () => {

@@ -48,6 +48,17 @@ describe('memberships', () => {
     expect(events.map((e) => e.type)).toEqual(['dk.spor.identity.membership.granted.v1', 'dk.spor.identity.membership.ended.v1']);
   });
 
+  test('the data-protection officer’s role is granted and ended without an event (the v1 role list is closed)', async () => {
+    const staff = await person('staff');
+    const granted = await post('/admin/memberships', { personId: staff, unitId: municipality ?? (await institution()), role: 'dpo' });
+    expect(granted.status).toBe(201);
+    expect((await post(`/admin/memberships/${granted.body.id}/end`, { to: '2026-12-31' })).body).toMatchObject({ role: 'dpo', to: '2026-12-31' });
+    // A later membership of the same person is published; the officer's never is.
+    await post('/admin/memberships', { personId: staff, unitId: await institution(), role: 'educator' });
+    const records = await readTopicUntil(brokers, 'spor.identity.membership.v1', 'the educator membership', (rs) => rs.some((r) => r.key === staff));
+    expect(records.filter((r) => r.key === staff).map((r) => JSON.parse(r.value!).data.role)).toEqual(['educator']);
+  });
+
   test('another municipality’s administrator cannot end a membership: 404, and it stays open', async () => {
     const unitId = await institution();
     const staff = await person('staff');

@@ -1,10 +1,12 @@
 // transitions' configuration: every variable validated at start.
 import { baseConfigShape, env, z } from '@spor/service-kit';
 import { authConfigShape } from '@spor/auth';
+import { privacyConfigShape } from '@spor/privacy';
 
 export const transitionsConfigSchema = z.object({
   ...baseConfigShape,
   ...authConfigShape,
+  ...privacyConfigShape,
   TRANSITIONS_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/).default('spor-transitions'),
   /** The consumer group of transitions' projections of identity's directory and of consents. */
   TRANSITIONS_CONSUMER_GROUP: z.string().min(1).default('transitions'),

@@ -1,5 +1,7 @@
 // Wires transitions together: configuration, database, the directory projection, events, HTTP.
 // main.ts and the integration tests both start transitions through here.
+import { AuditLog, startAuditLog } from '@spor/audit';
+import { collectionsByChild, startPrivacy, type Privacy } from '@spor/privacy';
 import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
@@ -25,6 +27,9 @@ export interface RunningTransitions {
   url: string;
   runtime: ServiceRuntime;
   config: TransitionsConfig;
+  audit: AuditLog;
+  /** Legal holds, parents' insight and the export (libs/privacy). */
+  privacy: Privacy;
   /** Runs one sweep of transitions whose date has come; answers how many completed. */
   completeDue: () => Promise<number>;
 }
@@ -49,7 +54,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
     logger: log,
     metrics,
     aggregateCollections: ['enrollments', 'transitions'],
-    otherCollections: ['import_jobs', ...DirectoryView.collections, ...ConsentView.collections, ...ResultsView.collections, ...PlansView.collections],
+    otherCollections: ['import_jobs', AuditLog.collection, ...DirectoryView.collections, ...ConsentView.collections, ...ResultsView.collections, ...PlansView.collections],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;
@@ -67,6 +72,12 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
   await results.init();
   const plans = new PlansView(db);
   await plans.init();
+  const audit = await startAuditLog(backbone, SERVICE);
+  // Parents see where their child is and was placed; handover packages are between institutions.
+  const privacy = await startPrivacy(backbone, {
+    service: SERVICE, config, runtime, logger: log, audit, directory, clock, kinds: [],
+    data: collectionsByChild(db, { enrollment: { collection: 'enrollments', childField: '_id', parents: {} }, transition: { collection: 'transitions', childField: 'childId' } }),
+  });
 
   await startProjectionConsumer(backbone, {
     groupId: config.TRANSITIONS_CONSUMER_GROUP,
@@ -98,7 +109,8 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
     metrics,
     readiness: backbone.readiness,
     routes: (router) => {
-      enrollmentRoutes(router, { enrollments, directory, clock });
+      enrollmentRoutes(router, { enrollments, directory, clock, audit });
+      privacy.routes(router);
       importRoutes(router, { jobs, enrollments, directory, identity, logger: log });
       transitionRoutes(router, {
         transitions,
@@ -110,8 +122,9 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
         clock,
         legalBasis: (municipalityId) => byMunicipality[municipalityId] ?? config.HANDOVER_LEGAL_BASIS,
         complete: (id) => completeTransition(completion, id),
+        audit,
       });
     },
   });
-  return { url, runtime, config, completeDue: () => completeDue(completion) };
+  return { url, runtime, config, audit, privacy, completeDue: () => completeDue(completion) };
 }

@@ -114,7 +114,7 @@ describe('enrollment import', () => {
   test('identity audits the lookups with the calling service; no CPR number reaches transitions’ log', async () => {
     const audit = await identity.db.collection('audit_log').find({ actor: 'transitions' }).toArray();
     expect(audit.length).toBeGreaterThanOrEqual(3);
-    expect(audit[0]).toMatchObject({ action: 'lookup-cpr', purpose: expect.stringMatching(/^enrollment import from municipal IT \(\d+ CPR numbers\)$/) });
+    expect(audit[0]).toMatchObject({ action: 'search', operation: 'lookup-cpr', purpose: expect.stringMatching(/^enrollment import from municipal IT \(\d+ CPR numbers\)$/) });
     for (const value of Object.values(cpr)) expect(logs.text()).not.toContain(value);
   });
 

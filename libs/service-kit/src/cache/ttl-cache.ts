@@ -21,6 +21,11 @@ export class TtlCache<V> {
     return value;
   }
 
+  /** Forgets one entry, for a change this process saw itself. */
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
   clear(): void {
     this.entries.clear();
   }

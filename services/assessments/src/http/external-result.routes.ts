@@ -1,64 +1,41 @@
 // Results of external standardised tests (a dyslexia test, the national reading and maths
-// tests) recorded with source, date, score and interpretation, beside Spor's own assessments
-// in the child's history. Staff who work with the child record and read them; every read and
-// write is audited.
-import { randomUUID } from 'node:crypto';
+// tests) recorded one at a time by staff who work with the child, and listed beside Spor's own
+// assessments in the child's history. Every read and write is audited. (Files of results from
+// municipal IT: external-result-import.routes.ts.)
 import type { Router } from 'express';
-import type { Collection } from 'mongodb';
-import { AppError, validated, z } from '@spor/service-kit';
+import { AppError, conflict, validated, z } from '@spor/service-kit';
 import { principalOf } from '@spor/auth';
-import { childAccessRefusal, danishDay, placementGivingAccess, type DirectoryView } from '@spor/directory';
+import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, type DirectoryView } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
+import { resultFields, resultId, resultProblems, type ExternalResult } from '../domain/external-result.js';
+import type { ExternalResults } from '../store/external-results.js';
 import { ASSESSMENT_ROLES } from './assessment.routes.js';
 
-export const INTERPRETATIONS = ['well-below-expected', 'below-expected', 'as-expected', 'above-expected'] as const;
+export const resultView = ({ _id, recordedAt, corrections, ...r }: ExternalResult) => ({
+  id: _id,
+  ...r,
+  recordedAt: recordedAt.toISOString(),
+  ...(corrections ? { corrections: corrections.map((c) => ({ ...c, replacedAt: c.replacedAt.toISOString() })) } : {}),
+});
 
-export interface ExternalResult {
-  _id: string;
-  municipalityId: string;
-  childId: string;
-  institutionId: string;
-  source: string;
-  testName: string;
-  testedOn: string;
-  score: number;
-  maxScore: number | null;
-  interpretation: (typeof INTERPRETATIONS)[number];
-  recordedBy: string;
-  recordedAt: Date;
-}
-
-export function externalResultRoutes(router: Router, deps: { results: Collection<ExternalResult>; directory: DirectoryView; audit: AuditLog; clock: () => Date }): void {
+export function externalResultRoutes(router: Router, deps: { results: ExternalResults; directory: DirectoryView; audit: AuditLog; clock: () => Date }): void {
   const { results, directory, audit, clock } = deps;
   const params = z.object({ childId: z.uuid() });
 
   router.post(
     '/children/:childId/external-results',
-    validated(
-      {
-        params,
-        body: z.strictObject({
-          source: z.string().regex(/^[a-z][a-z0-9-]{1,60}$/, { error: 'a code such as ordblindetesten or nationale-test-laesning' }),
-          testName: z.string().trim().min(2).max(200),
-          testedOn: z.iso.date(),
-          score: z.number().finite().min(0),
-          maxScore: z.number().finite().positive().optional(),
-          interpretation: z.enum(INTERPRETATIONS),
-        }),
-      },
-      async ({ params: p, body }, req, res) => {
-        const principal = principalOf(req);
-        const placement = await placementGivingAccess(directory, principal, p.childId, danishDay(clock()), ASSESSMENT_ROLES);
-        if (!placement) throw await childAccessRefusal(directory, principal, p.childId);
-        if (body.maxScore !== undefined && body.score > body.maxScore) throw new AppError({ status: 422, code: 'RESULT_INVALID', title: 'The result is not valid', detail: `score: ${body.score} is above the test's maximum ${body.maxScore}`, errors: [{ in: 'body', field: 'score', message: 'above maxScore' }] });
-        if (body.testedOn > danishDay(clock())) throw new AppError({ status: 422, code: 'RESULT_INVALID', title: 'The result is not valid', detail: 'testedOn: lies in the future', errors: [{ in: 'body', field: 'testedOn', message: 'lies in the future' }] });
-        const doc: ExternalResult = { _id: randomUUID(), municipalityId: principal.municipalityId, childId: p.childId, institutionId: placement.institutionId, ...body, maxScore: body.maxScore ?? null, recordedBy: principal.subject, recordedAt: clock() };
-        await results.insertOne(doc);
-        await audit.record(principal, { action: 'create', recordType: 'external-result', recordId: doc._id, childId: p.childId });
-        const { _id, ...rest } = doc;
-        res.status(201).json({ id: _id, ...rest, recordedAt: doc.recordedAt.toISOString() });
-      },
-    ),
+    validated({ params, body: z.strictObject(resultFields) }, async ({ params: p, body }, req, res) => {
+      const principal = principalOf(req);
+      const today = danishDay(clock());
+      const placement = await placementGivingAccess(directory, principal, p.childId, today, ASSESSMENT_ROLES);
+      if (!placement) throw await childAccessRefusal(directory, principal, p.childId);
+      const problems = resultProblems(body, today);
+      if (problems.length > 0) throw new AppError({ status: 422, code: 'RESULT_INVALID', title: 'The result is not valid', detail: problems.map((x) => `${x.field}: ${x.message}`).join('; '), errors: problems.map((x) => ({ in: 'body', field: x.field, message: x.message })) });
+      const doc: ExternalResult = { _id: resultId(principal.municipalityId, p.childId, body), municipalityId: principal.municipalityId, childId: p.childId, institutionId: placement.institutionId, ...body, maxScore: body.maxScore ?? null, recordedBy: principal.subject, recordedAt: clock() };
+      if (!(await results.insert(doc))) throw conflict('RESULT_EXISTS', `a result of ${body.testName} (${body.source}) on ${body.testedOn} is recorded for this child already (id ${doc._id})`);
+      await audit.record(principal, { action: 'create', recordType: 'external-result', recordId: doc._id, childId: p.childId });
+      res.status(201).location(`/children/${p.childId}/external-results`).json(resultView(doc));
+    }),
   );
 
   router.get(
@@ -66,9 +43,14 @@ export function externalResultRoutes(router: Router, deps: { results: Collection
     validated({ params }, async ({ params: p }, req, res) => {
       const principal = principalOf(req);
       if (!(await placementGivingAccess(directory, principal, p.childId, danishDay(clock()), ASSESSMENT_ROLES))) throw await childAccessRefusal(directory, principal, p.childId);
-      const items = (await results.find({ childId: p.childId, municipalityId: principal.municipalityId }).toArray()).sort((a, b) => a.testedOn.localeCompare(b.testedOn));
+      // As with assessments: results from an institution the staff member does not reach (the
+      // child's earlier one) stay there; a result from before any placement Spor knows is the child's current staff's.
+      const all = await results.forChild(p.childId, principal.municipalityId);
+      const reached = new Map<string, boolean>();
+      for (const institutionId of new Set(all.flatMap((r) => (r.institutionId ? [r.institutionId] : [])))) reached.set(institutionId, await holdsRoleAt(directory, principal, ASSESSMENT_ROLES, institutionId));
+      const items = all.filter((r) => r.institutionId === null || reached.get(r.institutionId));
       await audit.record(principal, { action: 'read', recordType: 'external-result', recordId: null, childId: p.childId });
-      res.json({ childId: p.childId, items: items.map(({ _id, recordedAt, ...r }) => ({ id: _id, ...r, recordedAt: recordedAt.toISOString() })) });
+      res.json({ childId: p.childId, items: items.map(resultView) });
     }),
   );
 }

@@ -11,6 +11,7 @@ import { SCOPE_FIELDS, scopeProblems, type Scope } from '../domain/purposes.js';
 import type { PurposeCatalogue } from '../store/purpose-catalogue.js';
 import type { ConsentRepository } from '../store/consent-repository.js';
 import { childAccessRefusal, danishDay, staffMaySeeChild, type DirectoryView } from '@spor/directory';
+import type { AuditLog } from '@spor/audit';
 import { PURPOSE_ID } from './purpose.routes.js';
 
 /** Staff roles that work with a child's consents. Administration and district council members do not. */
@@ -24,12 +25,14 @@ export interface ConsentDeps {
   catalogue: PurposeCatalogue;
   directory: DirectoryView;
   clock: () => Date;
+  audit: AuditLog;
 }
 
 const isConsentStaff = (p: Principal) => p.kind === 'staff' && p.roles.some((r) => CONSENT_STAFF_ROLES.includes(r.role));
 
 export function consentRoutes(router: Router, deps: ConsentDeps): void {
-  const { consents, catalogue, directory, clock } = deps;
+  const { consents, catalogue, directory, clock, audit } = deps;
+  const logged = (req: Request, action: string, childId: string, recordId: string | null) => audit.record(principalOf(req), { action, recordType: recordId ? 'consent' : 'consents', recordId, childId });
 
   /** The child, if the caller may see its consents; else 404 (staff elsewhere) or 403 (parents without custody). */
   async function childFor(req: Request, childId: string): Promise<{ municipalityId: string }> {
@@ -79,11 +82,13 @@ export function consentRoutes(router: Router, deps: ConsentDeps): void {
       const id = consentIdOf(body.childId, body.purposeId, scope);
       const existing = await consents.get(id);
       if (existing) {
+        await logged(req, 'read', body.childId, id);
         res.status(200).location(`/consents/${id}`).json(await view(existing));
         return;
       }
       const now = clock();
       const created = await consents.create(id, requestConsent({ municipalityId: child.municipalityId, childId: body.childId, scope, requestedBy: principal.subject }, purpose, now), await directory.custodyHolders(body.childId), now);
+      await logged(req, 'create', body.childId, id);
       res.status(201).location(`/consents/${id}`).json(await view(created));
     }),
   );
@@ -91,7 +96,9 @@ export function consentRoutes(router: Router, deps: ConsentDeps): void {
   router.get(
     '/consents/:consentId',
     validated({ params: consentParams }, async ({ params }, req, res) => {
-      res.json(await view(await consentFor(req, params.consentId)));
+      const consent = await consentFor(req, params.consentId);
+      await logged(req, 'read', consent.childId, consent._id);
+      res.json(await view(consent));
     }),
   );
 
@@ -99,6 +106,7 @@ export function consentRoutes(router: Router, deps: ConsentDeps): void {
     '/children/:childId/consents',
     validated({ params: z.object({ childId: z.uuid() }) }, async ({ params }, req, res) => {
       await childFor(req, params.childId);
+      await logged(req, 'read', params.childId, null);
       const holders = await directory.custodyHolders(params.childId);
       res.json({ items: await Promise.all((await consents.forChildren([params.childId])).map((c) => view(c, async () => holders))) });
     }),
@@ -110,6 +118,7 @@ export function consentRoutes(router: Router, deps: ConsentDeps): void {
     if (principal.kind !== 'parent') throw forbidden('this list is for parents', 'PARENT_REQUIRED');
     const children = await directory.childrenInCustody(principal.subject);
     const holders = new Map(await Promise.all(children.map(async (id) => [id, await directory.custodyHolders(id)] as const)));
+    for (const childId of children) await logged(req, 'read', childId, null);
     const items = await Promise.all((await consents.forChildren(children)).map((c) => view(c, async (id) => holders.get(id) ?? [])));
     const mine = items.map((c) => ({ ...c, myAnswer: c.grants[principal.subject] ? 'granted' : 'none' }));
     res.json({ items: mine.sort((a, b) => (a.myAnswer === b.myAnswer ? 0 : a.myAnswer === 'none' ? -1 : 1)) });
@@ -125,6 +134,7 @@ export function consentRoutes(router: Router, deps: ConsentDeps): void {
       const next = action === 'grant' ? grantConsent(consent, principal.subject, acr, now) : withdrawConsent(consent, principal.subject, acr, now);
       // Granting what is granted, or withdrawing what is not, changes nothing and says so with 200.
       const saved = next ? await consents.save(consent, next, action === 'grant' ? 'granted' : 'withdrawn', [principal.subject], await directory.custodyHolders(consent.childId), now) : consent;
+      await logged(req, action, consent.childId, consent._id);
       res.json(await view(saved));
     });
   router.post('/consents/:consentId/grant', requireNsisLevel('substantial'), answer('grant'));
@@ -143,6 +153,7 @@ export function consentRoutes(router: Router, deps: ConsentDeps): void {
       const { childId, purposeId, ...scopeQuery } = query;
       const scope = Object.fromEntries(Object.entries(scopeQuery).filter(([, v]) => v !== undefined)) as Scope;
       const consent = await consents.get(consentIdOf(childId, purposeId, scope));
+      await logged(req, 'read', childId, consent?._id ?? null);
       const holders = await directory.custodyHolders(childId);
       if (!consent) {
         res.json({ childId, purposeId, scope, valid: false, consentId: null, missing: holders, validUntil: null });

@@ -8,6 +8,13 @@ export const MEMBERSHIP_GRANTED = 'dk.spor.identity.membership.granted.v1';
 export const MEMBERSHIP_ENDED = 'dk.spor.identity.membership.ended.v1';
 export const GUARDIANSHIP_REGISTERED = 'dk.spor.identity.guardianship.registered.v1';
 
+/**
+ * The data-protection officer's role (issue 12) is identity's own: it goes into tokens only. The
+ * role list of spor.identity.membership.v1 is closed (a new value would be a .v2, docs/contracts.md)
+ * and no other service keeps memberships, so such a membership is stored without an event.
+ */
+const UNPUBLISHED_ROLES = new Set<string>(['dpo']);
+
 export class RelationRepository {
   private readonly memberships: AggregateStore<Membership>;
   private readonly guardianships: AggregateStore<Guardianship>;
@@ -29,14 +36,10 @@ export class RelationRepository {
     const current = await this.memberships.load(id);
     if (current && !current.to) return { membership: current, changed: false };
     const version = (current?.version ?? 0) + 1;
-    const event = this.factory.create(MEMBERSHIP_GRANTED, {
-      subject: id,
-      partitionKey: m.personId,
-      municipalityId: m.municipalityId,
-      aggregateVersion: version,
-      data: { membershipId: id, personId: m.personId, unitId: m.unitId, role: m.role, from: m.from },
-    });
-    const membership = current ? await this.memberships.save(id, current.version, { ...m }, [event]) : await this.memberships.create(id, { ...m }, [event]);
+    const events = UNPUBLISHED_ROLES.has(m.role)
+      ? []
+      : [this.factory.create(MEMBERSHIP_GRANTED, { subject: id, partitionKey: m.personId, municipalityId: m.municipalityId, aggregateVersion: version, data: { membershipId: id, personId: m.personId, unitId: m.unitId, role: m.role, from: m.from } })];
+    const membership = current ? await this.memberships.save(id, current.version, { ...m }, events) : await this.memberships.create(id, { ...m }, events);
     return { membership, changed: true };
   }
 
@@ -48,15 +51,11 @@ export class RelationRepository {
   async end(current: Stored<Membership>, to: string): Promise<Stored<Membership>> {
     if (current.to) return current;
     const id = current._id;
-    const event = this.factory.create(MEMBERSHIP_ENDED, {
-      subject: id,
-      partitionKey: current.personId,
-      municipalityId: current.municipalityId,
-      aggregateVersion: current.version + 1,
-      data: { membershipId: id, personId: current.personId, unitId: current.unitId, role: current.role, to },
-    });
+    const events = UNPUBLISHED_ROLES.has(current.role)
+      ? []
+      : [this.factory.create(MEMBERSHIP_ENDED, { subject: id, partitionKey: current.personId, municipalityId: current.municipalityId, aggregateVersion: current.version + 1, data: { membershipId: id, personId: current.personId, unitId: current.unitId, role: current.role, to } })];
     const { _id: _i, version: _v, ...state } = current;
-    return this.memberships.save(id, current.version, { ...state, to }, [event]);
+    return this.memberships.save(id, current.version, { ...state, to }, events);
   }
 
   membershipsOf(personId: string): Promise<Stored<Membership>[]> {

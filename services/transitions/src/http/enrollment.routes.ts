@@ -3,6 +3,7 @@
 // institution (or above it) read the child's placements; an institution's staff list the
 // children placed there on a day. Units and children are checked against transitions' own
 // view of identity's directory.
+import type { AuditLog } from '@spor/audit';
 import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
@@ -24,6 +25,7 @@ export interface EnrollmentDeps {
   enrollments: EnrollmentRepository;
   directory: DirectoryView;
   clock: () => Date;
+  audit: AuditLog;
 }
 
 
@@ -137,6 +139,7 @@ export function enrollmentRoutes(router: Router, deps: EnrollmentDeps): void {
       const principal = principalOf(req);
       const state = await enrollments.get(params.childId);
       if (!state || state.municipalityId !== principal.municipalityId || !(await mayRead(principal, state))) throw notFound(`placements of child ${params.childId}`);
+      await deps.audit.record(principal, { action: 'read', recordType: 'placements', recordId: params.childId, childId: params.childId });
       res.json({ childId: params.childId, current: placementsOn(state, danishDay(clock())), items: state.placements });
     }),
   );
@@ -150,6 +153,7 @@ export function enrollmentRoutes(router: Router, deps: EnrollmentDeps): void {
       if (!(await holdsRoleAt(directory, principal, READERS, params.institutionId))) throw forbidden('listing an institution’s children needs a role on it, one of its groups, or above it', 'ROLE_REQUIRED');
       const on = query.on ?? danishDay(clock());
       const items = (await enrollments.withInstitution(params.institutionId)).flatMap((state) => placementsOn(state, on).filter((p) => p.institutionId === params.institutionId).map((p) => ({ childId: state._id, ...p })));
+      await deps.audit.record(principal, { action: 'search', recordType: 'placements', recordId: null, institutionId: params.institutionId, criterion: { institutionId: params.institutionId, on } });
       res.json({ institutionId: params.institutionId, on, items });
     }),
   );

@@ -2,6 +2,7 @@
 // institution's staff plan, tick, write and release; parents with custody see the package and
 // comment on it; the receiving institution's staff read and acknowledge a released package for
 // as long as its legal basis holds (a withdrawn consent ends their access at once: 404).
+import type { AuditLog } from '@spor/audit';
 import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
@@ -33,11 +34,16 @@ export interface TransitionDeps {
   clock: () => Date;
   /** Moves the enrollment of a transition whose date has come or that staff confirm. */
   complete: (id: string) => Promise<Stored<Transition>>;
+  audit: AuditLog;
 }
 
 
 export function transitionRoutes(router: Router, deps: TransitionDeps): void {
   const { transitions, enrollments, directory, consents, clock } = deps;
+
+  /** Every read and change of a child's transition or package is audit-logged: a read for GET, a change otherwise. */
+  const logged = (req: Request, recordType: string, t: Stored<Transition>, institutionId: string) =>
+    deps.audit.record(principalOf(req), { action: req.method === 'GET' ? 'read' : 'update', recordType, recordId: t._id, childId: t.childId, institutionId });
 
   async function load(req: Request, id: string): Promise<Stored<Transition>> {
     const t = await transitions.get(id);
@@ -49,6 +55,7 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
   async function asSender(req: Request, id: string, roles = SENDERS): Promise<Stored<Transition>> {
     const t = await load(req, id);
     if (!(await holdsRoleAt(directory, principalOf(req), roles, t.fromInstitutionId))) throw notFound(`transition ${id}`);
+    await logged(req, 'transition', t, t.fromInstitutionId);
     return t;
   }
 
@@ -57,6 +64,7 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
     const t = await transitions.get(id);
     if (!t || principal.kind !== 'parent') throw notFound(`transition ${id}`);
     if (!(await directory.custodyHolders(t.childId)).includes(principal.subject)) throw forbidden('you do not hold custody of this child', 'NO_CUSTODY');
+    await logged(req, 'transition', t, t.fromInstitutionId);
     return t;
   }
 
@@ -73,6 +81,7 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
       if (revoked) await transitions.save(t, revoked, 'revoked', { reason }).catch(() => undefined);
       throw notFound(`handover ${id}`);
     }
+    await logged(req, 'handover-package', t, t.toInstitutionId);
     return t;
   }
 
@@ -108,6 +117,7 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
         const id = randomUUID();
         const planned = planTransition({ municipalityId: enrollment.municipalityId, childId: body.childId, fromPlacementId: from.placementId, fromInstitutionId: from.institutionId, toInstitutionId: to._id, toGroupId: body.toGroupId ?? null, date: body.date, plannedBy: principal.subject, fromType: from.institutionType, toType, ...(body.checklist ? { checklist: body.checklist } : {}) });
         const saved = await transitions.create(id, planned);
+        await deps.audit.record(principal, { action: 'create', recordType: 'transition', recordId: id, childId: body.childId, institutionId: from.institutionId });
         res.status(201).location(`/transitions/${id}`).json(show(saved));
       },
     ),
@@ -179,7 +189,9 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
   router.get('/my/handovers', async (req, res) => {
     const principal = principalOf(req);
     if (principal.kind !== 'parent') throw forbidden('this list is for parents', 'PARENT_REQUIRED');
-    const mine = await transitions.forChildren(await directory.childrenInCustody(principal.subject));
+    const children = await directory.childrenInCustody(principal.subject);
+    for (const childId of children) await deps.audit.record(principal, { action: 'read', recordType: 'handover-package', recordId: null, childId });
+    const mine = await transitions.forChildren(children);
     res.json({ items: mine.filter((t) => t.handover.status !== 'draft').map(showPackage) });
   });
 

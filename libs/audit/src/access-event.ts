@@ -1,0 +1,57 @@
+// The audit entry as it leaves the service: dk.spor.audit.access.recorded.v1 on
+// spor.audit.access.v1, ids and codes only, so the log can be kept by someone other than the
+// service it watches. It rides in the entry's own document (the outbox) until the relay has
+// published it: nothing is lost when the process dies after the entry is stored.
+import { randomUUID } from 'node:crypto';
+import type { SchemaRegistry, SporEvent } from '@spor/events';
+import type { AuditEntry } from './entry.js';
+
+export const AUDIT_EVENT_TYPE = 'dk.spor.audit.access.recorded.v1';
+export const AUDIT_TOPIC = 'spor.audit.access.v1';
+
+const PURPOSE_CODE = /^[a-z][a-z0-9-]{1,60}$/;
+/** A service acting for no one municipality (its token carries none) ships under this code. */
+const NO_MUNICIPALITY = '000';
+
+export function accessEvent(entry: AuditEntry, registry: SchemaRegistry): SporEvent {
+  const data: Record<string, unknown> = {
+    entryId: entry._id,
+    service: entry.service,
+    chain: entry.chain,
+    seq: entry.seq,
+    prevHash: entry.prevHash,
+    hash: entry.hash,
+    at: entry.at.toISOString(),
+    action: entry.action,
+    operation: entry.operation,
+    actorId: entry.actor,
+    actorKind: entry.actorKind,
+    roles: entry.roles.map((r) => {
+      const at = r.lastIndexOf('@');
+      return { role: r.slice(0, at), unitId: r.slice(at + 1) };
+    }),
+    recordType: entry.recordType,
+    ...(entry.recordId ? { recordId: entry.recordId } : {}),
+    ...(entry.childId ? { childId: entry.childId } : {}),
+    ...(entry.institutionId ? { institutionId: entry.institutionId } : {}),
+    ...(entry.criterion ? { criterion: entry.criterion } : {}),
+    ...(entry.purpose && PURPOSE_CODE.test(entry.purpose) ? { purpose: entry.purpose } : {}),
+    ...(entry.purpose && !PURPOSE_CODE.test(entry.purpose) ? { purposeRecorded: true } : {}),
+  };
+  const event: SporEvent = {
+    specversion: '1.0',
+    id: randomUUID(),
+    source: `spor/${entry.service}`,
+    type: AUDIT_EVENT_TYPE,
+    subject: entry.childId ?? entry._id,
+    // One chain on one partition, in order: a keeper of the stream can verify it as it reads.
+    partitionkey: entry.chain,
+    time: entry.at.toISOString(),
+    datacontenttype: 'application/json',
+    municipalityid: /^[0-9]{3}$/.test(entry.municipalityId) ? entry.municipalityId : NO_MUNICIPALITY,
+    aggregateversion: entry.seq,
+    data,
+  };
+  registry.assertValid(event);
+  return event;
+}

@@ -1,0 +1,169 @@
+// Who read or changed personal data, when, with which roles, and why: an append-only,
+// hash-chained collection in each service's own database, shipped as spor.audit.access.v1.
+//
+// One chain per writing process (docs/data-protection.md): the chain id is the instance id
+// (AUDIT_INSTANCE_ID, else host name, process id and start time), so several replicas of a
+// service each append to their own chain and never race for the next sequence number. Inside
+// a process one flush at a time assigns sequence numbers and hashes (the group commit below),
+// so the chain is written by a single writer by construction. `_id` is `<chain>:<seq>`: a
+// misconfigured second writer of the same chain fails on the duplicate key instead of forking it.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Collection, Db } from 'mongodb';
+import type { Principal } from '@spor/auth';
+import { outboxForInsert, type Backbone, type OutboxRelay, type SchemaRegistry } from '@spor/events';
+import { contractRegistry } from '@spor/contracts';
+import { containsCpr } from '@spor/service-kit';
+import { GENESIS, actionOf, checkCriterion, entryId, hashOf, type AuditEntry, type AuditInput } from './entry.js';
+import { AUDIT_TOPIC, accessEvent } from './access-event.js';
+
+export interface AuditLogOptions {
+  /** The service writing (source of the shipped events); defaults to the database name without `spor-`. */
+  service?: string;
+  /** The relay that ships each entry's event; without one the events wait in the entries. */
+  relay?: OutboxRelay;
+  /** This writer's chain id; default: host name, process id and start time. */
+  instanceId?: string;
+  registry?: SchemaRegistry;
+  clock?: () => Date;
+}
+
+/** Who acts for a service's own jobs (retention sweeps): the service itself. */
+export function servicePrincipal(service: string, municipalityId = ''): Principal {
+  return { subject: service, kind: 'service', municipalityId, roles: [], children: [], scopes: [], expiresAt: new Date(8.64e15) };
+}
+
+/** A service without a name given (reporting until it is wired) is named after its database: spor-reporting → reporting. */
+function serviceOfDatabase(name: string): string {
+  const service = name.replace(/^spor-/, '').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40);
+  return /^[a-z][a-z0-9-]{1,40}$/.test(service) ? service : 'unnamed-service';
+}
+
+const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 100);
+
+type Pending = Omit<AuditEntry, '_id' | 'chain' | 'seq' | 'prevHash' | 'hash'>;
+
+export class AuditLog {
+  static collection = 'audit_log';
+  readonly service: string;
+  readonly chain: string;
+  private readonly collection: Collection<AuditEntry>;
+  private readonly registry: SchemaRegistry;
+  private readonly clock: () => Date;
+  private head: { seq: number; hash: string } | undefined;
+  /** Entries waiting for the next group write, each with the request that waits for it. */
+  private queue: { entry: Pending; done: (error?: unknown) => void }[] = [];
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    db: Db,
+    private readonly options: AuditLogOptions = {},
+  ) {
+    this.collection = db.collection(AuditLog.collection);
+    this.service = options.service ?? serviceOfDatabase(db.databaseName);
+    const given = options.instanceId ?? process.env.AUDIT_INSTANCE_ID;
+    // The chain id travels in every shipped event, which must never hold what reads as a CPR number.
+    if (given && containsCpr(safe(given))) throw new Error('AUDIT_INSTANCE_ID must not contain a run of digits that reads as a CPR number');
+    const generated = () => safe(`${hostname()}.${process.pid}.${Date.now().toString(36)}`);
+    this.chain = given ? safe(given) : containsCpr(generated()) ? `chain-${randomUUID()}` : generated();
+    this.registry = options.registry ?? contractRegistry();
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  async init(): Promise<void> {
+    await this.collection.createIndex({ recordId: 1, at: 1 });
+    await this.collection.createIndex({ childId: 1, at: 1 });
+    await this.collection.createIndex({ chain: 1, seq: 1 });
+    await this.collection.createIndex({ hasPending: 1 });
+    this.options.relay?.watch(this.collection);
+    await this.readHead();
+  }
+
+  /** Where this chain stands in the store (after a restart with a fixed instance id, or a failed write). */
+  private async readHead(): Promise<void> {
+    const [last] = await this.collection.find({ chain: this.chain }).sort({ seq: -1 }).limit(1).toArray();
+    this.head = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: GENESIS };
+  }
+
+  /**
+   * Writes the entry; resolves once it is stored, so a request never answers before its audit
+   * entry is kept. Entries that arrive while a write is under way go together in the next one
+   * (group commit): one round trip for many concurrent requests.
+   */
+  record(principal: Principal, input: AuditInput & { municipalityId?: string }): Promise<void> {
+    let entry: Pending;
+    try {
+      if (input.criterion) checkCriterion(input.criterion);
+      entry = {
+        service: this.service,
+        at: this.clock(),
+        actor: principal.subject,
+        actorKind: principal.kind,
+        roles: principal.roles.map((r) => `${r.role}@${r.unitId}`),
+        municipalityId: principal.municipalityId || input.municipalityId || '',
+        action: actionOf(input.action),
+        operation: input.action,
+        recordType: input.recordType,
+        recordId: input.recordId,
+        ...(input.childId ? { childId: input.childId } : {}),
+        ...(input.institutionId ? { institutionId: input.institutionId } : {}),
+        ...(input.criterion ? { criterion: input.criterion } : {}),
+        ...(input.purpose ? { purpose: input.purpose } : {}),
+      };
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ entry, done: (error) => (error ? reject(error as Error) : resolve()) });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        if (!this.head) await this.readHead();
+        let { seq, hash } = this.head!;
+        const docs = batch.map(({ entry }) => {
+          seq += 1;
+          const chained = { ...entry, _id: entryId(this.chain, seq), chain: this.chain, seq, prevHash: hash };
+          hash = hashOf(chained);
+          const full: AuditEntry = { ...chained, hash };
+          return { ...full, ...outboxForInsert([accessEvent(full, this.registry)]) };
+        });
+        await this.collection.insertMany(docs, { ordered: true });
+        this.head = { seq, hash };
+        for (const d of docs) this.options.relay?.notify(AuditLog.collection, d._id);
+        for (const b of batch) b.done();
+      } catch (error) {
+        // Part of the batch may be stored: read where the chain stands before the next write.
+        this.head = undefined;
+        for (const b of batch) b.done(error);
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  forRecord(recordId: string): Promise<AuditEntry[]> {
+    return this.collection.find({ recordId }, { projection: OUTBOX_HIDDEN }).sort({ at: 1, seq: 1 }).toArray();
+  }
+
+  forChild(childId: string): Promise<AuditEntry[]> {
+    return this.collection.find({ childId }, { projection: OUTBOX_HIDDEN }).sort({ at: 1, seq: 1 }).toArray();
+  }
+}
+
+const OUTBOX_HIDDEN = { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } as const;
+
+/**
+ * The audit log as a service starts it: shipped through the service's own outbox relay to
+ * spor.audit.access.v1 (created when missing).
+ */
+export async function startAuditLog(backbone: Pick<Backbone, 'db' | 'relay' | 'transport'>, service: string, options: Omit<AuditLogOptions, 'service' | 'relay'> = {}): Promise<AuditLog> {
+  await backbone.transport.ensureTopics([{ topic: AUDIT_TOPIC, partitions: 3 }]);
+  const audit = new AuditLog(backbone.db, { ...options, service, relay: backbone.relay });
+  await audit.init();
+  return audit;
+}

@@ -1,0 +1,48 @@
+// Walks every chain of a service's audit log and names the first entry that does not hold:
+// a sequence number missing (an entry removed), a previous-hash link that does not match (an
+// entry removed or inserted), or a hash that does not match the entry's content (an entry
+// changed). Removing a chain's last entries leaves a shorter valid chain: the shipped stream
+// (spor.audit.access.v1, kept elsewhere) carries every seq and hash, and is what shows that.
+import type { Db } from 'mongodb';
+import { GENESIS, entryId, hashOf, type AuditEntry } from './entry.js';
+import { AuditLog } from './audit-log.js';
+
+export interface BrokenEntry {
+  chain: string;
+  /** The entry's id, or the id the missing entry would have had. */
+  entryId: string;
+  seq: number;
+  reason: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  chains: number;
+  entries: number;
+  firstBroken?: BrokenEntry;
+}
+
+export async function verifyAuditLog(db: Db): Promise<VerifyResult> {
+  const collection = db.collection<AuditEntry>(AuditLog.collection);
+  const chains = ((await collection.distinct('chain')) as string[]).sort();
+  let entries = 0;
+  for (const chain of chains) {
+    let expected = 1;
+    let prev = GENESIS;
+    const cursor = collection.find({ chain }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } }).sort({ seq: 1 });
+    for await (const entry of cursor) {
+      entries++;
+      const broken = (reason: string, seq = entry.seq): VerifyResult => ({ ok: false, chains: chains.length, entries, firstBroken: { chain, entryId: entryId(chain, seq), seq, reason } });
+      if (entry.seq !== expected) {
+        await cursor.close();
+        return broken(entry.seq > expected ? `entry missing (the next stored one is seq ${entry.seq})` : 'sequence number repeated', expected);
+      }
+      if (entry._id !== entryId(chain, entry.seq)) return (await cursor.close(), broken(`stored under the id ${entry._id}`));
+      if (entry.prevHash !== prev) return (await cursor.close(), broken('does not link to the entry before it (prevHash differs)'));
+      if (hashOf(entry) !== entry.hash) return (await cursor.close(), broken('content changed after it was written (hash differs)'));
+      prev = entry.hash;
+      expected++;
+    }
+  }
+  return { ok: true, chains: chains.length, entries };
+}

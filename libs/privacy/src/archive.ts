@@ -1,0 +1,50 @@
+// The archiving hook: what happens to a record before it may be deleted. Public records must
+// reach the national archives (Rigsarkivet) first; a municipality plugs in its own delivery
+// (an archive package for its archive system). The default writes one JSON package per record
+// into a configured directory and answers only once the file is safely on disk, so the sweep
+// never deletes what was not written.
+import { createHash } from 'node:crypto';
+import { mkdir, open, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+export interface ArchivePackage {
+  service: string;
+  kind: string;
+  recordId: string;
+  municipalityId: string;
+  childId?: string;
+  publicRecord: boolean;
+  retainedFrom: string;
+  expiredOn: string;
+  archivedAt: string;
+  record: unknown;
+}
+
+export interface ArchiveHook {
+  /** Keeps the package; answers a reference to it. Throws if it could not: the record then stays. */
+  archive(pkg: ArchivePackage): Promise<string>;
+}
+
+const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
+
+export class DirectoryArchive implements ArchiveHook {
+  constructor(private readonly directory: string) {}
+
+  async archive(pkg: ArchivePackage): Promise<string> {
+    const body = JSON.stringify(pkg, null, 2);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const path = join(this.directory, safe(pkg.service), safe(pkg.municipalityId), safe(pkg.kind), `${safe(pkg.recordId)}.json`);
+    await mkdir(dirname(path), { recursive: true });
+    // Written to a temporary name, flushed, then renamed: a crash leaves no half package under the real name.
+    const temporary = `${path}.${process.pid}.tmp`;
+    const file = await open(temporary, 'w');
+    try {
+      await file.writeFile(JSON.stringify({ sha256, package: pkg }, null, 2));
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, path);
+    return `file:${path}#sha256=${sha256}`;
+  }
+}

@@ -1,0 +1,115 @@
+// The shapes every service answers in, so parents' insight and the data-subject export are
+// solved once: the gateway (and the export composer) fan out to every service and put the
+// answers side by side.
+//
+//   GET /children/{childId}/insight   parent with custody       ChildInsight
+//   GET /children/{childId}/export    the municipality's dpo    ChildExport
+import type { Db, Document } from 'mongodb';
+import type { AuditEntry } from '@spor/audit';
+import type { DirectoryView } from '@spor/directory';
+
+/** What a service keeps about a child, by record kind (the kinds of its retention table where it has one). */
+export type RecordsByKind = Record<string, unknown[]>;
+
+/** How a service finds one child's data. */
+export interface ChildDataSource {
+  /** Everything about the child, as stored (the export). */
+  all(childId: string): Promise<RecordsByKind>;
+  /** What a custody holder may see under the rules (shared plans, shared assessments, ...). */
+  forParent(childId: string, parentId: string): Promise<RecordsByKind>;
+}
+
+/** One access to the child's records as a parent sees it: by role and institution, never by name. */
+export interface AccessSeen {
+  at: string;
+  action: AuditEntry['action'];
+  /** The service's own verb (read, activate, share, ...). */
+  operation: string;
+  recordType: string;
+  by: { kind: AuditEntry['actorKind']; roles: string[]; institutionIds: string[]; you?: true };
+  purpose?: string;
+}
+
+export interface RetentionSeen {
+  kind: string;
+  description: string;
+  days: number;
+  publicRecord: boolean;
+  /** When each of the child's records of this kind will be deleted; null while it is still in use. */
+  records: { recordId: string; deletedAfter: string | null }[];
+}
+
+export interface ChildInsight {
+  service: string;
+  childId: string;
+  records: RecordsByKind;
+  accessLog: AccessSeen[];
+  retention: RetentionSeen[];
+  /** Filled by consent only: the consents asked for the child, with their state. */
+  consents?: unknown[];
+}
+
+export interface ChildExport {
+  service: string;
+  childId: string;
+  exportedAt: string;
+  records: RecordsByKind;
+  /** The full audit entries about the child (pseudonymous staff ids, for the officer). */
+  accessLog: Omit<AuditEntry, 'prevHash' | 'hash'>[];
+  retention: RetentionSeen[];
+  legalHolds: unknown[];
+  disposals: unknown[];
+}
+
+/** The audit entries as a parent sees them: roles and institutions, not names or staff ids. */
+export async function accessSeenByParent(entries: AuditEntry[], parentId: string, directory: DirectoryView): Promise<AccessSeen[]> {
+  const institutionOf = new Map<string, string | null>();
+  const resolve = async (unitId: string) => {
+    if (!institutionOf.has(unitId)) {
+      const path = await directory.unitPath(unitId).catch(() => []);
+      institutionOf.set(unitId, path.find((u) => u.kind === 'institution')?._id ?? null);
+    }
+    return institutionOf.get(unitId)!;
+  };
+  const seen: AccessSeen[] = [];
+  for (const e of entries) {
+    const units = e.roles.map((r) => r.slice(r.lastIndexOf('@') + 1));
+    const institutions = new Set<string>(e.institutionId ? [e.institutionId] : []);
+    if (!e.institutionId) for (const unit of units) {
+      const institution = await resolve(unit);
+      if (institution) institutions.add(institution);
+    }
+    seen.push({
+      at: e.at.toISOString(),
+      action: e.action,
+      operation: e.operation,
+      recordType: e.recordType,
+      by: { kind: e.actorKind, roles: [...new Set(e.roles.map((r) => r.slice(0, r.lastIndexOf('@'))))], institutionIds: [...institutions], ...(e.actor === parentId ? { you: true as const } : {}) },
+      // Only a purpose given as a code: a purpose in words may name people.
+      ...(e.purpose && /^[a-z][a-z0-9-]{1,60}$/.test(e.purpose) ? { purpose: e.purpose } : {}),
+    });
+  }
+  return seen;
+}
+
+/** One kind of record kept in a collection, found by the child's id in `childField`. */
+export interface CollectionPart {
+  collection: string;
+  childField: string;
+  /** What parents may see of it: a filter added to the child's (`{ sharedWithParents: true }`), everything (`{}`), or nothing (absent). */
+  parents?: Document;
+}
+
+/** A ChildDataSource over plain collections: most services need no more than this. */
+export function collectionsByChild(db: Db, parts: Record<string, CollectionPart>): ChildDataSource {
+  const read = async (childId: string, parents: boolean): Promise<RecordsByKind> => {
+    const out: RecordsByKind = {};
+    for (const [kind, part] of Object.entries(parts)) {
+      if (parents && !part.parents) continue;
+      const docs = await db.collection(part.collection).find({ [part.childField]: childId, ...(parents ? part.parents : {}) }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } }).toArray();
+      out[kind] = docs.map(({ _id, ...rest }) => ({ id: _id, ...rest }));
+    }
+    return out;
+  };
+  return { all: (childId) => read(childId, false), forParent: (childId) => read(childId, true) };
+}

@@ -1,0 +1,203 @@
+// What a service adds to take part in data protection (docs/data-protection.md): its record
+// kinds with their retention, a source of one child's data, and then from here, the same for
+// every service: the retention sweep (runtime.every), legal holds, retention periods per
+// municipality, parents' insight and the data-protection officer's export, all audit-logged.
+import type { Router } from 'express';
+import type { Logger } from 'pino';
+import { forbidden, notFound, validated, z, type ServiceRuntime } from '@spor/service-kit';
+import { principalOf, type Principal, type StaffRole } from '@spor/auth';
+import type { AuditLog } from '@spor/audit';
+import type { Backbone } from '@spor/events';
+import { contractRegistry } from '@spor/contracts';
+import type { DirectoryView } from '@spor/directory';
+import { ensureCollections } from '@spor/mongo';
+import { DirectoryArchive, type ArchiveHook } from './archive.js';
+import { LegalHolds } from './legal-hold.js';
+import { RETENTION_TOPIC, Retention, type RetainedKind } from './retention.js';
+import { accessSeenByParent, type ChildDataSource, type ChildExport, type ChildInsight, type RetentionSeen } from './insight.js';
+
+/** The variables every service adds to its configuration schema for this. */
+export const privacyConfigShape = {
+  /** How often expired records are looked for. */
+  RETENTION_SWEEP_SECONDS: z.coerce.number().int().min(5).max(7 * 86_400).default(3600),
+  /** Where the default archiving hook writes its packages (a volume in production). */
+  ARCHIVE_DIR: z.string().min(1).default('.local/archive'),
+};
+
+/** Who may freeze a child's records: the leader and consultant of the case, the administration and the officer. */
+export const HOLD_ROLES: StaffRole[] = ['leader', 'pedagogical-consultant', 'administration', 'dpo'];
+/** Who sets a municipality's retention periods. */
+export const POLICY_ROLES: StaffRole[] = ['administration', 'system-administrator', 'dpo'];
+export const EXPORT_ROLES: StaffRole[] = ['dpo'];
+
+export interface PrivacyOptions {
+  service: string;
+  config: { RETENTION_SWEEP_SECONDS: number; ARCHIVE_DIR: string };
+  runtime: ServiceRuntime;
+  logger: Logger;
+  audit: AuditLog;
+  directory: DirectoryView;
+  clock: () => Date;
+  kinds: RetainedKind[];
+  data: ChildDataSource;
+  /** The municipality's own archive delivery; default: packages in ARCHIVE_DIR. */
+  archive?: ArchiveHook;
+  /** Adds to a parent's insight (consent puts the child's consents here). */
+  extendInsight?: (insight: ChildInsight, childId: string, parentId: string) => Promise<ChildInsight>;
+}
+
+export interface Privacy {
+  retention: Retention;
+  holds: LegalHolds;
+  /** One retention sweep now (tests, operators). */
+  sweep: Retention['sweep'];
+  routes: (router: Router) => void;
+}
+
+const childParams = z.object({ childId: z.uuid() });
+
+export async function startPrivacy(backbone: Pick<Backbone, 'db' | 'relay' | 'transport' | 'connection'>, options: PrivacyOptions): Promise<Privacy> {
+  const { db } = backbone;
+  // Created before anything runs concurrently (FerretDB, docs/decisions/0002).
+  await ensureCollections(backbone.connection, [LegalHolds.collection, ...Retention.collections]);
+  await backbone.transport.ensureTopics([{ topic: RETENTION_TOPIC, partitions: 3 }]);
+  const holds = new LegalHolds(db);
+  await holds.init();
+  const retention = new Retention({
+    service: options.service,
+    db,
+    kinds: options.kinds,
+    archive: options.archive ?? new DirectoryArchive(options.config.ARCHIVE_DIR),
+    holds,
+    audit: options.audit,
+    registry: contractRegistry(),
+    relay: backbone.relay,
+    clock: options.clock,
+    logger: options.logger,
+  });
+  await retention.init();
+  const sweep = () => retention.sweep();
+  options.runtime.every('retention sweep', options.config.RETENTION_SWEEP_SECONDS * 1000, sweep);
+  return { retention, holds, sweep, routes: (router) => privacyRoutes(router, { ...options, retention, holds }) };
+}
+
+function privacyRoutes(router: Router, deps: PrivacyOptions & { retention: Retention; holds: LegalHolds }): void {
+  const { audit, directory, retention, holds, clock, data } = deps;
+
+  /** The child's municipality, if the caller is staff there with one of the roles; else 404 or 403. */
+  async function staffOfChild(principal: Principal, childId: string, roles: StaffRole[]): Promise<string> {
+    const child = await directory.person(childId);
+    if (!child || child.kind !== 'child' || principal.kind !== 'staff' || child.municipalityId !== principal.municipalityId) throw notFound(`child ${childId}`);
+    if (!principal.roles.some((r) => roles.includes(r.role))) throw forbidden(`requires one of the roles: ${roles.join(', ')}`, 'ROLE_REQUIRED');
+    return child.municipalityId;
+  }
+
+  async function retentionOf(childId: string, municipalityId: string): Promise<RetentionSeen[]> {
+    const seen: RetentionSeen[] = [];
+    for (const p of await retention.periods(municipalityId)) {
+      const records = await retention.kind(p.kind)!.ofChild(childId);
+      seen.push({
+        kind: p.kind,
+        description: p.description,
+        days: p.days,
+        publicRecord: p.publicRecord,
+        records: records.map((r) => ({ recordId: r.id, deletedAfter: r.retainedFrom ? new Date(r.retainedFrom.getTime() + p.days * 86_400_000).toISOString().slice(0, 10) : null })),
+      });
+    }
+    return seen;
+  }
+
+  router.get('/retention-policies', async (req, res) => {
+    const principal = principalOf(req);
+    if (principal.kind !== 'staff') throw forbidden('for the municipality’s staff', 'ROLE_REQUIRED');
+    res.json({ service: deps.service, municipalityId: principal.municipalityId, items: await retention.periods(principal.municipalityId) });
+  });
+
+  router.put(
+    '/retention-policies/:kind',
+    validated({ params: z.object({ kind: z.string().regex(/^[a-z][a-z0-9-]{1,60}$/) }), body: z.strictObject({ days: z.number().int().min(1).max(100 * 365) }) }, async ({ params, body }, req, res) => {
+      const principal = principalOf(req);
+      if (principal.kind !== 'staff' || !principal.roles.some((r) => POLICY_ROLES.includes(r.role))) throw forbidden(`requires one of the roles: ${POLICY_ROLES.join(', ')}`, 'ROLE_REQUIRED');
+      if (!retention.kind(params.kind)) throw notFound(`record kind ${params.kind}`);
+      await retention.setPeriod(principal.municipalityId, params.kind, body.days, principal.subject);
+      await audit.record(principal, { action: 'change', recordType: 'retention-policy', recordId: params.kind });
+      res.json({ service: deps.service, municipalityId: principal.municipalityId, items: await retention.periods(principal.municipalityId) });
+    }),
+  );
+
+  router.get(
+    '/children/:childId/legal-holds',
+    validated({ params: childParams }, async ({ params }, req, res) => {
+      const principal = principalOf(req);
+      await staffOfChild(principal, params.childId, HOLD_ROLES);
+      await audit.record(principal, { action: 'read', recordType: 'legal-hold', recordId: null, childId: params.childId });
+      res.json({ childId: params.childId, items: await holds.forChild(params.childId) });
+    }),
+  );
+
+  router.post(
+    '/children/:childId/legal-holds',
+    validated({ params: childParams, body: z.strictObject({ caseRef: z.string().regex(/^[A-Za-z0-9._:/-]{1,60}$/, { error: 'a case reference (letters, digits, . _ : / -), not free text' }) }) }, async ({ params, body }, req, res) => {
+      const principal = principalOf(req);
+      const municipalityId = await staffOfChild(principal, params.childId, HOLD_ROLES);
+      const hold = await holds.place({ childId: params.childId, municipalityId, caseRef: body.caseRef, placedBy: principal.subject, at: clock() });
+      await audit.record(principal, { action: 'hold', recordType: 'legal-hold', recordId: hold._id, childId: params.childId });
+      res.status(201).location(`/children/${params.childId}/legal-holds/${hold._id}`).json(hold);
+    }),
+  );
+
+  router.post(
+    '/children/:childId/legal-holds/:holdId/release',
+    validated({ params: childParams.extend({ holdId: z.uuid() }) }, async ({ params }, req, res) => {
+      const principal = principalOf(req);
+      await staffOfChild(principal, params.childId, HOLD_ROLES);
+      const released = await holds.release(params.childId, params.holdId, principal.subject, clock());
+      if (!released) throw notFound(`open legal hold ${params.holdId}`);
+      await audit.record(principal, { action: 'release', recordType: 'legal-hold', recordId: released._id, childId: params.childId });
+      res.json(released);
+    }),
+  );
+
+  router.get(
+    '/children/:childId/insight',
+    validated({ params: childParams }, async ({ params }, req, res) => {
+      const principal = principalOf(req);
+      const child = await directory.person(params.childId);
+      // Only a custody holder, per the directory now (not the token's list, which may be older).
+      if (principal.kind !== 'parent' || !child || !(await directory.custodyHolders(params.childId)).includes(principal.subject)) throw notFound(`child ${params.childId}`);
+      const entries = await audit.forChild(params.childId);
+      const records = await data.forParent(params.childId, principal.subject);
+      let insight: ChildInsight = {
+        service: deps.service,
+        childId: params.childId,
+        records,
+        accessLog: await accessSeenByParent(entries, principal.subject, directory),
+        retention: await retentionOf(params.childId, child.municipalityId),
+      };
+      if (deps.extendInsight) insight = await deps.extendInsight(insight, params.childId, principal.subject);
+      await audit.record(principal, { action: 'read', recordType: 'insight', recordId: null, childId: params.childId });
+      res.set('cache-control', 'no-store').json(insight);
+    }),
+  );
+
+  router.get(
+    '/children/:childId/export',
+    validated({ params: childParams }, async ({ params }, req, res) => {
+      const principal = principalOf(req);
+      const municipalityId = await staffOfChild(principal, params.childId, EXPORT_ROLES);
+      const records = await data.all(params.childId);
+      const body: ChildExport = {
+        service: deps.service,
+        childId: params.childId,
+        exportedAt: clock().toISOString(),
+        records,
+        accessLog: (await audit.forChild(params.childId)).map(({ prevHash: _p, hash: _h, ...e }) => e),
+        retention: await retentionOf(params.childId, municipalityId),
+        legalHolds: await holds.forChild(params.childId),
+        disposals: await retention.disposalsOf(params.childId),
+      };
+      await audit.record(principal, { action: 'export', recordType: 'child-data', recordId: null, childId: params.childId, purpose: 'data-subject-access-request' });
+      res.set('cache-control', 'no-store').json(body);
+    }),
+  );
+}

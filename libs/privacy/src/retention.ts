@@ -1,0 +1,249 @@
+// Retention: every kind of record a service keeps about a child has a period, counted from
+// the moment the record stops being in use (a plan closed, an assessment completed), with a
+// default the service names and an override per municipality. When the period has run out,
+// the sweep hands the record to the archiving hook (public records go to the national
+// archives before they may be deleted), and only after the hook succeeded deletes or
+// anonymises it, logs the disposal in the audit log and publishes
+// dk.spor.privacy.retention.disposed.v1. A child under legal hold keeps everything.
+import type { Collection, Db, Document, Filter } from 'mongodb';
+import type { Logger } from 'pino';
+import { servicePrincipal, type AuditLog } from '@spor/audit';
+import { outboxForInsert, withPendingEvents, type OutboxRelay, type SchemaRegistry, type SporEvent } from '@spor/events';
+import { randomUUID } from 'node:crypto';
+import type { ArchiveHook } from './archive.js';
+import type { LegalHolds } from './legal-hold.js';
+
+export const RETENTION_EVENT_TYPE = 'dk.spor.privacy.retention.disposed.v1';
+export const RETENTION_TOPIC = 'spor.privacy.retention.v1';
+const DAY_MS = 86_400_000;
+
+/** A record whose retention clock has started. */
+export interface RetentionCandidate {
+  id: string;
+  municipalityId: string;
+  childId?: string;
+  /** When the retention period began (closure, completion). */
+  retainedFrom: Date;
+  /** The record as it is archived (without outbox fields). */
+  record: Document;
+}
+
+/** One kind of record a service keeps, and how it leaves. */
+export interface RetainedKind {
+  kind: string;
+  /** What parents and the data-protection officer read: what it is and when the clock starts. */
+  description: string;
+  defaultDays: number;
+  /** Public records (offentlige arkivalier) must reach the national archives before deletion. */
+  publicRecord: boolean;
+  /** Records whose clock started at or before `startedBy` (a superset is fine: the sweep checks each). */
+  candidates(startedBy: Date): Promise<RetentionCandidate[]>;
+  /** The child's records of this kind, with when their clock started (null while in use). */
+  ofChild(childId: string): Promise<{ id: string; retainedFrom: Date | null }[]>;
+  /** Deletes or anonymises one record; repeatable (a second call after a crash finds nothing to do). */
+  dispose(id: string): Promise<'deleted' | 'anonymised'>;
+}
+
+interface PolicyDoc {
+  _id: string;
+  municipalityId: string;
+  kind: string;
+  days: number;
+  setBy: string;
+  setAt: Date;
+}
+
+interface DisposalDoc {
+  _id: string;
+  kind: string;
+  recordId: string;
+  municipalityId: string;
+  childId?: string;
+  retainedFrom: Date;
+  archiveRef: string;
+  status: 'archived' | 'disposed';
+  disposal?: 'deleted' | 'anonymised';
+  disposedAt?: Date;
+}
+
+export interface RetentionOptions {
+  service: string;
+  db: Db;
+  kinds: RetainedKind[];
+  archive: ArchiveHook;
+  holds: LegalHolds;
+  audit: AuditLog;
+  registry: SchemaRegistry;
+  relay?: OutboxRelay;
+  clock: () => Date;
+  logger: Logger;
+}
+
+export interface SweepResult {
+  archived: number;
+  disposed: number;
+  held: number;
+  failed: number;
+}
+
+export class Retention {
+  static collections = ['retention_policies', 'retention_disposals'];
+  private readonly policies: Collection<PolicyDoc>;
+  private readonly disposals: Collection<DisposalDoc>;
+
+  constructor(private readonly options: RetentionOptions) {
+    this.policies = options.db.collection('retention_policies');
+    this.disposals = options.db.collection('retention_disposals');
+  }
+
+  async init(): Promise<void> {
+    await this.policies.createIndex({ municipalityId: 1 });
+    await this.disposals.createIndex({ hasPending: 1 });
+    await this.disposals.createIndex({ status: 1 });
+    this.options.relay?.watch(this.disposals);
+  }
+
+  get kinds(): RetainedKind[] {
+    return this.options.kinds;
+  }
+
+  kind(name: string): RetainedKind | undefined {
+    return this.options.kinds.find((k) => k.kind === name);
+  }
+
+  /** The period of every kind in one municipality: the service's default or the municipality's own. */
+  async periods(municipalityId: string): Promise<{ kind: string; description: string; days: number; defaultDays: number; publicRecord: boolean; overridden: boolean }[]> {
+    const own = new Map((await this.policies.find({ municipalityId }).toArray()).map((p) => [p.kind, p.days]));
+    return this.options.kinds.map((k) => ({ kind: k.kind, description: k.description, days: own.get(k.kind) ?? k.defaultDays, defaultDays: k.defaultDays, publicRecord: k.publicRecord, overridden: own.has(k.kind) }));
+  }
+
+  async setPeriod(municipalityId: string, kind: string, days: number, by: string): Promise<void> {
+    await this.policies.updateOne({ _id: `${municipalityId}:${kind}` }, { $set: { municipalityId, kind, days, setBy: by, setAt: this.options.clock() } }, { upsert: true });
+  }
+
+  /** When a record of this kind, retained from `from`, may be disposed of in the municipality. */
+  async expiresOn(municipalityId: string, kind: string, from: Date): Promise<Date> {
+    const days = (await this.periods(municipalityId)).find((p) => p.kind === kind)!.days;
+    return new Date(from.getTime() + days * DAY_MS);
+  }
+
+  /** One sweep: finishes disposals a crash interrupted, then archives and disposes of what expired. */
+  async sweep(): Promise<SweepResult> {
+    const result: SweepResult = { archived: 0, disposed: 0, held: 0, failed: 0 };
+    for (const interrupted of await this.disposals.find({ status: 'archived' }).toArray()) {
+      const kind = this.kind(interrupted.kind);
+      if (kind && (await this.finish(kind, interrupted))) result.disposed++;
+    }
+    const now = this.options.clock();
+    const overrides = await this.policies.find({}).toArray();
+    const periodCache = new Map<string, number>();
+    for (const kind of this.options.kinds) {
+      const shortest = Math.min(kind.defaultDays, ...overrides.filter((o) => o.kind === kind.kind).map((o) => o.days));
+      for (const candidate of await kind.candidates(new Date(now.getTime() - shortest * DAY_MS))) {
+        const key = `${candidate.municipalityId}:${kind.kind}`;
+        if (!periodCache.has(key)) periodCache.set(key, overrides.find((o) => o._id === key)?.days ?? kind.defaultDays);
+        const expiresAt = candidate.retainedFrom.getTime() + periodCache.get(key)! * DAY_MS;
+        if (expiresAt > now.getTime()) continue;
+        if (candidate.childId && (await this.options.holds.isHeld(candidate.childId))) {
+          result.held++;
+          continue;
+        }
+        try {
+          const disposal = await this.archive(kind, candidate, new Date(expiresAt));
+          result.archived++;
+          if (await this.finish(kind, disposal)) result.disposed++;
+        } catch (error) {
+          // The record stays: nothing is deleted that did not reach the archive.
+          result.failed++;
+          this.options.logger.error({ err: error, kind: kind.kind, recordId: candidate.id }, 'retention: archiving failed; the record is kept and tried again at the next sweep');
+        }
+      }
+    }
+    if (result.archived + result.disposed + result.failed > 0) this.options.logger.info({ ...result }, 'retention sweep');
+    return result;
+  }
+
+  private async archive(kind: RetainedKind, candidate: RetentionCandidate, expiredOn: Date): Promise<DisposalDoc> {
+    const archiveRef = await this.options.archive.archive({
+      service: this.options.service,
+      kind: kind.kind,
+      recordId: candidate.id,
+      municipalityId: candidate.municipalityId,
+      ...(candidate.childId ? { childId: candidate.childId } : {}),
+      publicRecord: kind.publicRecord,
+      retainedFrom: candidate.retainedFrom.toISOString(),
+      expiredOn: expiredOn.toISOString(),
+      archivedAt: this.options.clock().toISOString(),
+      record: candidate.record,
+    });
+    const doc: DisposalDoc = {
+      _id: `${kind.kind}:${candidate.id}`,
+      kind: kind.kind,
+      recordId: candidate.id,
+      municipalityId: candidate.municipalityId,
+      ...(candidate.childId ? { childId: candidate.childId } : {}),
+      retainedFrom: candidate.retainedFrom,
+      archiveRef,
+      status: 'archived',
+    };
+    await this.disposals.replaceOne({ _id: doc._id }, { ...doc, ...outboxForInsert([]) }, { upsert: true });
+    await this.options.audit.record(servicePrincipal(this.options.service), { action: 'archive', recordType: kind.kind, recordId: candidate.id, municipalityId: candidate.municipalityId, purpose: 'retention-expired', ...(candidate.childId ? { childId: candidate.childId } : {}) });
+    return doc;
+  }
+
+  /** Deletes or anonymises an archived record, then logs and publishes that it is gone. */
+  private async finish(kind: RetainedKind, doc: DisposalDoc): Promise<boolean> {
+    const disposal = await kind.dispose(doc.recordId);
+    const at = this.options.clock();
+    await this.options.audit.record(servicePrincipal(this.options.service), { action: disposal === 'deleted' ? 'delete' : 'anonymise', recordType: kind.kind, recordId: doc.recordId, municipalityId: doc.municipalityId, purpose: 'retention-expired', ...(doc.childId ? { childId: doc.childId } : {}) });
+    const event = this.event(kind, doc, disposal, at);
+    await this.disposals.updateOne({ _id: doc._id, status: 'archived' }, withPendingEvents({ $set: { status: 'disposed', disposal, disposedAt: at } }, [event]));
+    this.options.relay?.notify('retention_disposals', doc._id);
+    return true;
+  }
+
+  private event(kind: RetainedKind, doc: DisposalDoc, disposal: 'deleted' | 'anonymised', at: Date): SporEvent {
+    const event: SporEvent = {
+      specversion: '1.0',
+      id: randomUUID(),
+      source: `spor/${this.options.service}`,
+      type: RETENTION_EVENT_TYPE,
+      subject: doc.recordId,
+      ...(doc.childId ? { partitionkey: doc.childId } : {}),
+      time: at.toISOString(),
+      datacontenttype: 'application/json',
+      municipalityid: doc.municipalityId,
+      aggregateversion: 1,
+      data: { service: this.options.service, recordKind: kind.kind, recordId: doc.recordId, ...(doc.childId ? { childId: doc.childId } : {}), disposal, retainedFrom: doc.retainedFrom.toISOString(), archived: true, publicRecord: kind.publicRecord },
+    };
+    this.options.registry.assertValid(event);
+    return event;
+  }
+
+  /** The disposals of one child's records (for the export and the insight). */
+  disposalsOf(childId: string): Promise<DisposalDoc[]> {
+    return this.disposals.find({ childId }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } }).toArray();
+  }
+}
+
+/**
+ * The candidates of an aggregate collection: documents matching `filter` (equality only: FerretDB
+ * reads ranges slowly, so the date is compared here) whose clock started by `startedBy`, leaving
+ * out any with events still waiting for the relay (deleting it would lose them; the next sweep
+ * takes it). `clockOf` says whose record it is and when its clock started (null: not yet).
+ */
+export async function aggregateCandidates<T extends { _id: string; municipalityId: string }>(
+  collection: Collection<T>,
+  filter: Filter<T>,
+  startedBy: Date,
+  clockOf: (doc: T) => { childId?: string; retainedFrom: Date | null },
+): Promise<RetentionCandidate[]> {
+  const candidates: RetentionCandidate[] = [];
+  for (const doc of (await collection.find(filter).toArray()) as (T & { hasPending?: boolean })[]) {
+    const { childId, retainedFrom } = clockOf(doc);
+    if (!retainedFrom || retainedFrom > startedBy || doc.hasPending) continue;
+    const { pendingEvents: _e, outboxSeq: _s, hasPending: _h, ...record } = doc as Document;
+    candidates.push({ id: doc._id, municipalityId: doc.municipalityId, ...(childId ? { childId } : {}), retainedFrom, record });
+  }
+  return candidates;
+}

@@ -1,0 +1,138 @@
+// Retention against a real MongoDB-wire server with a clock the test moves: a record is
+// archived and only then deleted, not a day before its period (the municipality's own, where it
+// set one) has run out; a failing archive keeps the record; a legal hold keeps everything.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MongoClient, type Collection, type Db } from 'mongodb';
+import { AuditLog } from '@spor/audit';
+import { contractRegistry } from '@spor/contracts';
+import { quietLogger, testInfra, uniqueName } from '@spor/testkit';
+import { DirectoryArchive, LegalHolds, Retention, type ArchiveHook, type ArchivePackage, type RetainedKind } from '../src/index.js';
+
+const DAY = 86_400_000;
+let client: MongoClient;
+let db: Db;
+let dir: string;
+let records: Collection<{ _id: string; childId: string; municipalityId: string; closedAt: Date }>;
+let now = new Date('2030-01-01T12:00:00Z');
+/** What happened, in order: archive and delete calls, so the test can see the one came first. */
+const steps: string[] = [];
+
+const kind: RetainedKind = {
+  kind: 'note',
+  description: 'test notes, from closure',
+  defaultDays: 30,
+  publicRecord: true,
+  async candidates(startedBy) {
+    return (await records.find({}).toArray()).filter((r) => r.closedAt <= startedBy).map((r) => ({ id: r._id, municipalityId: r.municipalityId, childId: r.childId, retainedFrom: r.closedAt, record: r }));
+  },
+  async ofChild(childId) {
+    return (await records.find({ childId }).toArray()).map((r) => ({ id: r._id, retainedFrom: r.closedAt }));
+  },
+  async dispose(id) {
+    steps.push(`delete ${id}`);
+    await records.deleteOne({ _id: id });
+    return 'deleted';
+  },
+};
+
+let failArchive = false;
+function archiveHook(): ArchiveHook {
+  const inner = new DirectoryArchive(dir);
+  return {
+    async archive(pkg: ArchivePackage) {
+      if (failArchive) throw new Error('the archive did not answer');
+      const ref = await inner.archive(pkg);
+      steps.push(`archive ${pkg.recordId}`);
+      return ref;
+    },
+  };
+}
+
+let retention: Retention;
+let holds: LegalHolds;
+let audit: AuditLog;
+
+beforeAll(async () => {
+  client = await MongoClient.connect(testInfra().mongoUrl);
+  db = client.db(uniqueName('privacy-test'));
+  for (const name of ['records', AuditLog.collection, LegalHolds.collection, ...Retention.collections]) await db.createCollection(name);
+  records = db.collection('records');
+  dir = await mkdtemp(join(tmpdir(), 'spor-archive-'));
+  audit = new AuditLog(db, { service: 'test-service', clock: () => now });
+  await audit.init();
+  holds = new LegalHolds(db);
+  await holds.init();
+  retention = new Retention({ service: 'test-service', db, kinds: [kind], archive: archiveHook(), holds, audit, registry: contractRegistry(), clock: () => now, logger: quietLogger() });
+  await retention.init();
+});
+
+afterAll(async () => {
+  await db.dropDatabase();
+  await client.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('retention', () => {
+  const child = randomUUID();
+  const heldChild = randomUUID();
+  const closedAt = new Date('2030-01-01T00:00:00Z');
+
+  test('a record is kept until its period has run out, then archived, and only then deleted', async () => {
+    await records.insertMany([{ _id: 'n-1', childId: child, municipalityId: '510', closedAt }]);
+    now = new Date(closedAt.getTime() + 29 * DAY);
+    expect(await retention.sweep()).toEqual({ archived: 0, disposed: 0, held: 0, failed: 0 });
+    expect(await records.countDocuments({ _id: 'n-1' })).toBe(1);
+
+    now = new Date(closedAt.getTime() + 30 * DAY);
+    expect(await retention.sweep()).toMatchObject({ archived: 1, disposed: 1 });
+    expect(await records.countDocuments({ _id: 'n-1' })).toBe(0);
+    expect(steps).toEqual(['archive n-1', 'delete n-1']);
+    const [file] = await readdir(join(dir, 'test-service', '510', 'note'));
+    const archived = JSON.parse(await readFile(join(dir, 'test-service', '510', 'note', file!), 'utf8'));
+    expect(archived.package).toMatchObject({ recordId: 'n-1', childId: child, publicRecord: true, record: { _id: 'n-1' } });
+    expect((await audit.forChild(child)).map((e) => [e.action, e.operation, e.actorKind, e.purpose])).toEqual([
+      ['export', 'archive', 'service', 'retention-expired'],
+      ['delete', 'delete', 'service', 'retention-expired'],
+    ]);
+    const [disposal] = await retention.disposalsOf(child);
+    expect(disposal).toMatchObject({ status: 'disposed', disposal: 'deleted' });
+    const event = (await db.collection<{ _id: string; pendingEvents: { event: unknown }[] }>('retention_disposals').findOne({ _id: disposal!._id }))!.pendingEvents[0]!.event;
+    expect(event).toMatchObject({ type: 'dk.spor.privacy.retention.disposed.v1', source: 'spor/test-service', data: { recordKind: 'note', recordId: 'n-1', childId: child, disposal: 'deleted', archived: true } });
+  });
+
+  test('nothing is deleted that did not reach the archive', async () => {
+    steps.length = 0;
+    await records.insertOne({ _id: 'n-2', childId: child, municipalityId: '510', closedAt });
+    now = new Date(closedAt.getTime() + 40 * DAY);
+    failArchive = true;
+    expect(await retention.sweep()).toMatchObject({ archived: 0, disposed: 0, failed: 1 });
+    expect(await records.countDocuments({ _id: 'n-2' })).toBe(1);
+    failArchive = false;
+    expect(await retention.sweep()).toMatchObject({ archived: 1, disposed: 1, failed: 0 });
+    expect(steps).toEqual(['archive n-2', 'delete n-2']);
+  });
+
+  test('a municipality’s own period counts instead of the default', async () => {
+    await records.insertMany([{ _id: 'n-3', childId: child, municipalityId: '561', closedAt }, { _id: 'n-4', childId: child, municipalityId: '510', closedAt }]);
+    await retention.setPeriod('561', 'note', 90, 'admin-1');
+    now = new Date(closedAt.getTime() + 60 * DAY);
+    await retention.sweep();
+    expect((await records.find({}).toArray()).map((r) => r._id)).toEqual(['n-3']);
+    expect((await retention.periods('561'))[0]).toMatchObject({ kind: 'note', days: 90, defaultDays: 30, overridden: true });
+  });
+
+  test('a legal hold keeps the child’s records past their period until it is released', async () => {
+    await records.insertOne({ _id: 'n-5', childId: heldChild, municipalityId: '510', closedAt });
+    const hold = await holds.place({ childId: heldChild, municipalityId: '510', caseRef: 'SAG-2030-17', placedBy: 'leader-1', at: now });
+    now = new Date(closedAt.getTime() + 365 * DAY);
+    expect(await retention.sweep()).toMatchObject({ held: 1 });
+    expect(await records.countDocuments({ _id: 'n-5' })).toBe(1);
+    await holds.release(heldChild, hold._id, 'leader-1', now);
+    await retention.sweep();
+    expect(await records.countDocuments({ _id: 'n-5' })).toBe(0);
+  });
+});

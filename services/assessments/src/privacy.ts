@@ -1,0 +1,31 @@
+// assessments' part in data protection (libs/privacy): which records it keeps about a child,
+// how long after they stop being in use, and what a parent or the data-protection officer sees.
+import type { Db } from 'mongodb';
+import { aggregateCandidates, collectionsByChild, type ChildDataSource, type RetainedKind } from '@spor/privacy';
+
+const YEAR_DAYS = 365;
+
+export function assessmentsPrivacy(db: Db): { kinds: RetainedKind[]; data: ChildDataSource } {
+  const assessments = db.collection<{ _id: string; target: { kind: string; childId?: string }; municipalityId: string; status: string; completedAt?: string; sharedWithParents: boolean }>('assessments');
+
+  const assessment: RetainedKind = {
+    kind: 'assessment',
+    description: 'assessments of the child (well-being, language, motor skills, all-round development), counted from the day the assessment is completed',
+    defaultDays: 3 * YEAR_DAYS,
+    publicRecord: false,
+    candidates: (startedBy) => aggregateCandidates(assessments, { status: 'completed' }, startedBy, (a) => (a.target.kind === 'child' && a.completedAt ? { childId: a.target.childId!, retainedFrom: new Date(a.completedAt) } : { retainedFrom: null })),
+    async ofChild(childId) {
+      return (await assessments.find({ 'target.childId': childId }, { projection: { status: 1, completedAt: 1 } }).toArray()).map((a) => ({ id: a._id, retainedFrom: a.status === 'completed' && a.completedAt ? new Date(a.completedAt) : null }));
+    },
+    async dispose(id) {
+      await assessments.deleteOne({ _id: id });
+      return 'deleted';
+    },
+  };
+
+  const data = collectionsByChild(db, {
+    assessment: { collection: 'assessments', childField: 'target.childId', parents: { sharedWithParents: true } },
+    'external-result': { collection: 'external_results', childField: 'childId' },
+  });
+  return { kinds: [assessment], data };
+}

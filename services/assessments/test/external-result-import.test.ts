@@ -1,0 +1,177 @@
+// Imports of external test results from municipal IT, with identity and transitions beside
+// assessments on the real broker and store: children by CPR number (mapped by identity over an
+// audited service call) or by id; the file is checked whole; a good file becomes a job applied
+// in the background; the same file again writes nothing; a correction keeps what it replaced;
+// no CPR number is kept or logged.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import request from 'supertest';
+import { MongoClient } from 'mongodb';
+import { memoryLogger, quietLogger, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import type { RunningIdentity } from '../../identity/src/service.js';
+import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
+import { startTransitions, type RunningTransitions } from '../../transitions/src/service.js';
+import { startAssessments, type RunningAssessments } from '../src/service.js';
+
+const { brokers, mongoUrl } = testInfra();
+const SECRET = 'assessments-import-secret-0123456789';
+const logs = memoryLogger();
+const dbName = uniqueName('assessments-import-test');
+let identity: RunningIdentity;
+let transitions: RunningTransitions;
+let assessments: RunningAssessments;
+let store: MongoClient;
+let admin: string;
+let educator: string;
+const cpr = { anna: freshCpr(), bo: freshCpr(), elsewhere: freshCpr(), parent: `0101801${Math.floor(100 + Math.random() * 899)}` };
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+  identity = await startTestIdentity(undefined, { SERVICE_CLIENTS: JSON.stringify([{ id: 'assessments', secretSha256: createHash('sha256').update(SECRET).digest('hex'), scopes: ['persons:lookup'] }]) });
+  const root = await bearer(identity, '510');
+  const post = async (path: string, body: object, token = root) => (await request(identity.url).post(path).set('authorization', token).send(body)).body.id as string;
+  ids.mun = await post('/admin/org-units', { kind: 'municipality', name: 'K', parentId: null, municipalityCode: '510' });
+  const district = await post('/admin/org-units', { kind: 'district', name: 'D', parentId: ids.mun });
+  ids.school = await post('/admin/org-units', { kind: 'institution', name: 'Skolen', parentId: district, institutionType: 'skole' });
+  for (const name of ['anna', 'bo'] as const) ids[name] = await post('/admin/persons', { kind: 'child', cpr: cpr[name], givenName: name, familyName: 'Test' });
+  ids.parent = await post('/admin/persons', { kind: 'parent', cpr: cpr.parent, givenName: 'P', familyName: 'Test' });
+  ids.elsewhere = await post('/admin/persons', { kind: 'child', cpr: cpr.elsewhere, givenName: 'E', familyName: 'Test' }, await bearer(identity, '461'));
+  admin = await bearer(identity, '510', 'administration', { roles: [{ role: 'administration', unitId: ids.mun! }] });
+  educator = await bearer(identity, '510', 'educator', { roles: [{ role: 'educator', unitId: ids.school! }] });
+
+  const common = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` };
+  transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: uniqueName('transitions-test'), TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions') }, { logger: quietLogger() });
+  assessments = await startAssessments({ ...common, ASSESSMENTS_DB_NAME: dbName, ASSESSMENTS_CONSUMER_GROUP: uniqueName('assessments'), IDENTITY_URL: identity.url, ASSESSMENTS_CLIENT_SECRET: SECRET, ASSESSMENTS_IMPORT_SWEEP_SECONDS: '3600' }, { logger: logs.logger });
+  store = await MongoClient.connect(mongoUrl);
+  const system = await bearer(identity, '510', 'system-administrator', { roles: [{ role: 'system-administrator', unitId: ids.mun! }] });
+  await waitFor('Anna enrolled', async () => (await request(transitions.url).post(`/children/${ids.anna}/placements`).set('authorization', system).send({ institutionId: ids.school, from: '2024-08-01' })).status === 201, 60_000);
+  await waitFor('assessments to know the placement and the people', async () => (await request(assessments.url).get(`/children/${ids.anna}/external-results`).set('authorization', educator)).status === 200 && (await request(assessments.url).get(`/children/${ids.bo}/external-results`).set('authorization', educator)).status === 403, 60_000);
+  // Fresh consumer groups replay the shared topics from the start: slow on a busy machine.
+}, 180_000);
+
+afterAll(async () => {
+  await store.close();
+  await assessments.runtime.shutdown();
+  await transitions.runtime.shutdown();
+  await identity.runtime.shutdown();
+});
+
+const row = (over: object = {}) => ({ childCpr: cpr.anna, source: 'nationale-test-laesning', testName: 'Nationale test, læsning 2. kl.', testedOn: '2026-03-10', score: 61, maxScore: 100, interpretation: 'as-expected', ...over });
+const importJson = (body: object, token = admin) => request(assessments.url).post('/imports/external-results').set('authorization', token).send(body);
+const importAs = (type: string, text: string) => request(assessments.url).post('/imports/external-results').set('authorization', admin).set('content-type', type).send(text);
+const resultsOf = async (childId: string) => (await request(assessments.url).get(`/children/${childId}/external-results`).set('authorization', educator)).body.items as Record<string, unknown>[];
+const finished = async (location: string) => {
+  let job: request.Response | undefined;
+  await waitFor('the import job to finish', async () => (job = await request(assessments.url).get(location).set('authorization', admin)).body.status === 'done');
+  return job!.body as { jobId: string; status: string; rows: number; counts: Record<string, number> };
+};
+
+describe('external test result imports', () => {
+  test('a file with bad rows is refused whole, naming every row and field; nothing is written', async () => {
+    const res = await importJson({
+      results: [
+        row(),
+        row({ childCpr: freshCpr() }),
+        row({ childCpr: cpr.parent }),
+        row({ childCpr: cpr.elsewhere }),
+        row({ score: 120 }),
+        row({ testedOn: '2099-01-01' }),
+        row({ childId: ids.bo }),
+        row({ childCpr: undefined, childId: ids.parent }),
+        row({ testName: 'NATIONALE TEST, læsning 2. kl.' }),
+        row({ interpretation: 'fine' }),
+        { ...row(), [cpr.bo]: 'a CPR number where it does not belong' },
+      ],
+    });
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.code).toBe('IMPORT_INVALID');
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual([
+      'results[2].childCpr',
+      'results[3].childCpr',
+      'results[4].childCpr',
+      'results[5].score',
+      'results[6].testedOn',
+      'results[7].childCpr',
+      'results[8].childId',
+      'results[9].testedOn',
+      'results[10].interpretation',
+      'results[11].(row)',
+    ]);
+    expect(JSON.stringify(res.body)).not.toMatch(new RegExp(Object.values(cpr).join('|')));
+    expect(await resultsOf(ids.anna!)).toEqual([]);
+  });
+
+  test('a good CSV file becomes a job; the results land in the child’s history; the same file again writes nothing', async () => {
+    const csv = `childCpr;childId;source;testName;testedOn;score;maxScore;interpretation\n${cpr.anna};;ordblindetesten;Ordblindetesten;2026-02-03;"38,5";52;below-expected\n;${ids.bo};nationale-test-matematik;"Nationale test, matematik 3. kl.";2026-04-01;72;100;above-expected\n`;
+    const first = await importAs('text/csv', csv);
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({ status: 'applying', rows: 2 });
+    expect(first.headers.location).toBe(`/imports/external-results/${first.body.jobId}`);
+    expect(await finished(first.headers.location!)).toMatchObject({ status: 'done', rows: 2, counts: { created: 2, updated: 0, unchanged: 0 } });
+    expect(await resultsOf(ids.anna!)).toEqual([expect.objectContaining({ childId: ids.anna, institutionId: ids.school, source: 'ordblindetesten', testedOn: '2026-02-03', score: 38.5, maxScore: 52, interpretation: 'below-expected', importJobId: first.body.jobId })]);
+
+    const again = await importAs('text/csv', csv);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ jobId: first.body.jobId, status: 'done', repeated: true, counts: { created: 2 } });
+    expect(await resultsOf(ids.anna!)).toHaveLength(1);
+  });
+
+  test('JSON lines: a row seen before is unchanged, a corrected score replaces it and keeps what it replaced', async () => {
+    const lines = [
+      { childCpr: cpr.anna, source: 'ordblindetesten', testName: 'Ordblindetesten', testedOn: '2026-02-03', score: 38.5, maxScore: 52, interpretation: 'below-expected' },
+      { childId: ids.bo, source: 'nationale-test-matematik', testName: 'Nationale test, matematik 3. kl.', testedOn: '2026-04-01', score: 64, maxScore: 100, interpretation: 'as-expected' },
+    ];
+    const res = await importAs('application/x-ndjson', `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    expect(res.status).toBe(202);
+    expect(await finished(res.headers.location!)).toMatchObject({ counts: { created: 0, updated: 1, unchanged: 1 } });
+    const system = await bearer(identity, '510', 'system-administrator', { roles: [{ role: 'system-administrator', unitId: ids.mun! }] });
+    await waitFor('Bo enrolled', async () => (await request(transitions.url).post(`/children/${ids.bo}/placements`).set('authorization', system).send({ institutionId: ids.school, from: '2026-05-01' })).status === 201);
+    let bo: Record<string, unknown>[] = [];
+    await waitFor('assessments to know Bo’s placement', async () => (bo = (await resultsOf(ids.bo!)) ?? []).length === 1);
+    // Tested before Bo was placed anywhere Spor knows.
+    expect(bo[0]).toMatchObject({ score: 64, interpretation: 'as-expected', institutionId: null, corrections: [expect.objectContaining({ score: 72, interpretation: 'above-expected', importJobId: expect.any(String) })] });
+
+    const broken = await importAs('application/x-ndjson', `${JSON.stringify(lines[0])}\n{"childCpr": "${cpr.anna}", \n`);
+    expect(broken.status).toBe(422);
+    expect(broken.body.errors).toEqual([{ in: 'body', field: 'results[2].(row)', message: 'is not a JSON object' }]);
+    expect(JSON.stringify(broken.body)).not.toContain(cpr.anna);
+  });
+
+  test('a job a stopped process left half-applied is finished at the next sweep', async () => {
+    const jobId = 'f'.repeat(32);
+    const rows = [{ row: 1, childId: ids.anna, institutionId: ids.school, source: 'ordblindetesten', testName: 'Ordblindetesten, opfølgning', testedOn: '2026-05-05', score: 44, maxScore: 52, interpretation: 'as-expected' }];
+    await store.db(dbName).collection('external_result_imports').insertOne({ _id: jobId as never, municipalityId: '510', actor: 'importer-1', status: 'applying', payload: { rows, roles: [{ role: 'administration', unitId: ids.mun }] }, startedAt: new Date() });
+    expect(await assessments.resumeImports()).toBeGreaterThanOrEqual(1);
+    expect(await finished(`/imports/external-results/${jobId}`)).toMatchObject({ counts: { created: 1 } });
+    expect((await resultsOf(ids.anna!)).map((r) => r.testName)).toEqual(['Ordblindetesten', 'Ordblindetesten, opfølgning']);
+    const audit = (await assessments.audit.forChild(ids.anna!)).filter((e) => e.actor === 'importer-1');
+    expect(audit).toEqual([expect.objectContaining({ action: 'create', operation: 'import', recordType: 'external-result', purpose: `import job ${jobId}`, roles: [`administration@${ids.mun}`] })]);
+  });
+
+  test('only the municipality’s administration imports and reads jobs; staff with the child read the results', async () => {
+    expect((await importJson({ results: [row()] }, educator)).status).toBe(403);
+    const jobs = await store.db(dbName).collection('external_result_imports').find({}).toArray();
+    const location = `/imports/external-results/${String(jobs[0]!._id)}`;
+    expect((await request(assessments.url).get(location).set('authorization', await bearer(identity, '461', 'administration'))).status).toBe(404);
+    expect((await request(assessments.url).get(location).set('authorization', educator)).status).toBe(403);
+    const stranger = await bearer(identity, '510', 'educator', { roles: [{ role: 'educator', unitId: ids.mun + '0' }] });
+    expect((await request(assessments.url).get(`/children/${ids.anna}/external-results`).set('authorization', stranger)).status).toBe(403);
+  });
+
+  test('imports are audited here and the CPR lookups at identity; no CPR number is stored or logged', async () => {
+    const audit = await assessments.audit.forChild(ids.anna!);
+    expect(audit.filter((e) => e.recordType === 'external-result').map((e) => e.operation)).toEqual(expect.arrayContaining(['import', 'read']));
+    const bo = await assessments.audit.forChild(ids.bo!);
+    expect(bo.filter((e) => e.recordType === 'external-result').map((e) => e.operation)).toEqual(expect.arrayContaining(['import', 'import-correct']));
+    const lookups = await identity.db.collection('audit_log').find({ actor: 'assessments' }).toArray();
+    expect(lookups[0]).toMatchObject({ action: 'search', operation: 'lookup-cpr', purpose: expect.stringMatching(/^external test results import from municipal IT \(\d+ CPR numbers\)$/) });
+
+    const everything: string[] = [];
+    for (const { name } of await store.db(dbName).listCollections().toArray()) everything.push(JSON.stringify(await store.db(dbName).collection(name).find({}).toArray()));
+    for (const value of Object.values(cpr)) {
+      expect(everything.join('\n')).not.toContain(value);
+      expect(logs.text()).not.toContain(value);
+    }
+  });
+});

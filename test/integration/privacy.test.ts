@@ -1,0 +1,234 @@
+// Data protection across the suite (issue 12), with identity, transitions, consent, assessments
+// and action-plans on the real broker and store: every GET route that takes a child id leaves an
+// audit entry; a parent sees the access log of their own child only, by role and institution;
+// the data-protection officer's export holds every service's data about the child and nothing
+// about another child; a closed plan is archived and deleted when its period has run out, not
+// before, and not while a legal hold stands; the audit log verifies and is shipped.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import request from 'supertest';
+import { MongoClient } from 'mongodb';
+import { NSIS_LEVELS } from '@spor/auth';
+import { verifyAuditLog, type AuditLog } from '@spor/audit';
+import { composeExport, exportToHtml } from '@spor/privacy';
+import { quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import type { RunningIdentity } from '../../services/identity/src/service.js';
+import { bearer, freshCpr, startTestIdentity } from '../../services/identity/test/support.js';
+import { startTransitions, type RunningTransitions } from '../../services/transitions/src/service.js';
+import { startConsent, type RunningConsent } from '../../services/consent/src/service.js';
+import { startAssessments, type RunningAssessments } from '../../services/assessments/src/service.js';
+import { startActionPlans, type RunningActionPlans } from '../../services/action-plans/src/service.js';
+
+const { brokers, mongoUrl } = testInfra();
+const DAY = 86_400_000;
+let identity: RunningIdentity;
+let transitions: RunningTransitions;
+let consent: RunningConsent;
+let assessments: RunningAssessments;
+let actionPlans: RunningActionPlans;
+let archiveDir: string;
+let now = new Date();
+const dbNames = { actionPlans: uniqueName('action-plans-privacy') };
+const units = {} as Record<'mun' | 'district' | 'kindergarten' | 'group', string>;
+const ids = {} as Record<'child' | 'otherChild' | 'mother' | 'otherParent' | 'plan' | 'otherPlan' | 'result' | 'consent', string>;
+const tokens = {} as Record<'educator' | 'leader' | 'dpo' | 'mother' | 'otherParent', string>;
+
+const staff = (role: string, unitId: string) => bearer(identity, '510', role, { roles: [{ role, unitId }] });
+const parent = (personId: string) => bearer(identity, '510', 'educator', { personId, kind: 'parent', roles: [], acr: NSIS_LEVELS.substantial });
+const day = (offset: number) => new Date(now.getTime() + offset * DAY).toISOString().slice(0, 10);
+
+beforeAll(async () => {
+  archiveDir = await mkdtemp(join(tmpdir(), 'spor-privacy-archive-'));
+  identity = await startTestIdentity();
+  const root = await bearer(identity, '510');
+  const post = async (path: string, body: object) => (await request(identity.url).post(path).set('authorization', root).send(body)).body.id as string;
+  units.mun = await post('/admin/org-units', { kind: 'municipality', name: 'K', parentId: null, municipalityCode: '510' });
+  units.district = await post('/admin/org-units', { kind: 'district', name: 'D', parentId: units.mun });
+  units.kindergarten = await post('/admin/org-units', { kind: 'institution', name: 'Børnehaven', parentId: units.district, institutionType: 'boernehave' });
+  units.group = await post('/admin/org-units', { kind: 'group', name: 'Solsikken', parentId: units.kindergarten });
+  for (const key of ['child', 'otherChild'] as const) ids[key] = await post('/admin/persons', { kind: 'child', cpr: freshCpr(), givenName: 'Barn', familyName: 'Test' });
+  for (const key of ['mother', 'otherParent'] as const) ids[key] = await post('/admin/persons', { kind: 'parent', cpr: `0303851${100 + Math.floor(Math.random() * 899)}`, givenName: 'Forælder', familyName: 'Test' });
+  await request(identity.url).put('/admin/guardianships').set('authorization', root).send({ parentId: ids.mother, childId: ids.child, custody: true }).expect(201);
+  await request(identity.url).put('/admin/guardianships').set('authorization', root).send({ parentId: ids.otherParent, childId: ids.otherChild, custody: true }).expect(201);
+  tokens.educator = await staff('educator', units.group);
+  tokens.leader = await staff('leader', units.kindergarten);
+  tokens.dpo = await staff('dpo', units.mun);
+  tokens.mother = await parent(ids.mother);
+  tokens.otherParent = await parent(ids.otherParent);
+
+  const common = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json`, ARCHIVE_DIR: archiveDir };
+  const options = { logger: quietLogger(), clock: () => now };
+  transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: uniqueName('transitions-privacy'), TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions') }, options);
+  consent = await startConsent({ ...common, CONSENT_DB_NAME: uniqueName('consent-privacy'), CONSENT_DIRECTORY_GROUP: uniqueName('consent-directory') }, options);
+  assessments = await startAssessments({ ...common, ASSESSMENTS_DB_NAME: uniqueName('assessments-privacy'), ASSESSMENTS_CONSUMER_GROUP: uniqueName('assessments') }, options);
+  actionPlans = await startActionPlans({ ...common, ACTION_PLANS_DB_NAME: dbNames.actionPlans, ACTION_PLANS_CONSUMER_GROUP: uniqueName('action-plans') }, options);
+
+  const admin = await staff('system-administrator', units.mun);
+  for (const childId of [ids.child, ids.otherChild]) {
+    await waitFor('the child enrolled', async () => (await request(transitions.url).post(`/children/${childId}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, groupId: units.group, from: '2024-08-01' })).status === 201, 90_000);
+  }
+  const seen = async (url: string, token: string) => (await request(url).get('').set('authorization', token)).status === 200;
+  for (const childId of [ids.child, ids.otherChild]) {
+    await waitFor('action-plans to know the placement', () => seen(`${actionPlans.url}/children/${childId}/plans`, tokens.educator), 60_000);
+    await waitFor('assessments to know the placement', () => seen(`${assessments.url}/children/${childId}/external-results`, tokens.educator), 60_000);
+    await waitFor('consent to know the placement', () => seen(`${consent.url}/children/${childId}/consents`, tokens.educator), 60_000);
+  }
+  await waitFor('consent to know the custody', () => seen(`${consent.url}/children/${ids.child}/consents`, tokens.mother), 60_000);
+  await request(transitions.url).get(`/children/${ids.child}/placements`).set('authorization', admin).expect(200);
+
+  // Records about both children in every service.
+  for (const [key, childId] of [['plan', ids.child], ['otherPlan', ids.otherChild]] as const) {
+    const plan = await request(actionPlans.url).post('/plans').set('authorization', tokens.educator).send({ childId, startOn: day(-30), goals: [{ text: 'Leger med andre', signs: ['Tager initiativ'] }], nextEvaluationOn: day(30) }).expect(201);
+    ids[key] = plan.body.id;
+  }
+  await request(actionPlans.url).patch(`/plans/${ids.plan}`).set('authorization', tokens.educator).send({ sharedWithParents: true }).expect(200);
+  ids.result = (await request(assessments.url).post(`/children/${ids.child}/external-results`).set('authorization', tokens.educator).send({ source: 'ordblindetesten', testName: 'Ordblindetesten', testedOn: day(-1), score: 12, interpretation: 'as-expected' }).expect(201)).body.id;
+  await request(assessments.url).post(`/children/${ids.otherChild}/external-results`).set('authorization', tokens.educator).send({ source: 'ordblindetesten', testName: 'Ordblindetesten', testedOn: day(-1), score: 3, interpretation: 'below-expected' }).expect(201);
+  await request(actionPlans.url).post(`/children/${ids.child}/concern-notifications`).set('authorization', tokens.leader).send({ on: day(-2), summary: 'Underretning sendt' }).expect(201);
+  ids.consent = (await request(consent.url).post('/consents').set('authorization', tokens.educator).send({ childId: ids.child, purposeId: 'network-meeting' }).expect(201)).body.id;
+  await request(consent.url).post('/consents').set('authorization', tokens.educator).send({ childId: ids.otherChild, purposeId: 'network-meeting' }).expect(201);
+}, 300_000);
+
+afterAll(async () => {
+  for (const s of [actionPlans, assessments, consent, transitions, identity]) await s?.runtime.shutdown();
+  await rm(archiveDir, { recursive: true, force: true });
+});
+
+/** The GET routes of a service that take a child id, read from its route modules and the privacy lib's. */
+function childRoutes(service: string): string[] {
+  const files = [
+    ...readdirSyncTs(fileURLToPath(new URL(`../../services/${service}/src/http/`, import.meta.url))),
+    fileURLToPath(new URL('../../libs/privacy/src/privacy.ts', import.meta.url)),
+  ];
+  const routes = new Set<string>();
+  for (const file of files) for (const m of readFileSync(file, 'utf8').matchAll(/router\.get\(\s*'(\/children\/:childId[^']*)'/g)) routes.add(m[1]!);
+  return [...routes].sort();
+}
+function readdirSyncTs(dir: string): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f));
+}
+
+describe('data protection across the services', () => {
+  test.each([
+    ['action-plans', () => actionPlans.url, () => actionPlans.audit],
+    ['assessments', () => assessments.url, () => assessments.audit],
+    ['consent', () => consent.url, () => consent.audit],
+    ['transitions', () => transitions.url, () => transitions.audit],
+  ] as [string, () => string, () => AuditLog][])('every GET route of %s that takes a child id leaves an audit entry about that child', async (service, url, audit) => {
+    const routes = childRoutes(service);
+    expect(routes.length).toBeGreaterThanOrEqual(4);
+    for (const route of routes) {
+      let answered = 0;
+      // Each route is for someone: staff of the child, its leader, the officer, or a parent.
+      for (const token of [tokens.educator, tokens.leader, tokens.dpo, tokens.mother]) {
+        const before = (await audit().forChild(ids.child)).length;
+        const res = await request(url()).get(route.replace(':childId', ids.child)).set('authorization', token);
+        if (res.status !== 200) continue;
+        answered++;
+        const after = await audit().forChild(ids.child);
+        expect({ route, logged: after.length - before }).toEqual({ route, logged: 1 });
+        expect(['read', 'export']).toContain(after.at(-1)!.action);
+      }
+      expect({ route, answered: answered > 0 }).toEqual({ route, answered: true });
+    }
+  });
+
+  test('a parent sees what is shared, the access log by role and institution (no staff ids), and when records go; another parent sees nothing of it', async () => {
+    const insight = await request(actionPlans.url).get(`/children/${ids.child}/insight`).set('authorization', tokens.mother).expect(200);
+    expect(insight.body.records['action-plan'].map((p: { id: string }) => p.id)).toEqual([ids.plan]);
+    expect(insight.body.records['concern-notification']).toBeUndefined();
+    const created = insight.body.accessLog.find((e: { operation: string }) => e.operation === 'create');
+    expect(created).toMatchObject({ action: 'create', recordType: 'action-plan', by: { kind: 'staff', roles: ['educator'], institutionIds: [units.kindergarten] } });
+    expect(JSON.stringify(insight.body.accessLog)).not.toContain('7e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b'); // the staff member's id
+    expect(insight.body.retention).toEqual([{ kind: 'action-plan', description: expect.stringContaining('closed'), days: 5 * 365, publicRecord: true, records: [{ recordId: ids.plan, deletedAfter: null }] }]);
+    expect(JSON.stringify(insight.body)).not.toContain(ids.otherChild);
+
+    const consents = await request(consent.url).get(`/children/${ids.child}/insight`).set('authorization', tokens.mother).expect(200);
+    expect(consents.body.consents.map((c: { id: string }) => c.id)).toEqual([ids.consent]);
+
+    for (const url of [actionPlans.url, assessments.url, consent.url, transitions.url]) {
+      expect((await request(url).get(`/children/${ids.child}/insight`).set('authorization', tokens.otherParent)).status).toBe(404);
+      expect((await request(url).get(`/children/${ids.child}/insight`).set('authorization', tokens.educator)).status).toBe(404);
+    }
+  });
+
+  test('the officer’s export holds every service’s data about the child, nothing about another child, and is itself logged', async () => {
+    expect((await request(actionPlans.url).get(`/children/${ids.child}/export`).set('authorization', tokens.leader)).status).toBe(403);
+    const services = [
+      { service: 'action-plans', url: actionPlans.url },
+      { service: 'assessments', url: assessments.url },
+      { service: 'consent', url: consent.url },
+      { service: 'transitions', url: transitions.url },
+    ];
+    const composed = await composeExport({ childId: ids.child, services, authorization: tokens.dpo, now });
+    expect(composed.missing).toEqual([]);
+    const by = Object.fromEntries(composed.services.map((s) => [s.service, s]));
+    expect((by['action-plans']!.records['action-plan'] as { id: string }[]).map((p) => p.id)).toEqual([ids.plan]);
+    expect((by.assessments!.records['external-result'] as { id: string }[]).map((r) => r.id)).toEqual([ids.result]);
+    expect((by.consent!.records.consent as { id: string }[]).map((c) => c.id)).toEqual([ids.consent]);
+    expect((by.transitions!.records.enrollment as { id: string }[]).map((e) => e.id)).toEqual([ids.child]);
+    for (const s of composed.services) expect(s.accessLog.length).toBeGreaterThan(0);
+    const json = JSON.stringify(composed);
+    for (const other of [ids.otherChild, ids.otherPlan]) expect(json).not.toContain(other);
+    const html = exportToHtml(composed);
+    expect(html).toContain(ids.plan);
+    expect(html).not.toContain(ids.otherChild);
+    for (const audit of [actionPlans.audit, assessments.audit, consent.audit, transitions.audit]) {
+      const exports = (await audit.forChild(ids.child)).filter((e) => e.action === 'export' && e.operation === 'export');
+      expect(exports.at(-1)).toMatchObject({ actorKind: 'staff', roles: [`dpo@${units.mun}`], purpose: 'data-subject-access-request' });
+    }
+  });
+
+  test('a closed plan is archived and deleted when its period has run out, not before and not while a legal hold stands', async () => {
+    const started = now;
+    try {
+      const closed = await request(actionPlans.url).post(`/plans/${ids.plan}/close`).set('authorization', tokens.educator).expect(200);
+      const closedOn = Date.parse(`${closed.body.closedOn}T00:00:00Z`);
+      // The plan's 'closed' event leaves with the relay before the plan may go (it is never deleted with an event unsent).
+      const client = await MongoClient.connect(mongoUrl);
+      try {
+        await waitFor('the closed event relayed', async () => (await client.db(dbNames.actionPlans).collection<{ _id: string; hasPending?: boolean }>('plans').findOne({ _id: ids.plan }))?.hasPending === false);
+      } finally {
+        await client.close();
+      }
+      now = new Date(closedOn + (5 * 365 - 1) * DAY);
+      expect(await actionPlans.privacy.sweep()).toMatchObject({ archived: 0 });
+      const hold = await request(actionPlans.url).post(`/children/${ids.child}/legal-holds`).set('authorization', tokens.leader).send({ caseRef: 'SAG-2024-117' }).expect(201);
+      expect((await request(actionPlans.url).post(`/children/${ids.child}/legal-holds`).set('authorization', tokens.educator).send({ caseRef: 'X-1' })).status).toBe(403);
+      now = new Date(closedOn + 5 * 365 * DAY + 1000);
+      expect(await actionPlans.privacy.sweep()).toMatchObject({ archived: 0, held: 1 });
+      await request(actionPlans.url).post(`/children/${ids.child}/legal-holds/${hold.body._id}/release`).set('authorization', tokens.leader).expect(200);
+      expect(await actionPlans.privacy.sweep()).toMatchObject({ archived: 1, disposed: 1 });
+
+      expect(await readdir(join(archiveDir, 'action-plans', '510', 'action-plan'))).toEqual([`${ids.plan}.json`]);
+      const leader = await staff('leader', units.kindergarten);
+      expect((await request(actionPlans.url).get(`/plans/${ids.plan}`).set('authorization', leader)).status).toBe(404);
+      const ops = (await actionPlans.audit.forChild(ids.child)).map((e) => e.operation);
+      expect(ops.slice(-2)).toEqual(['archive', 'delete']);
+      expect(ops).toEqual(expect.arrayContaining(['hold', 'release']));
+      const events = await readTopicUntil(brokers, 'spor.privacy.retention.v1', 'the disposal', (rs) => rs.some((r) => r.value!.includes(ids.plan)));
+      expect(events.map((r) => JSON.parse(r.value!)).find((e) => e.subject === ids.plan)).toMatchObject({ source: 'spor/action-plans', data: { recordKind: 'action-plan', disposal: 'deleted', childId: ids.child } });
+    } finally {
+      now = started;
+    }
+  });
+
+  test('the audit log of a service verifies, and its entries reach spor.audit.access.v1 without names', async () => {
+    const client = await MongoClient.connect(mongoUrl);
+    try {
+      const result = await verifyAuditLog(client.db(dbNames.actionPlans));
+      expect(result).toMatchObject({ ok: true });
+      expect(result.entries).toBeGreaterThan(10);
+    } finally {
+      await client.close();
+    }
+    const records = await readTopicUntil(brokers, 'spor.audit.access.v1', 'the export entry', (rs) => rs.some((r) => r.value!.includes(ids.child) && r.value!.includes('"action":"export"') && r.value!.includes('spor/action-plans')));
+    const mine = records.map((r) => JSON.parse(r.value!)).filter((e) => e.data.childId === ids.child);
+    expect(mine.length).toBeGreaterThan(5);
+    expect(JSON.stringify(mine)).not.toMatch(/Barn|Forælder|Leger med andre/);
+  });
+});
