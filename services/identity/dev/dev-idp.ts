@@ -1,7 +1,8 @@
 // FOR DEVELOPMENT AND TESTS ONLY. A real OpenID Provider (panva's oidc-provider) that stands in
 // for the MitID broker (NemLog-in's CPR claim name, NSIS levels in `acr`) and for a municipal
-// staff IdP. Instead of a login page it signs in whoever `nextLogin` names, so tests and the
-// demo can drive the whole authorization-code flow over HTTP.
+// staff IdP. Instead of MitID it signs in whoever `nextLogin` names, so tests can drive the whole
+// authorization-code flow over HTTP; with `demoAccounts` (npm start) it shows a page to pick one
+// of them instead, and `?account=<sub>` on that page picks one without a click (for curl).
 import { createServer, type Server } from 'node:http';
 import Provider, { type Configuration } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
@@ -19,6 +20,12 @@ export interface DevAccount {
   email?: string;
 }
 
+/** An account the development login page offers; staff accounts have an e-mail, parents a CPR number. */
+export interface DemoAccount {
+  label: string;
+  account: DevAccount;
+}
+
 export interface DevIdp {
   issuer: string;
   /** Who the next login signs in, and at which NSIS level. */
@@ -31,7 +38,7 @@ export interface DevIdp {
 }
 
 /** `port` must be the real port (not 0): it is part of the issuer. */
-export async function startDevIdp(options: { port: number; clients: Configuration['clients']; idTokenTtlSeconds?: number }): Promise<DevIdp> {
+export async function startDevIdp(options: { port: number; clients: Configuration['clients']; idTokenTtlSeconds?: number; demoAccounts?: DemoAccount[] }): Promise<DevIdp> {
   const issuer = `http://127.0.0.1:${options.port}`;
   const accounts = new Map<string, DevAccount>();
   const idp: DevIdp = { issuer, nextLogin: undefined, idTokenTtlSeconds: options.idTokenTtlSeconds ?? 300, tokenResponseDelayMs: 0, stop: async () => undefined };
@@ -78,9 +85,11 @@ export async function startDevIdp(options: { port: number; clients: Configuratio
     if (!match) return callback(req, res);
     try {
       const details = await provider.interactionDetails(req, res);
-      const login = idp.nextLogin;
+      const picked = demoPick(options.demoAccounts ?? [], req.url!, String(details.params.scope));
+      const login = idp.nextLogin ?? picked.login;
       if (!login) {
-        res.writeHead(400).end('no login prepared');
+        if (picked.page) res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(picked.page);
+        else res.writeHead(400).end('no login prepared');
         return;
       }
       accounts.set(login.account.sub, login.account);
@@ -96,4 +105,31 @@ export async function startDevIdp(options: { port: number; clients: Configuratio
   await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
   idp.stop = () => new Promise((resolve) => server.close(() => resolve()));
   return idp;
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The development login page: the demo accounts that fit the login asked for (a CPR number for
+ * MitID, scope `cpr`; an e-mail for the staff IdP), each a link back to this interaction with
+ * `?account=<sub>`, which signs that account in at NSIS substantial.
+ */
+function demoPick(accounts: DemoAccount[], url: string, scope: string): { login?: { account: DevAccount; acr: string }; page?: string } {
+  if (accounts.length === 0) return {};
+  const citizen = scope.split(' ').includes('cpr');
+  const offered = accounts.filter((a) => (citizen ? a.account.cpr : a.account.email));
+  const wanted = new URL(url, 'http://idp').searchParams.get('account');
+  const chosen = wanted ? offered.find((a) => a.account.sub === wanted) : undefined;
+  if (chosen) return { login: { account: chosen.account, acr: NSIS.substantial } };
+  const path = new URL(url, 'http://idp').pathname;
+  const items = offered.map((a) => `<li><a href="${escapeHtml(path)}?account=${encodeURIComponent(a.account.sub)}">${escapeHtml(a.label)}</a></li>`).join('\n');
+  return {
+    page: `<!doctype html><html lang="da"><head><meta charset="utf-8"><title>Spor development login</title></head><body>
+<h1>${citizen ? 'MitID' : 'Medarbejderlogin'} (development only)</h1>
+<p>This is not MitID and not the municipality's IdP: a local OpenID provider that signs in a demo account of <code>npm start</code>. Never use it with real people.</p>
+${wanted ? `<p><strong>No demo account ${escapeHtml(wanted)} for this login.</strong></p>` : ''}
+<ul>
+${items}
+</ul></body></html>`,
+  };
 }

@@ -3,37 +3,19 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { createTokenVerifier } from '@spor/auth';
-import { freePort } from '../../../deploy/local/infra-lib.js';
 import type { RunningIdentity } from '../src/service.js';
-import { NSIS, startDevIdp, type DevIdp } from '../dev/dev-idp.js';
-import { bearer, browseLogin, finishLogin, freshCpr, startTestIdentity, tokenFromSession } from './support.js';
+import { NSIS, type DevIdp } from '../dev/dev-idp.js';
+import { browseLogin, finishLogin, startStaffLogin, tokenFromSession } from './support.js';
 
-const REDIRECT = 'https://identity.spor.test/auth/staff/callback';
+let REDIRECT: string;
 let idp: DevIdp;
 let identity: RunningIdentity;
 let staffId: string;
 let groupId: string;
-const email = `lise.${Math.floor(Math.random() * 1e6)}@haderslev.dk`;
+let email: string;
 
 beforeAll(async () => {
-  idp = await startDevIdp({
-    port: await freePort(),
-    clients: [{ client_id: 'spor-staff', client_secret: 'dev-client-secret-0123456789', redirect_uris: [REDIRECT], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }],
-  });
-  identity = await startTestIdentity(undefined, {
-    STAFF_OIDC_ISSUER: idp.issuer,
-    STAFF_OIDC_CLIENT_ID: 'spor-staff',
-    STAFF_OIDC_CLIENT_SECRET: 'dev-client-secret-0123456789',
-    OIDC_ALLOW_INSECURE_HTTP: 'true',
-  });
-  const admin = await bearer(identity, '510');
-  const post = (path: string, body: object) => request(identity.url).post(path).set('authorization', admin).send(body);
-  const m = (await post('/admin/org-units', { kind: 'municipality', name: 'K', parentId: null, municipalityCode: '510' })).body.id;
-  const d = (await post('/admin/org-units', { kind: 'district', name: 'D', parentId: m })).body.id;
-  const i = (await post('/admin/org-units', { kind: 'institution', name: 'I', parentId: d, institutionType: 'vuggestue' })).body.id;
-  groupId = (await post('/admin/org-units', { kind: 'group', name: 'G', parentId: i })).body.id;
-  staffId = (await post('/admin/persons', { kind: 'staff', cpr: freshCpr(), givenName: 'Lise', familyName: 'P', externalId: email })).body.id;
-  await post('/admin/memberships', { personId: staffId, unitId: groupId, role: 'educator', from: '2020-01-01' });
+  ({ idp, identity, redirect: REDIRECT, email, staffId, groupId } = await startStaffLogin());
 });
 
 afterAll(async () => {

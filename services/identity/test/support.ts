@@ -2,7 +2,10 @@
 // its login would issue.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import request from 'supertest';
 import { quietLogger, testInfra, uniqueName } from '@spor/testkit';
+import { freePort } from '../../../deploy/local/infra-lib.js';
+import { startDevIdp, type DevIdp } from '../dev/dev-idp.js';
 import { startIdentity, type RunningIdentity } from '../src/service.js';
 import { issueAccessToken, type TokenSubject } from '../src/domain/access-token.js';
 
@@ -110,4 +113,33 @@ export async function finishLogin(identity: RunningIdentity, callbackPath: strin
 /** What the web client does with its session: POST /auth/token. */
 export function tokenFromSession(identity: RunningIdentity, cookie: string | undefined, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${identity.url}/auth/token`, { method: 'POST', headers: { ...(cookie ? { cookie } : {}), ...headers } });
+}
+
+/**
+ * identity with staff login through a development IdP, and one educator (`email` as her external
+ * id) in a group of an institution of municipality 510. `issuer` is identity's public address.
+ */
+export async function startStaffLogin(issuer = 'https://identity.spor.test'): Promise<{ idp: DevIdp; identity: RunningIdentity; redirect: string; email: string; staffId: string; groupId: string }> {
+  const redirect = `${issuer}/auth/staff/callback`;
+  const idp = await startDevIdp({
+    port: await freePort(),
+    clients: [{ client_id: 'spor-staff', client_secret: 'dev-client-secret-0123456789', redirect_uris: [redirect], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }],
+  });
+  const identity = await startTestIdentity(undefined, {
+    TOKEN_ISSUER: issuer,
+    STAFF_OIDC_ISSUER: idp.issuer,
+    STAFF_OIDC_CLIENT_ID: 'spor-staff',
+    STAFF_OIDC_CLIENT_SECRET: 'dev-client-secret-0123456789',
+    OIDC_ALLOW_INSECURE_HTTP: 'true',
+  });
+  const email = `lise.${Math.floor(Math.random() * 1e6)}@haderslev.dk`;
+  const admin = await bearer(identity, '510');
+  const post = (path: string, body: object) => request(identity.url).post(path).set('authorization', admin).send(body);
+  const m = (await post('/admin/org-units', { kind: 'municipality', name: 'K', parentId: null, municipalityCode: '510' })).body.id;
+  const d = (await post('/admin/org-units', { kind: 'district', name: 'D', parentId: m })).body.id;
+  const i = (await post('/admin/org-units', { kind: 'institution', name: 'I', parentId: d, institutionType: 'vuggestue' })).body.id;
+  const groupId = (await post('/admin/org-units', { kind: 'group', name: 'G', parentId: i })).body.id as string;
+  const staffId = (await post('/admin/persons', { kind: 'staff', cpr: freshCpr(), givenName: 'Lise', familyName: 'P', externalId: email })).body.id as string;
+  await post('/admin/memberships', { personId: staffId, unitId: groupId, role: 'educator', from: '2020-01-01' });
+  return { idp, identity, redirect, email, staffId, groupId };
 }

@@ -123,7 +123,11 @@ export function oidcLoginRoutes(
       const config = await configuration();
       let claims: oidc.IDToken;
       try {
-        const current = new URL(req.originalUrl, deps.settings.redirectUri);
+        // The callback as the IdP sent the browser to it: the registered redirect URI with the query
+        // that came back. Not the path identity sees: behind the gateway it lacks the /api/identity
+        // prefix, and the IdP would refuse the code for a redirect_uri it never issued it to.
+        const current = new URL(deps.settings.redirectUri);
+        current.search = new URL(req.originalUrl, current).search;
         const tokens = await oidc.authorizationCodeGrant(config, current, { pkceCodeVerifier: attempt.codeVerifier, expectedState: attempt._id, expectedNonce: attempt.nonce, idTokenExpected: true });
         claims = tokens.claims()!;
       } catch (error) {
