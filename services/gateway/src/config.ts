@@ -42,6 +42,8 @@ export const gatewayConfigSchema = z.object({
   RATE_LIMIT_IP_PER_MINUTE: env.positiveInt(1200),
   /** How long an upstream may take to start answering (and may stay silent) before 504. */
   UPSTREAM_TIMEOUT_MS: env.positiveInt(15_000),
+  /** The same for municipal IT's bulk imports (directory, enrollments, test results), which apply a whole file. */
+  UPSTREAM_IMPORT_TIMEOUT_MS: env.positiveInt(300_000),
   /** The largest request body passed on; larger ones get 413 before reaching a service. */
   GATEWAY_BODY_LIMIT_BYTES: env.positiveInt(2 * 1024 * 1024),
   /** Proxies in front of the gateway (the ingress controller) whose X-Forwarded-For is trusted. */

@@ -23,6 +23,20 @@ export const PUBLIC_ROUTES: Partial<Record<UpstreamName, RouteRule[]>> = {
   ],
 };
 
+/**
+ * Bulk imports of municipal IT: identity applies a directory file within the request, which
+ * for a whole municipality takes longer than an interactive call may. They get the long time-out.
+ */
+const LONG_RUNNING: Partial<Record<UpstreamName, RouteRule[]>> = {
+  identity: [{ methods: ['POST'], path: /^\/admin\/imports(\/[^/]+)?$/i }],
+  transitions: [{ methods: ['POST'], path: /^\/imports\/enrollments$/i }],
+  assessments: [{ methods: ['POST'], path: /^\/imports\/external-results$/i }],
+};
+
+export function isLongRunning(service: UpstreamName, method: string, path: string): boolean {
+  return (LONG_RUNNING[service] ?? []).some((rule) => rule.methods.includes(method) && rule.path.test(path));
+}
+
 /** Service-to-service routes and operational endpoints: answered 404 at the edge. */
 const INTERNAL_PATHS = /^\/(internal|metrics|healthz|readyz)(\/|$)/i;
 

@@ -10,7 +10,7 @@ import { cors } from './cors.js';
 import { docsRoutes } from './docs.js';
 import { forward } from './proxy.js';
 import { RateLimiter } from './rate-limit.js';
-import { isInternalPath, isPublicRoute, normalisePath } from './routes-policy.js';
+import { isInternalPath, isLongRunning, isPublicRoute, normalisePath } from './routes-policy.js';
 
 export const SERVICE = 'gateway';
 
@@ -91,7 +91,7 @@ export async function startGateway(environment: NodeJS.ProcessEnv, options: Gate
       pathAndQuery: `${routed.path}${routed.query}`,
       prefix: `/api/${routed.service}`,
       requestId: currentRequestId() ?? '',
-      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      timeoutMs: isLongRunning(routed.service, req.method, routed.path) ? config.UPSTREAM_IMPORT_TIMEOUT_MS : config.UPSTREAM_TIMEOUT_MS,
       bodyLimitBytes: config.GATEWAY_BODY_LIMIT_BYTES,
     });
   };

@@ -1,7 +1,7 @@
 // The pure rules of the edge: token buckets and which paths are public or internal.
 import { describe, expect, test } from '@jest/globals';
 import { RateLimiter } from '../src/rate-limit.js';
-import { isInternalPath, isPublicRoute, normalisePath } from '../src/routes-policy.js';
+import { isInternalPath, isLongRunning, isPublicRoute, normalisePath } from '../src/routes-policy.js';
 
 describe('RateLimiter', () => {
   test('allows a burst of the limit, then refills one request per 60/limit seconds', () => {
@@ -51,5 +51,15 @@ describe('routes policy', () => {
     expect(isPublicRoute('identity', 'GET', '/auth/other/login')).toBe(false);
     expect(isPublicRoute('identity', 'GET', '/admin/persons')).toBe(false);
     expect(isPublicRoute('consent', 'GET', '/auth/citizen/login')).toBe(false);
+  });
+
+  test('bulk imports get the long time-out; nothing else does', () => {
+    expect(isLongRunning('identity', 'POST', '/admin/imports')).toBe(true);
+    expect(isLongRunning('identity', 'POST', '/admin/imports/persons')).toBe(true);
+    expect(isLongRunning('assessments', 'POST', '/imports/external-results')).toBe(true);
+    expect(isLongRunning('transitions', 'POST', '/imports/enrollments')).toBe(true);
+    expect(isLongRunning('identity', 'GET', '/admin/imports')).toBe(false);
+    expect(isLongRunning('identity', 'POST', '/admin/persons')).toBe(false);
+    expect(isLongRunning('consent', 'POST', '/admin/imports')).toBe(false);
   });
 });
