@@ -125,7 +125,8 @@ export function applyEvent(s: Subject, event: SporEvent): boolean {
       return closePlacement(s, d.placementId, d.to, v, d.institutionId);
     case 'dk.spor.assessments.assessment.completed.v1':
     case 'dk.spor.assessments.assessment.amended.v1': {
-      if (d.target !== 'child') return false;
+      // One professional's independent rating never counts anywhere: not kept.
+      if (d.target !== 'child' || d.rating === 'independent') return false;
       const held = s.assessments[d.assessmentId];
       if (held && held.v >= v) return false;
       s.assessments[d.assessmentId] = { v, instrumentId: d.instrumentId, institutionId: d.institutionId, rating: d.rating, completedOn: d.completedOn, categories: Object.fromEntries((d.results as { section: string; category: string | null }[]).map((r) => [r.section, r.category])) };

@@ -32,8 +32,9 @@ export interface Scoped {
   units: (ReportUnit & { externalId?: string })[];
 }
 
-export function figureRoutes(router: Router, deps: FigureDeps): void {
-  const { projections, directory, audit } = deps;
+/** The queries behind the routes (the benchmark calls them without HTTP). */
+export function figureQueries(deps: FigureDeps) {
+  const { projections, directory } = deps;
 
   /** The unit asked about, if the principal may see it, with its breakdown one level down (two for the municipality). */
   async function scope(principal: Principal, unitId: string): Promise<Scoped> {
@@ -98,9 +99,17 @@ export function figureRoutes(router: Router, deps: FigureDeps): void {
   async function report(principal: Principal, unitId: string, months: string[], options: { period: boolean; only?: string }) {
     const scoped = await scope(principal, unitId);
     const raw = await rawCounts(scoped, months);
-    const columns = buildReport(scoped.units, months, raw, options);
-    await audit.record(principal, { action: 'read', recordType: 'figures', recordId: scoped.unit._id });
-    return { scoped, columns };
+    return { scoped, columns: buildReport(scoped.units, months, raw, options) };
+  }
+  return { scope, report };
+}
+
+export function figureRoutes(router: Router, deps: FigureDeps): void {
+  const queries = figureQueries(deps);
+  async function report(principal: Principal, unitId: string, months: string[], options: { period: boolean; only?: string }) {
+    const result = await queries.report(principal, unitId, months, options);
+    await deps.audit.record(principal, { action: 'read', recordType: 'figures', recordId: result.scoped.unit._id });
+    return result;
   }
 
   const monthsOf = (from: string, to: string): string[] => {
