@@ -53,6 +53,9 @@ export async function startReporting(environment: NodeJS.ProcessEnv, options: { 
   const topics = projections.topics();
   const handlers = projections.handlers();
   await transport.ensureTopics(topics.map((topic) => ({ topic, partitions: 3 })));
+  // Fresh projections start with a rebuild (folding in memory is far faster than the live path);
+  // the live consumer then passes over what the rebuild applied, as duplicates.
+  if ((await projections.subjects.estimatedDocumentCount()) === 0) await replayInto(projections, { groupPrefix: config.REPORTING_CONSUMER_GROUP, topics, registry, transport, logger: log });
   let consumer = new EventConsumer({ groupId: config.REPORTING_CONSUMER_GROUP, topics, handlers, registry, transport, logger: log, metrics });
   await consumer.start();
   runtime.onStop('consumer', () => consumer.stop());
