@@ -197,8 +197,20 @@ export class KafkajsTransport implements EventTransport {
 
   async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
     const admin = await this.getAdmin();
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
+    // A topic created a moment ago (by another service, or by the broker on first mention) has
+    // no leader yet for a short while; kafkajs's admin does not retry that, so it is retried
+    // here with fresh metadata rather than failing a replay on a brand-new broker.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const offsets = await admin.fetchTopicOffsets(topic);
+        return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
+      } catch (error) {
+        const retriable = (error as { retriable?: boolean }).retriable === true;
+        if (!retriable || attempt >= 20) throw error;
+        await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1_000)));
+        await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+      }
+    }
   }
 
   async deleteConsumerGroup(groupId: string): Promise<void> {
