@@ -36,7 +36,7 @@ async function call(method: string, service: ServiceName, path: string, token: s
   return { status: res.status, body: text ? JSON.parse(text) : {} };
 }
 const get = (service: ServiceName, path: string, token: string) => call('GET', service, path, token);
-const post = (service: ServiceName, path: string, token: string, body: unknown = {}) => call('POST', service, path, token, body);
+const post = (service: ServiceName, path: string, token: string, body?: unknown) => call('POST', service, path, token, body);
 
 /** Repeats a call until it answers `status`: a service learns of another's change from the topics. */
 const eventually = (what: string, status: number, attempt: () => Promise<Answer>) =>
