@@ -1,23 +1,25 @@
 // Wires reporting together: its projections of the other services' events, the figures API,
 // and the rebuild that replays every topic from the start.
 import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
-import { EventConsumer, replayTopics, startBackbone } from '@spor/events';
+import { EventConsumer, startBackbone, startProjectionConsumer } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { principalOf, requireRole, serveAuthenticated } from '@spor/auth';
 import { DirectoryView } from '@spor/directory';
 import { AuditLog } from '@spor/audit';
 import { reportingConfigSchema, type ReportingConfig } from './config.js';
 import { Projections } from './store/projections.js';
+import { replayInto, type RebuildResult } from './store/rebuild.js';
 import { figureRoutes } from './http/figure.routes.js';
 
 export const SERVICE = 'reporting';
+export type { RebuildResult };
 
 export interface RunningReporting {
   url: string;
   runtime: ServiceRuntime;
   config: ReportingConfig;
   /** Replays every topic into emptied projections (what POST /admin/rebuild does). */
-  rebuild: () => Promise<void>;
+  rebuild: () => Promise<RebuildResult>;
 }
 
 export async function startReporting(environment: NodeJS.ProcessEnv, options: { logger?: Logger } = {}): Promise<RunningReporting> {
@@ -40,14 +42,20 @@ export async function startReporting(environment: NodeJS.ProcessEnv, options: { 
   const registry = contractRegistry();
   const projections = new Projections(db);
   await projections.init();
+  await projections.recover(log);
   const directory = new DirectoryView(db, ['units']);
   await directory.init();
   const audit = new AuditLog(db);
   await audit.init();
 
-  const topics = [...directory.topics(), ...projections.topics()];
-  const handlers = { ...directory.handlers(), ...projections.handlers() };
+  // The organisation tree has its own consumer: a backlog of figure events never delays it.
+  await startProjectionConsumer(backbone, { groupId: `${config.REPORTING_CONSUMER_GROUP}.directory`, topics: directory.topics(), handlers: directory.handlers(), registry, runtime, logger: log, metrics });
+  const topics = projections.topics();
+  const handlers = projections.handlers();
   await transport.ensureTopics(topics.map((topic) => ({ topic, partitions: 3 })));
+  // Fresh projections start with a rebuild (folding in memory is far faster than the live path);
+  // the live consumer then passes over what the rebuild applied, as duplicates.
+  if ((await projections.subjects.estimatedDocumentCount()) === 0) await replayInto(projections, { groupPrefix: config.REPORTING_CONSUMER_GROUP, topics, registry, transport, logger: log });
   let consumer = new EventConsumer({ groupId: config.REPORTING_CONSUMER_GROUP, topics, handlers, registry, transport, logger: log, metrics });
   await consumer.start();
   runtime.onStop('consumer', () => consumer.stop());
@@ -55,13 +63,12 @@ export async function startReporting(environment: NodeJS.ProcessEnv, options: { 
   // The live consumer pauses while the projections are rebuilt from the start of every topic;
   // then it resumes from its own offsets, so events that arrived meanwhile are applied too
   // (applying by version makes the overlap harmless).
-  let rebuilding: Promise<void> | undefined;
+  let rebuilding: Promise<RebuildResult> | undefined;
   const rebuild = () =>
     (rebuilding ??= (async () => {
       await consumer.stop();
       try {
-        await projections.clear();
-        await replayTopics({ groupPrefix: config.REPORTING_CONSUMER_GROUP, topics: projections.topics(), handlers: projections.handlers(), registry, transport, logger: log });
+        return await replayInto(projections, { groupPrefix: config.REPORTING_CONSUMER_GROUP, topics: projections.topics(), registry, transport, logger: log });
       } finally {
         consumer = new EventConsumer({ groupId: config.REPORTING_CONSUMER_GROUP, topics, handlers, registry, transport, logger: log, metrics });
         await consumer.start();
@@ -77,17 +84,11 @@ export async function startReporting(environment: NodeJS.ProcessEnv, options: { 
     metrics,
     readiness: backbone.readiness,
     routes: (router) => {
-      figureRoutes(router, {
-        projections,
-        directory,
-        audit,
-        institutionsUnder: async (unit) => (await directory.unitsOf(unit.municipalityId)).filter((u) => u.kind === 'institution' && (unit.kind === 'municipality' || u.parentId === unit._id)),
-      });
+      figureRoutes(router, { projections, directory, audit });
       router.post('/admin/rebuild', requireRole('system-administrator', 'administration'), async (req, res) => {
-        const started = Date.now();
-        await rebuild();
+        const result = await rebuild();
         await audit.record(principalOf(req), { action: 'rebuild', recordType: 'projections', recordId: null });
-        res.json({ rebuiltInMs: Date.now() - started });
+        res.json(result);
       });
     },
   });

@@ -43,3 +43,34 @@ describe('small-cell protection across a breakdown', () => {
     }
   });
 });
+
+describe('small-cell protection across units and months (the report)', () => {
+  test('a cell of 4 in one institution and month cannot be recovered from its district, the municipality or the period', async () => {
+    const { buildReport } = await import('../src/domain/report.js');
+    const { assertNothingRecoverable } = await import('./recoverable.js');
+    const units = [
+      { unitId: 'm', kind: 'municipality', parentId: null },
+      { unitId: 'd1', kind: 'district', parentId: 'm' },
+      { unitId: 'd2', kind: 'district', parentId: 'm' },
+      { unitId: 'i1', kind: 'institution', parentId: 'd1' },
+      { unitId: 'i2', kind: 'institution', parentId: 'd1' },
+      { unitId: 'i3', kind: 'institution', parentId: 'd2' },
+    ];
+    const counts: Record<string, Record<string, Record<string, number>>> = {
+      i1: { '2026-09': { 'wellbeing:green': 20, 'wellbeing:yellow': 9, 'wellbeing:red': 6 }, '2026-10': { 'wellbeing:green': 20, 'wellbeing:yellow': 4, 'wellbeing:red': 6 } },
+      i2: { '2026-09': { 'wellbeing:green': 15, 'wellbeing:yellow': 26, 'wellbeing:red': 9 }, '2026-10': { 'wellbeing:green': 15, 'wellbeing:yellow': 26, 'wellbeing:red': 9 } },
+      i3: { '2026-09': { 'wellbeing:green': 30, 'wellbeing:yellow': 12, 'wellbeing:red': 7 }, '2026-10': { 'wellbeing:green': 31, 'wellbeing:yellow': 11, 'wellbeing:red': 8 } },
+    };
+    const sum = (ids: string[], month: string) => {
+      const out: Record<string, number> = {};
+      for (const id of ids) for (const [k, n] of Object.entries(counts[id]?.[month] ?? {})) out[k] = (out[k] ?? 0) + n;
+      return out;
+    };
+    const raw = (unitId: string, month: string) => (unitId === 'm' ? sum(['i1', 'i2', 'i3'], month) : unitId === 'd1' ? sum(['i1', 'i2'], month) : unitId === 'd2' ? sum(['i3'], month) : (counts[unitId]?.[month] ?? {}));
+    const columns = buildReport(units, ['2026-09', '2026-10'], raw, { period: true, only: 'wellbeing' });
+    const cell = (month: string, unit: string) => (columns.find((c) => c.month === month)!.units[unit]!.wellbeing as { cells: Record<string, number | null> }).cells;
+    expect(cell('2026-10', 'i1').yellow).toBeNull();
+    expect(cell('2026-10', 'm').yellow).toBe(41);
+    assertNothingRecoverable({ units, columns });
+  });
+});

@@ -1,9 +1,43 @@
 // Small-cell protection (R16): no figure may let anyone identify a child. A cell counting 1 to 4
-// children is suppressed; a row whose total is under 5 is suppressed whole; and when exactly
-// one cell of a row is suppressed while the total is shown, the next smallest cell is suppressed
-// too (secondary suppression), so the hidden one cannot be worked out from the total.
+// children is suppressed (primary); a row whose total is under 5 is suppressed whole; and no
+// published sum may have exactly one hidden member, or that member is the sum minus the others
+// (secondary suppression). The sums are every relation a reader can see: a row's total, a
+// district's cell as the sum of its institutions' cells, the municipality's as the sum of its
+// districts', an institution's as the sum of its groups' (and those in no group), and a period's
+// as the sum of its months. Hiding repeats until no sum has a single unknown.
 
 export const MIN_CELL = 5;
+
+/** `parent = Σ parts`, over cell ids. A row equation also hides the whole row when its total is under 5. */
+export interface Equation {
+  parent: string;
+  parts: string[];
+  row?: boolean;
+}
+
+/** The ids of the cells to hide, given every cell's raw value and the sums a reader can see. */
+export function suppress(values: Map<string, number>, equations: Equation[]): Set<string> {
+  const hidden = new Set<string>();
+  const raw = (id: string) => values.get(id) ?? 0;
+  for (const [id, n] of values) if (n > 0 && n < MIN_CELL) hidden.add(id);
+  for (const eq of equations) {
+    const total = raw(eq.parent);
+    if (eq.row && total > 0 && total < MIN_CELL) for (const id of [eq.parent, ...eq.parts]) hidden.add(id);
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const eq of equations) {
+      const members = [eq.parent, ...eq.parts];
+      if (members.filter((id) => hidden.has(id)).length !== 1) continue;
+      const shown = eq.parts.filter((id) => !hidden.has(id));
+      // The smallest non-zero part first: it costs the reader least; a zero only when nothing else is left.
+      const next = shown.filter((id) => raw(id) > 0).sort((a, b) => raw(a) - raw(b))[0] ?? (!hidden.has(eq.parent) && raw(eq.parent) > 0 ? eq.parent : undefined) ?? shown[0] ?? eq.parent;
+      hidden.add(next);
+      changed = true;
+    }
+  }
+  return hidden;
+}
 
 export interface Row {
   cells: Record<string, number>;
@@ -15,57 +49,34 @@ export interface ProtectedRow {
   suppressed: string[];
 }
 
+/** One row on its own: its cells and its total. */
 export function protect(row: Row): ProtectedRow {
-  const entries = Object.entries(row.cells);
-  const total = entries.reduce((sum, [, n]) => sum + n, 0);
-  if (total < MIN_CELL) {
-    return { cells: Object.fromEntries(entries.map(([k, n]) => [k, n === 0 && total === 0 ? 0 : null])), total: total === 0 ? 0 : null, suppressed: total === 0 ? [] : entries.map(([k]) => k).sort() };
-  }
-  const suppressed = new Set(entries.filter(([, n]) => n > 0 && n < MIN_CELL).map(([k]) => k));
-  if (suppressed.size === 1) {
-    // One hidden cell = total minus the others: hide the next smallest cell as well.
-    const next = entries.filter(([k]) => !suppressed.has(k)).sort(([, a], [, b]) => a - b)[0];
-    if (next) suppressed.add(next[0]);
-  }
-  return { cells: Object.fromEntries(entries.map(([k, n]) => [k, suppressed.has(k) ? null : n])), total, suppressed: [...suppressed].sort() };
+  return protectWithBreakdown(row, {}).total;
 }
 
 /**
- * Protects a figure for a unit together with its breakdown (the institutions of a district):
- * besides each row on its own, a column in which exactly one sub-unit's cell is hidden while the
- * unit's own cell is shown would give it away by subtraction, so another cell of that column is
- * hidden as well; repeated until no row or column gives anything away.
+ * A unit's row together with its breakdown (the institutions of a district): each row on its own,
+ * and every column as the unit's cell = the sum of the parts' cells.
  */
 export function protectWithBreakdown(total: Row, parts: Record<string, Row>): { total: ProtectedRow; parts: Record<string, ProtectedRow> } {
-  const top = protect(total);
-  const rows = Object.fromEntries(Object.entries(parts).map(([id, row]) => [id, protect(row)]));
-  const raw = parts;
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const key of Object.keys(total.cells)) {
-      if (top.cells[key] === null) continue;
-      const hidden = Object.keys(rows).filter((id) => rows[id]!.cells[key] === null && raw[id]!.cells[key]! > 0);
-      if (hidden.length !== 1) continue;
-      const candidate = Object.keys(rows)
-        .filter((id) => rows[id]!.cells[key] !== null && raw[id]!.cells[key]! > 0)
-        .sort((a, b) => raw[a]!.cells[key]! - raw[b]!.cells[key]!)[0];
-      if (!candidate) continue;
-      rows[candidate]!.cells[key] = null;
-      rows[candidate]!.suppressed = [...new Set([...rows[candidate]!.suppressed, key])].sort();
-      changed = true;
-    }
-    for (const id of Object.keys(rows)) {
-      const row = rows[id]!;
-      const hiddenHere = Object.keys(row.cells).filter((k) => row.cells[k] === null);
-      if (row.total !== null && hiddenHere.length === 1) {
-        const next = Object.keys(row.cells).filter((k) => row.cells[k] !== null).sort((a, b) => raw[id]!.cells[a]! - raw[id]!.cells[b]!)[0];
-        if (next) {
-          row.cells[next] = null;
-          row.suppressed = [...new Set([...row.suppressed, next])].sort();
-          changed = true;
-        }
-      }
-    }
+  const keys = Object.keys(total.cells);
+  const values = new Map<string, number>();
+  const equations: Equation[] = [];
+  const addRow = (node: string, row: Row) => {
+    for (const k of keys) values.set(`${node}|${k}`, row.cells[k] ?? 0);
+    values.set(`${node}|total`, keys.reduce((s, k) => s + (row.cells[k] ?? 0), 0));
+    equations.push({ parent: `${node}|total`, parts: keys.map((k) => `${node}|${k}`), row: true });
+  };
+  addRow('top', total);
+  for (const [id, row] of Object.entries(parts)) addRow(`part:${id}`, row);
+  if (Object.keys(parts).length > 0) {
+    for (const k of [...keys, 'total']) equations.push({ parent: `top|${k}`, parts: Object.keys(parts).map((id) => `part:${id}|${k}`) });
   }
-  return { total: top, parts: rows };
+  const hidden = suppress(values, equations);
+  const read = (node: string): ProtectedRow => ({
+    cells: Object.fromEntries(keys.map((k) => [k, hidden.has(`${node}|${k}`) ? null : values.get(`${node}|${k}`)!])),
+    total: hidden.has(`${node}|total`) ? null : values.get(`${node}|total`)!,
+    suppressed: keys.filter((k) => hidden.has(`${node}|${k}`)).sort(),
+  });
+  return { total: read('top'), parts: Object.fromEntries(Object.keys(parts).map((id) => [id, read(`part:${id}`)])) };
 }
