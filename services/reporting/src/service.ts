@@ -1,11 +1,12 @@
 // Wires reporting together: its projections of the other services' events, the figures API,
 // and the rebuild that replays every topic from the start.
+import { fileURLToPath } from 'node:url';
 import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { EventConsumer, startBackbone, startProjectionConsumer } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { principalOf, requireRole, serveAuthenticated } from '@spor/auth';
 import { DirectoryView } from '@spor/directory';
-import { AuditLog } from '@spor/audit';
+import { AuditLog, startAuditLog } from '@spor/audit';
 import { reportingConfigSchema, type ReportingConfig } from './config.js';
 import { Projections } from './store/projections.js';
 import { replayInto, type RebuildResult } from './store/rebuild.js';
@@ -45,8 +46,7 @@ export async function startReporting(environment: NodeJS.ProcessEnv, options: { 
   await projections.recover(log);
   const directory = new DirectoryView(db, ['units']);
   await directory.init();
-  const audit = new AuditLog(db);
-  await audit.init();
+  const audit = await startAuditLog(backbone, SERVICE);
 
   // The organisation tree has its own consumer: a backlog of figure events never delays it.
   await startProjectionConsumer(backbone, { groupId: `${config.REPORTING_CONSUMER_GROUP}.directory`, topics: directory.topics(), handlers: directory.handlers(), registry, runtime, logger: log, metrics });
@@ -78,6 +78,7 @@ export async function startReporting(environment: NodeJS.ProcessEnv, options: { 
 
   const url = await serveAuthenticated({
     service: SERVICE,
+    openapi: fileURLToPath(new URL('../openapi.yaml', import.meta.url)),
     config,
     runtime,
     logger: log,
