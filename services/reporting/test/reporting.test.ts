@@ -169,12 +169,13 @@ async function settled(token: string) {
     async () => {
       const nov = await figures(ids.a, '2026-11', token);
       const oct = await figures(ids.mun, '2026-10', token);
+      const district = await figures(ids.district, '2026-10', token);
       const a = of(oct.body, ids.a);
       const b = of(oct.body, ids.b);
       if (!oct.body.units || !nov.body.units) throw new Error(`figures answered ${oct.status} ${JSON.stringify(oct.body)} ${nov.status} ${JSON.stringify(nov.body)}`);
       const state = {
         planned: nov.body.units?.[0]?.figures.transitions.cells.planned,
-        district: of(oct.body, ids.district)?.wellbeing.total,
+        district: of(district.body, ids.district)?.wellbeing.total,
         overdue: a?.overdue.cells.overdue,
         plans: a?.plans.total,
         coverage: a?.coverage['motorik:2021'],
@@ -205,6 +206,10 @@ describe('management information', () => {
     expect(september.body.units[0].figures.wellbeing).toEqual({ cells: { green: 0, yellow: 0, red: 11 }, total: 11, suppressed: [] });
     // Institution c has 3 children rated (its independent ratings do not count): nothing shown.
     expect(of(res.body, ids.c).wellbeing.total).toBeNull();
+    // In the municipality's view the other district's 3 would be the municipality's 83 minus this
+    // district's 80, so this district's total is hidden there too (it is shown in its own view, above).
+    expect(of(res.body, ids.mun).wellbeing.total).toBe(83);
+    expect(of(res.body, ids.district).wellbeing.total).toBeNull();
   });
 
   test('language categories, plans by level with escalations, overdue evaluations', async () => {
