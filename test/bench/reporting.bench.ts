@@ -6,7 +6,9 @@
 //  (b) the whole-municipality dashboard (every figure, districts and institutions, protected),
 //      p95 over repeated queries, against a baseline that computes the well-being distribution,
 //      language categories and active plans by level for the month with aggregations over the
-//      raw event documents in the same store; both printed with the ratio.
+//      raw event documents in the same store; both printed with the ratio. The dashboard is
+//      measured warm (nothing changed since the last read, the figures come from the cache under
+//      the month's revision token) and cold (the month's token replaced before each query).
 // The bench topics are deleted afterwards so no test replays them.
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
@@ -142,9 +144,10 @@ async function main(): Promise<void> {
   // (b) dashboard vs baseline
   const principal: Principal = { subject: 'bench', kind: 'staff', municipalityId: mun, roles: [{ role: 'administration', unitId: munId }], children: [], nsisLevel: 'substantial', scopes: [] } as unknown as Principal;
   const queries = figureQueries({ projections, directory, audit: new AuditLog(db) });
-  const p95 = async (n: number, run: () => Promise<unknown>) => {
+  const p95 = async (n: number, run: () => Promise<unknown>, before?: () => Promise<unknown>) => {
     const times: number[] = [];
     for (let i = 0; i < n; i++) {
+      await before?.();
       const t0 = performance.now();
       await run();
       times.push(performance.now() - t0);
@@ -152,7 +155,11 @@ async function main(): Promise<void> {
     times.sort((a, b) => a - b);
     return times[Math.min(times.length - 1, Math.ceil(0.95 * times.length) - 1)]!;
   };
-  const dashboard = await p95(QUERIES, () => queries.report(principal, munId, [MONTH], { period: false }));
+  const dashboardQuery = () => queries.report(principal, munId, [MONTH], { period: false });
+  // Cold: the month's cells were just written (its revision token changed), so the figures are
+  // read from the cells and protected again. Warm: nothing changed since the last read.
+  const cold = await p95(QUERIES, dashboardQuery, () => projections.touch(mun, [MONTH]));
+  const dashboard = await p95(QUERIES, dashboardQuery);
   const baseline = await p95(BASELINE_QUERIES, async () => {
     const match = (kind: string, extra: Record<string, unknown>) => ({ $match: { municipalityId: mun, kind, ...extra } });
     // FerretDB 1.x implements only $count and $sum in $group: the store matches and projects the
@@ -176,7 +183,7 @@ async function main(): Promise<void> {
       grouped('plan', { on: { $lte: `${MONTH}-31` } }, 'planId', ['institutionId', 'effortLevels', 'type']),
     ]);
   });
-  console.log(`(b) whole-municipality dashboard p95 ${dashboard.toFixed(1)} ms over ${QUERIES} (target < 50 ms); baseline aggregation over raw events p95 ${baseline.toFixed(0)} ms over ${BASELINE_QUERIES}; ratio ${(baseline / dashboard).toFixed(1)}x (target >= 20x)`);
+  console.log(`(b) whole-municipality dashboard p95 ${dashboard.toFixed(1)} ms over ${QUERIES} (target < 50 ms), ${cold.toFixed(1)} ms right after its month changed; baseline aggregation over raw events p95 ${baseline.toFixed(0)} ms over ${BASELINE_QUERIES}; ratio ${(baseline / dashboard).toFixed(1)}x (target >= 20x), ${(baseline / cold).toFixed(1)}x after a change`);
 
   const admin = new Kafka({ clientId: 'bench-reporting-admin', brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();

@@ -88,6 +88,8 @@ export class DirectoryView {
   /** The unit tree is read on every access decision and changes rarely: kept 10 s. */
   private readonly paths = new TtlCache<KnownUnit[]>(10_000);
   private readonly below = new TtlCache<string[]>(10_000);
+  /** A municipality's whole tree, for management information's breakdowns: kept 10 s too. */
+  private readonly trees = new TtlCache<KnownUnit[]>(10_000);
   /** A person's kind, municipality and birth month do not change in practice: kept 10 s. */
   private readonly people = new TtlCache<KnownPerson | null>(10_000);
   /**
@@ -151,8 +153,8 @@ export class DirectoryView {
         [DIRECTORY_EVENTS.unitCreated]: (event) => this.applyUnit(event.subject, event.aggregateversion, event.municipalityid, event.data as Partial<KnownUnit>),
         [DIRECTORY_EVENTS.unitChanged]: (event) => this.applyUnit(event.subject, event.aggregateversion, event.municipalityid, event.data as Partial<KnownUnit>),
         [DIRECTORY_EVENTS.unitClosed]: async (event) => {
-          this.paths.clear();
           await applyVersioned(this.units, event.subject, event.aggregateversion, { $set: { closedOn: (event.data as { closedOn: string }).closedOn } });
+          this.forgetTree();
         },
       },
       enrollments: {
@@ -178,11 +180,10 @@ export class DirectoryView {
   }
 
   private async applyUnit(id: string, version: number, municipalityId: string, data: Partial<KnownUnit>): Promise<void> {
-    this.paths.clear();
-    this.below.clear();
     await applyVersioned(this.units, id, version, {
       $set: { kind: data.kind, municipalityId, parentId: data.parentId ?? null, ...(data.institutionType ? { institutionType: data.institutionType } : {}), ...(data.externalId ? { externalId: data.externalId } : {}) },
     });
+    this.forgetTree();
   }
 
   person(id: string): Promise<KnownPerson | null> {
@@ -208,7 +209,14 @@ export class DirectoryView {
 
   /** Every unit of a municipality. */
   unitsOf(municipalityId: string): Promise<KnownUnit[]> {
-    return this.units.find({ municipalityId }).toArray();
+    return this.trees.get(municipalityId, () => this.units.find({ municipalityId }).toArray());
+  }
+
+  /** After the write, so a read between forgetting and writing cannot cache the old tree again. */
+  private forgetTree(): void {
+    this.paths.clear();
+    this.below.clear();
+    this.trees.clear();
   }
 
   unitByExternalId(municipalityId: string, externalId: string): Promise<KnownUnit | null> {

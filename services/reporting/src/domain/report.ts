@@ -77,7 +77,9 @@ export function buildReport(units: ReportUnit[], months: string[], raw: (unitId:
     if (key === 'total') return figureDef(figure.split(':')[0]!).keys.reduce((s, k) => s + (c[`${figure}:${k}`] ?? 0), 0);
     return c[`${figure}:${key}`] ?? 0;
   };
-  const children = (unitId: string) => units.filter((u) => u.parentId === unitId).map((u) => u.unitId);
+  const below = new Map<string, string[]>();
+  for (const u of units) if (u.parentId) below.set(u.parentId, [...(below.get(u.parentId) ?? []), u.unitId]);
+  const children = (unitId: string) => below.get(unitId) ?? [];
 
   for (const [figure, def] of rows) {
     const keys = def.partition ? [...def.keys, 'total'] : def.keys;
@@ -86,14 +88,14 @@ export function buildReport(units: ReportUnit[], months: string[], raw: (unitId:
       for (const u of units) {
         for (const key of keys) values.set(id(u.unitId, month, figure, key), rawOf(u.unitId, month, figure, key));
         if (def.partition) equations.push({ parent: id(u.unitId, month, figure, 'total'), parts: def.keys.map((k) => id(u.unitId, month, figure, k)), row: true });
-        const below = children(u.unitId);
-        if (below.length === 0) continue;
+        const parts = children(u.unitId);
+        if (parts.length === 0) continue;
         for (const key of keys) {
           // What the parts do not cover (children in no group, an institution outside any district) is a part too.
           const rest = id(`${u.unitId}~rest`, month, figure, key);
-          const restValue = rawOf(u.unitId, month, figure, key) - below.reduce((s, b) => s + rawOf(b, month, figure, key), 0);
+          const restValue = rawOf(u.unitId, month, figure, key) - parts.reduce((s, b) => s + rawOf(b, month, figure, key), 0);
           values.set(rest, restValue);
-          equations.push({ parent: id(u.unitId, month, figure, key), parts: [...below.map((b) => id(b, month, figure, key)), rest] });
+          equations.push({ parent: id(u.unitId, month, figure, key), parts: [...parts.map((b) => id(b, month, figure, key)), rest] });
         }
       }
       if (month === 'period') {

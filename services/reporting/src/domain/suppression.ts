@@ -15,28 +15,63 @@ export interface Equation {
   row?: boolean;
 }
 
-/** The ids of the cells to hide, given every cell's raw value and the sums a reader can see. */
+/**
+ * The ids of the cells to hide, given every cell's raw value and the sums a reader can see.
+ * A whole-municipality report has some ten thousand cells and half as many sums, so the cells are
+ * numbered once and only the sums touched by a newly hidden cell are looked at again (a worklist),
+ * instead of passing over every sum until nothing changes.
+ */
 export function suppress(values: Map<string, number>, equations: Equation[]): Set<string> {
-  const hidden = new Set<string>();
-  const raw = (id: string) => values.get(id) ?? 0;
-  for (const [id, n] of values) if (n > 0 && n < MIN_CELL) hidden.add(id);
-  for (const eq of equations) {
-    const total = raw(eq.parent);
-    if (eq.row && total > 0 && total < MIN_CELL) for (const id of [eq.parent, ...eq.parts]) hidden.add(id);
-  }
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const eq of equations) {
-      const members = [eq.parent, ...eq.parts];
-      if (members.filter((id) => hidden.has(id)).length !== 1) continue;
-      const shown = eq.parts.filter((id) => !hidden.has(id));
-      // The smallest non-zero part first: it costs the reader least; a zero only when nothing else is left.
-      const next = shown.filter((id) => raw(id) > 0).sort((a, b) => raw(a) - raw(b))[0] ?? (!hidden.has(eq.parent) && raw(eq.parent) > 0 ? eq.parent : undefined) ?? shown[0] ?? eq.parent;
-      hidden.add(next);
-      changed = true;
+  const index = new Map<string, number>();
+  const names: string[] = [];
+  const raw: number[] = [];
+  const number = (id: string): number => {
+    let n = index.get(id);
+    if (n === undefined) {
+      n = names.length;
+      index.set(id, n);
+      names.push(id);
+      raw.push(values.get(id) ?? 0);
     }
+    return n;
+  };
+  for (const id of values.keys()) number(id);
+  const eqs = equations.map((eq) => ({ parent: number(eq.parent), parts: eq.parts.map(number), row: eq.row === true }));
+  const containing: number[][] = names.map(() => []);
+  eqs.forEach((eq, e) => {
+    containing[eq.parent]!.push(e);
+    for (const p of eq.parts) containing[p]!.push(e);
+  });
+
+  const hidden = new Uint8Array(names.length);
+  const hiddenIn = new Int32Array(eqs.length);
+  const pending: number[] = [];
+  const hide = (cell: number) => {
+    if (hidden[cell]) return;
+    hidden[cell] = 1;
+    for (const e of containing[cell]!) if ((hiddenIn[e] = hiddenIn[e]! + 1) === 1) pending.push(e);
+  };
+  raw.forEach((n, cell) => {
+    if (n > 0 && n < MIN_CELL) hide(cell);
+  });
+  for (const eq of eqs) {
+    const total = raw[eq.parent]!;
+    if (eq.row && total > 0 && total < MIN_CELL) for (const cell of [eq.parent, ...eq.parts]) hide(cell);
   }
-  return hidden;
+  // A sum with exactly one hidden member gives it away: hide one more member, and look again at
+  // every sum that member is in.
+  for (let head = 0; head < pending.length; head++) {
+    const e = pending[head]!;
+    if (hiddenIn[e] !== 1) continue;
+    const eq = eqs[e]!;
+    const shown = eq.parts.filter((cell) => !hidden[cell]);
+    // The smallest non-zero part first: it costs the reader least; a zero only when nothing else is left.
+    let next = -1;
+    for (const cell of shown) if (raw[cell]! > 0 && (next < 0 || raw[cell]! < raw[next]!)) next = cell;
+    if (next < 0) next = !hidden[eq.parent] && raw[eq.parent]! > 0 ? eq.parent : (shown[0] ?? eq.parent);
+    hide(next);
+  }
+  return new Set(names.filter((_, cell) => hidden[cell]));
 }
 
 export interface Row {

@@ -9,8 +9,9 @@ import type { DirectoryView, KnownUnit } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import { FIGURE_NAMES, buildReport, type ReportColumn, type ReportUnit } from '../domain/report.js';
 import { monthAt, monthIndex } from '../domain/contributions.js';
-import type { CellDoc, Projections } from '../store/projections.js';
+import type { Projections } from '../store/projections.js';
 import { reportCsv } from './csv.js';
+import { FigureCache } from './figure-cache.js';
 import { qualityReportHtml } from './quality-report.html.js';
 
 const READERS = ['leader', 'district-council-member', 'administration', 'pedagogical-consultant', 'system-administrator'];
@@ -30,6 +31,8 @@ const period = z.strictObject({ unitId: z.uuid(), from: month, to: month });
 export interface Scoped {
   unit: KnownUnit;
   units: (ReportUnit & { externalId?: string })[];
+  /** The municipality's tree the breakdown was read from (null for a group, which has none). */
+  tree: readonly KnownUnit[] | null;
 }
 
 /** The queries behind the routes (the benchmark calls them without HTTP). */
@@ -45,38 +48,35 @@ export function figureQueries(deps: FigureDeps) {
     if (!(principal.kind === 'staff' && principal.roles.some((r) => READERS.includes(r.role) && ids.has(r.unitId)))) {
       throw forbidden('figures are for the unit’s leader and those above it', 'ROLE_REQUIRED');
     }
-    const all = unit.kind === 'group' ? [] : await directory.unitsOf(unit.municipalityId);
+    const tree = unit.kind === 'group' ? null : await directory.unitsOf(unit.municipalityId);
+    const all = tree ?? [];
     const own = { unitId: unit._id, kind: unit.kind, parentId: null, ...(unit.externalId ? { externalId: unit.externalId } : {}) };
     const entry = (u: KnownUnit, parentId: string) => ({ unitId: u._id, kind: u.kind, parentId, ...(u.externalId ? { externalId: u.externalId } : {}) });
     const under = (id: string, kind: KnownUnit['kind']) => all.filter((u) => u.parentId === id && u.kind === kind && !u.closedOn);
-    if (unit.kind === 'institution') return { unit, units: [own, ...under(unit._id, 'group').map((g) => entry(g, unit._id))] };
-    if (unit.kind === 'district') return { unit, units: [own, ...under(unit._id, 'institution').map((i) => entry(i, unit._id))] };
+    if (unit.kind === 'institution') return { unit, tree, units: [own, ...under(unit._id, 'group').map((g) => entry(g, unit._id))] };
+    if (unit.kind === 'district') return { unit, tree, units: [own, ...under(unit._id, 'institution').map((i) => entry(i, unit._id))] };
     if (unit.kind === 'municipality') {
       const districts = under(unit._id, 'district');
       return {
         unit,
+        tree,
         units: [own, ...districts.map((d) => entry(d, unit._id)), ...under(unit._id, 'institution').map((i) => entry(i, unit._id)), ...districts.flatMap((d) => under(d._id, 'institution').map((i) => entry(i, d._id)))],
       };
     }
-    return { unit, units: [own] };
+    return { unit, tree, units: [own] };
   }
 
   /** The raw counts of each unit in the report and month: institutions and groups from their cells, districts and the municipality as sums. */
   async function rawCounts(scoped: Scoped, months: string[]): Promise<(unitId: string, month: string) => Record<string, number>> {
     const { unit, units } = scoped;
     const byUnit = new Map<string, Record<string, number>>();
-    const cells: CellDoc[] =
-      unit.kind === 'group'
-        ? await projections.cells.find({ groupId: unit._id, month: { $in: months } }).toArray()
-        : unit.kind === 'institution'
-          ? await projections.cells.find({ institutionId: unit._id, month: { $in: months } }).toArray()
-          : await projections.cells.find({ municipalityId: unit.municipalityId, groupId: null, month: months.length === 1 ? months[0]! : { $in: months } }).toArray();
+    const cells = await projections.cellsOf(unit.kind === 'group' ? { groupId: unit._id } : unit.kind === 'institution' ? { institutionId: unit._id } : { municipalityId: unit.municipalityId }, months);
     for (const cell of cells) byUnit.set(`${cell.groupId ?? cell.institutionId}|${cell.month}`, cell.c);
     const tree = new Map<string, string[]>();
     for (const u of units) if (u.parentId) tree.set(u.parentId, [...(tree.get(u.parentId) ?? []), u.unitId]);
-    const institutionsUnder = async (): Promise<Map<string, string[]>> => {
+    const institutionsUnder = (): Map<string, string[]> => {
       // A district's or municipality's figure is the sum of every institution under it, listed in the report or not.
-      const all = await directory.unitsOf(unit.municipalityId);
+      const all = scoped.tree ?? [];
       const parent = new Map(all.map((u) => [u._id, u.parentId]));
       const out = new Map<string, string[]>();
       for (const i of all.filter((u) => u.kind === 'institution')) {
@@ -84,7 +84,7 @@ export function figureQueries(deps: FigureDeps) {
       }
       return out;
     };
-    const sums = unit.kind === 'district' || unit.kind === 'municipality' ? await institutionsUnder() : new Map<string, string[]>();
+    const sums = unit.kind === 'district' || unit.kind === 'municipality' ? institutionsUnder() : new Map<string, string[]>();
     return (unitId, m) => {
       const own = byUnit.get(`${unitId}|${m}`);
       if (own) return own;
@@ -96,10 +96,14 @@ export function figureQueries(deps: FigureDeps) {
     };
   }
 
+  const cache = new FigureCache<ReportColumn[]>();
   async function report(principal: Principal, unitId: string, months: string[], options: { period: boolean; only?: string }) {
     const scoped = await scope(principal, unitId);
-    const raw = await rawCounts(scoped, months);
-    return { scoped, columns: buildReport(scoped.units, months, raw, options) };
+    // The tokens first: cells written after this read give a new token, so nothing older than them is kept.
+    const revision = await projections.revisionOf(scoped.unit.municipalityId, months);
+    const key = `${unitId}|${months.join(',')}|${options.period}|${options.only ?? ''}`;
+    const columns = await cache.get(key, revision, scoped.tree, async () => buildReport(scoped.units, months, await rawCounts(scoped, months), options));
+    return { scoped, columns };
   }
   return { scope, report };
 }

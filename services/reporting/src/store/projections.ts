@@ -34,17 +34,31 @@ export interface CellDoc {
   applied?: string[];
 }
 
+/**
+ * A municipality's month has a revision token, replaced after every write to its cells (live or
+ * rebuild). Readers read the tokens before the cells, so figures cached under a token are never
+ * older than the cells that token stands for; see `FigureCache`.
+ */
+export interface RevisionDoc {
+  _id: string;
+  municipalityId: string;
+  month: string;
+  token: string;
+}
+
 const INSERT_CHUNK = 500;
 const CELL_WRITERS = 6;
 
 export class Projections {
-  static collections = ['report_subjects', 'report_cells'];
+  static collections = ['report_subjects', 'report_cells', 'report_revisions'];
   readonly subjects: Collection<SubjectDoc>;
   readonly cells: Collection<CellDoc>;
+  readonly revisions: Collection<RevisionDoc>;
 
   constructor(db: Db) {
     this.subjects = db.collection('report_subjects');
     this.cells = db.collection('report_cells');
+    this.revisions = db.collection('report_revisions');
   }
 
   async init(): Promise<void> {
@@ -102,6 +116,7 @@ export class Projections {
       for (let next = queue.shift(); next; next = queue.shift()) await this.addToCell(doc.municipalityId, pending.id, next.cell, next.inc);
     };
     await Promise.all(Array.from({ length: CELL_WRITERS }, worker));
+    await this.touch(doc.municipalityId, new Set(pending.cells.map(({ cell }) => cell.split('|')[2]!)));
     await this.subjects.updateOne({ _id: doc._id, rev: doc.rev }, { $unset: { pending: '' } });
   }
 
@@ -123,6 +138,24 @@ export class Projections {
     }
   }
 
+  /** Gives the months a new revision token: called after their cells are written. */
+  async touch(municipalityId: string, months: Iterable<string>): Promise<void> {
+    for (const month of months) {
+      const set = () => this.revisions.updateOne({ _id: `${municipalityId}|${month}` }, { $set: { municipalityId, month, token: randomUUID() } }, { upsert: true });
+      // Two writers inserting the month's first token at once: the loser sets it again (it must
+      // not leave a token that was set before its own cells were written).
+      await set().catch((error) => (isDuplicateKeyError(error) ? set() : Promise.reject(error)));
+    }
+  }
+
+  /** The months' revision tokens, in order ('-' for a month never written). */
+  async revisionOf(municipalityId: string, months: string[]): Promise<string> {
+    const ids = months.map((m) => `${municipalityId}|${m}`);
+    const docs = ids.length === 1 ? [await this.revisions.findOne({ _id: ids[0]! })].filter((d) => d !== null) : await this.revisions.find({ _id: { $in: ids } }).toArray();
+    const token = new Map(docs.map((d) => [d._id, d.token]));
+    return ids.map((id) => token.get(id) ?? '-').join(',');
+  }
+
   /** Finishes changes a crash left pending. */
   async recover(logger: Logger): Promise<void> {
     const pending = await this.subjects.find({ pending: { $exists: true } }).toArray();
@@ -134,6 +167,7 @@ export class Projections {
   async clear(): Promise<void> {
     await this.subjects.deleteMany({});
     await this.cells.deleteMany({});
+    await this.revisions.deleteMany({});
   }
 
   /** Writes subjects folded in memory (a rebuild) and their cells into emptied collections. */
@@ -152,12 +186,15 @@ export class Projections {
       return { _id: cell, municipalityId: municipalityOf.get(cell)!, institutionId, groupId: group === '-' ? null : group, month, c: Object.fromEntries(keys) };
     });
     for (let i = 0; i < cells.length; i += INSERT_CHUNK) await this.cells.insertMany(cells.slice(i, i + INSERT_CHUNK), { ordered: false });
+    const months = new Map(cells.map((c) => [`${c.municipalityId}|${c.month}`, c]));
+    for (const c of months.values()) await this.touch(c.municipalityId, [c.month]);
     return { subjects: all.length, cells: cells.length };
   }
 
-  /** The cells of a municipality for some months. */
-  async cellsFor(municipalityId: string, months: string[]): Promise<CellDoc[]> {
-    return this.cells.find({ municipalityId, month: months.length === 1 ? months[0]! : { $in: months } }, { projection: { applied: 0 } }).toArray();
+  /** The cells of a group, an institution (with its groups'), or the institutions of a municipality, for some months; their counts only. */
+  async cellsOf(scope: { groupId: string } | { institutionId: string } | { municipalityId: string }, months: string[]): Promise<Pick<CellDoc, 'institutionId' | 'groupId' | 'month' | 'c'>[]> {
+    const filter = 'municipalityId' in scope ? { ...scope, groupId: null } : scope;
+    return this.cells.find({ ...filter, month: months.length === 1 ? months[0]! : { $in: months } }, { projection: { _id: 0, institutionId: 1, groupId: 1, month: 1, c: 1 } }).toArray();
   }
 }
 
