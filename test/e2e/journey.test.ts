@@ -235,25 +235,31 @@ describe('the journey of one child, from a yellow light to school', () => {
   test('7. reporting shows the institution’s and the district’s well-being with small cells suppressed', async () => {
     const month = day(0).slice(0, 7);
     const rated = suite.seeded.demo.children.filter((c) => c.wellbeing).length + 1;
+    const wellbeing = (res: { body: { units?: { unitId: string; figures: { wellbeing?: { cells: Record<string, number | null>; total: number | null; suppressed: string[] } } }[] } }, unitId: string) =>
+      res.body.units?.find((u) => u.unitId === unitId)?.figures.wellbeing;
     const institution = await waitFor('reporting to count Emma', async () => {
       const res = await get('reporting', `/figures/wellbeing?unitId=${solsikken}&month=${month}`, tokens.leader);
-      return res.body.wellbeing?.total === rated ? res : false;
+      return wellbeing(res, solsikken)?.total === rated ? res : false;
     });
-    // Six green shown; Emma's and Karl's yellow (two children) are hidden, and the red cell with it.
-    expect(institution.body.wellbeing).toMatchObject({ cells: { green: 6, yellow: null }, total: rated });
-    expect(institution.body.wellbeing.suppressed).toContain('yellow');
+    // Emma's and Karl's yellow (two children) is hidden, and a second cell with it, so the total does not give it away.
+    const own = wellbeing(institution, solsikken)!;
+    expect(own.cells.yellow).toBeNull();
+    expect(own.suppressed).toContain('yellow');
+    expect(Object.values(own.cells).filter((n) => n === null).length).toBeGreaterThanOrEqual(2);
 
     const district = await get('reporting', `/figures/wellbeing?unitId=${nord}&month=${month}`, tokens.council);
     expect(district.status).toBe(200);
-    expect(district.body.wellbeing).toMatchObject({ cells: { green: 6, yellow: null }, total: rated });
-    expect(district.body.institutions[solsikken]).toMatchObject({ cells: { yellow: null } });
+    expect(wellbeing(district, nord)!.total).toBe(rated);
+    expect(wellbeing(district, solsikken)!.cells.yellow).toBeNull();
     // A leader sees her own institution, not the district.
     expect((await get('reporting', `/figures/wellbeing?unitId=${nord}&month=${month}`, tokens.leader)).status).toBe(403);
 
-    // One active plan: a cell of one, so nothing of it shows.
-    const plans = await get('reporting', `/figures/plans?unitId=${solsikken}`, tokens.leader);
-    expect(plans.status).toBe(200);
-    expect(plans.body.activePlansByHighestLevel.total).toBeNull();
+    // One active plan: a row of one, so nothing of it shows.
+    const plans = await waitFor('reporting to count the plan', async () => {
+      const res = await get('reporting', `/figures/plans?unitId=${solsikken}&month=${month}`, tokens.leader);
+      return res.status === 200 && res.body.units[0].figures.plans.total === null ? res : false;
+    });
+    expect(plans.body.units[0].figures.plans.cells).toEqual({ preventive: null, anticipatory: null, intervening: null });
 
     // The figures are the joint ratings the assessments service published for the institution this month.
     const assessments = await tap.until('spor.assessments.assessment.v1', 'the institution’s joint ratings', (events) => events.some((e) => e.subject === jointId));
