@@ -2,7 +2,8 @@
 // step can wait for its events without joining a new consumer group every time (a join costs
 // seconds; the journey checks events after every step).
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { uniqueName, waitFor } from '@spor/testkit';
+import { KafkajsTransport } from '@spor/events';
+import { quietLogger, uniqueName, waitFor } from '@spor/testkit';
 
 export interface Envelope {
   id: string;
@@ -19,6 +20,14 @@ export class TopicTap {
   static async start(brokers: string[], topics: string[]): Promise<TopicTap> {
     const consumer = new Kafka({ clientId: 'spor-journey-tap', brokers, logLevel: logLevel.NOTHING }).consumer({ groupId: uniqueName('journey-tap') });
     const tap = new TopicTap(consumer);
+    // On a brand-new broker a topic the services have only just created may not be served yet
+    // (UNKNOWN_TOPIC_OR_PARTITION), which would fail the subscription; the events lib waits it out.
+    const admin = new KafkajsTransport({ clientId: 'spor-journey-tap-admin', brokers, logger: quietLogger() });
+    try {
+      await admin.ensureTopics(topics.map((topic) => ({ topic, partitions: 3 })));
+    } finally {
+      await admin.close();
+    }
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({

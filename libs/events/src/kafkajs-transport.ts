@@ -179,10 +179,17 @@ export class KafkajsTransport implements EventTransport {
     const admin = await this.getAdmin();
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.topic));
-    if (missing.length === 0) return;
+    if (missing.length > 0) await this.create(admin, missing);
+    await this.untilLed(topics.map((t) => t.topic));
+  }
+
+  private async create(admin: Admin, missing: TopicSpec[]): Promise<void> {
     try {
+      // kafkajs's own wait for leaders retries only LEADER_NOT_AVAILABLE; a broker that has just
+      // created a topic can also answer UNKNOWN_TOPIC_OR_PARTITION for it until its metadata has
+      // caught up, so the wait is done below, retrying both.
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map((t) => ({
           topic: t.topic,
           numPartitions: t.partitions,
@@ -192,6 +199,24 @@ export class KafkajsTransport implements EventTransport {
     } catch (error) {
       // Another replica may have created it between listTopics and createTopics.
       if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+    }
+  }
+
+  /** Resolves once every partition of `topics` has a leader, retrying the errors of a topic that is still being created. */
+  private async untilLed(topics: string[]): Promise<void> {
+    const admin = await this.getAdmin();
+    const deadline = Date.now() + 30_000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { topics: described } = await admin.fetchTopicMetadata({ topics });
+        const led = described.length === topics.length && described.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+        if (led) return;
+        if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader after 30 s`);
+      } catch (error) {
+        const retriable = (error as { retriable?: boolean }).retriable === true;
+        if (!retriable || Date.now() > deadline) throw error;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(50 * attempt, 500)));
     }
   }
 
