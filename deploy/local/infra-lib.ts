@@ -278,6 +278,9 @@ export function postgresHome(dir: string): string {
   return home;
 }
 
+/** Indexes FerretDB 1.x's key lookups can use; applied to the local PostgreSQL at every start. */
+export const POSTGRES_LOOKUPS_SQL = join(repoRoot, 'deploy', 'ferretdb', 'postgresql-lookups.sql');
+
 export async function startPostgres(options: { dir: string; port: number }): Promise<PostgresInstance> {
   const bin = postgresBinDir();
   const home = postgresHome(options.dir);
@@ -296,9 +299,12 @@ export async function startPostgres(options: { dir: string; port: number }): Pro
   const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
   if (fresh) pg('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-instructions']);
   // Local development and tests only: durability is traded for speed (fsync off).
-  const settings = [`-p ${options.port}`, `-k ${socketDir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=200'];
+  // force_custom_plan: see deploy/ferretdb/postgresql-lookups.sql (lookups by key use an index).
+  const settings = [`-p ${options.port}`, `-k ${socketDir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=200', '-c plan_cache_mode=force_custom_plan'];
   pg('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', settings.join(' '), 'start']);
   if (fresh) pg('createdb', ['-h', '127.0.0.1', '-p', String(options.port), '-U', 'postgres', 'ferretdb']);
+  // At every start, not only the first: a data folder from before the script gets it too (it is idempotent).
+  pg('psql', ['-h', '127.0.0.1', '-p', String(options.port), '-U', 'postgres', '-d', 'ferretdb', '-q', '-v', 'ON_ERROR_STOP=1', '-c', readFileSync(POSTGRES_LOOKUPS_SQL, 'utf8')]);
   return { url, stop };
 }
 

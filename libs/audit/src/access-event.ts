@@ -3,11 +3,13 @@
 // service it watches. It rides in the entry's own document (the outbox) until the relay has
 // published it: nothing is lost when the process dies after the entry is stored.
 import { randomUUID } from 'node:crypto';
-import type { SchemaRegistry, SporEvent } from '@spor/events';
+import { topicFor, type SchemaRegistry, type SporEvent } from '@spor/events';
 import type { AuditEntry } from './entry.js';
 
 export const AUDIT_EVENT_TYPE = 'dk.spor.audit.access.recorded.v1';
-export const AUDIT_TOPIC = 'spor.audit.access.v1';
+// Named like every other topic, so a benchmark's namespace (SPOR_TOPIC_NAMESPACE) covers the
+// topic its events are published to (topicOfType) as well as the one ensured at start.
+export const AUDIT_TOPIC = topicFor('audit', 'access');
 
 const PURPOSE_CODE = /^[a-z][a-z0-9-]{1,60}$/;
 /** A service acting for no one municipality (its token carries none) ships under this code. */

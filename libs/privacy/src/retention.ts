@@ -8,13 +8,14 @@
 import type { Collection, Db, Document, Filter } from 'mongodb';
 import type { Logger } from 'pino';
 import { servicePrincipal, type AuditLog } from '@spor/audit';
-import { outboxForInsert, withPendingEvents, type OutboxRelay, type SchemaRegistry, type SporEvent } from '@spor/events';
+import { outboxForInsert, topicFor, withPendingEvents, type OutboxRelay, type SchemaRegistry, type SporEvent } from '@spor/events';
 import { randomUUID } from 'node:crypto';
 import type { ArchiveHook } from './archive.js';
 import type { LegalHolds } from './legal-hold.js';
 
 export const RETENTION_EVENT_TYPE = 'dk.spor.privacy.retention.disposed.v1';
-export const RETENTION_TOPIC = 'spor.privacy.retention.v1';
+// As AUDIT_TOPIC: the name the relay publishes to, namespace included.
+export const RETENTION_TOPIC = topicFor('privacy', 'retention');
 const DAY_MS = 86_400_000;
 
 /** A record whose retention clock has started. */
