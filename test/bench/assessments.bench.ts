@@ -19,6 +19,7 @@ import { DIRECTORY_EVENTS, DirectoryView } from '@spor/directory';
 import { EventFactory, KeyedMutex, type OutboxRelay, type SporEvent } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { testInfra, uniqueName } from '@spor/testkit';
+import { cpuNow, cpuPerRequest } from './process-cpu.js';
 import { startIdentity } from '../../services/identity/src/service.js';
 import { issueAccessToken } from '../../services/identity/src/domain/access-token.js';
 import { startAssessments } from '../../services/assessments/src/service.js';
@@ -73,7 +74,12 @@ function watchCommands(): void {
     const driver = c.getClient?.();
     if (!driver || watched.has(driver)) continue;
     watched.add(driver);
-    driver.on('commandStarted', (e) => commands.set(`${e.databaseName}.${e.commandName}`, (commands.get(`${e.databaseName}.${e.commandName}`) ?? 0) + 1));
+    driver.on('commandStarted', (e) => {
+      // Named with its collection: `find persons`, `update assessments`.
+      const target = e.command[e.commandName];
+      const key = `${e.databaseName}.${e.commandName}${typeof target === 'string' ? ` ${target}` : ''}`;
+      commands.set(key, (commands.get(key) ?? 0) + 1);
+    });
   }
 }
 function commandsPerRequest(db: string, requests: number): string {
@@ -154,13 +160,18 @@ const documentBytes = BSON.calculateObjectSize({ _id: randomUUID(), ...template 
 process.stderr.write('bench:assessments baselines\n');
 const small = await drive(REQUESTS, toSmall);
 commands.clear();
+const baselineCpu = cpuNow();
 const baseline = await drive(REQUESTS, toBaseline);
+const baselineCpuPerRequest = cpuPerRequest(baselineCpu, cpuNow(), REQUESTS);
 const baselineCommands = commandsPerRequest(baselineDb, REQUESTS);
 process.stderr.write('bench:assessments assessments\n');
 commands.clear();
+const assessmentsCpu = cpuNow();
 const measured = await drive(REQUESTS, toAssessments);
-// The relay clears the last events shortly after the last answer: let it finish before counting.
-if (COUNT) await new Promise((r) => setTimeout(r, 1_500));
+// The relay publishes and clears the last events shortly after the last answer: let it finish
+// before counting (its work belongs to the requests).
+await new Promise((r) => setTimeout(r, 1_500));
+const assessmentsCpuPerRequest = cpuPerRequest(assessmentsCpu, cpuNow(), REQUESTS);
 const assessmentCommands = commandsPerRequest(dbName, REQUESTS);
 const ratio = measured.perSecond / baseline.perSecond;
 
@@ -188,6 +199,8 @@ console.log(`  (request-fields baseline, the earlier one)    ${fmt(small.perSeco
 console.log(`  assessments: POST /assessments (complete)     ${fmt(measured.perSecond)} req/s   p50 ${measured.p50.toFixed(1)} ms  p99 ${measured.p99.toFixed(1)} ms`);
 console.log(`  ratio assessments / baseline                  ${ratio.toFixed(2).padStart(6)}         (target >= 0.70; against the request-fields baseline ${smallRatio.toFixed(2)})`);
 console.log(`  store, one operation at a time, ${stored.length} documents: insertOne ${insertMs.toFixed(1)} ms, updateOne by _id ${updateMs.toFixed(1)} ms, findOne by _id ${findMs.toFixed(1)} ms`);
+console.log(`  CPU ms per request, baseline:    ${baselineCpuPerRequest}`);
+console.log(`  CPU ms per request, assessments: ${assessmentsCpuPerRequest} (the relay's last round included)`);
 if (COUNT) {
   console.log(`  store commands per request, baseline:    ${baselineCommands}`);
   console.log(`  store commands per request, assessments: ${assessmentCommands}`);

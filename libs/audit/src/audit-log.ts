@@ -135,7 +135,9 @@ export class AuditLog {
         });
         await this.collection.insertMany(docs, { ordered: true });
         this.head = { seq, hash };
-        for (const d of docs) this.options.relay?.notify(AuditLog.collection, d._id);
+        // An entry's outbox is exactly what was inserted and never changes: the relay publishes
+        // from it without reading the entry back.
+        for (const d of docs) this.options.relay?.notify(AuditLog.collection, d._id, { pendingEvents: d.pendingEvents, outboxSeq: d.outboxSeq });
         for (const b of batch) b.done();
       } catch (error) {
         // Part of the batch may be stored: read where the chain stands before the next write.

@@ -8,14 +8,15 @@ import { promisify } from 'node:util';
 import { MongoClient, type Db } from 'mongodb';
 import type { Principal } from '@spor/auth';
 import { contractRegistry } from '@spor/contracts';
-import { testInfra, uniqueName } from '@spor/testkit';
+import { KafkajsTransport, KeyedMutex, OutboxRelay } from '@spor/events';
+import { quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import { randomBytes } from 'node:crypto';
 import { containsCpr } from '@spor/service-kit';
-import { AUDIT_EVENT_TYPE, AuditLog, entryId, formatHash, verifyAuditLog, type AuditEntry } from '../src/index.js';
+import { AUDIT_EVENT_TYPE, AUDIT_TOPIC, AuditLog, entryId, formatHash, verifyAuditLog, type AuditEntry } from '../src/index.js';
 
 let client: MongoClient;
 let db: Db;
-const { mongoUrl } = testInfra();
+const { brokers, mongoUrl } = testInfra();
 
 beforeAll(async () => {
   client = await MongoClient.connect(mongoUrl);
@@ -117,6 +118,39 @@ describe('audit log', () => {
       expect(removed.out).toContain('entry missing');
     } finally {
       await own.dropDatabase();
+    }
+  });
+
+  test('the relay ships every entry and clears it from what the flush wrote, never reading an entry back', async () => {
+    // A client of its own that counts the commands on the audit log after start-up.
+    const watched = await MongoClient.connect(mongoUrl, { monitorCommands: true });
+    const transport = new KafkajsTransport({ clientId: 'audit-relay-test', brokers, logger: quietLogger() });
+    const own = watched.db(uniqueName('audit-relay'));
+    const relay = new OutboxRelay({ collections: [], transport, logger: quietLogger(), locks: new KeyedMutex(), sweepIntervalMs: 60_000 });
+    try {
+      await own.createCollection(AuditLog.collection);
+      await transport.ensureTopics([{ topic: AUDIT_TOPIC, partitions: 3 }]);
+      const audit = new AuditLog(own, { service: 'assessments', instanceId: uniqueName('relayed'), relay });
+      await audit.init();
+      // Start the relay before counting, so its first sweep (which reads by hasPending) is not counted.
+      relay.start();
+      await relay.runOnce();
+      const reads: string[] = [];
+      watched.on('commandStarted', (e) => {
+        if (e.commandName === 'find' && e.command.find === AuditLog.collection) reads.push(JSON.stringify(e.command.filter));
+      });
+      await Promise.all(Array.from({ length: 25 }, (_, i) => audit.record(educator, { action: 'read', recordType: 'assessment', recordId: `r-${i}`, childId: 'child-4' })));
+      const entries = own.collection<AuditEntry>(AuditLog.collection);
+      await waitFor('every entry shipped and cleared', async () => (await entries.countDocuments({ chain: audit.chain, hasPending: false })) === 25);
+      expect(reads).toEqual([]);
+      const shipped = await readTopicUntil(brokers, AUDIT_TOPIC, '25 events of this chain', (records) => records.filter((r) => r.key === audit.chain).length >= 25);
+      const seqs = shipped.filter((r) => r.key === audit.chain).map((r) => (JSON.parse(r.value!) as { data: { seq: number } }).data.seq);
+      expect(seqs.sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    } finally {
+      await relay.stop();
+      await transport.close();
+      await own.dropDatabase();
+      await watched.close();
     }
   });
 
