@@ -16,7 +16,7 @@ interface Run extends RenderOptions {
 
 const runs: Run[] = [
   { name: 'defaults', valuesFiles: [requiredValues] },
-  { name: 'defaults, every switch on', valuesFiles: [requiredValues], set: { 'kafkaTopics.strimzi.enabled': 'true', 'serviceMonitor.enabled': 'true' } },
+  { name: 'defaults, every switch on', valuesFiles: [requiredValues], set: { 'kafkaTopics.strimzi.enabled': 'true', 'serviceMonitor.enabled': 'true', 'archive.persistentVolumeClaim.create': 'true' } },
   ...exampleValues.map((file) => ({ name: basename(file), valuesFiles: [file] })),
 ];
 

@@ -65,6 +65,29 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- end -}}
 
+{{/* Where the archive volume is mounted in the workloads that retain records (their ARCHIVE_DIR). */}}
+{{- define "spor.archiveDir" -}}/var/lib/spor/archive{{- end -}}
+
+{{/* The archive volume's claim: the operator's existing one, else the chart's own, else empty (no archive volume). */}}
+{{- define "spor.archiveClaim" -}}
+{{- $archive := .Values.archive -}}
+{{- if $archive.existingClaim -}}
+{{- $archive.existingClaim -}}
+{{- else if $archive.persistentVolumeClaim.create -}}
+{{- printf "%s-archive" .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The enabled workloads whose retention sweep archives records, sorted, as a list. */}}
+{{- define "spor.retaining" -}}
+{{- $names := list -}}
+{{- range $name := include "spor.enabled" . | fromJsonArray -}}
+{{- $s := include "spor.settings" (dict "root" $ "service" (get $.Values.services $name)) | fromYaml -}}
+{{- if $s.retainsRecords -}}{{- $names = append $names $name -}}{{- end -}}
+{{- end -}}
+{{- toJson $names -}}
+{{- end -}}
+
 {{- define "spor.serviceUrl" -}}
 {{- printf "http://%s" (include "spor.name" .) -}}
 {{- end -}}
@@ -109,9 +132,15 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $_ := set $config "STAFF_MIN_NSIS_LEVEL" .minNsisLevel -}}
 {{- end -}}{{- end -}}
 {{- end -}}
+{{- if and $s.retainsRecords (include "spor.archiveClaim" $root) -}}
+{{- $_ := set $config "ARCHIVE_DIR" (include "spor.archiveDir" $root) -}}
+{{- end -}}
 {{- range $key, $value := ($s.config | default dict) -}}
 {{- if regexMatch "^MONGO_URL$|SECRET|_KEYS?$|^SERVICE_CLIENTS$" $key -}}
 {{- fail (printf "services.%s.config.%s: a secret never goes in a ConfigMap; it is read from the Secret the chart references (deploy/OPERATIONS.md, Secrets)" $name $key) -}}
+{{- end -}}
+{{- if eq $key "ARCHIVE_DIR" -}}
+{{- fail (printf "services.%s.config.ARCHIVE_DIR: set by the chart to the archive volume's mount (values `archive`); any other path is the read-only root filesystem or /tmp, which is lost with the pod" $name) -}}
 {{- end -}}
 {{- $_ := set $config $key (toString $value) -}}
 {{- end -}}
