@@ -2,11 +2,11 @@
 // helm and kubernetes-validate are installed outside the clone (.ci/run does it):
 // ~/.cache/spor/bin/helm and ~/.cache/spor/kubernetes-validate-venv, or anywhere on PATH.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const chartDir = join(repoRoot, 'charts', 'spor');
@@ -49,13 +49,15 @@ export interface RenderOptions {
   valuesFiles?: string[];
   set?: Record<string, string>;
   release?: string;
+  /** Another copy of the chart (renderNotes); default chartDir. */
+  chart?: string;
 }
 
 function templateArgs(options: RenderOptions): string[] {
   return [
     'template',
     options.release ?? 'spor',
-    chartDir,
+    options.chart ?? chartDir,
     '--kube-version',
     KUBE_VERSION,
     ...(options.valuesFiles ?? []).flatMap((file) => ['-f', file]),
@@ -99,4 +101,27 @@ export function helmLint(options: RenderOptions): string {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/**
+ * The chart's NOTES.txt as helm renders it for these values. `helm template` leaves NOTES.txt out
+ * and `helm install --dry-run` needs a cluster, so a copy of the chart gets one more template
+ * that holds NOTES.txt verbatim as a named template and renders it into a document.
+ */
+export function renderNotes(options: RenderOptions = {}): string {
+  const copy = mkdtempSync(join(tmpdir(), 'spor-chart-notes-'));
+  try {
+    const chart = join(copy, 'spor');
+    cpSync(chartDir, chart, { recursive: true });
+    const notes = readFileSync(join(chart, 'templates', 'NOTES.txt'), 'utf8');
+    writeFileSync(
+      join(chart, 'templates', 'notes-under-test.yaml'),
+      `{{- define "spor.notesUnderTest" -}}\n${notes}\n{{- end -}}\nnotes: {{ include "spor.notesUnderTest" . | toJson }}\n`,
+    );
+    const text = renderText({ ...options, chart }).split(/^---$/m).find((doc) => doc.includes('notes-under-test.yaml'));
+    if (!text) throw new Error('the notes were not rendered');
+    return (parse(text) as { notes: string }).notes;
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 }

@@ -10,9 +10,11 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { EVENT_SCHEMA_DIR } from '@spor/contracts';
 import { topicOfType } from '@spor/events';
-import { exampleValues, helmBinary, render, renderError, requiredValues, type Manifest } from '../../deploy/charts/tools.js';
+import { exampleValues, helmBinary, render, renderError, renderNotes, requiredValues, type Manifest } from '../../deploy/charts/tools.js';
 
 const WORKLOADS = ['action-plans', 'assessments', 'consent', 'gateway', 'identity', 'reporting', 'transitions'];
+/** The workloads whose retention sweep archives records before deleting them (they pass kinds to startPrivacy). */
+const RETAINING = ['action-plans', 'assessments'];
 const RELEASE = 'spor';
 
 interface Container {
@@ -24,14 +26,14 @@ interface Container {
   readinessProbe?: { httpGet?: { path: string; port: string } };
   startupProbe?: { httpGet?: { path: string; port: string } };
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-  volumeMounts?: { name: string; mountPath: string }[];
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
 }
 interface PodSpec {
   automountServiceAccountToken?: boolean;
   serviceAccountName: string;
   securityContext: Record<string, unknown>;
   containers: Container[];
-  volumes?: { name: string; emptyDir?: Record<string, unknown> }[];
+  volumes?: { name: string; emptyDir?: Record<string, unknown>; persistentVolumeClaim?: { claimName: string } }[];
   hostNetwork?: boolean;
   hostPID?: boolean;
 }
@@ -77,6 +79,7 @@ afterAll(() => {
 });
 
 interface Values {
+  archive?: { existingClaim?: string; persistentVolumeClaim?: { create?: boolean } };
   serviceMonitor?: { enabled?: boolean };
   kafka: { egress: { to: Peer[] } };
   mongo: { egress: { to: Peer[] } };
@@ -113,15 +116,22 @@ describe.each(variants)('the chart rendered with $name', ({ valuesFiles }) => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod.securityContext.runAsUser).toEqual(expect.any(Number));
     expect(pod.securityContext.runAsUser).not.toBe(0);
+    // The image's user, and the group a volume (the archive) is made writable for.
+    expect(pod.securityContext).toMatchObject({ runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001 });
+    // Volumes: the /tmp emptyDir and, in a workload that retains records, the archive's claim; nothing else (no hostPath).
+    const archiveClaim = values.archive?.existingClaim || (values.archive?.persistentVolumeClaim?.create ? `${RELEASE}-archive` : undefined);
+    const expectedVolumes = [{ name: 'tmp', emptyDir: expect.any(Object) }, ...(archiveClaim && RETAINING.includes(workload) ? [{ name: 'archive', persistentVolumeClaim: { claimName: archiveClaim } }] : [])];
+    expect(pod.volumes).toEqual(expectedVolumes);
     expect(pod.hostNetwork ?? false).toBe(false);
     expect(pod.hostPID ?? false).toBe(false);
     for (const container of pod.containers) {
       expect(container.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
       expect(container.securityContext.privileged ?? false).toBe(false);
       expect(container.securityContext.capabilities?.add ?? []).toEqual([]);
-      // The only writable place: /tmp, an emptyDir.
+      // The writable places: /tmp, an emptyDir, and (retaining workloads) the archive volume.
       const tmp = container.volumeMounts?.find((m) => m.mountPath === '/tmp');
       expect(pod.volumes?.find((v) => v.name === tmp?.name)?.emptyDir).toBeDefined();
+      expect((container.volumeMounts ?? []).map((m) => m.name).sort()).toEqual(pod.volumes!.map((v) => v.name).sort());
       expect(container.resources?.requests?.cpu).toBeDefined();
       expect(container.resources?.limits?.memory).toBeDefined();
     }
@@ -237,6 +247,73 @@ describe('Kafka topics', () => {
   });
 });
 
+describe('the retention archive', () => {
+  /** What one workload gets of the archive: claims of its volumes, where they are mounted, its ARCHIVE_DIR. */
+  const archiveOf = (manifests: Manifest[], workload: string) => {
+    const pod = podOf(named(manifests, 'Deployment', `${RELEASE}-${workload}`)).spec;
+    const claimed = (pod.volumes ?? []).filter((v) => v.persistentVolumeClaim);
+    const mounts = pod.containers.flatMap((c) => (c.volumeMounts ?? []).filter((m) => claimed.some((v) => v.name === m.name)));
+    return {
+      claims: claimed.map((v) => v.persistentVolumeClaim!.claimName),
+      mounts,
+      archiveDir: named(manifests, 'ConfigMap', `${RELEASE}-${workload}`).data?.ARCHIVE_DIR,
+    };
+  };
+  const withArchive = (manifests: Manifest[]) => WORKLOADS.filter((w) => archiveOf(manifests, w).claims.length > 0);
+
+  test('without a volume no workload mounts one, ARCHIVE_DIR is not set, no claim is created, and the notes warn that expired records are kept', () => {
+    const manifests = render({ release: RELEASE, valuesFiles: [requiredValues] });
+    for (const workload of WORKLOADS) expect(archiveOf(manifests, workload)).toEqual({ claims: [], mounts: [], archiveDir: undefined });
+    expect(of(manifests, 'PersistentVolumeClaim')).toEqual([]);
+    const notes = renderNotes({ release: RELEASE, valuesFiles: [requiredValues] });
+    expect(notes).toMatch(/WARNING: no retention archive volume\. action-plans, assessments archive each expired record/);
+    expect(notes).toMatch(/expired\s+records are KEPT/);
+    expect(notes).toMatch(/archive\.existingClaim/);
+  });
+
+  test('an existing claim is mounted as given into exactly the workloads that retain records, and their ARCHIVE_DIR points into the mount', () => {
+    const set = { 'archive.existingClaim': 'municipal-archive-nfs' };
+    const manifests = render({ release: RELEASE, valuesFiles: [requiredValues], set });
+    expect(withArchive(manifests)).toEqual(RETAINING);
+    for (const workload of RETAINING) {
+      const { claims, mounts, archiveDir } = archiveOf(manifests, workload);
+      expect(claims).toEqual(['municipal-archive-nfs']);
+      expect(mounts).toHaveLength(1);
+      expect(mounts[0]!.readOnly ?? false).toBe(false);
+      expect(mounts[0]!.mountPath).toMatch(/^\/(?!tmp\b)./); // absolute, and not the pod's /tmp
+      expect(archiveDir === mounts[0]!.mountPath || archiveDir?.startsWith(`${mounts[0]!.mountPath}/`)).toBe(true);
+    }
+    for (const workload of WORKLOADS.filter((w) => !RETAINING.includes(w))) expect(archiveOf(manifests, workload).archiveDir).toBeUndefined();
+    // The operator's claim is used, none is created.
+    expect(of(manifests, 'PersistentVolumeClaim')).toEqual([]);
+    const notes = renderNotes({ release: RELEASE, valuesFiles: [requiredValues], set });
+    expect(notes).toMatch(/Retention archive: +claim municipal-archive-nfs, mounted at \/\S+ \(ARCHIVE_DIR\)/);
+    expect(notes).not.toMatch(/WARNING/);
+  });
+
+  test('a claim the chart creates has the storage class, size and access modes of the values (ReadWriteMany by default), is kept on uninstall, and is the one mounted', () => {
+    const manifests = render({ release: RELEASE, valuesFiles: [requiredValues], set: { 'archive.persistentVolumeClaim.create': 'true', 'archive.persistentVolumeClaim.storageClassName': 'cephfs', 'archive.persistentVolumeClaim.size': '250Gi' } });
+    const claims = of(manifests, 'PersistentVolumeClaim');
+    expect(claims).toHaveLength(1);
+    const [claim] = claims;
+    expect(claim!.spec).toEqual({ accessModes: ['ReadWriteMany'], storageClassName: 'cephfs', resources: { requests: { storage: '250Gi' } } });
+    expect(claim!.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+    expect(withArchive(manifests)).toEqual(RETAINING);
+    for (const workload of RETAINING) expect(archiveOf(manifests, workload).claims).toEqual([claim!.metadata.name]);
+
+    // Other modes as given; no class named: the field is left out, so the cluster's default class provisions it.
+    const other = render({ release: RELEASE, valuesFiles: [requiredValues], set: { 'archive.persistentVolumeClaim.create': 'true', 'archive.persistentVolumeClaim.accessModes': '{ReadWriteOnce}' } });
+    expect(named(other, 'PersistentVolumeClaim', claim!.metadata.name).spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } });
+  });
+
+  test('which workloads get the archive is data: retainsRecords per workload overrides the default', () => {
+    const manifests = render({ release: RELEASE, valuesFiles: [requiredValues], set: { 'archive.existingClaim': 'municipal-archive-nfs', 'services.consent.retainsRecords': 'true', 'services.assessments.retainsRecords': 'false' } });
+    expect(withArchive(manifests)).toEqual(['action-plans', 'consent']);
+    expect(archiveOf(manifests, 'consent').archiveDir).toEqual(archiveOf(manifests, 'action-plans').mounts[0]!.mountPath);
+    expect(archiveOf(manifests, 'assessments').archiveDir).toBeUndefined();
+  });
+});
+
 // Values files are edited freely here, whatever their shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyValues = Record<string, any>;
@@ -278,6 +355,31 @@ describe('a wrong values file is refused, naming what is wrong', () => {
   test('an egress rule without destinations (which would allow every destination)', () => {
     const file = writeValues('empty-egress', (v) => (v.mongo.egress.to = []));
     expect(renderError({ valuesFiles: [file] })).toMatch(/'\/mongo\/egress\/to': minItems: got 0, want 1/);
+  });
+
+  test('an archive claim of a size Kubernetes does not read', () => {
+    const file = writeValues('archive-size', (v) => (v.archive = { persistentVolumeClaim: { create: true, size: '50 GB' } }));
+    expect(renderError({ valuesFiles: [file] })).toMatch(/'\/archive\/persistentVolumeClaim\/size': '50 GB' does not match pattern/);
+  });
+
+  test('an archive claim with an access mode the sweeps cannot write through', () => {
+    const file = writeValues('archive-mode', (v) => (v.archive = { persistentVolumeClaim: { create: true, accessModes: ['ReadOnlyMany'] } }));
+    expect(renderError({ valuesFiles: [file] })).toMatch(/'\/archive\/persistentVolumeClaim\/accessModes\/0': value must be one of 'ReadWriteMany', 'ReadWriteOnce'/);
+  });
+
+  test('an existing archive claim and one to create, both', () => {
+    const file = writeValues('archive-both', (v) => (v.archive = { existingClaim: 'spor-archive-nfs', persistentVolumeClaim: { create: true } }));
+    expect(renderError({ valuesFiles: [file] })).toMatch(/'\/archive\/persistentVolumeClaim\/create': value must be false/);
+  });
+
+  test('an archive claim name that is no Kubernetes name', () => {
+    const file = writeValues('archive-name', (v) => (v.archive = { existingClaim: 'Archive_NFS' }));
+    expect(renderError({ valuesFiles: [file] })).toMatch(/'\/archive\/existingClaim': 'Archive_NFS' does not match pattern/);
+  });
+
+  test('ARCHIVE_DIR set by hand (it would point at the read-only root or the pod\'s /tmp)', () => {
+    const file = writeValues('archive-dir', (v) => (v.services.assessments.config = { ARCHIVE_DIR: '/tmp/archive' }));
+    expect(renderError({ valuesFiles: [file] })).toMatch(/services\.assessments\.config\.ARCHIVE_DIR: set by the chart/);
   });
 
   test('a secret put in a ConfigMap', () => {
