@@ -3,8 +3,8 @@
 // (an archive package for its archive system). The default writes one JSON package per record
 // into a configured directory and answers only once the file is safely on disk, so the sweep
 // never deletes what was not written.
-import { createHash } from 'node:crypto';
-import { mkdir, open, rename } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 export interface ArchivePackage {
@@ -36,15 +36,24 @@ export class DirectoryArchive implements ArchiveHook {
     const path = join(this.directory, safe(pkg.service), safe(pkg.municipalityId), safe(pkg.kind), `${safe(pkg.recordId)}.json`);
     await mkdir(dirname(path), { recursive: true });
     // Written to a temporary name, flushed, then renamed: a crash leaves no half package under the real name.
-    const temporary = `${path}.${process.pid}.tmp`;
-    const file = await open(temporary, 'w');
+    // The name is this call's own: on a volume shared by replicas (the chart's ReadWriteMany archive)
+    // every container's node is PID 1, and two sweeps archiving the same record at once must not
+    // write into one file. The last rename wins, and each is a whole package.
+    const temporary = `${path}.${randomUUID()}.tmp`;
+    const file = await open(temporary, 'wx');
     try {
-      await file.writeFile(JSON.stringify({ sha256, package: pkg }, null, 2));
-      await file.sync();
-    } finally {
-      await file.close();
+      try {
+        await file.writeFile(JSON.stringify({ sha256, package: pkg }, null, 2));
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(temporary, path);
+    } catch (error) {
+      // A full or failing volume leaves no stray temporary (each attempt has its own name).
+      await rm(temporary, { force: true });
+      throw error;
     }
-    await rename(temporary, path);
     return `file:${path}#sha256=${sha256}`;
   }
 }
