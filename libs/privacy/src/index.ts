@@ -4,3 +4,4 @@ export * from './retention.js';
 export * from './insight.js';
 export * from './privacy.js';
 export * from './export-composer.js';
+export * from './sweep-lease.js';

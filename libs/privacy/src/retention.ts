@@ -12,6 +12,7 @@ import { outboxForInsert, topicFor, withPendingEvents, type OutboxRelay, type Sc
 import { randomUUID } from 'node:crypto';
 import type { ArchiveHook } from './archive.js';
 import type { LegalHolds } from './legal-hold.js';
+import { SweepLease } from './sweep-lease.js';
 
 export const RETENTION_EVENT_TYPE = 'dk.spor.privacy.retention.disposed.v1';
 // As AUDIT_TOPIC: the name the relay publishes to, namespace included.
@@ -78,6 +79,8 @@ export interface RetentionOptions {
   relay?: OutboxRelay;
   clock: () => Date;
   logger: Logger;
+  /** How long a sweep's lease holds without renewal (default 10 minutes). */
+  leaseTtlMs?: number;
 }
 
 export interface SweepResult {
@@ -85,16 +88,20 @@ export interface SweepResult {
   disposed: number;
   held: number;
   failed: number;
+  /** Present when this replica did not sweep: another one holds the lease, or took it over meanwhile. */
+  skipped?: 'another replica is sweeping' | 'lease lost to another replica';
 }
 
 export class Retention {
-  static collections = ['retention_policies', 'retention_disposals'];
+  static collections = ['retention_policies', 'retention_disposals', SweepLease.collection];
   private readonly policies: Collection<PolicyDoc>;
   private readonly disposals: Collection<DisposalDoc>;
+  private readonly lease: SweepLease;
 
   constructor(private readonly options: RetentionOptions) {
     this.policies = options.db.collection('retention_policies');
     this.disposals = options.db.collection('retention_disposals');
+    this.lease = new SweepLease(options.db.collection(SweepLease.collection), options.leaseTtlMs);
   }
 
   async init(): Promise<void> {
@@ -128,10 +135,27 @@ export class Retention {
     return new Date(from.getTime() + days * DAY_MS);
   }
 
-  /** One sweep: finishes disposals a crash interrupted, then archives and disposes of what expired. */
+  /**
+   * One sweep, by one replica at a time (SweepLease): finishes disposals a crash interrupted,
+   * then archives and disposes of what expired. A replica that finds the lease taken skips.
+   */
   async sweep(): Promise<SweepResult> {
+    if (!(await this.lease.acquire())) return { archived: 0, disposed: 0, held: 0, failed: 0, skipped: 'another replica is sweeping' };
+    try {
+      return await this.sweepHolding();
+    } finally {
+      await this.lease.release();
+    }
+  }
+
+  private async sweepHolding(): Promise<SweepResult> {
     const result: SweepResult = { archived: 0, disposed: 0, held: 0, failed: 0 };
+    const lost = () => {
+      this.options.logger.warn({ ...result }, 'retention: another replica took the sweep lease over; this sweep stops');
+      return { ...result, skipped: 'lease lost to another replica' as const };
+    };
     for (const interrupted of await this.disposals.find({ status: 'archived' }).toArray()) {
+      if (!(await this.lease.keep())) return lost();
       const kind = this.kind(interrupted.kind);
       if (kind && (await this.finish(kind, interrupted))) result.disposed++;
     }
@@ -145,6 +169,7 @@ export class Retention {
         if (!periodCache.has(key)) periodCache.set(key, overrides.find((o) => o._id === key)?.days ?? kind.defaultDays);
         const expiresAt = candidate.retainedFrom.getTime() + periodCache.get(key)! * DAY_MS;
         if (expiresAt > now.getTime()) continue;
+        if (!(await this.lease.keep())) return lost();
         if (candidate.childId && (await this.options.holds.isHeld(candidate.childId))) {
           result.held++;
           continue;

@@ -10,7 +10,7 @@ import { MongoClient, type Collection, type Db } from 'mongodb';
 import { AuditLog } from '@spor/audit';
 import { contractRegistry } from '@spor/contracts';
 import { quietLogger, testInfra, uniqueName } from '@spor/testkit';
-import { DirectoryArchive, LegalHolds, Retention, type ArchiveHook, type ArchivePackage, type RetainedKind } from '../src/index.js';
+import { DirectoryArchive, LegalHolds, Retention, SweepLease, type ArchiveHook, type ArchivePackage, type RetainedKind } from '../src/index.js';
 
 const DAY = 86_400_000;
 let client: MongoClient;
@@ -134,5 +134,72 @@ describe('retention', () => {
     await holds.release(heldChild, hold._id, 'leader-1', now);
     await retention.sweep();
     expect(await records.countDocuments({ _id: 'n-5' })).toBe(0);
+  });
+
+  test('two replicas never sweep at once: the second skips while the first holds the lease, and a dead holder\'s lease is taken over once expired', async () => {
+    steps.length = 0;
+    await records.insertOne({ _id: 'n-6', childId: child, municipalityId: '510', closedAt });
+    now = new Date(closedAt.getTime() + 400 * DAY);
+    // The first replica's archive answers only when the test lets it: its sweep holds the lease meanwhile.
+    let letArchive!: () => void;
+    const archiving = new Promise<void>((resolve) => (letArchive = resolve));
+    let archiveCalls = 0;
+    let entered!: () => void;
+    const inArchive = new Promise<void>((resolve) => (entered = resolve));
+    const slow: ArchiveHook = {
+      async archive(pkg) {
+        archiveCalls++;
+        entered();
+        await archiving;
+        return archiveHook().archive(pkg);
+      },
+    };
+    const replica = (archive: ArchiveHook) => new Retention({ service: 'test-service', db, kinds: [kind], archive, holds, audit, registry: contractRegistry(), clock: () => now, logger: quietLogger() });
+    const first = replica(slow).sweep();
+    await inArchive;
+    // The second replica's archive answers at once: without the lease it would archive n-6 too.
+    const counting: ArchiveHook = {
+      archive(pkg) {
+        archiveCalls++;
+        return archiveHook().archive(pkg);
+      },
+    };
+    expect(await replica(counting).sweep()).toEqual({ archived: 0, disposed: 0, held: 0, failed: 0, skipped: 'another replica is sweeping' });
+    letArchive();
+    expect(await first).toEqual({ archived: 1, disposed: 1, held: 0, failed: 0 });
+    expect(archiveCalls).toBe(1);
+    expect(steps).toEqual(['archive n-6', 'delete n-6']);
+    expect((await retention.disposalsOf(child)).filter((d) => d.recordId === 'n-6')).toHaveLength(1);
+
+    // Released at the end: the next sweep of any replica runs.
+    expect((await replica(slow).sweep()).skipped).toBeUndefined();
+
+    // A replica died holding the lease: kept until it expires, then taken over.
+    const leases = db.collection<{ _id: string; holder: string; until: Date }>(SweepLease.collection);
+    await leases.insertOne({ _id: 'sweep', holder: 'dead-replica', until: new Date(Date.now() + 60_000) });
+    expect((await retention.sweep()).skipped).toBe('another replica is sweeping');
+    await leases.updateOne({ _id: 'sweep' }, { $set: { until: new Date(Date.now() - 1) } });
+    expect((await retention.sweep()).skipped).toBeUndefined();
+    expect(await leases.countDocuments({})).toBe(0);
+  });
+
+  test('a sweep that stalled past its lease learns that another replica took it over, and stops', async () => {
+    const leases = db.collection<{ _id: string; holder: string; until: Date }>(uniqueName('leases'));
+    let t = 1_000_000;
+    const a = new SweepLease(leases, 1_000, () => t);
+    const b = new SweepLease(leases, 1_000, () => t);
+    expect(await a.acquire()).toBe(true);
+    expect(await b.acquire()).toBe(false);
+    t += 500;
+    expect(await a.keep()).toBe(true); // renewed: now held until t + 1000
+    t += 900;
+    expect(await b.acquire()).toBe(false);
+    t += 200;
+    expect(await b.acquire()).toBe(true);
+    expect(await a.keep()).toBe(false);
+    await a.release(); // not a's any more: b's lease stays
+    expect(await leases.countDocuments({ holder: { $exists: true } })).toBe(1);
+    await b.release();
+    expect(await leases.countDocuments({})).toBe(0);
   });
 });
