@@ -151,7 +151,7 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
       internalRoutes(router, persons, vault, audit);
       orgUnitRoutes(router, units);
       personRoutes(router, persons, vault, audit);
-      relationRoutes(router, persons, units, relations);
+      relationRoutes(router, persons, units, relations, audit);
       importRoutes(router, imports, config.HTTP_BODY_LIMIT);
       privacy.routes(router);
       const tokens = { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS };

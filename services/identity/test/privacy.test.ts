@@ -58,7 +58,9 @@ beforeAll(async () => {
   await guardianship(ids.mother, ids.child, true);
   await guardianship(ids.father, ids.child, false);
   await guardianship(ids.otherParent, ids.otherChild, true);
-  // Reads of the child's record: the administrator's audited CPR read, the leader's look at the legal holds.
+  // Reads of the child's record: the administrator's, its audited CPR read, the leader's look at the legal holds.
+  await get(`/admin/persons/${ids.child}`, tokens.admin).expect(200);
+  await get(`/admin/persons/${ids.child}/guardians`, tokens.admin).expect(200);
   await request(identity.url).post(`/admin/persons/${ids.child}/cpr-reads`).set('authorization', tokens.admin).send({ purpose: 'ressourcevurdering, sag 42' }).expect(200);
   tokens.leader = await staff(LEADER_ID, [{ role: 'leader', unitId: ids.institution }]);
   await get(`/children/${ids.child}/legal-holds`, tokens.leader).expect(200);
@@ -99,6 +101,15 @@ describe('identity in parents’ insight', () => {
     // The leader, by role and the institution found in identity's own tree.
     expect(log.find((e) => e.recordType === 'legal-hold')).toMatchObject({ action: 'read', by: { kind: 'staff', roles: ['leader'], institutionIds: [ids.institution] } });
     expect(log.find((e) => e.operation === 'create' && e.recordType === 'person')).toBeDefined();
+    // The administrator's reads of the record and its guardians, and the two registrations of a parent (not the other child's).
+    expect(log.filter((e) => e.by.roles.includes('system-administrator')).map((e) => `${e.operation} ${e.recordType}`)).toEqual([
+      'create person',
+      'create guardianship',
+      'create guardianship',
+      'read person',
+      'read guardianship',
+      'read-cpr person',
+    ]);
 
     const json = JSON.stringify(res.body);
     for (const hidden of [withoutDash(cprs.child), cprs.child.slice(0, 6), 'sealedCpr', 'cprHash', ADMIN_ID, LEADER_ID, ids.father, ids.otherChild, 'Mette', 'Frank']) expect({ hidden, shown: json.includes(hidden) }).toEqual({ hidden, shown: false });
