@@ -22,6 +22,8 @@ import { startTransitions, type RunningTransitions } from '../../services/transi
 import { startConsent, type RunningConsent } from '../../services/consent/src/service.js';
 import { startAssessments, type RunningAssessments } from '../../services/assessments/src/service.js';
 import { startActionPlans, type RunningActionPlans } from '../../services/action-plans/src/service.js';
+import type { RunningGateway } from '../../services/gateway/src/service.js';
+import { startTestGateway } from '../../services/gateway/test/support.js';
 
 const { brokers, mongoUrl } = testInfra();
 const DAY = 86_400_000;
@@ -30,6 +32,7 @@ let transitions: RunningTransitions;
 let consent: RunningConsent;
 let assessments: RunningAssessments;
 let actionPlans: RunningActionPlans;
+let gateway: RunningGateway;
 let archiveDir: string;
 let now = new Date();
 const dbNames = { actionPlans: uniqueName('action-plans-privacy') };
@@ -70,6 +73,11 @@ beforeAll(async () => {
   consent = await startConsent({ ...common, CONSENT_DB_NAME: uniqueName('consent-privacy'), CONSENT_DIRECTORY_GROUP: uniqueName('consent-directory') }, options);
   assessments = await startAssessments({ ...common, ASSESSMENTS_DB_NAME: uniqueName('assessments-privacy'), ASSESSMENTS_CONSUMER_GROUP: uniqueName('assessments') }, options);
   actionPlans = await startActionPlans({ ...common, ACTION_PLANS_DB_NAME: dbNames.actionPlans, ACTION_PLANS_CONSUMER_GROUP: uniqueName('action-plans') }, options);
+  gateway = await startTestGateway({
+    identityUrl: identity.url,
+    tokenIssuer: identity.config.TOKEN_ISSUER,
+    upstreams: { identity: identity.url, 'action-plans': actionPlans.url, assessments: assessments.url, consent: consent.url, transitions: transitions.url },
+  });
 
   const admin = await staff('system-administrator', units.mun);
   for (const childId of [ids.child, ids.otherChild]) {
@@ -98,7 +106,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const s of [actionPlans, assessments, consent, transitions, identity]) await s?.runtime.shutdown();
+  for (const s of [gateway, actionPlans, assessments, consent, transitions, identity]) await s?.runtime.shutdown();
   await rm(archiveDir, { recursive: true, force: true });
 });
 
@@ -199,6 +207,31 @@ describe('data protection across the services', () => {
       const exports = (await audit.forChild(ids.child)).filter((e) => e.action === 'export' && e.operation === 'export');
       expect(exports.at(-1)).toMatchObject({ actorKind: 'staff', roles: [`dpo@${units.mun}`], purpose: 'data-subject-access-request' });
     }
+  });
+
+  test('through the gateway one call gives a parent every service’s insight and the officer every service’s export, identity’s included; anyone else is refused as by the services', async () => {
+    const everyService = ['identity', 'action-plans', 'assessments', 'consent', 'transitions'];
+    const logged = async () => Promise.all([identity, actionPlans, assessments, consent, transitions].map(async (s) => (await s.audit.forChild(ids.child)).length));
+    const before = await logged();
+    const insight = await request(gateway.url).get(`/api/children/${ids.child}/insight`).set('authorization', tokens.mother).expect(200);
+    expect(insight.headers['cache-control']).toBe('no-store');
+    expect(insight.body.services.map((s: { service: string }) => s.service)).toEqual(everyService);
+    expect(insight.body.missing).toEqual([]);
+    expect(insight.body.services[0].records.person.map((p: { id: string }) => p.id)).toEqual([ids.child]);
+    for (const other of [ids.otherChild, ids.otherPlan, cprs.child]) expect(JSON.stringify(insight.body)).not.toContain(other);
+    // Each service logged the parent's read itself.
+    expect((await logged()).map((n, i) => n - before[i]!)).toEqual([1, 1, 1, 1, 1]);
+
+    const exported = await request(gateway.url).get(`/api/children/${ids.child}/export`).set('authorization', tokens.dpo).expect(200);
+    expect(exported.body.services.map((s: { service: string }) => s.service)).toEqual(everyService);
+    expect(exported.body.services[0].records.guardianship.map((g: { id: string }) => g.id)).toEqual([`${ids.mother}:${ids.child}`]);
+    expect(JSON.stringify(exported.body)).not.toContain(ids.otherChild);
+    expect((await identity.audit.forChild(ids.child)).at(-1)).toMatchObject({ action: 'export', roles: [`dpo@${units.mun}`], purpose: 'data-subject-access-request' });
+
+    expect((await request(gateway.url).get(`/api/children/${ids.child}/insight`).set('authorization', tokens.otherParent)).status).toBe(404);
+    expect((await request(gateway.url).get(`/api/children/${ids.child}/export`).set('authorization', tokens.leader)).status).toBe(403);
+    expect((await request(gateway.url).get(`/api/children/${ids.child}/insight`)).status).toBe(401);
+    expect((await request(gateway.url).get('/api/children/not-a-uuid/insight').set('authorization', tokens.mother)).status).toBe(400);
   });
 
   test('a closed plan is archived and deleted when its period has run out, not before and not while a legal hold stands', async () => {
