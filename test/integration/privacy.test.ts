@@ -1,8 +1,8 @@
 // Data protection across the suite (issue 12), with identity, transitions, consent, assessments
 // and action-plans on the real broker and store: every GET route that takes a child id leaves an
 // audit entry; a parent sees the access log of their own child only, by role and institution;
-// the data-protection officer's export holds every service's data about the child and nothing
-// about another child; a closed plan is archived and deleted when its period has run out, not
+// the data-protection officer's export holds every service's data about the child (identity's
+// person record and guardianships too) and nothing about another child; a closed plan is archived and deleted when its period has run out, not
 // before, and not while a legal hold stands; the audit log verifies and is shipped.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -22,6 +22,8 @@ import { startTransitions, type RunningTransitions } from '../../services/transi
 import { startConsent, type RunningConsent } from '../../services/consent/src/service.js';
 import { startAssessments, type RunningAssessments } from '../../services/assessments/src/service.js';
 import { startActionPlans, type RunningActionPlans } from '../../services/action-plans/src/service.js';
+import type { RunningGateway } from '../../services/gateway/src/service.js';
+import { startTestGateway } from '../../services/gateway/test/support.js';
 
 const { brokers, mongoUrl } = testInfra();
 const DAY = 86_400_000;
@@ -30,12 +32,14 @@ let transitions: RunningTransitions;
 let consent: RunningConsent;
 let assessments: RunningAssessments;
 let actionPlans: RunningActionPlans;
+let gateway: RunningGateway;
 let archiveDir: string;
 let now = new Date();
 const dbNames = { actionPlans: uniqueName('action-plans-privacy') };
 const units = {} as Record<'mun' | 'district' | 'kindergarten' | 'group', string>;
 const ids = {} as Record<'child' | 'otherChild' | 'mother' | 'otherParent' | 'plan' | 'otherPlan' | 'result' | 'consent', string>;
 const tokens = {} as Record<'educator' | 'leader' | 'dpo' | 'mother' | 'otherParent', string>;
+const cprs = {} as Record<'child' | 'otherChild', string>;
 
 const staff = (role: string, unitId: string) => bearer(identity, '510', role, { roles: [{ role, unitId }] });
 const parent = (personId: string) => bearer(identity, '510', 'educator', { personId, kind: 'parent', roles: [], acr: NSIS_LEVELS.substantial });
@@ -50,7 +54,10 @@ beforeAll(async () => {
   units.district = await post('/admin/org-units', { kind: 'district', name: 'D', parentId: units.mun });
   units.kindergarten = await post('/admin/org-units', { kind: 'institution', name: 'Børnehaven', parentId: units.district, institutionType: 'boernehave' });
   units.group = await post('/admin/org-units', { kind: 'group', name: 'Solsikken', parentId: units.kindergarten });
-  for (const key of ['child', 'otherChild'] as const) ids[key] = await post('/admin/persons', { kind: 'child', cpr: freshCpr(), givenName: 'Barn', familyName: 'Test' });
+  for (const key of ['child', 'otherChild'] as const) {
+    cprs[key] = freshCpr();
+    ids[key] = await post('/admin/persons', { kind: 'child', cpr: cprs[key], givenName: 'Barn', familyName: 'Test' });
+  }
   for (const key of ['mother', 'otherParent'] as const) ids[key] = await post('/admin/persons', { kind: 'parent', cpr: `0303851${100 + Math.floor(Math.random() * 899)}`, givenName: 'Forælder', familyName: 'Test' });
   await request(identity.url).put('/admin/guardianships').set('authorization', root).send({ parentId: ids.mother, childId: ids.child, custody: true }).expect(201);
   await request(identity.url).put('/admin/guardianships').set('authorization', root).send({ parentId: ids.otherParent, childId: ids.otherChild, custody: true }).expect(201);
@@ -66,6 +73,11 @@ beforeAll(async () => {
   consent = await startConsent({ ...common, CONSENT_DB_NAME: uniqueName('consent-privacy'), CONSENT_DIRECTORY_GROUP: uniqueName('consent-directory') }, options);
   assessments = await startAssessments({ ...common, ASSESSMENTS_DB_NAME: uniqueName('assessments-privacy'), ASSESSMENTS_CONSUMER_GROUP: uniqueName('assessments') }, options);
   actionPlans = await startActionPlans({ ...common, ACTION_PLANS_DB_NAME: dbNames.actionPlans, ACTION_PLANS_CONSUMER_GROUP: uniqueName('action-plans') }, options);
+  gateway = await startTestGateway({
+    identityUrl: identity.url,
+    tokenIssuer: identity.config.TOKEN_ISSUER,
+    upstreams: { identity: identity.url, 'action-plans': actionPlans.url, assessments: assessments.url, consent: consent.url, transitions: transitions.url },
+  });
 
   const admin = await staff('system-administrator', units.mun);
   for (const childId of [ids.child, ids.otherChild]) {
@@ -94,7 +106,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const s of [actionPlans, assessments, consent, transitions, identity]) await s?.runtime.shutdown();
+  for (const s of [gateway, actionPlans, assessments, consent, transitions, identity]) await s?.runtime.shutdown();
   await rm(archiveDir, { recursive: true, force: true });
 });
 
@@ -114,13 +126,15 @@ function readdirSyncTs(dir: string): string[] {
 
 describe('data protection across the services', () => {
   test.each([
-    ['action-plans', () => actionPlans.url, () => actionPlans.audit],
-    ['assessments', () => assessments.url, () => assessments.audit],
-    ['consent', () => consent.url, () => consent.audit],
-    ['transitions', () => transitions.url, () => transitions.audit],
-  ] as [string, () => string, () => AuditLog][])('every GET route of %s that takes a child id leaves an audit entry about that child', async (service, url, audit) => {
+    ['action-plans', () => actionPlans.url, () => actionPlans.audit, 4],
+    ['assessments', () => assessments.url, () => assessments.audit, 4],
+    ['consent', () => consent.url, () => consent.audit, 4],
+    ['transitions', () => transitions.url, () => transitions.audit, 4],
+    // identity's only routes by child are the privacy lib's: insight, export, legal holds.
+    ['identity', () => identity.url, () => identity.audit, 3],
+  ] as [string, () => string, () => AuditLog, number][])('every GET route of %s that takes a child id leaves an audit entry about that child', async (service, url, audit, least) => {
     const routes = childRoutes(service);
-    expect(routes.length).toBeGreaterThanOrEqual(4);
+    expect(routes.length).toBeGreaterThanOrEqual(least);
     for (const route of routes) {
       let answered = 0;
       // Each route is for someone: staff of the child, its leader, the officer, or a parent.
@@ -150,7 +164,15 @@ describe('data protection across the services', () => {
     const consents = await request(consent.url).get(`/children/${ids.child}/insight`).set('authorization', tokens.mother).expect(200);
     expect(consents.body.consents.map((c: { id: string }) => c.id)).toEqual([ids.consent]);
 
-    for (const url of [actionPlans.url, assessments.url, consent.url, transitions.url]) {
+    // identity: the child's person record without the CPR number, the mother's custody, and who read the record.
+    const person = await request(identity.url).get(`/children/${ids.child}/insight`).set('authorization', tokens.mother).expect(200);
+    expect(person.body.records.person).toEqual([expect.objectContaining({ id: ids.child, givenName: 'Barn', cpr: { recorded: true, encrypted: true, shown: false } })]);
+    expect(person.body.records.guardianship).toEqual([{ guardian: 'you', custody: true }]);
+    expect(person.body.accessLog.find((e: { operation: string }) => e.operation === 'create')).toMatchObject({ recordType: 'person', by: { kind: 'staff', roles: ['system-administrator'] } });
+    expect(JSON.stringify(person.body)).not.toContain(cprs.child);
+    expect(JSON.stringify(person.body)).not.toContain(ids.otherChild);
+
+    for (const url of [actionPlans.url, assessments.url, consent.url, transitions.url, identity.url]) {
       expect((await request(url).get(`/children/${ids.child}/insight`).set('authorization', tokens.otherParent)).status).toBe(404);
       expect((await request(url).get(`/children/${ids.child}/insight`).set('authorization', tokens.educator)).status).toBe(404);
     }
@@ -158,7 +180,9 @@ describe('data protection across the services', () => {
 
   test('the officer’s export holds every service’s data about the child, nothing about another child, and is itself logged', async () => {
     expect((await request(actionPlans.url).get(`/children/${ids.child}/export`).set('authorization', tokens.leader)).status).toBe(403);
+    expect((await request(identity.url).get(`/children/${ids.child}/export`).set('authorization', tokens.leader)).status).toBe(403);
     const services = [
+      { service: 'identity', url: identity.url },
       { service: 'action-plans', url: actionPlans.url },
       { service: 'assessments', url: assessments.url },
       { service: 'consent', url: consent.url },
@@ -171,16 +195,43 @@ describe('data protection across the services', () => {
     expect((by.assessments!.records['external-result'] as { id: string }[]).map((r) => r.id)).toEqual([ids.result]);
     expect((by.consent!.records.consent as { id: string }[]).map((c) => c.id)).toEqual([ids.consent]);
     expect((by.transitions!.records.enrollment as { id: string }[]).map((e) => e.id)).toEqual([ids.child]);
+    expect((by.identity!.records.person as { id: string }[]).map((p) => p.id)).toEqual([ids.child]);
+    expect((by.identity!.records.guardianship as { id: string }[]).map((g) => g.id)).toEqual([`${ids.mother}:${ids.child}`]);
     for (const s of composed.services) expect(s.accessLog.length).toBeGreaterThan(0);
     const json = JSON.stringify(composed);
-    for (const other of [ids.otherChild, ids.otherPlan]) expect(json).not.toContain(other);
+    for (const other of [ids.otherChild, ids.otherPlan, ids.otherParent, cprs.child, cprs.otherChild]) expect(json).not.toContain(other);
     const html = exportToHtml(composed);
     expect(html).toContain(ids.plan);
     expect(html).not.toContain(ids.otherChild);
-    for (const audit of [actionPlans.audit, assessments.audit, consent.audit, transitions.audit]) {
+    for (const audit of [actionPlans.audit, assessments.audit, consent.audit, transitions.audit, identity.audit]) {
       const exports = (await audit.forChild(ids.child)).filter((e) => e.action === 'export' && e.operation === 'export');
       expect(exports.at(-1)).toMatchObject({ actorKind: 'staff', roles: [`dpo@${units.mun}`], purpose: 'data-subject-access-request' });
     }
+  });
+
+  test('through the gateway one call gives a parent every service’s insight and the officer every service’s export, identity’s included; anyone else is refused as by the services', async () => {
+    const everyService = ['identity', 'action-plans', 'assessments', 'consent', 'transitions'];
+    const logged = async () => Promise.all([identity, actionPlans, assessments, consent, transitions].map(async (s) => (await s.audit.forChild(ids.child)).length));
+    const before = await logged();
+    const insight = await request(gateway.url).get(`/api/children/${ids.child}/insight`).set('authorization', tokens.mother).expect(200);
+    expect(insight.headers['cache-control']).toBe('no-store');
+    expect(insight.body.services.map((s: { service: string }) => s.service)).toEqual(everyService);
+    expect(insight.body.missing).toEqual([]);
+    expect(insight.body.services[0].records.person.map((p: { id: string }) => p.id)).toEqual([ids.child]);
+    for (const other of [ids.otherChild, ids.otherPlan, cprs.child]) expect(JSON.stringify(insight.body)).not.toContain(other);
+    // Each service logged the parent's read itself.
+    expect((await logged()).map((n, i) => n - before[i]!)).toEqual([1, 1, 1, 1, 1]);
+
+    const exported = await request(gateway.url).get(`/api/children/${ids.child}/export`).set('authorization', tokens.dpo).expect(200);
+    expect(exported.body.services.map((s: { service: string }) => s.service)).toEqual(everyService);
+    expect(exported.body.services[0].records.guardianship.map((g: { id: string }) => g.id)).toEqual([`${ids.mother}:${ids.child}`]);
+    expect(JSON.stringify(exported.body)).not.toContain(ids.otherChild);
+    expect((await identity.audit.forChild(ids.child)).at(-1)).toMatchObject({ action: 'export', roles: [`dpo@${units.mun}`], purpose: 'data-subject-access-request' });
+
+    expect((await request(gateway.url).get(`/api/children/${ids.child}/insight`).set('authorization', tokens.otherParent)).status).toBe(404);
+    expect((await request(gateway.url).get(`/api/children/${ids.child}/export`).set('authorization', tokens.leader)).status).toBe(403);
+    expect((await request(gateway.url).get(`/api/children/${ids.child}/insight`)).status).toBe(401);
+    expect((await request(gateway.url).get('/api/children/not-a-uuid/insight').set('authorization', tokens.mother)).status).toBe(400);
   });
 
   test('a closed plan is archived and deleted when its period has run out, not before and not while a legal hold stands', async () => {

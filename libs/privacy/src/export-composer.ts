@@ -1,8 +1,9 @@
 // The data-subject access request across the suite: asks every service for its export of one
 // child (GET /children/{childId}/export, as the municipality's data-protection officer; each
 // service audit-logs it) and puts the answers into one JSON document and one readable HTML
-// document. A service that does not answer is named in `missing`, never silently left out.
-import type { ChildExport } from './insight.js';
+// document. Parents' insight is composed the same way (composeInsight). A service that does not
+// answer is named in `missing`, never silently left out.
+import type { ChildExport, ChildInsight } from './insight.js';
 
 export interface ServiceAddress {
   service: string;
@@ -16,22 +17,50 @@ export interface ComposedExport {
   missing: { service: string; status: number; detail: string }[];
 }
 
-export async function composeExport(input: { childId: string; services: ServiceAddress[]; authorization: string; now?: Date; fetch?: typeof fetch }): Promise<ComposedExport> {
+/** Parents' insight from every service, side by side (the gateway's GET /api/children/{childId}/insight). */
+export interface ComposedInsight {
+  childId: string;
+  composedAt: string;
+  services: ChildInsight[];
+  missing: { service: string; status: number; detail: string }[];
+}
+
+interface AskEvery {
+  childId: string;
+  services: ServiceAddress[];
+  authorization: string;
+  now?: Date;
+  fetch?: typeof fetch;
+}
+
+/** Asks every service at once for its answer about one child; answers in the order the services were named. */
+async function askEvery<T extends { childId: string }>(what: 'insight' | 'export', input: AskEvery): Promise<{ childId: string; composedAt: string; services: T[]; missing: ComposedExport['missing'] }> {
   const get = input.fetch ?? fetch;
-  const services: ChildExport[] = [];
-  const missing: ComposedExport['missing'] = [];
-  for (const { service, url } of input.services) {
-    const res = await get(`${url}/children/${encodeURIComponent(input.childId)}/export`, { headers: { authorization: input.authorization, accept: 'application/json' } }).catch((error: unknown) => ({ ok: false, status: 0, text: async () => String(error) }) as Response);
-    if (!res.ok) {
-      missing.push({ service, status: res.status, detail: (await res.text()).slice(0, 500) });
-      continue;
-    }
-    const body = (await res.json()) as ChildExport;
-    // One child only: an answer about anyone else is a fault, not something to pass on.
-    if (body.childId !== input.childId) throw new Error(`${service} answered the export of another child`);
-    services.push(body);
-  }
-  return { childId: input.childId, composedAt: (input.now ?? new Date()).toISOString(), services, missing };
+  type Answer = { body: T } | { missing: ComposedExport['missing'][number] };
+  const answers = await Promise.all<Answer>(
+    input.services.map(async ({ service, url }) => {
+      const res = await get(`${url}/children/${encodeURIComponent(input.childId)}/${what}`, { headers: { authorization: input.authorization, accept: 'application/json' } }).catch((error: unknown) => ({ ok: false, status: 0, text: async () => String(error) }) as Response);
+      if (!res.ok) return { missing: { service, status: res.status, detail: (await res.text()).slice(0, 500) } };
+      const body = (await res.json()) as T;
+      // One child only: an answer about anyone else is a fault, not something to pass on.
+      if (body.childId !== input.childId) throw new Error(`${service} answered the ${what} of another child`);
+      return { body };
+    }),
+  );
+  return {
+    childId: input.childId,
+    composedAt: (input.now ?? new Date()).toISOString(),
+    services: answers.flatMap((a) => ('body' in a ? [a.body] : [])),
+    missing: answers.flatMap((a) => ('missing' in a ? [a.missing] : [])),
+  };
+}
+
+export function composeExport(input: AskEvery): Promise<ComposedExport> {
+  return askEvery<ChildExport>('export', input);
+}
+
+export function composeInsight(input: AskEvery): Promise<ComposedInsight> {
+  return askEvery<ChildInsight>('insight', input);
 }
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -6,15 +6,33 @@
 //   GET /children/{childId}/export    the municipality's dpo    ChildExport
 import type { Db, Document } from 'mongodb';
 import type { AuditEntry } from '@spor/audit';
-import type { DirectoryView } from '@spor/directory';
+import type { Principal } from '@spor/auth';
 
 /** What a service keeps about a child, by record kind (the kinds of its retention table where it has one). */
 export type RecordsByKind = Record<string, unknown[]>;
 
+/**
+ * What the privacy routes need to know about a child and its people: the child's municipality,
+ * who holds custody now, and where a unit sits in the organisation tree. Services that keep a
+ * projection of identity's directory pass their `DirectoryView`; identity, which owns the
+ * directory, answers from its own records.
+ */
+export interface ChildRelations {
+  /** The person, if known: a child's municipality scopes every staff access. */
+  person(id: string): Promise<{ kind: string; municipalityId: string } | null>;
+  /** The ids of the parents holding custody of the child now. */
+  custodyHolders(childId: string): Promise<string[]>;
+  /** The unit and its ancestors (any order); unknown: empty. */
+  unitPath(unitId: string): Promise<{ _id: string; kind: string }[]>;
+}
+
 /** How a service finds one child's data. */
 export interface ChildDataSource {
-  /** Everything about the child, as stored (the export). */
-  all(childId: string): Promise<RecordsByKind>;
+  /**
+   * Everything about the child, as stored (the export). `reader` is the officer asking, for a
+   * source whose own rules depend on who reads (identity shows a CPR number only under its rules).
+   */
+  all(childId: string, reader: Principal): Promise<RecordsByKind>;
   /** What a custody holder may see under the rules (shared plans, shared assessments, ...). */
   forParent(childId: string, parentId: string): Promise<RecordsByKind>;
 }
@@ -62,7 +80,7 @@ export interface ChildExport {
 }
 
 /** The audit entries as a parent sees them: roles and institutions, not names or staff ids. */
-export async function accessSeenByParent(entries: AuditEntry[], parentId: string, directory: DirectoryView): Promise<AccessSeen[]> {
+export async function accessSeenByParent(entries: AuditEntry[], parentId: string, directory: Pick<ChildRelations, 'unitPath'>): Promise<AccessSeen[]> {
   const institutionOf = new Map<string, string | null>();
   const resolve = async (unitId: string) => {
     if (!institutionOf.has(unitId)) {

@@ -6,15 +6,14 @@ import type { Router } from 'express';
 import type { Logger } from 'pino';
 import { forbidden, notFound, validated, z, type ServiceRuntime } from '@spor/service-kit';
 import { principalOf, type Principal, type StaffRole } from '@spor/auth';
-import type { AuditLog } from '@spor/audit';
+import type { AuditEntry, AuditLog } from '@spor/audit';
 import type { Backbone } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
-import type { DirectoryView } from '@spor/directory';
 import { ensureCollections } from '@spor/mongo';
 import { DirectoryArchive, type ArchiveHook } from './archive.js';
 import { LegalHolds } from './legal-hold.js';
 import { RETENTION_TOPIC, Retention, type RetainedKind } from './retention.js';
-import { accessSeenByParent, type ChildDataSource, type ChildExport, type ChildInsight, type RetentionSeen } from './insight.js';
+import { accessSeenByParent, type ChildDataSource, type ChildRelations, type ChildExport, type ChildInsight, type RetentionSeen } from './insight.js';
 
 /** The variables every service adds to its configuration schema for this. */
 export const privacyConfigShape = {
@@ -36,12 +35,18 @@ export interface PrivacyOptions {
   runtime: ServiceRuntime;
   logger: Logger;
   audit: AuditLog;
-  directory: DirectoryView;
+  /** The child's municipality and custody: a service's DirectoryView, or identity's own records. */
+  directory: ChildRelations;
   clock: () => Date;
   kinds: RetainedKind[];
   data: ChildDataSource;
   /** The municipality's own archive delivery; default: packages in ARCHIVE_DIR. */
   archive?: ArchiveHook;
+  /**
+   * The audit entries about the child shown in the insight and the export; default
+   * `audit.forChild`. identity adds the entries about the child's person record by its id.
+   */
+  auditTrail?: (childId: string) => Promise<AuditEntry[]>;
   /** Adds to a parent's insight (consent puts the child's consents here). */
   extendInsight?: (insight: ChildInsight, childId: string, parentId: string) => Promise<ChildInsight>;
 }
@@ -83,6 +88,7 @@ export async function startPrivacy(backbone: Pick<Backbone, 'db' | 'relay' | 'tr
 
 function privacyRoutes(router: Router, deps: PrivacyOptions & { retention: Retention; holds: LegalHolds }): void {
   const { audit, directory, retention, holds, clock, data } = deps;
+  const trail = deps.auditTrail ?? ((childId: string) => audit.forChild(childId));
 
   /** The child's municipality, if the caller is staff there with one of the roles; else 404 or 403. */
   async function staffOfChild(principal: Principal, childId: string, roles: StaffRole[]): Promise<string> {
@@ -165,7 +171,7 @@ function privacyRoutes(router: Router, deps: PrivacyOptions & { retention: Reten
       const child = await directory.person(params.childId);
       // Only a custody holder, per the directory now (not the token's list, which may be older).
       if (principal.kind !== 'parent' || !child || !(await directory.custodyHolders(params.childId)).includes(principal.subject)) throw notFound(`child ${params.childId}`);
-      const entries = await audit.forChild(params.childId);
+      const entries = await trail(params.childId);
       const records = await data.forParent(params.childId, principal.subject);
       let insight: ChildInsight = {
         service: deps.service,
@@ -185,13 +191,13 @@ function privacyRoutes(router: Router, deps: PrivacyOptions & { retention: Reten
     validated({ params: childParams }, async ({ params }, req, res) => {
       const principal = principalOf(req);
       const municipalityId = await staffOfChild(principal, params.childId, EXPORT_ROLES);
-      const records = await data.all(params.childId);
+      const records = await data.all(params.childId, principal);
       const body: ChildExport = {
         service: deps.service,
         childId: params.childId,
         exportedAt: clock().toISOString(),
         records,
-        accessLog: (await audit.forChild(params.childId)).map(({ prevHash: _p, hash: _h, ...e }) => e),
+        accessLog: (await trail(params.childId)).map(({ prevHash: _p, hash: _h, ...e }) => e),
         retention: await retentionOf(params.childId, municipalityId),
         legalHolds: await holds.forChild(params.childId),
         disposals: await retention.disposalsOf(params.childId),

@@ -9,6 +9,7 @@ import { gatewayConfigSchema, upstreamsOf, UPSTREAM_VARIABLES, type GatewayConfi
 import { cors } from './cors.js';
 import { docsRoutes } from './docs.js';
 import { forward } from './proxy.js';
+import { childDataRoutes } from './child-data.js';
 import { RateLimiter } from './rate-limit.js';
 import { isInternalPath, isLongRunning, isPublicRoute, normalisePath } from './routes-policy.js';
 
@@ -70,15 +71,14 @@ export async function startGateway(environment: NodeJS.ProcessEnv, options: Gate
   });
   const limited = new Counter({ name: 'gateway_rate_limited_total', help: 'Requests answered 429, by the limit that was hit', labelNames: ['limit'], registers: [metrics] });
 
-  const api: RequestHandler = async (req, res) => {
-    const routed = routeOf(req);
-    if (isInternalPath(routed.path)) throw notFound(`route ${req.method} ${routed.path} of ${routed.service}`);
+  /** The rate limit per address, and for anything not public the token and the limit per user. */
+  const admit = async (req: Request, publicRoute: boolean) => {
     const ip = byIp.take(req.ip ?? 'unknown');
     if (!ip.allowed) {
       limited.inc({ limit: 'ip' });
       throw tooManyRequests(ip.retryAfterSeconds, 'minute from this address');
     }
-    if (!isPublicRoute(routed.service, req.method, routed.path)) {
+    if (!publicRoute) {
       const principal = await authenticateRequest(verifier, req);
       const user = byUser.take(principal.subject);
       if (!user.allowed) {
@@ -86,6 +86,12 @@ export async function startGateway(environment: NodeJS.ProcessEnv, options: Gate
         throw tooManyRequests(user.retryAfterSeconds, 'minute for this user');
       }
     }
+  };
+
+  const api: RequestHandler = async (req, res) => {
+    const routed = routeOf(req);
+    if (isInternalPath(routed.path)) throw notFound(`route ${req.method} ${routed.path} of ${routed.service}`);
+    await admit(req, isPublicRoute(routed.service, req.method, routed.path));
     await forward(routed.service, req, res, {
       base: upstreams[routed.service],
       pathAndQuery: `${routed.path}${routed.query}`,
@@ -106,6 +112,8 @@ export async function startGateway(environment: NodeJS.ProcessEnv, options: Gate
     routes: (router) => {
       router.use(cors(config.CORS_ORIGINS));
       docsRoutes(router, { upstreams, timeoutMs: config.UPSTREAM_TIMEOUT_MS, asyncApi: options.asyncApi ?? once(asyncApiDocument) });
+      // Before /api/<service>: "children" names no service.
+      childDataRoutes(router, { upstreams, timeoutMs: config.UPSTREAM_TIMEOUT_MS, admit: (req) => admit(req, false) });
       router.use('/api', api);
     },
   });

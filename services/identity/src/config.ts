@@ -1,5 +1,6 @@
 // identity's configuration: every variable validated at start; secrets have no defaults.
 import { baseConfigShape, env, z } from '@spor/service-kit';
+import { privacyConfigShape } from '@spor/privacy';
 import { parseVaultKeys } from './domain/cpr-vault.js';
 
 const key = (variable: string) =>
@@ -40,6 +41,8 @@ export function serviceClientsOf(config: { SERVICE_CLIENTS: string }): ServiceCl
 export const identityConfigSchema = z
   .object({
   ...baseConfigShape,
+  // Legal holds and the (empty) retention table of libs/privacy; identity has no retention kinds yet.
+  ...privacyConfigShape,
   // Directory imports arrive as one JSON file.
   HTTP_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, { error: 'must look like 100kb or 5mb' }).default('5mb'),
   IDENTITY_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/).default('spor-identity'),

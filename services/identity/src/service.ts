@@ -28,6 +28,8 @@ import { startAuditLog, type AuditLog } from '@spor/audit';
 import { ImportJobs } from '@spor/mongo';
 import type { ImportCounts } from './store/import-jobs.js';
 import { CprVault, parseVaultKeys } from './domain/cpr-vault.js';
+import { startPrivacy, type Privacy } from '@spor/privacy';
+import { identityAuditTrail, identityChildData, identityRelations } from './privacy.js';
 
 export const SERVICE = 'identity';
 export const TOPICS = ['orgunit', 'person', 'membership', 'guardianship'].map((aggregate) => topicFor(SERVICE, aggregate));
@@ -41,6 +43,8 @@ export interface RunningIdentity {
   imports: ImportDeps;
   /** The service's database, for operational tooling and tests. */
   db: Db;
+  /** Parents' insight, the officer's export and legal holds (libs/privacy), from identity's own records. */
+  privacy: Privacy;
 }
 
 export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Logger): Promise<RunningIdentity> {
@@ -91,6 +95,19 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
     lookupKey: parseBoxKey(config.CPR_LOOKUP_KEY),
   });
   const relations = new RelationRepository(membershipDocs as never, guardianshipDocs as never, factory, locks, relay);
+  // identity owns the directory: the privacy routes ask its records, not a projection of them.
+  const privacy = await startPrivacy(backbone, {
+    service: SERVICE,
+    config,
+    runtime,
+    logger: log,
+    audit,
+    directory: identityRelations(persons, relations, units),
+    clock: () => new Date(),
+    kinds: [],
+    data: identityChildData({ persons, relations, vault, audit }),
+    auditTrail: identityAuditTrail(audit),
+  });
   const imports: ImportDeps = {
     jobs: new ImportJobs<string, ImportCounts>(db.collection('import_jobs')),
     vault,
@@ -130,12 +147,13 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
       router.get('/.well-known/jwks.json', (_req, res) => {
         res.set('cache-control', 'public, max-age=60').json(ring.jwks());
       });
-      router.use(['/admin', '/internal'], authenticate(verifier));
+      router.use(['/admin', '/internal', '/children', '/retention-policies'], authenticate(verifier));
       internalRoutes(router, persons, vault, audit);
       orgUnitRoutes(router, units);
       personRoutes(router, persons, vault, audit);
-      relationRoutes(router, persons, units, relations);
+      relationRoutes(router, persons, units, relations, audit);
       importRoutes(router, imports, config.HTTP_BODY_LIMIT);
+      privacy.routes(router);
       const tokens = { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS };
       serviceTokenRoutes(router, { clients: serviceClientsOf(config), ring: () => ring, tokens, logger: log });
       const providers: LoginProvider[] = [];
@@ -180,5 +198,5 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   });
   const server = await runtime.listen(app, config.PORT);
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, runtime, config, keys: () => ring, audit, imports, db };
+  return { url: `http://127.0.0.1:${port}`, runtime, config, keys: () => ring, audit, imports, db, privacy };
 }

@@ -38,7 +38,7 @@ export function personRoutes(router: Router, persons: PersonRepository, vault: C
         const cpr = validCprOf(body);
         const id = randomUUID();
         const stored = await persons.register(id, buildPerson(id, cpr, body, principal.municipalityId, vault));
-        await audit.record(principal, { action: 'create', recordType: 'person', recordId: id });
+        await audit.record(principal, { action: 'create', recordType: 'person', recordId: id, ...aboutChild(stored) });
         res.status(201).location(`/admin/persons/${id}`).json(toJson(stored));
       },
     ),
@@ -49,6 +49,7 @@ export function personRoutes(router: Router, persons: PersonRepository, vault: C
     admin,
     validated({ params: personParams }, async ({ params }, req, res) => {
       const person = inMunicipality(req, 'person', params.personId, await persons.get(params.personId));
+      await audit.record(principalOf(req), { action: 'read', recordType: 'person', recordId: person._id, ...aboutChild(person) });
       setVersionTag(res, person.version);
       res.json(toJson(person));
     }),
@@ -76,7 +77,7 @@ export function personRoutes(router: Router, persons: PersonRepository, vault: C
         }
         const { _id, version: _v, ...state } = person;
         const changed = await persons.change(_id, version, { ...state, ...body });
-        await audit.record(principal, { action: 'update', recordType: 'person', recordId: _id, purpose: `changed ${Object.keys(body).join(', ')}` });
+        await audit.record(principal, { action: 'update', recordType: 'person', recordId: _id, ...aboutChild(person), purpose: `changed ${Object.keys(body).join(', ')}` });
         setVersionTag(res, changed.version);
         res.json(toJson(changed));
       },
@@ -89,7 +90,7 @@ export function personRoutes(router: Router, persons: PersonRepository, vault: C
     validated({ params: personParams, body: z.strictObject({ purpose }) }, async ({ params, body }, req, res) => {
       const principal = principalOf(req);
       const person = inMunicipality(req, 'person', params.personId, await persons.get(params.personId));
-      await audit.record(principal, { action: 'read-cpr', recordType: 'person', recordId: person._id, purpose: body.purpose });
+      await audit.record(principal, { action: 'read-cpr', recordType: 'person', recordId: person._id, ...aboutChild(person), purpose: body.purpose });
       res.set('cache-control', 'no-store').json({ personId: person._id, cpr: vault.decrypt(person.sealedCpr, person._id) });
     }),
   );
@@ -102,12 +103,15 @@ export function personRoutes(router: Router, persons: PersonRepository, vault: C
       const cpr = validCprOf({ kind: 'child', cpr: body.cpr, givenName: '-', familyName: '-' });
       const person = await persons.findByCprHash(vault.lookupHash(cpr as Cpr));
       const found = person && person.municipalityId === principal.municipalityId ? person : null;
-      await audit.record(principal, { action: 'lookup-cpr', recordType: 'person', recordId: found?._id ?? null, purpose: body.purpose });
+      await audit.record(principal, { action: 'lookup-cpr', recordType: 'person', recordId: found?._id ?? null, ...(found ? aboutChild(found) : {}), purpose: body.purpose });
       if (!found) throw notFound('a person with this CPR number');
       res.json({ personId: found._id, kind: found.kind });
     }),
   );
 }
+
+/** An entry about a child's record names the child, so it is in the child's access log (insight, export). */
+export const aboutChild = (person: Stored<Person>): { childId?: string } => (person.kind === 'child' ? { childId: person._id } : {});
 
 // The sealed CPR and its hash stay inside identity.
 const toJson = (person: Stored<Person>) => toResource(person, ['sealedCpr', 'cprHash']);

@@ -1,15 +1,17 @@
 // Admin API for memberships (staff roles in units) and guardianship (parent–child, custody).
 import type { Router } from 'express';
 import { validated, z } from '@spor/service-kit';
-import { STAFF_ROLES, requireRole } from '@spor/auth';
+import { STAFF_ROLES, principalOf, requireRole } from '@spor/auth';
+import type { AuditLog } from '@spor/audit';
 import { todayIso } from '../domain/calendar.js';
 import { inMunicipality, toResource } from './resources.js';
+import { aboutChild } from './person.routes.js';
 import { checkGuardianship, checkMembership } from '../domain/relations.js';
 import type { PersonRepository } from '../store/person-repository.js';
 import type { OrgUnitRepository } from '../store/org-unit-repository.js';
 import type { RelationRepository } from '../store/relation-repository.js';
 
-export function relationRoutes(router: Router, persons: PersonRepository, units: OrgUnitRepository, relations: RelationRepository): void {
+export function relationRoutes(router: Router, persons: PersonRepository, units: OrgUnitRepository, relations: RelationRepository, audit: AuditLog): void {
   const admin = requireRole('system-administrator');
 
   router.post(
@@ -54,6 +56,8 @@ export function relationRoutes(router: Router, persons: PersonRepository, units:
       const child = inMunicipality(req, 'person', body.childId, await persons.get(body.childId));
       checkGuardianship(parent, child);
       const { guardianship, changed } = await relations.registerGuardianship({ parentId: parent._id, childId: child._id, custody: body.custody, municipalityId: child.municipalityId });
+      // Custody decides who sees the child's records: every registration or change is in the child's access log.
+      if (changed) await audit.record(principalOf(req), { action: guardianship.version === 1 ? 'create' : 'change', recordType: 'guardianship', recordId: guardianship._id, childId: child._id });
       // 201 only when the relation is new; a change of custody is an update.
       res.status(changed && guardianship.version === 1 ? 201 : 200).json(toResource(guardianship));
     }),
@@ -63,7 +67,8 @@ export function relationRoutes(router: Router, persons: PersonRepository, units:
     '/admin/persons/:personId/guardians',
     admin,
     validated({ params: z.object({ personId: z.uuid() }) }, async ({ params }, req, res) => {
-      inMunicipality(req, 'person', params.personId, await persons.get(params.personId));
+      const person = inMunicipality(req, 'person', params.personId, await persons.get(params.personId));
+      await audit.record(principalOf(req), { action: 'read', recordType: 'guardianship', recordId: person._id, ...aboutChild(person) });
       res.json({ items: (await relations.guardiansOf(params.personId)).map((r) => toResource(r)) });
     }),
   );
