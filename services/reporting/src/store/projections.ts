@@ -7,6 +7,18 @@
 // 0003), then added to the cells, each cell guarded by the change's id so a retry adds nothing
 // twice, then cleared. A crash in between leaves the change pending; it is finished at start.
 //
+// Disposals (dk.spor.privacy.retention.disposed.v1 on spor.privacy.retention.v1): a record a
+// source service disposed of by retention leaves its child's subject for a `report_disposed`
+// document keyed by the record (never the child), holding its facts and its residue (what it adds
+// to the cells on top of the rest of its subject). The cells are not touched, so no figure changes.
+// That document is the durable record of disposed ids: every assessment or plan event looks for it
+// first, and an event of a disposed record is folded into it instead of the child's subject, with
+// the change of its residue added to the cells. So a disposal handled before the record's own
+// events (other topics, any order), a redelivery, or a replay never put the child's id back.
+// A record event checks again after writing the subject, so a disposal written meanwhile (another
+// replica) still takes the record out: either the disposal reads the subject after the record is
+// in it, or the record's handler reads the disposal after it is stored.
+//
 // Rebuild: the topics are folded into subjects in memory and written at once into emptied
 // collections with inserts (FerretDB 1.x applies updates one by one and hangs on a bulk update of
 // about 50 statements; inserts are batched), so a replay runs at the rate the benchmark prints.
@@ -17,11 +29,50 @@ import { isDuplicateKeyError } from '@spor/mongo';
 import { topicFor, type EventHandler, type SporEvent } from '@spor/events';
 import { HANDLED_TYPES, applyEvent, emptySubject, subjectOf, type Subject } from '../domain/subject.js';
 import { addInto, contributionsOf, difference, type Contributions } from '../domain/contributions.js';
+import {
+  RETENTION_DISPOSED,
+  disposalKey,
+  factOf,
+  fieldOf,
+  isEmptySubject,
+  recordOfDisposal,
+  recordOfEvent,
+  residueOf,
+  subjectOfDisposal,
+  withRecord,
+  withoutRecord,
+  type RecordFact,
+  type RecordField,
+  type RecordRef,
+} from '../domain/disposal.js';
+
+/** FerretDB 1.x stores no arrays of arrays: one object per cell. */
+export interface CellChanges {
+  id: string;
+  cells: { cell: string; inc: Record<string, number> }[];
+}
 
 export interface SubjectDoc extends Subject {
   rev: number;
-  /** FerretDB 1.x stores no arrays of arrays: one object per cell. */
-  pending?: { id: string; cells: { cell: string; inc: Record<string, number> }[] };
+  pending?: CellChanges;
+}
+
+/**
+ * A record disposed of at its source: the durable record of its id, and (once its events were
+ * seen) its facts and what they add to the cells. Never the child's id.
+ */
+export interface DisposedDoc {
+  /** `${municipalityId}|${service}|${recordKind}|${recordId}` */
+  _id: string;
+  municipalityId: string;
+  service: string;
+  recordKind: string;
+  recordId: string;
+  /** When the source disposed of it (the event's time). */
+  disposedAt: string;
+  rev: number;
+  held?: { field: RecordField; fact: RecordFact; residue: CellChanges['cells'] };
+  pending?: CellChanges;
 }
 
 export interface CellDoc {
@@ -50,20 +101,23 @@ const INSERT_CHUNK = 500;
 const CELL_WRITERS = 6;
 
 export class Projections {
-  static collections = ['report_subjects', 'report_cells', 'report_revisions'];
+  static collections = ['report_subjects', 'report_cells', 'report_revisions', 'report_disposed'];
   readonly subjects: Collection<SubjectDoc>;
   readonly cells: Collection<CellDoc>;
   readonly revisions: Collection<RevisionDoc>;
+  readonly disposed: Collection<DisposedDoc>;
 
   constructor(db: Db) {
     this.subjects = db.collection('report_subjects');
     this.cells = db.collection('report_cells');
     this.revisions = db.collection('report_revisions');
+    this.disposed = db.collection('report_disposed');
   }
 
   async init(): Promise<void> {
     await this.cells.createIndex({ municipalityId: 1, month: 1 });
     await this.subjects.createIndex({ pending: 1 });
+    await this.disposed.createIndex({ pending: 1 });
   }
 
   topics(): string[] {
@@ -74,18 +128,24 @@ export class Projections {
       topicFor('assessments', 'assessment'),
       topicFor('action-plans', 'plan'),
       topicFor('action-plans', 'resource-case'),
+      topicFor('privacy', 'retention'),
     ];
   }
 
   /** Live handlers: one event at a time, crash-safe and idempotent. */
   handlers(): Record<string, EventHandler> {
     const handler: EventHandler = (event) => this.apply(event);
-    return Object.fromEntries(HANDLED_TYPES.map((type) => [type, handler]));
+    return { ...Object.fromEntries(HANDLED_TYPES.map((type) => [type, handler])), [RETENTION_DISPOSED]: (event) => this.dispose(event) };
   }
 
   async apply(event: SporEvent): Promise<void> {
     const id = subjectOf(event);
     if (!id) return;
+    const record = recordOfEvent(event);
+    if (record) {
+      const disposed = await this.disposed.findOne({ _id: record.key });
+      if (disposed) return this.applyDisposed(record, id, event);
+    }
     let doc = await this.subjects.findOne({ _id: id });
     if (doc?.pending) {
       await this.finish(doc);
@@ -95,8 +155,8 @@ export class Projections {
     const before = contributionsOf(subject);
     if (!applyEvent(subject, event)) return;
     const delta = difference(before, contributionsOf(subject));
-    const pending = { id: randomUUID(), cells: [...delta].map(([cell, keys]) => ({ cell, inc: Object.fromEntries(keys) })) };
-    const next: SubjectDoc = { ...subject, rev: (doc?.rev ?? 0) + 1, ...(pending.cells.length > 0 ? { pending } : {}) };
+    const pending = changesOf(delta);
+    const next: SubjectDoc = { ...subject, rev: (doc?.rev ?? 0) + 1, ...(pending ? { pending } : {}) };
     if (doc) {
       const result = await this.subjects.replaceOne({ _id: id, rev: doc.rev }, next);
       if (result.matchedCount === 0) throw new Error(`subject ${id} changed while applying ${event.id}`);
@@ -104,20 +164,106 @@ export class Projections {
       await this.subjects.insertOne(next);
     }
     if (next.pending) await this.finish(next);
+    // A disposal stored while this event was applied (another replica) found the subject without
+    // the record: take it out now.
+    if (record?.field && (await this.disposed.findOne({ _id: record.key }))) await this.moveOut(record, id);
+  }
+
+  /**
+   * dk.spor.privacy.retention.disposed.v1: remembers the record as disposed (before anything else,
+   * so every later event of it is routed away from the child), then moves it out of its subject.
+   * Repeatable: a redelivery finds the record remembered and the subject without it.
+   */
+  async dispose(event: SporEvent): Promise<void> {
+    const record = recordOfDisposal(event);
+    const doc: DisposedDoc = { _id: record.key, municipalityId: event.municipalityid, service: record.service, recordKind: record.recordKind, recordId: record.recordId, disposedAt: event.time, rev: 0 };
+    try {
+      await this.disposed.insertOne(doc);
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    // A kind reporting keeps nothing of (consent, transitions, later kinds): remembered only.
+    if (!record.field) return;
+    const subjectId = subjectOfDisposal(record) ?? (await this.subjects.findOne({ municipalityId: event.municipalityid, [`${record.field}.${record.recordId}`]: { $exists: true } }, { projection: { _id: 1 } }))?._id;
+    if (subjectId) await this.moveOut(record, subjectId);
+  }
+
+  /**
+   * Moves a disposed record out of its subject into its disposal document, with its residue. The
+   * cells keep what the record added. The disposal document is written first: a crash in between
+   * leaves the record in both, and the next try (redelivery, the record's next event) moves it again.
+   */
+  private async moveOut(record: RecordRef, subjectId: string): Promise<void> {
+    const field = record.field!;
+    let doc = await this.subjects.findOne({ _id: subjectId });
+    if (doc?.pending) {
+      await this.finish(doc);
+      doc = await this.subjects.findOne({ _id: subjectId });
+    }
+    if (!doc) return;
+    const full = strip(doc);
+    const fact = factOf(full, field, record.recordId);
+    if (!fact) return;
+    const disposed = await this.disposed.findOne({ _id: record.key });
+    if (!disposed || disposed.municipalityId !== full.municipalityId) return;
+    // A change of its residue a crash left pending is added first (its guard is the document's revision).
+    if (disposed.pending) await this.finishDisposed(disposed);
+    const rest = withoutRecord(full, field, record.recordId);
+    await this.disposed.updateOne({ _id: record.key }, { $set: { held: { field, fact, residue: changesOf(residueOf(rest, full))?.cells ?? [] } }, $inc: { rev: 1 } });
+    const result = isEmptySubject(rest) ? await this.subjects.deleteOne({ _id: subjectId, rev: doc.rev }).then((r) => r.deletedCount) : await this.subjects.replaceOne({ _id: subjectId, rev: doc.rev }, { ...rest, rev: doc.rev + 1 }).then((r) => r.matchedCount);
+    if (result === 0) throw new Error(`subject ${subjectId} changed while a disposed record was taken out`);
+  }
+
+  /**
+   * An event of a disposed record: folded into the disposal document, never into the child's
+   * subject. Its residue is recomputed against the rest of the subject and the difference added to
+   * the cells, so a record whose events arrive after its disposal still counts, once.
+   */
+  private async applyDisposed(record: RecordRef, subjectId: string, event: SporEvent): Promise<void> {
+    const field = record.field!;
+    // The subject may hold the record still (a crash while moving it out).
+    await this.moveOut(record, subjectId);
+    let disposed = (await this.disposed.findOne({ _id: record.key }))!;
+    if (disposed.pending) {
+      await this.finishDisposed(disposed);
+      disposed = (await this.disposed.findOne({ _id: record.key }))!;
+    }
+    const doc = await this.subjects.findOne({ _id: subjectId });
+    const rest: Subject = doc ? strip(doc) : emptySubject(subjectId, event.municipalityid);
+    const full = withRecord(rest, field, record.recordId, disposed.held?.fact);
+    if (!applyEvent(full, event)) return;
+    const fact = factOf(full, field, record.recordId);
+    if (!fact) return;
+    const residue = residueOf(rest, full);
+    const pending = changesOf(difference(contributionsFrom(disposed.held?.residue ?? []), residue));
+    const { pending: _old, ...kept } = disposed;
+    const next: DisposedDoc = { ...kept, rev: disposed.rev + 1, held: { field, fact, residue: changesOf(residue)?.cells ?? [] }, ...(pending ? { pending } : {}) };
+    const result = await this.disposed.replaceOne({ _id: record.key, rev: disposed.rev }, next);
+    if (result.matchedCount === 0) throw new Error(`disposed record changed while applying ${event.id}`);
+    if (next.pending) await this.finishDisposed(next);
   }
 
   /** Adds a subject's pending change to the cells (each cell once per change) and clears it. */
   private async finish(doc: SubjectDoc): Promise<void> {
-    const { pending } = doc;
-    if (!pending) return;
+    if (!doc.pending) return;
+    await this.addChanges(doc.municipalityId, doc.pending);
+    await this.subjects.updateOne({ _id: doc._id, rev: doc.rev }, { $unset: { pending: '' } });
+  }
+
+  private async finishDisposed(doc: DisposedDoc): Promise<void> {
+    if (!doc.pending) return;
+    await this.addChanges(doc.municipalityId, doc.pending);
+    await this.disposed.updateOne({ _id: doc._id, rev: doc.rev }, { $unset: { pending: '' } });
+  }
+
+  private async addChanges(municipalityId: string, pending: CellChanges): Promise<void> {
     // One change touches each cell once, and changes are applied one at a time: its cells can be written side by side.
     const queue = [...pending.cells];
     const worker = async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) await this.addToCell(doc.municipalityId, pending.id, next.cell, next.inc);
+      for (let next = queue.shift(); next; next = queue.shift()) await this.addToCell(municipalityId, pending.id, next.cell, next.inc);
     };
     await Promise.all(Array.from({ length: CELL_WRITERS }, worker));
-    await this.touch(doc.municipalityId, new Set(pending.cells.map(({ cell }) => cell.split('|')[2]!)));
-    await this.subjects.updateOne({ _id: doc._id, rev: doc.rev }, { $unset: { pending: '' } });
+    await this.touch(municipalityId, new Set(pending.cells.map(({ cell }) => cell.split('|')[2]!)));
   }
 
   private async addToCell(municipalityId: string, changeId: string, cell: string, inc: Record<string, number>): Promise<void> {
@@ -160,35 +306,70 @@ export class Projections {
   async recover(logger: Logger): Promise<void> {
     const pending = await this.subjects.find({ pending: { $exists: true } }).toArray();
     for (const doc of pending) await this.finish(doc);
-    if (pending.length > 0) logger.info({ subjects: pending.length }, 'finished pending figure changes');
+    const disposed = await this.disposed.find({ pending: { $exists: true } }).toArray();
+    for (const doc of disposed) await this.finishDisposed(doc);
+    if (pending.length + disposed.length > 0) logger.info({ subjects: pending.length, disposedRecords: disposed.length }, 'finished pending figure changes');
   }
 
-  /** Empties the projections before a rebuild. */
+  /** Empties the projections before a rebuild (the record of disposed ids stays: it is not rebuilt from anything else). */
   async clear(): Promise<void> {
     await this.subjects.deleteMany({});
     await this.cells.deleteMany({});
     await this.revisions.deleteMany({});
   }
 
-  /** Writes subjects folded in memory (a rebuild) and their cells into emptied collections. */
-  async writeFolded(subjects: Iterable<Subject>): Promise<{ subjects: number; cells: number }> {
-    const all = [...subjects];
+  /**
+   * Writes subjects folded in memory (a rebuild) and their cells into emptied collections. Every
+   * record disposed of (remembered here, or replayed from the retention topic) is first taken out
+   * of its subject into its disposal document, with its residue; the cells get the residues too,
+   * so the figures are those of every event, and no subject holds a disposed record.
+   */
+  async writeFolded(folder: Folder): Promise<{ subjects: number; cells: number; disposed: number }> {
+    const disposals = new Map((await this.disposed.find({}, { projection: { held: 0, pending: 0 } }).toArray()).map((d) => [d._id, d]));
+    for (const d of folder.disposals.values()) if (!disposals.has(d._id)) disposals.set(d._id, d);
+    // Where each record is kept: its key → its subject.
+    const keptIn = new Map<string, string>();
+    for (const s of folder.subjects.values()) {
+      for (const recordId of Object.keys(s.assessments)) keptIn.set(disposalKey(s.municipalityId, 'assessments', 'assessment', recordId), s._id);
+      for (const recordId of Object.keys(s.plans)) keptIn.set(disposalKey(s.municipalityId, 'action-plans', 'action-plan', recordId), s._id);
+    }
     const total: Contributions = new Map();
     const municipalityOf = new Map<string, string>();
-    for (const s of all) {
-      const contributions = contributionsOf(s);
+    const add = (contributions: Contributions, municipalityId: string) => {
       addInto(total, contributions);
-      for (const cell of contributions.keys()) municipalityOf.set(cell, s.municipalityId);
+      for (const cell of contributions.keys()) municipalityOf.set(cell, municipalityId);
+    };
+    const disposedDocs: DisposedDoc[] = [];
+    for (const d of disposals.values()) {
+      const field = fieldOf(d.service, d.recordKind);
+      const subjectId = keptIn.get(d._id);
+      const subject = subjectId ? folder.subjects.get(subjectId) : undefined;
+      const fact = subject && field ? factOf(subject, field, d.recordId) : undefined;
+      const { held: _h, pending: _p, ...base } = d as DisposedDoc;
+      if (!subject || !field || !fact) {
+        disposedDocs.push({ ...base, rev: (d.rev ?? 0) + 1 });
+        continue;
+      }
+      const rest = withoutRecord(subject, field, d.recordId);
+      const residue = residueOf(rest, subject);
+      add(residue, d.municipalityId);
+      disposedDocs.push({ ...base, rev: (d.rev ?? 0) + 1, held: { field, fact, residue: changesOf(residue)?.cells ?? [] } });
+      if (isEmptySubject(rest)) folder.subjects.delete(subjectId!);
+      else folder.subjects.set(subjectId!, rest);
     }
+    const all = [...folder.subjects.values()];
+    for (const s of all) add(contributionsOf(s), s.municipalityId);
     for (let i = 0; i < all.length; i += INSERT_CHUNK) await this.subjects.insertMany(all.slice(i, i + INSERT_CHUNK).map((s) => ({ ...s, rev: 1 })), { ordered: false });
     const cells: CellDoc[] = [...total].map(([cell, keys]) => {
       const [institutionId, group, month] = cell.split('|') as [string, string, string];
-      return { _id: cell, municipalityId: municipalityOf.get(cell)!, institutionId, groupId: group === '-' ? null : group, month, c: Object.fromEntries(keys) };
+      return { _id: cell, municipalityId: municipalityOf.get(cell)!, institutionId, groupId: group === '-' ? null : group, month, c: Object.fromEntries([...keys].filter(([, n]) => n !== 0)) };
     });
     for (let i = 0; i < cells.length; i += INSERT_CHUNK) await this.cells.insertMany(cells.slice(i, i + INSERT_CHUNK), { ordered: false });
+    // One write per disposed record (FerretDB hangs on bulk updates); they are few.
+    for (const d of disposedDocs) await this.disposed.replaceOne({ _id: d._id }, d, { upsert: true });
     const months = new Map(cells.map((c) => [`${c.municipalityId}|${c.month}`, c]));
     for (const c of months.values()) await this.touch(c.municipalityId, [c.month]);
-    return { subjects: all.length, cells: cells.length };
+    return { subjects: all.length, cells: cells.length, disposed: disposedDocs.length };
   }
 
   /** The cells of a group, an institution (with its groups'), or the institutions of a municipality, for some months; their counts only. */
@@ -201,8 +382,15 @@ export class Projections {
 /** Folds events into subjects in memory: what a rebuild does before writing them at once. */
 export class Folder {
   readonly subjects = new Map<string, Subject>();
+  /** Disposals replayed from the retention topic; taken out of their subjects when written. */
+  readonly disposals = new Map<string, DisposedDoc>();
 
   apply(event: SporEvent): void {
+    if (event.type === RETENTION_DISPOSED) {
+      const record = recordOfDisposal(event);
+      this.disposals.set(record.key, { _id: record.key, municipalityId: event.municipalityid, service: record.service, recordKind: record.recordKind, recordId: record.recordId, disposedAt: event.time, rev: 0 });
+      return;
+    }
     const id = subjectOf(event);
     if (!id) return;
     let subject = this.subjects.get(id);
@@ -215,8 +403,18 @@ export class Folder {
 
   handlers(): Record<string, EventHandler> {
     const handler: EventHandler = async (event) => this.apply(event);
-    return Object.fromEntries(HANDLED_TYPES.map((type) => [type, handler]));
+    return Object.fromEntries([...HANDLED_TYPES, RETENTION_DISPOSED].map((type) => [type, handler]));
   }
+}
+
+/** A difference as the pending change of a document; undefined when nothing changes. */
+function changesOf(delta: Contributions): CellChanges | undefined {
+  const cells = [...delta].map(([cell, keys]) => ({ cell, inc: Object.fromEntries(keys) }));
+  return cells.length > 0 ? { id: randomUUID(), cells } : undefined;
+}
+
+function contributionsFrom(cells: CellChanges['cells']): Contributions {
+  return new Map(cells.map(({ cell, inc }) => [cell, new Map(Object.entries(inc))]));
 }
 
 function strip(doc: SubjectDoc): Subject {

@@ -11,6 +11,8 @@ export interface RebuildResult {
   events: number;
   subjects: number;
   cells: number;
+  /** Records disposed of at their source, kept apart from their child. */
+  disposed: number;
   replayMs: number;
   writeMs: number;
   rebuiltInMs: number;
@@ -41,7 +43,7 @@ export async function replayInto(projections: Projections, options: ReplayOption
   );
   await replayTopics({ ...options, handlers, timeoutMs: options.timeoutMs ?? 60 * 60_000 });
   const replayed = performance.now();
-  const written = await projections.writeFolded(folder.subjects.values());
+  const written = await projections.writeFolded(folder);
   const done = performance.now();
   options.logger.info({ events, ...written }, 'projections rebuilt from the topics');
   return { events, ...written, replayMs: Math.round(replayed - started), writeMs: Math.round(done - replayed), rebuiltInMs: Math.round(done - started) };

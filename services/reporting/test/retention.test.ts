@@ -1,0 +1,275 @@
+// Records disposed of by retention at their source (dk.spor.privacy.retention.disposed.v1 on
+// spor.privacy.retention.v1), over real Kafka and the real store: reporting takes the child's id
+// away from what it keeps of the record and the figures do not change; a disposal handled before
+// the record's own events, a redelivery, and a rebuild from the topics never bring the id back.
+// Also: reporting's audit entries are shipped on spor.audit.access.v1 by its outbox relay, and a
+// disposal event that breaks its contract is parked in the dead-letter topic.
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { MongoClient, type Db } from 'mongodb';
+import { contractRegistry } from '@spor/contracts';
+import { AUDIT_TOPIC } from '@spor/audit';
+import { CLOUDEVENTS_CONTENT_TYPE, EventFactory, HEADERS, KafkajsTransport, deadLetterTopic, toPending, topicFor, type SchemaRegistry, type SporEvent } from '@spor/events';
+import { quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import type { RunningIdentity } from '../../identity/src/service.js';
+import { bearer, startTestIdentity } from '../../identity/test/support.js';
+import { startReporting, type RunningReporting } from '../src/service.js';
+
+jest.setTimeout(300_000);
+const { brokers, mongoUrl } = testInfra();
+let identity: RunningIdentity;
+let reporting: RunningReporting;
+let transport: KafkajsTransport;
+let client: MongoClient;
+let db: Db;
+const dbName = uniqueName('reporting-retention-test');
+const group = uniqueName('reporting-retention');
+// A code no other test uses (reporting.test.ts uses 9xx, others 510–515 and 561).
+const mun = '7' + String(Math.floor(10 + Math.random() * 89));
+const ids = { mun: randomUUID(), district: randomUUID(), a: randomUUID() };
+const registry: SchemaRegistry = contractRegistry();
+const factories = Object.fromEntries(['identity', 'assessments', 'action-plans'].map((s) => [s, new EventFactory(s, registry)]));
+
+function event(type: string, subject: string, data: Record<string, unknown>, version = 1, partitionKey = subject): SporEvent {
+  return factories[type.split('.')[2]!]!.create(type, { subject, partitionKey, municipalityId: mun, aggregateVersion: version, data });
+}
+
+/** What libs/privacy publishes when a record's retention ran out (built the same way, validated). */
+function disposal(service: string, recordKind: string, recordId: string, childId: string, data: Record<string, unknown> = {}): SporEvent {
+  const e: SporEvent = {
+    specversion: '1.0',
+    id: randomUUID(),
+    source: `spor/${service}`,
+    type: 'dk.spor.privacy.retention.disposed.v1',
+    subject: recordId,
+    partitionkey: childId,
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    municipalityid: mun,
+    aggregateversion: 1,
+    data: { service, recordKind, recordId, childId, disposal: 'deleted', retainedFrom: '2023-10-03T00:00:00.000Z', archived: true, publicRecord: service === 'action-plans', ...data },
+  };
+  registry.assertValid(e);
+  return e;
+}
+
+async function publish(events: SporEvent[]): Promise<void> {
+  await transport.send(events.map((e) => toPending(e)).map((p) => ({ topic: p.topic, key: p.key, value: JSON.stringify(p.event), headers: { [HEADERS.contentType]: CLOUDEVENTS_CONTENT_TYPE } })));
+}
+
+const unit = (unitId: string, kind: string, parentId: string | null, institutionType?: string) =>
+  event('dk.spor.identity.orgunit.created.v1', unitId, { unitId, kind, parentId, ...(institutionType ? { institutionType } : {}) }, 1, `municipality:${mun}`);
+
+function rating(childId: string, light: string, completedOn: string, o: { assessmentId?: string; partitionKey?: string } = {}): SporEvent {
+  const assessmentId = o.assessmentId ?? randomUUID();
+  return event(
+    'dk.spor.assessments.assessment.completed.v1',
+    assessmentId,
+    { assessmentId, target: 'child', childId, instrumentId: 'trivselsvurdering', instrumentVersion: 1, institutionId: ids.a, ageMonths: 48, rating: 'joint', results: [{ section: 'trivsel', category: light }], completedOn },
+    1,
+    o.partitionKey ?? childId,
+  );
+}
+
+const planEvent = (verb: string, planId: string, childId: string, on: string, levels: string[], version: number, partitionKey = childId) =>
+  event(`dk.spor.action-plans.plan.${verb}.v1`, planId, { planId, childId, institutionId: ids.a, on, effortLevels: levels }, version, partitionKey);
+
+const times = <T>(n: number, make: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => make(i));
+const as = (role: string, unitId: string) => bearer(identity, mun, role, { roles: [{ role, unitId }] });
+
+/** The quality report of the municipality and of the institution for the months the test uses. */
+async function report() {
+  const admin = await as('administration', ids.mun);
+  const get = (unitId: string) => request(reporting.url).get(`/quality-report?unitId=${unitId}&from=2026-08&to=2026-11`).set('authorization', admin);
+  const [m, a] = await Promise.all([get(ids.mun), get(ids.a)]);
+  expect(m.status).toBe(200);
+  return [{ ...m.body, generatedAt: undefined }, { ...a.body, generatedAt: undefined }];
+}
+
+async function figure(name: string, month: string) {
+  const res = await request(reporting.url).get(`/figures/${name}?unitId=${ids.a}&month=${month}`).set('authorization', await as('administration', ids.mun));
+  return res.body.units?.[0]?.figures[name];
+}
+const wellbeing = (month: string) => figure('wellbeing', month);
+
+/** Every document of every collection of reporting's database that mentions the id. */
+async function mentions(id: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const { name } of await db.listCollections().toArray()) {
+    for (const doc of await db.collection(name).find({}).toArray()) if (JSON.stringify(doc).includes(id)) found.push(`${name}:${String(doc._id)}`);
+  }
+  return found;
+}
+
+const subject = (id: string) => db.collection('report_subjects').findOne({ _id: id as never });
+const disposed = (recordKey: string) => db.collection('report_disposed').findOne({ _id: `${mun}|${recordKey}` as never });
+
+// X: one rating (October, green), disposed: nothing of X may stay. Y: red in September, green in
+// October (a movement), the September rating disposed: Y keeps October, the movement stays counted.
+// P: one plan (active September, closed October), disposed. Z: its rating's disposal arrives first.
+const X = randomUUID();
+const Y = randomUUID();
+const P = randomUUID();
+const Z = randomUUID();
+const aX = randomUUID();
+const aY1 = randomUUID();
+const aY2 = randomUUID();
+const aZ = randomUUID();
+const planP = randomUUID();
+const recordEvents = {
+  x: rating(X, 'green', '2026-10-03', { assessmentId: aX }),
+  y1: rating(Y, 'red', '2026-09-10', { assessmentId: aY1 }),
+  y2: rating(Y, 'green', '2026-10-03', { assessmentId: aY2 }),
+  z: rating(Z, 'green', '2026-10-04', { assessmentId: aZ }),
+  plan: [planEvent('activated', planP, P, '2026-09-01', ['preventive'], 1), planEvent('closed', planP, P, '2026-10-20', ['preventive'], 2)],
+};
+const disposals = { x: disposal('assessments', 'assessment', aX, X), y1: disposal('assessments', 'assessment', aY1, Y), plan: disposal('action-plans', 'action-plan', planP, P) };
+
+beforeAll(async () => {
+  identity = await startTestIdentity();
+  transport = new KafkajsTransport({ clientId: 'reporting-retention-test', brokers, logger: quietLogger() });
+  client = await MongoClient.connect(mongoUrl);
+  db = client.db(dbName);
+  reporting = await startReporting(
+    { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', REPORTING_DB_NAME: dbName, REPORTING_CONSUMER_GROUP: group, TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` },
+    { logger: quietLogger() },
+  );
+  await publish([unit(ids.mun, 'municipality', null), unit(ids.district, 'district', ids.mun), unit(ids.a, 'institution', ids.district, 'boernehave')]);
+  // Around them, enough children for every figure to be shown: 8 more green in October, 5 more
+  // red in September, 6 more plans active in September and October.
+  await publish([
+    recordEvents.x,
+    recordEvents.y1,
+    recordEvents.y2,
+    ...recordEvents.plan,
+    ...times(8, () => rating(randomUUID(), 'green', '2026-10-05')),
+    ...times(5, () => rating(randomUUID(), 'red', '2026-09-12')),
+    ...times(6, () => planEvent('activated', randomUUID(), randomUUID(), '2026-09-02', ['preventive'], 1)),
+  ]);
+  await waitFor(
+    'every event projected',
+    async () => {
+      const [oct, sep, plans] = [await wellbeing('2026-10'), await wellbeing('2026-09'), await figure('plans', '2026-09')];
+      const planned = await subject(P);
+      if (oct?.cells.green !== 10 || sep?.cells.red !== 6 || plans?.total !== 7 || planned?.plans?.[planP]?.steps?.length !== 2) throw new Error(`not yet: ${JSON.stringify({ oct, sep, plans })}`);
+      return true;
+    },
+    240_000,
+    500,
+  );
+});
+
+afterAll(async () => {
+  await reporting?.runtime.shutdown();
+  await identity?.runtime.shutdown();
+  await transport?.close();
+  await client?.close();
+});
+
+describe('records disposed of by retention at their source', () => {
+  let figuresBefore: unknown;
+
+  test('a disposal takes the child id away from what reporting keeps of the record; the figures stay as they were', async () => {
+    figuresBefore = await report();
+    // Before: the records are kept under their children.
+    expect((await subject(X))?.assessments).toHaveProperty(aX);
+    expect((await subject(Y))?.assessments).toHaveProperty(aY1);
+    expect((await subject(P))?.plans).toHaveProperty(planP);
+
+    await publish([disposals.x, disposals.y1, disposals.plan]);
+    await waitFor('the disposals handled', async () => (await disposed(`action-plans|action-plan|${planP}`))?.held && (await disposed(`assessments|assessment|${aX}`))?.held && (await disposed(`assessments|assessment|${aY1}`))?.held, 60_000, 200);
+
+    // X and P had nothing else: no document names them any more.
+    expect(await mentions(X)).toEqual([]);
+    expect(await mentions(P)).toEqual([]);
+    // Y keeps its October rating, not the disposed one; the disposed records' documents name no child.
+    const y = await subject(Y);
+    expect(Object.keys(y!.assessments)).toEqual([aY2]);
+    expect(await mentions(Y)).toEqual([`report_subjects:${Y}`]);
+    const heldX = await disposed(`assessments|assessment|${aX}`);
+    expect(heldX).toMatchObject({ recordId: aX, held: { field: 'assessments', fact: { instrumentId: 'trivselsvurdering', categories: { trivsel: 'green' } } } });
+    // Nothing changed in the reported figures: counts per institution, district, municipality and month, and the movement.
+    expect(await report()).toEqual(figuresBefore);
+    expect(await wellbeing('2026-10')).toMatchObject({ cells: { green: 10 } });
+  });
+
+  test('a disposal handled before the record’s own events: the record counts once and its child id is never stored', async () => {
+    await publish([disposal('assessments', 'assessment', aZ, Z)]);
+    await waitFor('the early disposal remembered', () => disposed(`assessments|assessment|${aZ}`), 60_000, 200);
+    expect(await mentions(Z)).toEqual([]);
+    // The record's event, twice, then an event of another child behind them in the same partition.
+    const W = randomUUID();
+    await publish([recordEvents.z, recordEvents.z, rating(W, 'green', '2027-03-02', { partitionKey: Z })]);
+    await waitFor('the events behind the record handled', () => subject(W), 60_000, 200);
+    expect(await mentions(Z)).toEqual([]);
+    expect(await disposed(`assessments|assessment|${aZ}`)).toMatchObject({ held: { field: 'assessments', fact: { categories: { trivsel: 'green' }, completedOn: '2026-10-04' } } });
+    // Counted, once.
+    expect(await wellbeing('2026-10')).toMatchObject({ cells: { green: 11 } });
+    figuresBefore = await report();
+  });
+
+  test('redelivery is harmless: the same disposal again, another disposal event of the same record, the disposed records’ own events again', async () => {
+    const again = { ...disposals.x, id: randomUUID() };
+    registry.assertValid(again);
+    const sentinels = { retention: randomUUID(), assessment: randomUUID(), plan: randomUUID() };
+    await publish([
+      disposals.x,
+      again,
+      disposals.plan,
+      recordEvents.x,
+      recordEvents.y1,
+      ...recordEvents.plan,
+      // Behind each of them in its partition: something to wait for.
+      disposal('consent', 'consent', sentinels.retention, X),
+      rating(sentinels.assessment, 'green', '2027-03-02', { partitionKey: X }),
+      planEvent('activated', randomUUID(), sentinels.plan, '2027-03-02', ['preventive'], 1, P),
+    ]);
+    await waitFor('the redeliveries handled', async () => (await disposed(`consent|consent|${sentinels.retention}`)) && (await subject(sentinels.assessment)) && (await subject(sentinels.plan)), 60_000, 200);
+    expect(await mentions(X)).toEqual([]);
+    expect(await mentions(P)).toEqual([]);
+    expect(Object.keys((await subject(Y))!.assessments)).toEqual([aY2]);
+    expect(await db.collection('report_disposed').countDocuments({ recordId: aX })).toBe(1);
+    expect(await report()).toEqual(figuresBefore);
+  });
+
+  test('a rebuild from the topics keeps disposed records apart from their children and gives the same figures', async () => {
+    const rebuilt = await request(reporting.url).post('/admin/rebuild').set('authorization', await as('system-administrator', ids.mun));
+    expect(rebuilt.status).toBe(200);
+    expect(rebuilt.body.disposed).toBeGreaterThanOrEqual(5);
+    for (const child of [X, P, Z]) expect(await mentions(child)).toEqual([]);
+    expect(Object.keys((await subject(Y))!.assessments)).toEqual([aY2]);
+    expect(await disposed(`assessments|assessment|${aY1}`)).toMatchObject({ held: { fact: { completedOn: '2026-09-10' } } });
+    expect(await report()).toEqual(figuresBefore);
+  });
+
+  test('a disposal event that breaks its contract is parked in the dead-letter topic, and the consumer goes on', async () => {
+    // Sent as raw bytes: a producer of Spor's own would refuse to publish it.
+    const childId = randomUUID();
+    const valid = disposal('assessments', 'assessment', randomUUID(), childId);
+    const bad = { ...valid, data: { ...valid.data, note: 'free text is not allowed' } };
+    const next = disposal('consent', 'consent', randomUUID(), childId);
+    await transport.send([{ topic: topicFor('privacy', 'retention'), key: childId, value: JSON.stringify(bad), headers: { [HEADERS.contentType]: CLOUDEVENTS_CONTENT_TYPE } }]);
+    await publish([next]);
+    const dlq = deadLetterTopic(topicFor('privacy', 'retention'), group);
+    const records = await readTopicUntil(brokers, dlq, 'the invalid disposal', (rs) => rs.some((r) => r.value!.includes(bad.id)), 60_000);
+    expect(records.find((r) => r.value!.includes(bad.id))!.headers[HEADERS.dlqReason]).toBe('SCHEMA_INVALID');
+    await waitFor('the next disposal handled', () => disposed(`consent|consent|${next.data.recordId as string}`), 60_000, 200);
+  });
+});
+
+describe('reporting’s audit log', () => {
+  test('the entries of a figures read are shipped on spor.audit.access.v1 through the outbox relay', async () => {
+    const res = await request(reporting.url).get(`/figures?unitId=${ids.a}&month=2026-10`).set('authorization', await as('leader', ids.a));
+    expect(res.status).toBe(200);
+    const entries = async () => (await db.collection('audit_log').find({ recordId: ids.a, recordType: 'figures' }).toArray()).filter((e) => e.roles.includes(`leader@${ids.a}`));
+    expect(await entries()).toHaveLength(1);
+    await waitFor('the entry’s outbox cleared by the relay', async () => (await entries()).every((e) => !e.hasPending && (e.pendingEvents ?? []).length === 0), 30_000, 200);
+    const [entry] = await entries();
+    const records = await readTopicUntil(brokers, AUDIT_TOPIC, 'the read', (rs) => rs.some((r) => r.value!.includes(String(entry!._id))), 60_000);
+    const shipped = records.map((r) => JSON.parse(r.value!)).filter((e) => e.data.entryId === entry!._id);
+    expect(shipped).toHaveLength(1);
+    expect(shipped[0].source).toBe('spor/reporting');
+    expect(shipped[0].data).toMatchObject({ action: 'read', recordType: 'figures', recordId: ids.a, roles: [{ role: 'leader', unitId: ids.a }] });
+  });
+});
