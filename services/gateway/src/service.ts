@@ -116,7 +116,7 @@ export async function startGateway(environment: NodeJS.ProcessEnv, options: Gate
       // The gateway's own routes only, not the proxied ones (each service's document covers those).
       const contract = { service: SERVICE, openapi: fileURLToPath(new URL('../openapi.yaml', import.meta.url)), logger: log };
       ownContract(router, contract);
-      docsRoutes(router, { upstreams, timeoutMs: config.UPSTREAM_TIMEOUT_MS, asyncApi: options.asyncApi ?? once(asyncApiDocument) });
+      docsRoutes(router, { upstreams, timeoutMs: config.UPSTREAM_TIMEOUT_MS, asyncApi: options.asyncApi ?? once(asyncApiDocument), own: { name: SERVICE, openapi: contract.openapi } });
       // Before /api/<service>: "children" names no service.
       childDataRoutes(router, { upstreams, timeoutMs: config.UPSTREAM_TIMEOUT_MS, admit: (req) => admit(req, false) });
       router.use('/api', api);
