@@ -1,10 +1,11 @@
-// The API documentation, served by the gateway: each service's OpenAPI document, fetched from
-// the running service (so it always describes what is deployed) with its server set to the
-// gateway's prefix, and a browsable page (Swagger UI, served from this process, no CDN).
+// The API documentation, served by the gateway: its own OpenAPI document (the routes it answers
+// itself), each service's, fetched from the running service (so it always describes what is
+// deployed) with its server set to the gateway's prefix, and a browsable page (Swagger UI,
+// served from this process, no CDN).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Router } from 'express';
-import { AppError, TtlCache } from '@spor/service-kit';
+import { AppError, loadOpenApiDocument, TtlCache } from '@spor/service-kit';
 import { UPSTREAM_VARIABLES, type UpstreamName } from './config.js';
 
 const SWAGGER_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'favicon-32x32.png', 'favicon-16x16.png'];
@@ -46,10 +47,14 @@ export interface DocsOptions {
   timeoutMs: number;
   /** The AsyncAPI document of every topic, when the contracts library provides one. */
   asyncApi?: () => unknown;
+  /** The gateway's own document, listed first under its name. */
+  own?: { name: string; openapi: string };
 }
 
 export function docsRoutes(router: Router, options: DocsOptions): void {
-  const services = Object.keys(UPSTREAM_VARIABLES);
+  const upstreamNames = Object.keys(UPSTREAM_VARIABLES);
+  const own = options.own;
+  const services = [...(own ? [own.name] : []), ...upstreamNames];
   const cache = new TtlCache<object>(60_000);
   const assets = swaggerUiDir();
 
@@ -66,7 +71,12 @@ export function docsRoutes(router: Router, options: DocsOptions): void {
   }
   router.get('/docs/openapi/:file', async (req, res) => {
     const name = (req.params.file ?? '').replace(/\.json$/, '');
-    if (!services.includes(name)) throw new AppError({ status: 404, code: 'UNKNOWN_SERVICE', title: 'Unknown service', detail: `no service named ${name}; known: ${services.join(', ')}` });
+    if (own && name === own.name) {
+      // Read from this process's own file; its paths are full gateway paths already.
+      res.json({ ...loadOpenApiDocument(own.openapi), servers: [{ url: '/', description: 'the gateway' }] });
+      return;
+    }
+    if (!upstreamNames.includes(name)) throw new AppError({ status: 404, code: 'UNKNOWN_SERVICE', title: 'Unknown service', detail: `no service named ${name}; known: ${services.join(', ')}` });
     res.json(await cache.get(name, () => fetchDocument(name as UpstreamName, options)));
   });
   router.get('/docs/asyncapi.json', (_req, res) => {

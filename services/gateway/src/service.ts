@@ -1,11 +1,13 @@
 // Wires the gateway together: CORS, rate limits per client address and per user, the token
 // check for everything not on the public list, and the pass-through to each service.
+import { fileURLToPath } from 'node:url';
 import type { Request, RequestHandler } from 'express';
 import { AppError, createApp, currentRequestId, notFound, prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { authenticateRequest, verifierFromConfig, type TokenVerifier } from '@spor/auth';
 import { Counter } from 'prom-client';
 import { asyncApiDocument } from '@spor/contracts';
 import { gatewayConfigSchema, upstreamsOf, UPSTREAM_VARIABLES, type GatewayConfig, type UpstreamName } from './config.js';
+import { ownContract } from './contract.js';
 import { cors } from './cors.js';
 import { docsRoutes } from './docs.js';
 import { forward } from './proxy.js';
@@ -111,7 +113,10 @@ export async function startGateway(environment: NodeJS.ProcessEnv, options: Gate
     parseBodies: false,
     routes: (router) => {
       router.use(cors(config.CORS_ORIGINS));
-      docsRoutes(router, { upstreams, timeoutMs: config.UPSTREAM_TIMEOUT_MS, asyncApi: options.asyncApi ?? once(asyncApiDocument) });
+      // The gateway's own routes only, not the proxied ones (each service's document covers those).
+      const contract = { service: SERVICE, openapi: fileURLToPath(new URL('../openapi.yaml', import.meta.url)), logger: log };
+      ownContract(router, contract);
+      docsRoutes(router, { upstreams, timeoutMs: config.UPSTREAM_TIMEOUT_MS, asyncApi: options.asyncApi ?? once(asyncApiDocument), own: { name: SERVICE, openapi: contract.openapi } });
       // Before /api/<service>: "children" names no service.
       childDataRoutes(router, { upstreams, timeoutMs: config.UPSTREAM_TIMEOUT_MS, admit: (req) => admit(req, false) });
       router.use('/api', api);

@@ -1,5 +1,6 @@
 // The pure rules of the edge: token buckets and which paths are public or internal.
 import { describe, expect, test } from '@jest/globals';
+import { outsideOwnContract } from '../src/contract.js';
 import { RateLimiter } from '../src/rate-limit.js';
 import { isInternalPath, isLongRunning, isPublicRoute, normalisePath } from '../src/routes-policy.js';
 
@@ -61,5 +62,12 @@ describe('routes policy', () => {
     expect(isLongRunning('identity', 'GET', '/admin/imports')).toBe(false);
     expect(isLongRunning('identity', 'POST', '/admin/persons')).toBe(false);
     expect(isLongRunning('consent', 'POST', '/admin/imports')).toBe(false);
+  });
+});
+
+describe("the gateway's own contract", () => {
+  test("checks the routes the gateway answers itself; leaves the proxied ones to each service's document and the browsable page to none", () => {
+    for (const path of ['/api/consent/consent-purposes', '/api/Identity/auth/token', '/api/action-plans', '/api/reporting/', '/docs', '/docs/', '/docs/init.js', '/docs/assets/swagger-ui.css']) expect(outsideOwnContract(path)).toBe(true);
+    for (const path of ['/api/children/3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f/insight', '/api/children/x/export', '/api/payroll/x', '/api', '/docs/openapi/gateway.json', '/docs/asyncapi.json', '/openapi.json', '/docsx', '/elsewhere']) expect(outsideOwnContract(path)).toBe(false);
   });
 });

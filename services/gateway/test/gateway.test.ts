@@ -251,6 +251,62 @@ describe('documentation', () => {
 
   test("a service that is down makes its document 503, and an unknown one is 404", async () => {
     expect((await request(gateway.url).get('/docs/openapi/assessments.json')).status).toBe(503);
-    expect((await request(gateway.url).get('/docs/openapi/payroll.json')).status).toBe(404);
+    const unknown = await request(gateway.url).get('/docs/openapi/payroll.json');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.detail).toContain('known: gateway, identity');
+  });
+
+  test("the gateway's own document is listed on the page first and served, with the routes it answers itself and none it passes on", async () => {
+    const page = await request(gateway.url).get('/docs/');
+    expect(page.text).toContain('<a href="openapi/gateway.json">gateway</a>');
+    const init = (await request(gateway.url).get('/docs/init.js')).text;
+    expect(init).toContain('{"name":"gateway","url":"openapi/gateway.json"}');
+    expect(init.indexOf('"gateway"')).toBeLessThan(init.indexOf('"identity"'));
+
+    const res = await request(gateway.url).get('/docs/openapi/gateway.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toMatch(/^3\.1\./);
+    expect(res.body.info.title).toBe('Spor gateway');
+    expect(res.body.servers).toEqual([expect.objectContaining({ url: '/' })]);
+    const paths = Object.keys(res.body.paths);
+    expect(paths).toEqual(expect.arrayContaining(['/api/children/{childId}/insight', '/api/children/{childId}/export', '/docs/openapi/{file}', '/docs/asyncapi.json', '/healthz', '/readyz', '/openapi.json']));
+    // The proxied routes belong to each service's document, never to the gateway's.
+    expect(paths.filter((p) => p.startsWith('/api/') && !p.startsWith('/api/children/'))).toEqual([]);
+    expect(JSON.stringify(res.body)).not.toMatch(/"\$ref":"[^#]/);
+
+    const own = await request(gateway.url).get('/openapi.json');
+    expect(own.status).toBe(200);
+    expect(Object.keys(own.body.paths)).toEqual(paths);
+  });
+});
+
+describe("the gateway's own child-data routes at the edge", () => {
+  // identity runs; every other service that keeps records about children is down.
+  let edge: RunningGateway;
+  const child = '3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
+  beforeAll(async () => {
+    edge = await startTestGateway({ identityUrl: identity.url, tokenIssuer: identity.config.TOKEN_ISSUER, env: { RATE_LIMIT_USER_PER_MINUTE: '2' } });
+  });
+  afterAll(() => edge?.runtime.shutdown());
+
+  test('no token is 401, a child id that is no uuid 400, services that cannot be reached 503 with Retry-After, and a user over the limit 429', async () => {
+    const anonymous = await request(edge.url).get(`/api/children/${child}/insight`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers['content-type']).toMatch(/^application\/problem\+json/);
+
+    const invalid = await request(edge.url).get('/api/children/not-a-uuid/export').set('authorization', admin);
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.errors).toEqual([expect.objectContaining({ in: 'params', field: 'childId' })]);
+
+    const down = await request(edge.url).get(`/api/children/${child}/insight`).set('authorization', admin);
+    expect(down.status).toBe(503);
+    expect(down.body).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+    expect(down.headers['retry-after']).toBe('5');
+
+    // Two requests of this user so far, the limit: the third within the minute is refused.
+    const limited = await request(edge.url).get(`/api/children/${child}/export`).set('authorization', admin);
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
   });
 });
