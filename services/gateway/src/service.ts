@@ -7,7 +7,7 @@ import { authenticateRequest, verifierFromConfig, type TokenVerifier } from '@sp
 import { Counter } from 'prom-client';
 import { asyncApiDocument } from '@spor/contracts';
 import { gatewayConfigSchema, upstreamsOf, UPSTREAM_VARIABLES, type GatewayConfig, type UpstreamName } from './config.js';
-import { ownContract } from './contract.js';
+import { exemptFromOwnContract } from './contract.js';
 import { cors } from './cors.js';
 import { docsRoutes } from './docs.js';
 import { forward } from './proxy.js';
@@ -15,6 +15,8 @@ import { childDataRoutes } from './child-data.js';
 import { RateLimiter } from './rate-limit.js';
 import { isInternalPath, isLongRunning, isPublicRoute, normalisePath } from './routes-policy.js';
 
+/** The gateway's own contract: the routes it answers itself (src/contract.ts). */
+const OWN = { openapi: fileURLToPath(new URL('../openapi.yaml', import.meta.url)) };
 export const SERVICE = 'gateway';
 
 export interface RunningGateway {
@@ -111,12 +113,12 @@ export async function startGateway(environment: NodeJS.ProcessEnv, options: Gate
     isDraining: () => runtime.isDraining,
     trustProxy: config.TRUST_PROXY_HOPS,
     parseBodies: false,
+    // The gateway's own routes only, not the proxied ones (each service's document covers those).
+    openapi: OWN.openapi,
+    openapiExempt: exemptFromOwnContract,
     routes: (router) => {
       router.use(cors(config.CORS_ORIGINS));
-      // The gateway's own routes only, not the proxied ones (each service's document covers those).
-      const contract = { service: SERVICE, openapi: fileURLToPath(new URL('../openapi.yaml', import.meta.url)), logger: log };
-      ownContract(router, contract);
-      docsRoutes(router, { upstreams, timeoutMs: config.UPSTREAM_TIMEOUT_MS, asyncApi: options.asyncApi ?? once(asyncApiDocument), own: { name: SERVICE, openapi: contract.openapi } });
+      docsRoutes(router, { upstreams, timeoutMs: config.UPSTREAM_TIMEOUT_MS, asyncApi: options.asyncApi ?? once(asyncApiDocument), own: { name: SERVICE, openapi: OWN.openapi } });
       // Before /api/<service>: "children" names no service.
       childDataRoutes(router, { upstreams, timeoutMs: config.UPSTREAM_TIMEOUT_MS, admit: (req) => admit(req, false) });
       router.use('/api', api);

@@ -1,6 +1,6 @@
 // The pure rules of the edge: token buckets and which paths are public or internal.
 import { describe, expect, test } from '@jest/globals';
-import { outsideOwnContract } from '../src/contract.js';
+import { exemptFromOwnContract, outsideOwnContract } from '../src/contract.js';
 import { RateLimiter } from '../src/rate-limit.js';
 import { isInternalPath, isLongRunning, isPublicRoute, normalisePath } from '../src/routes-policy.js';
 
@@ -69,5 +69,13 @@ describe("the gateway's own contract", () => {
   test("checks the routes the gateway answers itself; leaves the proxied ones to each service's document and the browsable page to none", () => {
     for (const path of ['/api/consent/consent-purposes', '/api/Identity/auth/token', '/api/action-plans', '/api/reporting/', '/docs', '/docs/', '/docs/init.js', '/docs/assets/swagger-ui.css']) expect(outsideOwnContract(path)).toBe(true);
     for (const path of ['/api/children/3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f/insight', '/api/children/x/export', '/api/payroll/x', '/api', '/docs/openapi/gateway.json', '/docs/asyncapi.json', '/openapi.json', '/docsx', '/elsewhere']) expect(outsideOwnContract(path)).toBe(false);
+  });
+
+  test('a CORS preflight is exempt anywhere; a plain OPTIONS or GET of its own route is checked', () => {
+    const req = (method: string, headers: Record<string, string>) => ({ method, headers, originalUrl: '/api/children/x/insight?y=1' }) as never;
+    expect(exemptFromOwnContract(req('OPTIONS', { origin: 'https://web.example', 'access-control-request-method': 'GET' }))).toBe(true);
+    expect(exemptFromOwnContract(req('OPTIONS', {}))).toBe(false);
+    expect(exemptFromOwnContract(req('GET', { origin: 'https://web.example' }))).toBe(false);
+    expect(exemptFromOwnContract({ method: 'GET', headers: {}, originalUrl: '/api/consent/consents?child=1' } as never)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 // The express app every Spor service is built from: the same security headers, logging,
 // limits, health endpoints and error shape everywhere; the service adds only its routes.
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type Request, type Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
@@ -30,6 +30,11 @@ export interface CreateAppOptions {
    */
   openapi?: string;
   /**
+   * Exchanges the document does not describe because another one does: the gateway passes
+   * /api/<service>/... through, and each service's own document judges those. Not checked.
+   */
+  openapiExempt?: (req: Request) => boolean;
+  /**
    * Whether bodies are checked and parsed here (default true). The gateway passes bodies on
    * untouched as streams, so parsing them would consume what it must forward.
    */
@@ -46,7 +51,7 @@ export function createApp(options: CreateAppOptions): Express {
   app.set('etag', false);
 
   app.use(requestContext);
-  const contract = contractChecking(options.service, options.openapi, options.logger);
+  const contract = contractChecking(options.service, options.openapi, options.logger, options.openapiExempt);
   if (contract) app.use(contract);
   app.use(
     pinoHttp({
