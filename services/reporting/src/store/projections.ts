@@ -176,7 +176,7 @@ export class Projections {
    */
   async dispose(event: SporEvent): Promise<void> {
     const record = recordOfDisposal(event);
-    const doc: DisposedDoc = { _id: record.key, municipalityId: event.municipalityid, service: record.service, recordKind: record.recordKind, recordId: record.recordId, disposedAt: event.time, rev: 0 };
+    const doc = disposedDocOf(event);
     try {
       await this.disposed.insertOne(doc);
     } catch (error) {
@@ -387,8 +387,8 @@ export class Folder {
 
   apply(event: SporEvent): void {
     if (event.type === RETENTION_DISPOSED) {
-      const record = recordOfDisposal(event);
-      this.disposals.set(record.key, { _id: record.key, municipalityId: event.municipalityid, service: record.service, recordKind: record.recordKind, recordId: record.recordId, disposedAt: event.time, rev: 0 });
+      const doc = disposedDocOf(event);
+      this.disposals.set(doc._id, doc);
       return;
     }
     const id = subjectOf(event);
@@ -405,6 +405,12 @@ export class Folder {
     const handler: EventHandler = async (event) => this.apply(event);
     return Object.fromEntries([...HANDLED_TYPES, RETENTION_DISPOSED].map((type) => [type, handler]));
   }
+}
+
+/** What a disposal event leaves: the record's id, never the child's (live handler and rebuild alike). */
+function disposedDocOf(event: SporEvent): DisposedDoc {
+  const record = recordOfDisposal(event);
+  return { _id: record.key, municipalityId: event.municipalityid, service: record.service, recordKind: record.recordKind, recordId: record.recordId, disposedAt: event.time, rev: 0 };
 }
 
 /** A difference as the pending change of a document; undefined when nothing changes. */
