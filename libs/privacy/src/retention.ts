@@ -18,6 +18,8 @@ export const RETENTION_EVENT_TYPE = 'dk.spor.privacy.retention.disposed.v1';
 // As AUDIT_TOPIC: the name the relay publishes to, namespace included.
 export const RETENTION_TOPIC = topicFor('privacy', 'retention');
 const DAY_MS = 86_400_000;
+/** One disposal per record: a sweep that archives it again after a crash replaces it. */
+const disposalId = (kind: string, recordId: string) => `${kind}:${recordId}`;
 
 /** A record whose retention clock has started. */
 export interface RetentionCandidate {
@@ -154,10 +156,21 @@ export class Retention {
       this.options.logger.warn({ ...result }, 'retention: another replica took the sweep lease over; this sweep stops');
       return { ...result, skipped: 'lease lost to another replica' as const };
     };
+    /** Archived records whose disposal failed again just now: not archived once more in this sweep. */
+    const stuck = new Set<string>();
     for (const interrupted of await this.disposals.find({ status: 'archived' }).toArray()) {
       if (!(await this.lease.keep())) return lost();
       const kind = this.kind(interrupted.kind);
-      if (kind && (await this.finish(kind, interrupted))) result.disposed++;
+      if (!kind) continue;
+      try {
+        if (await this.finish(kind, interrupted)) result.disposed++;
+      } catch (error) {
+        // One record that cannot be disposed of yet (events still unpublished) must not stop
+        // the sweep for every other record: it is tried again at the next sweep.
+        result.failed++;
+        stuck.add(interrupted._id);
+        this.options.logger.error({ err: error, kind: kind.kind, recordId: interrupted.recordId }, 'retention: disposing of an archived record failed; tried again at the next sweep');
+      }
     }
     const now = this.options.clock();
     const overrides = await this.policies.find({}).toArray();
@@ -168,7 +181,7 @@ export class Retention {
         const key = `${candidate.municipalityId}:${kind.kind}`;
         if (!periodCache.has(key)) periodCache.set(key, overrides.find((o) => o._id === key)?.days ?? kind.defaultDays);
         const expiresAt = candidate.retainedFrom.getTime() + periodCache.get(key)! * DAY_MS;
-        if (expiresAt > now.getTime()) continue;
+        if (expiresAt > now.getTime() || stuck.has(disposalId(kind.kind, candidate.id))) continue;
         if (!(await this.lease.keep())) return lost();
         if (candidate.childId && (await this.options.holds.isHeld(candidate.childId))) {
           result.held++;
@@ -203,7 +216,7 @@ export class Retention {
       record: candidate.record,
     });
     const doc: DisposalDoc = {
-      _id: `${kind.kind}:${candidate.id}`,
+      _id: disposalId(kind.kind, candidate.id),
       kind: kind.kind,
       recordId: candidate.id,
       municipalityId: candidate.municipalityId,

@@ -33,6 +33,7 @@ const kind: RetainedKind = {
     return (await records.find({ childId }).toArray()).map((r) => ({ id: r._id, retainedFrom: r.closedAt }));
   },
   async dispose(id) {
+    if (refuseDispose.has(id)) throw new Error(`record ${id} cannot go yet`);
     steps.push(`delete ${id}`);
     await records.deleteOne({ _id: id });
     return 'deleted';
@@ -40,6 +41,8 @@ const kind: RetainedKind = {
 };
 
 let failArchive = false;
+/** Records whose disposal fails for now (identity's, say, with an event the relay has not sent yet). */
+const refuseDispose = new Set<string>();
 function archiveHook(): ArchiveHook {
   const inner = new DirectoryArchive(dir);
   return {
@@ -114,6 +117,22 @@ describe('retention', () => {
     failArchive = false;
     expect(await retention.sweep()).toMatchObject({ archived: 1, disposed: 1, failed: 0 });
     expect(steps).toEqual(['archive n-2', 'delete n-2']);
+  });
+
+  test('an archived record that cannot be disposed of yet is tried again at each sweep, and does not stop the sweep for the others', async () => {
+    steps.length = 0;
+    await records.insertMany([{ _id: 'n-10', childId: child, municipalityId: '510', closedAt }, { _id: 'n-11', childId: child, municipalityId: '510', closedAt }]);
+    now = new Date(closedAt.getTime() + 40 * DAY);
+    refuseDispose.add('n-10');
+    expect(await retention.sweep()).toMatchObject({ archived: 2, disposed: 1, failed: 1 });
+    // Archived, not disposed: the next sweep finds it interrupted, fails on it again, and goes on.
+    await records.insertOne({ _id: 'n-12', childId: child, municipalityId: '510', closedAt });
+    expect(await retention.sweep()).toMatchObject({ archived: 1, disposed: 1, failed: 1 });
+    expect(await records.countDocuments({ _id: { $in: ['n-10', 'n-12'] } })).toBe(1);
+    refuseDispose.clear();
+    expect(await retention.sweep()).toMatchObject({ disposed: 1, failed: 0 });
+    expect(await records.countDocuments({ _id: 'n-10' })).toBe(0);
+    expect(steps.filter((s) => s.startsWith('delete'))).toEqual(['delete n-11', 'delete n-12', 'delete n-10']);
   });
 
   test('a municipality’s own period counts instead of the default', async () => {
