@@ -59,7 +59,16 @@ export const DIRECTORY_EVENTS = {
   enrolled: 'dk.spor.transitions.enrollment.enrolled.v1',
   moved: 'dk.spor.transitions.enrollment.moved.v1',
   ended: 'dk.spor.transitions.enrollment.ended.v1',
+  // libs/privacy's RETENTION_EVENT_TYPE: the directory lib does not depend on the privacy lib.
+  disposed: 'dk.spor.privacy.retention.disposed.v1',
 } as const;
+
+/**
+ * The record kinds identity's retention disposes of (services/identity/src/privacy.ts): a child's
+ * entry in the directory with its guardianships, and a parent's entry once no child links it.
+ * Every view that keeps persons, custody or placements drops the person's part when one goes.
+ */
+export const IDENTITY_RECORD_KINDS = { child: 'child-person', parent: 'parent-person' } as const;
 
 export type DirectoryPart = 'persons' | 'custody' | 'units' | 'enrollments';
 
@@ -69,6 +78,10 @@ const TOPICS: Record<DirectoryPart, string> = {
   units: topicFor('identity', 'orgunit'),
   enrollments: topicFor('transitions', 'enrollment'),
 };
+/** Where identity's disposals arrive (libs/privacy's RETENTION_TOPIC). */
+const DISPOSALS_TOPIC = topicFor('privacy', 'retention');
+/** The parts that hold something about a person, and so follow identity's disposals. */
+const ABOUT_PERSONS: DirectoryPart[] = ['persons', 'custody', 'enrollments'];
 
 interface PlacementData {
   childId: string;
@@ -78,6 +91,12 @@ interface PlacementData {
   groupId?: string | null;
   from: string;
   to?: string | null;
+}
+
+interface DisposalData {
+  service: string;
+  recordKind: string;
+  recordId: string;
 }
 
 export class DirectoryView {
@@ -123,7 +142,11 @@ export class DirectoryView {
   }
 
   topics(): string[] {
-    return this.parts.map((part) => TOPICS[part]);
+    return [...this.parts.map((part) => TOPICS[part]), ...(this.followsDisposals() ? [DISPOSALS_TOPIC] : [])];
+  }
+
+  private followsDisposals(): boolean {
+    return this.parts.some((part) => ABOUT_PERSONS.includes(part));
   }
 
   handlers(): Record<string, EventHandler> {
@@ -176,7 +199,29 @@ export class DirectoryView {
         },
       },
     };
-    return Object.assign({}, ...this.parts.map((part) => all[part]));
+    const disposals: Record<string, EventHandler> = this.followsDisposals() ? { [DIRECTORY_EVENTS.disposed]: (event) => this.forgetDisposed(event.data as DisposalData) } : {};
+    return Object.assign({}, ...this.parts.map((part) => all[part]), disposals);
+  }
+
+  /**
+   * identity disposed of a person's entry (its retention ran out): this view forgets the person,
+   * and for a child its custody and placements too. Other services' disposals (an assessment, a
+   * plan) change nothing here. Deleting is repeatable, so a redelivered event is harmless.
+   */
+  private async forgetDisposed(data: DisposalData): Promise<void> {
+    if (data.service !== 'identity') return;
+    if (data.recordKind === IDENTITY_RECORD_KINDS.child) {
+      await this.persons.deleteOne({ _id: data.recordId });
+      await this.custody.deleteMany({ childId: data.recordId });
+      await this.placements.deleteMany({ childId: data.recordId });
+      this.childPlacements.delete(data.recordId);
+    } else if (data.recordKind === IDENTITY_RECORD_KINDS.parent) {
+      await this.persons.deleteOne({ _id: data.recordId });
+      await this.custody.deleteMany({ parentId: data.recordId });
+    } else {
+      return;
+    }
+    this.people.delete(data.recordId);
   }
 
   private async applyUnit(id: string, version: number, municipalityId: string, data: Partial<KnownUnit>): Promise<void> {
@@ -271,6 +316,11 @@ export class DirectoryView {
   /** Every child of a municipality the directory knows. */
   childrenOf(municipalityId: string): Promise<KnownPerson[]> {
     return this.persons.find({ municipalityId, kind: 'child' }).toArray();
+  }
+
+  /** Every placement this view knows, for a sweep over all children (identity's retention). */
+  everyPlacement(): Promise<KnownPlacement[]> {
+    return this.placements.find({}).toArray();
   }
 
   async placementHistory(childId: string): Promise<KnownPlacement[]> {
