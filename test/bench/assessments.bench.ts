@@ -87,7 +87,7 @@ function commandsPerRequest(db: string, requests: number): string {
 }
 const common = { MONGO_URL: storeUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', LOG_LEVEL: 'error' };
 const identityDb = uniqueName('bench-identity');
-const identity = await startIdentity({ ...common, IDENTITY_DB_NAME: identityDb, TOKEN_ISSUER: 'https://identity.spor.bench', SIGNING_KEY_SEAL_KEY: `s:${b64()}`, CPR_ENCRYPTION_KEYS: `c:${b64()}`, CPR_ENCRYPTION_ACTIVE_KEY: 'c', CPR_LOOKUP_KEY: `l:${b64()}` }, logger);
+const identity = await startIdentity({ ...common, IDENTITY_DB_NAME: identityDb, IDENTITY_CONSUMER_GROUP: uniqueName('bench-identity'), TOKEN_ISSUER: 'https://identity.spor.bench', SIGNING_KEY_SEAL_KEY: `s:${b64()}`, CPR_ENCRYPTION_KEYS: `c:${b64()}`, CPR_ENCRYPTION_ACTIVE_KEY: 'c', CPR_LOOKUP_KEY: `l:${b64()}` }, logger);
 const dbName = uniqueName('bench-assessments');
 const assessments = await startAssessments({ ...common, ASSESSMENTS_DB_NAME: dbName, ASSESSMENTS_CONSUMER_GROUP: uniqueName('bench'), TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` }, { logger });
 

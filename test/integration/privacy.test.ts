@@ -35,7 +35,7 @@ let actionPlans: RunningActionPlans;
 let gateway: RunningGateway;
 let archiveDir: string;
 let now = new Date();
-const dbNames = { actionPlans: uniqueName('action-plans-privacy') };
+const dbNames = { actionPlans: uniqueName('action-plans-privacy'), assessments: uniqueName('assessments-privacy'), consent: uniqueName('consent-privacy') };
 const units = {} as Record<'mun' | 'district' | 'kindergarten' | 'group', string>;
 const ids = {} as Record<'child' | 'otherChild' | 'mother' | 'otherParent' | 'plan' | 'otherPlan' | 'result' | 'consent', string>;
 const tokens = {} as Record<'educator' | 'leader' | 'dpo' | 'mother' | 'otherParent', string>;
@@ -47,7 +47,7 @@ const day = (offset: number) => new Date(now.getTime() + offset * DAY).toISOStri
 
 beforeAll(async () => {
   archiveDir = await mkdtemp(join(tmpdir(), 'spor-privacy-archive-'));
-  identity = await startTestIdentity();
+  identity = await startTestIdentity(quietLogger(), { ARCHIVE_DIR: archiveDir }, { clock: () => now });
   const root = await bearer(identity, '510');
   const post = async (path: string, body: object) => (await request(identity.url).post(path).set('authorization', root).send(body)).body.id as string;
   units.mun = await post('/admin/org-units', { kind: 'municipality', name: 'K', parentId: null, municipalityCode: '510' });
@@ -70,8 +70,8 @@ beforeAll(async () => {
   const common = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json`, ARCHIVE_DIR: archiveDir };
   const options = { logger: quietLogger(), clock: () => now };
   transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: uniqueName('transitions-privacy'), TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions') }, options);
-  consent = await startConsent({ ...common, CONSENT_DB_NAME: uniqueName('consent-privacy'), CONSENT_DIRECTORY_GROUP: uniqueName('consent-directory') }, options);
-  assessments = await startAssessments({ ...common, ASSESSMENTS_DB_NAME: uniqueName('assessments-privacy'), ASSESSMENTS_CONSUMER_GROUP: uniqueName('assessments') }, options);
+  consent = await startConsent({ ...common, CONSENT_DB_NAME: dbNames.consent, CONSENT_DIRECTORY_GROUP: uniqueName('consent-directory') }, options);
+  assessments = await startAssessments({ ...common, ASSESSMENTS_DB_NAME: dbNames.assessments, ASSESSMENTS_CONSUMER_GROUP: uniqueName('assessments') }, options);
   actionPlans = await startActionPlans({ ...common, ACTION_PLANS_DB_NAME: dbNames.actionPlans, ACTION_PLANS_CONSUMER_GROUP: uniqueName('action-plans') }, options);
   gateway = await startTestGateway({
     identityUrl: identity.url,
@@ -265,6 +265,74 @@ describe('data protection across the services', () => {
       expect(events.map((r) => JSON.parse(r.value!)).find((e) => e.subject === ids.plan)).toMatchObject({ source: 'spor/action-plans', data: { recordKind: 'action-plan', disposal: 'deleted', childId: ids.child } });
     } finally {
       now = started;
+    }
+  });
+
+  test('a child’s entry leaves identity five years after its last placement ended, with its guardianships, and every directory view forgets it; its parent’s entry follows 30 days later', async () => {
+    const started = now;
+    const admin = await staff('system-administrator', units.mun);
+    const client = await MongoClient.connect(mongoUrl);
+    try {
+      const { body: history } = await request(transitions.url).get(`/children/${ids.otherChild}/placements`).set('authorization', admin).expect(200);
+      const open = history.items.find((p: { to?: string | null }) => !p.to);
+      const lastDay = day(-1);
+      await request(transitions.url).post(`/children/${ids.otherChild}/placements/${open.placementId}/end`).set('authorization', admin).send({ to: lastDay }).expect(200);
+      await waitFor('identity to know the placement ended', async () => (await identity.db.collection('directory_placements').findOne({ childId: ids.otherChild }))?.to === lastDay);
+      // The clock starts the day after the last placement, but never before the entry was registered (today here).
+      const registeredAt = ((await identity.db.collection('persons').findOne({ _id: ids.otherChild } as never))!.registeredAt as Date).getTime();
+      const clockStart = Math.max(Date.parse(`${lastDay}T00:00:00Z`) + DAY, registeredAt);
+      const identitySweep = async () => {
+        const result = await identity.privacy.sweep();
+        return { archived: result.archived, disposed: result.disposed, failed: result.failed };
+      };
+
+      now = new Date(clockStart + (5 * 365 - 1) * DAY);
+      expect(await identitySweep()).toEqual({ archived: 0, disposed: 0, failed: 0 });
+      // The export says when the entry goes.
+      const exported = await request(identity.url).get(`/children/${ids.otherChild}/export`).set('authorization', tokens.dpo).expect(200);
+      expect(exported.body.retention.find((r: { kind: string }) => r.kind === 'child-person').records).toEqual([{ recordId: ids.otherChild, deletedAfter: new Date(clockStart + 5 * 365 * DAY).toISOString().slice(0, 10) }]);
+
+      now = new Date(clockStart + 5 * 365 * DAY + 1000);
+      // Only the child who left: the other child is still placed, and no parent is unlinked yet.
+      expect(await identitySweep()).toEqual({ archived: 1, disposed: 1, failed: 0 });
+      const root = await bearer(identity, '510');
+      expect((await request(identity.url).get(`/admin/persons/${ids.otherChild}`).set('authorization', root)).status).toBe(404);
+      expect(await identity.db.collection('guardianships').countDocuments({ childId: ids.otherChild })).toBe(0);
+      expect((await request(identity.url).get(`/admin/persons/${ids.child}`).set('authorization', root)).status).toBe(200);
+      expect(await identity.db.collection('guardianships').countDocuments({ childId: ids.child })).toBe(1);
+
+      // The archive package holds neither a name nor the CPR number, sealed or not.
+      const packageText = readFileSync(join(archiveDir, 'identity', '510', 'child-person', `${ids.otherChild}.json`), 'utf8');
+      expect(JSON.parse(packageText).package.record).toMatchObject({ kind: 'child', guardianships: [{ parentId: ids.otherParent, custody: true }], placements: [{ to: lastDay }] });
+      expect(packageText).not.toMatch(new RegExp(`Barn|Test|sealedCpr|cprHash|${cprs.otherChild}|${cprs.otherChild.slice(0, 6)}-`));
+      const events = await readTopicUntil(brokers, 'spor.privacy.retention.v1', 'identity’s disposal', (rs) => rs.some((r) => r.value!.includes(ids.otherChild) && r.value!.includes('spor/identity')));
+      expect(events.map((r) => JSON.parse(r.value!)).find((e) => e.source === 'spor/identity' && e.subject === ids.otherChild)).toMatchObject({ data: { recordKind: 'child-person', childId: ids.otherChild, disposal: 'deleted' } });
+
+      // Every service's view of the directory forgets the child: person, custody, placements.
+      for (const db of [dbNames.assessments, dbNames.consent, dbNames.actionPlans]) {
+        await waitFor(`${db} to forget the child`, async () => (await client.db(db).collection('directory_persons').countDocuments({ _id: ids.otherChild } as never)) === 0);
+        expect(await client.db(db).collection('directory_custody').countDocuments({ childId: ids.otherChild })).toBe(0);
+        expect(await client.db(db).collection('directory_placements').countDocuments({ childId: ids.otherChild })).toBe(0);
+        expect(await client.db(db).collection('directory_persons').countDocuments({ _id: ids.child } as never)).toBe(1);
+      }
+
+      // Its parent, linked to no other child, starts its clock; the mother, still linked, does not.
+      const unlinked = (await identity.db.collection('persons').findOne({ _id: ids.otherParent } as never))!.unlinkedAt as Date;
+      expect(unlinked).toEqual(now);
+      expect((await identity.db.collection('persons').findOne({ _id: ids.mother } as never))!.unlinkedAt).toBeUndefined();
+      now = new Date(unlinked.getTime() + 30 * DAY - 60_000);
+      expect(await identitySweep()).toEqual({ archived: 0, disposed: 0, failed: 0 });
+      now = new Date(unlinked.getTime() + 30 * DAY + 1000);
+      expect(await identitySweep()).toEqual({ archived: 1, disposed: 1, failed: 0 });
+      expect((await request(identity.url).get(`/admin/persons/${ids.otherParent}`).set('authorization', root)).status).toBe(404);
+      expect((await request(identity.url).get(`/admin/persons/${ids.mother}`).set('authorization', root)).status).toBe(200);
+      expect(readFileSync(join(archiveDir, 'identity', '510', 'parent-person', `${ids.otherParent}.json`), 'utf8')).not.toMatch(/Forælder|Test|sealedCpr/);
+      await waitFor('assessments to forget the parent', async () => (await client.db(dbNames.assessments).collection('directory_persons').countDocuments({ _id: ids.otherParent } as never)) === 0);
+      const ops = (await identity.audit.forRecord(ids.otherParent)).map((e) => e.operation);
+      expect(ops.slice(-2)).toEqual(['archive', 'delete']);
+    } finally {
+      now = started;
+      await client.close();
     }
   });
 

@@ -41,8 +41,10 @@ export function serviceClientsOf(config: { SERVICE_CLIENTS: string }): ServiceCl
 export const identityConfigSchema = z
   .object({
   ...baseConfigShape,
-  // Legal holds and the (empty) retention table of libs/privacy; identity has no retention kinds yet.
+  // Legal holds and the retention of children's and parents' entries (libs/privacy, src/privacy.ts).
   ...privacyConfigShape,
+  /** The consumer group of identity's projection of enrollments (where its children are placed, for retention). */
+  IDENTITY_CONSUMER_GROUP: z.string().min(1).default('identity'),
   // Directory imports arrive as one JSON file.
   HTTP_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, { error: 'must look like 100kb or 5mb' }).default('5mb'),
   IDENTITY_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/).default('spor-identity'),

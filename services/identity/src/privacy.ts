@@ -4,13 +4,20 @@
 //
 // What identity keeps about a child: the person record (names, birth year and month, the CPR
 // number sealed and as a lookup hash) and the guardianships (who is a parent of the child, with
-// or without custody). Children hold no memberships and do not log in (no sessions). No retention
-// kinds yet: how long a child's directory record is kept after it leaves the municipality is the
-// municipality's decision to make (docs/data-protection.md, "Not yet").
+// or without custody). Children hold no memberships and do not log in (no sessions).
+//
+// Retention: a child's entry (with its guardianships) leaves the directory five years after its
+// last placement in the municipality ended (domain/person-retention.ts for when the clock starts);
+// a parent's entry 30 days after the last child it linked left. The archive package of either
+// holds no name and no CPR number: the entry is a copy of the CPR register, which stays the
+// authority, not a case record (the records about the child are archived by their services).
 import type { AuditEntry, AuditLog } from '@spor/audit';
 import { hasRole, type Principal } from '@spor/auth';
-import type { ChildDataSource, ChildRelations, RecordsByKind } from '@spor/privacy';
+import { IDENTITY_RECORD_KINDS, type DirectoryView } from '@spor/directory';
+import type { ChildDataSource, ChildRelations, RecordsByKind, RetainedKind, RetentionCandidate } from '@spor/privacy';
 import type { CprVault } from './domain/cpr-vault.js';
+import { childClockStart, parentClockStart } from './domain/person-retention.js';
+import type { SessionStore } from './store/session-store.js';
 import type { OrgUnitRepository } from './store/org-unit-repository.js';
 import type { PersonRepository } from './store/person-repository.js';
 import type { RelationRepository } from './store/relation-repository.js';
@@ -97,4 +104,90 @@ export function identityAuditTrail(audit: AuditLog): (childId: string) => Promis
     for (const e of await audit.forRecord(childId)) if (e.recordType === 'person') byId.set(e._id, e);
     return [...byId.values()].sort((a, b) => a.at.getTime() - b.at.getTime() || a.chain.localeCompare(b.chain) || a.seq - b.seq);
   };
+}
+
+const YEAR_DAYS = 365;
+
+/** identity's retained kinds: children's and parents' entries in the directory. */
+export function identityRetention(deps: { persons: PersonRepository; relations: RelationRepository; placements: Pick<DirectoryView, 'everyPlacement' | 'placementHistory'>; sessions: SessionStore; clock: () => Date }): RetainedKind[] {
+  const { persons, relations, placements, sessions, clock } = deps;
+
+  const child: RetainedKind = {
+    kind: IDENTITY_RECORD_KINDS.child,
+    description:
+      "the child's entry in the directory (name, birth year and month, the sealed CPR number) and its parents' relations to it, counted from the day after the child's last placement in the municipality ended (a child never placed: from the month it turns 7)",
+    // As long as the longest kind of record another service keeps about the child (action plans),
+    // so a parent can see those records for as long as they exist.
+    defaultDays: 5 * YEAR_DAYS,
+    publicRecord: false,
+    async candidates(startedBy) {
+      const byChild = new Map<string, { from: string; to: string | null }[]>();
+      for (const p of await placements.everyPlacement()) byChild.set(p.childId, [...(byChild.get(p.childId) ?? []), p]);
+      const candidates: RetentionCandidate[] = [];
+      for (const c of await persons.allOfKind('child')) {
+        const retainedFrom = childClockStart(c, byChild.get(c._id) ?? []);
+        if (!retainedFrom || retainedFrom > startedBy || c.hasPending) continue;
+        const guardians = await relations.guardiansOf(c._id);
+        candidates.push({
+          id: c._id,
+          municipalityId: c.municipalityId,
+          childId: c._id,
+          retainedFrom,
+          // No name, no CPR number (see the top of this file).
+          record: {
+            kind: c.kind,
+            birthYear: c.birthYear,
+            birthMonth: c.birthMonth,
+            placements: (byChild.get(c._id) ?? []).map(({ from, to }) => ({ from, to })),
+            guardianships: guardians.map((g) => ({ parentId: g.parentId, custody: g.custody })),
+          },
+        });
+      }
+      return candidates;
+    },
+    async ofChild(childId) {
+      const c = await persons.get(childId);
+      if (c?.kind !== 'child') return [];
+      return [{ id: c._id, retainedFrom: childClockStart(c, await placements.placementHistory(childId)) }];
+    },
+    async dispose(childId) {
+      // Parents left with no child start their clock first: a crash after the guardianships are
+      // gone would otherwise leave them with none. Repeating this after a crash only moves it.
+      const at = clock();
+      for (const g of await relations.guardiansOf(childId)) {
+        if ((await relations.countChildrenOf(g.parentId)) <= 1) await persons.markUnlinked(g.parentId, at);
+      }
+      await relations.removeGuardianshipsOf(childId);
+      await persons.remove(childId);
+      return 'deleted';
+    },
+  };
+
+  const parent: RetainedKind = {
+    kind: IDENTITY_RECORD_KINDS.parent,
+    description: "a parent's entry in the directory (name, the sealed CPR number), counted from the day the last child it was a parent of left the directory",
+    defaultDays: 30,
+    publicRecord: false,
+    async candidates(startedBy) {
+      const candidates: RetentionCandidate[] = [];
+      for (const p of await persons.allOfKind('parent')) {
+        if (!p.unlinkedAt || p.unlinkedAt > startedBy || p.hasPending) continue;
+        const retainedFrom = parentClockStart(p, await relations.countChildrenOf(p._id));
+        if (!retainedFrom) continue;
+        candidates.push({ id: p._id, municipalityId: p.municipalityId, retainedFrom, record: { kind: p.kind, birthYear: p.birthYear, birthMonth: p.birthMonth, unlinkedAt: p.unlinkedAt } });
+      }
+      return candidates;
+    },
+    // A parent's entry is not a record about a child.
+    ofChild: async () => [],
+    async dispose(parentId) {
+      // Linked to a child again since the sweep chose it: it stays (its clock stops).
+      if ((await relations.countChildrenOf(parentId)) > 0) throw new Error(`parent ${parentId} is linked to a child again; kept`);
+      await sessions.endAllOf(parentId);
+      await persons.remove(parentId);
+      return 'deleted';
+    },
+  };
+
+  return [child, parent];
 }

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import { AppError, ServiceRuntime, createApp, createLogger, createRegistry, loadConfig, type Logger } from '@spor/service-kit';
 import type { Db } from 'mongodb';
-import { EventFactory, startBackbone, topicFor } from '@spor/events';
+import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
+import { DirectoryView } from '@spor/directory';
 import { contractRegistry } from '@spor/contracts';
 import { authenticate, createTokenVerifier, type StaffRole } from '@spor/auth';
 import { identityConfigSchema, serviceClientsOf, type IdentityConfig } from './config.js';
@@ -29,7 +30,7 @@ import { ImportJobs } from '@spor/mongo';
 import type { ImportCounts } from './store/import-jobs.js';
 import { CprVault, parseVaultKeys } from './domain/cpr-vault.js';
 import { startPrivacy, type Privacy } from '@spor/privacy';
-import { identityAuditTrail, identityChildData, identityRelations } from './privacy.js';
+import { identityAuditTrail, identityChildData, identityRelations, identityRetention } from './privacy.js';
 
 export const SERVICE = 'identity';
 export const TOPICS = ['orgunit', 'person', 'membership', 'guardianship'].map((aggregate) => topicFor(SERVICE, aggregate));
@@ -47,8 +48,9 @@ export interface RunningIdentity {
   privacy: Privacy;
 }
 
-export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Logger): Promise<RunningIdentity> {
+export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Logger, options: { clock?: () => Date } = {}): Promise<RunningIdentity> {
   const config = loadConfig(identityConfigSchema, environment);
+  const clock = options.clock ?? (() => new Date());
   const log = logger ?? createLogger({ service: SERVICE, level: config.LOG_LEVEL });
   const runtime = new ServiceRuntime(log, config.SHUTDOWN_TIMEOUT_MS);
   const metrics = createRegistry(SERVICE);
@@ -63,7 +65,7 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
     logger: log,
     metrics,
     aggregateCollections: ['org_units', 'persons', 'memberships', 'guardianships'],
-    otherCollections: ['municipality_roots', 'signing_keys', 'audit_log', 'import_jobs', 'login_attempts', 'sessions'],
+    otherCollections: ['municipality_roots', 'signing_keys', 'audit_log', 'import_jobs', 'login_attempts', 'sessions', ...DirectoryView.collections],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;
@@ -85,7 +87,8 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   const guardianshipDocs = db.collection('guardianships');
   await guardianshipDocs.createIndex({ childId: 1 });
   await guardianshipDocs.createIndex({ parentId: 1 });
-  const factory = new EventFactory(SERVICE, contractRegistry());
+  const registry = contractRegistry();
+  const factory = new EventFactory(SERVICE, registry);
   const units = new OrgUnitRepository(orgUnits as never, db.collection('municipality_roots'), factory, locks, relay);
   const persons = new PersonRepository(personDocs as never, factory, locks, relay);
   const audit = await startAuditLog(backbone, SERVICE);
@@ -95,6 +98,11 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
     lookupKey: parseBoxKey(config.CPR_LOOKUP_KEY),
   });
   const relations = new RelationRepository(membershipDocs as never, guardianshipDocs as never, factory, locks, relay);
+  const sessions = new SessionStore(db.collection<Session>('sessions'), { idleMs: config.SESSION_IDLE_MINUTES * 60_000, maxAgeMs: config.SESSION_MAX_HOURS * 3600_000 });
+  await sessions.init();
+  // Where identity's children are placed (transitions' enrollments): when a child's entry may go.
+  const placements = new DirectoryView(db, ['enrollments']);
+  await placements.init();
   // identity owns the directory: the privacy routes ask its records, not a projection of them.
   const privacy = await startPrivacy(backbone, {
     service: SERVICE,
@@ -103,11 +111,12 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
     logger: log,
     audit,
     directory: identityRelations(persons, relations, units),
-    clock: () => new Date(),
-    kinds: [],
+    clock,
+    kinds: identityRetention({ persons, relations, placements, sessions, clock }),
     data: identityChildData({ persons, relations, vault, audit }),
     auditTrail: identityAuditTrail(audit),
   });
+  await startProjectionConsumer(backbone, { groupId: config.IDENTITY_CONSUMER_GROUP, topics: placements.topics(), handlers: placements.handlers(), registry, runtime, logger: log, metrics });
   const imports: ImportDeps = {
     jobs: new ImportJobs<string, ImportCounts>(db.collection('import_jobs')),
     vault,
@@ -124,8 +133,6 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
     },
   };
   await resumeImports(imports, log);
-  const sessions = new SessionStore(db.collection<Session>('sessions'), { idleMs: config.SESSION_IDLE_MINUTES * 60_000, maxAgeMs: config.SESSION_MAX_HOURS * 3600_000 });
-  await sessions.init();
   const cookie = { secure: config.SESSION_COOKIE_SECURE, maxAgeMs: config.SESSION_MAX_HOURS * 3600_000 };
   const absolute = (url: string) => new URL(url, `${config.TOKEN_ISSUER}/`).href;
 

@@ -82,13 +82,22 @@ afterAll(async () => {
 });
 
 const withoutDash = (cpr: string) => cpr.replace('-', '');
+/**
+ * What identity keeps about the child and until when. The child was never placed (identity has
+ * not seen an enrollment of it), so its entry's clock starts in the month it turns 7 or, being
+ * registered today, today at the earliest; a parent's entry is not a record about the child.
+ */
+const identityRetention = [
+  { kind: 'child-person', days: 5 * 365, publicRecord: false, records: [{ recordId: expect.any(String), deletedAfter: expect.stringMatching(/^20[3-9]\d-\d\d-\d\d$/) }] },
+  { kind: 'parent-person', days: 30, publicRecord: false, records: [] },
+];
 
 describe('identity in parents’ insight', () => {
   test('a parent with custody sees the child’s person record without the CPR number, the guardianships by relation, and who read it by role and institution', async () => {
     const res = await get(`/children/${ids.child}/insight`, tokens.mother).expect(200);
     expect(res.headers['cache-control']).toBe('no-store');
     const child = await identity.db.collection('persons').findOne({ _id: ids.child as never });
-    expect(res.body).toMatchObject({ service: 'identity', childId: ids.child, retention: [] });
+    expect(res.body).toMatchObject({ service: 'identity', childId: ids.child, retention: identityRetention });
     expect(res.body.records.person).toEqual([
       { id: ids.child, kind: 'child', givenName: 'Ida', familyName: 'Hansen', birthYear: child!.birthYear, birthMonth: child!.birthMonth, cpr: { recorded: true, encrypted: true, shown: false } },
     ]);
@@ -143,7 +152,7 @@ describe('identity in the officer’s export', () => {
   test('the officer gets identity’s records of the child as stored, with the CPR number withheld, the full access log, and nothing of another child; the export is logged', async () => {
     const res = await get(`/children/${ids.child}/export`, tokens.dpo).expect(200);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.body).toMatchObject({ service: 'identity', childId: ids.child, retention: [], legalHolds: [], disposals: [] });
+    expect(res.body).toMatchObject({ service: 'identity', childId: ids.child, retention: identityRetention, legalHolds: [], disposals: [] });
     expect(res.body.records.person).toEqual([
       {
         id: ids.child,
@@ -154,6 +163,7 @@ describe('identity in the officer’s export', () => {
         familyName: 'Hansen',
         birthYear: expect.any(Number),
         birthMonth: expect.any(Number),
+        registeredAt: expect.any(String),
         cpr: { recorded: true, encrypted: true, shown: false, keyId: 'cpr1', reason: expect.stringContaining('system administrator') },
       },
     ]);

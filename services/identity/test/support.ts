@@ -9,7 +9,7 @@ import { startDevIdp, type DevIdp } from '../dev/dev-idp.js';
 import { startIdentity, type RunningIdentity } from '../src/service.js';
 import { issueAccessToken, type TokenSubject } from '../src/domain/access-token.js';
 
-export function startTestIdentity(logger: Logger = quietLogger(), extraEnv: Record<string, string> = {}): Promise<RunningIdentity> {
+export function startTestIdentity(logger: Logger = quietLogger(), extraEnv: Record<string, string> = {}, options: { clock?: () => Date } = {}): Promise<RunningIdentity> {
   const { brokers, mongoUrl } = testInfra();
   const b64 = () => randomBytes(32).toString('base64');
   return startIdentity(
@@ -18,6 +18,9 @@ export function startTestIdentity(logger: Logger = quietLogger(), extraEnv: Reco
       KAFKA_BROKERS: brokers.join(','),
       PORT: '0',
       IDENTITY_DB_NAME: uniqueName('identity-test'),
+      // Its own group per test file, as every service's tests: test files run at once, and
+      // identities sharing one group would take each other's partitions of the enrollments.
+      IDENTITY_CONSUMER_GROUP: uniqueName('identity'),
       TOKEN_ISSUER: 'https://identity.spor.test',
       SIGNING_KEY_SEAL_KEY: `seal1:${b64()}`,
       CPR_ENCRYPTION_KEYS: `cpr1:${b64()}`,
@@ -26,6 +29,7 @@ export function startTestIdentity(logger: Logger = quietLogger(), extraEnv: Reco
       ...extraEnv,
     },
     logger,
+    options,
   );
 }
 

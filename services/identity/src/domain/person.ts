@@ -22,6 +22,10 @@ export interface Person {
   /** `<key id>:<HMAC>` of the CPR number, unique: one person per CPR number. */
   cprHash: string;
   externalId?: string;
+  /** When identity registered the entry (absent on entries older than 2026-12). */
+  registeredAt?: Date;
+  /** A parent's: when the last child it was linked to left the directory (its retention clock). */
+  unlinkedAt?: Date;
 }
 
 export interface NewPerson {

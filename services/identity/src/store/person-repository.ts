@@ -4,6 +4,9 @@ import { conflict } from '@spor/service-kit';
 import { AggregateStore, WITHOUT_OUTBOX, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import type { Person } from '../domain/person.js';
 
+/** What the retention sweep reads of every entry (allOfKind). */
+const RETENTION_FIELDS = { kind: 1, municipalityId: 1, birthYear: 1, birthMonth: 1, registeredAt: 1, unlinkedAt: 1, version: 1, hasPending: 1 } as const;
+
 export const PERSON_REGISTERED = 'dk.spor.identity.person.registered.v1';
 
 export class PersonRepository {
@@ -35,6 +38,26 @@ export class PersonRepository {
     return this.store.save(id, expectedVersion, next, []);
   }
 
+  /** Every entry of one kind, for the retention sweep (equality only: FerretDB pushes it down). */
+  allOfKind(kind: Person['kind']): Promise<Stored<Pick<Person, 'kind' | 'municipalityId' | 'birthYear' | 'birthMonth' | 'registeredAt' | 'unlinkedAt'> & { hasPending?: boolean }>[]> {
+    // Neither names nor the sealed CPR number: the sweep decides on dates alone.
+    return this.collection.find({ kind }, { projection: RETENTION_FIELDS }).toArray() as never;
+  }
+
+  /** Starts a parent's retention clock: the last child it linked left the directory. No event: nothing outside identity keeps it. */
+  async markUnlinked(id: string, at: Date): Promise<void> {
+    await this.collection.updateOne({ _id: id, kind: 'parent' }, { $set: { unlinkedAt: at } });
+  }
+
+  /**
+   * Deletes an entry whose retention ran out; deleting it again finds nothing. An entry with
+   * events still waiting for the relay stays (deleting it would lose them): the sweep tries again.
+   */
+  async remove(id: string): Promise<void> {
+    const { deletedCount } = await this.collection.deleteOne({ _id: id, hasPending: { $ne: true } });
+    if (deletedCount === 0 && (await this.collection.findOne({ _id: id }, { projection: { _id: 1 } }))) throw new Error(`person ${id} has events the relay has not published yet; kept until the next sweep`);
+  }
+
   async register(id: string, person: Person): Promise<Stored<Person>> {
     const existing = await this.findByCprHash(person.cprHash);
     if (existing) throw conflict('PERSON_EXISTS', `a person with this CPR number is registered already: ${existing._id}`);
@@ -45,7 +68,8 @@ export class PersonRepository {
       data: { personId: id, kind: person.kind, birthYear: person.birthYear, birthMonth: person.birthMonth },
     });
     try {
-      return await this.store.create(id, person, [event]);
+      // registeredAt: no retention clock starts before the entry existed (domain/person-retention.ts).
+      return await this.store.create(id, { ...person, registeredAt: new Date() }, [event]);
     } catch (error) {
       // Two registrations of one CPR number at once: the unique index on cprHash lets one win.
       if ((error as { code?: string }).code === 'ALREADY_EXISTS') throw conflict('PERSON_EXISTS', 'a person with this CPR number is registered already');

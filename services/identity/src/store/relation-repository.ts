@@ -85,6 +85,20 @@ export class RelationRepository {
     return docs.map((d) => d.childId);
   }
 
+  /** How many children a parent is linked to, with or without custody. */
+  countChildrenOf(parentId: string): Promise<number> {
+    return this.guardianshipDocs.countDocuments({ parentId });
+  }
+
+  /**
+   * Deletes a child's guardianships when its entry leaves the directory (retention); repeatable.
+   * One with an event still waiting for the relay stays, and the sweep tries again.
+   */
+  async removeGuardianshipsOf(childId: string): Promise<void> {
+    await this.guardianshipDocs.deleteMany({ childId, hasPending: { $ne: true } } as never);
+    if (await this.guardianshipDocs.findOne({ childId }, { projection: { _id: 1 } })) throw new Error(`a guardianship of child ${childId} has events the relay has not published yet; kept until the next sweep`);
+  }
+
   guardiansOf(childId: string): Promise<Stored<Guardianship>[]> {
     return this.guardianshipDocs.find({ childId }, { projection: WITHOUT_OUTBOX }).toArray() as Promise<Stored<Guardianship>[]>;
   }

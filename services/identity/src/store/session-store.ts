@@ -69,6 +69,11 @@ export class SessionStore {
     return session;
   }
 
+  /** Ends every session of a person (their entry left the directory). */
+  async endAllOf(personId: string): Promise<number> {
+    return (await this.collection.deleteMany({ personId })).deletedCount;
+  }
+
   async end(id: string): Promise<void> {
     await this.collection.deleteOne({ _id: id });
   }
