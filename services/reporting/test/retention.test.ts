@@ -29,7 +29,7 @@ const group = uniqueName('reporting-retention');
 const mun = '7' + String(Math.floor(10 + Math.random() * 89));
 const ids = { mun: randomUUID(), district: randomUUID(), a: randomUUID() };
 const registry: SchemaRegistry = contractRegistry();
-const factories = Object.fromEntries(['identity', 'assessments', 'action-plans'].map((s) => [s, new EventFactory(s, registry)]));
+const factories = Object.fromEntries(['identity', 'assessments', 'action-plans', 'transitions'].map((s) => [s, new EventFactory(s, registry)]));
 
 function event(type: string, subject: string, data: Record<string, unknown>, version = 1, partitionKey = subject): SporEvent {
   return factories[type.split('.')[2]!]!.create(type, { subject, partitionKey, municipalityId: mun, aggregateVersion: version, data });
@@ -102,6 +102,13 @@ async function mentions(id: string): Promise<string[]> {
   return found;
 }
 
+/** Events reporting's figures consumer finished with this outcome (processed, dead-lettered, ...), from /metrics. */
+async function consumed(outcome: string): Promise<number> {
+  const text = (await request(reporting.url).get('/metrics').expect(200)).text;
+  const found = text.match(new RegExp(`spor_events_consumed_total\\{[^}]*group="${group}"[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`));
+  return found ? Number(found[1]) : 0;
+}
+
 const subject = (id: string) => db.collection('report_subjects').findOne({ _id: id as never });
 const disposed = (recordKey: string) => db.collection('report_disposed').findOne({ _id: `${mun}|${recordKey}` as never });
 
@@ -124,6 +131,8 @@ const recordEvents = {
   z: rating(Z, 'green', '2026-10-04', { assessmentId: aZ }),
   plan: [planEvent('activated', planP, P, '2026-09-01', ['preventive'], 1), planEvent('closed', planP, P, '2026-10-20', ['preventive'], 2)],
 };
+// V: registered, placed and rated green in October, then its entry disposed of by identity.
+const V = randomUUID();
 const disposals = { x: disposal('assessments', 'assessment', aX, X), y1: disposal('assessments', 'assessment', aY1, Y), plan: disposal('action-plans', 'action-plan', planP, P) };
 
 beforeAll(async () => {
@@ -233,11 +242,50 @@ describe('records disposed of by retention at their source', () => {
     expect(await report()).toEqual(figuresBefore);
   });
 
+  test('identity’s disposal of a child’s entry: the child’s subject becomes a bare marker, the figures stay, and its later events are not counted', async () => {
+    const placementId = randomUUID();
+    const own = [
+      event('dk.spor.identity.person.registered.v1', V, { personId: V, kind: 'child', birthYear: 2021, birthMonth: 6 }),
+      event('dk.spor.transitions.enrollment.enrolled.v1', V, { childId: V, placementId, institutionId: ids.a, institutionType: 'boernehave', groupId: null, from: '2025-08-01', to: null }),
+      rating(V, 'green', '2026-10-07'),
+    ];
+    await publish(own);
+    await waitFor('the child projected', async () => {
+      const v = await subject(V);
+      return v?.birth && v.placements?.[placementId] && Object.keys(v.assessments ?? {}).length === 1;
+    }, 60_000, 200);
+    expect(await wellbeing('2026-10')).toMatchObject({ cells: { green: 12 } });
+    figuresBefore = await report();
+
+    await publish([disposal('identity', 'child-person', V, V, { publicRecord: false })]);
+    await waitFor('the child forgotten', async () => (await subject(V))?.gone, 60_000, 200);
+    expect(await subject(V)).toEqual({ _id: V, municipalityId: mun, gone: true, rev: expect.any(Number) });
+    // Its id stays only in the marker and in the record of the disposal; no birth month, placement or rating.
+    expect((await mentions(V)).sort()).toEqual([`report_disposed:${mun}|identity|child-person|${V}`, `report_subjects:${V}`]);
+    expect(await report()).toEqual(figuresBefore);
+    expect(await wellbeing('2026-10')).toMatchObject({ cells: { green: 12 } });
+
+    // The child's events delivered again (counted once already, before the disposal), the
+    // disposal again, and behind them in the partition a sentinel.
+    const sentinel = randomUUID();
+    const [processed, parked] = [await consumed('processed'), await consumed('dead-lettered')];
+    expect(processed).toBeGreaterThan(0);
+    await publish([...own, disposal('identity', 'child-person', V, V, { publicRecord: false }), rating(sentinel, 'green', '2027-03-02', { partitionKey: V })]);
+    await waitFor('the events behind the late ones handled', () => subject(sentinel), 60_000, 200);
+    // Each one handled, none failed into the dead-letter topic: they were passed over, not refused.
+    await waitFor('all five handled', async () => (await consumed('processed')) >= processed + 5, 30_000, 200);
+    expect(await consumed('dead-lettered')).toBe(parked);
+    expect(await subject(V)).toEqual({ _id: V, municipalityId: mun, gone: true, rev: expect.any(Number) });
+    expect(await report()).toEqual(figuresBefore);
+  });
+
   test('a rebuild from the topics keeps disposed records apart from their children and gives the same figures', async () => {
     const rebuilt = await request(reporting.url).post('/admin/rebuild').set('authorization', await as('system-administrator', ids.mun));
     expect(rebuilt.status).toBe(200);
     expect(rebuilt.body.disposed).toBeGreaterThanOrEqual(5);
     for (const child of [X, P, Z]) expect(await mentions(child)).toEqual([]);
+    // The child identity disposed of is a marker again, and what it added is still counted.
+    expect(await subject(V)).toEqual({ _id: V, municipalityId: mun, gone: true, rev: 1 });
     expect(Object.keys((await subject(Y))!.assessments)).toEqual([aY2]);
     expect(await disposed(`assessments|assessment|${aY1}`)).toMatchObject({ held: { fact: { completedOn: '2026-09-10' } } });
     expect(await report()).toEqual(figuresBefore);

@@ -54,6 +54,14 @@ export function recordOfDisposal(event: SporEvent): RecordRef & { service: strin
   return { key: disposalKey(event.municipalityid, d.service, d.recordKind, d.recordId), field: fieldOf(d.service, d.recordKind), recordId: d.recordId, service: d.service, recordKind: d.recordKind, ...(d.childId ? { childId: d.childId } : {}) };
 }
 
+/**
+ * identity's disposal of a child's entry (its retention ran out years after the child's last
+ * placement): the end of the child in Spor. Its whole subject leaves reporting, not one record.
+ */
+export function isChildEntryDisposal(ref: { service: string; recordKind: string }): boolean {
+  return ref.service === 'identity' && ref.recordKind === 'child-person';
+}
+
 /** The subject a disposed record was kept under, when the event does not name the child: a group's plan is its own subject. */
 export function subjectOfDisposal(ref: { field: RecordField | null; recordId: string; childId?: string }): string | null {
   if (ref.childId) return ref.childId;

@@ -19,6 +19,11 @@
 // replica) still takes the record out: either the disposal reads the subject after the record is
 // in it, or the record's handler reads the disposal after it is stored.
 //
+// A child identity disposed of (its entry's retention ran out, recordKind child-person) leaves
+// entirely: its subject is replaced by a bare marker (`gone`, no placements, no birth month, no
+// records), the cells keep what it added, and every later event of the child finds the marker
+// and is not counted (the subject is read anyway, so this costs no extra read).
+//
 // Rebuild: the topics are folded into subjects in memory and written at once into emptied
 // collections with inserts (FerretDB 1.x applies updates one by one and hangs on a bulk update of
 // about 50 statements; inserts are batched), so a replay runs at the rate the benchmark prints.
@@ -34,6 +39,7 @@ import {
   disposalKey,
   factOf,
   fieldOf,
+  isChildEntryDisposal,
   isEmptySubject,
   recordOfDisposal,
   recordOfEvent,
@@ -55,7 +61,12 @@ export interface CellChanges {
 export interface SubjectDoc extends Subject {
   rev: number;
   pending?: CellChanges;
+  /** A child identity disposed of: the document holds nothing else (see the top of this file). */
+  gone?: true;
 }
+
+/** What stays of a child identity disposed of: its id, so its later events are not counted, and nothing else. */
+const goneMarker = (childId: string, municipalityId: string, rev: number) => ({ _id: childId, municipalityId, gone: true, rev }) as unknown as SubjectDoc;
 
 /**
  * A record disposed of at its source: the durable record of its id, and (once its events were
@@ -147,6 +158,7 @@ export class Projections {
       if (disposed) return this.applyDisposed(record, id, event);
     }
     let doc = await this.subjects.findOne({ _id: id });
+    if (doc?.gone) return;
     if (doc?.pending) {
       await this.finish(doc);
       doc = await this.subjects.findOne({ _id: id });
@@ -182,10 +194,38 @@ export class Projections {
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
+    if (isChildEntryDisposal(record)) return this.forgetChild(record.recordId, event.municipalityid);
     // A kind reporting keeps nothing of (consent, transitions, later kinds): remembered only.
     if (!record.field) return;
     const subjectId = subjectOfDisposal(record) ?? (await this.subjects.findOne({ municipalityId: event.municipalityid, [`${record.field}.${record.recordId}`]: { $exists: true } }, { projection: { _id: 1 } }))?._id;
     if (subjectId) await this.moveOut(record, subjectId);
+  }
+
+  /**
+   * A child identity disposed of: its subject becomes a marker holding nothing but its id. The
+   * cells keep what the subject added, so no figure changes. Repeatable; a write by another
+   * replica in between makes it fail and be retried.
+   */
+  private async forgetChild(childId: string, municipalityId: string): Promise<void> {
+    let doc = await this.subjects.findOne({ _id: childId });
+    if (doc?.gone) return;
+    if (doc && doc.municipalityId !== municipalityId) return;
+    if (doc?.pending) {
+      await this.finish(doc);
+      doc = await this.subjects.findOne({ _id: childId });
+    }
+    if (!doc) {
+      try {
+        // A child with nothing here yet: the marker still keeps its later events out.
+        await this.subjects.insertOne(goneMarker(childId, municipalityId, 1));
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        return this.forgetChild(childId, municipalityId);
+      }
+      return;
+    }
+    const result = await this.subjects.replaceOne({ _id: childId, rev: doc.rev }, goneMarker(childId, municipalityId, doc.rev + 1));
+    if (result.matchedCount === 0) throw new Error(`subject ${childId} changed while the child was forgotten`);
   }
 
   /**
@@ -200,7 +240,7 @@ export class Projections {
       await this.finish(doc);
       doc = await this.subjects.findOne({ _id: subjectId });
     }
-    if (!doc) return;
+    if (!doc || doc.gone) return;
     const full = strip(doc);
     const fact = factOf(full, field, record.recordId);
     if (!fact) return;
@@ -229,6 +269,8 @@ export class Projections {
       disposed = (await this.disposed.findOne({ _id: record.key }))!;
     }
     const doc = await this.subjects.findOne({ _id: subjectId });
+    // The child left Spor altogether: its records' later events are not counted either.
+    if (doc?.gone) return;
     const rest: Subject = doc ? strip(doc) : emptySubject(subjectId, event.municipalityid);
     const full = withRecord(rest, field, record.recordId, disposed.held?.fact);
     if (!applyEvent(full, event)) return;
@@ -357,9 +399,21 @@ export class Projections {
       if (isEmptySubject(rest)) folder.subjects.delete(subjectId!);
       else folder.subjects.set(subjectId!, rest);
     }
+    // Children identity disposed of, after their disposed records: what is left of each counts
+    // in the cells, and the subject is written as a marker only.
+    const markers: SubjectDoc[] = [];
+    for (const d of disposals.values()) {
+      if (!isChildEntryDisposal(d)) continue;
+      const subject = folder.subjects.get(d.recordId);
+      if (subject && subject.municipalityId !== d.municipalityId) continue;
+      if (subject) add(contributionsOf(subject), subject.municipalityId);
+      folder.subjects.delete(d.recordId);
+      markers.push(goneMarker(d.recordId, d.municipalityId, 1));
+    }
     const all = [...folder.subjects.values()];
     for (const s of all) add(contributionsOf(s), s.municipalityId);
-    for (let i = 0; i < all.length; i += INSERT_CHUNK) await this.subjects.insertMany(all.slice(i, i + INSERT_CHUNK).map((s) => ({ ...s, rev: 1 })), { ordered: false });
+    const written = [...all.map((s) => ({ ...s, rev: 1 })), ...markers];
+    for (let i = 0; i < written.length; i += INSERT_CHUNK) await this.subjects.insertMany(written.slice(i, i + INSERT_CHUNK), { ordered: false });
     const cells: CellDoc[] = [...total].map(([cell, keys]) => {
       const [institutionId, group, month] = cell.split('|') as [string, string, string];
       return { _id: cell, municipalityId: municipalityOf.get(cell)!, institutionId, groupId: group === '-' ? null : group, month, c: Object.fromEntries([...keys].filter(([, n]) => n !== 0)) };
