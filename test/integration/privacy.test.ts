@@ -308,6 +308,12 @@ describe('data protection across the services', () => {
       const events = await readTopicUntil(brokers, 'spor.privacy.retention.v1', 'identity’s disposal', (rs) => rs.some((r) => r.value!.includes(ids.otherChild) && r.value!.includes('spor/identity')));
       expect(events.map((r) => JSON.parse(r.value!)).find((e) => e.source === 'spor/identity' && e.subject === ids.otherChild)).toMatchObject({ data: { recordKind: 'child-person', childId: ids.otherChild, disposal: 'deleted' } });
 
+      // identity says so on the person's own topic, after its registration.
+      const personEvents = await readTopicUntil(brokers, 'spor.identity.person.v1', 'the child’s removal', (rs) => rs.some((r) => r.value!.includes(ids.otherChild) && r.value!.includes('person.removed')));
+      expect(personEvents.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === ids.otherChild).map((e) => [e.type, e.data.kind])).toEqual([
+        ['dk.spor.identity.person.registered.v1', 'child'],
+        ['dk.spor.identity.person.removed.v1', 'child'],
+      ]);
       // Every service's view of the directory forgets the child: person, custody, placements.
       for (const db of [dbNames.assessments, dbNames.consent, dbNames.actionPlans]) {
         await waitFor(`${db} to forget the child`, async () => (await client.db(db).collection('directory_persons').countDocuments({ _id: ids.otherChild } as never)) === 0);
@@ -328,6 +334,7 @@ describe('data protection across the services', () => {
       expect((await request(identity.url).get(`/admin/persons/${ids.mother}`).set('authorization', root)).status).toBe(200);
       expect(readFileSync(join(archiveDir, 'identity', '510', 'parent-person', `${ids.otherParent}.json`), 'utf8')).not.toMatch(/Forælder|Test|sealedCpr/);
       await waitFor('assessments to forget the parent', async () => (await client.db(dbNames.assessments).collection('directory_persons').countDocuments({ _id: ids.otherParent } as never)) === 0);
+      expect(await identity.db.collection('directory_placements').countDocuments({ childId: ids.otherChild })).toBe(0);
       const ops = (await identity.audit.forRecord(ids.otherParent)).map((e) => e.operation);
       expect(ops.slice(-2)).toEqual(['archive', 'delete']);
     } finally {

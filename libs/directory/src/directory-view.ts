@@ -52,6 +52,7 @@ export interface KnownPlacement {
 
 export const DIRECTORY_EVENTS = {
   personRegistered: 'dk.spor.identity.person.registered.v1',
+  personRemoved: 'dk.spor.identity.person.removed.v1',
   guardianshipRegistered: 'dk.spor.identity.guardianship.registered.v1',
   unitCreated: 'dk.spor.identity.orgunit.created.v1',
   unitChanged: 'dk.spor.identity.orgunit.changed.v1',
@@ -59,16 +60,7 @@ export const DIRECTORY_EVENTS = {
   enrolled: 'dk.spor.transitions.enrollment.enrolled.v1',
   moved: 'dk.spor.transitions.enrollment.moved.v1',
   ended: 'dk.spor.transitions.enrollment.ended.v1',
-  // libs/privacy's RETENTION_EVENT_TYPE: the directory lib does not depend on the privacy lib.
-  disposed: 'dk.spor.privacy.retention.disposed.v1',
 } as const;
-
-/**
- * The record kinds identity's retention disposes of (services/identity/src/privacy.ts): a child's
- * entry in the directory with its guardianships, and a parent's entry once no child links it.
- * Every view that keeps persons, custody or placements drops the person's part when one goes.
- */
-export const IDENTITY_RECORD_KINDS = { child: 'child-person', parent: 'parent-person' } as const;
 
 export type DirectoryPart = 'persons' | 'custody' | 'units' | 'enrollments';
 
@@ -78,10 +70,6 @@ const TOPICS: Record<DirectoryPart, string> = {
   units: topicFor('identity', 'orgunit'),
   enrollments: topicFor('transitions', 'enrollment'),
 };
-/** Where identity's disposals arrive (libs/privacy's RETENTION_TOPIC). */
-const DISPOSALS_TOPIC = topicFor('privacy', 'retention');
-/** The parts that hold something about a person, and so follow identity's disposals. */
-const ABOUT_PERSONS: DirectoryPart[] = ['persons', 'custody', 'enrollments'];
 
 interface PlacementData {
   childId: string;
@@ -91,12 +79,6 @@ interface PlacementData {
   groupId?: string | null;
   from: string;
   to?: string | null;
-}
-
-interface DisposalData {
-  service: string;
-  recordKind: string;
-  recordId: string;
 }
 
 export class DirectoryView {
@@ -142,11 +124,7 @@ export class DirectoryView {
   }
 
   topics(): string[] {
-    return [...this.parts.map((part) => TOPICS[part]), ...(this.followsDisposals() ? [DISPOSALS_TOPIC] : [])];
-  }
-
-  private followsDisposals(): boolean {
-    return this.parts.some((part) => ABOUT_PERSONS.includes(part));
+    return this.parts.map((part) => TOPICS[part]);
   }
 
   handlers(): Record<string, EventHandler> {
@@ -164,6 +142,10 @@ export class DirectoryView {
         [DIRECTORY_EVENTS.personRegistered]: async (event) => {
           const data = event.data as { personId: string; kind: KnownPerson['kind']; birthYear: number; birthMonth: number };
           await applyVersioned(this.persons, data.personId, event.aggregateversion, { $set: { kind: data.kind, municipalityId: event.municipalityid, birthYear: data.birthYear, birthMonth: data.birthMonth } });
+        },
+        [DIRECTORY_EVENTS.personRemoved]: async (event) => {
+          const data = event.data as { personId: string; kind: KnownPerson['kind'] };
+          await this.forgetPerson(data.personId, data.kind);
         },
       },
       custody: {
@@ -199,29 +181,26 @@ export class DirectoryView {
         },
       },
     };
-    const disposals: Record<string, EventHandler> = this.followsDisposals() ? { [DIRECTORY_EVENTS.disposed]: (event) => this.forgetDisposed(event.data as DisposalData) } : {};
-    return Object.assign({}, ...this.parts.map((part) => all[part]), disposals);
+    return Object.assign({}, ...this.parts.map((part) => all[part]));
   }
 
   /**
-   * identity disposed of a person's entry (its retention ran out): this view forgets the person,
-   * and for a child its custody and placements too. Other services' disposals (an assessment, a
-   * plan) change nothing here. Deleting is repeatable, so a redelivered event is harmless.
+   * A person's entry left the directory (identity's retention, dk.spor.identity.person.removed.v1):
+   * the view forgets the person, a child's custody and placements, a parent's custody. Deleting is
+   * repeatable, so a redelivered event is harmless. Views that keep custody or placements follow
+   * it through the persons part (every view here keeps persons with them); identity, whose own
+   * view keeps placements only, calls it as it disposes of the child.
    */
-  private async forgetDisposed(data: DisposalData): Promise<void> {
-    if (data.service !== 'identity') return;
-    if (data.recordKind === IDENTITY_RECORD_KINDS.child) {
-      await this.persons.deleteOne({ _id: data.recordId });
-      await this.custody.deleteMany({ childId: data.recordId });
-      await this.placements.deleteMany({ childId: data.recordId });
-      this.childPlacements.delete(data.recordId);
-    } else if (data.recordKind === IDENTITY_RECORD_KINDS.parent) {
-      await this.persons.deleteOne({ _id: data.recordId });
-      await this.custody.deleteMany({ parentId: data.recordId });
+  async forgetPerson(personId: string, kind: KnownPerson['kind']): Promise<void> {
+    await this.persons.deleteOne({ _id: personId });
+    if (kind === 'child') {
+      await this.custody.deleteMany({ childId: personId });
+      await this.placements.deleteMany({ childId: personId });
+      this.childPlacements.delete(personId);
     } else {
-      return;
+      await this.custody.deleteMany({ parentId: personId });
     }
-    this.people.delete(data.recordId);
+    this.people.delete(personId);
   }
 
   private async applyUnit(id: string, version: number, municipalityId: string, data: Partial<KnownUnit>): Promise<void> {

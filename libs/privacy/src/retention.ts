@@ -46,6 +46,13 @@ export interface RetainedKind {
   ofChild(childId: string): Promise<{ id: string; retainedFrom: Date | null }[]>;
   /** Deletes or anonymises one record; repeatable (a second call after a crash finds nothing to do). */
   dispose(id: string): Promise<'deleted' | 'anonymised'>;
+  /**
+   * Events of the service's own contract that say the record is gone, for consumers that follow
+   * the record's own topic (identity's dk.spor.identity.person.removed.v1). Made when the record is
+   * archived (it still exists then), kept with the disposal, and published with the disposal event
+   * once the record is disposed of: never before, never lost.
+   */
+  announce?(candidate: RetentionCandidate): Promise<SporEvent[]>;
 }
 
 interface PolicyDoc {
@@ -68,6 +75,8 @@ interface DisposalDoc {
   status: 'archived' | 'disposed';
   disposal?: 'deleted' | 'anonymised';
   disposedAt?: Date;
+  /** The kind's own events about the disposal (RetainedKind.announce), published with the disposal event. */
+  announced?: SporEvent[];
 }
 
 export interface RetentionOptions {
@@ -215,6 +224,8 @@ export class Retention {
       archivedAt: this.options.clock().toISOString(),
       record: candidate.record,
     });
+    const announced = (await kind.announce?.(candidate)) ?? [];
+    for (const e of announced) this.options.registry.assertValid(e);
     const doc: DisposalDoc = {
       _id: disposalId(kind.kind, candidate.id),
       kind: kind.kind,
@@ -224,6 +235,7 @@ export class Retention {
       retainedFrom: candidate.retainedFrom,
       archiveRef,
       status: 'archived',
+      ...(announced.length > 0 ? { announced } : {}),
     };
     await this.disposals.replaceOne({ _id: doc._id }, { ...doc, ...outboxForInsert([]) }, { upsert: true });
     await this.options.audit.record(servicePrincipal(this.options.service), { action: 'archive', recordType: kind.kind, recordId: candidate.id, municipalityId: candidate.municipalityId, purpose: 'retention-expired', ...(candidate.childId ? { childId: candidate.childId } : {}) });
@@ -236,7 +248,10 @@ export class Retention {
     const at = this.options.clock();
     await this.options.audit.record(servicePrincipal(this.options.service), { action: disposal === 'deleted' ? 'delete' : 'anonymise', recordType: kind.kind, recordId: doc.recordId, municipalityId: doc.municipalityId, purpose: 'retention-expired', ...(doc.childId ? { childId: doc.childId } : {}) });
     const event = this.event(kind, doc, disposal, at);
-    await this.disposals.updateOne({ _id: doc._id, status: 'archived' }, withPendingEvents({ $set: { status: 'disposed', disposal, disposedAt: at } }, [event]));
+    // Read back from the store after a crash, they are validated again before they may be published.
+    const announced = doc.announced ?? [];
+    for (const e of announced) this.options.registry.assertValid(e);
+    await this.disposals.updateOne({ _id: doc._id, status: 'archived' }, withPendingEvents({ $set: { status: 'disposed', disposal, disposedAt: at } }, [event, ...announced]));
     this.options.relay?.notify('retention_disposals', doc._id);
     return true;
   }
@@ -261,7 +276,7 @@ export class Retention {
 
   /** The disposals of one child's records (for the export and the insight). */
   disposalsOf(childId: string): Promise<DisposalDoc[]> {
-    return this.disposals.find({ childId }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } }).toArray();
+    return this.disposals.find({ childId }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0, announced: 0 } }).toArray();
   }
 }
 

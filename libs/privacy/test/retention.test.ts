@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { MongoClient, type Collection, type Db } from 'mongodb';
 import { AuditLog } from '@spor/audit';
 import { contractRegistry } from '@spor/contracts';
+import { EventFactory } from '@spor/events';
 import { quietLogger, testInfra, uniqueName } from '@spor/testkit';
 import { DirectoryArchive, LegalHolds, Retention, SweepLease, type ArchiveHook, type ArchivePackage, type RetainedKind } from '../src/index.js';
 
@@ -38,7 +39,13 @@ const kind: RetainedKind = {
     await records.deleteOne({ _id: id });
     return 'deleted';
   },
+  // Notes whose id starts with a- say they are gone in an event of their own (as identity's persons do).
+  async announce(candidate) {
+    if (!candidate.id.startsWith('a-')) return [];
+    return [new EventFactory('identity', contractRegistry()).create('dk.spor.identity.person.removed.v1', { subject: announcedPerson, municipalityId: candidate.municipalityId, aggregateVersion: 2, data: { personId: announcedPerson, kind: 'child' } })];
+  },
 };
+const announcedPerson = randomUUID();
 
 let failArchive = false;
 /** Records whose disposal fails for now (identity's, say, with an event the relay has not sent yet). */
@@ -133,6 +140,21 @@ describe('retention', () => {
     expect(await retention.sweep()).toMatchObject({ disposed: 1, failed: 0 });
     expect(await records.countDocuments({ _id: 'n-10' })).toBe(0);
     expect(steps.filter((s) => s.startsWith('delete'))).toEqual(['delete n-11', 'delete n-12', 'delete n-10']);
+  });
+
+  test('a kind’s own events about a disposal are made at archiving, and published with the disposal event only once the record is gone', async () => {
+    await records.insertOne({ _id: 'a-1', childId: child, municipalityId: '510', closedAt });
+    now = new Date(closedAt.getTime() + 40 * DAY);
+    refuseDispose.add('a-1');
+    expect(await retention.sweep()).toMatchObject({ archived: 1, disposed: 0, failed: 1 });
+    const outbox = () => db.collection<{ _id: string; status: string; hasPending?: boolean; pendingEvents?: { event: { type: string; data: { personId?: string } } }[] }>('retention_disposals').findOne({ _id: 'note:a-1' });
+    // Archived, not disposed: nothing to publish yet.
+    expect(await outbox()).toMatchObject({ status: 'archived' });
+    expect((await outbox())!.pendingEvents ?? []).toEqual([]);
+    refuseDispose.clear();
+    expect(await retention.sweep()).toMatchObject({ disposed: 1, failed: 0 });
+    expect((await outbox())!.pendingEvents!.map((p) => p.event.type)).toEqual(['dk.spor.privacy.retention.disposed.v1', 'dk.spor.identity.person.removed.v1']);
+    expect((await outbox())!.pendingEvents![1]!.event.data.personId).toBe(announcedPerson);
   });
 
   test('a municipality’s own period counts instead of the default', async () => {

@@ -13,11 +13,13 @@
 // authority, not a case record (the records about the child are archived by their services).
 import type { AuditEntry, AuditLog } from '@spor/audit';
 import { hasRole, type Principal } from '@spor/auth';
-import { IDENTITY_RECORD_KINDS, type DirectoryView } from '@spor/directory';
+import type { DirectoryView } from '@spor/directory';
+import type { EventFactory, SporEvent } from '@spor/events';
 import type { ChildDataSource, ChildRelations, RecordsByKind, RetainedKind, RetentionCandidate } from '@spor/privacy';
 import type { CprVault } from './domain/cpr-vault.js';
 import { childClockStart, parentClockStart } from './domain/person-retention.js';
 import type { SessionStore } from './store/session-store.js';
+import { PERSON_REMOVED } from './store/person-repository.js';
 import type { OrgUnitRepository } from './store/org-unit-repository.js';
 import type { PersonRepository } from './store/person-repository.js';
 import type { RelationRepository } from './store/relation-repository.js';
@@ -108,9 +110,28 @@ export function identityAuditTrail(audit: AuditLog): (childId: string) => Promis
 
 const YEAR_DAYS = 365;
 
+/** The record kinds of identity's retention (reporting recognises child-person: services/reporting/src/domain/disposal.ts). */
+export const IDENTITY_RECORD_KINDS = { child: 'child-person', parent: 'parent-person' } as const;
+
 /** identity's retained kinds: children's and parents' entries in the directory. */
-export function identityRetention(deps: { persons: PersonRepository; relations: RelationRepository; placements: Pick<DirectoryView, 'everyPlacement' | 'placementHistory'>; sessions: SessionStore; clock: () => Date }): RetainedKind[] {
-  const { persons, relations, placements, sessions, clock } = deps;
+export function identityRetention(deps: {
+  persons: PersonRepository;
+  relations: RelationRepository;
+  placements: Pick<DirectoryView, 'everyPlacement' | 'placementHistory' | 'forgetPerson'>;
+  sessions: SessionStore;
+  factory: EventFactory;
+  clock: () => Date;
+}): RetainedKind[] {
+  const { persons, relations, placements, sessions, factory, clock } = deps;
+  /**
+   * dk.spor.identity.person.removed.v1 on the person's own topic and key, after its registration:
+   * every directory projection drops the person, and a replay from the start ends without it.
+   */
+  const removed = async (candidate: RetentionCandidate): Promise<SporEvent[]> => {
+    const person = await persons.get(candidate.id);
+    if (!person) return [];
+    return [factory.create(PERSON_REMOVED, { subject: person._id, municipalityId: person.municipalityId, aggregateVersion: person.version + 1, data: { personId: person._id, kind: person.kind } })];
+  };
 
   const child: RetainedKind = {
     kind: IDENTITY_RECORD_KINDS.child,
@@ -159,8 +180,11 @@ export function identityRetention(deps: { persons: PersonRepository; relations: 
       }
       await relations.removeGuardianshipsOf(childId);
       await persons.remove(childId);
+      // identity's own projection of the child's placements (other services' follow the event).
+      await placements.forgetPerson(childId, 'child');
       return 'deleted';
     },
+    announce: removed,
   };
 
   const parent: RetainedKind = {
@@ -187,6 +211,7 @@ export function identityRetention(deps: { persons: PersonRepository; relations: 
       await persons.remove(parentId);
       return 'deleted';
     },
+    announce: removed,
   };
 
   return [child, parent];

@@ -112,7 +112,7 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
     audit,
     directory: identityRelations(persons, relations, units),
     clock,
-    kinds: identityRetention({ persons, relations, placements, sessions, clock }),
+    kinds: identityRetention({ persons, relations, placements, sessions, factory, clock }),
     data: identityChildData({ persons, relations, vault, audit }),
     auditTrail: identityAuditTrail(audit),
   });

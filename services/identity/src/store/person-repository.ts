@@ -8,6 +8,8 @@ import type { Person } from '../domain/person.js';
 const RETENTION_FIELDS = { kind: 1, municipalityId: 1, birthYear: 1, birthMonth: 1, registeredAt: 1, unlinkedAt: 1, version: 1, hasPending: 1 } as const;
 
 export const PERSON_REGISTERED = 'dk.spor.identity.person.registered.v1';
+/** Published by the retention sweep with the disposal of a person's entry (src/privacy.ts). */
+export const PERSON_REMOVED = 'dk.spor.identity.person.removed.v1';
 
 export class PersonRepository {
   private readonly store: AggregateStore<Person>;
