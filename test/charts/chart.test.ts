@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { EVENT_SCHEMA_DIR } from '@spor/contracts';
 import { topicOfType } from '@spor/events';
@@ -15,6 +16,17 @@ import { exampleValues, helmBinary, render, renderError, renderNotes, requiredVa
 const WORKLOADS = ['action-plans', 'assessments', 'consent', 'gateway', 'identity', 'reporting', 'transitions'];
 /** The workloads whose retention sweep archives records before deleting them (they pass kinds to startPrivacy). */
 const RETAINING = ['action-plans', 'assessments', 'identity'];
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The services whose code defines a retained kind (a RetainedKind names its `defaultDays`). */
+function servicesDefiningRetainedKinds(): string[] {
+  return WORKLOADS.filter((workload) => {
+    const dir = join(REPO_ROOT, 'services', workload, 'src');
+    return readdirSync(dir, { recursive: true })
+      .map(String)
+      .some((file) => file.endsWith('.ts') && /\bdefaultDays:/.test(readFileSync(join(dir, file), 'utf8')));
+  });
+}
 const RELEASE = 'spor';
 
 interface Container {
@@ -304,6 +316,12 @@ describe('the retention archive', () => {
     // Other modes as given; no class named: the field is left out, so the cluster's default class provisions it.
     const other = render({ release: RELEASE, valuesFiles: [requiredValues], set: { 'archive.persistentVolumeClaim.create': 'true', 'archive.persistentVolumeClaim.accessModes': '{ReadWriteOnce}' } });
     expect(named(other, 'PersistentVolumeClaim', claim!.metadata.name).spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } });
+  });
+
+  test('the workloads that retain records by default are exactly the services whose code defines a retained kind', () => {
+    // A service that starts retaining records without the volume fails every archiving on the
+    // read-only root filesystem and keeps what should go.
+    expect(servicesDefiningRetainedKinds()).toEqual(RETAINING);
   });
 
   test('which workloads get the archive is data: retainsRecords per workload overrides the default', () => {
