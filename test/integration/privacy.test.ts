@@ -273,6 +273,8 @@ describe('data protection across the services', () => {
     const admin = await staff('system-administrator', units.mun);
     const client = await MongoClient.connect(mongoUrl);
     try {
+      // A parent registered today and never linked to a child: its clock starts now.
+      const lone = (await request(identity.url).post('/admin/persons').set('authorization', await bearer(identity, '510')).send({ kind: 'parent', cpr: `0404861${100 + Math.floor(Math.random() * 899)}`, givenName: 'Alene', familyName: 'Test' }).expect(201)).body.id as string;
       const { body: history } = await request(transitions.url).get(`/children/${ids.otherChild}/placements`).set('authorization', admin).expect(200);
       const open = history.items.find((p: { to?: string | null }) => !p.to);
       const lastDay = day(-1);
@@ -287,7 +289,9 @@ describe('data protection across the services', () => {
       };
 
       now = new Date(clockStart + (5 * 365 - 1) * DAY);
-      expect(await identitySweep()).toEqual({ archived: 0, disposed: 0, failed: 0 });
+      // Only the parent never linked (30 days after its registration) has gone by now.
+      expect(await identitySweep()).toEqual({ archived: 1, disposed: 1, failed: 0 });
+      expect(readFileSync(join(archiveDir, 'identity', '510', 'parent-person', `${lone}.json`), 'utf8')).toMatch(/"neverLinked": true/);
       // The export says when the entry goes.
       const exported = await request(identity.url).get(`/children/${ids.otherChild}/export`).set('authorization', tokens.dpo).expect(200);
       expect(exported.body.retention.find((r: { kind: string }) => r.kind === 'child-person').records).toEqual([{ recordId: ids.otherChild, deletedAfter: new Date(clockStart + 5 * 365 * DAY).toISOString().slice(0, 10) }]);

@@ -8,7 +8,8 @@
 //
 // Retention: a child's entry (with its guardianships) leaves the directory five years after its
 // last placement in the municipality ended (domain/person-retention.ts for when the clock starts);
-// a parent's entry 30 days after the last child it linked left. The archive package of either
+// a parent's entry 30 days after the last child it linked left (never linked: after registration).
+// The archive package of either
 // holds no name and no CPR number: the entry is a copy of the CPR register, which stays the
 // authority, not a case record (the records about the child are archived by their services).
 import type { AuditEntry, AuditLog } from '@spor/audit';
@@ -189,16 +190,18 @@ export function identityRetention(deps: {
 
   const parent: RetainedKind = {
     kind: IDENTITY_RECORD_KINDS.parent,
-    description: "a parent's entry in the directory (name, the sealed CPR number), counted from the day the last child it was a parent of left the directory",
+    description: "a parent's entry in the directory (name, the sealed CPR number), counted from the day the last child it was a parent of left the directory (a parent never linked to a child: from its registration)",
     defaultDays: 30,
     publicRecord: false,
     async candidates(startedBy) {
       const candidates: RetentionCandidate[] = [];
       for (const p of await persons.allOfKind('parent')) {
-        if (!p.unlinkedAt || p.unlinkedAt > startedBy || p.hasPending) continue;
+        const from = p.unlinkedAt ?? p.registeredAt;
+        // Cheap checks first: most parents are linked, and their clock has not started.
+        if (!from || from > startedBy || p.hasPending) continue;
         const retainedFrom = parentClockStart(p, await relations.countChildrenOf(p._id));
-        if (!retainedFrom) continue;
-        candidates.push({ id: p._id, municipalityId: p.municipalityId, retainedFrom, record: { kind: p.kind, birthYear: p.birthYear, birthMonth: p.birthMonth, unlinkedAt: p.unlinkedAt } });
+        if (!retainedFrom || retainedFrom > startedBy) continue;
+        candidates.push({ id: p._id, municipalityId: p.municipalityId, retainedFrom, record: { kind: p.kind, birthYear: p.birthYear, birthMonth: p.birthMonth, ...(p.unlinkedAt ? { unlinkedAt: p.unlinkedAt } : { neverLinked: true }) } });
       }
       return candidates;
     },

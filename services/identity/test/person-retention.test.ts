@@ -35,4 +35,13 @@ describe('a parent entry’s retention clock', () => {
     expect(parentClockStart({ unlinkedAt }, 1)).toBeNull();
     expect(parentClockStart({}, 0)).toBeNull();
   });
+
+  test('of a parent never linked to a child starts at its registration; a link stops it', () => {
+    const registeredAt = new Date('2027-01-10T09:00:00Z');
+    expect(parentClockStart({ registeredAt }, 0)).toEqual(registeredAt);
+    expect(parentClockStart({ registeredAt }, 2)).toBeNull();
+    // Unlinked later: the unlinking counts, not the registration.
+    const unlinkedAt = new Date('2033-03-01T00:00:00Z');
+    expect(parentClockStart({ registeredAt, unlinkedAt }, 0)).toEqual(unlinkedAt);
+  });
 });

@@ -29,10 +29,13 @@ export function childClockStart(child: { birthYear: number; birthMonth: number; 
 
 /**
  * A parent's entry is in use while it links a child. Its clock starts when the last child it
- * linked left the directory (`unlinkedAt`, set as that child's entry is disposed of); a parent
- * still linked, or never unlinked, has no clock.
+ * linked left the directory (`unlinkedAt`, set as that child's entry is disposed of). A parent
+ * registered but never linked (an import whose guardianship failed, an entry made by hand and
+ * left) counts from its registration: the link is registered right after the parent in practice,
+ * and the period gives an administrator a month. Entries older than `registeredAt` that were never
+ * linked have no clock.
  */
-export function parentClockStart(parent: { unlinkedAt?: Date }, linkedChildren: number): Date | null {
-  if (linkedChildren > 0 || !parent.unlinkedAt) return null;
-  return parent.unlinkedAt;
+export function parentClockStart(parent: { unlinkedAt?: Date; registeredAt?: Date }, linkedChildren: number): Date | null {
+  if (linkedChildren > 0) return null;
+  return parent.unlinkedAt ?? parent.registeredAt ?? null;
 }
