@@ -9,9 +9,9 @@
 // Retention: a child's entry (with its guardianships) leaves the directory five years after its
 // last placement in the municipality ended (domain/person-retention.ts for when the clock starts);
 // a parent's entry 30 days after the last child it linked left (never linked: after registration).
-// The archive package of either
-// holds no name and no CPR number: the entry is a copy of the CPR register, which stays the
-// authority, not a case record (the records about the child are archived by their services).
+// The archive package of either holds no name and no CPR number: the entry is a copy of the CPR
+// register, which stays the authority, not a case record (the records about the child are
+// archived by their services).
 import type { AuditEntry, AuditLog } from '@spor/audit';
 import { hasRole, type Principal } from '@spor/auth';
 import type { DirectoryView } from '@spor/directory';
@@ -195,12 +195,11 @@ export function identityRetention(deps: {
     publicRecord: false,
     async candidates(startedBy) {
       const candidates: RetentionCandidate[] = [];
+      // One read for every parent's links, not one per parent (dispose counts again, exactly).
+      const linked = await relations.linkedParents();
       for (const p of await persons.allOfKind('parent')) {
-        const from = p.unlinkedAt ?? p.registeredAt;
-        // Cheap checks first: most parents are linked, and their clock has not started.
-        if (!from || from > startedBy || p.hasPending) continue;
-        const retainedFrom = parentClockStart(p, await relations.countChildrenOf(p._id));
-        if (!retainedFrom || retainedFrom > startedBy) continue;
+        const retainedFrom = parentClockStart(p, linked.has(p._id) ? 1 : 0);
+        if (!retainedFrom || retainedFrom > startedBy || p.hasPending) continue;
         candidates.push({ id: p._id, municipalityId: p.municipalityId, retainedFrom, record: { kind: p.kind, birthYear: p.birthYear, birthMonth: p.birthMonth, ...(p.unlinkedAt ? { unlinkedAt: p.unlinkedAt } : { neverLinked: true }) } });
       }
       return candidates;

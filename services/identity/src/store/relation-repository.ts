@@ -85,6 +85,11 @@ export class RelationRepository {
     return docs.map((d) => d.childId);
   }
 
+  /** Every parent linked to at least one child (the retention sweep's one read). */
+  async linkedParents(): Promise<Set<string>> {
+    return new Set((await this.guardianshipDocs.find({}, { projection: { parentId: 1 } }).toArray()).map((g) => g.parentId));
+  }
+
   /** How many children a parent is linked to, with or without custody. */
   countChildrenOf(parentId: string): Promise<number> {
     return this.guardianshipDocs.countDocuments({ parentId });
