@@ -41,6 +41,7 @@ const VERBS: Record<string, AuditAction> = {
   release: 'change',
   archive: 'export',
   anonymise: 'delete',
+  erase: 'delete',
 };
 
 export function actionOf(verb: string): AuditAction {

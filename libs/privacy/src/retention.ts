@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { servicePrincipal, type AuditLog } from '@spor/audit';
 import { outboxForInsert, topicFor, withPendingEvents, type OutboxRelay, type SchemaRegistry, type SporEvent } from '@spor/events';
 import { randomUUID } from 'node:crypto';
+import { conflict } from '@spor/service-kit';
 import type { ArchiveHook } from './archive.js';
 import type { LegalHolds } from './legal-hold.js';
 import { SweepLease } from './sweep-lease.js';
@@ -77,7 +78,12 @@ interface DisposalDoc {
   disposedAt?: Date;
   /** The kind's own events about the disposal (RetainedKind.announce), published with the disposal event. */
   announced?: SporEvent[];
+  /** Why it goes, as logged: `retention-expired`, or the purpose of a disposal asked for now (`disposeNow`). */
+  purpose?: string;
 }
+
+/** The purpose of the sweep's disposals in the audit log. */
+export const RETENTION_EXPIRED = 'retention-expired';
 
 export interface RetentionOptions {
   service: string;
@@ -211,7 +217,21 @@ export class Retention {
     return result;
   }
 
-  private async archive(kind: RetainedKind, candidate: RetentionCandidate, expiredOn: Date): Promise<DisposalDoc> {
+  /**
+   * Disposes of one record now, before its period has run out: identity's erasure of an entry
+   * registered in error. The same steps as the sweep (archived first, then deleted, logged with
+   * `purpose`, published), so nothing is lost and every keeper of the record hears of it. A child
+   * under a legal hold keeps it (409 LEGAL_HOLD).
+   */
+  async disposeNow(kindName: string, candidate: RetentionCandidate, purpose: string): Promise<'deleted' | 'anonymised'> {
+    const kind = this.kind(kindName);
+    if (!kind) throw new Error(`${this.options.service} retains no kind ${kindName}`);
+    if (candidate.childId && (await this.options.holds.isHeld(candidate.childId))) throw conflict('LEGAL_HOLD', `child ${candidate.childId} is under a legal hold: nothing of it is disposed of until the hold is released`);
+    const disposal = await this.archive(kind, candidate, this.options.clock(), purpose);
+    return this.finish(kind, disposal);
+  }
+
+  private async archive(kind: RetainedKind, candidate: RetentionCandidate, expiredOn: Date, purpose = RETENTION_EXPIRED): Promise<DisposalDoc> {
     const archiveRef = await this.options.archive.archive({
       service: this.options.service,
       kind: kind.kind,
@@ -236,24 +256,25 @@ export class Retention {
       archiveRef,
       status: 'archived',
       ...(announced.length > 0 ? { announced } : {}),
+      ...(purpose !== RETENTION_EXPIRED ? { purpose } : {}),
     };
     await this.disposals.replaceOne({ _id: doc._id }, { ...doc, ...outboxForInsert([]) }, { upsert: true });
-    await this.options.audit.record(servicePrincipal(this.options.service), { action: 'archive', recordType: kind.kind, recordId: candidate.id, municipalityId: candidate.municipalityId, purpose: 'retention-expired', ...(candidate.childId ? { childId: candidate.childId } : {}) });
+    await this.options.audit.record(servicePrincipal(this.options.service), { action: 'archive', recordType: kind.kind, recordId: candidate.id, municipalityId: candidate.municipalityId, purpose, ...(candidate.childId ? { childId: candidate.childId } : {}) });
     return doc;
   }
 
   /** Deletes or anonymises an archived record, then logs and publishes that it is gone. */
-  private async finish(kind: RetainedKind, doc: DisposalDoc): Promise<boolean> {
+  private async finish(kind: RetainedKind, doc: DisposalDoc): Promise<'deleted' | 'anonymised'> {
     const disposal = await kind.dispose(doc.recordId);
     const at = this.options.clock();
-    await this.options.audit.record(servicePrincipal(this.options.service), { action: disposal === 'deleted' ? 'delete' : 'anonymise', recordType: kind.kind, recordId: doc.recordId, municipalityId: doc.municipalityId, purpose: 'retention-expired', ...(doc.childId ? { childId: doc.childId } : {}) });
+    await this.options.audit.record(servicePrincipal(this.options.service), { action: disposal === 'deleted' ? 'delete' : 'anonymise', recordType: kind.kind, recordId: doc.recordId, municipalityId: doc.municipalityId, purpose: doc.purpose ?? RETENTION_EXPIRED, ...(doc.childId ? { childId: doc.childId } : {}) });
     const event = this.event(kind, doc, disposal, at);
     // Read back from the store after a crash, they are validated again before they may be published.
     const announced = doc.announced ?? [];
     for (const e of announced) this.options.registry.assertValid(e);
     await this.disposals.updateOne({ _id: doc._id, status: 'archived' }, withPendingEvents({ $set: { status: 'disposed', disposal, disposedAt: at } }, [event, ...announced]));
     this.options.relay?.notify('retention_disposals', doc._id);
-    return true;
+    return disposal;
   }
 
   private event(kind: RetainedKind, doc: DisposalDoc, disposal: 'deleted' | 'anonymised', at: Date): SporEvent {

@@ -157,6 +157,23 @@ describe('retention', () => {
     expect((await outbox())!.pendingEvents![1]!.event.data.personId).toBe(announcedPerson);
   });
 
+  test('a record disposed of now (disposeNow) goes the same way, logged with its own purpose; a child under a legal hold keeps it', async () => {
+    const now1 = randomUUID();
+    await records.insertMany([{ _id: 'now-1', childId: now1, municipalityId: '510', closedAt: now }, { _id: 'now-2', childId: heldChild, municipalityId: '510', closedAt: now }]);
+    const candidate = (id: string, childId: string) => ({ id, municipalityId: '510', childId, retainedFrom: now, record: { _id: id } });
+    expect(await retention.disposeNow('note', candidate('now-1', now1), 'registered-in-error')).toBe('deleted');
+    expect(await records.countDocuments({ _id: 'now-1' })).toBe(0);
+    expect((await audit.forChild(now1)).map((e) => [e.operation, e.purpose])).toEqual([
+      ['archive', 'registered-in-error'],
+      ['delete', 'registered-in-error'],
+    ]);
+    const hold = await holds.place({ childId: heldChild, municipalityId: '510', caseRef: 'SAG-2030-99', placedBy: 'leader-1', at: now });
+    await expect(retention.disposeNow('note', candidate('now-2', heldChild), 'registered-in-error')).rejects.toMatchObject({ status: 409, code: 'LEGAL_HOLD' });
+    expect(await records.countDocuments({ _id: 'now-2' })).toBe(1);
+    await holds.release(heldChild, hold._id, 'leader-1', now);
+    await records.deleteOne({ _id: 'now-2' });
+  });
+
   test('a municipality’s own period counts instead of the default', async () => {
     await records.insertMany([{ _id: 'n-3', childId: child, municipalityId: '561', closedAt }, { _id: 'n-4', childId: child, municipalityId: '510', closedAt }]);
     await retention.setPeriod('561', 'note', 90, 'admin-1');

@@ -15,7 +15,9 @@
 import type { AuditEntry, AuditLog } from '@spor/audit';
 import { hasRole, type Principal } from '@spor/auth';
 import type { DirectoryView } from '@spor/directory';
-import type { EventFactory, SporEvent } from '@spor/events';
+import type { EventFactory, SporEvent, Stored } from '@spor/events';
+import { AppError, conflict } from '@spor/service-kit';
+import type { Person } from './domain/person.js';
 import type { ChildDataSource, ChildRelations, RecordsByKind, RetainedKind, RetentionCandidate } from '@spor/privacy';
 import type { CprVault } from './domain/cpr-vault.js';
 import { childClockStart, parentClockStart } from './domain/person-retention.js';
@@ -114,6 +116,54 @@ const YEAR_DAYS = 365;
 /** The record kinds of identity's retention (reporting recognises child-person: services/reporting/src/domain/disposal.ts). */
 export const IDENTITY_RECORD_KINDS = { child: 'child-person', parent: 'parent-person' } as const;
 
+type EntryFacts = Pick<Person, 'kind' | 'birthYear' | 'birthMonth' | 'unlinkedAt'>;
+
+/** What the archive keeps of a child's entry: no name, no CPR number (see the top of this file). */
+function childRecord(c: EntryFacts, placements: { from: string; to: string | null }[], guardians: { parentId: string; custody: boolean }[]) {
+  return {
+    kind: c.kind,
+    birthYear: c.birthYear,
+    birthMonth: c.birthMonth,
+    placements: placements.map(({ from, to }) => ({ from, to })),
+    guardianships: guardians.map((g) => ({ parentId: g.parentId, custody: g.custody })),
+  };
+}
+
+/** What the archive keeps of a parent's entry. */
+function parentRecord(p: EntryFacts) {
+  return { kind: p.kind, birthYear: p.birthYear, birthMonth: p.birthMonth, ...(p.unlinkedAt ? { unlinkedAt: p.unlinkedAt } : { neverLinked: true }) };
+}
+
+/**
+ * Erasure of an entry registered in error (POST /admin/persons/{id}/erasure): only a child's or a
+ * parent's entry that nothing links yet (no guardianship, no placement) goes at once, through
+ * the same disposal as retention. Anything else is refused, naming what links it.
+ */
+export async function erasureOf(
+  person: Stored<Person>,
+  deps: { relations: RelationRepository; placements: Pick<DirectoryView, 'placementHistory'> },
+  now: Date,
+): Promise<{ kind: string; candidate: RetentionCandidate }> {
+  if (person.kind === 'staff') {
+    throw new AppError({ status: 422, code: 'ERASURE_NOT_FOR_STAFF', title: 'Staff entries are not erased here', detail: "a staff member's entry is the municipality's HR record: end the memberships; erasure covers children's and parents' entries registered in error" });
+  }
+  const links: string[] = [];
+  if (person.kind === 'child') {
+    const guardians = (await deps.relations.guardiansOf(person._id)).length;
+    const placed = (await deps.placements.placementHistory(person._id)).length;
+    if (guardians > 0) links.push(`${guardians} guardianship(s)`);
+    if (placed > 0) links.push(`${placed} placement(s)`);
+  } else {
+    const children = await deps.relations.countChildrenOf(person._id);
+    if (children > 0) links.push(`${children} guardianship(s)`);
+  }
+  if (links.length > 0) throw conflict('PERSON_IN_USE', `the entry is in use (${links.join(', ')}); an entry in use leaves by its retention period (GET /retention-policies)`);
+  const retainedFrom = person.registeredAt ?? now;
+  return person.kind === 'child'
+    ? { kind: IDENTITY_RECORD_KINDS.child, candidate: { id: person._id, municipalityId: person.municipalityId, childId: person._id, retainedFrom, record: childRecord(person, [], []) } }
+    : { kind: IDENTITY_RECORD_KINDS.parent, candidate: { id: person._id, municipalityId: person.municipalityId, retainedFrom, record: parentRecord(person) } };
+}
+
 /** identity's retained kinds: children's and parents' entries in the directory. */
 export function identityRetention(deps: {
   persons: PersonRepository;
@@ -149,21 +199,7 @@ export function identityRetention(deps: {
       for (const c of await persons.allOfKind('child')) {
         const retainedFrom = childClockStart(c, byChild.get(c._id) ?? []);
         if (!retainedFrom || retainedFrom > startedBy || c.hasPending) continue;
-        const guardians = await relations.guardiansOf(c._id);
-        candidates.push({
-          id: c._id,
-          municipalityId: c.municipalityId,
-          childId: c._id,
-          retainedFrom,
-          // No name, no CPR number (see the top of this file).
-          record: {
-            kind: c.kind,
-            birthYear: c.birthYear,
-            birthMonth: c.birthMonth,
-            placements: (byChild.get(c._id) ?? []).map(({ from, to }) => ({ from, to })),
-            guardianships: guardians.map((g) => ({ parentId: g.parentId, custody: g.custody })),
-          },
-        });
+        candidates.push({ id: c._id, municipalityId: c.municipalityId, childId: c._id, retainedFrom, record: childRecord(c, byChild.get(c._id) ?? [], await relations.guardiansOf(c._id)) });
       }
       return candidates;
     },
@@ -200,7 +236,7 @@ export function identityRetention(deps: {
       for (const p of await persons.allOfKind('parent')) {
         const retainedFrom = parentClockStart(p, linked.has(p._id) ? 1 : 0);
         if (!retainedFrom || retainedFrom > startedBy || p.hasPending) continue;
-        candidates.push({ id: p._id, municipalityId: p.municipalityId, retainedFrom, record: { kind: p.kind, birthYear: p.birthYear, birthMonth: p.birthMonth, ...(p.unlinkedAt ? { unlinkedAt: p.unlinkedAt } : { neverLinked: true }) } });
+        candidates.push({ id: p._id, municipalityId: p.municipalityId, retainedFrom, record: parentRecord(p) });
       }
       return candidates;
     },

@@ -16,6 +16,7 @@ import { OrgUnitRepository } from './store/org-unit-repository.js';
 import { orgUnitRoutes } from './http/org-unit.routes.js';
 import { personRoutes } from './http/person.routes.js';
 import { relationRoutes } from './http/relation.routes.js';
+import { erasureRoutes } from './http/erasure.routes.js';
 import { importRoutes, resumeImports, type ImportDeps } from './http/import.routes.js';
 import { oidcLoginRoutes, type LoginProvider } from './http/oidc-login.routes.js';
 import { sessionRoutes } from './http/session.routes.js';
@@ -159,6 +160,7 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
       orgUnitRoutes(router, units);
       personRoutes(router, persons, vault, audit);
       relationRoutes(router, persons, units, relations, audit);
+      erasureRoutes(router, { persons, relations, placements, retention: privacy.retention, audit, clock });
       importRoutes(router, imports, config.HTTP_BODY_LIMIT);
       privacy.routes(router);
       const tokens = { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS };

@@ -46,6 +46,11 @@ export class PersonRepository {
     return this.collection.find({ kind }, { projection: RETENTION_FIELDS }).toArray() as never;
   }
 
+  /** Whether the entry still has events the relay has not published (its registration, just now). */
+  async hasUnpublished(id: string): Promise<boolean> {
+    return (await this.collection.findOne({ _id: id, hasPending: true } as never, { projection: { _id: 1 } })) !== null;
+  }
+
   /** Starts a parent's retention clock: the last child it linked left the directory. No event: nothing outside identity keeps it. */
   async markUnlinked(id: string, at: Date): Promise<void> {
     await this.collection.updateOne({ _id: id, kind: 'parent' }, { $set: { unlinkedAt: at } });
