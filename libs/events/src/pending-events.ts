@@ -2,7 +2,7 @@
 // aggregate document and are written in the same single-document write as the state
 // change. The relay publishes them and clears them afterwards. `outboxSeq` counts appends,
 // so the relay can clear exactly what it published even while new events arrive.
-import type { Document, UpdateFilter } from 'mongodb';
+import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
 import { currentContext } from '@spor/service-kit';
 import type { SporEvent } from './envelope.js';
 import { assertPublishable } from './schema-registry.js';
@@ -56,4 +56,14 @@ export function withPendingEvents(update: UpdateFilter<Document>, events: SporEv
     $inc: { ...(update.$inc ?? {}), outboxSeq: 1 },
     $push: { ...(update.$push ?? {}), pendingEvents: { $each: events.map((e) => toPending(e)) } },
   } as unknown as UpdateFilter<Document>;
+}
+
+/**
+ * Deletes the documents matching `filter` whose events the relay has published; repeatable. A
+ * document with events still pending stays (deleting it would lose them), and the call throws so
+ * the caller (a retention sweep) tries again later.
+ */
+export async function deletePublished(collection: Collection<Document>, filter: Filter<Document>, what: string): Promise<void> {
+  await collection.deleteMany({ ...filter, hasPending: { $ne: true } });
+  if (await collection.findOne(filter, { projection: { _id: 1 } })) throw new Error(`${what} has events the relay has not published yet; kept until they are`);
 }

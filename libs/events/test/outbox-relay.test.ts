@@ -8,7 +8,7 @@ import type { Connection } from 'mongoose';
 import type { Collection } from 'mongodb';
 import { connectMongo } from '@spor/mongo';
 import { quietLogger, readTopic, testInfra, uniqueName, waitFor } from '@spor/testkit';
-import { AggregateStore, EventConsumer, KafkajsTransport, KeyedMutex, OutboxRelay, ProcessedEventStore, type SporEvent, type WrittenOutbox } from '../src/index.js';
+import { AggregateStore, EventConsumer, deletePublished, KafkajsTransport, KeyedMutex, OutboxRelay, ProcessedEventStore, type SporEvent, type WrittenOutbox } from '../src/index.js';
 import { counterContract, incrementCounter, newCounterId, type Counter } from './fixtures/counter-events.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -150,5 +150,22 @@ describe('outbox relay', () => {
     }
     const counts = await projection.find({}).sort({ _id: 1 }).toArray();
     expect(counts).toEqual([...ids].sort().map((id) => ({ _id: id, count: 10 })));
+  });
+
+  test('when a retention sweep deletes documents, then one whose events the relay has not published stays and the call says so', async () => {
+    const name = uniqueName('disposed');
+    await connection.db!.createCollection(name);
+    const docs = connection.db!.collection<{ _id: string; group: string; hasPending: boolean }>(name);
+    await docs.insertMany([
+      { _id: 'published', group: 'g', hasPending: false },
+      { _id: 'waiting', group: 'g', hasPending: true },
+    ]);
+    await expect(deletePublished(docs as never, { group: 'g' }, 'group g')).rejects.toThrow('group g has events the relay has not published yet');
+    expect((await docs.find({}).toArray()).map((d) => d._id)).toEqual(['waiting']);
+    // Once published it goes, and a second call finds nothing to do.
+    await docs.updateOne({ _id: 'waiting' }, { $set: { hasPending: false } });
+    await deletePublished(docs as never, { group: 'g' }, 'group g');
+    await deletePublished(docs as never, { group: 'g' }, 'group g');
+    expect(await docs.countDocuments({})).toBe(0);
   });
 });

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { servicePrincipal, type AuditLog } from '@spor/audit';
 import { outboxForInsert, topicFor, withPendingEvents, type OutboxRelay, type SchemaRegistry, type SporEvent } from '@spor/events';
 import { randomUUID } from 'node:crypto';
-import { conflict } from '@spor/service-kit';
+import { AppError, conflict } from '@spor/service-kit';
 import type { ArchiveHook } from './archive.js';
 import type { LegalHolds } from './legal-hold.js';
 import { SweepLease } from './sweep-lease.js';
@@ -227,8 +227,20 @@ export class Retention {
     const kind = this.kind(kindName);
     if (!kind) throw new Error(`${this.options.service} retains no kind ${kindName}`);
     if (candidate.childId && (await this.options.holds.isHeld(candidate.childId))) throw conflict('LEGAL_HOLD', `child ${candidate.childId} is under a legal hold: nothing of it is disposed of until the hold is released`);
-    const disposal = await this.archive(kind, candidate, this.options.clock(), purpose);
-    return this.finish(kind, disposal);
+    let disposal: DisposalDoc;
+    try {
+      disposal = await this.archive(kind, candidate, this.options.clock(), purpose);
+    } catch (error) {
+      this.options.logger.error({ err: error, kind: kind.kind, recordId: candidate.id }, 'retention: archiving a record disposed of now failed; nothing was deleted');
+      throw new AppError({ status: 503, code: 'ARCHIVE_UNAVAILABLE', title: 'The archive did not accept the record', detail: `${kind.kind} ${candidate.id} was not archived, so nothing was deleted; try again once the archive (ARCHIVE_DIR) is writable` });
+    }
+    try {
+      return await this.finish(kind, disposal);
+    } catch (error) {
+      // Archived: the next sweep finishes it (an interrupted disposal), so it is not asked again.
+      this.options.logger.error({ err: error, kind: kind.kind, recordId: candidate.id }, 'retention: a record disposed of now was archived but not yet deleted; the next sweep finishes it');
+      throw new AppError({ status: 503, code: 'DISPOSAL_UNFINISHED', title: 'Archived, not yet deleted', detail: `${kind.kind} ${candidate.id} is archived; its deletion is finished by the next retention sweep` });
+    }
   }
 
   private async archive(kind: RetainedKind, candidate: RetentionCandidate, expiredOn: Date, purpose = RETENTION_EXPIRED): Promise<DisposalDoc> {

@@ -1,6 +1,7 @@
 // action-plans' part in data protection (libs/privacy): which records it keeps about a child,
 // how long after they stop being in use, and what a parent or the data-protection officer sees.
 import type { Db } from 'mongodb';
+import { deletePublished } from '@spor/events';
 import { aggregateCandidates, collectionsByChild, type ChildDataSource, type RetainedKind } from '@spor/privacy';
 
 const YEAR_DAYS = 365;
@@ -20,7 +21,8 @@ export function actionPlansPrivacy(db: Db): { kinds: RetainedKind[]; data: Child
       return (await plans.find({ childId }, { projection: { status: 1, closedOn: 1 } }).toArray()).map((p) => ({ id: p._id, retainedFrom: p.status === 'closed' ? fromDay(p.closedOn) : null }));
     },
     async dispose(id) {
-      await plans.deleteOne({ _id: id });
+      // Not while an event of it waits for the relay (an amendment just now): the sweep tries again.
+      await deletePublished(plans as never, { _id: id } as never, `plan ${id}`);
       return 'deleted';
     },
   };

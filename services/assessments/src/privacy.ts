@@ -1,6 +1,7 @@
 // assessments' part in data protection (libs/privacy): which records it keeps about a child,
 // how long after they stop being in use, and what a parent or the data-protection officer sees.
 import type { Db } from 'mongodb';
+import { deletePublished } from '@spor/events';
 import { aggregateCandidates, collectionsByChild, type ChildDataSource, type RetainedKind } from '@spor/privacy';
 
 const YEAR_DAYS = 365;
@@ -18,7 +19,8 @@ export function assessmentsPrivacy(db: Db): { kinds: RetainedKind[]; data: Child
       return (await assessments.find({ 'target.childId': childId }, { projection: { status: 1, completedAt: 1 } }).toArray()).map((a) => ({ id: a._id, retainedFrom: a.status === 'completed' && a.completedAt ? new Date(a.completedAt) : null }));
     },
     async dispose(id) {
-      await assessments.deleteOne({ _id: id });
+      // Not while an event of it waits for the relay (an amendment just now): the sweep tries again.
+      await deletePublished(assessments as never, { _id: id } as never, `assessment ${id}`);
       return 'deleted';
     },
   };

@@ -4,7 +4,7 @@
 // dk.spor.identity.person.removed.v1; a linked entry (409), a staff entry (422), another
 // municipality's (404), a non-administrator (403) and a missing reason (400) are refused.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -68,6 +68,23 @@ describe('erasure of an entry registered in error', () => {
     const res = await erase(ids.strayParent, { reason: 'dobbeltregistreret forælder' }).expect(200);
     expect(res.body).toEqual({ personId: ids.strayParent, recordKind: 'parent-person', disposal: 'deleted' });
     expect((await request(identity.url).get(`/admin/persons/${ids.strayParent}`).set('authorization', admin)).status).toBe(404);
+  });
+
+  test('an archive that does not accept the package gives 503 ARCHIVE_UNAVAILABLE, and nothing is deleted', async () => {
+    const id = (await request(identity.url).post('/admin/persons').set('authorization', admin).send({ kind: 'parent', cpr: parentCpr(), givenName: 'Uden', familyName: 'Arkiv' }).expect(201)).body.id as string;
+    // A file where the archive's folder should be: no package can be written, not even by root.
+    await rm(archiveDir, { recursive: true, force: true });
+    await writeFile(archiveDir, 'not a folder');
+    try {
+      const res = await erase(id, { reason: 'dobbeltregistreret forælder' });
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ code: 'ARCHIVE_UNAVAILABLE', detail: expect.stringContaining('nothing was deleted') });
+      expect((await request(identity.url).get(`/admin/persons/${id}`).set('authorization', admin)).status).toBe(200);
+    } finally {
+      await rm(archiveDir, { force: true });
+      await mkdir(archiveDir);
+    }
+    await erase(id, { reason: 'dobbeltregistreret forælder' }).expect(200);
   });
 
   test('a linked entry, a staff entry, another municipality’s, a non-administrator and a missing reason are refused, and nothing goes', async () => {

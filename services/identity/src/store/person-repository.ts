@@ -1,7 +1,7 @@
 // Persons as aggregates: the sealed CPR and its lookup hash live only here.
 import type { Collection } from 'mongodb';
 import { conflict } from '@spor/service-kit';
-import { AggregateStore, WITHOUT_OUTBOX, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
+import { AggregateStore, WITHOUT_OUTBOX, deletePublished, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import type { Person } from '../domain/person.js';
 
 /** What the retention sweep reads of every entry (allOfKind). */
@@ -60,9 +60,8 @@ export class PersonRepository {
    * Deletes an entry whose retention ran out; deleting it again finds nothing. An entry with
    * events still waiting for the relay stays (deleting it would lose them): the sweep tries again.
    */
-  async remove(id: string): Promise<void> {
-    const { deletedCount } = await this.collection.deleteOne({ _id: id, hasPending: { $ne: true } });
-    if (deletedCount === 0 && (await this.collection.findOne({ _id: id }, { projection: { _id: 1 } }))) throw new Error(`person ${id} has events the relay has not published yet; kept until the next sweep`);
+  remove(id: string): Promise<void> {
+    return deletePublished(this.collection as never, { _id: id } as never, `person ${id}`);
   }
 
   async register(id: string, person: Person): Promise<Stored<Person>> {

@@ -1,7 +1,7 @@
 // Memberships and guardianships, keyed by what they relate (person:unit:role, parent:child),
 // so registering the same relation twice is a no-op rather than a duplicate.
 import type { Collection } from 'mongodb';
-import { AggregateStore, WITHOUT_OUTBOX, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
+import { AggregateStore, WITHOUT_OUTBOX, deletePublished, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import { guardianshipId, membershipId, type Guardianship, type Membership } from '../domain/relations.js';
 
 export const MEMBERSHIP_GRANTED = 'dk.spor.identity.membership.granted.v1';
@@ -99,9 +99,8 @@ export class RelationRepository {
    * Deletes a child's guardianships when its entry leaves the directory (retention); repeatable.
    * One with an event still waiting for the relay stays, and the sweep tries again.
    */
-  async removeGuardianshipsOf(childId: string): Promise<void> {
-    await this.guardianshipDocs.deleteMany({ childId, hasPending: { $ne: true } } as never);
-    if (await this.guardianshipDocs.findOne({ childId }, { projection: { _id: 1 } })) throw new Error(`a guardianship of child ${childId} has events the relay has not published yet; kept until the next sweep`);
+  removeGuardianshipsOf(childId: string): Promise<void> {
+    return deletePublished(this.guardianshipDocs as never, { childId }, `a guardianship of child ${childId}`);
   }
 
   guardiansOf(childId: string): Promise<Stored<Guardianship>[]> {
