@@ -55,6 +55,13 @@ function toMessage(p: PendingEvent): OutboundMessage {
   };
 }
 
+/** Runs `work` over the items at most `width` at a time, keeping their order in the answer. */
+async function inChunks<T, R>(items: T[], width: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += width) results.push(...(await Promise.all(items.slice(i, i + width).map(work))));
+  return results;
+}
+
 export class OutboxRelay {
   /** Per collection, the notified documents: what their writer saw, or null to read them back. */
   private readonly notified = new Map<string, Map<unknown, WrittenOutbox | null>>();
@@ -134,7 +141,8 @@ export class OutboxRelay {
         await this.waitForWork(backoff);
         continue;
       }
-      if (published === 0) await this.waitForWork(this.options.sweepIntervalMs ?? 1_000);
+      // Notifications that came in during the round are worked off at once, not after the interval.
+      if (published === 0 && !this.anyNotified()) await this.waitForWork(this.options.sweepIntervalMs ?? 1_000);
     }
   }
 
@@ -165,21 +173,25 @@ export class OutboxRelay {
         const ids = taken.filter(([, written]) => written === null).map(([id]) => id);
         // One lookup by _id each: MongoDB answers it from the index (FerretDB 1.23 on PostgreSQL
         // scans the collection for any filter, _id included: one more reason writers hand over their outbox).
-        const found: (OutboxDocument | null)[] = [];
-        for (let i = 0; i < ids.length; i += LOOKUP_CONCURRENCY) {
-          const chunk = ids.slice(i, i + LOOKUP_CONCURRENCY);
-          found.push(...((await Promise.all(chunk.map((id) => collection.findOne({ _id: id } as Document)))) as (OutboxDocument | null)[]));
-        }
+        const found = await inChunks(ids, LOOKUP_CONCURRENCY, (id) => collection.findOne({ _id: id } as Document) as Promise<OutboxDocument | null>);
         const docs = [...known, ...found.filter((d): d is OutboxDocument => d !== null && d.hasPending === true)];
         total += await this.publishAndClear(name, collection, docs);
       }
       if (sweepDue) {
-        const docs = await collection.find({ hasPending: true } as Document).limit(batchSize).toArray();
+        // A document whose writer's notification is still queued (written during this round) is
+        // left to that notification: published and cleared once, not once from here and again there.
+        const queued = this.notified.get(name);
+        const docs = (await collection.find({ hasPending: true } as Document).limit(batchSize).toArray()).filter((d) => !queued?.has(d._id));
         total += await this.publishAndClear(name, collection, docs);
       }
     }
     if (sweepDue) this.lastSweep = Date.now();
     return total;
+  }
+
+  private anyNotified(): boolean {
+    for (const queued of this.notified.values()) if (queued.size > 0) return true;
+    return false;
   }
 
   private takeNotified(name: string, max: number): [unknown, WrittenOutbox | null][] {
@@ -218,25 +230,31 @@ export class OutboxRelay {
   }
 
   private async clear(collection: Collection<OutboxDocument>, docs: OutboxDocument[]): Promise<void> {
-    await Promise.all(
-      docs.map((doc) =>
-        this.options.locks.run(`${collection.collectionName}:${String(doc._id)}`, async () => {
-          // Fast path: nothing was appended since we read the document.
-          const cleared = await collection.updateOne({ _id: doc._id, outboxSeq: doc.outboxSeq } as Document, { $set: { pendingEvents: [], hasPending: false } });
-          if (cleared.matchedCount === 1) return;
-          // New events arrived meanwhile (or another relay cleared): remove only what we published.
-          const sent = new Set(doc.pendingEvents.map((p) => p.id));
-          const current = await collection.findOne({ _id: doc._id } as Document);
-          if (!current || !current.pendingEvents?.some((p) => sent.has(p.id))) return;
-          const remaining = current.pendingEvents.filter((p) => !sent.has(p.id));
-          const updated = await collection.updateOne({ _id: current._id, outboxSeq: current.outboxSeq } as Document, {
-            $set: { pendingEvents: remaining, hasPending: remaining.length > 0 },
-          });
-          // Only a writer in another process can get here (this process holds the lock); the
-          // events then stay pending and are published again: a duplicate, never a loss.
-          if (updated.matchedCount === 0) this.options.logger.warn({ id: String(doc._id) }, 'outbox clear raced with another process; will republish');
-        }),
-      ),
+    // One update per document, not one bulk command for the round: FerretDB 1.23 keeps a
+    // PostgreSQL connection for every statement of an update command until the command ends,
+    // so a bulk larger than its pool hangs the whole server (seen at 60 statements); a filter
+    // on _id with $in would be one statement, but FerretDB scans the collection for it.
+    await inChunks(docs, LOOKUP_CONCURRENCY, (doc) =>
+      this.options.locks.run(`${collection.collectionName}:${String(doc._id)}`, async () => {
+        // Fast path: nothing was appended since we read the document.
+        const cleared = await collection.updateOne({ _id: doc._id, outboxSeq: doc.outboxSeq } as Document, { $set: { pendingEvents: [], hasPending: false } });
+        // Otherwise new events arrived meanwhile (or another relay cleared): remove only what we published.
+        if (cleared.matchedCount === 0) await this.clearPublished(collection, doc);
+      }),
     );
+  }
+
+  /** Removes from one document only the events read with it (under its lock). */
+  private async clearPublished(collection: Collection<OutboxDocument>, doc: OutboxDocument): Promise<void> {
+    const sent = new Set(doc.pendingEvents.map((p) => p.id));
+    const current = await collection.findOne({ _id: doc._id } as Document);
+    if (!current || !current.pendingEvents?.some((p) => sent.has(p.id))) return;
+    const remaining = current.pendingEvents.filter((p) => !sent.has(p.id));
+    const updated = await collection.updateOne({ _id: current._id, outboxSeq: current.outboxSeq } as Document, {
+      $set: { pendingEvents: remaining, hasPending: remaining.length > 0 },
+    });
+    // Only a writer in another process can get here (this process holds the lock); the
+    // events then stay pending and are published again: a duplicate, never a loss.
+    if (updated.matchedCount === 0) this.options.logger.warn({ id: String(doc._id) }, 'outbox clear raced with another process; will republish');
   }
 }

@@ -96,6 +96,65 @@ describe('outbox relay', () => {
     expect(records.map((r) => (JSON.parse(r.value!) as SporEvent).aggregateversion)).toEqual([1, 2, 3]);
   });
 
+  test('when a sweep finds a document whose notification came in during the round, then it leaves the document to that notification', async () => {
+    const { factory, type, topic, collection } = await setup();
+    const locks = new KeyedMutex();
+    const [first, second] = [newCounterId(), newCounterId()];
+    let held: [string, unknown, WrittenOutbox?] | undefined;
+    const relay: OutboxRelay = new OutboxRelay({
+      collections: [collection],
+      transport,
+      logger,
+      locks,
+      sweepIntervalMs: 0,
+      // The second writer's notification arrives while the round publishes the first document.
+      afterPublish: () => {
+        if (held) relay.notify(...held);
+        held = undefined;
+      },
+    });
+    const notifying = new AggregateStore<Counter>({ collection, locks, relay, aggregate: 'counter' });
+    const late = { notify: (name: string, id: unknown, written?: WrittenOutbox) => void (held = [name, id, written]) } as unknown as OutboxRelay;
+    await incrementCounter(notifying, factory, type, first);
+    await incrementCounter(new AggregateStore<Counter>({ collection, locks, relay: late, aggregate: 'counter' }), factory, type, second);
+    expect(await relay.runOnce()).toBe(1);
+    expect((await collection.findOne({ _id: second as never }))?.hasPending).toBe(true);
+    expect(await relay.runOnce()).toBe(1);
+    expect(await collection.countDocuments({ hasPending: true })).toBe(0);
+    const records = await readTopic(brokers, topic, 2);
+    expect(records.map((r) => r.key)).toEqual([first, second]);
+  });
+
+  test('when one of a round’s documents gains an event between publish and clear, then the others are cleared and it keeps only its new event', async () => {
+    const { factory, type, topic, collection } = await setup();
+    const locks = new KeyedMutex();
+    const store = new AggregateStore<Counter>({ collection, locks, aggregate: 'counter' });
+    const ids = [newCounterId(), newCounterId(), newCounterId()];
+    for (const id of ids) await incrementCounter(store, factory, type, id);
+    let writes = 0;
+    const relay = new OutboxRelay({
+      collections: [collection],
+      transport,
+      logger,
+      locks,
+      sweepIntervalMs: 0,
+      // A writer gets in after the publish is acknowledged and before the clear takes the locks.
+      afterPublish: async () => {
+        if (writes++ === 0) await incrementCounter(store, factory, type, ids[1]!);
+      },
+    });
+    expect(await relay.runOnce()).toBe(3);
+    const after = await collection.find({}).toArray();
+    const byId = new Map(after.map((d) => [d._id, d]));
+    expect(ids.map((id) => byId.get(id)?.pendingEvents.map((p: { event: SporEvent }) => p.event.aggregateversion))).toEqual([[], [2], []]);
+    expect(ids.map((id) => byId.get(id)?.hasPending)).toEqual([false, true, false]);
+    // The next round sends only the new event.
+    expect(await relay.runOnce()).toBe(1);
+    expect(await collection.countDocuments({ hasPending: true })).toBe(0);
+    const records = await readTopic(brokers, topic, 4);
+    expect(records.map((r) => [r.key, (JSON.parse(r.value!) as SporEvent).aggregateversion]).sort()).toEqual([...ids.map((id) => [id, 1]), [ids[1], 2]].sort());
+  });
+
   test('when the relay dies between publish and clear, then a restart loses nothing and the consumer counts each event once', async () => {
     const { factory, type, topic, registry, collection } = await setup();
     const store = new AggregateStore<Counter>({ collection, locks: new KeyedMutex(), aggregate: 'counter' });
