@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Collection, Db } from 'mongodb';
 import type { Principal } from '@spor/auth';
-import { outboxForInsert, type Backbone, type OutboxRelay, type SchemaRegistry } from '@spor/events';
+import { WITHOUT_OUTBOX, outboxForAppend, type Backbone, type OutboxRelay, type SchemaRegistry } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { containsCpr } from '@spor/service-kit';
 import { GENESIS, actionOf, checkCriterion, entryId, hashOf, type AuditEntry, type AuditInput } from './entry.js';
@@ -75,6 +75,7 @@ export class AuditLog {
     await this.collection.createIndex({ childId: 1, at: 1 });
     await this.collection.createIndex({ chain: 1, seq: 1 });
     await this.collection.createIndex({ hasPending: 1 });
+    await this.collection.createIndex({ outboxGroup: 1 });
     this.options.relay?.watch(this.collection);
     await this.readHead();
   }
@@ -126,18 +127,20 @@ export class AuditLog {
       try {
         if (!this.head) await this.readHead();
         let { seq, hash } = this.head!;
+        // One group write, one append group: the relay clears the batch's events with one update.
+        const group = entryId(this.chain, seq + 1);
         const docs = batch.map(({ entry }) => {
           seq += 1;
           const chained = { ...entry, _id: entryId(this.chain, seq), chain: this.chain, seq, prevHash: hash };
           hash = hashOf(chained);
           const full: AuditEntry = { ...chained, hash };
-          return { ...full, ...outboxForInsert([accessEvent(full, this.registry)]) };
+          return { ...full, ...outboxForAppend([accessEvent(full, this.registry)], group) };
         });
         await this.collection.insertMany(docs, { ordered: true });
         this.head = { seq, hash };
         // An entry's outbox is exactly what was inserted and never changes: the relay publishes
         // from it without reading the entry back.
-        for (const d of docs) this.options.relay?.notify(AuditLog.collection, d._id, { pendingEvents: d.pendingEvents, outboxSeq: d.outboxSeq });
+        for (const d of docs) this.options.relay?.notify(AuditLog.collection, d._id, { pendingEvents: d.pendingEvents, outboxSeq: d.outboxSeq, outboxGroup: group });
         for (const b of batch) b.done();
       } catch (error) {
         // Part of the batch may be stored: read where the chain stands before the next write.
@@ -149,15 +152,13 @@ export class AuditLog {
   }
 
   forRecord(recordId: string): Promise<AuditEntry[]> {
-    return this.collection.find({ recordId }, { projection: OUTBOX_HIDDEN }).sort({ at: 1, seq: 1 }).toArray();
+    return this.collection.find({ recordId }, { projection: WITHOUT_OUTBOX }).sort({ at: 1, seq: 1 }).toArray();
   }
 
   forChild(childId: string): Promise<AuditEntry[]> {
-    return this.collection.find({ childId }, { projection: OUTBOX_HIDDEN }).sort({ at: 1, seq: 1 }).toArray();
+    return this.collection.find({ childId }, { projection: WITHOUT_OUTBOX }).sort({ at: 1, seq: 1 }).toArray();
   }
 }
-
-const OUTBOX_HIDDEN = { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } as const;
 
 /**
  * The audit log as a service starts it: shipped through the service's own outbox relay to

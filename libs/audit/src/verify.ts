@@ -4,6 +4,7 @@
 // changed). Removing a chain's last entries leaves a shorter valid chain: the shipped stream
 // (spor.audit.access.v1, kept elsewhere) carries every seq and hash, and is what shows that.
 import type { Db } from 'mongodb';
+import { WITHOUT_OUTBOX } from '@spor/events';
 import { GENESIS, entryId, hashOf, type AuditEntry } from './entry.js';
 import { AuditLog } from './audit-log.js';
 
@@ -29,7 +30,7 @@ export async function verifyAuditLog(db: Db): Promise<VerifyResult> {
   for (const chain of chains) {
     let expected = 1;
     let prev = GENESIS;
-    const cursor = collection.find({ chain }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } }).sort({ seq: 1 });
+    const cursor = collection.find({ chain }, { projection: WITHOUT_OUTBOX }).sort({ seq: 1 });
     for await (const entry of cursor) {
       entries++;
       const broken = (reason: string, seq = entry.seq): VerifyResult => ({ ok: false, chains: chains.length, entries, firstBroken: { chain, entryId: entryId(chain, seq), seq, reason } });

@@ -41,6 +41,8 @@ const REMEMBERED = 10_000;
 export interface WrittenOutbox {
   pendingEvents: PendingEvent[];
   outboxSeq: number;
+  /** The document's append group (outboxForAppend), if it has one. */
+  outboxGroup?: string;
 }
 
 function toMessage(p: PendingEvent): OutboundMessage {
@@ -230,11 +232,23 @@ export class OutboxRelay {
   }
 
   private async clear(collection: Collection<OutboxDocument>, docs: OutboxDocument[]): Promise<void> {
-    // One update per document, not one bulk command for the round: FerretDB 1.23 keeps a
+    const appended = new Map<string, unknown[]>();
+    const aggregates: OutboxDocument[] = [];
+    for (const doc of docs) {
+      if (doc.outboxGroup === undefined) aggregates.push(doc);
+      else appended.set(doc.outboxGroup, [...(appended.get(doc.outboxGroup) ?? []), doc._id]);
+    }
+    // Documents of an append group never change after their insert: one update clears the
+    // group's documents of this round, with no lock and no sequence guard. Naming the ids keeps
+    // a member that a later round publishes pending until then.
+    await inChunks([...appended], LOOKUP_CONCURRENCY, ([group, ids]) =>
+      collection.updateMany({ outboxGroup: group, _id: { $in: ids } } as Document, { $set: { pendingEvents: [], hasPending: false } }),
+    );
+    // One update per aggregate, not one bulk command for the round: FerretDB 1.23 keeps a
     // PostgreSQL connection for every statement of an update command until the command ends,
     // so a bulk larger than its pool hangs the whole server (seen at 60 statements); a filter
-    // on _id with $in would be one statement, but FerretDB scans the collection for it.
-    await inChunks(docs, LOOKUP_CONCURRENCY, (doc) =>
+    // on _id alone with $in would be one statement, but FerretDB scans the collection for it.
+    await inChunks(aggregates, LOOKUP_CONCURRENCY, (doc) =>
       this.options.locks.run(`${collection.collectionName}:${String(doc._id)}`, async () => {
         // Fast path: nothing was appended since we read the document.
         const cleared = await collection.updateOne({ _id: doc._id, outboxSeq: doc.outboxSeq } as Document, { $set: { pendingEvents: [], hasPending: false } });

@@ -7,6 +7,7 @@
 import type { Db, Document } from 'mongodb';
 import type { AuditEntry } from '@spor/audit';
 import type { Principal } from '@spor/auth';
+import { WITHOUT_OUTBOX } from '@spor/events';
 
 /** What a service keeps about a child, by record kind (the kinds of its retention table where it has one). */
 export type RecordsByKind = Record<string, unknown[]>;
@@ -124,7 +125,7 @@ export function collectionsByChild(db: Db, parts: Record<string, CollectionPart>
     const out: RecordsByKind = {};
     for (const [kind, part] of Object.entries(parts)) {
       if (parents && !part.parents) continue;
-      const docs = await db.collection(part.collection).find({ [part.childField]: childId, ...(parents ? part.parents : {}) }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0 } }).toArray();
+      const docs = await db.collection(part.collection).find({ [part.childField]: childId, ...(parents ? part.parents : {}) }, { projection: WITHOUT_OUTBOX }).toArray();
       out[kind] = docs.map(({ _id, ...rest }) => ({ id: _id, ...rest }));
     }
     return out;

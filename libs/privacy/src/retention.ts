@@ -8,7 +8,7 @@
 import type { Collection, Db, Document, Filter } from 'mongodb';
 import type { Logger } from 'pino';
 import { servicePrincipal, type AuditLog } from '@spor/audit';
-import { outboxForInsert, topicFor, withPendingEvents, type OutboxRelay, type SchemaRegistry, type SporEvent } from '@spor/events';
+import { WITHOUT_OUTBOX, outboxForInsert, topicFor, withPendingEvents, type OutboxRelay, type SchemaRegistry, type SporEvent } from '@spor/events';
 import { randomUUID } from 'node:crypto';
 import { AppError, conflict } from '@spor/service-kit';
 import type { ArchiveHook } from './archive.js';
@@ -309,7 +309,7 @@ export class Retention {
 
   /** The disposals of one child's records (for the export and the insight). */
   disposalsOf(childId: string): Promise<DisposalDoc[]> {
-    return this.disposals.find({ childId }, { projection: { pendingEvents: 0, outboxSeq: 0, hasPending: 0, announced: 0 } }).toArray();
+    return this.disposals.find({ childId }, { projection: { ...WITHOUT_OUTBOX, announced: 0 } }).toArray();
   }
 }
 
