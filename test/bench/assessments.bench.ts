@@ -1,6 +1,7 @@
 // bench:assessments: completing assessments through the HTTP API, against a baseline measured
 // in the same run on the same store: a bare express + mongoose handler inserting the same
-// document. Both are driven by the same client pool; the ratio is assessments / baseline.
+// document. Both are driven by the same client pool, in alternating rounds; the ratio is
+// assessments / baseline.
 //   assessments: token check, access from the enrollment projection, instrument lookup,
 //                server-side scoring, the aggregate with its events, the audit entry
 //   baseline:    JSON body in, one insertOne of the same document, 201 out
@@ -19,7 +20,7 @@ import { DIRECTORY_EVENTS, DirectoryView } from '@spor/directory';
 import { EventFactory, KeyedMutex, type OutboxRelay, type SporEvent } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { testInfra, uniqueName } from '@spor/testkit';
-import { cpuNow, cpuPerRequest } from './process-cpu.js';
+import { cpuNow, cpuPerRequest, type CpuGroups } from './process-cpu.js';
 import { startIdentity } from '../../services/identity/src/service.js';
 import { issueAccessToken } from '../../services/identity/src/domain/access-token.js';
 import { startAssessments } from '../../services/assessments/src/service.js';
@@ -40,7 +41,12 @@ interface Run {
   p99: number;
 }
 
-async function drive(total: number, send: (i: number) => Promise<Response>): Promise<Run> {
+interface Driven {
+  latencies: number[];
+  elapsed: number;
+}
+
+async function drive(total: number, send: (i: number) => Promise<Response>): Promise<Driven> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -56,10 +62,42 @@ async function drive(total: number, send: (i: number) => Promise<Response>): Pro
       }
     }),
   );
-  const elapsed = performance.now() - started;
-  const sorted = latencies.sort((a, b) => a - b);
+  return { latencies, elapsed: performance.now() - started };
+}
+
+// A shared 2-core machine drifts (PostgreSQL's autovacuum, the broker's log cleaner, whatever
+// else runs): measured one after the other, the sides would see different machines, and a
+// run's baseline moved by a third between runs. So the sides are driven in alternating rounds,
+// and each side's figures come from all its rounds together.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+interface Side {
+  latencies: number[];
+  elapsed: number;
+  requests: number;
+  cpu: CpuGroups;
+}
+const newSide = (): Side => ({ latencies: [], elapsed: 0, requests: 0, cpu: { node: 0, store: 0, broker: 0 } });
+/** Whether the store commands seen now belong to a measured phase. */
+let counting = false;
+
+async function phase(side: Side, requests: number, send: (i: number) => Promise<Response>, options: { settleMs?: number; count?: boolean } = {}): Promise<void> {
+  const before = cpuNow();
+  counting = options.count ?? false;
+  const run = await drive(requests, (i) => send(side.requests + i));
+  // Work a request leaves behind (the relay publishing and clearing its events) belongs to it.
+  if (options.settleMs) await new Promise((r) => setTimeout(r, options.settleMs));
+  counting = false;
+  const after = cpuNow();
+  side.latencies.push(...run.latencies);
+  side.elapsed += run.elapsed;
+  side.requests += requests;
+  for (const k of Object.keys(after) as (keyof CpuGroups)[]) side.cpu[k] += after[k] - before[k];
+}
+
+function summarise(side: Side): Run {
+  const sorted = [...side.latencies].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { perSecond: (total / elapsed) * 1000, p50: at(0.5), p99: at(0.99) };
+  return { perSecond: (side.requests / side.elapsed) * 1000, p50: at(0.5), p99: at(0.99) };
 }
 
 const b64 = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
@@ -75,6 +113,7 @@ function watchCommands(): void {
     if (!driver || watched.has(driver)) continue;
     watched.add(driver);
     driver.on('commandStarted', (e) => {
+      if (!counting) return;
       // Named with its collection: `find persons`, `update assessments`.
       const target = e.command[e.commandName];
       const key = `${e.databaseName}.${e.commandName}${typeof target === 'string' ? ` ${target}` : ''}`;
@@ -158,22 +197,20 @@ await drive(WARMUP, toAssessments);
 await drive(WARMUP, toBaseline);
 await drive(WARMUP, toSmall);
 const documentBytes = BSON.calculateObjectSize({ _id: randomUUID(), ...template });
-process.stderr.write('bench:assessments baselines\n');
-const small = await drive(REQUESTS, toSmall);
-commands.clear();
-const baselineCpu = cpuNow();
-const baseline = await drive(REQUESTS, toBaseline);
-const baselineCpuPerRequest = cpuPerRequest(baselineCpu, cpuNow(), REQUESTS);
-const baselineCommands = commandsPerRequest(baselineDb, REQUESTS);
-process.stderr.write('bench:assessments assessments\n');
-commands.clear();
-const assessmentsCpu = cpuNow();
-const measured = await drive(REQUESTS, toAssessments);
-// The relay publishes and clears the last events shortly after the last answer: let it finish
-// before counting (its work belongs to the requests).
-await new Promise((r) => setTimeout(r, 1_500));
-const assessmentsCpuPerRequest = cpuPerRequest(assessmentsCpu, cpuNow(), REQUESTS);
-const assessmentCommands = commandsPerRequest(dbName, REQUESTS);
+const sides = { small: newSide(), baseline: newSide(), assessments: newSide() };
+const perRound = Math.ceil(REQUESTS / ROUNDS);
+for (let round = 1; round <= ROUNDS; round++) {
+  process.stderr.write(`bench:assessments round ${round} of ${ROUNDS}\n`);
+  await phase(sides.small, perRound, toSmall);
+  await phase(sides.baseline, perRound, toBaseline, { count: true });
+  await phase(sides.assessments, perRound, toAssessments, { settleMs: 1_500, count: true });
+}
+const [small, baseline, measured] = [summarise(sides.small), summarise(sides.baseline), summarise(sides.assessments)];
+const none: CpuGroups = { node: 0, store: 0, broker: 0 };
+const baselineCpuPerRequest = cpuPerRequest(none, sides.baseline.cpu, sides.baseline.requests);
+const assessmentsCpuPerRequest = cpuPerRequest(none, sides.assessments.cpu, sides.assessments.requests);
+const baselineCommands = commandsPerRequest(baselineDb, sides.baseline.requests);
+const assessmentCommands = commandsPerRequest(dbName, sides.assessments.requests);
 const ratio = measured.perSecond / baseline.perSecond;
 
 // What one store operation costs now, one at a time, on the collections as the run left them:
@@ -193,7 +230,7 @@ const findMs = await perOp((i) => aggregates.findOne({ _id: stored[(i * 37) % st
 
 const fmt = (n: number) => n.toFixed(0).padStart(6);
 const smallRatio = measured.perSecond / small.perSecond;
-console.log(`bench:assessments (same store, one run, ${REQUESTS} requests, ${CONCURRENCY} in flight, load ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+console.log(`bench:assessments (same store, one run, ${sides.assessments.requests} requests a side in ${ROUNDS} alternating rounds, ${CONCURRENCY} in flight, load ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
 console.log(`  baseline: express + mongoose insertOne of the same document (${documentBytes} bytes)`);
 console.log(`                                                ${fmt(baseline.perSecond)} req/s   p50 ${baseline.p50.toFixed(1)} ms  p99 ${baseline.p99.toFixed(1)} ms`);
 console.log(`  (request-fields baseline, the earlier one)    ${fmt(small.perSecond)} req/s   p50 ${small.p50.toFixed(1)} ms  p99 ${small.p99.toFixed(1)} ms`);
@@ -206,7 +243,7 @@ if (COUNT) {
   console.log(`  store commands per request, baseline:    ${baselineCommands}`);
   console.log(`  store commands per request, assessments: ${assessmentCommands}`);
 }
-console.log(JSON.stringify({ bench: 'assessments', requests: REQUESTS, concurrency: CONCURRENCY, load1: Number(loadavg()[0]!.toFixed(2)), documentBytes, smallBaselinePerSec: Math.round(small.perSecond), baselinePerSec: Math.round(baseline.perSecond), baselineP99Ms: Number(baseline.p99.toFixed(1)), assessmentsPerSec: Math.round(measured.perSecond), assessmentsP99Ms: Number(measured.p99.toFixed(1)), documents: stored.length, insertMs: Number(insertMs.toFixed(2)), updateByIdMs: Number(updateMs.toFixed(2)), findByIdMs: Number(findMs.toFixed(2)), ratio: Number(ratio.toFixed(3)) }));
+console.log(JSON.stringify({ bench: 'assessments', requests: sides.assessments.requests, rounds: ROUNDS, concurrency: CONCURRENCY, load1: Number(loadavg()[0]!.toFixed(2)), documentBytes, smallBaselinePerSec: Math.round(small.perSecond), baselinePerSec: Math.round(baseline.perSecond), baselineP99Ms: Number(baseline.p99.toFixed(1)), assessmentsPerSec: Math.round(measured.perSecond), assessmentsP99Ms: Number(measured.p99.toFixed(1)), documents: stored.length, insertMs: Number(insertMs.toFixed(2)), updateByIdMs: Number(updateMs.toFixed(2)), findByIdMs: Number(findMs.toFixed(2)), ratio: Number(ratio.toFixed(3)) }));
 
 server.close();
 await connection.dropDatabase();
