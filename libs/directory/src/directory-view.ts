@@ -17,6 +17,18 @@ export interface KnownPerson {
   birthMonth?: number;
 }
 
+/**
+ * What stays of a person the directory removed: the id and kind, nothing else. It keeps a replay
+ * of the topics (a new consumer group, a reset offset, enrollments read after the removal) from
+ * bringing the person's custody and placements back.
+ */
+interface RemovedPerson {
+  _id: string;
+  version: number;
+  kind: KnownPerson['kind'];
+  removed: true;
+}
+
 export interface CustodyRecord {
   _id: string;
   version: number;
@@ -82,7 +94,7 @@ interface PlacementData {
 }
 
 export class DirectoryView {
-  private readonly persons: Collection<KnownPerson>;
+  private readonly persons: Collection<KnownPerson | RemovedPerson>;
   private readonly custody: Collection<CustodyRecord>;
   private readonly units: Collection<KnownUnit>;
   private readonly placements: Collection<KnownPlacement>;
@@ -145,12 +157,13 @@ export class DirectoryView {
         },
         [DIRECTORY_EVENTS.personRemoved]: async (event) => {
           const data = event.data as { personId: string; kind: KnownPerson['kind'] };
-          await this.forgetPerson(data.personId, data.kind);
+          await this.forgetPerson(data.personId, data.kind, event.aggregateversion);
         },
       },
       custody: {
         [DIRECTORY_EVENTS.guardianshipRegistered]: async (event) => {
           const data = event.data as { parentId: string; childId: string; custody: boolean };
+          if (await this.removed(data.childId, data.parentId)) return;
           await applyVersioned(this.custody, event.subject, event.aggregateversion, { $set: { parentId: data.parentId, childId: data.childId, custody: data.custody } });
         },
       },
@@ -165,17 +178,20 @@ export class DirectoryView {
       enrollments: {
         [DIRECTORY_EVENTS.enrolled]: async (event) => {
           const data = event.data as PlacementData;
+          if (await this.removed(data.childId)) return;
           await applyVersioned(this.placements, data.placementId, event.aggregateversion, { $set: placement(data, event.municipalityid) });
           this.childPlacements.delete(data.childId);
         },
         [DIRECTORY_EVENTS.moved]: async (event) => {
           const data = event.data as PlacementData & { previous: { placementId: string; to: string } };
+          if (await this.removed(data.childId)) return;
           await applyVersioned(this.placements, data.previous.placementId, event.aggregateversion, { $set: { to: data.previous.to } });
           await applyVersioned(this.placements, data.placementId, event.aggregateversion, { $set: placement(data, event.municipalityid) });
           this.childPlacements.delete(data.childId);
         },
         [DIRECTORY_EVENTS.ended]: async (event) => {
           const data = event.data as { childId: string; placementId: string; to: string };
+          if (await this.removed(data.childId)) return;
           await applyVersioned(this.placements, data.placementId, event.aggregateversion, { $set: { to: data.to } });
           this.childPlacements.delete(data.childId);
         },
@@ -186,13 +202,16 @@ export class DirectoryView {
 
   /**
    * A person's entry left the directory (identity's retention, dk.spor.identity.person.removed.v1):
-   * the view forgets the person, a child's custody and placements, a parent's custody. Deleting is
-   * repeatable, so a redelivered event is harmless. Views that keep custody or placements follow
-   * it through the persons part (every view here keeps persons with them); identity, whose own
-   * view keeps placements only, calls it as it disposes of the child.
+   * the view forgets the person, a child's custody and placements, a parent's custody, and keeps
+   * only a marker (id and kind) so that no later event about them, replayed or late, brings any of
+   * it back. Repeatable, so a redelivered event is harmless. Views that keep custody or placements
+   * follow it through the persons part (every view here keeps persons with them); identity, whose
+   * own view keeps placements only, calls it as it disposes of the child (no event version: the
+   * marker then outranks any registration).
    */
-  async forgetPerson(personId: string, kind: KnownPerson['kind']): Promise<void> {
-    await this.persons.deleteOne({ _id: personId });
+  async forgetPerson(personId: string, kind: KnownPerson['kind'], version = Number.MAX_SAFE_INTEGER): Promise<void> {
+    // The marker first: an enrollment applied between the deletes below and it would otherwise stay.
+    await applyVersioned(this.persons, personId, version, { $set: { kind, removed: true }, $unset: { municipalityId: '', birthYear: '', birthMonth: '' } });
     if (kind === 'child') {
       await this.custody.deleteMany({ childId: personId });
       await this.placements.deleteMany({ childId: personId });
@@ -201,6 +220,13 @@ export class DirectoryView {
       await this.custody.deleteMany({ parentId: personId });
     }
     this.people.delete(personId);
+  }
+
+  /** Whether any of these persons was removed from the directory (forgetPerson). */
+  private async removed(...personIds: string[]): Promise<boolean> {
+    // One lookup by _id each: FerretDB 1.x answers $in by scanning the collection.
+    const found = await Promise.all(personIds.map((_id) => this.persons.findOne({ _id, removed: true }, { projection: { _id: 1 } })));
+    return found.some((p) => p !== null);
   }
 
   private async applyUnit(id: string, version: number, municipalityId: string, data: Partial<KnownUnit>): Promise<void> {
@@ -215,7 +241,8 @@ export class DirectoryView {
       const found = await this.persons.findOne({ _id: id });
       // Not yet known (its event is on the way): not remembered, so the next request looks again.
       if (!found) throw new Error('unknown');
-      return found;
+      // Removed: unknown for good.
+      return 'removed' in found ? null : found;
     }).catch(() => null);
   }
 
@@ -294,7 +321,8 @@ export class DirectoryView {
 
   /** Every child of a municipality the directory knows. */
   childrenOf(municipalityId: string): Promise<KnownPerson[]> {
-    return this.persons.find({ municipalityId, kind: 'child' }).toArray();
+    // A removed person's marker has no municipality, so the filter leaves it out.
+    return (this.persons as Collection<KnownPerson>).find({ municipalityId, kind: 'child' }).toArray();
   }
 
   /** Every placement this view knows, for a sweep over all children (identity's retention). */

@@ -129,6 +129,33 @@ describe('directory view', () => {
     expect(await view.custodyHolders(ids.child)).toEqual([ids.p1]);
   });
 
+  test('a removed child’s events read again (a replay, or enrollments consumed after the removal) bring nothing back; only its id and kind stay', async () => {
+    const [child, mother, placement, next] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const history = [
+      event(DIRECTORY_EVENTS.personRegistered, child, 1, { personId: child, kind: 'child', birthYear: 2019, birthMonth: 2 }),
+      event(DIRECTORY_EVENTS.guardianshipRegistered, `${mother}:${child}`, 1, { parentId: mother, childId: child, custody: true }),
+      event(DIRECTORY_EVENTS.enrolled, child, 1, { childId: child, placementId: placement, institutionId: ids.kindergarten, institutionType: 'boernehave', groupId: null, from: '2022-08-01', to: null }),
+      event(DIRECTORY_EVENTS.moved, child, 2, { childId: child, placementId: next, institutionId: ids.nursery, institutionType: 'vuggestue', groupId: null, from: '2023-01-01', to: null, previous: { placementId: placement, to: '2022-12-31' } }),
+      event(DIRECTORY_EVENTS.ended, child, 3, { childId: child, placementId: next, institutionId: ids.nursery, to: '2025-07-31' }),
+    ];
+    await apply(...history);
+    expect(await view.placementHistory(child)).toHaveLength(2);
+    await apply(event(DIRECTORY_EVENTS.personRemoved, child, 2, { personId: child, kind: 'child' }));
+
+    await apply(...history);
+    expect(await view.person(child)).toBeNull();
+    expect(await view.custodyHolders(child)).toEqual([]);
+    expect(await view.childrenInCustody(mother)).toEqual([]);
+    expect(await view.placementHistory(child)).toEqual([]);
+    expect(await view.childrenOf('510')).not.toContainEqual(expect.objectContaining({ _id: child }));
+    expect(await db.collection('directory_persons').findOne({ _id: child as never })).toEqual({ _id: child, version: 2, kind: 'child', removed: true });
+    // Removed by identity itself (no event version): the marker outranks any registration too.
+    const other = randomUUID();
+    await view.forgetPerson(other, 'child');
+    await apply(event(DIRECTORY_EVENTS.personRegistered, other, 7, { personId: other, kind: 'child', birthYear: 2020, birthMonth: 1 }));
+    expect(await view.person(other)).toBeNull();
+  });
+
   test('the day is Danish: just after midnight in Copenhagen is already the next day', () => {
     expect(danishDay(new Date('2026-06-30T22:30:00Z'))).toBe('2026-07-01');
     expect(danishDay(new Date('2026-12-31T22:59:00Z'))).toBe('2026-12-31');
