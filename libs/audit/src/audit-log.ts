@@ -11,9 +11,10 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Collection, Db } from 'mongodb';
 import type { Principal } from '@spor/auth';
+import { ensureCollections } from '@spor/mongo';
 import { WITHOUT_OUTBOX, outboxForAppend, type Backbone, type OutboxRelay, type SchemaRegistry } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
-import { containsCpr } from '@spor/service-kit';
+import { containsCpr, z, type ServiceRuntime } from '@spor/service-kit';
 import { GENESIS, actionOf, checkCriterion, entryId, hashOf, type AuditEntry, type AuditInput } from './entry.js';
 import { AUDIT_TOPIC, accessEvent } from './access-event.js';
 
@@ -43,11 +44,27 @@ const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 100);
 
 type Pending = Omit<AuditEntry, '_id' | 'chain' | 'seq' | 'prevHash' | 'hash'>;
 
+/**
+ * Every chain of the log, with where it starts now: the last entry pruned (its seq and hash), or
+ * seq 0 and the genesis hash while nothing is. Verification starts a chain there.
+ */
+export interface ChainStart {
+  _id: string;
+  seq: number;
+  hash: string;
+}
+
+/** Entries looked at per step of a prune. */
+const PRUNE_BATCH = 500;
+
 export class AuditLog {
   static collection = 'audit_log';
+  static chainsCollection = 'audit_chains';
+  static collections = [AuditLog.collection, AuditLog.chainsCollection];
   readonly service: string;
   readonly chain: string;
   private readonly collection: Collection<AuditEntry>;
+  private readonly chains: Collection<ChainStart>;
   private readonly registry: SchemaRegistry;
   private readonly clock: () => Date;
   private head: { seq: number; hash: string } | undefined;
@@ -60,6 +77,7 @@ export class AuditLog {
     private readonly options: AuditLogOptions = {},
   ) {
     this.collection = db.collection(AuditLog.collection);
+    this.chains = db.collection(AuditLog.chainsCollection);
     this.service = options.service ?? serviceOfDatabase(db.databaseName);
     const given = options.instanceId ?? process.env.AUDIT_INSTANCE_ID;
     // The chain id travels in every shipped event, which must never hold what reads as a CPR number.
@@ -77,13 +95,60 @@ export class AuditLog {
     await this.collection.createIndex({ hasPending: 1 });
     await this.collection.createIndex({ outboxGroup: 1 });
     this.options.relay?.watch(this.collection);
+    // A log written before chains were registered: its chains are found once, the slow way.
+    if ((await this.chains.estimatedDocumentCount()) === 0 && (await this.collection.estimatedDocumentCount()) > 0) {
+      for (const chain of (await this.collection.distinct('chain')) as string[]) await this.register(chain);
+    }
+    await this.register(this.chain);
     await this.readHead();
+  }
+
+  private async register(chain: string): Promise<void> {
+    await this.chains.updateOne({ _id: chain }, { $setOnInsert: { seq: 0, hash: GENESIS } }, { upsert: true }).catch((error: { code?: number }) => {
+      // Two replicas registering one old chain at once: the other one's insert won.
+      if (error.code !== 11000) throw error;
+    });
   }
 
   /** Where this chain stands in the store (after a restart with a fixed instance id, or a failed write). */
   private async readHead(): Promise<void> {
     const [last] = await this.collection.find({ chain: this.chain }).sort({ seq: -1 }).limit(1).toArray();
-    this.head = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: GENESIS };
+    // Every entry pruned: the chain goes on from the last one pruned.
+    const start = last ? undefined : await this.chains.findOne({ _id: this.chain });
+    this.head = last ? { seq: last.seq, hash: last.hash } : { seq: start?.seq ?? 0, hash: start?.hash ?? GENESIS };
+  }
+
+  /**
+   * Removes the entries recorded before `before` from every chain, oldest first, as long as they
+   * have been shipped (the shipped stream keeps them): a chain loses a prefix only, so what stays
+   * still verifies, from the chain's new start (`audit_chains`: the last entry removed). The
+   * start moves before the entries go; a prune that dies between the two leaves entries the
+   * start already covers, which verification passes over and the next prune removes. Any replica
+   * may prune any chain: a start only moves forward. Answers how many entries went.
+   */
+  async prune(before: Date): Promise<number> {
+    let removed = 0;
+    for (const { _id: chain } of await this.chains.find({}, { projection: { _id: 1 } }).toArray()) {
+      for (;;) {
+        const start = await this.chains.findOne({ _id: chain });
+        if (!start) break;
+        const next = await this.collection
+          .find({ chain, seq: { $gt: start.seq } }, { projection: { seq: 1, hash: 1, at: 1, hasPending: 1 } })
+          .sort({ seq: 1 })
+          .limit(PRUNE_BATCH)
+          .toArray();
+        let last: AuditEntry | undefined;
+        for (const entry of next) {
+          if (entry.at >= before || (entry as { hasPending?: boolean }).hasPending) break;
+          last = entry;
+        }
+        if (!last) break;
+        await this.chains.updateOne({ _id: chain, seq: { $lt: last.seq } }, { $set: { seq: last.seq, hash: last.hash } });
+        removed += (await this.collection.deleteMany({ chain, seq: { $lte: last.seq } })).deletedCount;
+        if (next.length < PRUNE_BATCH || last !== next[next.length - 1]) break;
+      }
+    }
+    return removed;
   }
 
   /**
@@ -164,9 +229,38 @@ export class AuditLog {
  * The audit log as a service starts it: shipped through the service's own outbox relay to
  * spor.audit.access.v1 (created when missing).
  */
-export async function startAuditLog(backbone: Pick<Backbone, 'db' | 'relay' | 'transport'>, service: string, options: Omit<AuditLogOptions, 'service' | 'relay'> = {}): Promise<AuditLog> {
+export async function startAuditLog(
+  backbone: Pick<Backbone, 'db' | 'relay' | 'transport' | 'connection'>,
+  service: string,
+  options: Omit<AuditLogOptions, 'service' | 'relay'> & { retention?: AuditRetention } = {},
+): Promise<AuditLog> {
+  // Created before anything writes concurrently (FerretDB, docs/decisions/0002).
+  await ensureCollections(backbone.connection, AuditLog.collections);
   await backbone.transport.ensureTopics([{ topic: AUDIT_TOPIC, partitions: 3 }]);
   const audit = new AuditLog(backbone.db, { ...options, service, relay: backbone.relay });
   await audit.init();
+  if (options.retention) scheduleAuditPruning(audit, options.retention, options.clock ?? (() => new Date()));
   return audit;
+}
+
+/** The variables every service adds to its configuration schema for its audit log. */
+export const auditConfigShape = {
+  /**
+   * How long audit entries are kept: by default 5 years, as long as the longest record kind (an
+   * action plan after closure), so a parent's insight shows who looked for as long as there is
+   * something to look at. Entries go only once shipped to spor.audit.access.v1.
+   */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(30).max(36_500).default(1826),
+  /** How often entries past the period are looked for. */
+  AUDIT_RETENTION_SWEEP_SECONDS: z.coerce.number().int().min(5).max(7 * 86_400).default(3600),
+};
+
+/** What startAuditLog needs to keep the log within its period. */
+export interface AuditRetention {
+  runtime: ServiceRuntime;
+  config: { AUDIT_RETENTION_DAYS: number; AUDIT_RETENTION_SWEEP_SECONDS: number };
+}
+
+function scheduleAuditPruning(audit: AuditLog, { runtime, config }: AuditRetention, clock: () => Date): void {
+  runtime.every('audit retention', config.AUDIT_RETENTION_SWEEP_SECONDS * 1000, () => audit.prune(new Date(clock().getTime() - config.AUDIT_RETENTION_DAYS * 86_400_000)));
 }

@@ -1,12 +1,14 @@
 // Walks every chain of a service's audit log and names the first entry that does not hold:
 // a sequence number missing (an entry removed), a previous-hash link that does not match (an
 // entry removed or inserted), or a hash that does not match the entry's content (an entry
-// changed). Removing a chain's last entries leaves a shorter valid chain: the shipped stream
-// (spor.audit.access.v1, kept elsewhere) carries every seq and hash, and is what shows that.
+// changed). Removing a chain's last entries leaves a shorter valid chain, and so does moving a
+// chain's start (audit_chains, where retention records what it removed) together with the
+// entries before it: the shipped stream (spor.audit.access.v1, kept elsewhere) carries every
+// seq and hash, and is what shows either.
 import type { Db } from 'mongodb';
 import { WITHOUT_OUTBOX } from '@spor/events';
 import { GENESIS, entryId, hashOf, type AuditEntry } from './entry.js';
-import { AuditLog } from './audit-log.js';
+import { AuditLog, type ChainStart } from './audit-log.js';
 
 export interface BrokenEntry {
   chain: string;
@@ -26,11 +28,15 @@ export interface VerifyResult {
 export async function verifyAuditLog(db: Db): Promise<VerifyResult> {
   const collection = db.collection<AuditEntry>(AuditLog.collection);
   const chains = ((await collection.distinct('chain')) as string[]).sort();
+  // Where each chain starts now: after the last entry its retention removed (AuditLog.prune).
+  const starts = new Map((await db.collection<ChainStart>(AuditLog.chainsCollection).find({}).toArray()).map((c) => [c._id, c]));
   let entries = 0;
   for (const chain of chains) {
-    let expected = 1;
-    let prev = GENESIS;
-    const cursor = collection.find({ chain }, { projection: WITHOUT_OUTBOX }).sort({ seq: 1 });
+    const start = starts.get(chain);
+    let expected = (start?.seq ?? 0) + 1;
+    let prev = start?.hash ?? GENESIS;
+    // Entries the start already covers (a prune that stopped between moving it and deleting) are passed over.
+    const cursor = collection.find({ chain, seq: { $gt: start?.seq ?? 0 } }, { projection: WITHOUT_OUTBOX }).sort({ seq: 1 });
     for await (const entry of cursor) {
       entries++;
       const broken = (reason: string, seq = entry.seq): VerifyResult => ({ ok: false, chains: chains.length, entries, firstBroken: { chain, entryId: entryId(chain, seq), seq, reason } });

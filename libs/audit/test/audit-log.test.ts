@@ -11,8 +11,9 @@ import { contractRegistry } from '@spor/contracts';
 import { KafkajsTransport, KeyedMutex, OutboxRelay } from '@spor/events';
 import { quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import { randomBytes } from 'node:crypto';
-import { containsCpr } from '@spor/service-kit';
-import { AUDIT_EVENT_TYPE, AUDIT_TOPIC, AuditLog, entryId, formatHash, verifyAuditLog, type AuditEntry } from '../src/index.js';
+import { ServiceRuntime, containsCpr } from '@spor/service-kit';
+import { connectMongo } from '@spor/mongo';
+import { AUDIT_EVENT_TYPE, AUDIT_TOPIC, AuditLog, entryId, formatHash, startAuditLog, verifyAuditLog, type AuditEntry } from '../src/index.js';
 
 let client: MongoClient;
 let db: Db;
@@ -21,7 +22,7 @@ const { brokers, mongoUrl } = testInfra();
 beforeAll(async () => {
   client = await MongoClient.connect(mongoUrl);
   db = client.db(uniqueName('audit-test'));
-  await db.createCollection(AuditLog.collection);
+  for (const name of AuditLog.collections) await db.createCollection(name);
 });
 
 afterAll(async () => {
@@ -83,7 +84,7 @@ describe('audit log', () => {
 
   test('concurrent writes of two replicas form two unbroken chains; a changed or removed entry is named by the verify command', async () => {
     const own = client.db(uniqueName('audit-chain'));
-    await own.createCollection(AuditLog.collection);
+    for (const name of AuditLog.collections) await own.createCollection(name);
     try {
       const replicas = [new AuditLog(own, { service: 'consent', instanceId: 'replica-a' }), new AuditLog(own, { service: 'consent', instanceId: 'replica-b' })];
       for (const r of replicas) await r.init();
@@ -118,6 +119,111 @@ describe('audit log', () => {
       expect(removed.out).toContain('entry missing');
     } finally {
       await own.dropDatabase();
+    }
+  });
+
+  test('retention removes a chain’s shipped entries older than the period, oldest first; what stays still verifies and the chain goes on', async () => {
+    const own = client.db(uniqueName('audit-prune'));
+    for (const name of AuditLog.collections) await own.createCollection(name);
+    try {
+      let now = new Date('2020-01-01T10:00:00Z');
+      const clock = () => now;
+      const audit = new AuditLog(own, { service: 'consent', instanceId: 'pruned', clock });
+      await audit.init();
+      const read = (i: number) => audit.record(educator, { action: 'read', recordType: 'consent', recordId: `c-${i}`, childId: 'child-5' });
+      for (let i = 1; i <= 8; i++) await read(i);
+      now = new Date('2026-01-01T10:00:00Z');
+      for (let i = 9; i <= 10; i++) await read(i);
+      const entries = own.collection<AuditEntry>(AuditLog.collection);
+      const ship = (...seqs: number[]) => entries.updateMany({ _id: { $in: seqs.map((q) => entryId('pruned', q)) } }, { $set: { hasPending: false } });
+      const left = async () => (await entries.find({}, { projection: { seq: 1 } }).sort({ seq: 1 }).toArray()).map((e) => e.seq);
+      const cutoff = new Date('2025-01-01T00:00:00Z');
+
+      // Nothing shipped yet: nothing goes (the stream must have it first).
+      expect(await audit.prune(cutoff)).toBe(0);
+      // Entry 5 still waits for the relay: the prefix before it goes, nothing after it.
+      await ship(1, 2, 3, 4, 6, 7, 8, 9, 10);
+      expect(await audit.prune(cutoff)).toBe(4);
+      expect(await left()).toEqual([5, 6, 7, 8, 9, 10]);
+      expect(await verifyAuditLog(own)).toEqual({ ok: true, chains: 1, entries: 6 });
+      expect(await own.collection(AuditLog.chainsCollection).findOne({ _id: 'pruned' as never })).toMatchObject({ seq: 4 });
+      await ship(5);
+      expect(await audit.prune(cutoff)).toBe(4);
+      expect(await audit.prune(cutoff)).toBe(0);
+      expect(await left()).toEqual([9, 10]);
+      const verified = await verifyCommand(own.databaseName);
+      expect(verified.out).toContain('2 entries in 1 chain(s), all intact');
+
+      // A prune that stopped after moving the start: verification passes over what it covers.
+      const nine = (await entries.findOne({ seq: 9 }))!;
+      await own.collection<{ _id: string; seq: number; hash: string }>(AuditLog.chainsCollection).updateOne({ _id: 'pruned' }, { $set: { seq: 9, hash: nine.hash } });
+      expect(await verifyAuditLog(own)).toEqual({ ok: true, chains: 1, entries: 1 });
+      // Every entry gone: the chain goes on from the last one removed, in this process and after a restart.
+      expect(await audit.prune(new Date('2027-01-01T00:00:00Z'))).toBe(2);
+      expect(await left()).toEqual([]);
+      await read(11);
+      const restarted = new AuditLog(own, { service: 'consent', instanceId: 'pruned', clock });
+      await restarted.init();
+      await restarted.record(educator, { action: 'read', recordType: 'consent', recordId: 'c-12', childId: 'child-5' });
+      expect(await left()).toEqual([11, 12]);
+      expect(await verifyAuditLog(own)).toEqual({ ok: true, chains: 1, entries: 2 });
+      // ... and a removed entry after the start is still named.
+      await entries.deleteOne({ seq: 11 });
+      expect(await verifyAuditLog(own)).toMatchObject({ ok: false, firstBroken: { seq: 11, reason: expect.stringContaining('entry missing') } });
+    } finally {
+      await own.dropDatabase();
+    }
+  });
+
+  test('a log written before chains were registered has its chains found at start, so retention reaches them', async () => {
+    const own = client.db(uniqueName('audit-legacy'));
+    for (const name of AuditLog.collections) await own.createCollection(name);
+    try {
+      const old = new AuditLog(own, { service: 'consent', instanceId: 'old-replica' });
+      await old.init();
+      await old.record(educator, { action: 'read', recordType: 'consent', recordId: 'c-1', childId: 'child-6' });
+      await own.collection(AuditLog.chainsCollection).deleteMany({});
+      const current = new AuditLog(own, { service: 'consent', instanceId: 'new-replica' });
+      await current.init();
+      expect((await own.collection(AuditLog.chainsCollection).find({}).sort({ _id: 1 }).toArray()).map((c) => [c._id, c.seq])).toEqual([
+        ['new-replica', 0],
+        ['old-replica', 0],
+      ]);
+      await own.collection(AuditLog.collection).updateMany({}, { $set: { hasPending: false } });
+      expect(await current.prune(new Date(Date.now() + 1000))).toBe(1);
+    } finally {
+      await own.dropDatabase();
+    }
+  });
+
+  test('a service’s audit log started with its retention prunes on schedule what the relay has shipped and the period has passed', async () => {
+    const name = uniqueName('audit-scheduled');
+    const connection = await connectMongo({ url: mongoUrl, dbName: name, logger: quietLogger(), attempts: 3 });
+    const transport = new KafkajsTransport({ clientId: 'audit-retention-test', brokers, logger: quietLogger() });
+    const relay = new OutboxRelay({ collections: [], transport, logger: quietLogger(), locks: new KeyedMutex(), sweepIntervalMs: 200 });
+    const runtime = new ServiceRuntime(quietLogger(), 5_000);
+    let now = new Date('2026-01-01T10:00:00Z');
+    try {
+      const audit = await startAuditLog({ connection, db: connection.db!, relay, transport }, 'consent', {
+        clock: () => now,
+        retention: { runtime, config: { AUDIT_RETENTION_DAYS: 30, AUDIT_RETENTION_SWEEP_SECONDS: 5 } },
+      });
+      relay.start();
+      await audit.record(educator, { action: 'read', recordType: 'consent', recordId: 'c-1', childId: 'child-7' });
+      now = new Date('2026-01-20T10:00:00Z');
+      await audit.record(educator, { action: 'read', recordType: 'consent', recordId: 'c-2', childId: 'child-7' });
+      // 31 days after the first read, 12 after the second: the first goes, once shipped.
+      now = new Date('2026-02-01T10:00:00Z');
+      const entries = connection.db!.collection<AuditEntry>(AuditLog.collection);
+      await waitFor('the expired entry pruned', async () => (await entries.countDocuments({})) === 1, 20_000, 250);
+      expect((await entries.find({}).toArray()).map((e) => e.recordId)).toEqual(['c-2']);
+      expect(await verifyAuditLog(connection.db!)).toEqual({ ok: true, chains: 1, entries: 1 });
+    } finally {
+      await runtime.shutdown();
+      await relay.stop();
+      await transport.close();
+      await connection.dropDatabase();
+      await connection.close();
     }
   });
 

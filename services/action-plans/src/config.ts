@@ -2,9 +2,11 @@
 import { baseConfigShape, z } from '@spor/service-kit';
 import { authConfigShape } from '@spor/auth';
 import { privacyConfigShape } from '@spor/privacy';
+import { auditConfigShape } from '@spor/audit';
 
 export const actionPlansConfigSchema = z.object({
   ...baseConfigShape,
+  ...auditConfigShape,
   ...authConfigShape,
   ...privacyConfigShape,
   ACTION_PLANS_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/).default('spor-action-plans'),

@@ -2,9 +2,11 @@
 import { baseConfigShape, env, z } from '@spor/service-kit';
 import { authConfigShape } from '@spor/auth';
 import { privacyConfigShape } from '@spor/privacy';
+import { auditConfigShape } from '@spor/audit';
 
 export const assessmentsConfigSchema = z.object({
   ...baseConfigShape,
+  ...auditConfigShape,
   ...authConfigShape,
   ...privacyConfigShape,
   ASSESSMENTS_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/).default('spor-assessments'),

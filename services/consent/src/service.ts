@@ -62,7 +62,7 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
   await catalogue.init();
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
-  const audit = await startAuditLog(backbone, SERVICE);
+  const audit = await startAuditLog(backbone, SERVICE, { retention: { runtime, config } });
   // Consents are the evidence of what parents agreed to: parents see every one about their child.
   // No retention kind yet: how long evidence is kept after a withdrawal is the municipality's call (issue 12 follow-up).
   const privacy = await startPrivacy(backbone, {

@@ -2,6 +2,7 @@
 import { baseConfigShape, env, z } from '@spor/service-kit';
 import { privacyConfigShape } from '@spor/privacy';
 import { parseVaultKeys } from './domain/cpr-vault.js';
+import { auditConfigShape } from '@spor/audit';
 
 const key = (variable: string) =>
   z.string().refine((v) => /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]+$/.test(v) && Buffer.from(v.split(':')[1]!, 'base64').length === 32, {
@@ -41,6 +42,7 @@ export function serviceClientsOf(config: { SERVICE_CLIENTS: string }): ServiceCl
 export const identityConfigSchema = z
   .object({
   ...baseConfigShape,
+  ...auditConfigShape,
   // Legal holds and the retention of children's and parents' entries (libs/privacy, src/privacy.ts).
   ...privacyConfigShape,
   /** The consumer group of identity's projection of enrollments (where its children are placed, for retention). */

@@ -2,9 +2,11 @@
 import { baseConfigShape, env, z } from '@spor/service-kit';
 import { authConfigShape } from '@spor/auth';
 import { privacyConfigShape } from '@spor/privacy';
+import { auditConfigShape } from '@spor/audit';
 
 export const transitionsConfigSchema = z.object({
   ...baseConfigShape,
+  ...auditConfigShape,
   ...authConfigShape,
   ...privacyConfigShape,
   TRANSITIONS_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/).default('spor-transitions'),

@@ -73,7 +73,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
   await results.init();
   const plans = new PlansView(db);
   await plans.init();
-  const audit = await startAuditLog(backbone, SERVICE);
+  const audit = await startAuditLog(backbone, SERVICE, { retention: { runtime, config } });
   // Parents see where their child is and was placed; handover packages are between institutions.
   const privacy = await startPrivacy(backbone, {
     service: SERVICE, config, runtime, logger: log, audit, directory, clock, kinds: [],
