@@ -88,7 +88,7 @@ function* childEvents(institutions: string[]): Generator<SporEvent> {
 async function main(): Promise<void> {
   const transport = new KafkajsTransport({ clientId: 'bench-reporting', brokers, logger });
   const connection = await connectMongo({ url: mongoUrl, dbName: uniqueName('bench-reporting'), logger });
-  await ensureCollections(connection, [...Projections.collections, ...DirectoryView.collections, AuditLog.collection, 'raw_events']);
+  await ensureCollections(connection, [...Projections.collections, ...DirectoryView.collections, ...AuditLog.collections, 'raw_events']);
   const db = connection.db!;
   const projections = new Projections(db);
   await projections.init();

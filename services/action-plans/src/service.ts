@@ -46,7 +46,7 @@ export async function startActionPlans(environment: NodeJS.ProcessEnv, options: 
     logger: log,
     metrics,
     aggregateCollections: ['plans', 'resource_cases'],
-    otherCollections: ['concern_notifications', 'council_meetings', AuditLog.collection, ...DirectoryView.collections, ...ConsentView.collections],
+    otherCollections: ['concern_notifications', 'council_meetings', ...AuditLog.collections, ...DirectoryView.collections, ...ConsentView.collections],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;

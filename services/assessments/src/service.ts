@@ -54,7 +54,7 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
     logger: log,
     metrics,
     aggregateCollections: ['assessments'],
-    otherCollections: ['instruments', 'rounds', 'language_presumptions', ...ExternalResults.collections, AuditLog.collection, ...DirectoryView.collections],
+    otherCollections: ['instruments', 'rounds', 'language_presumptions', ...ExternalResults.collections, ...AuditLog.collections, ...DirectoryView.collections],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;

@@ -51,7 +51,7 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
     logger: log,
     metrics,
     aggregateCollections: ['consents'],
-    otherCollections: ['purposes', AuditLog.collection, ...DirectoryView.collections],
+    otherCollections: ['purposes', ...AuditLog.collections, ...DirectoryView.collections],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;

@@ -36,7 +36,7 @@ export async function startReporting(environment: NodeJS.ProcessEnv, options: { 
     logger: log,
     metrics,
     aggregateCollections: [],
-    otherCollections: [AuditLog.collection, ...Projections.collections, ...DirectoryView.collections],
+    otherCollections: [...AuditLog.collections, ...Projections.collections, ...DirectoryView.collections],
     topics: [],
   });
   const { db, transport } = backbone;

@@ -55,7 +55,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
     logger: log,
     metrics,
     aggregateCollections: ['enrollments', 'transitions'],
-    otherCollections: ['import_jobs', AuditLog.collection, ...DirectoryView.collections, ...ConsentView.collections, ...ResultsView.collections, ...PlansView.collections],
+    otherCollections: ['import_jobs', ...AuditLog.collections, ...DirectoryView.collections, ...ConsentView.collections, ...ResultsView.collections, ...PlansView.collections],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;
