@@ -87,8 +87,11 @@ describe('handover to school (R15)', () => {
     });
     expect(screening.body.results.map((r: { category: string }) => r.category)).toEqual(['as-expected', 'watch']);
     // And an action plan with a preventive effort: its summary goes along.
-    const plan = await request(actionPlans.url).post('/plans').set('authorization', educator).send({ childId, startOn: dayFromNow(-30), nextEvaluationOn: dayFromNow(20), goals: [{ text: 'Leger med andre', signs: ['Tager initiativ'] }] });
-    expect(plan.status).toBe(201);
+    // action-plans learns the placement from its own consumer, which may lag assessments' (a 403 until then).
+    const plan = await waitFor('action-plans to know the placement', async () => {
+      const res = await request(actionPlans.url).post('/plans').set('authorization', educator).send({ childId, startOn: dayFromNow(-30), nextEvaluationOn: dayFromNow(20), goals: [{ text: 'Leger med andre', signs: ['Tager initiativ'] }] });
+      return res.status === 201 ? res : false;
+    });
     await request(actionPlans.url).post(`/plans/${plan.body.id}/activate`).set('authorization', educator).expect(200);
     await request(actionPlans.url).post(`/plans/${plan.body.id}/efforts`).set('authorization', educator).send({ level: 'preventive', description: 'Legegrupper', actors: ['team'], start: dayFromNow(-20) }).expect(201);
     const preview = await waitFor('transitions to see the result and the plan', async () => {
