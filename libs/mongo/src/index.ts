@@ -4,3 +4,4 @@ export { default as mongoose } from 'mongoose';
 export type { Connection, Model } from 'mongoose';
 export type { Collection, Document as MongoDocument } from 'mongodb';
 export * from './import-jobs.js';
+export * from './find-each.js';

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Schema, type Connection } from 'mongoose';
 import { quietLogger, testInfra, uniqueName } from '@spor/testkit';
-import { applyVersioned, connectMongo, ensureIndexes, pingMongo } from '../src/index.js';
+import { applyVersioned, connectMongo, ensureIndexes, findEach, pingMongo } from '../src/index.js';
 
 const { mongoUrl } = testInfra();
 const logger = quietLogger();
@@ -59,5 +59,30 @@ describe('applyVersioned', () => {
     expect(await apply(2)).toBe('applied');
     expect(await apply(1)).toBe('duplicate');
     expect(await collection.findOne({ _id: 'child-1' as never })).toEqual({ _id: 'child-1', version: 2, count: 2, last: 2 });
+  });
+});
+
+describe('findEach', () => {
+  test('when asked for several values, then it answers every match of each, in the values’ order, with the rest of the filter and the projection applied', async () => {
+    const name = uniqueName('each');
+    await connection.db!.createCollection(name);
+    const docs = connection.db!.collection<{ _id: string; childId: string; status: string; note?: string }>(name);
+    await docs.insertMany([
+      { _id: 'a1', childId: 'a', status: 'open', note: 'x' },
+      { _id: 'b1', childId: 'b', status: 'open' },
+      { _id: 'b2', childId: 'b', status: 'closed' },
+      { _id: 'c1', childId: 'c', status: 'open' },
+      { _id: 'd1', childId: 'd', status: 'open' },
+    ]);
+    const found = await findEach(docs, 'childId', ['c', 'a', 'b', 'a', 'z'], { status: 'open' }, { projection: { note: 0 } });
+    expect(found).toEqual([
+      { _id: 'c1', childId: 'c', status: 'open' },
+      { _id: 'a1', childId: 'a', status: 'open' },
+      { _id: 'b1', childId: 'b', status: 'open' },
+    ]);
+    expect(await findEach(docs, '_id', [])).toEqual([]);
+    // More values than are asked at once: every one still answered.
+    const many = Array.from({ length: 40 }, (_, i) => (i % 2 ? 'd' : `none-${i}`));
+    expect((await findEach(docs, 'childId', [...many, 'b'])).map((d) => d._id)).toEqual(['d1', 'b1', 'b2']);
   });
 });

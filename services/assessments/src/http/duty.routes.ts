@@ -8,6 +8,7 @@ import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, requireRole, type StaffRole } from '@spor/auth';
 import { danishDay, holdsRoleAt, type DirectoryView, type KnownPerson } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
+import { findEach } from '@spor/mongo';
 import { languageDuty, roundStatus, type Round } from '../domain/duties.js';
 import { ageInMonths } from '../domain/instrument.js';
 import type { InstrumentCatalogue } from '../store/instrument-catalogue.js';
@@ -142,7 +143,7 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
       }
       const withAge = children.filter((c) => c.person.birthYear !== undefined).map((c) => ({ ...c, ageMonths: ageInMonths(c.person.birthYear!, c.person.birthMonth!, today) }));
       const done = await completedOn(withAge.map((c) => c.person._id), 'sprogvurdering');
-      const presumed = new Set((await presumptions.find({ _id: { $in: withAge.map((c) => c.person._id) }, presumedNeed: true }).toArray()).map((p) => p._id));
+      const presumed = new Set((await findEach(presumptions, '_id', withAge.map((c) => c.person._id), { presumedNeed: true })).map((p) => p._id));
       const items = withAge
         .map((c) => ({ childId: c.person._id, ageMonths: c.ageMonths, inDaycare: c.inDaycare, duty: languageDuty({ ageMonths: c.ageMonths, inDaycare: c.inDaycare, presumedNeed: presumed.has(c.person._id) }, (done.get(c.person._id) ?? []).map((d) => d.ageMonths ?? -1)) }))
         .filter((c) => c.duty !== null);

@@ -2,6 +2,7 @@
 // Every event says whether the consent is valid after the change, as evaluated against the
 // custody holders consent knows then, so consumers can keep a projection without asking.
 import type { Collection } from 'mongodb';
+import { findEach } from '@spor/mongo';
 import { AggregateStore, WITHOUT_OUTBOX, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import { evaluate, type Consent, type ConsentAction } from '../domain/consent.js';
 
@@ -28,8 +29,10 @@ export class ConsentRepository {
     return this.store.load(id);
   }
 
-  forChildren(childIds: string[]): Promise<Stored<Consent>[]> {
-    return this.collection.find({ childId: { $in: childIds } }, { projection: WITHOUT_OUTBOX }).sort({ childId: 1, purposeId: 1 }).toArray() as Promise<Stored<Consent>[]>;
+  /** One query per child (findEach: an `$in` reads the whole collection on FerretDB 1.x). */
+  async forChildren(childIds: string[]): Promise<Stored<Consent>[]> {
+    const found = (await findEach(this.collection, 'childId', childIds, {}, { projection: WITHOUT_OUTBOX })) as Stored<Consent>[];
+    return found.sort((a, b) => a.childId.localeCompare(b.childId) || a.purposeId.localeCompare(b.purposeId));
   }
 
   /** Ids of consents with a grant that has run out by `now`. */

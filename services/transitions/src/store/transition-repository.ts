@@ -2,6 +2,7 @@
 // checklist and the package's texts change state only; what other services need to know
 // (planned, released, acknowledged, revoked) is published on spor.transitions.handover.v1.
 import type { Collection } from 'mongodb';
+import { findEach } from '@spor/mongo';
 import { AggregateStore, WITHOUT_OUTBOX, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import type { Transition } from '../domain/transition.js';
 
@@ -28,8 +29,11 @@ export class TransitionRepository {
     return this.store.load(id);
   }
 
-  forChildren(childIds: string[]): Promise<Stored<Transition>[]> {
-    return this.collection.find({ childId: { $in: childIds } }, { projection: WITHOUT_OUTBOX }).sort({ date: 1 }).toArray() as Promise<Stored<Transition>[]>;
+  /** One query per child (findEach: an `$in` reads the whole collection on FerretDB 1.x). */
+  async forChildren(childIds: string[]): Promise<Stored<Transition>[]> {
+    const found = (await findEach(this.collection, 'childId', childIds, {}, { projection: WITHOUT_OUTBOX })) as Stored<Transition>[];
+    // Stable: transitions of one date keep the store's order, as the store's sort did.
+    return found.sort((a, b) => a.date.localeCompare(b.date));
   }
 
   /** Released packages for a child and receiving institution (what a lost consent revokes). */
