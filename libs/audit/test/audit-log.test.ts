@@ -148,7 +148,10 @@ describe('audit log', () => {
       expect(await verifyAuditLog(own)).toEqual({ ok: true, chains: 1, entries: 6 });
       expect(await own.collection(AuditLog.chainsCollection).findOne({ _id: 'pruned' as never })).toMatchObject({ seq: 4 });
       await ship(5);
-      expect(await audit.prune(cutoff)).toBe(4);
+      // A sweep removes at most its budget; the next one goes on where it stopped.
+      expect(await audit.prune(cutoff, 3)).toBe(3);
+      expect(await left()).toEqual([8, 9, 10]);
+      expect(await audit.prune(cutoff)).toBe(1);
       expect(await audit.prune(cutoff)).toBe(0);
       expect(await left()).toEqual([9, 10]);
       const verified = await verifyCommand(own.databaseName);
@@ -206,7 +209,7 @@ describe('audit log', () => {
     try {
       const audit = await startAuditLog({ connection, db: connection.db!, relay, transport }, 'consent', {
         clock: () => now,
-        retention: { runtime, config: { AUDIT_RETENTION_DAYS: 30, AUDIT_RETENTION_SWEEP_SECONDS: 5 } },
+        retention: { runtime, config: { AUDIT_RETENTION_DAYS: 30, AUDIT_RETENTION_SWEEP_SECONDS: 5, AUDIT_RETENTION_BATCH: 100 } },
       });
       relay.start();
       await audit.record(educator, { action: 'read', recordType: 'consent', recordId: 'c-1', childId: 'child-7' });

@@ -5,6 +5,7 @@
 import type { Collection, Document } from 'mongodb';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
+import { inChunks } from '@spor/mongo';
 import { CLOUDEVENTS_CONTENT_TYPE, HEADERS } from './envelope.js';
 import type { KeyedMutex } from './keyed-mutex.js';
 import type { OutboxFields, PendingEvent } from './pending-events.js';
@@ -28,8 +29,6 @@ export interface OutboxRelayOptions {
 
 type OutboxDocument = Document & OutboxFields & { _id: unknown };
 
-/** Lookups in flight at once: enough to hide latency, few enough to leave the pool to requests. */
-const LOOKUP_CONCURRENCY = 16;
 /** Ids of events this relay published lately; enough to span the notifications still queued. */
 const REMEMBERED = 10_000;
 
@@ -55,13 +54,6 @@ function toMessage(p: PendingEvent): OutboundMessage {
       ...(p.correlationId ? { [HEADERS.correlationId]: p.correlationId } : {}),
     },
   };
-}
-
-/** Runs `work` over the items at most `width` at a time, keeping their order in the answer. */
-async function inChunks<T, R>(items: T[], width: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  for (let i = 0; i < items.length; i += width) results.push(...(await Promise.all(items.slice(i, i + width).map(work))));
-  return results;
 }
 
 export class OutboxRelay {
@@ -175,7 +167,7 @@ export class OutboxRelay {
         const ids = taken.filter(([, written]) => written === null).map(([id]) => id);
         // One lookup by _id each: MongoDB answers it from the index (FerretDB 1.23 on PostgreSQL
         // scans the collection for any filter, _id included: one more reason writers hand over their outbox).
-        const found = await inChunks(ids, LOOKUP_CONCURRENCY, (id) => collection.findOne({ _id: id } as Document) as Promise<OutboxDocument | null>);
+        const found = await inChunks(ids, (id) => collection.findOne({ _id: id } as Document) as Promise<OutboxDocument | null>);
         const docs = [...known, ...found.filter((d): d is OutboxDocument => d !== null && d.hasPending === true)];
         total += await this.publishAndClear(name, collection, docs);
       }
@@ -241,14 +233,14 @@ export class OutboxRelay {
     // Documents of an append group never change after their insert: one update clears the
     // group's documents of this round, with no lock and no sequence guard. Naming the ids keeps
     // a member that a later round publishes pending until then.
-    await inChunks([...appended], LOOKUP_CONCURRENCY, ([group, ids]) =>
+    await inChunks([...appended], ([group, ids]) =>
       collection.updateMany({ outboxGroup: group, _id: { $in: ids } } as Document, { $set: { pendingEvents: [], hasPending: false } }),
     );
     // One update per aggregate, not one bulk command for the round: FerretDB 1.23 keeps a
     // PostgreSQL connection for every statement of an update command until the command ends,
     // so a bulk larger than its pool hangs the whole server (seen at 60 statements); a filter
     // on _id alone with $in would be one statement, but FerretDB scans the collection for it.
-    await inChunks(aggregates, LOOKUP_CONCURRENCY, (doc) =>
+    await inChunks(aggregates, (doc) =>
       this.options.locks.run(`${collection.collectionName}:${String(doc._id)}`, async () => {
         // Fast path: nothing was appended since we read the document.
         const cleared = await collection.updateOne({ _id: doc._id, outboxSeq: doc.outboxSeq } as Document, { $set: { pendingEvents: [], hasPending: false } });
