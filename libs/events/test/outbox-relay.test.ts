@@ -175,6 +175,27 @@ describe('outbox relay', () => {
     expect(records.map((r) => r.key).sort()).toEqual([...ids].sort());
   });
 
+  test('when an aggregate store has lookup keys, then every write stores them top-level, reads leave them out, and a backfill gives older documents theirs', async () => {
+    const { factory, type, collection } = await setup();
+    const locks = new KeyedMutex();
+    const lookup = { fields: ['lookupParity'], of: (c: Counter) => ({ lookupParity: c.total % 2 ? 'odd' : 'even' }) };
+    const store = new AggregateStore<Counter>({ collection, locks, aggregate: 'counter', lookup });
+    const [a, b, old] = [newCounterId(), newCounterId(), newCounterId()];
+    await incrementCounter(store, factory, type, a);
+    await incrementCounter(store, factory, type, b);
+    await incrementCounter(store, factory, type, b);
+    expect((await collection.find({ lookupParity: 'odd' }).toArray()).map((d) => d._id)).toEqual([a]);
+    expect((await collection.find({ lookupParity: 'even' }).toArray()).map((d) => d._id)).toEqual([b]);
+    expect(await store.load(b)).toEqual({ _id: b, version: 2, total: 2 });
+    // Stored by code that knew no keys: the backfill writes them, once.
+    await incrementCounter(new AggregateStore<Counter>({ collection, locks, aggregate: 'counter' }), factory, type, old);
+    expect(await collection.countDocuments({ lookupParity: { $exists: false } })).toBe(1);
+    expect(await store.backfillLookups()).toBe(1);
+    expect(await store.backfillLookups()).toBe(0);
+    expect((await collection.find({ lookupParity: 'odd' }).toArray()).map((d) => d._id).sort()).toEqual([a, old].sort());
+    expect(store.readProjection).toMatchObject({ lookupParity: 0, pendingEvents: 0 });
+  });
+
   test('when the relay dies between publish and clear, then a restart loses nothing and the consumer counts each event once', async () => {
     const { factory, type, topic, registry, collection } = await setup();
     const store = new AggregateStore<Counter>({ collection, locks: new KeyedMutex(), aggregate: 'counter' });

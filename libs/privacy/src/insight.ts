@@ -117,6 +117,8 @@ export interface CollectionPart {
   childField: string;
   /** What parents may see of it: a filter added to the child's (`{ sharedWithParents: true }`), everything (`{}`), or nothing (absent). */
   parents?: Document;
+  /** Stored fields that are no part of the record (lookup keys, AggregateStoreOptions.lookup). */
+  hide?: string[];
 }
 
 /** A ChildDataSource over plain collections: most services need no more than this. */
@@ -125,7 +127,7 @@ export function collectionsByChild(db: Db, parts: Record<string, CollectionPart>
     const out: RecordsByKind = {};
     for (const [kind, part] of Object.entries(parts)) {
       if (parents && !part.parents) continue;
-      const docs = await db.collection(part.collection).find({ [part.childField]: childId, ...(parents ? part.parents : {}) }, { projection: WITHOUT_OUTBOX }).toArray();
+      const docs = await db.collection(part.collection).find({ [part.childField]: childId, ...(parents ? part.parents : {}) }, { projection: { ...WITHOUT_OUTBOX, ...Object.fromEntries((part.hide ?? []).map((f) => [f, 0])) } }).toArray();
       out[kind] = docs.map(({ _id, ...rest }) => ({ id: _id, ...rest }));
     }
     return out;

@@ -3,6 +3,7 @@
 import type { Db } from 'mongodb';
 import { deletePublished } from '@spor/events';
 import { aggregateCandidates, collectionsByChild, type ChildDataSource, type RetainedKind } from '@spor/privacy';
+import { CHILD_KEY } from './store/assessment-repository.js';
 
 const YEAR_DAYS = 365;
 
@@ -16,7 +17,7 @@ export function assessmentsPrivacy(db: Db): { kinds: RetainedKind[]; data: Child
     publicRecord: false,
     candidates: (startedBy) => aggregateCandidates(assessments, { status: 'completed' }, startedBy, (a) => (a.target.kind === 'child' && a.completedAt ? { childId: a.target.childId!, retainedFrom: new Date(a.completedAt) } : { retainedFrom: null })),
     async ofChild(childId) {
-      return (await assessments.find({ 'target.childId': childId }, { projection: { status: 1, completedAt: 1 } }).toArray()).map((a) => ({ id: a._id, retainedFrom: a.status === 'completed' && a.completedAt ? new Date(a.completedAt) : null }));
+      return (await assessments.find({ [CHILD_KEY]: childId }, { projection: { status: 1, completedAt: 1 } }).toArray()).map((a) => ({ id: a._id, retainedFrom: a.status === 'completed' && a.completedAt ? new Date(a.completedAt) : null }));
     },
     async dispose(id) {
       // Not while an event of it waits for the relay (an amendment just now): the sweep tries again.
@@ -26,7 +27,7 @@ export function assessmentsPrivacy(db: Db): { kinds: RetainedKind[]; data: Child
   };
 
   const data = collectionsByChild(db, {
-    assessment: { collection: 'assessments', childField: 'target.childId', parents: { sharedWithParents: true } },
+    assessment: { collection: 'assessments', childField: CHILD_KEY, parents: { sharedWithParents: true }, hide: [CHILD_KEY] },
     'external-result': { collection: 'external_results', childField: 'childId' },
   });
   return { kinds: [assessment], data };

@@ -10,6 +10,9 @@ import type { RunningIdentity } from '../../identity/src/service.js';
 import { bearer, startTestIdentity } from '../../identity/test/support.js';
 import { startTransitions, type RunningTransitions } from '../../transitions/src/service.js';
 import { startAssessments, type RunningAssessments } from '../src/service.js';
+import { AssessmentRepository, CHILD_KEY } from '../src/store/assessment-repository.js';
+import { MongoClient } from 'mongodb';
+import { EventFactory, KeyedMutex } from '@spor/events';
 
 const { brokers, mongoUrl } = testInfra();
 const logs = memoryLogger();
@@ -214,6 +217,28 @@ describe('assessments', () => {
     const list = await request(assessments.url).get(`/children/${childId}/external-results`).set('authorization', educator);
     expect(list.body.items.map((r: { source: string }) => r.source)).toEqual(['ordblindetesten']);
     expect((await request(assessments.url).get(`/children/${childId}/external-results`).set('authorization', otherInstitution)).status).toBe(403);
+  });
+
+  test('an assessment stored before the child lookup key existed is in the child’s history again once the repository starts (backfill)', async () => {
+    const done = await start({ instrumentId: 'motorik', childId, complete: true, answers: { hopper: 2, balance: 2, kaster: 2, trapper: 2, loeber: 2, blyant: 1, klipper: 1, perler: 1, tegner: 1, knapper: 1 } });
+    expect(done.status).toBe(201);
+    const ids = async () => ((await request(assessments.url).get(`/children/${childId}/assessments`).set('authorization', educator)).body.items as { id: string }[]).map((a) => a.id);
+    expect(await ids()).toContain(done.body.id);
+    const client = await MongoClient.connect(mongoUrl);
+    try {
+      const stored = client.db(assessments.config.ASSESSMENTS_DB_NAME).collection<{ _id: string }>('assessments');
+      // As an older version stored it: no top-level key, so a lookup by the key does not find it.
+      await stored.updateOne({ _id: done.body.id }, { $unset: { [CHILD_KEY]: '' } });
+      expect(await ids()).not.toContain(done.body.id);
+      await new AssessmentRepository(stored as never, new EventFactory('assessments', contractRegistry()), new KeyedMutex(), undefined as never).init();
+      expect(await ids()).toContain(done.body.id);
+      // The key is storage only: the answer does not carry it.
+      const read = await request(assessments.url).get(`/assessments/${done.body.id}`).set('authorization', educator);
+      expect(read.body).not.toHaveProperty(CHILD_KEY);
+      expect(read.body.target).toEqual({ kind: 'child', childId });
+    } finally {
+      await client.close();
+    }
   });
 
   test('every read and write is audited; after the child moves, the old institution loses access', async () => {

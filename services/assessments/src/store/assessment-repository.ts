@@ -1,8 +1,12 @@
 // Assessments as aggregates: state and events in one write (libs/events). Completion and
 // amendment are published; drafts and sharing are not (they concern only this service).
 import type { Collection } from 'mongodb';
-import { AggregateStore, WITHOUT_OUTBOX, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
+import { AggregateStore, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
+import { findEach } from '@spor/mongo';
 import { raisesConcern, type Assessment } from '../domain/assessment.js';
+
+/** The stored top-level copy of a child assessment's target.childId (null for a group's). */
+export const CHILD_KEY = 'lookupChildId';
 
 export class AssessmentRepository {
   private readonly store: AggregateStore<Assessment>;
@@ -13,12 +17,22 @@ export class AssessmentRepository {
     locks: KeyedMutex,
     relay: OutboxRelay,
   ) {
-    this.store = new AggregateStore<Assessment>({ collection, locks, relay, aggregate: 'assessment' });
+    // A child's assessments are looked up by a top-level copy of target.childId: FerretDB 1.x
+    // reads the whole collection for a dotted path (AggregateStoreOptions.lookup).
+    this.store = new AggregateStore<Assessment>({
+      collection,
+      locks,
+      relay,
+      aggregate: 'assessment',
+      lookup: { fields: [CHILD_KEY], of: (a) => ({ [CHILD_KEY]: a.target.kind === 'child' ? a.target.childId : null }) },
+    });
   }
 
   async init(): Promise<void> {
-    await this.collection.createIndex({ 'target.childId': 1, completedAt: 1 });
+    await this.collection.createIndex({ [CHILD_KEY]: 1 });
     await this.collection.createIndex({ 'target.groupId': 1 });
+    // Assessments stored before the key existed get it now, before any request reads by it.
+    await this.store.backfillLookups();
   }
 
   get(id: string): Promise<Stored<Assessment> | null> {
@@ -26,13 +40,13 @@ export class AssessmentRepository {
   }
 
   forChild(childId: string): Promise<Stored<Assessment>[]> {
-    return this.collection.find({ 'target.childId': childId }, { projection: WITHOUT_OUTBOX }).sort({ createdAt: 1 }).toArray() as Promise<Stored<Assessment>[]>;
+    return this.collection.find({ [CHILD_KEY]: childId }, { projection: this.store.readProjection }).sort({ createdAt: 1 }).toArray() as Promise<Stored<Assessment>[]>;
   }
 
   /** Completed assessments of these children with one instrument (only the child id goes to the store: FerretDB reads ranges and $in slowly). */
   async completedFor(childIds: string[], instrumentId: string): Promise<Stored<Assessment>[]> {
-    const found = await Promise.all(childIds.map((childId) => this.collection.find({ 'target.childId': childId }, { projection: WITHOUT_OUTBOX }).toArray()));
-    return (found.flat() as Stored<Assessment>[]).filter((a) => a.instrumentId === instrumentId && a.status === 'completed');
+    const found = (await findEach(this.collection, CHILD_KEY, childIds, {}, { projection: this.store.readProjection })) as Stored<Assessment>[];
+    return found.filter((a) => a.instrumentId === instrumentId && a.status === 'completed');
   }
 
   create(id: string, a: Assessment): Promise<Stored<Assessment>> {
