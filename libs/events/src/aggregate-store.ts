@@ -10,6 +10,9 @@ import { WITHOUT_OUTBOX, outboxForInsert, withPendingEvents, type OutboxFields }
 
 export type Stored<S> = S & { _id: string; version: number };
 
+/** A lookup key's value: one id, several (a document is found by any of them), or none. */
+export type LookupKey = string | string[] | null;
+
 export interface AggregateStoreOptions<S extends Document = Document> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   collection: Collection<any>;
@@ -24,7 +27,7 @@ export interface AggregateStoreOptions<S extends Document = Document> {
    * (1 s against 2 ms for one child's documents among 20,000). Written with every state, never
    * returned with it (`readProjection`). Index them.
    */
-  lookup?: { fields: string[]; of: (state: S) => Record<string, string | null> };
+  lookup?: { fields: string[]; of: (state: S) => Record<string, LookupKey> };
 }
 
 const OUTBOX_KEYS = new Set(['pendingEvents', 'outboxSeq', 'hasPending', '_id', 'version']);
@@ -41,7 +44,7 @@ export class AggregateStore<S extends Document> {
     this.readProjection = { ...WITHOUT_OUTBOX, ...Object.fromEntries((options.lookup?.fields ?? []).map((f) => [f, 0 as const])) };
   }
 
-  private lookupOf(state: S): Record<string, string | null> {
+  private lookupOf(state: S): Record<string, LookupKey> {
     return this.options.lookup?.of(state) ?? {};
   }
 

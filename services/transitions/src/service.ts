@@ -9,7 +9,7 @@ import { contractRegistry } from '@spor/contracts';
 import { ServiceTokenClient, serveAuthenticated } from '@spor/auth';
 import { ConsentView, DirectoryView } from '@spor/directory';
 import { transitionsConfigSchema, type TransitionsConfig } from './config.js';
-import { EnrollmentRepository } from './store/enrollment-repository.js';
+import { EnrollmentRepository, INSTITUTIONS_KEY } from './store/enrollment-repository.js';
 import { enrollmentRoutes } from './http/enrollment.routes.js';
 import { transitionRoutes } from './http/transition.routes.js';
 import { TransitionRepository } from './store/transition-repository.js';
@@ -77,7 +77,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
   // Parents see where their child is and was placed; handover packages are between institutions.
   const privacy = await startPrivacy(backbone, {
     service: SERVICE, config, runtime, logger: log, audit, directory, clock, kinds: [],
-    data: collectionsByChild(db, { enrollment: { collection: 'enrollments', childField: '_id', parents: {} }, transition: { collection: 'transitions', childField: 'childId' } }),
+    data: collectionsByChild(db, { enrollment: { collection: 'enrollments', childField: '_id', parents: {}, hide: [INSTITUTIONS_KEY] }, transition: { collection: 'transitions', childField: 'childId' } }),
   });
 
   await startProjectionConsumer(backbone, {

@@ -1,7 +1,7 @@
 // Each child's placement history as one aggregate, keyed by the child: the state and its event
 // in one write (libs/events), so one child's enrollment events are in order on one partition.
 import type { Collection } from 'mongodb';
-import { AggregateStore, WITHOUT_OUTBOX, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
+import { AggregateStore, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import type { ChildEnrollment, Placement } from '../domain/enrollment.js';
 
 export const ENROLLED = 'dk.spor.transitions.enrollment.enrolled.v1';
@@ -9,6 +9,9 @@ export const MOVED = 'dk.spor.transitions.enrollment.moved.v1';
 export const ENDED = 'dk.spor.transitions.enrollment.ended.v1';
 
 const placementData = (childId: string, p: Placement) => ({ childId, placementId: p.placementId, institutionId: p.institutionId, institutionType: p.institutionType, groupId: p.groupId, from: p.from, to: p.to });
+
+/** The stored top-level list of every institution a child was placed in. */
+export const INSTITUTIONS_KEY = 'lookupInstitutionIds';
 
 export class EnrollmentRepository {
   private readonly store: AggregateStore<ChildEnrollment>;
@@ -19,11 +22,21 @@ export class EnrollmentRepository {
     locks: KeyedMutex,
     relay: OutboxRelay,
   ) {
-    this.store = new AggregateStore<ChildEnrollment>({ collection, locks, relay, aggregate: 'enrollment' });
+    // An institution's children are looked up by a top-level list of the institutions a child
+    // was ever placed in: FerretDB 1.x reads the whole collection for placements.institutionId.
+    this.store = new AggregateStore<ChildEnrollment>({
+      collection,
+      locks,
+      relay,
+      aggregate: 'enrollment',
+      lookup: { fields: [INSTITUTIONS_KEY], of: (e) => ({ [INSTITUTIONS_KEY]: [...new Set(e.placements.map((p) => p.institutionId))] }) },
+    });
   }
 
   async init(): Promise<void> {
-    await this.collection.createIndex({ 'placements.institutionId': 1 });
+    await this.collection.createIndex({ [INSTITUTIONS_KEY]: 1 });
+    // Enrollments stored before the key existed get it now, before any request reads by it.
+    await this.store.backfillLookups();
   }
 
   get(childId: string): Promise<Stored<ChildEnrollment> | null> {
@@ -32,7 +45,7 @@ export class EnrollmentRepository {
 
   /** Children with any placement ever in the institution. */
   withInstitution(institutionId: string): Promise<Stored<ChildEnrollment>[]> {
-    return this.collection.find({ 'placements.institutionId': institutionId }, { projection: WITHOUT_OUTBOX }).toArray() as Promise<Stored<ChildEnrollment>[]>;
+    return this.collection.find({ [INSTITUTIONS_KEY]: institutionId }, { projection: this.store.readProjection }).toArray() as Promise<Stored<ChildEnrollment>[]>;
   }
 
   async enrolled(childId: string, current: Stored<ChildEnrollment> | null, next: ChildEnrollment, placement: Placement): Promise<Stored<ChildEnrollment>> {
