@@ -6,10 +6,37 @@ import { expireGrants } from './domain/consent.js';
 import type { ConsentRepository } from './store/consent-repository.js';
 import type { DirectoryView } from '@spor/directory';
 
-export async function expireDueGrants(deps: { consents: ConsentRepository; directory: DirectoryView; clock: () => Date; logger: Logger }): Promise<number> {
+export interface ExpiryDeps {
+  consents: ConsentRepository;
+  directory: DirectoryView;
+  clock: () => Date;
+  logger: Logger;
+}
+
+/**
+ * The sweep as a service runs it: by the day of expiry each round, and by range (every consent
+ * due, whatever its day) at the first round and then once a day, which finds what a sweep missed
+ * while the service was down or failing.
+ */
+export function expirySweep(deps: ExpiryDeps): () => Promise<number> {
+  let lastEveryDay: number | undefined;
+  return async () => {
+    const now = deps.clock().getTime();
+    const everyDay = lastEveryDay === undefined || now - lastEveryDay >= 86_400_000 || now < lastEveryDay;
+    const { expiredGrants, complete } = await runExpiry(deps, everyDay);
+    // A range round that hit its limit runs again next round.
+    if (everyDay && complete) lastEveryDay = now;
+    return expiredGrants;
+  };
+}
+
+const LIMIT = 500;
+
+async function runExpiry(deps: ExpiryDeps, everyDay: boolean): Promise<{ expiredGrants: number; complete: boolean }> {
   const now = deps.clock();
   let expiredGrants = 0;
-  for (const id of await deps.consents.dueForExpiry(now)) {
+  const due = await deps.consents.dueForExpiry(now, { everyDay, limit: LIMIT });
+  for (const id of due) {
     const consent = await deps.consents.get(id);
     if (!consent) continue;
     const { consent: next, expired } = expireGrants(consent, now);
@@ -22,5 +49,5 @@ export async function expireDueGrants(deps: { consents: ConsentRepository; direc
     }
   }
   if (expiredGrants > 0) deps.logger.info({ expiredGrants }, 'consent grants expired');
-  return expiredGrants;
+  return { expiredGrants, complete: due.length < LIMIT };
 }

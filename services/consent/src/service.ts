@@ -13,7 +13,7 @@ import { AuditLog, startAuditLog } from '@spor/audit';
 import { collectionsByChild, startPrivacy, type Privacy } from '@spor/privacy';
 import { consentRoutes } from './http/consent.routes.js';
 import { purposeRoutes } from './http/purpose.routes.js';
-import { expireDueGrants } from './expiry.js';
+import { expirySweep } from './expiry.js';
 
 export const SERVICE = 'consent';
 export const TOPICS = [topicFor(SERVICE, 'consent')];
@@ -73,7 +73,7 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
 
   await startProjectionConsumer(backbone, { groupId: config.CONSENT_DIRECTORY_GROUP, topics: directory.topics(), handlers: directory.handlers(), registry, runtime, logger: log, metrics });
 
-  const expireDue = () => expireDueGrants({ consents, directory, clock, logger: log });
+  const expireDue = expirySweep({ consents, directory, clock, logger: log });
   runtime.every('consent expiry sweep', config.CONSENT_EXPIRY_SWEEP_SECONDS * 1000, expireDue);
 
   const url = await serveAuthenticated({

@@ -11,6 +11,9 @@ import type { RunningIdentity } from '../../identity/src/service.js';
 import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
 import { startTransitions, type RunningTransitions } from '../../transitions/src/service.js';
 import { startConsent, type RunningConsent } from '../src/service.js';
+import { ConsentRepository, EXPIRY_DAY_KEY } from '../src/store/consent-repository.js';
+import { MongoClient } from 'mongodb';
+import { EventFactory, KeyedMutex } from '@spor/events';
 
 const { brokers, mongoUrl } = testInfra();
 const SERVICE_SECRET = 'consent-check-secret-0123456789';
@@ -169,6 +172,33 @@ describe('consent requests and answers', () => {
       await readTopicUntil(brokers, 'spor.consent.consent.v1', 'the expiry', (rs) => rs.some((r) => r.value!.includes('consent.expired') && r.value!.includes(body.id)));
     } finally {
       now = start;
+    }
+  });
+
+  test('the expiry sweep finds a consent by the day its grant runs out; a range round also finds one an earlier missed sweep left', async () => {
+    const client = await MongoClient.connect(mongoUrl);
+    const scratch = client.db(uniqueName('consent-expiry'));
+    try {
+      await scratch.createCollection('consents');
+      const consents = scratch.collection<{ _id: string; nextExpiry: string | null }>('consents');
+      const repository = new ConsentRepository(consents as never, new EventFactory('consent', contractRegistry()), new KeyedMutex(), undefined as never);
+      const at = new Date('2026-03-10T12:00:00Z');
+      await consents.insertMany([
+        { _id: 'today-due', nextExpiry: '2026-03-10T11:00:00.000Z', [EXPIRY_DAY_KEY]: '2026-03-10' },
+        { _id: 'today-later', nextExpiry: '2026-03-10T13:00:00.000Z', [EXPIRY_DAY_KEY]: '2026-03-10' },
+        { _id: 'yesterday', nextExpiry: '2026-03-09T23:59:00.000Z', [EXPIRY_DAY_KEY]: '2026-03-09' },
+        { _id: 'missed', nextExpiry: '2026-02-01T08:00:00.000Z', [EXPIRY_DAY_KEY]: '2026-02-01' },
+        { _id: 'none', nextExpiry: null, [EXPIRY_DAY_KEY]: null },
+        // Stored by a version without the key: given it when the repository starts.
+        { _id: 'older', nextExpiry: '2026-03-10T10:00:00.000Z' },
+      ] as never);
+      await repository.init();
+      expect((await repository.dueForExpiry(at)).sort()).toEqual(['older', 'today-due', 'yesterday']);
+      expect((await repository.dueForExpiry(at, { everyDay: true })).sort()).toEqual(['missed', 'older', 'today-due', 'yesterday']);
+      expect(await repository.dueForExpiry(at, { everyDay: true, limit: 2 })).toHaveLength(2);
+    } finally {
+      await scratch.dropDatabase();
+      await client.close();
     }
   });
 

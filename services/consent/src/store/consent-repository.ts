@@ -3,8 +3,11 @@
 // custody holders consent knows then, so consumers can keep a projection without asking.
 import type { Collection } from 'mongodb';
 import { findEach } from '@spor/mongo';
-import { AggregateStore, WITHOUT_OUTBOX, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
+import { AggregateStore, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import { evaluate, type Consent, type ConsentAction } from '../domain/consent.js';
+
+/** The stored UTC day (YYYY-MM-DD) of a consent's next expiry, null without one. */
+export const EXPIRY_DAY_KEY = 'lookupExpiryDay';
 
 export const consentEventType = (action: ConsentAction) => `dk.spor.consent.consent.${action}.v1`;
 
@@ -17,12 +20,22 @@ export class ConsentRepository {
     locks: KeyedMutex,
     relay: OutboxRelay,
   ) {
-    this.store = new AggregateStore<Consent>({ collection, locks, relay, aggregate: 'consent' });
+    // The expiry sweep looks consents up by the day of their next expiry (dueForExpiry).
+    this.store = new AggregateStore<Consent>({
+      collection,
+      locks,
+      relay,
+      aggregate: 'consent',
+      lookup: { fields: [EXPIRY_DAY_KEY], of: (c) => ({ [EXPIRY_DAY_KEY]: c.nextExpiry?.slice(0, 10) ?? null }) },
+    });
   }
 
   async init(): Promise<void> {
     await this.collection.createIndex({ childId: 1 });
     await this.collection.createIndex({ nextExpiry: 1 });
+    await this.collection.createIndex({ [EXPIRY_DAY_KEY]: 1 });
+    // Consents stored before the key existed get it now, before the first sweep.
+    await this.store.backfillLookups();
   }
 
   get(id: string): Promise<Stored<Consent> | null> {
@@ -31,14 +44,27 @@ export class ConsentRepository {
 
   /** One query per child (findEach: an `$in` reads the whole collection on FerretDB 1.x). */
   async forChildren(childIds: string[]): Promise<Stored<Consent>[]> {
-    const found = (await findEach(this.collection, 'childId', childIds, {}, { projection: WITHOUT_OUTBOX })) as Stored<Consent>[];
+    const found = (await findEach(this.collection, 'childId', childIds, {}, { projection: this.store.readProjection })) as Stored<Consent>[];
     return found.sort((a, b) => a.childId.localeCompare(b.childId) || a.purposeId.localeCompare(b.purposeId));
   }
 
-  /** Ids of consents with a grant that has run out by `now`. */
-  async dueForExpiry(now: Date, limit = 500): Promise<string[]> {
-    const docs = await this.collection.find({ nextExpiry: { $ne: null, $lte: now.toISOString() } }, { projection: { _id: 1 } }).limit(limit).toArray();
-    return docs.map((d) => d._id);
+  /**
+   * Ids of consents with a grant that has run out by `now`, at most `limit`. By default only
+   * consents whose next expiry falls on now's day or the day before (UTC), one equality each;
+   * `everyDay` asks by range, which also finds one an earlier missed sweep left behind, but
+   * reads the whole collection on FerretDB 1.x (decision 0002): the sweep does that at start and
+   * once a day.
+   */
+  async dueForExpiry(now: Date, options: { everyDay?: boolean; limit?: number } = {}): Promise<string[]> {
+    const limit = options.limit ?? 500;
+    const due = now.toISOString();
+    if (options.everyDay) {
+      const docs = await this.collection.find({ nextExpiry: { $ne: null, $lte: due } }, { projection: { _id: 1 } }).limit(limit).toArray();
+      return docs.map((d) => d._id);
+    }
+    const days = [new Date(now.getTime() - 86_400_000), now].map((d) => d.toISOString().slice(0, 10));
+    const docs = await findEach(this.collection, EXPIRY_DAY_KEY, days, {}, { projection: { _id: 1, nextExpiry: 1 } });
+    return docs.filter((d) => d.nextExpiry !== null && d.nextExpiry <= due).slice(0, limit).map((d) => d._id);
   }
 
   create(id: string, consent: Consent, custodyHolders: string[], by: Date): Promise<Stored<Consent>> {
