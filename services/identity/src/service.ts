@@ -18,7 +18,7 @@ import { personRoutes } from './http/person.routes.js';
 import { relationRoutes } from './http/relation.routes.js';
 import { erasureRoutes } from './http/erasure.routes.js';
 import { importRoutes, resumeImports, type ImportDeps } from './http/import.routes.js';
-import { oidcLoginRoutes, type LoginProvider } from './http/oidc-login.routes.js';
+import { oidcLoginRoutes, removeStaleLoginAttempts, type LoginAttempt, type LoginProvider } from './http/oidc-login.routes.js';
 import { sessionRoutes } from './http/session.routes.js';
 import { serviceTokenRoutes } from './http/service-token.routes.js';
 import { internalRoutes } from './http/internal.routes.js';
@@ -47,6 +47,8 @@ export interface RunningIdentity {
   db: Db;
   /** Parents' insight, the officer's export and legal holds (libs/privacy), from identity's own records. */
   privacy: Privacy;
+  /** One round of the minute's clean-up of ended sessions and abandoned logins; answers how many went. */
+  sweepLogins: () => Promise<number>;
 }
 
 export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Logger, options: { clock?: () => Date } = {}): Promise<RunningIdentity> {
@@ -100,6 +102,10 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   });
   const relations = new RelationRepository(membershipDocs as never, guardianshipDocs as never, factory, locks, relay);
   const sessions = new SessionStore(db.collection<Session>('sessions'), { idleMs: config.SESSION_IDLE_MINUTES * 60_000, maxAgeMs: config.SESSION_MAX_HOURS * 3600_000 });
+  // Ended sessions and abandoned logins go once a minute, not as each login starts (decision 0002).
+  // On the wall clock, as sessions and logins are timed (not the service's clock, which tests move).
+  const sweepLogins = async () => (await sessions.removeEnded()) + (await removeStaleLoginAttempts(db.collection<LoginAttempt>('login_attempts')));
+  runtime.every('ended sessions and abandoned logins', 60_000, sweepLogins);
   await sessions.init();
   // Where identity's children are placed (transitions' enrollments): when a child's entry may go.
   const placements = new DirectoryView(db, ['enrollments']);
@@ -207,5 +213,5 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   });
   const server = await runtime.listen(app, config.PORT);
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, runtime, config, keys: () => ring, audit, imports, db, privacy };
+  return { url: `http://127.0.0.1:${port}`, runtime, config, keys: () => ring, audit, imports, db, privacy, sweepLogins };
 }

@@ -118,6 +118,27 @@ describe('browser session', () => {
     expect(await res.json()).toMatchObject({ code: 'SESSION_REQUIRED', detail: 'the session has ended; log in again' });
   });
 
+  test('the minute’s clean-up drops sessions that ended by themselves and logins abandoned, and keeps the live ones', async () => {
+    const sessions = identity.db.collection<{ _id: string; createdAt: Date; expiresAt: Date; lastSeenAt: Date }>('sessions');
+    const newest = async () => (await sessions.find({}).sort({ createdAt: -1 }).limit(1).toArray())[0]!._id;
+    const live = await login();
+    const liveId = await newest();
+    const tooOld = await login();
+    const tooOldId = await newest();
+    const idle = await login();
+    const idleId = await newest();
+    await sessions.updateOne({ _id: tooOldId }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    await sessions.updateOne({ _id: idleId }, { $set: { lastSeenAt: new Date(Date.now() - (identity.config.SESSION_IDLE_MINUTES + 1) * 60_000) } });
+    await identity.db.collection('login_attempts').insertOne({ _id: 'abandoned' as never, kind: 'citizen', codeVerifier: 'x', nonce: 'y', createdAt: new Date(Date.now() - 11 * 60_000) });
+    expect(await identity.sweepLogins()).toBeGreaterThanOrEqual(3);
+    expect((await sessions.find({ _id: { $in: [liveId, tooOldId, idleId] } }).toArray()).map((x) => x._id)).toEqual([liveId]);
+    expect(await identity.db.collection('login_attempts').countDocuments({ _id: 'abandoned' as never })).toBe(0);
+    // Nothing ended is left for the next round.
+    expect(await identity.sweepLogins()).toBe(0);
+    expect((await tokenFromSession(identity, live)).status).toBe(200);
+    for (const gone of [tooOld, idle]) expect((await tokenFromSession(identity, gone)).status).toBe(401);
+  });
+
   test('logout ends the session, clears the cookie and sends the browser to the IdP to log out there too', async () => {
     const cookie = await login();
     const res = await fetch(`${identity.url}/auth/logout`, { method: 'POST', redirect: 'manual', headers: { cookie } });

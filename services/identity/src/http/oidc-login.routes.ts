@@ -45,7 +45,7 @@ export interface LoginProvider {
 
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
-interface LoginAttempt {
+export interface LoginAttempt {
   _id: string;
   kind: string;
   codeVerifier: string;
@@ -54,6 +54,15 @@ interface LoginAttempt {
 }
 
 const ATTEMPT_TTL_MS = 10 * 60_000;
+
+/**
+ * Drops logins abandoned for longer than they could still complete (the callback refuses them
+ * anyway). A periodic job, not part of starting a login: a filter on a time reads every attempt
+ * on FerretDB 1.x (decision 0002).
+ */
+export async function removeStaleLoginAttempts(attempts: Collection<LoginAttempt>, now = new Date()): Promise<number> {
+  return (await attempts.deleteMany({ createdAt: { $lt: new Date(now.getTime() - ATTEMPT_TTL_MS) } })).deletedCount;
+}
 
 function nsisLevelOf(acr: unknown): NsisLevel | undefined {
   return (Object.entries(NSIS_LEVELS).find(([, uri]) => uri === acr)?.[0] as NsisLevel | undefined) ?? undefined;
@@ -95,8 +104,6 @@ export function oidcLoginRoutes(
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const now = new Date();
-    // Abandoned logins are dropped once they could no longer complete.
-    await deps.attempts.deleteMany({ createdAt: { $lt: new Date(now.getTime() - ATTEMPT_TTL_MS) } });
     await deps.attempts.insertOne({ _id: state, kind, codeVerifier, nonce, createdAt: now });
     const params = {
       redirect_uri: deps.settings.redirectUri,

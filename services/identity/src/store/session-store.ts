@@ -44,10 +44,18 @@ export class SessionStore {
     const cookie = randomBytes(32).toString('base64url');
     const { idpSubject, ...rest } = fields;
     const session: Session = { ...rest, _id: digest(cookie), idpSubjectHash: digest(idpSubject), createdAt: now, lastSeenAt: now, expiresAt: new Date(now.getTime() + this.policy.maxAgeMs) };
-    // Sessions that ended by themselves are dropped as new ones open.
-    await this.collection.deleteMany({ expiresAt: { $lt: now } });
     await this.collection.insertOne(session);
     return { cookie, session };
+  }
+
+  /**
+   * Drops the sessions that ended by themselves (too old or idle too long); `use` refuses them
+   * anyway. A periodic job, not part of opening a session: a filter on a time reads every
+   * session on FerretDB 1.x (decision 0002), which a login should not wait for.
+   */
+  async removeEnded(now = new Date()): Promise<number> {
+    const idleSince = new Date(now.getTime() - this.policy.idleMs);
+    return (await this.collection.deleteMany({ $or: [{ expiresAt: { $lte: now } }, { lastSeenAt: { $lte: idleSince } }] })).deletedCount;
   }
 
   /** The live session of a cookie, marked as used; an idle or too old one is ended and answers null. */
