@@ -275,6 +275,9 @@ describe('data protection across the services', () => {
     try {
       // A parent registered today and never linked to a child: its clock starts now.
       const lone = (await request(identity.url).post('/admin/persons').set('authorization', await bearer(identity, '510')).send({ kind: 'parent', cpr: `0404861${100 + Math.floor(Math.random() * 899)}`, givenName: 'Alene', familyName: 'Test' }).expect(201)).body.id as string;
+      // One registered before registeredAt existed, never linked: its clock starts when the sweep first finds it.
+      const legacy = (await request(identity.url).post('/admin/persons').set('authorization', await bearer(identity, '510')).send({ kind: 'parent', cpr: `0505862${100 + Math.floor(Math.random() * 899)}`, givenName: 'Gammel', familyName: 'Test' }).expect(201)).body.id as string;
+      await identity.db.collection('persons').updateOne({ _id: legacy } as never, { $unset: { registeredAt: '' } });
       const { body: history } = await request(transitions.url).get(`/children/${ids.otherChild}/placements`).set('authorization', admin).expect(200);
       const open = history.items.find((p: { to?: string | null }) => !p.to);
       const lastDay = day(-1);
@@ -292,6 +295,8 @@ describe('data protection across the services', () => {
       // Only the parent never linked (30 days after its registration) has gone by now.
       expect(await identitySweep()).toEqual({ archived: 1, disposed: 1, failed: 0 });
       expect(readFileSync(join(archiveDir, 'identity', '510', 'parent-person', `${lone}.json`), 'utf8')).toMatch(/"neverLinked": true/);
+      const legacySeen = (await identity.db.collection('persons').findOne({ _id: legacy } as never))!.retentionSeenAt as Date;
+      expect(legacySeen).toEqual(now);
       // The export says when the entry goes.
       const exported = await request(identity.url).get(`/children/${ids.otherChild}/export`).set('authorization', tokens.dpo).expect(200);
       expect(exported.body.retention.find((r: { kind: string }) => r.kind === 'child-person').records).toEqual([{ recordId: ids.otherChild, deletedAfter: new Date(clockStart + 5 * 365 * DAY).toISOString().slice(0, 10) }]);
@@ -334,7 +339,10 @@ describe('data protection across the services', () => {
       expect(unlinked).toEqual(now);
       expect((await identity.db.collection('persons').findOne({ _id: ids.mother } as never))!.unlinkedAt).toBeUndefined();
       now = new Date(unlinked.getTime() + 30 * DAY - 60_000);
-      expect(await identitySweep()).toEqual({ archived: 0, disposed: 0, failed: 0 });
+      // Not the unlinked parent yet; the old entry's 30 days from when the sweep first saw it have run.
+      expect(await identitySweep()).toEqual({ archived: 1, disposed: 1, failed: 0 });
+      expect(readFileSync(join(archiveDir, 'identity', '510', 'parent-person', `${legacy}.json`), 'utf8')).toMatch(/"neverLinked": true/);
+      expect(legacySeen.getTime() + 30 * DAY).toBeLessThan(now.getTime());
       now = new Date(unlinked.getTime() + 30 * DAY + 1000);
       expect(await identitySweep()).toEqual({ archived: 1, disposed: 1, failed: 0 });
       expect((await request(identity.url).get(`/admin/persons/${ids.otherParent}`).set('authorization', root)).status).toBe(404);

@@ -234,7 +234,10 @@ export function identityRetention(deps: {
       // One read for every parent's links, not one per parent (dispose counts again, exactly).
       const linked = await relations.linkedParents();
       for (const p of await persons.allOfKind('parent')) {
-        const retainedFrom = parentClockStart(p, linked.has(p._id) ? 1 : 0);
+        const isLinked = linked.has(p._id);
+        // An old entry never linked has no clock yet: it starts now (domain/person-retention.ts).
+        if (!isLinked && !p.unlinkedAt && !p.registeredAt && !p.retentionSeenAt) await persons.markSeenByRetention(p._id, clock());
+        const retainedFrom = parentClockStart(p, isLinked ? 1 : 0);
         if (!retainedFrom || retainedFrom > startedBy || p.hasPending) continue;
         candidates.push({ id: p._id, municipalityId: p.municipalityId, retainedFrom, record: parentRecord(p) });
       }

@@ -34,6 +34,11 @@ describe('a parent entry’s retention clock', () => {
     expect(parentClockStart({ unlinkedAt }, 0)).toEqual(unlinkedAt);
     expect(parentClockStart({ unlinkedAt }, 1)).toBeNull();
     expect(parentClockStart({}, 0)).toBeNull();
+    // An entry from before registeredAt, never linked: from the day the sweep first found it.
+    const retentionSeenAt = new Date('2027-03-01T02:00:00Z');
+    expect(parentClockStart({ retentionSeenAt }, 0)).toEqual(retentionSeenAt);
+    expect(parentClockStart({ retentionSeenAt }, 1)).toBeNull();
+    expect(parentClockStart({ retentionSeenAt, unlinkedAt }, 0)).toEqual(unlinkedAt);
   });
 
   test('of a parent never linked to a child starts at its registration; a link stops it', () => {

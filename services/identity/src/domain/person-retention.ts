@@ -32,10 +32,11 @@ export function childClockStart(child: { birthYear: number; birthMonth: number; 
  * linked left the directory (`unlinkedAt`, set as that child's entry is disposed of). A parent
  * registered but never linked (an import whose guardianship failed, an entry made by hand and
  * left) counts from its registration: the link is registered right after the parent in practice,
- * and the period gives an administrator a month. Entries older than `registeredAt` that were never
- * linked have no clock.
+ * and the period gives an administrator a month. An entry older than `registeredAt` that was never
+ * linked counts from the day the sweep first found it so (`retentionSeenAt`): its registration
+ * date is not known, and keeping it for ever is not an option.
  */
-export function parentClockStart(parent: { unlinkedAt?: Date; registeredAt?: Date }, linkedChildren: number): Date | null {
+export function parentClockStart(parent: { unlinkedAt?: Date; registeredAt?: Date; retentionSeenAt?: Date }, linkedChildren: number): Date | null {
   if (linkedChildren > 0) return null;
-  return parent.unlinkedAt ?? parent.registeredAt ?? null;
+  return parent.unlinkedAt ?? parent.registeredAt ?? parent.retentionSeenAt ?? null;
 }

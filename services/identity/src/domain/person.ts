@@ -26,6 +26,11 @@ export interface Person {
   registeredAt?: Date;
   /** A parent's: when the last child it was linked to left the directory (its retention clock). */
   unlinkedAt?: Date;
+  /**
+   * A parent's only, registered before `registeredAt` existed and never linked: when the
+   * retention sweep first found it with no clock. Its clock counts from then.
+   */
+  retentionSeenAt?: Date;
 }
 
 export interface NewPerson {

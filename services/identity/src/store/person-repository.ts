@@ -5,7 +5,7 @@ import { AggregateStore, WITHOUT_OUTBOX, deletePublished, type EventFactory, typ
 import type { Person } from '../domain/person.js';
 
 /** What the retention sweep reads of every entry (allOfKind). */
-const RETENTION_FIELDS = { kind: 1, municipalityId: 1, birthYear: 1, birthMonth: 1, registeredAt: 1, unlinkedAt: 1, version: 1, hasPending: 1 } as const;
+const RETENTION_FIELDS = { kind: 1, municipalityId: 1, birthYear: 1, birthMonth: 1, registeredAt: 1, unlinkedAt: 1, retentionSeenAt: 1, version: 1, hasPending: 1 } as const;
 
 export const PERSON_REGISTERED = 'dk.spor.identity.person.registered.v1';
 /** Published by the retention sweep with the disposal of a person's entry (src/privacy.ts). */
@@ -41,7 +41,7 @@ export class PersonRepository {
   }
 
   /** Every entry of one kind, for the retention sweep (equality only: FerretDB pushes it down). */
-  allOfKind(kind: Person['kind']): Promise<Stored<Pick<Person, 'kind' | 'municipalityId' | 'birthYear' | 'birthMonth' | 'registeredAt' | 'unlinkedAt'> & { hasPending?: boolean }>[]> {
+  allOfKind(kind: Person['kind']): Promise<Stored<Pick<Person, 'kind' | 'municipalityId' | 'birthYear' | 'birthMonth' | 'registeredAt' | 'unlinkedAt' | 'retentionSeenAt'> & { hasPending?: boolean }>[]> {
     // Neither names nor the sealed CPR number: the sweep decides on dates alone.
     return this.collection.find({ kind }, { projection: RETENTION_FIELDS }).toArray() as never;
   }
@@ -54,6 +54,14 @@ export class PersonRepository {
   /** Starts a parent's retention clock: the last child it linked left the directory. No event: nothing outside identity keeps it. */
   async markUnlinked(id: string, at: Date): Promise<void> {
     await this.collection.updateOne({ _id: id, kind: 'parent' }, { $set: { unlinkedAt: at } });
+  }
+
+  /**
+   * Starts the clock of a parent's entry that has none (registered before `registeredAt`
+   * existed, never linked): from `at`, once. No event, as with `markUnlinked`.
+   */
+  async markSeenByRetention(id: string, at: Date): Promise<void> {
+    await this.collection.updateOne({ _id: id, kind: 'parent', registeredAt: { $exists: false }, unlinkedAt: { $exists: false }, retentionSeenAt: { $exists: false } } as never, { $set: { retentionSeenAt: at } });
   }
 
   /**
