@@ -165,8 +165,9 @@ export class OutboxRelay {
       if (taken.length > 0) {
         const known = taken.filter(([, written]) => written !== null).map(([id, written]) => ({ _id: id, ...written!, hasPending: true }) as OutboxDocument);
         const ids = taken.filter(([, written]) => written === null).map(([id]) => id);
-        // One lookup by _id each: MongoDB answers it from the index (FerretDB 1.23 on PostgreSQL
-        // scans the collection for any filter, _id included: one more reason writers hand over their outbox).
+        // One lookup by _id each: an equality both stores answer from the index (FerretDB 1.x
+        // reads the whole collection for `$in`, decision 0002). Writers that hand over their
+        // outbox spare even that.
         const found = await inChunks(ids, (id) => collection.findOne({ _id: id } as Document) as Promise<OutboxDocument | null>);
         const docs = [...known, ...found.filter((d): d is OutboxDocument => d !== null && d.hasPending === true)];
         total += await this.publishAndClear(name, collection, docs);
