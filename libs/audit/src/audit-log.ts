@@ -133,9 +133,8 @@ export class AuditLog {
    */
   async prune(before: Date, budget = PRUNE_BUDGET): Promise<number> {
     let removed = 0;
-    for (const { _id: chain } of await this.chains.find({}, { projection: { _id: 1 } }).toArray()) {
-      const start = await this.chains.findOne({ _id: chain });
-      if (!start) continue;
+    for (const start of await this.chains.find({}).toArray()) {
+      const chain = start._id;
       removed += await this.removeBehind(chain, start.seq);
       let from = start.seq;
       while (removed < budget) {

@@ -229,7 +229,8 @@ export class OutboxRelay {
     const aggregates: OutboxDocument[] = [];
     for (const doc of docs) {
       if (doc.outboxGroup === undefined) aggregates.push(doc);
-      else appended.set(doc.outboxGroup, [...(appended.get(doc.outboxGroup) ?? []), doc._id]);
+      else if (appended.has(doc.outboxGroup)) appended.get(doc.outboxGroup)!.push(doc._id);
+      else appended.set(doc.outboxGroup, [doc._id]);
     }
     // Documents of an append group never change after their insert: one update clears the
     // group's documents of this round, with no lock and no sequence guard. Naming the ids keeps

@@ -6,7 +6,7 @@ import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '
 import { contractRegistry } from '@spor/contracts';
 import { serveAuthenticated } from '@spor/auth';
 import { ConsentView, DirectoryView, danishDay } from '@spor/directory';
-import { AuditLog, startAuditLog } from '@spor/audit';
+import { startAuditLog, type AuditLog } from '@spor/audit';
 import { actionPlansConfigSchema, type ActionPlansConfig } from './config.js';
 import { PlanRepository } from './store/plan-repository.js';
 import { overdueRoutes, planRoutes } from './http/plan.routes.js';
@@ -46,7 +46,7 @@ export async function startActionPlans(environment: NodeJS.ProcessEnv, options: 
     logger: log,
     metrics,
     aggregateCollections: ['plans', 'resource_cases'],
-    otherCollections: ['concern_notifications', 'council_meetings', ...AuditLog.collections, ...DirectoryView.collections, ...ConsentView.collections],
+    otherCollections: ['concern_notifications', 'council_meetings', ...DirectoryView.collections, ...ConsentView.collections],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;

@@ -6,7 +6,7 @@ import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '
 import { contractRegistry } from '@spor/contracts';
 import { ServiceTokenClient, serveAuthenticated } from '@spor/auth';
 import { DirectoryView } from '@spor/directory';
-import { AuditLog, startAuditLog } from '@spor/audit';
+import { startAuditLog, type AuditLog } from '@spor/audit';
 import { assessmentsConfigSchema, type AssessmentsConfig } from './config.js';
 import { AssessmentRepository } from './store/assessment-repository.js';
 import { InstrumentCatalogue, type StoredInstrument } from './store/instrument-catalogue.js';
@@ -54,7 +54,7 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
     logger: log,
     metrics,
     aggregateCollections: ['assessments'],
-    otherCollections: ['instruments', 'rounds', 'language_presumptions', ...ExternalResults.collections, ...AuditLog.collections, ...DirectoryView.collections],
+    otherCollections: ['instruments', 'rounds', 'language_presumptions', ...ExternalResults.collections, ...DirectoryView.collections],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;

@@ -9,7 +9,7 @@ import { consentConfigSchema, type ConsentConfig } from './config.js';
 import { ConsentRepository } from './store/consent-repository.js';
 import { PurposeCatalogue, type StoredPurpose } from './store/purpose-catalogue.js';
 import { DirectoryView } from '@spor/directory';
-import { AuditLog, startAuditLog } from '@spor/audit';
+import { startAuditLog, type AuditLog } from '@spor/audit';
 import { collectionsByChild, startPrivacy, type Privacy } from '@spor/privacy';
 import { consentRoutes } from './http/consent.routes.js';
 import { purposeRoutes } from './http/purpose.routes.js';
@@ -51,7 +51,7 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
     logger: log,
     metrics,
     aggregateCollections: ['consents'],
-    otherCollections: ['purposes', ...AuditLog.collections, ...DirectoryView.collections],
+    otherCollections: ['purposes', ...DirectoryView.collections],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;

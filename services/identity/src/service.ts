@@ -26,7 +26,7 @@ import { citizenResolver, staffResolver, subjectOfPerson } from './domain/login-
 import { SessionStore, type Session } from './store/session-store.js';
 import { RelationRepository } from './store/relation-repository.js';
 import { PersonRepository } from './store/person-repository.js';
-import { AuditLog, startAuditLog } from '@spor/audit';
+import { startAuditLog, type AuditLog } from '@spor/audit';
 import { ImportJobs } from '@spor/mongo';
 import type { ImportCounts } from './store/import-jobs.js';
 import { CprVault, parseVaultKeys } from './domain/cpr-vault.js';
@@ -68,7 +68,7 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
     logger: log,
     metrics,
     aggregateCollections: ['org_units', 'persons', 'memberships', 'guardianships'],
-    otherCollections: ['municipality_roots', 'signing_keys', ...AuditLog.collections, 'import_jobs', 'login_attempts', 'sessions', ...DirectoryView.collections],
+    otherCollections: ['municipality_roots', 'signing_keys', 'import_jobs', 'login_attempts', 'sessions', ...DirectoryView.collections],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;

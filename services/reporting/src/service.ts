@@ -6,7 +6,7 @@ import { EventConsumer, startBackbone, startProjectionConsumer } from '@spor/eve
 import { contractRegistry } from '@spor/contracts';
 import { principalOf, requireRole, serveAuthenticated } from '@spor/auth';
 import { DirectoryView } from '@spor/directory';
-import { AuditLog, startAuditLog } from '@spor/audit';
+import { startAuditLog } from '@spor/audit';
 import { reportingConfigSchema, type ReportingConfig } from './config.js';
 import { Projections } from './store/projections.js';
 import { replayInto, type RebuildResult } from './store/rebuild.js';
@@ -36,7 +36,7 @@ export async function startReporting(environment: NodeJS.ProcessEnv, options: { 
     logger: log,
     metrics,
     aggregateCollections: [],
-    otherCollections: [...AuditLog.collections, ...Projections.collections, ...DirectoryView.collections],
+    otherCollections: [...Projections.collections, ...DirectoryView.collections],
     topics: [],
   });
   const { db, transport } = backbone;

@@ -1,7 +1,7 @@
 // Wires transitions together: configuration, database, the directory projection, events, HTTP.
 // main.ts and the integration tests both start transitions through here.
 import { fileURLToPath } from 'node:url';
-import { AuditLog, startAuditLog } from '@spor/audit';
+import { startAuditLog, type AuditLog } from '@spor/audit';
 import { collectionsByChild, startPrivacy, type Privacy } from '@spor/privacy';
 import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
@@ -55,7 +55,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
     logger: log,
     metrics,
     aggregateCollections: ['enrollments', 'transitions'],
-    otherCollections: ['import_jobs', ...AuditLog.collections, ...DirectoryView.collections, ...ConsentView.collections, ...ResultsView.collections, ...PlansView.collections],
+    otherCollections: ['import_jobs', ...DirectoryView.collections, ...ConsentView.collections, ...ResultsView.collections, ...PlansView.collections],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;

@@ -45,8 +45,7 @@ export class AssessmentRepository {
 
   /** Completed assessments of these children with one instrument (only the child id goes to the store: FerretDB reads ranges and $in slowly). */
   async completedFor(childIds: string[], instrumentId: string): Promise<Stored<Assessment>[]> {
-    const found = (await findEach(this.collection, CHILD_KEY, childIds, {}, { projection: this.store.readProjection })) as Stored<Assessment>[];
-    return found.filter((a) => a.instrumentId === instrumentId && a.status === 'completed');
+    return (await findEach(this.collection, CHILD_KEY, childIds, { instrumentId, status: 'completed' }, { projection: this.store.readProjection })) as Stored<Assessment>[];
   }
 
   create(id: string, a: Assessment): Promise<Stored<Assessment>> {
