@@ -10,9 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { createHash, randomUUID } from 'node:crypto';
 
 export const KAFKA_VERSION = '3.9.1';
-// 1.24.1 is what ARCHITECTURE.md names, but the Go module proxy here refuses it; 1.23.1 is
-// the newest 1.x it serves (see docs/decisions/0002-ferretdb-for-tests.md).
-export const FERRETDB_VERSION = 'v1.23.1';
+// The last 1.x release (ARCHITECTURE.md names 1.24.x); see docs/decisions/0002-ferretdb-for-tests.md.
+export const FERRETDB_VERSION = 'v1.24.2';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const stateDir = process.env.SPOR_STATE_DIR ?? join(repoRoot, '.local');
