@@ -4,7 +4,7 @@
 import type { Collection, Document } from 'mongodb';
 import { conflict } from '@spor/service-kit';
 import type { SporEvent } from './envelope.js';
-import type { KeyedMutex } from './keyed-mutex.js';
+import { documentLockKey, type KeyedMutex } from './keyed-mutex.js';
 import type { OutboxRelay, WrittenOutbox } from './outbox-relay.js';
 import { WITHOUT_OUTBOX, outboxForInsert, withPendingEvents, type OutboxFields } from './pending-events.js';
 
@@ -68,7 +68,7 @@ export class AggregateStore<S extends Document> {
   }
 
   lockKey(id: string): string {
-    return `${this.collection.collectionName}:${id}`;
+    return documentLockKey(this.collection.collectionName, id);
   }
 
   async load(id: string): Promise<Stored<S> | null> {

@@ -4,6 +4,11 @@
 // can both "match" and the later write wins (see docs/decisions/0003-aggregate-writes.md).
 // On MongoDB the version and outboxSeq guards alone are enough; the lock costs little there.
 
+/** The key of one aggregate document's lock: every writer of the document takes this one. */
+export function documentLockKey(collectionName: string, id: unknown): string {
+  return `${collectionName}:${String(id)}`;
+}
+
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<void>>();
 

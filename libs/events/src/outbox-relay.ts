@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { inChunks } from '@spor/mongo';
 import { CLOUDEVENTS_CONTENT_TYPE, HEADERS } from './envelope.js';
-import type { KeyedMutex } from './keyed-mutex.js';
+import { documentLockKey, type KeyedMutex } from './keyed-mutex.js';
 import type { OutboxFields, PendingEvent } from './pending-events.js';
 import type { EventTransport, OutboundMessage } from './transport.js';
 
@@ -243,7 +243,7 @@ export class OutboxRelay {
     // so a bulk larger than its pool hangs the whole server (seen at 60 statements); a filter
     // on _id alone with $in would be one statement, but FerretDB scans the collection for it.
     await inChunks(aggregates, (doc) =>
-      this.options.locks.run(`${collection.collectionName}:${String(doc._id)}`, async () => {
+      this.options.locks.run(documentLockKey(collection.collectionName, doc._id), async () => {
         // Fast path: nothing was appended since we read the document.
         const cleared = await collection.updateOne({ _id: doc._id, outboxSeq: doc.outboxSeq } as Document, { $set: { pendingEvents: [], hasPending: false } });
         // Otherwise new events arrived meanwhile (or another relay cleared): remove only what we published.

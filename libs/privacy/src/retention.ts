@@ -8,7 +8,7 @@
 import type { Collection, Db, Document, Filter } from 'mongodb';
 import type { Logger } from 'pino';
 import { servicePrincipal, type AuditLog } from '@spor/audit';
-import { WITHOUT_OUTBOX, outboxForInsert, topicFor, withPendingEvents, type OutboxRelay, type SchemaRegistry, type SporEvent } from '@spor/events';
+import { WITHOUT_OUTBOX, deletePublished, documentLockKey, outboxForInsert, topicFor, withPendingEvents, type KeyedMutex, type OutboxRelay, type SchemaRegistry, type SporEvent } from '@spor/events';
 import { randomUUID } from 'node:crypto';
 import { AppError, conflict } from '@spor/service-kit';
 import type { ArchiveHook } from './archive.js';
@@ -33,6 +33,8 @@ export interface RetentionCandidate {
   record: Document;
 }
 
+export type Disposal = 'deleted' | 'anonymised';
+
 /** One kind of record a service keeps, and how it leaves. */
 export interface RetainedKind {
   kind: string;
@@ -45,8 +47,12 @@ export interface RetainedKind {
   candidates(startedBy: Date): Promise<RetentionCandidate[]>;
   /** The child's records of this kind, with when their clock started (null while in use). */
   ofChild(childId: string): Promise<{ id: string; retainedFrom: Date | null }[]>;
-  /** Deletes or anonymises one record; repeatable (a second call after a crash finds nothing to do). */
-  dispose(id: string): Promise<'deleted' | 'anonymised'>;
+  /**
+   * Deletes or anonymises one record; repeatable (a second call after a crash finds nothing to do).
+   * `kept`: the record is in use again since the sweep chose it (a consent granted again, a child
+   * placed again); its disposal is called off, and its clock starts over when it stops being used.
+   */
+  dispose(id: string): Promise<Disposal | 'kept'>;
   /**
    * Events of the service's own contract that say the record is gone, for consumers that follow
    * the record's own topic (identity's dk.spor.identity.person.removed.v1). Made when the record is
@@ -105,6 +111,8 @@ export interface SweepResult {
   disposed: number;
   held: number;
   failed: number;
+  /** Archived, then found in use again: not disposed of (RetainedKind.dispose answered `kept`). */
+  kept: number;
   /** Present when this replica did not sweep: another one holds the lease, or took it over meanwhile. */
   skipped?: 'another replica is sweeping' | 'lease lost to another replica';
 }
@@ -157,7 +165,7 @@ export class Retention {
    * then archives and disposes of what expired. A replica that finds the lease taken skips.
    */
   async sweep(): Promise<SweepResult> {
-    if (!(await this.lease.acquire())) return { archived: 0, disposed: 0, held: 0, failed: 0, skipped: 'another replica is sweeping' };
+    if (!(await this.lease.acquire())) return { archived: 0, disposed: 0, held: 0, failed: 0, kept: 0, skipped: 'another replica is sweeping' };
     try {
       return await this.sweepHolding();
     } finally {
@@ -166,7 +174,7 @@ export class Retention {
   }
 
   private async sweepHolding(): Promise<SweepResult> {
-    const result: SweepResult = { archived: 0, disposed: 0, held: 0, failed: 0 };
+    const result: SweepResult = { archived: 0, disposed: 0, held: 0, failed: 0, kept: 0 };
     const lost = () => {
       this.options.logger.warn({ ...result }, 'retention: another replica took the sweep lease over; this sweep stops');
       return { ...result, skipped: 'lease lost to another replica' as const };
@@ -178,7 +186,7 @@ export class Retention {
       const kind = this.kind(interrupted.kind);
       if (!kind) continue;
       try {
-        if (await this.finish(kind, interrupted)) result.disposed++;
+        result[(await this.finish(kind, interrupted)) === 'kept' ? 'kept' : 'disposed']++;
       } catch (error) {
         // One record that cannot be disposed of yet (events still unpublished) must not stop
         // the sweep for every other record: it is tried again at the next sweep.
@@ -205,7 +213,7 @@ export class Retention {
         try {
           const disposal = await this.archive(kind, candidate, new Date(expiresAt));
           result.archived++;
-          if (await this.finish(kind, disposal)) result.disposed++;
+          result[(await this.finish(kind, disposal)) === 'kept' ? 'kept' : 'disposed']++;
         } catch (error) {
           // The record stays: nothing is deleted that did not reach the archive.
           result.failed++;
@@ -213,7 +221,7 @@ export class Retention {
         }
       }
     }
-    if (result.archived + result.disposed + result.failed > 0) this.options.logger.info({ ...result }, 'retention sweep');
+    if (result.archived + result.disposed + result.failed + result.kept > 0) this.options.logger.info({ ...result }, 'retention sweep');
     return result;
   }
 
@@ -223,7 +231,7 @@ export class Retention {
    * `purpose`, published), so nothing is lost and every keeper of the record hears of it. A child
    * under a legal hold keeps it (409 LEGAL_HOLD).
    */
-  async disposeNow(kindName: string, candidate: RetentionCandidate, purpose: string): Promise<'deleted' | 'anonymised'> {
+  async disposeNow(kindName: string, candidate: RetentionCandidate, purpose: string): Promise<Disposal> {
     const kind = this.kind(kindName);
     if (!kind) throw new Error(`${this.options.service} retains no kind ${kindName}`);
     if (candidate.childId && (await this.options.holds.isHeld(candidate.childId))) throw conflict('LEGAL_HOLD', `child ${candidate.childId} is under a legal hold: nothing of it is disposed of until the hold is released`);
@@ -234,13 +242,16 @@ export class Retention {
       this.options.logger.error({ err: error, kind: kind.kind, recordId: candidate.id }, 'retention: archiving a record disposed of now failed; nothing was deleted');
       throw new AppError({ status: 503, code: 'ARCHIVE_UNAVAILABLE', title: 'The archive did not accept the record', detail: `${kind.kind} ${candidate.id} was not archived, so nothing was deleted; try again once the archive (ARCHIVE_DIR) is writable` });
     }
+    let outcome: Disposal | 'kept';
     try {
-      return await this.finish(kind, disposal);
+      outcome = await this.finish(kind, disposal);
     } catch (error) {
       // Archived: the next sweep finishes it (an interrupted disposal), so it is not asked again.
       this.options.logger.error({ err: error, kind: kind.kind, recordId: candidate.id }, 'retention: a record disposed of now was archived but not yet deleted; the next sweep finishes it');
       throw new AppError({ status: 503, code: 'DISPOSAL_UNFINISHED', title: 'Archived, not yet deleted', detail: `${kind.kind} ${candidate.id} is archived; its deletion is finished by the next retention sweep` });
     }
+    if (outcome === 'kept') throw conflict('RECORD_IN_USE', `${kind.kind} ${candidate.id} came into use while it was disposed of; it is kept`);
+    return outcome;
   }
 
   private async archive(kind: RetainedKind, candidate: RetentionCandidate, expiredOn: Date, purpose = RETENTION_EXPIRED): Promise<DisposalDoc> {
@@ -276,8 +287,15 @@ export class Retention {
   }
 
   /** Deletes or anonymises an archived record, then logs and publishes that it is gone. */
-  private async finish(kind: RetainedKind, doc: DisposalDoc): Promise<'deleted' | 'anonymised'> {
+  private async finish(kind: RetainedKind, doc: DisposalDoc): Promise<Disposal | 'kept'> {
     const disposal = await kind.dispose(doc.recordId);
+    if (disposal === 'kept') {
+      // Nothing was deleted and nothing is announced. The archive keeps its copy of the record as
+      // it stood; the record itself lives on and is archived again when its clock runs out anew.
+      await this.disposals.deleteOne({ _id: doc._id, status: 'archived' });
+      this.options.logger.info({ kind: kind.kind, recordId: doc.recordId }, 'retention: the record came into use again after it was archived; kept');
+      return 'kept';
+    }
     const at = this.options.clock();
     await this.options.audit.record(servicePrincipal(this.options.service), { action: disposal === 'deleted' ? 'delete' : 'anonymise', recordType: kind.kind, recordId: doc.recordId, municipalityId: doc.municipalityId, purpose: doc.purpose ?? RETENTION_EXPIRED, ...(doc.childId ? { childId: doc.childId } : {}) });
     const event = this.event(kind, doc, disposal, at);
@@ -333,4 +351,27 @@ export async function aggregateCandidates<T extends { _id: string; municipalityI
     candidates.push({ id: doc._id, municipalityId: doc.municipalityId, ...(childId ? { childId } : {}), retainedFrom, record });
   }
   return candidates;
+}
+
+/**
+ * Disposes of one aggregate document of a retained kind (its `dispose`): deleted, unless it came
+ * into use again since the sweep chose it (`inUse`: a consent granted again, a child placed
+ * again). Under the lock the aggregate's writers take, and only at the version read, so a write
+ * of another process in between is not deleted with it (that throws; the sweep tries again). A
+ * document whose events still wait for the relay is kept too (deletePublished). Repeatable: a
+ * document already gone counts as deleted.
+ */
+export async function disposeAggregate<T extends { _id: string; version: number }>(
+  collection: Collection<T>,
+  id: string,
+  options: { locks: KeyedMutex; what: string; inUse?: (doc: T) => boolean },
+): Promise<'deleted' | 'kept'> {
+  return options.locks.run(documentLockKey(collection.collectionName, id), async () => {
+    const doc = (await collection.findOne({ _id: id } as Filter<T>)) as T | null;
+    if (!doc) return 'deleted';
+    if (options.inUse?.(doc)) return 'kept';
+    await deletePublished(collection as never, { _id: id, version: doc.version } as never, options.what);
+    if (await collection.findOne({ _id: id } as Filter<T>, { projection: { _id: 1 } })) throw new Error(`${options.what} was changed while it was disposed of; tried again at the next sweep`);
+    return 'deleted';
+  });
 }

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { MongoClient, type Collection, type Db } from 'mongodb';
 import { AuditLog } from '@spor/audit';
 import { contractRegistry } from '@spor/contracts';
-import { EventFactory } from '@spor/events';
+import { EventFactory, KeyedMutex } from '@spor/events';
 import { quietLogger, testInfra, uniqueName } from '@spor/testkit';
-import { DirectoryArchive, LegalHolds, Retention, SweepLease, type ArchiveHook, type ArchivePackage, type RetainedKind } from '../src/index.js';
+import { DirectoryArchive, LegalHolds, Retention, SweepLease, disposeAggregate, type ArchiveHook, type ArchivePackage, type RetainedKind } from '../src/index.js';
 
 const DAY = 86_400_000;
 let client: MongoClient;
@@ -35,6 +35,7 @@ const kind: RetainedKind = {
   },
   async dispose(id) {
     if (refuseDispose.has(id)) throw new Error(`record ${id} cannot go yet`);
+    if (inUseAgain.has(id)) return 'kept';
     steps.push(`delete ${id}`);
     await records.deleteOne({ _id: id });
     return 'deleted';
@@ -50,6 +51,8 @@ const announcedPerson = randomUUID();
 let failArchive = false;
 /** Records whose disposal fails for now (identity's, say, with an event the relay has not sent yet). */
 const refuseDispose = new Set<string>();
+/** Records that came into use again after the sweep chose them (a consent granted again, say). */
+const inUseAgain = new Set<string>();
 function archiveHook(): ArchiveHook {
   const inner = new DirectoryArchive(dir);
   return {
@@ -94,7 +97,7 @@ describe('retention', () => {
   test('a record is kept until its period has run out, then archived, and only then deleted', async () => {
     await records.insertMany([{ _id: 'n-1', childId: child, municipalityId: '510', closedAt }]);
     now = new Date(closedAt.getTime() + 29 * DAY);
-    expect(await retention.sweep()).toEqual({ archived: 0, disposed: 0, held: 0, failed: 0 });
+    expect(await retention.sweep()).toEqual({ archived: 0, disposed: 0, held: 0, failed: 0, kept: 0 });
     expect(await records.countDocuments({ _id: 'n-1' })).toBe(1);
 
     now = new Date(closedAt.getTime() + 30 * DAY);
@@ -174,6 +177,27 @@ describe('retention', () => {
     await records.deleteOne({ _id: 'now-2' });
   });
 
+  test('a record found in use again after it was archived is kept: its disposal is called off, nothing is deleted or announced', async () => {
+    steps.length = 0;
+    const again = randomUUID();
+    await records.insertOne({ _id: 'k-1', childId: again, municipalityId: '510', closedAt });
+    now = new Date(closedAt.getTime() + 40 * DAY);
+    inUseAgain.add('k-1');
+    expect(await retention.sweep()).toMatchObject({ archived: 1, disposed: 0, failed: 0, kept: 1 });
+    expect(await records.countDocuments({ _id: 'k-1' })).toBe(1);
+    expect(steps).toEqual(['archive k-1']);
+    // No disposal left behind: not retried as an interrupted one, no event waiting to be published.
+    expect(await retention.disposalsOf(again)).toEqual([]);
+    expect((await audit.forChild(again)).map((e) => e.operation)).toEqual(['archive']);
+    // Asked for now, it is refused by name.
+    await expect(retention.disposeNow('note', { id: 'k-1', municipalityId: '510', childId: again, retainedFrom: now, record: { _id: 'k-1' } }, 'registered-in-error')).rejects.toMatchObject({ status: 409, code: 'RECORD_IN_USE' });
+    expect(await records.countDocuments({ _id: 'k-1' })).toBe(1);
+    // Out of use again: its new clock runs out, and it goes.
+    inUseAgain.clear();
+    expect(await retention.sweep()).toMatchObject({ archived: 1, disposed: 1, kept: 0 });
+    expect(await records.countDocuments({ _id: 'k-1' })).toBe(0);
+  });
+
   test('a municipality’s own period counts instead of the default', async () => {
     await records.insertMany([{ _id: 'n-3', childId: child, municipalityId: '561', closedAt }, { _id: 'n-4', childId: child, municipalityId: '510', closedAt }]);
     await retention.setPeriod('561', 'note', 90, 'admin-1');
@@ -222,9 +246,9 @@ describe('retention', () => {
         return archiveHook().archive(pkg);
       },
     };
-    expect(await replica(counting).sweep()).toEqual({ archived: 0, disposed: 0, held: 0, failed: 0, skipped: 'another replica is sweeping' });
+    expect(await replica(counting).sweep()).toEqual({ archived: 0, disposed: 0, held: 0, failed: 0, kept: 0, skipped: 'another replica is sweeping' });
     letArchive();
-    expect(await first).toEqual({ archived: 1, disposed: 1, held: 0, failed: 0 });
+    expect(await first).toEqual({ archived: 1, disposed: 1, held: 0, failed: 0, kept: 0 });
     expect(archiveCalls).toBe(1);
     expect(steps).toEqual(['archive n-6', 'delete n-6']);
     expect((await retention.disposalsOf(child)).filter((d) => d.recordId === 'n-6')).toHaveLength(1);
@@ -259,5 +283,56 @@ describe('retention', () => {
     expect(await leases.countDocuments({ holder: { $exists: true } })).toBe(1);
     await b.release();
     expect(await leases.countDocuments({})).toBe(0);
+  });
+});
+
+describe('disposeAggregate', () => {
+  type Doc = { _id: string; version: number; open: boolean; hasPending: boolean; pendingEvents: unknown[] };
+  let docs: Collection<Doc>;
+  const locks = new KeyedMutex();
+  const options = (what: string) => ({ locks, what, inUse: (d: Doc) => d.open });
+
+  beforeAll(async () => {
+    docs = db.collection<Doc>(uniqueName('aggregates'));
+    await db.createCollection(docs.collectionName);
+  });
+
+  test('deletes a document out of use; again after a crash it finds nothing and says deleted', async () => {
+    await docs.insertOne({ _id: 'd-1', version: 3, open: false, hasPending: false, pendingEvents: [] });
+    expect(await disposeAggregate(docs, 'd-1', options('doc d-1'))).toBe('deleted');
+    expect(await docs.countDocuments({ _id: 'd-1' })).toBe(0);
+    expect(await disposeAggregate(docs, 'd-1', options('doc d-1'))).toBe('deleted');
+  });
+
+  test('keeps a document in use again, and one whose events wait for the relay', async () => {
+    await docs.insertMany([
+      { _id: 'd-2', version: 1, open: true, hasPending: false, pendingEvents: [] },
+      { _id: 'd-3', version: 1, open: false, hasPending: true, pendingEvents: [{ id: 'e-1' }] },
+    ]);
+    expect(await disposeAggregate(docs, 'd-2', options('doc d-2'))).toBe('kept');
+    await expect(disposeAggregate(docs, 'd-3', options('doc d-3'))).rejects.toThrow(/doc d-3 has events the relay has not published yet/);
+    expect(await docs.countDocuments({ _id: { $in: ['d-2', 'd-3'] } })).toBe(2);
+  });
+
+  test('does not delete a document another process wrote after it was read: that throws, and the next try sees the write', async () => {
+    await docs.insertOne({ _id: 'd-4', version: 1, open: false, hasPending: false, pendingEvents: [] });
+    // Another process (no shared lock) places the child again right after the read.
+    let first = true;
+    const racing = new Proxy(docs, {
+      get(target, key, receiver) {
+        if (key !== 'findOne') return Reflect.get(target, key, receiver);
+        return async (...args: Parameters<Collection<Doc>['findOne']>) => {
+          const found = await target.findOne(...args);
+          if (first) {
+            first = false;
+            await target.updateOne({ _id: 'd-4' }, { $set: { open: true }, $inc: { version: 1 } });
+          }
+          return found;
+        };
+      },
+    });
+    await expect(disposeAggregate(racing, 'd-4', options('doc d-4'))).rejects.toThrow(/doc d-4 was changed while it was disposed of/);
+    expect(await docs.findOne({ _id: 'd-4' })).toMatchObject({ version: 2, open: true });
+    expect(await disposeAggregate(docs, 'd-4', options('doc d-4'))).toBe('kept');
   });
 });

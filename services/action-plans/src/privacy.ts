@@ -1,14 +1,14 @@
 // action-plans' part in data protection (libs/privacy): which records it keeps about a child,
 // how long after they stop being in use, and what a parent or the data-protection officer sees.
 import type { Db } from 'mongodb';
-import { deletePublished } from '@spor/events';
-import { aggregateCandidates, collectionsByChild, type ChildDataSource, type RetainedKind } from '@spor/privacy';
+import type { KeyedMutex } from '@spor/events';
+import { aggregateCandidates, collectionsByChild, disposeAggregate, type ChildDataSource, type RetainedKind } from '@spor/privacy';
 
 const YEAR_DAYS = 365;
 const fromDay = (day: string | undefined) => (day ? new Date(`${day}T00:00:00Z`) : null);
 
-export function actionPlansPrivacy(db: Db): { kinds: RetainedKind[]; data: ChildDataSource } {
-  const plans = db.collection<{ _id: string; childId: string | null; municipalityId: string; status: string; closedOn?: string; sharedWithParents: boolean }>('plans');
+export function actionPlansPrivacy(db: Db, locks: KeyedMutex): { kinds: RetainedKind[]; data: ChildDataSource } {
+  const plans = db.collection<{ _id: string; version: number; childId: string | null; municipalityId: string; status: string; closedOn?: string; sharedWithParents: boolean }>('plans');
 
   const plan: RetainedKind = {
     kind: 'action-plan',
@@ -20,11 +20,8 @@ export function actionPlansPrivacy(db: Db): { kinds: RetainedKind[]; data: Child
     async ofChild(childId) {
       return (await plans.find({ childId }, { projection: { status: 1, closedOn: 1 } }).toArray()).map((p) => ({ id: p._id, retainedFrom: p.status === 'closed' ? fromDay(p.closedOn) : null }));
     },
-    async dispose(id) {
-      // Not while an event of it waits for the relay (an amendment just now): the sweep tries again.
-      await deletePublished(plans as never, { _id: id } as never, `plan ${id}`);
-      return 'deleted';
-    },
+    // An amendment just now (its event waiting for the relay) keeps it until the next sweep.
+    dispose: (id) => disposeAggregate(plans, id, { locks, what: `plan ${id}` }),
   };
 
   // Parents see the plans shared with them; notifications of concern are for the leader and the consultants only (R13).

@@ -60,7 +60,7 @@ export async function startActionPlans(environment: NodeJS.ProcessEnv, options: 
   await directory.init();
   const consents = new ConsentView(db);
   await consents.init();
-  const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...actionPlansPrivacy(db) });
+  const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...actionPlansPrivacy(db, locks) });
   const notifications = db.collection<ConcernNotification>('concern_notifications');
   await notifications.createIndex({ childId: 1 });
 

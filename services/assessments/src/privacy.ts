@@ -1,14 +1,14 @@
 // assessments' part in data protection (libs/privacy): which records it keeps about a child,
 // how long after they stop being in use, and what a parent or the data-protection officer sees.
 import type { Db } from 'mongodb';
-import { deletePublished } from '@spor/events';
-import { aggregateCandidates, collectionsByChild, type ChildDataSource, type RetainedKind } from '@spor/privacy';
+import type { KeyedMutex } from '@spor/events';
+import { aggregateCandidates, collectionsByChild, disposeAggregate, type ChildDataSource, type RetainedKind } from '@spor/privacy';
 import { CHILD_KEY } from './store/assessment-repository.js';
 
 const YEAR_DAYS = 365;
 
-export function assessmentsPrivacy(db: Db): { kinds: RetainedKind[]; data: ChildDataSource } {
-  const assessments = db.collection<{ _id: string; target: { kind: string; childId?: string }; municipalityId: string; status: string; completedAt?: string; sharedWithParents: boolean }>('assessments');
+export function assessmentsPrivacy(db: Db, locks: KeyedMutex): { kinds: RetainedKind[]; data: ChildDataSource } {
+  const assessments = db.collection<{ _id: string; version: number; target: { kind: string; childId?: string }; municipalityId: string; status: string; completedAt?: string; sharedWithParents: boolean }>('assessments');
 
   const assessment: RetainedKind = {
     kind: 'assessment',
@@ -19,11 +19,8 @@ export function assessmentsPrivacy(db: Db): { kinds: RetainedKind[]; data: Child
     async ofChild(childId) {
       return (await assessments.find({ [CHILD_KEY]: childId }, { projection: { status: 1, completedAt: 1 } }).toArray()).map((a) => ({ id: a._id, retainedFrom: a.status === 'completed' && a.completedAt ? new Date(a.completedAt) : null }));
     },
-    async dispose(id) {
-      // Not while an event of it waits for the relay (an amendment just now): the sweep tries again.
-      await deletePublished(assessments as never, { _id: id } as never, `assessment ${id}`);
-      return 'deleted';
-    },
+    // An amendment just now (its event waiting for the relay) keeps it until the next sweep.
+    dispose: (id) => disposeAggregate(assessments, id, { locks, what: `assessment ${id}` }),
   };
 
   const data = collectionsByChild(db, {

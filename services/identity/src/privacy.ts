@@ -209,6 +209,9 @@ export function identityRetention(deps: {
       return [{ id: c._id, retainedFrom: childClockStart(c, await placements.placementHistory(childId)) }];
     },
     async dispose(childId) {
+      // Placed again since the sweep chose it (as far as identity's projection knows): it stays.
+      const c = await persons.get(childId);
+      if (c?.kind === 'child' && childClockStart(c, await placements.placementHistory(childId)) === null) return 'kept';
       // Parents left with no child start their clock first: a crash after the guardianships are
       // gone would otherwise leave them with none. Repeating this after a crash only moves it.
       const at = clock();
@@ -247,7 +250,7 @@ export function identityRetention(deps: {
     ofChild: async () => [],
     async dispose(parentId) {
       // Linked to a child again since the sweep chose it: it stays (its clock stops).
-      if ((await relations.countChildrenOf(parentId)) > 0) throw new Error(`parent ${parentId} is linked to a child again; kept`);
+      if ((await relations.countChildrenOf(parentId)) > 0) return 'kept';
       await sessions.endAllOf(parentId);
       await persons.remove(parentId);
       return 'deleted';
