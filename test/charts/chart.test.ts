@@ -15,7 +15,7 @@ import { exampleValues, helmBinary, render, renderError, renderNotes, requiredVa
 
 const WORKLOADS = ['action-plans', 'assessments', 'consent', 'gateway', 'identity', 'reporting', 'transitions'];
 /** The workloads whose retention sweep archives records before deleting them (they pass kinds to startPrivacy). */
-const RETAINING = ['action-plans', 'assessments', 'identity'];
+const RETAINING = ['action-plans', 'assessments', 'consent', 'identity', 'transitions'];
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The services whose code defines a retained kind (a RetainedKind names its `defaultDays`). */
@@ -278,7 +278,7 @@ describe('the retention archive', () => {
     for (const workload of WORKLOADS) expect(archiveOf(manifests, workload)).toEqual({ claims: [], mounts: [], archiveDir: undefined });
     expect(of(manifests, 'PersistentVolumeClaim')).toEqual([]);
     const notes = renderNotes({ release: RELEASE, valuesFiles: [requiredValues] });
-    expect(notes).toMatch(/WARNING: no retention archive volume\. action-plans, assessments, identity archive each expired record/);
+    expect(notes).toMatch(/WARNING: no retention archive volume\. action-plans, assessments, consent, identity, transitions archive each expired record/);
     expect(notes).toMatch(/expired\s+records are KEPT/);
     expect(notes).toMatch(/archive\.existingClaim/);
   });
@@ -325,9 +325,9 @@ describe('the retention archive', () => {
   });
 
   test('which workloads get the archive is data: retainsRecords per workload overrides the default', () => {
-    const manifests = render({ release: RELEASE, valuesFiles: [requiredValues], set: { 'archive.existingClaim': 'municipal-archive-nfs', 'services.consent.retainsRecords': 'true', 'services.assessments.retainsRecords': 'false' } });
-    expect(withArchive(manifests)).toEqual(['action-plans', 'consent', 'identity']);
-    expect(archiveOf(manifests, 'consent').archiveDir).toEqual(archiveOf(manifests, 'action-plans').mounts[0]!.mountPath);
+    const manifests = render({ release: RELEASE, valuesFiles: [requiredValues], set: { 'archive.existingClaim': 'municipal-archive-nfs', 'services.reporting.retainsRecords': 'true', 'services.assessments.retainsRecords': 'false' } });
+    expect(withArchive(manifests)).toEqual(['action-plans', 'consent', 'identity', 'reporting', 'transitions']);
+    expect(archiveOf(manifests, 'reporting').archiveDir).toEqual(archiveOf(manifests, 'action-plans').mounts[0]!.mountPath);
     expect(archiveOf(manifests, 'assessments').archiveDir).toBeUndefined();
   });
 });

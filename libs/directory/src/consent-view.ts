@@ -31,6 +31,7 @@ interface ConsentEventData {
 
 const CONSENT_EVENT = /^dk\.spor\.consent\.consent\.(requested|granted|withdrawn|expired)\.v1$/;
 const TYPES = ['requested', 'granted', 'withdrawn', 'expired'].map((verb) => `dk.spor.consent.consent.${verb}.v1`);
+const REMOVED = 'dk.spor.consent.consent.removed.v1';
 
 export class ConsentView {
   static collections = ['seen_consents'];
@@ -64,7 +65,16 @@ export class ConsentView {
       const current = this.onChange ? await this.consents.findOne({ _id: data.consentId }) : null;
       if (current) await this.onChange!(current);
     };
-    return Object.fromEntries(TYPES.map((type) => [type, apply]));
+    // A consent whose retention ran out leaves the view. Deleted, not marked: a consent's id
+    // comes from its child, purpose and scope, so one asked for again later starts over at
+    // version 1 and must not find a newer version here. One topic keyed by the child keeps the
+    // removal after the consent's earlier events, on a replay too. (Asked again within the same
+    // relay round as the disposal, the new request may come first and be dropped with it: the
+    // view then lacks a consent until its next event, which refuses, never allows.)
+    const remove: EventHandler = async (event: SporEvent<{ consentId: string }>) => {
+      await this.consents.deleteOne({ _id: event.data.consentId });
+    };
+    return { ...Object.fromEntries(TYPES.map((type) => [type, apply])), [REMOVED]: remove };
   }
 
   get(consentId: string): Promise<SeenConsent | null> {

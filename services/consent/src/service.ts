@@ -10,7 +10,8 @@ import { ConsentRepository } from './store/consent-repository.js';
 import { PurposeCatalogue, type StoredPurpose } from './store/purpose-catalogue.js';
 import { DirectoryView } from '@spor/directory';
 import { startAuditLog, type AuditLog } from '@spor/audit';
-import { collectionsByChild, startPrivacy, type Privacy } from '@spor/privacy';
+import { startPrivacy, type Privacy } from '@spor/privacy';
+import { consentPrivacy } from './privacy.js';
 import { consentRoutes } from './http/consent.routes.js';
 import { purposeRoutes } from './http/purpose.routes.js';
 import { expirySweep } from './expiry.js';
@@ -56,18 +57,16 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
   });
   const { db, locks, relay } = backbone;
   const registry = contractRegistry();
-  const consents = new ConsentRepository(db.collection('consents') as never, new EventFactory(SERVICE, registry), locks, relay);
+  const factory = new EventFactory(SERVICE, registry);
+  const consents = new ConsentRepository(db.collection('consents') as never, factory, locks, relay);
   await consents.init();
   const catalogue = new PurposeCatalogue(db.collection<StoredPurpose>('purposes'));
   await catalogue.init();
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
   const audit = await startAuditLog(backbone, SERVICE, { retention: { runtime, config } });
-  // Consents are the evidence of what parents agreed to: parents see every one about their child.
-  // No retention kind yet: how long evidence is kept after a withdrawal is the municipality's call (issue 12 follow-up).
   const privacy = await startPrivacy(backbone, {
-    service: SERVICE, config, runtime, logger: log, audit, directory, clock, kinds: [],
-    data: collectionsByChild(db, { consent: { collection: 'consents', childField: 'childId', parents: {} } }),
+    service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...consentPrivacy(db, { locks, factory }),
     extendInsight: async (insight) => ({ ...insight, consents: insight.records.consent ?? [] }),
   });
 

@@ -1,6 +1,6 @@
 // The consent rules on their own: who must agree, withdrawal at once, expiry, idempotence.
 import { describe, expect, test } from '@jest/globals';
-import { consentIdOf, evaluate, expireGrants, grantConsent, requestConsent, withdrawConsent } from '../src/domain/consent.js';
+import { consentClockStart, consentIdOf, evaluate, expireGrants, grantConsent, requestConsent, withdrawConsent } from '../src/domain/consent.js';
 import { BUILT_IN_PURPOSES, scopeProblems } from '../src/domain/purposes.js';
 
 const transfer = BUILT_IN_PURPOSES.find((p) => p.purposeId === 'transition-transfer')!;
@@ -54,5 +54,17 @@ describe('consent rules', () => {
   test('a scope must name what the purpose needs and nothing else', () => {
     expect(scopeProblems(transfer, {})).toEqual([{ field: 'scope.receivingUnitId', message: 'the purpose transition-transfer needs receivingUnitId' }]);
     expect(scopeProblems(transfer, { receivingUnitId: 'x', assessmentId: 'y' })).toEqual([{ field: 'scope.assessmentId', message: 'the purpose transition-transfer takes no assessmentId' }]);
+  });
+
+  test('the retention clock starts when no grant lives any more, from the last evidence, and stops while a new grant lives', () => {
+    expect(consentClockStart(request())).toEqual(t0);
+    const granted = grantConsent(request(), 'mor', 'substantial', later(1))!;
+    expect(consentClockStart(granted)).toBeNull();
+    const withdrawn = withdrawConsent(granted, 'mor', 'substantial', later(5))!;
+    expect(consentClockStart(withdrawn)).toEqual(later(5));
+    const again = grantConsent(withdrawn, 'mor', 'substantial', later(9))!;
+    expect(consentClockStart(again)).toBeNull();
+    const expired = expireGrants(again, later(9 + transfer.validityDays)).consent;
+    expect(consentClockStart(expired)).toEqual(later(9 + transfer.validityDays));
   });
 });

@@ -216,6 +216,49 @@ describe('consent requests and answers', () => {
     expect((await ask({ childId, purposeId: 'network-meeting' }, otherInstitutionStaff)).status).toBe(403);
   });
 
+  test('a consent leaves 5 years after it ended, archived first; one granted again meanwhile stays until that grant ends, too', async () => {
+    const YEARS_5 = 5 * 365 * 86_400_000;
+    const DAY = 86_400_000;
+    const start = now;
+    const gone = async (id: string) => (await request(consent.url).get(`/consents/${id}`).set('authorization', staff)).status === 404;
+    try {
+      const ended = (await ask({ childId, purposeId: 'network-meeting' })).body.id as string;
+      const regranted = (await ask({ childId, purposeId: 'referral-ppv' })).body.id as string;
+      for (const id of [ended, regranted]) {
+        await answer(id, 'grant', await parentToken(mother));
+        await answer(id, 'withdraw', await parentToken(mother));
+      }
+      const t0 = now;
+      // The parent sees the kind and when each consent of the child leaves (the evidence's own clock).
+      const insight = await request(consent.url).get(`/children/${childId}/insight`).set('authorization', await parentToken(mother));
+      expect(insight.body.retention).toEqual([expect.objectContaining({ kind: 'consent', days: 5 * 365, publicRecord: false })]);
+      const kept = insight.body.retention[0].records as { recordId: string; deletedAfter: string | null }[];
+      expect(kept.find((r) => r.recordId === ended)?.deletedAfter).toBe(new Date(t0.getTime() + YEARS_5).toISOString().slice(0, 10));
+
+      now = new Date(t0.getTime() + YEARS_5 - DAY);
+      expect(await consent.privacy.sweep()).toMatchObject({ failed: 0 });
+      expect(await gone(ended)).toBe(false);
+      // One is granted again a day before its period ends: in use, it stays.
+      await answer(regranted, 'grant', await parentToken(mother));
+      now = new Date(t0.getTime() + YEARS_5 + DAY);
+      expect(await consent.privacy.sweep()).toMatchObject({ failed: 0 });
+      expect(await gone(ended)).toBe(true);
+      expect(await gone(regranted)).toBe(false);
+      // Archived, then deleted, each in the audit log; the one in use was neither.
+      const steps = (await consent.audit.forChild(childId)).filter((e) => e.purpose === 'retention-expired' && [ended, regranted].includes(e.recordId!)).map((e) => [e.operation, e.recordType, e.recordId]);
+      expect(steps).toEqual([['archive', 'consent', ended], ['delete', 'consent', ended]]);
+      // Every view of consents hears of it: consent.removed on the consent's topic and key, after its earlier events.
+      const records = await readTopicUntil(brokers, 'spor.consent.consent.v1', 'the removal', (rs) => rs.some((r) => r.value!.includes('consent.removed') && r.value!.includes(ended)));
+      const events = records.map((r) => ({ key: r.key, event: JSON.parse(r.value!) })).filter((e) => e.event.subject === ended);
+      expect(events.at(-1)).toMatchObject({ key: childId, event: { type: 'dk.spor.consent.consent.removed.v1', data: { consentId: ended, childId } } });
+      expect(contractRegistry().checkEnvelope(events.at(-1)!.event)).toEqual([]);
+      expect(events.at(-1)!.event.aggregateversion).toBe(Math.max(...events.slice(0, -1).map((e) => e.event.aggregateversion)) + 1);
+      expect(records.some((r) => r.value!.includes('consent.removed') && r.value!.includes(regranted))).toBe(false);
+    } finally {
+      now = start;
+    }
+  });
+
   test('no CPR number or name in any log line', () => {
     const text = logs.text();
     expect(text).not.toMatch(/\b\d{6}-?\d{4}\b/);

@@ -2,14 +2,15 @@
 // main.ts and the integration tests both start transitions through here.
 import { fileURLToPath } from 'node:url';
 import { startAuditLog, type AuditLog } from '@spor/audit';
-import { collectionsByChild, startPrivacy, type Privacy } from '@spor/privacy';
+import { startPrivacy, type Privacy } from '@spor/privacy';
+import { transitionsPrivacy } from './privacy.js';
 import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { ServiceTokenClient, serveAuthenticated } from '@spor/auth';
 import { ConsentView, DirectoryView } from '@spor/directory';
 import { transitionsConfigSchema, type TransitionsConfig } from './config.js';
-import { EnrollmentRepository, INSTITUTIONS_KEY } from './store/enrollment-repository.js';
+import { EnrollmentRepository } from './store/enrollment-repository.js';
 import { enrollmentRoutes } from './http/enrollment.routes.js';
 import { transitionRoutes } from './http/transition.routes.js';
 import { TransitionRepository } from './store/transition-repository.js';
@@ -74,11 +75,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
   const plans = new PlansView(db);
   await plans.init();
   const audit = await startAuditLog(backbone, SERVICE, { retention: { runtime, config } });
-  // Parents see where their child is and was placed; handover packages are between institutions.
-  const privacy = await startPrivacy(backbone, {
-    service: SERVICE, config, runtime, logger: log, audit, directory, clock, kinds: [],
-    data: collectionsByChild(db, { enrollment: { collection: 'enrollments', childField: '_id', parents: {}, hide: [INSTITUTIONS_KEY] }, transition: { collection: 'transitions', childField: 'childId' } }),
-  });
+  const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...transitionsPrivacy(db, locks) });
 
   await startProjectionConsumer(backbone, {
     groupId: config.TRANSITIONS_CONSUMER_GROUP,

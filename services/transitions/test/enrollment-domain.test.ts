@@ -1,6 +1,6 @@
 // The placement rules on their own.
 import { describe, expect, test } from '@jest/globals';
-import { categoryOf, dayBefore, end, enrol, move, placementsOn, type Placement } from '../src/domain/enrollment.js';
+import { categoryOf, dayBefore, end, enrol, enrollmentClockStart, move, placementsOn, type Placement } from '../src/domain/enrollment.js';
 
 let n = 0;
 const placement = (institutionType: Placement['institutionType'], from: string, to: string | null = null, institutionId = `inst-${institutionType}`): Placement => ({ placementId: `p${++n}`, institutionId, institutionType, groupId: null, from, to });
@@ -43,5 +43,11 @@ describe('enrollment rules', () => {
 
   test('the day before crosses months and leap days', () => {
     expect([dayBefore('2028-03-01'), dayBefore('2026-01-01')]).toEqual(['2028-02-29', '2025-12-31']);
+  });
+
+  test('the retention clock starts the day after the last placement ended; an open placement keeps it in use', () => {
+    expect(enrollmentClockStart({ placements: [] })).toBeNull();
+    expect(enrollmentClockStart({ placements: [placement('boernehave', '2024-08-01', '2026-07-31'), placement('skole', '2026-08-10')] })).toBeNull();
+    expect(enrollmentClockStart({ placements: [placement('skole', '2026-08-10', '2035-06-20'), placement('boernehave', '2024-08-01', '2026-07-31')] })).toEqual(new Date('2035-06-21T00:00:00Z'));
   });
 });

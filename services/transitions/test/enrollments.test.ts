@@ -128,4 +128,26 @@ describe('enrollments', () => {
     const current = (await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', admin)).body.current;
     expect(current.map((p: { institutionType: string }) => p.institutionType).sort()).toEqual(['sfo', 'skole']);
   });
+
+  test('the child’s placements leave 5 years from the day after the last one ended, archived first, and not a day before', async () => {
+    const DAY = 86_400_000;
+    const state = (await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', admin)).body;
+    for (const p of state.items.filter((p: { to: string | null }) => p.to === null)) {
+      await request(transitions.url).post(`/children/${childId}/placements/${p.placementId}/end`).set('authorization', admin).send({ to: '2035-06-20' }).expect(200);
+    }
+    const { retention } = transitions.privacy;
+    const clockStart = Date.parse('2035-06-21T00:00:00Z');
+    expect(await retention.kind('enrollment')!.ofChild(childId)).toEqual([{ id: childId, retainedFrom: new Date(clockStart) }]);
+    now = new Date(clockStart + 5 * 365 * DAY - 60_000);
+    expect(await transitions.privacy.sweep()).toMatchObject({ archived: 0, failed: 0 });
+    expect((await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', admin)).status).toBe(200);
+    now = new Date(clockStart + 5 * 365 * DAY);
+    expect(await transitions.privacy.sweep()).toMatchObject({ archived: 1, disposed: 1, failed: 0 });
+    expect((await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', admin)).status).toBe(404);
+    const [disposal] = await retention.disposalsOf(childId);
+    expect(disposal).toMatchObject({ kind: 'enrollment', recordId: childId, status: 'disposed', disposal: 'deleted' });
+    // Placed again later, the child starts a new history.
+    expect((await enrol({ institutionId: units.school, from: '2041-08-10' })).status).toBe(201);
+    expect(await retention.kind('enrollment')!.ofChild(childId)).toEqual([{ id: childId, retainedFrom: null }]);
+  });
 });

@@ -170,4 +170,25 @@ describe('handover to school (R15)', () => {
       now = start;
     }
   });
+
+  test('the move and its package leave 3 years after the move, archived first; the child’s open school placement keeps its placements', async () => {
+    const DAY = 86_400_000;
+    const moveDay = new Date(`${dayFromNow(30)}T00:00:00Z`);
+    const { retention } = transitions.privacy;
+    const start = now;
+    try {
+      now = new Date(moveDay.getTime() + 3 * 365 * DAY - 60_000);
+      expect(await transitions.privacy.sweep()).toMatchObject({ archived: 0, failed: 0 });
+      expect((await retention.kind('transition')!.ofChild(childId)).map((r) => r.id)).toEqual([transitionId]);
+      now = new Date(moveDay.getTime() + 3 * 365 * DAY);
+      expect(await transitions.privacy.sweep()).toMatchObject({ archived: 1, disposed: 1, failed: 0 });
+      expect(await retention.kind('transition')!.ofChild(childId)).toEqual([]);
+      expect(await retention.kind('enrollment')!.ofChild(childId)).toEqual([{ id: childId, retainedFrom: null }]);
+      expect((await retention.disposalsOf(childId)).map((d) => [d.kind, d.recordId, d.status])).toEqual([['transition', transitionId, 'disposed']]);
+      const teacher = await as('educator', units.schoolClass);
+      expect((await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', teacher)).status).toBe(200);
+    } finally {
+      now = start;
+    }
+  });
 });

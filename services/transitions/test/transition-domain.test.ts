@@ -1,6 +1,6 @@
 // The handover rules on their own: release on consent (R15) or on the municipality's guidelines.
 import { describe, expect, test } from '@jest/globals';
-import { acknowledge, commentAsParent, editHandover, kindOf, planTransition, release, revoke, showToParents } from '../src/domain/transition.js';
+import { acknowledge, commentAsParent, editHandover, kindOf, planTransition, release, revoke, showToParents, transitionClockStart } from '../src/domain/transition.js';
 
 const at = new Date('2026-05-01T10:00:00Z');
 const plan = () =>
@@ -37,5 +37,10 @@ describe('handover rules', () => {
     expect(() => acknowledge(plan(), 'r', at)).toThrow(expect.objectContaining({ code: 'HANDOVER_NOT_RELEASED' }));
     expect(revoke(acked, 'consent-withdrawn', at)!.handover).toMatchObject({ status: 'revoked', revokedBecause: 'consent-withdrawn' });
     expect(revoke(plan(), 'consent-withdrawn', at)).toBeNull();
+  });
+
+  test('the retention clock starts on the day of the move once it is done; a planned transition is in use', () => {
+    expect(transitionClockStart(plan())).toBeNull();
+    expect(transitionClockStart({ ...plan(), status: 'completed' })).toEqual(new Date('2026-08-01T00:00:00Z'));
   });
 });

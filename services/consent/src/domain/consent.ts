@@ -122,3 +122,14 @@ export function evaluate(consent: Consent, custodyHolders: string[], now: Date):
   const ends = live.map((p) => consent.grants[p]!.expiresAt).sort();
   return { valid, missing, validUntil: valid ? (consent.requiresAllCustodyHolders ? ends[0]! : ends[ends.length - 1]!) : null };
 }
+
+/**
+ * When a consent's retention clock starts: once it holds no live grant (every grant withdrawn or
+ * expired, or none ever given), from its last piece of evidence. A consent granted again later is
+ * in use again, and its clock starts over when that grant ends. Null while a grant lives.
+ */
+export function consentClockStart(consent: Pick<Consent, 'grants' | 'history'>): Date | null {
+  if (Object.keys(consent.grants).length > 0) return null;
+  const last = consent.history.map((e) => e.at).sort().at(-1);
+  return last ? new Date(last) : null;
+}

@@ -10,6 +10,8 @@ import { evaluate, type Consent, type ConsentAction } from '../domain/consent.js
 export const EXPIRY_DAY_KEY = 'lookupExpiryDay';
 
 export const consentEventType = (action: ConsentAction) => `dk.spor.consent.consent.${action}.v1`;
+/** Published when a consent's retention ran out and it was archived and deleted (see privacy.ts). */
+export const CONSENT_REMOVED = 'dk.spor.consent.consent.removed.v1';
 
 export class ConsentRepository {
   private readonly store: AggregateStore<Consent>;

@@ -92,3 +92,13 @@ export function end(state: ChildEnrollment, placementId: string, to: string): { 
 export function placementsOn(state: ChildEnrollment | null, day: string): Placement[] {
   return (state?.placements ?? []).filter((p) => p.from <= day && (p.to === null || p.to >= day));
 }
+
+/**
+ * When a child's placement history starts its retention clock: the day after its last placement
+ * ended, as identity counts the child's entry. In use while a placement is open (or none is known).
+ */
+export function enrollmentClockStart(e: Pick<ChildEnrollment, 'placements'>): Date | null {
+  if (e.placements.length === 0 || e.placements.some((p) => p.to === null)) return null;
+  const lastDay = e.placements.map((p) => p.to!).sort().at(-1)!;
+  return new Date(Date.parse(`${lastDay}T00:00:00Z`) + 86_400_000);
+}

@@ -145,3 +145,12 @@ export function revoke(t: Transition, because: string, at: Date): Transition | n
   if (t.handover.status !== 'released' && t.handover.status !== 'acknowledged') return null;
   return { ...t, handover: { ...t.handover, status: 'revoked', revokedAt: at.toISOString(), revokedBecause: because } };
 }
+
+/**
+ * When a transition's retention clock starts: the day of the move, once the move is done. A
+ * planned transition (also one whose date passed but whose enrollment could not be moved yet) is
+ * in use.
+ */
+export function transitionClockStart(t: Pick<Transition, 'status' | 'date'>): Date | null {
+  return t.status === 'planned' ? null : new Date(`${t.date}T00:00:00Z`);
+}

@@ -1,0 +1,52 @@
+// transitions' part in data protection (libs/privacy): which records it keeps about a child, how
+// long after they stop being in use, and what a parent or the data-protection officer sees.
+import type { Db } from 'mongodb';
+import type { KeyedMutex } from '@spor/events';
+import { aggregateCandidates, collectionsByChild, disposeAggregate, type ChildDataSource, type RetainedKind } from '@spor/privacy';
+import { enrollmentClockStart, type ChildEnrollment } from './domain/enrollment.js';
+import { transitionClockStart, type Transition } from './domain/transition.js';
+import { INSTITUTIONS_KEY } from './store/enrollment-repository.js';
+
+const YEAR_DAYS = 365;
+
+export function transitionsPrivacy(db: Db, locks: KeyedMutex): { kinds: RetainedKind[]; data: ChildDataSource } {
+  const transitions = db.collection<Transition & { _id: string; version: number }>('transitions');
+  const enrollments = db.collection<ChildEnrollment & { _id: string; version: number }>('enrollments');
+
+  // The package copies assessment results and plan summaries for the receiving institution's
+  // start with the child; kept no longer than the shortest record it copies (assessments, 3 years).
+  const transition: RetainedKind = {
+    kind: 'transition',
+    description: 'moves to another institution and their handover packages (the texts, the child’s and the parents’ perspectives and comments, the assessment results and plan summaries passed on), counted from the day of the move',
+    defaultDays: 3 * YEAR_DAYS,
+    publicRecord: false,
+    candidates: (startedBy) => aggregateCandidates(transitions, { status: 'completed' }, startedBy, (t) => ({ childId: t.childId, retainedFrom: transitionClockStart(t) })),
+    async ofChild(childId) {
+      return (await transitions.find({ childId }, { projection: { status: 1, date: 1 } }).toArray()).map((t) => ({ id: t._id, retainedFrom: transitionClockStart(t) }));
+    },
+    dispose: (id) => disposeAggregate(transitions, id, { locks, what: `transition ${id}` }),
+  };
+
+  // Where the child was placed is what identity's entry of the child is kept by; the same period
+  // from the same day, so both leave together by default.
+  const enrollment: RetainedKind = {
+    kind: 'enrollment',
+    description: 'the child’s placements in the municipality’s institutions (where, from and to which day), counted from the day after the last placement ended',
+    defaultDays: 5 * YEAR_DAYS,
+    publicRecord: false,
+    candidates: (startedBy) => aggregateCandidates(enrollments, {}, startedBy, (e) => ({ childId: e._id, retainedFrom: enrollmentClockStart(e) })),
+    async ofChild(childId) {
+      const e = await enrollments.findOne({ _id: childId }, { projection: { placements: 1 } });
+      return e ? [{ id: e._id, retainedFrom: enrollmentClockStart(e) }] : [];
+    },
+    // Placed again since the sweep chose it: it stays.
+    dispose: (id) => disposeAggregate(enrollments, id, { locks, what: `enrollment ${id}`, inUse: (e) => enrollmentClockStart(e) === null }),
+  };
+
+  // Parents see where their child is and was placed; handover packages are between institutions.
+  const data = collectionsByChild(db, {
+    enrollment: { collection: 'enrollments', childField: '_id', parents: {}, hide: [INSTITUTIONS_KEY] },
+    transition: { collection: 'transitions', childField: 'childId' },
+  });
+  return { kinds: [transition, enrollment], data };
+}
