@@ -31,7 +31,8 @@ const workspaces = ['libs', 'services']
 
 export default {
   rootDir: root,
-  testTimeout: 60_000,
+  // A hook that starts several services and waits for their projections (testkit's WAIT_FOR_MS) needs room for both.
+  testTimeout: 120_000,
   maxWorkers: 2,
   projects: [
     ...workspaces.map((path) => ({

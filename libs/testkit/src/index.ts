@@ -41,10 +41,19 @@ export function memoryLogger(level = 'info'): { logger: Logger; lines: () => Rec
 
 export const quietLogger = (): Logger => pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-/** Polls until `check` returns a truthy value; fails with `what` after the time-out. */
 export type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>;
 
-export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 20_000, intervalMs = 100): Promise<Truthy<T>> {
+/**
+ * How long `waitFor` polls by default. Most waits are for a projection to catch up, and a service
+ * started with a fresh consumer group first replays every topic from the start: in a full run
+ * (two suites in parallel on 2 cores, each topic holding every earlier suite's events) that once
+ * took more than 20 s (transitions' directory in handover.test.ts). A wait that succeeds returns
+ * at once; only a failing one waits this long.
+ */
+export const WAIT_FOR_MS = 45_000;
+
+/** Polls until `check` returns a truthy value; fails with `what` after the time-out. */
+export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = WAIT_FOR_MS, intervalMs = 100): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
