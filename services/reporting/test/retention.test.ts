@@ -279,15 +279,47 @@ describe('records disposed of by retention at their source', () => {
     expect(await report()).toEqual(figuresBefore);
   });
 
+  // T: two moves; the first (planned, then released on consent) is disposed of at transitions.
+  const T = randomUUID();
+  const moves = { gone: randomUUID(), kept: randomUUID() };
+  const schoolId = randomUUID();
+  const handover = (verb: string, transitionId: string, version: number, extra: Record<string, unknown> = {}) =>
+    event(`dk.spor.transitions.handover.${verb}.v1`, transitionId, { transitionId, childId: T, fromInstitutionId: ids.a, toInstitutionId: schoolId, date: '2026-10-01', kind: 'daycare-to-school', ...extra }, version, T);
+
+  test('a move disposed of at transitions leaves its child’s subject the same way; the child’s other move stays, the figures stay, a late event of it is kept apart', async () => {
+    await publish([handover('planned', moves.gone, 1), handover('released', moves.gone, 2, { legalBasis: 'consent', consentId: randomUUID() }), handover('planned', moves.kept, 1)]);
+    await waitFor('the moves projected', async () => {
+      const t = await subject(T);
+      return t?.transitions?.[moves.gone]?.seen?.released && t.transitions[moves.kept];
+    }, 60_000, 200);
+    figuresBefore = await report();
+
+    await publish([disposal('transitions', 'transition', moves.gone, T)]);
+    const key = `transitions|transition|${moves.gone}`;
+    await waitFor('the move disposed of', async () => (await disposed(key))?.held, 60_000, 200);
+    expect(Object.keys((await subject(T))!.transitions)).toEqual([moves.kept]);
+    expect(await disposed(key)).toMatchObject({ recordId: moves.gone, held: { field: 'transitions', fact: { fromInstitutionId: ids.a, date: '2026-10-01', legalBasis: 'consent' } } });
+    expect(JSON.stringify(await disposed(key))).not.toContain(T);
+    expect(await report()).toEqual(figuresBefore);
+
+    // Acknowledged by the school after all (a late delivery): folded into what is kept of the move.
+    await publish([handover('acknowledged', moves.gone, 3)]);
+    await waitFor('the late event folded in', async () => (await disposed(key))?.held?.fact?.seen?.acknowledged === 3, 60_000, 200);
+    expect(Object.keys((await subject(T))!.transitions)).toEqual([moves.kept]);
+    figuresBefore = await report();
+  });
+
   test('a rebuild from the topics keeps disposed records apart from their children and gives the same figures', async () => {
     const rebuilt = await request(reporting.url).post('/admin/rebuild').set('authorization', await as('system-administrator', ids.mun));
     expect(rebuilt.status).toBe(200);
-    expect(rebuilt.body.disposed).toBeGreaterThanOrEqual(5);
+    expect(rebuilt.body.disposed).toBeGreaterThanOrEqual(6);
     for (const child of [X, P, Z]) expect(await mentions(child)).toEqual([]);
     // The child identity disposed of is a marker again, and what it added is still counted.
     expect(await subject(V)).toEqual({ _id: V, municipalityId: mun, gone: true, rev: 1 });
     expect(Object.keys((await subject(Y))!.assessments)).toEqual([aY2]);
     expect(await disposed(`assessments|assessment|${aY1}`)).toMatchObject({ held: { fact: { completedOn: '2026-09-10' } } });
+    expect(Object.keys((await subject(T))!.transitions)).toEqual([moves.kept]);
+    expect(await disposed(`transitions|transition|${moves.gone}`)).toMatchObject({ held: { fact: { seen: { acknowledged: 3 } } } });
     expect(await report()).toEqual(figuresBefore);
   });
 

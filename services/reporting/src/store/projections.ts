@@ -43,6 +43,7 @@ import {
   isEmptySubject,
   recordOfDisposal,
   recordOfEvent,
+  RECORD_KINDS,
   residueOf,
   subjectOfDisposal,
   withRecord,
@@ -195,7 +196,7 @@ export class Projections {
       if (!isDuplicateKeyError(error)) throw error;
     }
     if (isChildEntryDisposal(record)) return this.forgetChild(record.recordId, event.municipalityid);
-    // A kind reporting keeps nothing of (consent, transitions, later kinds): remembered only.
+    // A kind reporting keeps nothing of (consent, transitions' enrollment, later kinds): remembered only.
     if (!record.field) return;
     const subjectId = subjectOfDisposal(record) ?? (await this.subjects.findOne({ municipalityId: event.municipalityid, [`${record.field}.${record.recordId}`]: { $exists: true } }, { projection: { _id: 1 } }))?._id;
     if (subjectId) await this.moveOut(record, subjectId);
@@ -372,8 +373,9 @@ export class Projections {
     // Where each record is kept: its key → its subject.
     const keptIn = new Map<string, string>();
     for (const s of folder.subjects.values()) {
-      for (const recordId of Object.keys(s.assessments)) keptIn.set(disposalKey(s.municipalityId, 'assessments', 'assessment', recordId), s._id);
-      for (const recordId of Object.keys(s.plans)) keptIn.set(disposalKey(s.municipalityId, 'action-plans', 'action-plan', recordId), s._id);
+      for (const { service, recordKind, field } of RECORD_KINDS) {
+        for (const recordId of Object.keys(s[field])) keptIn.set(disposalKey(s.municipalityId, service, recordKind, recordId), s._id);
+      }
     }
     const total: Contributions = new Map();
     const municipalityOf = new Map<string, string>();
