@@ -232,6 +232,8 @@ describe('consent requests and answers', () => {
       // The parent sees the kind and when each consent of the child leaves (the evidence's own clock).
       const insight = await request(consent.url).get(`/children/${childId}/insight`).set('authorization', await parentToken(mother));
       expect(insight.body.retention).toEqual([expect.objectContaining({ kind: 'consent', days: 5 * 365, publicRecord: false })]);
+      // Storage keys stay in storage.
+      expect(JSON.stringify(insight.body)).not.toContain('lookupExpiryDay');
       const kept = insight.body.retention[0].records as { recordId: string; deletedAfter: string | null }[];
       expect(kept.find((r) => r.recordId === ended)?.deletedAfter).toBe(new Date(t0.getTime() + YEARS_5).toISOString().slice(0, 10));
 
