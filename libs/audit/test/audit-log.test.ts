@@ -241,9 +241,10 @@ describe('audit log', () => {
       await transport.ensureTopics([{ topic: AUDIT_TOPIC, partitions: 3 }]);
       const audit = new AuditLog(own, { service: 'assessments', instanceId: uniqueName('relayed'), relay });
       await audit.init();
-      // Start the relay before counting, so its first sweep (which reads by hasPending) is not counted.
-      relay.start();
+      // Sweep before counting (a sweep reads by hasPending), then start the loop: with a 60 s
+      // interval its rounds only follow notifications, and no sweep races the records below.
       await relay.runOnce();
+      relay.start();
       const reads: string[] = [];
       const writes = { insert: 0, update: 0, statements: 0 };
       watched.on('commandStarted', (e) => {

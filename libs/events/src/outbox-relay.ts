@@ -44,6 +44,15 @@ export interface WrittenOutbox {
   outboxGroup?: string;
 }
 
+/** Adds ids to a bounded memory, the oldest dropped first. */
+function remember(memory: Set<string>, ids: string[]): void {
+  for (const id of ids) memory.add(id);
+  for (const id of memory) {
+    if (memory.size <= REMEMBERED) break;
+    memory.delete(id);
+  }
+}
+
 function toMessage(p: PendingEvent): OutboundMessage {
   return {
     topic: p.topic,
@@ -65,6 +74,12 @@ export class OutboxRelay {
    * publishing order, oldest dropped first.
    */
   private readonly published = new Set<string>();
+  /**
+   * Events this relay published and cleared lately. A writer's notification can arrive after a
+   * sweep already published and cleared what it wrote (the sweep's read answered before the
+   * writer's insert did): the notified outbox is then cleared already, and is not cleared again.
+   */
+  private readonly cleared = new Set<string>();
   private readonly byName: Map<string, Collection<OutboxDocument>>;
   private running = false;
   private loopDone?: Promise<void>;
@@ -208,21 +223,16 @@ export class OutboxRelay {
     const pending = withEvents.flatMap((d) => d.pendingEvents).filter((p) => !this.published.has(p.id));
     if (pending.length > 0) {
       await this.options.transport.send(pending.map(toMessage));
-      this.remember(pending.map((p) => p.id));
+      remember(this.published, pending.map((p) => p.id));
       await this.options.afterPublish?.(pending.map((p) => p.id));
     }
-    await this.clear(collection, withEvents);
+    const toClear = withEvents.filter((d) => !d.pendingEvents.every((p) => this.cleared.has(p.id)));
+    await this.clear(collection, toClear);
+    remember(this.cleared, toClear.flatMap((d) => d.pendingEvents.map((p) => p.id)));
     this.publishedCount?.inc({ collection: name }, pending.length);
     return pending.length;
   }
 
-  private remember(ids: string[]): void {
-    for (const id of ids) this.published.add(id);
-    for (const id of this.published) {
-      if (this.published.size <= REMEMBERED) break;
-      this.published.delete(id);
-    }
-  }
 
   private async clear(collection: Collection<OutboxDocument>, docs: OutboxDocument[]): Promise<void> {
     const appended = new Map<string, unknown[]>();

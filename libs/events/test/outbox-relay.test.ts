@@ -1,6 +1,6 @@
 // The publishing path against the real broker and store: order per key, and no loss when
 // the relay dies between publish and clear (the duplicate is absorbed downstream).
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,7 +70,7 @@ describe('outbox relay', () => {
     expect(docs.map((d) => [d.version, d.total])).toEqual([[perCounter, perCounter], [perCounter, perCounter], [perCounter, perCounter]]);
   });
 
-  test('when a sweep publishes a document whose writer’s notification is still queued, then the notification publishes nothing again', async () => {
+  test('when a sweep publishes a document whose writer’s notification is still queued, then the notification publishes and clears nothing again', async () => {
     const { factory, type, topic, collection } = await setup();
     const locks = new KeyedMutex();
     const relay = new OutboxRelay({ collections: [collection], transport, logger, locks, sweepIntervalMs: 0 });
@@ -86,7 +86,11 @@ describe('outbox relay', () => {
 
     expect(await relay.runOnce()).toBe(2);
     for (const [name, docId, written] of held) relay.notify(name, docId, written);
+    // The sweep cleared what the notifications carry: no second clear.
+    const updates = jest.spyOn(collection, 'updateOne');
     expect(await relay.runOnce()).toBe(0);
+    expect(updates).not.toHaveBeenCalled();
+    updates.mockRestore();
     // A third write after the sweep: only its own event goes out, from the notification alone.
     const third = new AggregateStore<Counter>({ collection, locks, relay, aggregate: 'counter' });
     await incrementCounter(third, factory, type, id);
