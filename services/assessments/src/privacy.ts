@@ -23,9 +23,28 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex): { kinds: Retained
     dispose: (id) => disposeAggregate(assessments, id, { locks, what: `assessment ${id}` }),
   };
 
+  const externalResults = db.collection<{ _id: string; municipalityId: string; childId: string; testedOn: string }>('external_results');
+  // Results of standardised tests taken elsewhere (a dyslexia test, the national tests): kept as
+  // long as Spor's own assessments, counted from the day of the test.
+  const externalResult: RetainedKind = {
+    kind: 'external-result',
+    description: 'results of standardised tests recorded or imported from outside Spor (a dyslexia test, the national tests), counted from the day of the test',
+    defaultDays: 3 * YEAR_DAYS,
+    publicRecord: false,
+    candidates: (startedBy) => aggregateCandidates(externalResults, {}, startedBy, (r) => ({ childId: r.childId, retainedFrom: new Date(`${r.testedOn}T00:00:00Z`) })),
+    async ofChild(childId) {
+      return (await externalResults.find({ childId }, { projection: { testedOn: 1 } }).toArray()).map((r) => ({ id: r._id, retainedFrom: new Date(`${r.testedOn}T00:00:00Z`) }));
+    },
+    // Not an aggregate (no events, no versions): a result is written once, or corrected by a later import of the same test.
+    async dispose(id) {
+      await externalResults.deleteOne({ _id: id });
+      return 'deleted';
+    },
+  };
+
   const data = collectionsByChild(db, {
     assessment: { collection: 'assessments', childField: CHILD_KEY, parents: { sharedWithParents: true }, hide: [CHILD_KEY] },
     'external-result': { collection: 'external_results', childField: 'childId' },
   });
-  return { kinds: [assessment], data };
+  return { kinds: [assessment, externalResult], data };
 }

@@ -264,4 +264,23 @@ describe('assessments', () => {
     }
     expect(logs.text()).not.toMatch(/\b\d{6}-?\d{4}\b/);
   });
+
+  test('an external test result leaves 3 years after the day of the test, archived first; the child’s assessments keep their own clock', async () => {
+    const DAY = 86_400_000;
+    const expires = Date.parse('2026-05-12T00:00:00Z') + 3 * 365 * DAY;
+    const kind = assessments.privacy.retention.kind('external-result')!;
+    expect((await kind.ofChild(childId)).map((r) => r.retainedFrom)).toEqual([new Date('2026-05-12T00:00:00Z')]);
+    const before = now;
+    try {
+      now = new Date(expires - 60_000);
+      expect(await assessments.privacy.sweep()).toMatchObject({ archived: 0, failed: 0 });
+      now = new Date(expires);
+      expect(await assessments.privacy.sweep()).toMatchObject({ archived: 1, disposed: 1, failed: 0 });
+      expect(await kind.ofChild(childId)).toEqual([]);
+      expect((await assessments.privacy.retention.disposalsOf(childId)).map((d) => [d.kind, d.status])).toEqual([['external-result', 'disposed']]);
+      expect((await assessments.privacy.retention.kind('assessment')!.ofChild(childId)).length).toBeGreaterThan(0);
+    } finally {
+      now = before;
+    }
+  });
 });
