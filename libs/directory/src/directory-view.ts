@@ -114,6 +114,9 @@ export class DirectoryView {
    */
   private readonly childPlacements = new TtlCache<KnownPlacement[]>(10_000);
 
+  /** Other views of the service that keep records about children: they forget a removed child too. */
+  private readonly followers: { forgetChild(childId: string): Promise<void> }[] = [];
+
   /** `parts`: what this service keeps; only their topics are consumed. */
   constructor(
     db: Db,
@@ -216,10 +219,25 @@ export class DirectoryView {
       await this.custody.deleteMany({ childId: personId });
       await this.placements.deleteMany({ childId: personId });
       this.childPlacements.delete(personId);
+      for (const follower of this.followers) await follower.forgetChild(personId);
     } else {
       await this.custody.deleteMany({ parentId: personId });
     }
     this.people.delete(personId);
+  }
+
+  /**
+   * Views that keep records about children beside this one (ChildRecordCopies): when a child
+   * leaves the directory they forget it as well, in the same handling of the event (so a crash
+   * in between is made good by the redelivery).
+   */
+  alsoForget(...views: { forgetChild(childId: string): Promise<void> }[]): void {
+    this.followers.push(...views);
+  }
+
+  /** Whether the person left the directory (a removed person's marker stays). */
+  isRemoved(personId: string): Promise<boolean> {
+    return this.removed(personId);
   }
 
   /** Whether any of these persons was removed from the directory (forgetPerson). */

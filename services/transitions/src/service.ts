@@ -8,7 +8,7 @@ import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-
 import { EventFactory, startBackbone, startProjectionConsumer, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { ServiceTokenClient, serveAuthenticated } from '@spor/auth';
-import { ConsentView, DirectoryView } from '@spor/directory';
+import { ConsentView, DirectoryView, followDisposals } from '@spor/directory';
 import { transitionsConfigSchema, type TransitionsConfig } from './config.js';
 import { EnrollmentRepository } from './store/enrollment-repository.js';
 import { enrollmentRoutes } from './http/enrollment.routes.js';
@@ -70,17 +70,20 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
   await directory.init();
   const consents = new ConsentView(db, revokeOnLostConsent(transitions, clock));
   await consents.init();
-  const results = new ResultsView(db);
+  const results = new ResultsView(db, directory);
   await results.init();
-  const plans = new PlansView(db);
+  const plans = new PlansView(db, directory);
   await plans.init();
+  // The copies leave with the child, and with each record its source disposes of.
+  directory.alsoForget(results.copies, plans.copies);
+  const disposals = followDisposals([results.copies, plans.copies]);
   const audit = await startAuditLog(backbone, SERVICE, { retention: { runtime, config } });
   const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...transitionsPrivacy(db, locks) });
 
   await startProjectionConsumer(backbone, {
     groupId: config.TRANSITIONS_CONSUMER_GROUP,
-    topics: [...directory.topics(), ...consents.topics(), ...results.topics(), ...plans.topics()],
-    handlers: { ...directory.handlers(), ...consents.handlers(), ...results.handlers(), ...plans.handlers() },
+    topics: [...directory.topics(), ...consents.topics(), ...results.topics(), ...plans.topics(), ...disposals.topics],
+    handlers: { ...directory.handlers(), ...consents.handlers(), ...results.handlers(), ...plans.handlers(), ...disposals.handlers },
     registry,
     runtime,
     logger: log,

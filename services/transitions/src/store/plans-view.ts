@@ -1,9 +1,9 @@
 // transitions' own view of the child's action plans, from action-plans' events: what a
 // handover package can carry as "a summary of active and closed action plans with their effort
 // levels". Ids, levels and dates only; the plans themselves stay in action-plans.
-import type { Collection, Db } from 'mongodb';
-import { applyVersioned } from '@spor/mongo';
+import type { Db } from 'mongodb';
 import { topicFor, type EventHandler } from '@spor/events';
+import { ChildRecordCopies, type DirectoryView } from '@spor/directory';
 
 export interface SeenPlan {
   _id: string;
@@ -20,14 +20,15 @@ export type PlanSummary = Omit<SeenPlan, '_id' | 'version' | 'childId'> & { plan
 
 export class PlansView {
   static collections = ['action_plan_summaries'];
-  private readonly plans: Collection<SeenPlan>;
+  /** The copies, which follow the plans' disposals and the child's removal (libs/directory). */
+  readonly copies: ChildRecordCopies<SeenPlan>;
 
-  constructor(db: Db) {
-    this.plans = db.collection('action_plan_summaries');
+  constructor(db: Db, directory: Pick<DirectoryView, 'isRemoved'>) {
+    this.copies = new ChildRecordCopies<SeenPlan>(db, 'action_plan_summaries', { service: 'action-plans', recordKind: 'action-plan' }, directory);
   }
 
-  async init(): Promise<void> {
-    await this.plans.createIndex({ childId: 1 });
+  init(): Promise<void> {
+    return this.copies.init();
   }
 
   topics(): string[] {
@@ -35,10 +36,10 @@ export class PlansView {
   }
 
   handlers(): Record<string, EventHandler> {
-    const apply = (extra: (d: { on: string }) => Record<string, unknown>): EventHandler => async (event) => {
+    const apply = (extra: (d: { on: string }) => Partial<SeenPlan>): EventHandler => async (event) => {
       const d = event.data as { planId: string; childId?: string; on: string; effortLevels: string[] };
       if (!d.childId) return;
-      await applyVersioned(this.plans, d.planId, event.aggregateversion, { $set: { childId: d.childId, effortLevels: d.effortLevels, ...extra(d) } });
+      await this.copies.apply(d.planId, event.aggregateversion, d.childId, { effortLevels: d.effortLevels, ...extra(d) });
     };
     return {
       'dk.spor.action-plans.plan.activated.v1': apply((d) => ({ status: 'active', activatedOn: d.on })),
@@ -49,6 +50,6 @@ export class PlansView {
   }
 
   async summaries(childId: string): Promise<PlanSummary[]> {
-    return (await this.plans.find({ childId }).toArray()).map(({ _id, version: _v, childId: _c, ...rest }) => ({ planId: _id, ...rest, status: rest.status ?? 'active' }));
+    return (await this.copies.ofChild(childId)).map(({ _id, version: _v, childId: _c, ...rest }) => ({ planId: _id, ...rest, status: rest.status ?? 'active' }));
   }
 }

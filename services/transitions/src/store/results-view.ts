@@ -1,9 +1,9 @@
 // transitions' own view of assessment results, from assessments' events: what a handover
 // package can carry as "the latest results per instrument". Categories only; the answers and
 // notes stay in the assessments service.
-import type { Collection, Db } from 'mongodb';
-import { applyVersioned } from '@spor/mongo';
+import type { Db } from 'mongodb';
 import { topicFor, type EventHandler } from '@spor/events';
+import { ChildRecordCopies, type DirectoryView } from '@spor/directory';
 
 export interface SeenResult {
   _id: string;
@@ -22,14 +22,15 @@ export type HandoverResult = Omit<SeenResult, '_id' | 'version' | 'rating'>;
 
 export class ResultsView {
   static collections = ['assessment_results'];
-  private readonly results: Collection<SeenResult>;
+  /** The copies, which follow the assessments' disposals and the child's removal (libs/directory). */
+  readonly copies: ChildRecordCopies<SeenResult>;
 
-  constructor(db: Db) {
-    this.results = db.collection('assessment_results');
+  constructor(db: Db, directory: Pick<DirectoryView, 'isRemoved'>) {
+    this.copies = new ChildRecordCopies<SeenResult>(db, 'assessment_results', { service: 'assessments', recordKind: 'assessment' }, directory);
   }
 
-  async init(): Promise<void> {
-    await this.results.createIndex({ childId: 1 });
+  init(): Promise<void> {
+    return this.copies.init();
   }
 
   topics(): string[] {
@@ -40,8 +41,8 @@ export class ResultsView {
     const apply: EventHandler = async (event) => {
       const d = event.data as { assessmentId: string; target: string; childId?: string; instrumentId: string; instrumentVersion: number; institutionId: string; rating: string; ageMonths?: number; completedOn: string; results: SeenResult['results'] };
       if (d.target !== 'child' || !d.childId) return;
-      await applyVersioned(this.results, d.assessmentId, event.aggregateversion, {
-        $set: { childId: d.childId, instrumentId: d.instrumentId, instrumentVersion: d.instrumentVersion, institutionId: d.institutionId, rating: d.rating, ageMonths: d.ageMonths ?? null, completedOn: d.completedOn, results: d.results },
+      await this.copies.apply(d.assessmentId, event.aggregateversion, d.childId, {
+        instrumentId: d.instrumentId, instrumentVersion: d.instrumentVersion, institutionId: d.institutionId, rating: d.rating, ageMonths: d.ageMonths ?? null, completedOn: d.completedOn, results: d.results,
       });
     };
     return { 'dk.spor.assessments.assessment.completed.v1': apply, 'dk.spor.assessments.assessment.amended.v1': apply };
@@ -49,7 +50,7 @@ export class ResultsView {
 
   /** The newest result per instrument (a team's joint rating, never one professional's independent one). */
   async latestPerInstrument(childId: string): Promise<HandoverResult[]> {
-    const all = (await this.results.find({ childId }).toArray()).filter((r) => r.rating !== 'independent');
+    const all = (await this.copies.ofChild(childId)).filter((r) => r.rating !== 'independent');
     const newest = new Map<string, SeenResult>();
     for (const r of all) if ((newest.get(r.instrumentId)?.completedOn ?? '') <= r.completedOn) newest.set(r.instrumentId, r);
     return [...newest.values()].sort((a, b) => a.instrumentId.localeCompare(b.instrumentId)).map(({ _id, version: _version, rating: _rating, ...rest }) => rest);
