@@ -24,11 +24,45 @@ export function actionPlansPrivacy(db: Db, locks: KeyedMutex): { kinds: Retained
     dispose: (id) => disposeAggregate(plans, id, { locks, what: `plan ${id}` }),
   };
 
+  const cases = db.collection<{ _id: string; version: number; childId: string | null; municipalityId: string; status: string; decision?: { decidedOn: string } }>('resource_cases');
+  const decidedOn = (c: { status: string; decision?: { decidedOn: string } }) => (c.status === 'decided' ? fromDay(c.decision?.decidedOn) : null);
+  const resourceCase: RetainedKind = {
+    kind: 'resource-case',
+    description: 'resource cases for the district council about the child (the case, the decision and its written answer to the parents), counted from the day of the decision',
+    defaultDays: 5 * YEAR_DAYS,
+    // A decision of the municipality's district council is a case record.
+    publicRecord: true,
+    // A group's case (no child) is not personal data about one child; it is not swept here.
+    candidates: (startedBy) => aggregateCandidates(cases, { status: 'decided' }, startedBy, (c) => ({ ...(c.childId ? { childId: c.childId } : {}), retainedFrom: c.childId ? decidedOn(c) : null })),
+    async ofChild(childId) {
+      return (await cases.find({ childId }, { projection: { status: 1, decision: 1 } }).toArray()).map((c) => ({ id: c._id, retainedFrom: decidedOn(c) }));
+    },
+    dispose: (id) => disposeAggregate(cases, id, { locks, what: `resource case ${id}` }),
+  };
+
+  const notifications = db.collection<{ _id: string; municipalityId: string; childId: string; on: string }>('concern_notifications');
+  const concernNotification: RetainedKind = {
+    kind: 'concern-notification',
+    description: 'records of notifications of concern made about the child (Barnets lov §133: the day, who, a summary), counted from the day of the notification',
+    defaultDays: 5 * YEAR_DAYS,
+    // The record that a notification was made is part of the municipality's case about the child.
+    publicRecord: true,
+    candidates: (startedBy) => aggregateCandidates(notifications, {}, startedBy, (n) => ({ childId: n.childId, retainedFrom: fromDay(n.on) })),
+    async ofChild(childId) {
+      return (await notifications.find({ childId }, { projection: { on: 1 } }).toArray()).map((n) => ({ id: n._id, retainedFrom: fromDay(n.on) }));
+    },
+    // Written once, never changed, no events: a plain delete.
+    async dispose(id) {
+      await notifications.deleteOne({ _id: id });
+      return 'deleted';
+    },
+  };
+
   // Parents see the plans shared with them; notifications of concern are for the leader and the consultants only (R13).
   const data = collectionsByChild(db, {
     'action-plan': { collection: 'plans', childField: 'childId', parents: { sharedWithParents: true } },
     'resource-case': { collection: 'resource_cases', childField: 'childId' },
     'concern-notification': { collection: 'concern_notifications', childField: 'childId' },
   });
-  return { kinds: [plan], data };
+  return { kinds: [plan, resourceCase, concernNotification], data };
 }

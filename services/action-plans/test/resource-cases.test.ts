@@ -29,6 +29,8 @@ const as = (role: string, unitId: string) => bearer(identity, '510', role, { rol
 const parent = (personId: string) => bearer(identity, '510', 'educator', { personId, kind: 'parent', roles: [], acr: NSIS_LEVELS.substantial });
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const api = () => request(actionPlans.url);
+/** action-plans' clock runs with real time, moved ahead by this much (retention). */
+let ahead = 0;
 
 beforeAll(async () => {
   identity = await startTestIdentity();
@@ -46,7 +48,7 @@ beforeAll(async () => {
   const common = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` };
   transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: uniqueName('transitions-test'), TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions') }, { logger: quietLogger() });
   consent = await startConsent({ ...common, CONSENT_DB_NAME: uniqueName('consent-test'), CONSENT_DIRECTORY_GROUP: uniqueName('consent') }, { logger: quietLogger() });
-  actionPlans = await startActionPlans({ ...common, ACTION_PLANS_DB_NAME: uniqueName('action-plans-test'), ACTION_PLANS_CONSUMER_GROUP: uniqueName('action-plans') }, { logger: quietLogger() });
+  actionPlans = await startActionPlans({ ...common, ACTION_PLANS_DB_NAME: uniqueName('action-plans-test'), ACTION_PLANS_CONSUMER_GROUP: uniqueName('action-plans') }, { logger: quietLogger(), clock: () => new Date(Date.now() + ahead) });
   const admin = await as('system-administrator', units.mun);
   await waitFor('the child enrolled', async () => (await request(transitions.url).post(`/children/${childId}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, from: '2024-08-01' })).status === 201);
 
@@ -147,5 +149,35 @@ describe('resource assessment in the district council (R7, R9)', () => {
     const refused = await api().post(`/resource-cases/${second.body.id}/decision`).set('authorization', consultant).send({ outcome: 'free-funds', goals: ['x'], answer: 'Bevilget frie midler til gruppen.' });
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: 'CONSENT_REQUIRED', rule: 'R7' });
+  });
+});
+
+describe('retention of cases and notifications', () => {
+  test('a decided case and a notification of concern leave 5 years after the decision and the notification day, archived first as public records; an undecided case stays', async () => {
+    const DAY = 86_400_000;
+    const { retention } = actionPlans.privacy;
+    const ofChild = async (kind: string) => retention.kind(kind)!.ofChild(childId);
+    const today = Date.parse(`${day(0)}T00:00:00Z`);
+    expect((await ofChild('concern-notification')).map((r) => r.retainedFrom)).toEqual([new Date(today)]);
+    const cases = await ofChild('resource-case');
+    const decided = cases.filter((c) => c.retainedFrom !== null);
+    const open = cases.filter((c) => c.retainedFrom === null).map((c) => c.id);
+    expect(decided).toHaveLength(1);
+    expect(open.length).toBeGreaterThan(0);
+    // The decision's day is the Danish day it was made (past 23:00 UTC, tomorrow's date).
+    const starts = [today, decided[0]!.retainedFrom!.getTime()];
+    try {
+      ahead = Math.min(...starts) + 5 * 365 * DAY - Date.now() - 60_000;
+      expect(await actionPlans.privacy.sweep()).toMatchObject({ archived: 0, failed: 0 });
+      ahead = Math.max(...starts) + 5 * 365 * DAY - Date.now() + 60_000;
+      expect(await actionPlans.privacy.sweep()).toMatchObject({ archived: 2, disposed: 2, failed: 0 });
+      expect(await ofChild('concern-notification')).toEqual([]);
+      expect((await ofChild('resource-case')).map((c) => c.id).sort()).toEqual([...open].sort());
+      const disposals = await retention.disposalsOf(childId);
+      expect(disposals.map((d) => [d.kind, d.status]).sort()).toEqual([['concern-notification', 'disposed'], ['resource-case', 'disposed']]);
+      expect((await retention.periods('510')).filter((p) => p.kind !== 'action-plan').map((p) => [p.kind, p.days, p.publicRecord])).toEqual([['resource-case', 5 * 365, true], ['concern-notification', 5 * 365, true]]);
+    } finally {
+      ahead = 0;
+    }
   });
 });

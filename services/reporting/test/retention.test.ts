@@ -309,15 +309,43 @@ describe('records disposed of by retention at their source', () => {
     figuresBefore = await report();
   });
 
+  // C: one resource case, decided, then disposed of at action-plans.
+  const C = randomUUID();
+  const caseId = randomUUID();
+  const caseEvent = (verb: 'submitted' | 'decided', version: number) =>
+    event(
+      `dk.spor.action-plans.resource-case.${verb}.v1`,
+      caseId,
+      { caseId, kind: 'child-with-cpr', childId: C, districtId: ids.district, institutionId: ids.a, ...(verb === 'submitted' ? { submittedOn: '2026-09-01', meetingOn: '2026-09-15' } : { outcome: 'praksisvejleder', from: '2026-10-01', to: null, decidedOn: '2026-09-15' }) },
+      version,
+      C,
+    );
+
+  test('a resource case disposed of at action-plans leaves its child’s subject the same way; the figures stay', async () => {
+    await publish([caseEvent('submitted', 1), caseEvent('decided', 2), rating(C, 'yellow', '2027-02-03')]);
+    await waitFor('the case projected', async () => (await subject(C))?.cases?.[caseId]?.decided, 60_000, 200);
+    figuresBefore = await report();
+    await publish([disposal('action-plans', 'resource-case', caseId, C)]);
+    const key = `action-plans|resource-case|${caseId}`;
+    await waitFor('the case disposed of', async () => (await disposed(key))?.held, 60_000, 200);
+    const c = await subject(C);
+    expect(c!.cases).toEqual({});
+    expect(Object.keys(c!.assessments)).toHaveLength(1);
+    expect(await disposed(key)).toMatchObject({ held: { field: 'cases', fact: { institutionId: ids.a, decided: { outcome: 'praksisvejleder', on: '2026-09-15' } } } });
+    expect(JSON.stringify(await disposed(key))).not.toContain(C);
+    expect(await report()).toEqual(figuresBefore);
+  });
+
   test('a rebuild from the topics keeps disposed records apart from their children and gives the same figures', async () => {
     const rebuilt = await request(reporting.url).post('/admin/rebuild').set('authorization', await as('system-administrator', ids.mun));
     expect(rebuilt.status).toBe(200);
-    expect(rebuilt.body.disposed).toBeGreaterThanOrEqual(6);
+    expect(rebuilt.body.disposed).toBeGreaterThanOrEqual(7);
     for (const child of [X, P, Z]) expect(await mentions(child)).toEqual([]);
     // The child identity disposed of is a marker again, and what it added is still counted.
     expect(await subject(V)).toEqual({ _id: V, municipalityId: mun, gone: true, rev: 1 });
     expect(Object.keys((await subject(Y))!.assessments)).toEqual([aY2]);
     expect(await disposed(`assessments|assessment|${aY1}`)).toMatchObject({ held: { fact: { completedOn: '2026-09-10' } } });
+    expect((await subject(C))!.cases).toEqual({});
     expect(Object.keys((await subject(T))!.transitions)).toEqual([moves.kept]);
     expect(await disposed(`transitions|transition|${moves.gone}`)).toMatchObject({ held: { fact: { seen: { acknowledged: 3 } } } });
     expect(await report()).toEqual(figuresBefore);

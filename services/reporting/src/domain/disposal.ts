@@ -8,22 +8,24 @@
 // no figure changes; what the record added stays in the cells as anonymous counts.
 import type { SporEvent } from '@spor/events';
 import { contributionsOf, difference, type Contributions } from './contributions.js';
-import type { AssessmentFact, PlanFact, Subject, TransitionFact } from './subject.js';
+import type { AssessmentFact, CaseFact, PlanFact, Subject, TransitionFact } from './subject.js';
 
 export const RETENTION_DISPOSED = 'dk.spor.privacy.retention.disposed.v1';
 
 /** The subject maps that hold one record each, keyed by the record's id. */
-export type RecordField = 'assessments' | 'plans' | 'transitions';
-export type RecordFact = AssessmentFact | PlanFact | TransitionFact;
+export type RecordField = 'assessments' | 'plans' | 'cases' | 'transitions';
+export type RecordFact = AssessmentFact | PlanFact | CaseFact | TransitionFact;
 
 /**
  * Which record kinds of which service reporting keeps, and where. Other kinds are remembered but
- * hold nothing here (consent keeps nothing in reporting; transitions' `enrollment`, one child's
- * placements together, leaves with the child's entry, by default on the same day).
+ * hold nothing here (consent keeps nothing in reporting, nor action-plans' concern notifications;
+ * transitions' `enrollment`, one child's placements together, leaves with the child's entry, by
+ * default on the same day).
  */
 export const RECORD_KINDS: { service: string; recordKind: string; field: RecordField }[] = [
   { service: 'assessments', recordKind: 'assessment', field: 'assessments' },
   { service: 'action-plans', recordKind: 'action-plan', field: 'plans' },
+  { service: 'action-plans', recordKind: 'resource-case', field: 'cases' },
   { service: 'transitions', recordKind: 'transition', field: 'transitions' },
 ];
 const FIELDS: Record<string, RecordField> = Object.fromEntries(RECORD_KINDS.map((k) => [`${k.service}:${k.recordKind}`, k.field]));
@@ -50,6 +52,9 @@ export function recordOfEvent(event: SporEvent): RecordRef | null {
   }
   if (event.type.startsWith('dk.spor.action-plans.plan.') && typeof d.planId === 'string') {
     return { key: disposalKey(event.municipalityid, 'action-plans', 'action-plan', d.planId), field: 'plans', recordId: d.planId };
+  }
+  if (event.type.startsWith('dk.spor.action-plans.resource-case.') && typeof d.caseId === 'string') {
+    return { key: disposalKey(event.municipalityid, 'action-plans', 'resource-case', d.caseId), field: 'cases', recordId: d.caseId };
   }
   if (event.type.startsWith('dk.spor.transitions.handover.') && typeof d.transitionId === 'string') {
     return { key: disposalKey(event.municipalityid, 'transitions', 'transition', d.transitionId), field: 'transitions', recordId: d.transitionId };
