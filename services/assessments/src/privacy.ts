@@ -2,12 +2,13 @@
 // how long after they stop being in use, and what a parent or the data-protection officer sees.
 import type { Db } from 'mongodb';
 import type { KeyedMutex } from '@spor/events';
-import { aggregateCandidates, collectionsByChild, disposeAggregate, type ChildDataSource, type RetainedKind } from '@spor/privacy';
+import { aggregateCandidates, collectionsByChild, disposeAggregate, type ChildDataSource, type RetainedKind, type RetentionCandidate } from '@spor/privacy';
+import type { DirectoryView } from '@spor/directory';
 import { CHILD_KEY } from './store/assessment-repository.js';
 
 const YEAR_DAYS = 365;
 
-export function assessmentsPrivacy(db: Db, locks: KeyedMutex): { kinds: RetainedKind[]; data: ChildDataSource } {
+export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<DirectoryView, 'person'>): { kinds: RetainedKind[]; data: ChildDataSource } {
   const assessments = db.collection<{ _id: string; version: number; target: { kind: string; childId?: string }; municipalityId: string; status: string; completedAt?: string; sharedWithParents: boolean }>('assessments');
 
   const assessment: RetainedKind = {
@@ -42,9 +43,52 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex): { kinds: Retained
     },
   };
 
+  // Staff's judgement that a child around three may need language support (daycare act §11), by
+  // child id. Its point is the three-year language assessment; kept as long as assessments are.
+  const presumptions = db.collection<{ _id: string; municipalityId?: string; at: Date }>('language_presumptions');
+  /** When each presumption the current sweep chose was recorded. */
+  const chosen = new Map<string, Date>();
+  const presumption: RetainedKind = {
+    kind: 'language-presumption',
+    description: 'staff’s presumption that the child may need language support around age three (who, when, yes or no), counted from the day it was recorded',
+    defaultDays: 3 * YEAR_DAYS,
+    publicRecord: false,
+    async candidates(startedBy) {
+      const candidates: RetentionCandidate[] = [];
+      chosen.clear();
+      for (const p of await presumptions.find({}).toArray()) {
+        if (p.at > startedBy) continue;
+        // Entries from before the municipality was stored with them: the directory knows the child's.
+        const municipalityId = p.municipalityId ?? (await directory.person(p._id))?.municipalityId;
+        if (!municipalityId) continue;
+        chosen.set(p._id, p.at);
+        candidates.push({ id: p._id, municipalityId, childId: p._id, retainedFrom: p.at, record: p });
+      }
+      return candidates;
+    },
+    async ofChild(childId) {
+      const p = await presumptions.findOne({ _id: childId });
+      return p ? [{ id: p._id, retainedFrom: p.at }] : [];
+    },
+    // Recorded again since the sweep chose it (a new `at`): the new judgement stays, with its own
+    // clock. A disposal finished after a restart has no `at` to compare and deletes what is there.
+    async dispose(id) {
+      const chosenAt = chosen.get(id);
+      chosen.delete(id);
+      if (!chosenAt) {
+        await presumptions.deleteOne({ _id: id });
+        return 'deleted';
+      }
+      if ((await presumptions.deleteOne({ _id: id, at: chosenAt })).deletedCount === 1) return 'deleted';
+      return (await presumptions.findOne({ _id: id }, { projection: { _id: 1 } })) ? 'kept' : 'deleted';
+    },
+  };
+
   const data = collectionsByChild(db, {
     assessment: { collection: 'assessments', childField: CHILD_KEY, parents: { sharedWithParents: true }, hide: [CHILD_KEY] },
     'external-result': { collection: 'external_results', childField: 'childId' },
+    // Parents see it too: it is a judgement about their child.
+    'language-presumption': { collection: 'language_presumptions', childField: '_id', parents: {} },
   });
-  return { kinds: [assessment, externalResult], data };
+  return { kinds: [assessment, externalResult, presumption], data };
 }

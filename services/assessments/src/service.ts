@@ -66,7 +66,7 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
   const audit = await startAuditLog(backbone, SERVICE, { retention: { runtime, config } });
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
-  const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...assessmentsPrivacy(db, locks) });
+  const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...assessmentsPrivacy(db, locks, directory) });
 
   const results = new ExternalResults(db.collection<ExternalResult>('external_results'));
   await results.init();

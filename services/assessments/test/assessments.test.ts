@@ -283,4 +283,25 @@ describe('assessments', () => {
       now = before;
     }
   });
+
+  test('a language presumption is in the child’s insight for its parents, and leaves 3 years after it was recorded', async () => {
+    await request(assessments.url).put(`/children/${childId}/language-presumption`).set('authorization', educator).send({ presumedNeed: false }).expect(200);
+    const insight = await request(assessments.url).get(`/children/${childId}/insight`).set('authorization', await parent(mother));
+    expect(insight.body.records['language-presumption']).toEqual([expect.objectContaining({ childId, municipalityId: '510', presumedNeed: false })]);
+    const kind = assessments.privacy.retention.kind('language-presumption')!;
+    const [recorded] = await kind.ofChild(toddler);
+    expect(recorded).toEqual({ id: toddler, retainedFrom: expect.any(Date) });
+    const before = now;
+    try {
+      now = new Date(recorded!.retainedFrom!.getTime() + 3 * 365 * 86_400_000 - 60_000);
+      await assessments.privacy.sweep();
+      expect(await kind.ofChild(toddler)).toHaveLength(1);
+      now = new Date(recorded!.retainedFrom!.getTime() + 3 * 365 * 86_400_000);
+      expect(await assessments.privacy.sweep()).toMatchObject({ failed: 0 });
+      expect(await kind.ofChild(toddler)).toEqual([]);
+      expect((await assessments.privacy.retention.disposalsOf(toddler)).map((d) => [d.kind, d.status])).toContainEqual(['language-presumption', 'disposed']);
+    } finally {
+      now = before;
+    }
+  });
 });

@@ -23,6 +23,9 @@ export interface StoredRound extends Round {
 
 export interface Presumption {
   _id: string;
+  /** Stored since 2026-12 (the id is the child's); older entries have neither. */
+  childId?: string;
+  municipalityId?: string;
   presumedNeed: boolean;
   by: string;
   at: Date;
@@ -115,7 +118,8 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
       // Staff anywhere in the child's institution (its groups included) may record their judgement.
       const reachable = await Promise.all(placements.map((p) => holdsRoleAt(directory, principal, LIST_ROLES, p.institutionId)));
       if (!reachable.some(Boolean)) throw notFound(`child ${params.childId}`);
-      await presumptions.replaceOne({ _id: params.childId }, { presumedNeed: body.presumedNeed, by: principal.subject, at: clock() }, { upsert: true });
+      // The child and municipality are stored too, for the retention sweep and the child's insight.
+      await presumptions.replaceOne({ _id: params.childId }, { childId: params.childId, municipalityId: principal.municipalityId, presumedNeed: body.presumedNeed, by: principal.subject, at: clock() }, { upsert: true });
       await audit.record(principal, { action: 'update', recordType: 'language-presumption', recordId: params.childId, childId: params.childId });
       res.json({ childId: params.childId, presumedNeed: body.presumedNeed });
     }),
