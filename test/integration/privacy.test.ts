@@ -158,7 +158,15 @@ describe('data protection across the services', () => {
     const created = insight.body.accessLog.find((e: { operation: string }) => e.operation === 'create');
     expect(created).toMatchObject({ action: 'create', recordType: 'action-plan', by: { kind: 'staff', roles: ['educator'], institutionIds: [units.kindergarten] } });
     expect(JSON.stringify(insight.body.accessLog)).not.toContain('7e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b'); // the staff member's id
-    expect(insight.body.retention).toEqual([{ kind: 'action-plan', description: expect.stringContaining('closed'), days: 5 * 365, publicRecord: true, records: [{ recordId: ids.plan, deletedAfter: null }] }]);
+    // Every kind's period; only the records the parent may see are named: the notification of
+    // concern (leader and consultants only, R13) is not given away by its deletion date.
+    expect(insight.body.retention).toEqual([
+      { kind: 'action-plan', description: expect.stringContaining('closed'), days: 5 * 365, publicRecord: true, records: [{ recordId: ids.plan, deletedAfter: null }] },
+      { kind: 'resource-case', description: expect.stringContaining('decision'), days: 5 * 365, publicRecord: true, records: [] },
+      { kind: 'concern-notification', description: expect.stringContaining('notification'), days: 5 * 365, publicRecord: true, records: [] },
+    ]);
+    const forDpo = await request(actionPlans.url).get(`/children/${ids.child}/export`).set('authorization', tokens.dpo).expect(200);
+    expect(forDpo.body.retention.find((k: { kind: string }) => k.kind === 'concern-notification').records).toHaveLength(1);
     expect(JSON.stringify(insight.body)).not.toContain(ids.otherChild);
 
     const consents = await request(consent.url).get(`/children/${ids.child}/insight`).set('authorization', tokens.mother).expect(200);
@@ -247,7 +255,9 @@ describe('data protection across the services', () => {
         await client.close();
       }
       now = new Date(closedOn + (5 * 365 - 1) * DAY);
-      expect(await actionPlans.privacy.sweep()).toMatchObject({ archived: 0 });
+      // Not the plan yet; the notification of concern, recorded two days before it, has gone.
+      expect(await actionPlans.privacy.sweep()).toMatchObject({ archived: 1, disposed: 1 });
+      expect((await actionPlans.privacy.retention.disposalsOf(ids.child)).map((d) => d.kind)).toEqual(['concern-notification']);
       const hold = await request(actionPlans.url).post(`/children/${ids.child}/legal-holds`).set('authorization', tokens.leader).send({ caseRef: 'SAG-2024-117' }).expect(201);
       expect((await request(actionPlans.url).post(`/children/${ids.child}/legal-holds`).set('authorization', tokens.educator).send({ caseRef: 'X-1' })).status).toBe(403);
       now = new Date(closedOn + 5 * 365 * DAY + 1000);

@@ -98,10 +98,16 @@ function privacyRoutes(router: Router, deps: PrivacyOptions & { retention: Reten
     return child.municipalityId;
   }
 
-  async function retentionOf(childId: string, municipalityId: string): Promise<RetentionSeen[]> {
+  /**
+   * Each kind's period and the child's records of it with the day each goes. `visible`: only
+   * these records are named (a parent's insight names what the parent may see, so an unshared
+   * plan or a notification of concern is not given away by its deletion date); the periods are
+   * listed all the same.
+   */
+  async function retentionOf(childId: string, municipalityId: string, visible?: Set<unknown>): Promise<RetentionSeen[]> {
     const seen: RetentionSeen[] = [];
     for (const p of await retention.periods(municipalityId)) {
-      const records = await retention.kind(p.kind)!.ofChild(childId);
+      const records = (await retention.kind(p.kind)!.ofChild(childId)).filter((r) => !visible || visible.has(r.id));
       seen.push({
         kind: p.kind,
         description: p.description,
@@ -178,7 +184,7 @@ function privacyRoutes(router: Router, deps: PrivacyOptions & { retention: Reten
         childId: params.childId,
         records,
         accessLog: await accessSeenByParent(entries, principal.subject, directory),
-        retention: await retentionOf(params.childId, child.municipalityId),
+        retention: await retentionOf(params.childId, child.municipalityId, idsOf(records)),
       };
       if (deps.extendInsight) insight = await deps.extendInsight(insight, params.childId, principal.subject);
       await audit.record(principal, { action: 'read', recordType: 'insight', recordId: null, childId: params.childId });
@@ -206,4 +212,9 @@ function privacyRoutes(router: Router, deps: PrivacyOptions & { retention: Reten
       res.set('cache-control', 'no-store').json(body);
     }),
   );
+}
+
+/** The ids of the records a parent is shown (every part's records carry theirs as `id`). */
+function idsOf(records: Record<string, unknown[]>): Set<unknown> {
+  return new Set(Object.values(records).flatMap((list) => list.map((r) => (r as { id?: unknown }).id)));
 }
