@@ -21,7 +21,7 @@ export class ChildRecordCopies<T extends Document> {
   /** `source`: whose records these are, as its disposals name them. */
   constructor(
     db: Db,
-    readonly collectionName: string,
+    collectionName: string,
     readonly source: { service: string; recordKind: string },
     private readonly directory: Pick<DirectoryView, 'isRemoved'>,
   ) {

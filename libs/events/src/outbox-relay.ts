@@ -233,7 +233,6 @@ export class OutboxRelay {
     return pending.length;
   }
 
-
   private async clear(collection: Collection<OutboxDocument>, docs: OutboxDocument[]): Promise<void> {
     const appended = new Map<string, unknown[]>();
     const aggregates: OutboxDocument[] = [];

@@ -51,8 +51,10 @@ export interface RetainedKind {
    * Deletes or anonymises one record; repeatable (a second call after a crash finds nothing to do).
    * `kept`: the record is in use again since the sweep chose it (a consent granted again, a child
    * placed again); its disposal is called off, and its clock starts over when it stops being used.
+   * `retainedFrom`: when its clock started as it was archived (kept with the disposal, so also
+   * after a restart), for a kind that tells a record changed since by its clock alone.
    */
-  dispose(id: string): Promise<Disposal | 'kept'>;
+  dispose(id: string, retainedFrom: Date): Promise<Disposal | 'kept'>;
   /**
    * Events of the service's own contract that say the record is gone, for consumers that follow
    * the record's own topic (identity's dk.spor.identity.person.removed.v1). Made when the record is
@@ -288,7 +290,7 @@ export class Retention {
 
   /** Deletes or anonymises an archived record, then logs and publishes that it is gone. */
   private async finish(kind: RetainedKind, doc: DisposalDoc): Promise<Disposal | 'kept'> {
-    const disposal = await kind.dispose(doc.recordId);
+    const disposal = await kind.dispose(doc.recordId, doc.retainedFrom);
     if (disposal === 'kept') {
       // Nothing was deleted and nothing is announced. The archive keeps its copy of the record as
       // it stood; the record itself lives on and is archived again when its clock runs out anew.

@@ -46,8 +46,6 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
   // Staff's judgement that a child around three may need language support (daycare act §11), by
   // child id. Its point is the three-year language assessment; kept as long as assessments are.
   const presumptions = db.collection<{ _id: string; municipalityId?: string; at: Date }>('language_presumptions');
-  /** When each presumption the current sweep chose was recorded. */
-  const chosen = new Map<string, Date>();
   const presumption: RetainedKind = {
     kind: 'language-presumption',
     description: 'staff’s presumption that the child may need language support around age three (who, when, yes or no), counted from the day it was recorded',
@@ -55,13 +53,11 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
     publicRecord: false,
     async candidates(startedBy) {
       const candidates: RetentionCandidate[] = [];
-      chosen.clear();
       for (const p of await presumptions.find({}).toArray()) {
         if (p.at > startedBy) continue;
         // Entries from before the municipality was stored with them: the directory knows the child's.
         const municipalityId = p.municipalityId ?? (await directory.person(p._id))?.municipalityId;
         if (!municipalityId) continue;
-        chosen.set(p._id, p.at);
         candidates.push({ id: p._id, municipalityId, childId: p._id, retainedFrom: p.at, record: p });
       }
       return candidates;
@@ -70,16 +66,9 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
       const p = await presumptions.findOne({ _id: childId });
       return p ? [{ id: p._id, retainedFrom: p.at }] : [];
     },
-    // Recorded again since the sweep chose it (a new `at`): the new judgement stays, with its own
-    // clock. A disposal finished after a restart has no `at` to compare and deletes what is there.
-    async dispose(id) {
-      const chosenAt = chosen.get(id);
-      chosen.delete(id);
-      if (!chosenAt) {
-        await presumptions.deleteOne({ _id: id });
-        return 'deleted';
-      }
-      if ((await presumptions.deleteOne({ _id: id, at: chosenAt })).deletedCount === 1) return 'deleted';
+    // Only the judgement archived (its clock is its `at`): one recorded again since stays, with its own clock.
+    async dispose(id, retainedFrom) {
+      if ((await presumptions.deleteOne({ _id: id, at: retainedFrom })).deletedCount === 1) return 'deleted';
       return (await presumptions.findOne({ _id: id }, { projection: { _id: 1 } })) ? 'kept' : 'deleted';
     },
   };

@@ -291,6 +291,9 @@ describe('assessments', () => {
     const kind = assessments.privacy.retention.kind('language-presumption')!;
     const [recorded] = await kind.ofChild(toddler);
     expect(recorded).toEqual({ id: toddler, retainedFrom: expect.any(Date) });
+    // A disposal of an earlier judgement (archived with an earlier clock) leaves the one recorded since.
+    expect(await kind.dispose(toddler, new Date(recorded!.retainedFrom!.getTime() - 86_400_000))).toBe('kept');
+    expect(await kind.ofChild(toddler)).toEqual([recorded]);
     const before = now;
     try {
       now = new Date(recorded!.retainedFrom!.getTime() + 3 * 365 * 86_400_000 - 60_000);
