@@ -15,7 +15,7 @@ import { MongoClient } from 'mongodb';
 import { NSIS_LEVELS } from '@spor/auth';
 import { verifyAuditLog, type AuditLog } from '@spor/audit';
 import { composeExport, exportToHtml } from '@spor/privacy';
-import { quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import { eventsPublished, quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import type { RunningIdentity } from '../../services/identity/src/service.js';
 import { bearer, freshCpr, startTestIdentity } from '../../services/identity/test/support.js';
 import { startTransitions, type RunningTransitions } from '../../services/transitions/src/service.js';
@@ -248,12 +248,7 @@ describe('data protection across the services', () => {
       const closed = await request(actionPlans.url).post(`/plans/${ids.plan}/close`).set('authorization', tokens.educator).expect(200);
       const closedOn = Date.parse(`${closed.body.closedOn}T00:00:00Z`);
       // The plan's 'closed' event leaves with the relay before the plan may go (it is never deleted with an event unsent).
-      const client = await MongoClient.connect(mongoUrl);
-      try {
-        await waitFor('the closed event relayed', async () => (await client.db(dbNames.actionPlans).collection<{ _id: string; hasPending?: boolean }>('plans').findOne({ _id: ids.plan }))?.hasPending === false);
-      } finally {
-        await client.close();
-      }
+      await eventsPublished(mongoUrl, dbNames.actionPlans, 'plans', 'concern_notifications');
       now = new Date(closedOn + (5 * 365 - 1) * DAY);
       // Not the plan yet; the notification of concern, recorded two days before it, has gone.
       expect(await actionPlans.privacy.sweep()).toMatchObject({ archived: 1, disposed: 1 });

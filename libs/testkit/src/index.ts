@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Kafka, logLevel } from 'kafkajs';
+import { MongoClient } from 'mongodb';
 import { pino, type Logger } from 'pino';
 
 export function testInfra(): { brokers: string[]; mongoUrl: string } {
@@ -108,5 +109,24 @@ export async function readTopicUntil(brokers: string[], topic: string, what: str
     return records;
   } finally {
     await consumer.disconnect();
+  }
+}
+
+/**
+ * Waits until the outbox relay has published every event written so far to the named collections
+ * of a service's database (no document there is `hasPending`). A retention sweep passes over a
+ * record whose events still wait for the relay (deleting it would lose them) and takes it at the
+ * next sweep, so a test that expects a sweep to dispose of a record just written waits for this.
+ */
+export async function eventsPublished(mongoUrl: string, dbName: string, ...collections: string[]): Promise<void> {
+  const client = await MongoClient.connect(mongoUrl);
+  try {
+    const db = client.db(dbName);
+    await waitFor(`the events of ${collections.join(', ')} in ${dbName} published`, async () => {
+      for (const name of collections) if (await db.collection(name).findOne({ hasPending: true }, { projection: { _id: 1 } })) return false;
+      return true;
+    });
+  } finally {
+    await client.close();
   }
 }

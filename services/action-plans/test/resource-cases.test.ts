@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { NSIS_LEVELS } from '@spor/auth';
 import { contractRegistry } from '@spor/contracts';
-import { quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import { eventsPublished, quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import type { RunningIdentity } from '../../identity/src/service.js';
 import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
 import { startTransitions, type RunningTransitions } from '../../transitions/src/service.js';
@@ -166,6 +166,7 @@ describe('retention of cases and notifications', () => {
     expect(open.length).toBeGreaterThan(0);
     // The decision's day is the Danish day it was made (past 23:00 UTC, tomorrow's date).
     const starts = [today, decided[0]!.retainedFrom!.getTime()];
+    await eventsPublished(mongoUrl, actionPlans.config.ACTION_PLANS_DB_NAME, 'resource_cases', 'concern_notifications');
     try {
       ahead = Math.min(...starts) + 5 * 365 * DAY - Date.now() - 60_000;
       expect(await actionPlans.privacy.sweep()).toMatchObject({ archived: 0, failed: 0 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { NSIS_LEVELS } from '@spor/auth';
 import { contractRegistry } from '@spor/contracts';
-import { memoryLogger, quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import { eventsPublished, memoryLogger, quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import type { RunningIdentity } from '../../identity/src/service.js';
 import { bearer, startTestIdentity } from '../../identity/test/support.js';
 import { startTransitions, type RunningTransitions } from '../../transitions/src/service.js';
@@ -271,6 +271,7 @@ describe('assessments', () => {
     const kind = assessments.privacy.retention.kind('external-result')!;
     expect((await kind.ofChild(childId)).map((r) => r.retainedFrom)).toEqual([new Date('2026-05-12T00:00:00Z')]);
     const before = now;
+    await eventsPublished(mongoUrl, assessments.config.ASSESSMENTS_DB_NAME, 'assessments', 'external_results');
     try {
       now = new Date(expires - 60_000);
       expect(await assessments.privacy.sweep()).toMatchObject({ archived: 0, failed: 0 });

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { NSIS_LEVELS } from '@spor/auth';
 import { contractRegistry } from '@spor/contracts';
-import { memoryLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import { eventsPublished, memoryLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import type { RunningIdentity } from '../../identity/src/service.js';
 import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
 import { startTransitions, type RunningTransitions } from '../../transitions/src/service.js';
@@ -229,6 +229,7 @@ describe('consent requests and answers', () => {
         await answer(id, 'withdraw', await parentToken(mother));
       }
       const t0 = now;
+      await eventsPublished(mongoUrl, consent.config.CONSENT_DB_NAME, 'consents');
       // The parent sees the kind and when each consent of the child leaves (the evidence's own clock).
       const insight = await request(consent.url).get(`/children/${childId}/insight`).set('authorization', await parentToken(mother));
       expect(insight.body.retention).toEqual([expect.objectContaining({ kind: 'consent', days: 5 * 365, publicRecord: false })]);

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { contractRegistry } from '@spor/contracts';
-import { quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import { eventsPublished, quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import type { RunningIdentity } from '../../identity/src/service.js';
 import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
 import { startTransitions, type RunningTransitions } from '../src/service.js';
@@ -135,6 +135,7 @@ describe('enrollments', () => {
     for (const p of state.items.filter((p: { to: string | null }) => p.to === null)) {
       await request(transitions.url).post(`/children/${childId}/placements/${p.placementId}/end`).set('authorization', admin).send({ to: '2035-06-20' }).expect(200);
     }
+    await eventsPublished(mongoUrl, transitions.config.TRANSITIONS_DB_NAME, 'enrollments');
     const { retention } = transitions.privacy;
     const clockStart = Date.parse('2035-06-21T00:00:00Z');
     expect(await retention.kind('enrollment')!.ofChild(childId)).toEqual([{ id: childId, retainedFrom: new Date(clockStart) }]);

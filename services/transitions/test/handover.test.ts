@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { NSIS_LEVELS } from '@spor/auth';
 import { contractRegistry } from '@spor/contracts';
-import { quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import { eventsPublished, quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import type { RunningIdentity } from '../../identity/src/service.js';
 import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
 import { startConsent, type RunningConsent } from '../../consent/src/service.js';
@@ -176,6 +176,7 @@ describe('handover to school (R15)', () => {
     const moveDay = new Date(`${dayFromNow(30)}T00:00:00Z`);
     const { retention } = transitions.privacy;
     const start = now;
+    await eventsPublished(mongoUrl, transitions.config.TRANSITIONS_DB_NAME, 'transitions', 'enrollments');
     try {
       now = new Date(moveDay.getTime() + 3 * 365 * DAY - 60_000);
       expect(await transitions.privacy.sweep()).toMatchObject({ archived: 0, failed: 0 });
