@@ -20,7 +20,7 @@ import { DIRECTORY_EVENTS, DirectoryView } from '@spor/directory';
 import { EventFactory, KeyedMutex, type OutboxRelay, type SporEvent } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { testInfra, uniqueName } from '@spor/testkit';
-import { cpuNow, cpuPerRequest, type CpuGroups } from './process-cpu.js';
+import { cpuNow, cpuPerRequest, NO_CPU, type CpuGroups } from './process-cpu.js';
 import { startIdentity } from '../../services/identity/src/service.js';
 import { issueAccessToken } from '../../services/identity/src/domain/access-token.js';
 import { startAssessments } from '../../services/assessments/src/service.js';
@@ -76,7 +76,7 @@ interface Side {
   requests: number;
   cpu: CpuGroups;
 }
-const newSide = (): Side => ({ latencies: [], elapsed: 0, requests: 0, cpu: { node: 0, store: 0, broker: 0 } });
+const newSide = (): Side => ({ latencies: [], elapsed: 0, requests: 0, cpu: { ...NO_CPU } });
 /** Whether the store commands seen now belong to a measured phase. */
 let counting = false;
 
@@ -206,9 +206,8 @@ for (let round = 1; round <= ROUNDS; round++) {
   await phase(sides.assessments, perRound, toAssessments, { settleMs: 1_500, count: true });
 }
 const [small, baseline, measured] = [summarise(sides.small), summarise(sides.baseline), summarise(sides.assessments)];
-const none: CpuGroups = { node: 0, store: 0, broker: 0 };
-const baselineCpuPerRequest = cpuPerRequest(none, sides.baseline.cpu, sides.baseline.requests);
-const assessmentsCpuPerRequest = cpuPerRequest(none, sides.assessments.cpu, sides.assessments.requests);
+const baselineCpuPerRequest = cpuPerRequest(NO_CPU, sides.baseline.cpu, sides.baseline.requests);
+const assessmentsCpuPerRequest = cpuPerRequest(NO_CPU, sides.assessments.cpu, sides.assessments.requests);
 const baselineCommands = commandsPerRequest(baselineDb, sides.baseline.requests);
 const assessmentCommands = commandsPerRequest(dbName, sides.assessments.requests);
 const ratio = measured.perSecond / baseline.perSecond;
