@@ -35,7 +35,7 @@ let actionPlans: RunningActionPlans;
 let gateway: RunningGateway;
 let archiveDir: string;
 let now = new Date();
-const dbNames = { actionPlans: uniqueName('action-plans-privacy'), assessments: uniqueName('assessments-privacy'), consent: uniqueName('consent-privacy') };
+const dbNames = { actionPlans: uniqueName('action-plans-privacy'), assessments: uniqueName('assessments-privacy'), consent: uniqueName('consent-privacy'), transitions: uniqueName('transitions-privacy') };
 const units = {} as Record<'mun' | 'district' | 'kindergarten' | 'group', string>;
 const ids = {} as Record<'child' | 'otherChild' | 'mother' | 'otherParent' | 'plan' | 'otherPlan' | 'result' | 'consent', string>;
 const tokens = {} as Record<'educator' | 'leader' | 'dpo' | 'mother' | 'otherParent', string>;
@@ -69,7 +69,7 @@ beforeAll(async () => {
 
   const common = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json`, ARCHIVE_DIR: archiveDir };
   const options = { logger: quietLogger(), clock: () => now };
-  transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: uniqueName('transitions-privacy'), TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions') }, options);
+  transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: dbNames.transitions, TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions') }, options);
   consent = await startConsent({ ...common, CONSENT_DB_NAME: dbNames.consent, CONSENT_DIRECTORY_GROUP: uniqueName('consent-directory') }, options);
   assessments = await startAssessments({ ...common, ASSESSMENTS_DB_NAME: dbNames.assessments, ASSESSMENTS_CONSUMER_GROUP: uniqueName('assessments') }, options);
   actionPlans = await startActionPlans({ ...common, ACTION_PLANS_DB_NAME: dbNames.actionPlans, ACTION_PLANS_CONSUMER_GROUP: uniqueName('action-plans') }, options);
@@ -90,6 +90,10 @@ beforeAll(async () => {
     await waitFor('consent to know the placement', () => seen(`${consent.url}/children/${childId}/consents`, tokens.educator), 60_000);
   }
   await waitFor('consent to know the custody', () => seen(`${consent.url}/children/${ids.child}/consents`, tokens.mother), 60_000);
+  // Every service's directory has the mother's custody once her insight answers (each catches up on its own).
+  for (const [name, url] of [['action-plans', actionPlans.url], ['assessments', assessments.url], ['transitions', transitions.url]] as const) {
+    await waitFor(`${name} to know the custody`, () => seen(`${url}/children/${ids.child}/insight`, tokens.mother), 60_000);
+  }
   await request(transitions.url).get(`/children/${ids.child}/placements`).set('authorization', admin).expect(200);
 
   // Records about both children in every service.
@@ -310,6 +314,17 @@ describe('data protection across the services', () => {
       expect(exported.body.retention.find((r: { kind: string }) => r.kind === 'child-person').records).toEqual([{ recordId: ids.otherChild, deletedAfter: new Date(clockStart + 5 * 365 * DAY).toISOString().slice(0, 10) }]);
 
       now = new Date(clockStart + 5 * 365 * DAY + 1000);
+      // transitions' placements of the child leave on the same day (its enrollment kind). Every
+      // service's view drops them on the enrollment's removal; identity's keeps its own, as the
+      // entry's clock starts from them, so its sweep below still finds the child due.
+      await eventsPublished(mongoUrl, dbNames.transitions, 'enrollments');
+      expect(await transitions.privacy.sweep()).toMatchObject({ failed: 0 });
+      expect((await transitions.privacy.retention.disposalsOf(ids.otherChild)).map((d) => [d.kind, d.status])).toContainEqual(['enrollment', 'disposed']);
+      for (const db of [dbNames.assessments, dbNames.consent, dbNames.actionPlans]) {
+        await waitFor(`${db} to drop the placements`, async () => (await client.db(db).collection('directory_placements').countDocuments({ childId: ids.otherChild })) === 0);
+        expect(await client.db(db).collection('directory_persons').findOne({ _id: ids.otherChild } as never)).toMatchObject({ kind: 'child' });
+      }
+      expect(await identity.db.collection('directory_placements').countDocuments({ childId: ids.otherChild })).toBeGreaterThan(0);
       // Only the child who left: the other child is still placed, and no parent is unlinked yet.
       expect(await identitySweep()).toEqual({ archived: 1, disposed: 1, failed: 0 });
       const root = await bearer(identity, '510');

@@ -72,6 +72,7 @@ export const DIRECTORY_EVENTS = {
   enrolled: 'dk.spor.transitions.enrollment.enrolled.v1',
   moved: 'dk.spor.transitions.enrollment.moved.v1',
   ended: 'dk.spor.transitions.enrollment.ended.v1',
+  placementsRemoved: 'dk.spor.transitions.enrollment.removed.v1',
 } as const;
 
 export type DirectoryPart = 'persons' | 'custody' | 'units' | 'enrollments';
@@ -117,10 +118,15 @@ export class DirectoryView {
   /** Other views of the service that keep records about children: they forget a removed child too. */
   private readonly followers: { forgetChild(childId: string): Promise<void> }[] = [];
 
-  /** `parts`: what this service keeps; only their topics are consumed. */
+  /**
+   * `parts`: what this service keeps; only their topics are consumed. `keepRemovedPlacements`:
+   * the view keeps a child's placements after transitions disposed of them, until the child's
+   * entry leaves the directory (identity: they are when the entry's own retention clock starts).
+   */
   constructor(
     db: Db,
     private readonly parts: DirectoryPart[],
+    private readonly options: { keepRemovedPlacements?: boolean } = {},
   ) {
     this.persons = db.collection('directory_persons');
     this.custody = db.collection('directory_custody');
@@ -196,6 +202,17 @@ export class DirectoryView {
           const data = event.data as { childId: string; placementId: string; to: string };
           if (await this.removed(data.childId)) return;
           await applyVersioned(this.placements, data.placementId, event.aggregateversion, { $set: { to: data.to } });
+          this.childPlacements.delete(data.childId);
+        },
+        // transitions disposed of the child's placements (their retention ran out). By id, not by
+        // child: a child placed again meanwhile has new placements, whose events may reach the
+        // topic before this one (it leaves through transitions' disposal outbox), and they stay.
+        // Every event about the placements named here was published before it (they were deleted
+        // only with nothing pending), so a replay ends without them.
+        [DIRECTORY_EVENTS.placementsRemoved]: async (event) => {
+          if (this.options.keepRemovedPlacements) return;
+          const data = event.data as { childId: string; placementIds: string[] };
+          await this.placements.deleteMany({ _id: { $in: data.placementIds } });
           this.childPlacements.delete(data.childId);
         },
       },

@@ -156,6 +156,32 @@ describe('directory view', () => {
     expect(await view.person(other)).toBeNull();
   });
 
+  test('placements transitions disposed of leave the view by id: a later placement of the child stays, and a replay ends without them', async () => {
+    const [child, old, next, later] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const history = [
+      event(DIRECTORY_EVENTS.enrolled, child, 1, { childId: child, placementId: old, institutionId: ids.nursery, institutionType: 'vuggestue', groupId: null, from: '2019-08-01', to: null }),
+      event(DIRECTORY_EVENTS.moved, child, 2, { childId: child, placementId: next, institutionId: ids.kindergarten, institutionType: 'boernehave', groupId: null, from: '2020-08-01', to: null, previous: { placementId: old, to: '2020-07-31' } }),
+      event(DIRECTORY_EVENTS.ended, child, 3, { childId: child, placementId: next, institutionId: ids.kindergarten, to: '2023-07-31' }),
+    ];
+    const removal = event(DIRECTORY_EVENTS.placementsRemoved, child, 4, { childId: child, placementIds: [old, next] });
+    // Placed again: a new history (version 1) whose first event reached the topic before the removal.
+    const placedAgain = event(DIRECTORY_EVENTS.enrolled, child, 1, { childId: child, placementId: later, institutionId: ids.kindergarten, institutionType: 'boernehave', groupId: null, from: '2029-08-01', to: null });
+    const keeping = new DirectoryView(db, ['enrollments'], { keepRemovedPlacements: true });
+    await apply(...history, placedAgain);
+    expect(await view.placementHistory(child)).toHaveLength(3);
+
+    await apply(removal);
+    expect((await view.placementHistory(child)).map((p) => p._id)).toEqual([later]);
+    expect(await view.person(child)).toBeNull();
+    // Read again from the start, in the topic's order: the same end.
+    await apply(...history, placedAgain, removal, removal);
+    expect((await view.placementHistory(child)).map((p) => p._id)).toEqual([later]);
+    // identity's view keeps them: the child's entry counts its retention from them.
+    await apply(...history);
+    await keeping.handlers()[DIRECTORY_EVENTS.placementsRemoved]!(removal, { logger: undefined as never } as never);
+    expect((await keeping.placementHistory(child)).map((p) => p._id).sort()).toEqual([old, next, later].sort());
+  });
+
   test('the day is Danish: just after midnight in Copenhagen is already the next day', () => {
     expect(danishDay(new Date('2026-06-30T22:30:00Z'))).toBe('2026-07-01');
     expect(danishDay(new Date('2026-12-31T22:59:00Z'))).toBe('2026-12-31');

@@ -108,7 +108,9 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   runtime.every('ended sessions and abandoned logins', 60_000, sweepLogins);
   await sessions.init();
   // Where identity's children are placed (transitions' enrollments): when a child's entry may go.
-  const placements = new DirectoryView(db, ['enrollments']);
+  // Kept after transitions disposes of them (a municipality may keep placements shorter than
+  // entries): the entry's clock starts from them, and they leave with the entry.
+  const placements = new DirectoryView(db, ['enrollments'], { keepRemovedPlacements: true });
   await placements.init();
   // identity owns the directory: the privacy routes ask its records, not a projection of them.
   const privacy = await startPrivacy(backbone, {

@@ -1,15 +1,16 @@
 // transitions' part in data protection (libs/privacy): which records it keeps about a child, how
 // long after they stop being in use, and what a parent or the data-protection officer sees.
 import type { Db } from 'mongodb';
-import type { KeyedMutex } from '@spor/events';
+import type { EventFactory, KeyedMutex } from '@spor/events';
 import { aggregateCandidates, collectionsByChild, disposeAggregate, type ChildDataSource, type RetainedKind } from '@spor/privacy';
 import { enrollmentClockStart, type ChildEnrollment } from './domain/enrollment.js';
 import { transitionClockStart, type Transition } from './domain/transition.js';
-import { INSTITUTIONS_KEY } from './store/enrollment-repository.js';
+import { INSTITUTIONS_KEY, PLACEMENTS_REMOVED } from './store/enrollment-repository.js';
 
 const YEAR_DAYS = 365;
 
-export function transitionsPrivacy(db: Db, locks: KeyedMutex): { kinds: RetainedKind[]; data: ChildDataSource } {
+export function transitionsPrivacy(db: Db, deps: { locks: KeyedMutex; factory: EventFactory }): { kinds: RetainedKind[]; data: ChildDataSource } {
+  const { locks, factory } = deps;
   const transitions = db.collection<Transition & { _id: string; version: number }>('transitions');
   const enrollments = db.collection<ChildEnrollment & { _id: string; version: number }>('enrollments');
 
@@ -41,6 +42,16 @@ export function transitionsPrivacy(db: Db, locks: KeyedMutex): { kinds: Retained
     },
     // Placed again since the sweep chose it: it stays.
     dispose: (id) => disposeAggregate(enrollments, id, { locks, what: `enrollment ${id}`, inUse: (e) => enrollmentClockStart(e) === null }),
+    // Every view of placements (the other services' directories) drops these, on the enrollment
+    // topic and the child's key. Named at archiving, as the archive copy is; a placement added
+    // between archiving and deletion that keeps the child unplaced (an ended one imported late)
+    // is deleted but not named: a view keeps that past span, which gives no access today.
+    async announce(candidate) {
+      const e = await enrollments.findOne({ _id: candidate.id });
+      if (!e || e.placements.length === 0) return [];
+      const data = { childId: e._id, placementIds: e.placements.map((p) => p.placementId) };
+      return [factory.create(PLACEMENTS_REMOVED, { subject: e._id, partitionKey: e._id, municipalityId: e.municipalityId, aggregateVersion: e.version + 1, data })];
+    },
   };
 
   // Parents see where their child is and was placed; handover packages are between institutions.

@@ -78,7 +78,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
   directory.alsoForget(results.copies, plans.copies);
   const disposals = followDisposals([results.copies, plans.copies]);
   const audit = await startAuditLog(backbone, SERVICE, { retention: { runtime, config } });
-  const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...transitionsPrivacy(db, locks) });
+  const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...transitionsPrivacy(db, { locks, factory }) });
 
   await startProjectionConsumer(backbone, {
     groupId: config.TRANSITIONS_CONSUMER_GROUP,

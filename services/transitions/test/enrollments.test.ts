@@ -147,6 +147,15 @@ describe('enrollments', () => {
     expect((await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', admin)).status).toBe(404);
     const [disposal] = await retention.disposalsOf(childId);
     expect(disposal).toMatchObject({ kind: 'enrollment', recordId: childId, status: 'disposed', disposal: 'deleted' });
+    // Announced on the enrollment topic, after every event about those placements: the other
+    // services' views drop them (libs/directory).
+    const records = await readTopicUntil(brokers, 'spor.transitions.enrollment.v1', 'the placements’ removal', (rs) => rs.some((r) => r.key === childId && r.value!.includes('enrollment.removed')));
+    const events = records.filter((r) => r.key === childId).map((r) => JSON.parse(r.value!));
+    const removal = events.at(-1);
+    expect(removal).toMatchObject({ type: 'dk.spor.transitions.enrollment.removed.v1', subject: childId, data: { childId } });
+    expect([...removal.data.placementIds].sort()).toEqual(state.items.map((p: { placementId: string }) => p.placementId).sort());
+    expect(removal.aggregateversion).toBe(Math.max(...events.slice(0, -1).map((e) => e.aggregateversion)) + 1);
+    expect(contractRegistry().checkEnvelope(removal)).toEqual([]);
     // Placed again later, the child starts a new history.
     expect((await enrol({ institutionId: units.school, from: '2041-08-10' })).status).toBe(201);
     expect(await retention.kind('enrollment')!.ofChild(childId)).toEqual([{ id: childId, retainedFrom: null }]);

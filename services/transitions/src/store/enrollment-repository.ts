@@ -7,6 +7,8 @@ import type { ChildEnrollment, Placement } from '../domain/enrollment.js';
 export const ENROLLED = 'dk.spor.transitions.enrollment.enrolled.v1';
 export const MOVED = 'dk.spor.transitions.enrollment.moved.v1';
 export const ENDED = 'dk.spor.transitions.enrollment.ended.v1';
+/** Published by the enrollment's retention (privacy.ts), not by this repository. */
+export const PLACEMENTS_REMOVED = 'dk.spor.transitions.enrollment.removed.v1';
 
 const placementData = (childId: string, p: Placement) => ({ childId, placementId: p.placementId, institutionId: p.institutionId, institutionType: p.institutionType, groupId: p.groupId, from: p.from, to: p.to });
 
