@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import Provider, { type Configuration } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
+import { devIdpStore } from './dev-idp-store.js';
 
 export const NEMLOGIN_CPR_CLAIM = 'https://data.gov.dk/model/core/eid/cprNumber';
 export const NSIS = {
@@ -45,6 +46,7 @@ export async function startDevIdp(options: { port: number; clients: Configuratio
   // A fresh signing key per start, as a real IdP has its own (and oidc-provider's built-in one is shared by everyone).
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const provider = new Provider(issuer, {
+    adapter: devIdpStore(),
     jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: `dev-${options.port}`, use: 'sig', alg: 'RS256' }] },
     clients: options.clients,
     scopes: ['openid', 'cpr', 'email'],
@@ -58,7 +60,7 @@ export async function startDevIdp(options: { port: number; clients: Configuratio
       pushedAuthorizationRequests: { enabled: true },
       // Logging out at the IdP tells the relying parties over the back channel.
       backchannelLogout: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
     },
     cookies: { keys: ['development-only-not-a-secret'] },
     ttl: { IdToken: () => idp.idTokenTtlSeconds, AccessToken: 300, Interaction: 600, Grant: 3600, Session: 8 * 3600 },
@@ -108,6 +110,26 @@ export async function startDevIdp(options: { port: number; clients: Configuratio
 }
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const page = (title: string, body: string) => `<!doctype html><html lang="da"><head><meta charset="utf-8"><title>${title}</title></head><body>
+<h1>${title} (development only)</h1>
+${body}
+</body></html>`;
+
+type RpInitiatedLogout = NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>;
+
+/** Logging out at the IdP: `form` is oidc-provider's (with its XSRF token); the user confirms it. */
+const logoutSource: RpInitiatedLogout['logoutSource'] = async (ctx, form) => {
+  ctx.type = 'html';
+  ctx.body = page('Log ud', `${form}
+<button type="submit" form="op.logoutForm" name="logout" value="yes" autofocus>Log ud</button>
+<button type="submit" form="op.logoutForm">Bliv logget ind</button>`);
+};
+
+const postLogoutSuccessSource: RpInitiatedLogout['postLogoutSuccessSource'] = async (ctx) => {
+  ctx.type = 'html';
+  ctx.body = page('Logget ud', '<p>You are logged out of the development IdP.</p>');
+};
 
 /**
  * The development login page: the demo accounts that fit the login asked for (a CPR number for
