@@ -1,6 +1,7 @@
 // R7, R11 and R13 across four running services on the real broker and store: consents come
 // from the consent service's events, placements from transitions', the directory from identity's.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { MongoClient } from 'mongodb';
 import request from 'supertest';
 import { NSIS_LEVELS } from '@spor/auth';
 import { contractRegistry } from '@spor/contracts';
@@ -109,8 +110,14 @@ describe('resource assessment in the district council (R7, R9)', () => {
     await waitFor('consent to know both custody holders', async () => (await request(consent.url).get(`/consents/${consentId}`).set('authorization', educator)).body.custodyHolders?.length === 2);
     await request(consent.url).post(`/consents/${consentId}/grant`).set('authorization', await parent(mother)).expect(200);
     const submit = (meetingId: string) => api().post('/resource-cases').set('authorization', leader).send({ kind: 'child-with-cpr', childId, planId, meetingId });
-    // Wait until action-plans has seen the mother's grant, then show it is not enough.
-    await waitFor('the grant to reach action-plans', async () => (await readTopicUntil(brokers, 'spor.consent.consent.v1', 'the grant', (rs) => rs.some((r) => r.value!.includes(consentId) && r.value!.includes('granted')))).length > 0);
+    // Once action-plans' own view of consents holds the mother's grant (still not valid), it is shown not to be enough.
+    const client = await MongoClient.connect(mongoUrl);
+    try {
+      const seen = client.db(actionPlans.config.ACTION_PLANS_DB_NAME).collection<{ _id: string; lastChange: string; valid: boolean }>('seen_consents');
+      expect(await waitFor('action-plans to see the mother’s grant', async () => seen.findOne({ _id: consentId, lastChange: 'granted' }))).toMatchObject({ valid: false });
+    } finally {
+      await client.close();
+    }
     const oneOfTwo = await submit(inTime);
     expect(oneOfTwo.status).toBe(409);
     expect(oneOfTwo.body).toMatchObject({ code: 'CONSENT_REQUIRED', rule: 'R7' });
