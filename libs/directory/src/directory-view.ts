@@ -212,7 +212,8 @@ export class DirectoryView {
         [DIRECTORY_EVENTS.placementsRemoved]: async (event) => {
           if (this.options.keepRemovedPlacements) return;
           const data = event.data as { childId: string; placementIds: string[] };
-          await this.placements.deleteMany({ _id: { $in: data.placementIds } });
+          // One equality each: an `$in` reads the whole collection on FerretDB 1.x (decision 0002).
+          for (const placementId of data.placementIds) await this.placements.deleteOne({ _id: placementId });
           this.childPlacements.delete(data.childId);
         },
       },
