@@ -13,6 +13,9 @@ import { EVENT_SCHEMA_DIR } from '@spor/contracts';
 import { topicOfType } from '@spor/events';
 import { exampleValues, helmBinary, render, renderError, renderNotes, requiredValues, type Manifest } from '../../deploy/charts/tools.js';
 
+// Topic names as production has them, without the test run's namespace (jest.config.mjs).
+delete process.env.SPOR_TOPIC_NAMESPACE;
+
 const WORKLOADS = ['action-plans', 'assessments', 'consent', 'gateway', 'identity', 'reporting', 'transitions'];
 /** The workloads whose retention sweep archives records before deleting them (they pass kinds to startPrivacy). */
 const RETAINING = ['action-plans', 'assessments', 'consent', 'identity', 'transitions'];

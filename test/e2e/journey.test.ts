@@ -9,6 +9,7 @@ import { waitFor } from '@spor/testkit';
 import { demoLogins } from '../../deploy/local/demo-municipality.js';
 import { startSuite, type ServiceName, type Suite } from './suite.js';
 import { TopicTap, type Envelope } from './topic-tap.js';
+import { topicFor } from '@spor/events';
 
 let suite: Suite;
 let tap: TopicTap;
@@ -62,7 +63,7 @@ async function eventsAbout(topic: string, subject: string, verbs: string[]): Pro
 
 beforeAll(async () => {
   suite = await startSuite();
-  tap = await TopicTap.start(suite.brokers, ['spor.assessments.assessment.v1', 'spor.action-plans.plan.v1', 'spor.action-plans.resource-case.v1', 'spor.consent.consent.v1', 'spor.transitions.handover.v1']);
+  tap = await TopicTap.start(suite.brokers, [topicFor('assessments', 'assessment'), topicFor('action-plans', 'plan'), topicFor('action-plans', 'resource-case'), topicFor('consent', 'consent'), topicFor('transitions', 'handover')]);
   const { demo, units, persons } = suite.seeded;
   emma = persons.get('emma')!;
   solsikken = units.get('DEMO-SOLSIKKEN')!;
@@ -101,7 +102,7 @@ describe('the journey of one child, from a yellow light to school', () => {
     expect(joint.body).toMatchObject({ rating: 'joint', results: [{ section: 'trivsel', category: 'yellow' }] });
     jointId = joint.body.id;
 
-    const [completed] = await eventsAbout('spor.assessments.assessment.v1', jointId, ['completed']);
+    const [completed] = await eventsAbout(topicFor('assessments', 'assessment'), jointId, ['completed']);
     expect(completed!.data).toMatchObject({ childId: emma, instrumentId: 'trivselsvurdering', institutionId: solsikken, rating: 'joint', results: [{ section: 'trivsel', category: 'yellow' }] });
   });
 
@@ -138,7 +139,7 @@ describe('the journey of one child, from a yellow light to school', () => {
     const plan = await get('action-plans', `/plans/${planId}`, tokens.educator);
     expect(plan.body.efforts.map((e: { level: string }) => e.level)).toEqual(['preventive', 'anticipatory', 'intervening']);
 
-    const events = await eventsAbout('spor.action-plans.plan.v1', planId, ['activated', 'effort-added', 'evaluated', 'effort-added', 'evaluated', 'effort-added']);
+    const events = await eventsAbout(topicFor('action-plans', 'plan'), planId, ['activated', 'effort-added', 'evaluated', 'effort-added', 'evaluated', 'effort-added']);
     expect(events.filter((e) => e.type.includes('effort-added')).map((e) => e.data.effortLevels.at(-1))).toEqual(['preventive', 'anticipatory', 'intervening']);
   });
 
@@ -162,7 +163,7 @@ describe('the journey of one child, from a yellow light to school', () => {
       expect(second.status).toBe(200);
       expect(second.body.valid).toBe(true);
     }
-    const events = await eventsAbout('spor.consent.consent.v1', resourceConsent, ['requested', 'granted', 'granted']);
+    const events = await eventsAbout(topicFor('consent', 'consent'), resourceConsent, ['requested', 'granted', 'granted']);
     expect(events.at(-1)!.data).toMatchObject({ childId: emma, purposeId: 'resource-assessment', valid: true });
 
     const meeting = await eventually('action-plans to see the network-meeting consent', 201, () =>
@@ -195,7 +196,7 @@ describe('the journey of one child, from a yellow light to school', () => {
       expect(read.status).toBe(200);
       expect(read.body).toMatchObject({ status: 'decided', decision: { answer } });
     }
-    const events = await eventsAbout('spor.action-plans.resource-case.v1', submitted.body.id, ['submitted', 'decided']);
+    const events = await eventsAbout(topicFor('action-plans', 'resource-case'), submitted.body.id, ['submitted', 'decided']);
     expect(JSON.stringify(events)).not.toContain('seks måneder');
   });
 
@@ -225,10 +226,10 @@ describe('the journey of one child, from a yellow light to school', () => {
     expect((await post('consent', `/consents/${asked.body.id}/withdraw`, tokens.mother)).status).toBe(200);
     await eventually('the school to lose the package', 404, () => get('transitions', `/handovers/${transitionId}`, tokens.teacher));
 
-    const handover = await eventsAbout('spor.transitions.handover.v1', transitionId, ['planned', 'released', 'acknowledged', 'revoked']);
+    const handover = await eventsAbout(topicFor('transitions', 'handover'), transitionId, ['planned', 'released', 'acknowledged', 'revoked']);
     expect(handover.at(-1)!.data.reason).toBe('consent-withdrawn');
     expect(JSON.stringify(handover)).not.toContain('klodser');
-    const consent = await eventsAbout('spor.consent.consent.v1', asked.body.id, ['requested', 'granted', 'granted', 'withdrawn']);
+    const consent = await eventsAbout(topicFor('consent', 'consent'), asked.body.id, ['requested', 'granted', 'granted', 'withdrawn']);
     expect(consent.at(-1)!.data.valid).toBe(false);
   });
 
@@ -262,7 +263,7 @@ describe('the journey of one child, from a yellow light to school', () => {
     expect(plans.body.units[0].figures.plans.cells).toEqual({ preventive: null, anticipatory: null, intervening: null });
 
     // The figures are the joint ratings the assessments service published for the institution this month.
-    const assessments = await tap.until('spor.assessments.assessment.v1', 'the institution’s joint ratings', (events) => events.some((e) => e.subject === jointId));
+    const assessments = await tap.until(topicFor('assessments', 'assessment'), 'the institution’s joint ratings', (events) => events.some((e) => e.subject === jointId));
     const joint = assessments.filter((e) => e.data.institutionId === solsikken && e.data.rating === 'joint' && e.type.endsWith('completed.v1'));
     expect(new Set(joint.map((e) => e.data.childId)).size).toBe(rated);
   });

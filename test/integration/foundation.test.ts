@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
+import { topicFor } from '@spor/events';
 import { quietLogger, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import { freePort, repoRoot, startFerret, startKafka, type FerretInstance, type KafkaInstance } from '../../deploy/local/infra-lib.js';
 import { startReferenceService, type RunningService } from '../fixtures/reference-service/service.js';
@@ -18,7 +19,8 @@ const { brokers, mongoUrl } = testInfra();
 
 function runMain(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
   const child = spawn(process.execPath, ['--conditions=spor-source', '--import', 'tsx', mainScript], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env },
+    // The run's topic namespace too (jest.config.mjs): the child's topics are the test run's.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...(process.env.SPOR_TOPIC_NAMESPACE ? { SPOR_TOPIC_NAMESPACE: process.env.SPOR_TOPIC_NAMESPACE } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -151,7 +153,7 @@ describe('graceful shutdown', () => {
     const admin = new Kafka({ clientId: 'shutdown-test', brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      const topic = `spor.${eventService}.counter.v1`;
+      const topic = topicFor(eventService, 'counter');
       const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
       const high = await admin.fetchTopicOffsets(topic);
       const total = (list: { offset?: string; high?: string }[]) => list.reduce((n, p) => n + Math.max(0, Number(p.high ?? p.offset)), 0);

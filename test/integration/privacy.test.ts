@@ -24,6 +24,7 @@ import { startAssessments, type RunningAssessments } from '../../services/assess
 import { startActionPlans, type RunningActionPlans } from '../../services/action-plans/src/service.js';
 import type { RunningGateway } from '../../services/gateway/src/service.js';
 import { startTestGateway } from '../../services/gateway/test/support.js';
+import { topicFor } from '@spor/events';
 
 const { brokers, mongoUrl } = testInfra();
 const DAY = 86_400_000;
@@ -270,7 +271,7 @@ describe('data protection across the services', () => {
       const ops = (await actionPlans.audit.forChild(ids.child)).map((e) => e.operation);
       expect(ops.slice(-2)).toEqual(['archive', 'delete']);
       expect(ops).toEqual(expect.arrayContaining(['hold', 'release']));
-      const events = await readTopicUntil(brokers, 'spor.privacy.retention.v1', 'the disposal', (rs) => rs.some((r) => r.value!.includes(ids.plan)));
+      const events = await readTopicUntil(brokers, topicFor('privacy', 'retention'), 'the disposal', (rs) => rs.some((r) => r.value!.includes(ids.plan)));
       expect(events.map((r) => JSON.parse(r.value!)).find((e) => e.subject === ids.plan)).toMatchObject({ source: 'spor/action-plans', data: { recordKind: 'action-plan', disposal: 'deleted', childId: ids.child } });
     } finally {
       now = started;
@@ -337,11 +338,11 @@ describe('data protection across the services', () => {
       const packageText = readFileSync(join(archiveDir, 'identity', '510', 'child-person', `${ids.otherChild}.json`), 'utf8');
       expect(JSON.parse(packageText).package.record).toMatchObject({ kind: 'child', guardianships: [{ parentId: ids.otherParent, custody: true }], placements: [{ to: lastDay }] });
       expect(packageText).not.toMatch(new RegExp(`Barn|Test|sealedCpr|cprHash|${cprs.otherChild}|${cprs.otherChild.slice(0, 6)}-`));
-      const events = await readTopicUntil(brokers, 'spor.privacy.retention.v1', 'identity’s disposal', (rs) => rs.some((r) => r.value!.includes(ids.otherChild) && r.value!.includes('spor/identity')));
+      const events = await readTopicUntil(brokers, topicFor('privacy', 'retention'), 'identity’s disposal', (rs) => rs.some((r) => r.value!.includes(ids.otherChild) && r.value!.includes('spor/identity')));
       expect(events.map((r) => JSON.parse(r.value!)).find((e) => e.source === 'spor/identity' && e.subject === ids.otherChild)).toMatchObject({ data: { recordKind: 'child-person', childId: ids.otherChild, disposal: 'deleted' } });
 
       // identity says so on the person's own topic, after its registration.
-      const personEvents = await readTopicUntil(brokers, 'spor.identity.person.v1', 'the child’s removal', (rs) => rs.some((r) => r.value!.includes(ids.otherChild) && r.value!.includes('person.removed')));
+      const personEvents = await readTopicUntil(brokers, topicFor('identity', 'person'), 'the child’s removal', (rs) => rs.some((r) => r.value!.includes(ids.otherChild) && r.value!.includes('person.removed')));
       expect(personEvents.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === ids.otherChild).map((e) => [e.type, e.data.kind])).toEqual([
         ['dk.spor.identity.person.registered.v1', 'child'],
         ['dk.spor.identity.person.removed.v1', 'child'],
@@ -391,7 +392,7 @@ describe('data protection across the services', () => {
     } finally {
       await client.close();
     }
-    const records = await readTopicUntil(brokers, 'spor.audit.access.v1', 'the export entry', (rs) => rs.some((r) => r.value!.includes(ids.child) && r.value!.includes('"action":"export"') && r.value!.includes('spor/action-plans')));
+    const records = await readTopicUntil(brokers, topicFor('audit', 'access'), 'the export entry', (rs) => rs.some((r) => r.value!.includes(ids.child) && r.value!.includes('"action":"export"') && r.value!.includes('spor/action-plans')));
     const mine = records.map((r) => JSON.parse(r.value!)).filter((e) => e.data.childId === ids.child);
     expect(mine.length).toBeGreaterThan(5);
     expect(JSON.stringify(mine)).not.toMatch(/Barn|Forælder|Leger med andre/);

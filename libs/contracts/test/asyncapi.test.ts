@@ -7,6 +7,9 @@ import { CLOUDEVENTS_CONTENT_TYPE, ENVELOPE_SCHEMA_PATH, HEADERS, deadLetterTopi
 import { ASYNCAPI_PATH, EVENT_SCHEMA_DIR, asyncApiDocument, asyncApiSource } from '../src/index.js';
 import { topicsInCode } from './code-topics.js';
 
+// Topic names as production has them, without the test run's namespace (jest.config.mjs).
+delete process.env.SPOR_TOPIC_NAMESPACE;
+
 /* eslint-disable @typescript-eslint/no-explicit-any -- walking a parsed YAML document */
 const source = asyncApiSource() as any;
 const DEAD_LETTER = 'deadLetter';

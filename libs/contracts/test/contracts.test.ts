@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { topicOfType } from '@spor/events';
 import { EVENT_SCHEMA_DIR, contractRegistry } from '../src/index.js';
 
+// Topic names as production has them, without the test run's namespace (jest.config.mjs).
+delete process.env.SPOR_TOPIC_NAMESPACE;
+
 describe('event contracts', () => {
   const files = readdirSync(EVENT_SCHEMA_DIR).filter((f) => f.endsWith('.schema.json'));
 

@@ -2,6 +2,9 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { deadLetterTopic, topicFor, topicOfType } from '../src/index.js';
 
+// Topic names as production has them, without the test run's namespace (jest.config.mjs).
+delete process.env.SPOR_TOPIC_NAMESPACE;
+
 describe('topic names', () => {
   afterEach(() => {
     delete process.env.SPOR_TOPIC_NAMESPACE;

@@ -2,6 +2,9 @@ import { describe, expect, test } from '@jest/globals';
 import { EventValidationError, deadLetterTopic, eventTypeFor, parseEventType, topicFor, topicOfType } from '../src/index.js';
 import { counterContract, newCounterId } from './fixtures/counter-events.js';
 
+// Topic names as production has them, without the test run's namespace (jest.config.mjs).
+delete process.env.SPOR_TOPIC_NAMESPACE;
+
 describe('naming', () => {
   test('types and topics follow the contract', () => {
     const type = eventTypeFor({ service: 'action-plans', aggregate: 'plan', verb: 'activated' });

@@ -10,6 +10,7 @@ import type { RunningIdentity } from '../../identity/src/service.js';
 import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
 import { startTransitions, type RunningTransitions } from '../../transitions/src/service.js';
 import { startActionPlans, type RunningActionPlans } from '../src/service.js';
+import { topicFor } from '@spor/events';
 
 const { brokers, mongoUrl } = testInfra();
 let identity: RunningIdentity;
@@ -94,7 +95,7 @@ describe('action plans', () => {
     const allowed = await effort('intervening', day(-10));
     expect(allowed.status).toBe(201);
 
-    const records = await readTopicUntil(brokers, 'spor.action-plans.plan.v1', 'the intervening effort', (rs) => rs.some((r) => r.value!.includes(planId) && r.value!.includes('"level":"intervening"')));
+    const records = await readTopicUntil(brokers, topicFor('action-plans', 'plan'), 'the intervening effort', (rs) => rs.some((r) => r.value!.includes(planId) && r.value!.includes('"level":"intervening"')));
     const events = records.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === planId);
     expect(events.map((e) => e.type.split('.')[4])).toEqual(['activated', 'effort-added', 'evaluated', 'effort-added', 'evaluated', 'effort-added']);
     for (const e of events) {
@@ -138,7 +139,7 @@ describe('action plans', () => {
       expect(await actionPlans.flagOverdue()).toBe(0);
       const list = await api().get(`/institutions/${units.kindergarten}/overdue-evaluations`).set('authorization', await as('leader', units.kindergarten));
       expect(list.body.items).toEqual([{ planId, childId, groupId: null, dueOn: day(30) }]);
-      await readTopicUntil(brokers, 'spor.action-plans.plan.v1', 'the overdue flag', (rs) => rs.some((r) => r.value!.includes(planId) && r.value!.includes('evaluation-overdue')));
+      await readTopicUntil(brokers, topicFor('action-plans', 'plan'), 'the overdue flag', (rs) => rs.some((r) => r.value!.includes(planId) && r.value!.includes('evaluation-overdue')));
     } finally {
       now = start;
     }

@@ -11,6 +11,7 @@ import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support
 import { startTransitions, type RunningTransitions } from '../../transitions/src/service.js';
 import { startConsent, type RunningConsent } from '../../consent/src/service.js';
 import { startActionPlans, type RunningActionPlans } from '../src/service.js';
+import { topicFor } from '@spor/events';
 
 const { brokers, mongoUrl } = testInfra();
 let identity: RunningIdentity;
@@ -142,7 +143,7 @@ describe('resource assessment in the district council (R7, R9)', () => {
     expect(answer.body).toMatchObject({ status: 'decided', decision: { answer: 'Distriktsrådet har bevilget en praksisvejleder i seks måneder.' } });
     expect(answer.body).not.toHaveProperty('planId');
 
-    const records = await readTopicUntil(brokers, 'spor.action-plans.resource-case.v1', 'the decision', (rs) => rs.some((r) => r.value!.includes(accepted.body.id) && r.value!.includes('decided')));
+    const records = await readTopicUntil(brokers, topicFor('action-plans', 'resource-case'), 'the decision', (rs) => rs.some((r) => r.value!.includes(accepted.body.id) && r.value!.includes('decided')));
     const events = records.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === accepted.body.id);
     expect(events.map((e) => e.type.split('.')[4])).toEqual(['submitted', 'decided']);
     for (const e of events) {

@@ -12,7 +12,7 @@ import { startTransitions, type RunningTransitions } from '../../transitions/src
 import { startAssessments, type RunningAssessments } from '../src/service.js';
 import { AssessmentRepository, CHILD_KEY } from '../src/store/assessment-repository.js';
 import { MongoClient } from 'mongodb';
-import { EventFactory, KeyedMutex } from '@spor/events';
+import { EventFactory, KeyedMutex, topicFor } from '@spor/events';
 
 const { brokers, mongoUrl } = testInfra();
 const logs = memoryLogger();
@@ -97,7 +97,7 @@ describe('assessments', () => {
     const locked = await request(assessments.url).patch(`/assessments/${draft.body.id}`).set('authorization', educator).send({ answers: { rim: true } });
     expect(locked.status).toBe(409);
 
-    const records = await readTopicUntil(brokers, 'spor.assessments.assessment.v1', 'the completion', (rs) => rs.some((r) => r.value!.includes(draft.body.id)));
+    const records = await readTopicUntil(brokers, topicFor('assessments', 'assessment'), 'the completion', (rs) => rs.some((r) => r.value!.includes(draft.body.id)));
     const event = records.map((r) => JSON.parse(r.value!)).find((e) => e.subject === draft.body.id);
     expect(event).toMatchObject({ type: 'dk.spor.assessments.assessment.completed.v1', data: { childId, institutionId: units.kindergarten, instrumentId: 'sprogvurdering', results: [{ section: 'sprog', category: 'focused' }] } });
     expect(contractRegistry().checkEnvelope(event)).toEqual([]);
@@ -173,7 +173,7 @@ describe('assessments', () => {
     const joint = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn: [first, second], answers: { samlet: 'red', omraader: ['familie'] } });
     expect(joint.status).toBe(201);
     await request(assessments.url).post(`/assessments/${joint.body.id}/complete`).set('authorization', educator).expect(200);
-    const records = await readTopicUntil(brokers, 'spor.assessments.assessment.v1', 'the concern prompt', (rs) => rs.some((r) => r.value!.includes('concern-raised') && r.value!.includes(joint.body.id)));
+    const records = await readTopicUntil(brokers, topicFor('assessments', 'assessment'), 'the concern prompt', (rs) => rs.some((r) => r.value!.includes('concern-raised') && r.value!.includes(joint.body.id)));
     const types = records.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === joint.body.id).map((e) => e.type);
     expect(types).toEqual(['dk.spor.assessments.assessment.completed.v1', 'dk.spor.assessments.assessment.concern-raised.v1']);
     // The independent red rating alone raised no prompt.

@@ -13,7 +13,7 @@ import { startTransitions, type RunningTransitions } from '../../transitions/src
 import { startConsent, type RunningConsent } from '../src/service.js';
 import { ConsentRepository, EXPIRY_DAY_KEY } from '../src/store/consent-repository.js';
 import { MongoClient } from 'mongodb';
-import { EventFactory, KeyedMutex } from '@spor/events';
+import { EventFactory, KeyedMutex, topicFor } from '@spor/events';
 
 const { brokers, mongoUrl } = testInfra();
 const SERVICE_SECRET = 'consent-check-secret-0123456789';
@@ -129,7 +129,7 @@ describe('consent requests and answers', () => {
     await answer(id, 'withdraw', await parentToken(father));
     expect((await check('purposeId=referral-ppv')).body).toMatchObject({ valid: false, missing: [father] });
 
-    const records = await readTopicUntil(brokers, 'spor.consent.consent.v1', 'the withdrawal', (rs) => rs.some((r) => r.value!.includes('consent.withdrawn') && r.value!.includes(id)));
+    const records = await readTopicUntil(brokers, topicFor('consent', 'consent'), 'the withdrawal', (rs) => rs.some((r) => r.value!.includes('consent.withdrawn') && r.value!.includes(id)));
     const events = records.map((r) => ({ key: r.key, event: JSON.parse(r.value!) })).filter((e) => e.event.subject === id);
     expect(events.map((e) => [e.event.type.split('.')[4], e.event.data.parentIds ?? [], e.event.data.valid])).toEqual([
       ['requested', [], false],
@@ -169,7 +169,7 @@ describe('consent requests and answers', () => {
       now = new Date(validUntil);
       expect(await consent.expireDue()).toBeGreaterThanOrEqual(2);
       expect((await check(query)).body).toMatchObject({ valid: false, missing: [father, mother].sort() });
-      await readTopicUntil(brokers, 'spor.consent.consent.v1', 'the expiry', (rs) => rs.some((r) => r.value!.includes('consent.expired') && r.value!.includes(body.id)));
+      await readTopicUntil(brokers, topicFor('consent', 'consent'), 'the expiry', (rs) => rs.some((r) => r.value!.includes('consent.expired') && r.value!.includes(body.id)));
     } finally {
       now = start;
     }
@@ -251,7 +251,7 @@ describe('consent requests and answers', () => {
       const steps = (await consent.audit.forChild(childId)).filter((e) => e.purpose === 'retention-expired' && [ended, regranted].includes(e.recordId!)).map((e) => [e.operation, e.recordType, e.recordId]);
       expect(steps).toEqual([['archive', 'consent', ended], ['delete', 'consent', ended]]);
       // Every view of consents hears of it: consent.removed on the consent's topic and key, after its earlier events.
-      const records = await readTopicUntil(brokers, 'spor.consent.consent.v1', 'the removal', (rs) => rs.some((r) => r.value!.includes('consent.removed') && r.value!.includes(ended)));
+      const records = await readTopicUntil(brokers, topicFor('consent', 'consent'), 'the removal', (rs) => rs.some((r) => r.value!.includes('consent.removed') && r.value!.includes(ended)));
       const events = records.map((r) => ({ key: r.key, event: JSON.parse(r.value!) })).filter((e) => e.event.subject === ended);
       expect(events.at(-1)).toMatchObject({ key: childId, event: { type: 'dk.spor.consent.consent.removed.v1', data: { consentId: ended, childId } } });
       expect(contractRegistry().checkEnvelope(events.at(-1)!.event)).toEqual([]);

@@ -11,6 +11,7 @@ import request from 'supertest';
 import { quietLogger, readTopicUntil, testInfra } from '@spor/testkit';
 import type { RunningIdentity } from '../src/service.js';
 import { bearer, freshCpr, startTestIdentity } from './support.js';
+import { topicFor } from '@spor/events';
 
 const { brokers } = testInfra();
 let identity: RunningIdentity;
@@ -58,7 +59,7 @@ describe('erasure of an entry registered in error', () => {
       ['archive', 'service', 'registered-in-error'],
       ['delete', 'service', 'registered-in-error'],
     ]);
-    const events = await readTopicUntil(brokers, 'spor.identity.person.v1', 'the removal', (rs) => rs.some((r) => r.value!.includes(ids.strayChild) && r.value!.includes('person.removed')));
+    const events = await readTopicUntil(brokers, topicFor('identity', 'person'), 'the removal', (rs) => rs.some((r) => r.value!.includes(ids.strayChild) && r.value!.includes('person.removed')));
     expect(events.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === ids.strayChild).map((e) => e.type)).toEqual(['dk.spor.identity.person.registered.v1', 'dk.spor.identity.person.removed.v1']);
     // Erasing it again: it is not there any more.
     expect((await erase(ids.strayChild, { reason: 'forkert CPR-nummer tastet' })).status).toBe(404);

@@ -8,6 +8,7 @@ import { readTopicUntil, testInfra } from '@spor/testkit';
 import type { RunningIdentity } from '../src/service.js';
 import { issueAccessToken } from '../src/domain/access-token.js';
 import { bearer, startTestIdentity } from './support.js';
+import { topicFor } from '@spor/events';
 
 const { brokers } = testInfra();
 let identity: RunningIdentity;
@@ -55,7 +56,7 @@ describe('organisation tree admin API', () => {
 
     const ids = [municipality.body.id, district.body.id, institution.body.id, group.body.id];
     const subjectOf = (r: { value: string | null }) => (JSON.parse(r.value!) as { subject: string }).subject;
-    const records = await readTopicUntil(brokers, 'spor.identity.orgunit.v1', 'the four units', (rs) => ids.every((id) => rs.some((r) => subjectOf(r) === id)));
+    const records = await readTopicUntil(brokers, topicFor('identity', 'orgunit'), 'the four units', (rs) => ids.every((id) => rs.some((r) => subjectOf(r) === id)));
     const mine = records.filter((r) => ids.includes(subjectOf(r)));
     expect(new Set(mine.map((r) => r.key))).toEqual(new Set(['municipality:510']));
     const events = mine.map((r) => JSON.parse(r.value!));
@@ -85,7 +86,7 @@ describe('organisation tree admin API', () => {
     const late = await post('/admin/org-units', { kind: 'group', name: 'Sen', parentId: institution.body.id });
     expect(late.status).toBe(422);
     expect(late.body.errors[0]).toMatchObject({ field: 'parentId', message: 'the parent was closed on 2026-12-31' });
-    const records = await readTopicUntil(brokers, 'spor.identity.orgunit.v1', 'the closing', (rs) => rs.some((r) => r.value!.includes('orgunit.closed') && r.value!.includes(institution.body.id)));
+    const records = await readTopicUntil(brokers, topicFor('identity', 'orgunit'), 'the closing', (rs) => rs.some((r) => r.value!.includes('orgunit.closed') && r.value!.includes(institution.body.id)));
     const closing = records.map((r) => JSON.parse(r.value!)).find((e) => e.type === 'dk.spor.identity.orgunit.closed.v1' && e.subject === institution.body.id);
     expect(closing).toMatchObject({ aggregateversion: 2, data: { unitId: institution.body.id, closedOn: '2026-12-31' } });
   });
@@ -116,7 +117,7 @@ describe('organisation tree admin API', () => {
     const children = await request(identity.url).get(`/admin/org-units/${south}/children`).set('authorization', admin);
     expect(children.body.items.map((u: { id: string }) => u.id)).toEqual([inst]);
 
-    const records = await readTopicUntil(brokers, 'spor.identity.orgunit.v1', 'the move', (rs) => rs.some((r) => r.value!.includes('orgunit.changed') && r.value!.includes(inst)));
+    const records = await readTopicUntil(brokers, topicFor('identity', 'orgunit'), 'the move', (rs) => rs.some((r) => r.value!.includes('orgunit.changed') && r.value!.includes(inst)));
     const changed = records.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === inst && e.type === 'dk.spor.identity.orgunit.changed.v1');
     // The rename alone published nothing (names are not in events); the move did, once.
     expect(changed).toHaveLength(1);

@@ -6,6 +6,7 @@ import { contractRegistry } from '@spor/contracts';
 import { memoryLogger, readTopicUntil, testInfra } from '@spor/testkit';
 import type { RunningIdentity } from '../src/service.js';
 import { ADMIN_ID, bearer, freshCpr, startTestIdentity } from './support.js';
+import { topicFor } from '@spor/events';
 
 const { brokers } = testInfra();
 const logs = memoryLogger('debug');
@@ -54,7 +55,7 @@ describe('persons', () => {
       ['lookup-cpr', adminId, 'import check'],
     ]);
 
-    const records = await readTopicUntil(brokers, 'spor.identity.person.v1', 'the child', (rs) => rs.some((r) => r.key === id));
+    const records = await readTopicUntil(brokers, topicFor('identity', 'person'), 'the child', (rs) => rs.some((r) => r.key === id));
     const event = JSON.parse(records.find((r) => r.key === id)!.value!);
     expect(contractRegistry().check(event)).toEqual([]);
     expect(event.data).toEqual({ personId: id, kind: 'child', birthYear: 2021, birthMonth: 1 });

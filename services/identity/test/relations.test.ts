@@ -5,6 +5,7 @@ import { contractRegistry } from '@spor/contracts';
 import { readTopicUntil, testInfra } from '@spor/testkit';
 import type { RunningIdentity } from '../src/service.js';
 import { bearer, freshCpr, startTestIdentity } from './support.js';
+import { topicFor } from '@spor/events';
 
 const { brokers } = testInfra();
 let identity: RunningIdentity;
@@ -42,7 +43,7 @@ describe('memberships', () => {
     const list = await request(identity.url).get(`/admin/persons/${staff}/memberships`).set('authorization', admin);
     expect(list.body.items).toHaveLength(1);
 
-    const records = await readTopicUntil(brokers, 'spor.identity.membership.v1', 'both events', (rs) => rs.filter((r) => r.key === staff).length >= 2);
+    const records = await readTopicUntil(brokers, topicFor('identity', 'membership'), 'both events', (rs) => rs.filter((r) => r.key === staff).length >= 2);
     const events = records.filter((r) => r.key === staff).map((r) => JSON.parse(r.value!));
     for (const e of events) expect(contractRegistry().check(e)).toEqual([]);
     expect(events.map((e) => e.type)).toEqual(['dk.spor.identity.membership.granted.v1', 'dk.spor.identity.membership.ended.v1']);
@@ -55,7 +56,7 @@ describe('memberships', () => {
     expect((await post(`/admin/memberships/${granted.body.id}/end`, { to: '2026-12-31' })).body).toMatchObject({ role: 'dpo', to: '2026-12-31' });
     // A later membership of the same person is published; the officer's never is.
     await post('/admin/memberships', { personId: staff, unitId: await institution(), role: 'educator' });
-    const records = await readTopicUntil(brokers, 'spor.identity.membership.v1', 'the educator membership', (rs) => rs.some((r) => r.key === staff));
+    const records = await readTopicUntil(brokers, topicFor('identity', 'membership'), 'the educator membership', (rs) => rs.some((r) => r.key === staff));
     expect(records.filter((r) => r.key === staff).map((r) => JSON.parse(r.value!).data.role)).toEqual(['educator']);
   });
 
@@ -96,7 +97,7 @@ describe('guardianship', () => {
     const guardians = await request(identity.url).get(`/admin/persons/${child}/guardians`).set('authorization', admin);
     expect(guardians.body.items.map((g: { parentId: string; custody: boolean }) => [g.parentId, g.custody]).sort()).toEqual([[father, false], [mother, true]].sort());
 
-    const records = await readTopicUntil(brokers, 'spor.identity.guardianship.v1', 'three events', (rs) => rs.filter((r) => r.key === child).length >= 3);
+    const records = await readTopicUntil(brokers, topicFor('identity', 'guardianship'), 'three events', (rs) => rs.filter((r) => r.key === child).length >= 3);
     const events = records.filter((r) => r.key === child).map((r) => JSON.parse(r.value!).data);
     expect(events).toEqual([
       { parentId: mother, childId: child, custody: true },

@@ -7,6 +7,7 @@ import { eventsPublished, quietLogger, readTopicUntil, testInfra, uniqueName, wa
 import type { RunningIdentity } from '../../identity/src/service.js';
 import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
 import { startTransitions, type RunningTransitions } from '../src/service.js';
+import { topicFor } from '@spor/events';
 
 const { brokers, mongoUrl } = testInfra();
 let identity: RunningIdentity;
@@ -83,7 +84,7 @@ describe('enrollments', () => {
     const notInstitution = await enrol({ institutionId: units.district, from: '2027-01-01' });
     expect(notInstitution.body.detail).toBe(`institutionId: unit ${units.district} is a district, not an institution`);
 
-    const records = await readTopicUntil(brokers, 'spor.transitions.enrollment.v1', 'the move', (rs) => rs.some((r) => r.key === childId && r.value!.includes('enrollment.moved')));
+    const records = await readTopicUntil(brokers, topicFor('transitions', 'enrollment'), 'the move', (rs) => rs.some((r) => r.key === childId && r.value!.includes('enrollment.moved')));
     const events = records.filter((r) => r.key === childId).map((r) => JSON.parse(r.value!));
     expect(events.map((e) => [e.type, e.aggregateversion])).toEqual([
       ['dk.spor.transitions.enrollment.enrolled.v1', 1],
@@ -149,7 +150,7 @@ describe('enrollments', () => {
     expect(disposal).toMatchObject({ kind: 'enrollment', recordId: childId, status: 'disposed', disposal: 'deleted' });
     // Announced on the enrollment topic, after every event about those placements: the other
     // services' views drop them (libs/directory).
-    const records = await readTopicUntil(brokers, 'spor.transitions.enrollment.v1', 'the placements’ removal', (rs) => rs.some((r) => r.key === childId && r.value!.includes('enrollment.removed')));
+    const records = await readTopicUntil(brokers, topicFor('transitions', 'enrollment'), 'the placements’ removal', (rs) => rs.some((r) => r.key === childId && r.value!.includes('enrollment.removed')));
     const events = records.filter((r) => r.key === childId).map((r) => JSON.parse(r.value!));
     const removal = events.at(-1);
     expect(removal).toMatchObject({ type: 'dk.spor.transitions.enrollment.removed.v1', subject: childId, data: { childId } });

@@ -13,6 +13,7 @@ import { startConsent, type RunningConsent } from '../../consent/src/service.js'
 import { startAssessments, type RunningAssessments } from '../../assessments/src/service.js';
 import { startActionPlans, type RunningActionPlans } from '../../action-plans/src/service.js';
 import { startTransitions, type RunningTransitions } from '../src/service.js';
+import { topicFor } from '@spor/events';
 
 const { brokers, mongoUrl } = testInfra();
 let identity: RunningIdentity;
@@ -143,7 +144,7 @@ describe('handover to school (R15)', () => {
     const seconds = (Date.now() - started) / 1000;
     expect(seconds).toBeLessThan(10);
 
-    const records = await readTopicUntil(brokers, 'spor.transitions.handover.v1', 'the revocation', (rs) => rs.some((r) => r.value!.includes('handover.revoked') && r.value!.includes(transitionId)));
+    const records = await readTopicUntil(brokers, topicFor('transitions', 'handover'), 'the revocation', (rs) => rs.some((r) => r.value!.includes('handover.revoked') && r.value!.includes(transitionId)));
     const events = records.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === transitionId);
     expect(events.map((e) => e.type.split('.')[4])).toEqual(['planned', 'released', 'acknowledged', 'revoked']);
     expect(events[3].data.reason).toBe('consent-withdrawn');
