@@ -289,7 +289,7 @@ describe('data protection across the services', () => {
       const legacy = (await request(identity.url).post('/admin/persons').set('authorization', await bearer(identity, '510')).send({ kind: 'parent', cpr: `0505862${100 + Math.floor(Math.random() * 899)}`, givenName: 'Gammel', familyName: 'Test' }).expect(201)).body.id as string;
       // Only once the relay has cleared its registration event: FerretDB 1.x applies an update as
       // read-modify-write, so the relay's clear racing this edit could write registeredAt back.
-      await waitFor('the legacy entry’s registration published', async () => (await identity.db.collection('persons').findOne({ _id: legacy } as never))?.hasPending === false);
+      await eventsPublished(mongoUrl, identity.config.IDENTITY_DB_NAME, 'persons');
       await identity.db.collection('persons').updateOne({ _id: legacy } as never, { $unset: { registeredAt: '' } });
       const { body: history } = await request(transitions.url).get(`/children/${ids.otherChild}/placements`).set('authorization', admin).expect(200);
       const open = history.items.find((p: { to?: string | null }) => !p.to);

@@ -111,8 +111,9 @@ export async function startDevIdp(options: { port: number; clients: Configuratio
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-const page = (title: string, body: string) => `<!doctype html><html lang="da"><head><meta charset="utf-8"><title>${title}</title></head><body>
-<h1>${title} (development only)</h1>
+/** Every page the development IdP shows: it says that it is one. */
+const page = (heading: string, body: string) => `<!doctype html><html lang="da"><head><meta charset="utf-8"><title>${heading}: Spor development IdP</title></head><body>
+<h1>${heading} (development only)</h1>
 ${body}
 </body></html>`;
 
@@ -146,12 +147,13 @@ function demoPick(accounts: DemoAccount[], url: string, scope: string): { login?
   const path = new URL(url, 'http://idp').pathname;
   const items = offered.map((a) => `<li><a href="${escapeHtml(path)}?account=${encodeURIComponent(a.account.sub)}">${escapeHtml(a.label)}</a></li>`).join('\n');
   return {
-    page: `<!doctype html><html lang="da"><head><meta charset="utf-8"><title>Spor development login</title></head><body>
-<h1>${citizen ? 'MitID' : 'Medarbejderlogin'} (development only)</h1>
-<p>This is not MitID and not the municipality's IdP: a local OpenID provider that signs in a demo account of <code>npm start</code>. Never use it with real people.</p>
+    page: page(
+      citizen ? 'MitID' : 'Medarbejderlogin',
+      `<p>This is not MitID and not the municipality's IdP: a local OpenID provider that signs in a demo account of <code>npm start</code>. Never use it with real people.</p>
 ${wanted ? `<p><strong>No demo account ${escapeHtml(wanted)} for this login.</strong></p>` : ''}
 <ul>
 ${items}
-</ul></body></html>`,
+</ul>`,
+    ),
   };
 }
