@@ -1,8 +1,9 @@
 // The audit entry as it leaves the service: dk.spor.audit.access.recorded.v1 on
 // spor.audit.access.v1, ids and codes only, so the log can be kept by someone other than the
-// service it watches. It rides in the entry's own document (the outbox) until the relay has
-// published it: nothing is lost when the process dies after the entry is stored.
-import { randomUUID } from 'node:crypto';
+// service it watches. It is made from the stored entry whenever the entry is shipped
+// (shipper.ts), with an id taken from the entry's id and hash: an entry shipped again after a
+// crash is the same event, which a keeper of the stream passes over as a duplicate.
+import { createHash } from 'node:crypto';
 import { topicFor, type SchemaRegistry, type SporEvent } from '@spor/events';
 import type { AuditEntry } from './entry.js';
 
@@ -14,6 +15,13 @@ export const AUDIT_TOPIC = topicFor('audit', 'access');
 const PURPOSE_CODE = /^[a-z][a-z0-9-]{1,60}$/;
 /** A service acting for no one municipality (its token carries none) ships under this code. */
 const NO_MUNICIPALITY = '000';
+
+/** A UUID (version 8, RFC 9562's custom kind) made from the entry's id and hash: the same entry, the same event id. */
+export function eventIdOf(entry: Pick<AuditEntry, '_id' | 'hash'>): string {
+  const hex = createHash('sha256').update(`${entry._id}\n${entry.hash}`).digest('hex');
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 
 export function accessEvent(entry: AuditEntry, registry: SchemaRegistry): SporEvent {
   const data: Record<string, unknown> = {
@@ -42,7 +50,7 @@ export function accessEvent(entry: AuditEntry, registry: SchemaRegistry): SporEv
   };
   const event: SporEvent = {
     specversion: '1.0',
-    id: randomUUID(),
+    id: eventIdOf(entry),
     source: `spor/${entry.service}`,
     type: AUDIT_EVENT_TYPE,
     subject: entry.childId ?? entry._id,

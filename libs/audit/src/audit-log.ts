@@ -10,19 +10,22 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Collection, Db } from 'mongodb';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Principal } from '@spor/auth';
 import { ensureCollections, findEach, inChunks } from '@spor/mongo';
-import { WITHOUT_OUTBOX, outboxForAppend, type Backbone, type OutboxRelay, type SchemaRegistry } from '@spor/events';
+import { WITHOUT_OUTBOX, type Backbone, type EventTransport, type SchemaRegistry } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { containsCpr, z, type ServiceRuntime } from '@spor/service-kit';
 import { GENESIS, actionOf, checkCriterion, entryId, hashOf, type AuditEntry, type AuditInput } from './entry.js';
-import { AUDIT_TOPIC, accessEvent } from './access-event.js';
+import { AUDIT_TOPIC } from './access-event.js';
+import { AuditShipper, type ChainState } from './shipper.js';
 
 export interface AuditLogOptions {
   /** The service writing (source of the shipped events); defaults to the database name without `spor-`. */
   service?: string;
-  /** The relay that ships each entry's event; without one the events wait in the entries. */
-  relay?: OutboxRelay;
+  /** Ships the entries to spor.audit.access.v1 (AuditShipper); without it they wait in the log, unshipped. */
+  shipping?: { transport: EventTransport; logger: Logger; metrics?: Registry; sweepIntervalMs?: number; staleAfterMs?: number };
   /** This writer's chain id; default: host name, process id and start time. */
   instanceId?: string;
   registry?: SchemaRegistry;
@@ -46,13 +49,10 @@ type Pending = Omit<AuditEntry, '_id' | 'chain' | 'seq' | 'prevHash' | 'hash'>;
 
 /**
  * Every chain of the log, with where it starts now: the last entry pruned (its seq and hash), or
- * seq 0 and the genesis hash while nothing is. Verification starts a chain there.
+ * seq 0 and the genesis hash while nothing is. Verification starts a chain there. It also holds
+ * how far the chain is shipped (shipper.ts).
  */
-export interface ChainStart {
-  _id: string;
-  seq: number;
-  hash: string;
-}
+export type ChainStart = ChainState;
 
 /** Entries looked up per step of a prune, and removed at most per prune unless told. */
 const PRUNE_STEP = 200;
@@ -72,6 +72,7 @@ export class AuditLog {
   /** Entries waiting for the next group write, each with the request that waits for it. */
   private queue: { entry: Pending; done: (error?: unknown) => void }[] = [];
   private flushing: Promise<void> | undefined;
+  private readonly shipper: AuditShipper | undefined;
 
   constructor(
     db: Db,
@@ -87,28 +88,59 @@ export class AuditLog {
     this.chain = given ? safe(given) : containsCpr(generated()) ? `chain-${randomUUID()}` : generated();
     this.registry = options.registry ?? contractRegistry();
     this.clock = options.clock ?? (() => new Date());
+    const shipping = options.shipping;
+    if (shipping) this.shipper = new AuditShipper({ ...shipping, entries: this.collection, chains: this.chains, chain: this.chain, registry: this.registry });
   }
 
   async init(): Promise<void> {
     await this.collection.createIndex({ recordId: 1, at: 1 });
     await this.collection.createIndex({ childId: 1, at: 1 });
     await this.collection.createIndex({ chain: 1, seq: 1 });
-    await this.collection.createIndex({ hasPending: 1 });
-    await this.collection.createIndex({ outboxGroup: 1 });
-    this.options.relay?.watch(this.collection);
+    await this.chains.createIndex({ closed: 1 });
     // A log written before chains were registered: its chains are found once, the slow way.
     if ((await this.chains.estimatedDocumentCount()) === 0 && (await this.collection.estimatedDocumentCount()) > 0) {
-      for (const chain of (await this.collection.distinct('chain')) as string[]) await this.register(chain);
+      for (const chain of (await this.collection.distinct('chain')) as string[]) await this.register(chain, false);
     }
-    await this.register(this.chain);
+    await this.register(this.chain, true);
     await this.readHead();
+    await this.migrateToWatermark();
+    if (this.shipper) {
+      await this.shipper.init();
+      this.shipper.start();
+    }
   }
 
-  private async register(chain: string): Promise<void> {
-    await this.chains.updateOne({ _id: chain }, { $setOnInsert: { seq: 0, hash: GENESIS } }, { upsert: true }).catch((error: { code?: number }) => {
+  /** Ships what this process holds, then stops shipping (a service's stop step). */
+  async stop(): Promise<void> {
+    await this.shipper?.stop();
+  }
+
+  /** A new chain starts shipped to 0; one found in an old log gets its watermark from its entries (migrateToWatermark). */
+  private async register(chain: string, isNew: boolean): Promise<void> {
+    await this.chains.updateOne({ _id: chain }, { $setOnInsert: { seq: 0, hash: GENESIS, ...(isNew ? { shipped: 0, closed: false } : {}) } }, { upsert: true }).catch((error: { code?: number }) => {
       // Two replicas registering one old chain at once: the other one's insert won.
       if (error.code !== 11000) throw error;
     });
+  }
+
+  /**
+   * Chains written before the watermark (each entry carried its event and a `hasPending` flag
+   * until the relay published it) get their watermark: shipped up to the entry before the first
+   * one still pending, or to their end. Their outbox indexes go. Once per chain.
+   */
+  private async migrateToWatermark(): Promise<void> {
+    for (const chain of await this.chains.find({ shipped: { $exists: false } }).toArray()) {
+      const [firstPending] = await this.collection.find({ chain: chain._id, hasPending: true } as never).sort({ seq: 1 }).limit(1).toArray();
+      const [last] = await this.collection.find({ chain: chain._id }).sort({ seq: -1 }).limit(1).toArray();
+      const shipped = firstPending ? firstPending.seq - 1 : Math.max(last?.seq ?? 0, chain.seq);
+      await this.chains.updateOne({ _id: chain._id, shipped: { $exists: false } }, { $set: { shipped, closed: false } });
+    }
+    for (const index of ['hasPending_1', 'outboxGroup_1']) {
+      await this.collection.dropIndex(index).catch((error: { codeName?: string; code?: number }) => {
+        // Already gone (or never made): nothing to do.
+        if (error.codeName !== 'IndexNotFound' && error.code !== 27) throw error;
+      });
+    }
   }
 
   /** Where this chain stands in the store (after a restart with a fixed instance id, or a failed write). */
@@ -121,7 +153,7 @@ export class AuditLog {
 
   /**
    * Removes the entries recorded before `before` from every chain, oldest first, as long as they
-   * have been shipped (the shipped stream keeps them): a chain loses a prefix only, so what stays
+   * have been shipped (the shipped stream keeps them; `shipped` in audit_chains): a chain loses a prefix only, so what stays
    * still verifies, from the chain's new start (`audit_chains`: the last entry removed). The
    * start moves before the entries go; entries a prune left behind the start when it stopped
    * (verification passes over them) are removed by the next. Any replica may prune any chain: a
@@ -139,10 +171,10 @@ export class AuditLog {
       let from = start.seq;
       while (removed < budget) {
         const seqs = Array.from({ length: Math.min(PRUNE_STEP, budget - removed) }, (_, i) => from + 1 + i);
-        const next = await findEach(this.collection, '_id', seqs.map((q) => entryId(chain, q)), {}, { projection: { seq: 1, hash: 1, at: 1, hasPending: 1 } });
+        const next = await findEach(this.collection, '_id', seqs.map((q) => entryId(chain, q)), {}, { projection: { seq: 1, hash: 1, at: 1 } });
         // In seq order; the first one missing (the chain's end), recent or unshipped stops the walk.
         let upTo = 0;
-        while (upTo < next.length && next[upTo]!.seq === seqs[upTo] && next[upTo]!.at < before && !(next[upTo] as { hasPending?: boolean }).hasPending) upTo++;
+        while (upTo < next.length && next[upTo]!.seq === seqs[upTo] && next[upTo]!.at < before && next[upTo]!.seq <= (start.shipped ?? 0)) upTo++;
         if (upTo === 0) break;
         const last = next[upTo - 1]!;
         await this.chains.updateOne({ _id: chain, seq: { $lt: last.seq } }, { $set: { seq: last.seq, hash: last.hash } });
@@ -207,24 +239,21 @@ export class AuditLog {
       try {
         if (!this.head) await this.readHead();
         let { seq, hash } = this.head!;
-        // One group write, one append group: the relay clears the batch's events with one update.
-        const group = entryId(this.chain, seq + 1);
-        const docs = batch.map(({ entry }) => {
+        const docs = batch.map(({ entry }): AuditEntry => {
           seq += 1;
           const chained = { ...entry, _id: entryId(this.chain, seq), chain: this.chain, seq, prevHash: hash };
           hash = hashOf(chained);
-          const full: AuditEntry = { ...chained, hash };
-          return { ...full, ...outboxForAppend([accessEvent(full, this.registry)], group) };
+          return { ...chained, hash };
         });
+        // One group write; the shipper publishes the entries from what was written, never reading them back.
         await this.collection.insertMany(docs, { ordered: true });
         this.head = { seq, hash };
-        // An entry's outbox is exactly what was inserted and never changes: the relay publishes
-        // from it without reading the entry back.
-        for (const d of docs) this.options.relay?.notify(AuditLog.collection, d._id, { pendingEvents: d.pendingEvents, outboxSeq: d.outboxSeq, outboxGroup: group });
+        this.shipper?.hand(docs);
         for (const b of batch) b.done();
       } catch (error) {
         // Part of the batch may be stored: read where the chain stands before the next write.
         this.head = undefined;
+        this.shipper?.recheck();
         for (const b of batch) b.done(error);
       }
     }
@@ -245,16 +274,19 @@ export class AuditLog {
  * spor.audit.access.v1 (created when missing).
  */
 export async function startAuditLog(
-  backbone: Pick<Backbone, 'db' | 'relay' | 'transport' | 'connection'>,
+  backbone: Pick<Backbone, 'db' | 'transport' | 'connection'>,
   service: string,
-  options: Omit<AuditLogOptions, 'service' | 'relay'> & { retention?: AuditRetention } = {},
+  options: Omit<AuditLogOptions, 'service' | 'shipping'> & { runtime: ServiceRuntime; logger: Logger; metrics?: Registry; config?: AuditRetention['config'] },
 ): Promise<AuditLog> {
   // Created before anything writes concurrently (FerretDB, docs/decisions/0002).
   await ensureCollections(backbone.connection, AuditLog.collections);
   await backbone.transport.ensureTopics([{ topic: AUDIT_TOPIC, partitions: 3 }]);
-  const audit = new AuditLog(backbone.db, { ...options, service, relay: backbone.relay });
+  const { runtime, logger, metrics, config, ...rest } = options;
+  const audit = new AuditLog(backbone.db, { ...rest, service, shipping: { transport: backbone.transport, logger, metrics } });
   await audit.init();
-  if (options.retention) scheduleAuditPruning(audit, options.retention, options.clock ?? (() => new Date()));
+  // Registered after the transport's stop step, so it runs first: what is held is shipped before the producer goes.
+  runtime.onStop('audit shipping', () => audit.stop());
+  if (config) scheduleAuditPruning(audit, { runtime, config }, options.clock ?? (() => new Date()));
   return audit;
 }
 

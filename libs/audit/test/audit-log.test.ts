@@ -8,12 +8,13 @@ import { promisify } from 'node:util';
 import { MongoClient, type Db } from 'mongodb';
 import type { Principal } from '@spor/auth';
 import { contractRegistry } from '@spor/contracts';
-import { KafkajsTransport, KeyedMutex, OutboxRelay } from '@spor/events';
+import { KafkajsTransport } from '@spor/events';
 import { quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import { randomBytes } from 'node:crypto';
 import { ServiceRuntime, containsCpr } from '@spor/service-kit';
 import { connectMongo } from '@spor/mongo';
-import { AUDIT_EVENT_TYPE, AUDIT_TOPIC, AuditLog, entryId, formatHash, startAuditLog, verifyAuditLog, type AuditEntry } from '../src/index.js';
+import { AuditShipper } from '../src/shipper.js';
+import { AUDIT_EVENT_TYPE, AUDIT_TOPIC, AuditLog, accessEvent, entryId, eventIdOf, formatHash, startAuditLog, verifyAuditLog, type AuditEntry, type ChainStart } from '../src/index.js';
 
 let client: MongoClient;
 let db: Db;
@@ -70,13 +71,17 @@ describe('audit log', () => {
     await expect(audit.record(educator, { action: 'peek', recordType: 'person', recordId: null })).rejects.toThrow(/unknown verb "peek"/);
   });
 
-  test('each entry carries its pseudonymous event, valid against the contract, with no free-text purpose', async () => {
+  test('an entry’s shipped event is pseudonymous, valid against the contract, the same event each time it is made, with no free-text purpose', async () => {
     const audit = new AuditLog(db, { service: 'identity', instanceId: uniqueName('replica') });
     await audit.init();
     await audit.record(educator, { action: 'read-cpr', recordType: 'person', recordId: 'p-1', childId: 'child-9', purpose: 'ressourcevurdering, sag 42' });
-    const [stored] = await db.collection(AuditLog.collection).find({ childId: 'child-9' }).toArray();
-    const event = stored!.pendingEvents[0].event;
-    expect(stored!.hasPending).toBe(true);
+    const [stored] = await db.collection<AuditEntry>(AuditLog.collection).find({ childId: 'child-9' }).toArray();
+    // The entry holds no copy of its event and no outbox flag: the chain's watermark says what is shipped.
+    expect(Object.keys(stored!).filter((k) => ['pendingEvents', 'hasPending', 'outboxGroup'].includes(k))).toEqual([]);
+    const event = accessEvent(stored!, contractRegistry());
+    expect(accessEvent(stored!, contractRegistry())).toEqual(event);
+    expect(event.id).toBe(eventIdOf(stored!));
+    expect(eventIdOf({ ...stored!, hash: formatHash('0'.repeat(64)) })).not.toBe(event.id);
     expect(contractRegistry().check(event)).toEqual([]);
     expect(event).toMatchObject({ type: AUDIT_EVENT_TYPE, source: 'spor/identity', subject: 'child-9', partitionkey: audit.chain, data: { action: 'read', operation: 'read-cpr', actorId: 'staff-1', roles: [{ role: 'educator', unitId: 'group-1' }], purposeRecorded: true, seq: 1 } });
     expect(JSON.stringify(event)).not.toContain('sag 42');
@@ -135,19 +140,19 @@ describe('audit log', () => {
       now = new Date('2026-01-01T10:00:00Z');
       for (let i = 9; i <= 10; i++) await read(i);
       const entries = own.collection<AuditEntry>(AuditLog.collection);
-      const ship = (...seqs: number[]) => entries.updateMany({ _id: { $in: seqs.map((q) => entryId('pruned', q)) } }, { $set: { hasPending: false } });
+      const ship = (upTo: number) => own.collection<ChainStart>(AuditLog.chainsCollection).updateOne({ _id: 'pruned' }, { $set: { shipped: upTo } });
       const left = async () => (await entries.find({}, { projection: { seq: 1 } }).sort({ seq: 1 }).toArray()).map((e) => e.seq);
       const cutoff = new Date('2025-01-01T00:00:00Z');
 
       // Nothing shipped yet: nothing goes (the stream must have it first).
       expect(await audit.prune(cutoff)).toBe(0);
-      // Entry 5 still waits for the relay: the prefix before it goes, nothing after it.
-      await ship(1, 2, 3, 4, 6, 7, 8, 9, 10);
+      // Shipped up to 4: the prefix goes, nothing after it.
+      await ship(4);
       expect(await audit.prune(cutoff)).toBe(4);
       expect(await left()).toEqual([5, 6, 7, 8, 9, 10]);
       expect(await verifyAuditLog(own)).toEqual({ ok: true, chains: 1, entries: 6 });
       expect(await own.collection(AuditLog.chainsCollection).findOne({ _id: 'pruned' as never })).toMatchObject({ seq: 4 });
-      await ship(5);
+      await ship(10);
       // A sweep removes at most its budget; the next one goes on where it stopped.
       expect(await audit.prune(cutoff, 3)).toBe(3);
       expect(await left()).toEqual([8, 9, 10]);
@@ -192,26 +197,27 @@ describe('audit log', () => {
         ['new-replica', 0],
         ['old-replica', 0],
       ]);
-      await own.collection(AuditLog.collection).updateMany({}, { $set: { hasPending: false } });
+      // Found in the entries, the old chain is taken as shipped to its end (its entries carry no pending flag).
+      expect(await own.collection<ChainStart>(AuditLog.chainsCollection).findOne({ _id: 'old-replica' })).toMatchObject({ shipped: 1, closed: false });
       expect(await current.prune(new Date(Date.now() + 1000))).toBe(1);
     } finally {
       await own.dropDatabase();
     }
   });
 
-  test('a service’s audit log started with its retention prunes on schedule what the relay has shipped and the period has passed', async () => {
+  test('a service’s audit log started with its retention prunes on schedule what it has shipped and the period has passed', async () => {
     const name = uniqueName('audit-scheduled');
     const connection = await connectMongo({ url: mongoUrl, dbName: name, logger: quietLogger(), attempts: 3 });
     const transport = new KafkajsTransport({ clientId: 'audit-retention-test', brokers, logger: quietLogger() });
-    const relay = new OutboxRelay({ collections: [], transport, logger: quietLogger(), locks: new KeyedMutex(), sweepIntervalMs: 200 });
     const runtime = new ServiceRuntime(quietLogger(), 5_000);
     let now = new Date('2026-01-01T10:00:00Z');
     try {
-      const audit = await startAuditLog({ connection, db: connection.db!, relay, transport }, 'consent', {
+      const audit = await startAuditLog({ connection, db: connection.db!, transport }, 'consent', {
         clock: () => now,
-        retention: { runtime, config: { AUDIT_RETENTION_DAYS: 30, AUDIT_RETENTION_SWEEP_SECONDS: 5, AUDIT_RETENTION_BATCH: 100 } },
+        runtime,
+        logger: quietLogger(),
+        config: { AUDIT_RETENTION_DAYS: 30, AUDIT_RETENTION_SWEEP_SECONDS: 5, AUDIT_RETENTION_BATCH: 100 },
       });
-      relay.start();
       await audit.record(educator, { action: 'read', recordType: 'consent', recordId: 'c-1', childId: 'child-7' });
       now = new Date('2026-01-20T10:00:00Z');
       await audit.record(educator, { action: 'read', recordType: 'consent', recordId: 'c-2', childId: 'child-7' });
@@ -223,53 +229,124 @@ describe('audit log', () => {
       expect(await verifyAuditLog(connection.db!)).toEqual({ ok: true, chains: 1, entries: 1 });
     } finally {
       await runtime.shutdown();
-      await relay.stop();
       await transport.close();
       await connection.dropDatabase();
       await connection.close();
     }
   });
 
-  test('the relay ships every entry and clears it from what the flush wrote, never reading an entry back, with one update per group write', async () => {
+  test('the shipper ships every entry from what the flush wrote, never reading an entry back nor writing one again: one chain update per round', async () => {
     // A client of its own that counts the commands on the audit log after start-up.
     const watched = await MongoClient.connect(mongoUrl, { monitorCommands: true });
-    const transport = new KafkajsTransport({ clientId: 'audit-relay-test', brokers, logger: quietLogger() });
-    const own = watched.db(uniqueName('audit-relay'));
-    const relay = new OutboxRelay({ collections: [], transport, logger: quietLogger(), locks: new KeyedMutex(), sweepIntervalMs: 60_000 });
+    const transport = new KafkajsTransport({ clientId: 'audit-shipper-test', brokers, logger: quietLogger() });
+    const own = watched.db(uniqueName('audit-shipped'));
+    const audit = new AuditLog(own, { service: 'assessments', instanceId: uniqueName('shipped'), shipping: { transport, logger: quietLogger(), sweepIntervalMs: 60_000 } });
     try {
-      await own.createCollection(AuditLog.collection);
+      for (const name of AuditLog.collections) await own.createCollection(name);
       await transport.ensureTopics([{ topic: AUDIT_TOPIC, partitions: 3 }]);
-      const audit = new AuditLog(own, { service: 'assessments', instanceId: uniqueName('relayed'), relay });
       await audit.init();
-      // Sweep before counting (a sweep reads by hasPending), then start the loop: with a 60 s
-      // interval its rounds only follow notifications, and no sweep races the records below.
-      await relay.runOnce();
-      relay.start();
       const reads: string[] = [];
-      const writes = { insert: 0, update: 0, statements: 0 };
+      const writes = { insert: 0, entryUpdates: 0, chainUpdates: 0 };
       watched.on('commandStarted', (e) => {
         if (e.commandName === 'find' && e.command.find === AuditLog.collection) reads.push(JSON.stringify(e.command.filter));
         if (e.commandName === 'insert' && e.command.insert === AuditLog.collection) writes.insert++;
-        if (e.commandName === 'update' && e.command.update === AuditLog.collection) {
-          writes.update++;
-          writes.statements += (e.command.updates as unknown[]).length;
-        }
+        if (e.commandName === 'update' && e.command.update === AuditLog.collection) writes.entryUpdates++;
+        if (e.commandName === 'update' && e.command.update === AuditLog.chainsCollection) writes.chainUpdates++;
       });
       await Promise.all(Array.from({ length: 25 }, (_, i) => audit.record(educator, { action: 'read', recordType: 'assessment', recordId: `r-${i}`, childId: 'child-4' })));
-      const entries = own.collection<AuditEntry>(AuditLog.collection);
-      await waitFor('every entry shipped and cleared', async () => (await entries.countDocuments({ chain: audit.chain, hasPending: false })) === 25);
+      const chains = own.collection<ChainStart>(AuditLog.chainsCollection);
+      await waitFor('every entry shipped', async () => (await chains.findOne({ _id: audit.chain }))?.shipped === 25);
       expect(reads).toEqual([]);
-      // Concurrent records share group writes; each group is cleared by one single-statement update.
+      // Concurrent records share group writes; no entry is written twice; the watermark moves once per round.
       expect(writes.insert).toBeLessThan(25);
-      expect(writes).toEqual({ insert: writes.insert, update: writes.insert, statements: writes.insert });
+      expect(writes.entryUpdates).toBe(0);
+      expect(writes.chainUpdates).toBeGreaterThan(0);
+      expect(writes.chainUpdates).toBeLessThanOrEqual(writes.insert);
       const shipped = await readTopicUntil(brokers, AUDIT_TOPIC, '25 events of this chain', (records) => records.filter((r) => r.key === audit.chain).length >= 25);
-      const seqs = shipped.filter((r) => r.key === audit.chain).map((r) => (JSON.parse(r.value!) as { data: { seq: number } }).data.seq);
-      expect(seqs.sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+      const events = shipped.filter((r) => r.key === audit.chain).map((r) => JSON.parse(r.value!) as { id: string; data: { seq: number; entryId: string } });
+      // In order on the chain's partition, each with the id its entry gives.
+      expect(events.map((e) => e.data.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+      const stored = await own.collection<AuditEntry>(AuditLog.collection).find({ chain: audit.chain }).sort({ seq: 1 }).toArray();
+      expect(events.map((e) => e.id)).toEqual(stored.map((e) => eventIdOf(e)));
     } finally {
-      await relay.stop();
+      await audit.stop();
       await transport.close();
       await own.dropDatabase();
       await watched.close();
+    }
+  });
+
+  test('entries nobody shipped are shipped from the store: a restart under the same instance id, a writer that died (by others, once it stops beating), and a log from before the watermark', async () => {
+    const own = client.db(uniqueName('audit-recovery'));
+    const transport = new KafkajsTransport({ clientId: 'audit-recovery-test', brokers, logger: quietLogger() });
+    const shipping = { transport, logger: quietLogger(), sweepIntervalMs: 200, staleAfterMs: 500 };
+    const chains = own.collection<ChainStart>(AuditLog.chainsCollection);
+    const [fixed, dead, legacy] = [uniqueName('fixed'), uniqueName('dead'), uniqueName('legacy')];
+    let restarted: AuditLog | undefined;
+    try {
+      for (const name of AuditLog.collections) await own.createCollection(name);
+      await transport.ensureTopics([{ topic: AUDIT_TOPIC, partitions: 3 }]);
+      // Three writers whose entries were stored but not shipped: they had no shipper (they died first).
+      for (const chain of [fixed, dead, legacy]) {
+        const writer = new AuditLog(own, { service: 'consent', instanceId: chain });
+        await writer.init();
+        for (let i = 1; i <= 3; i++) await writer.record(educator, { action: 'read', recordType: 'consent', recordId: `${chain}-${i}`, childId: 'child-8' });
+      }
+      // The legacy chain was written before the watermark: entry 1 published, 2 and 3 still carrying their events.
+      const entries = own.collection<AuditEntry & { pendingEvents?: unknown[]; hasPending?: boolean }>(AuditLog.collection);
+      const legacyEvent = { ...accessEvent((await entries.findOne({ _id: entryId(legacy, 2) }))!, contractRegistry()), id: '0f8fad5b-d9cb-469f-a165-70867728950e' };
+      await entries.updateOne({ _id: entryId(legacy, 1) }, { $set: { pendingEvents: [], hasPending: false } });
+      await entries.updateOne({ _id: entryId(legacy, 2) }, { $set: { pendingEvents: [{ event: legacyEvent }], hasPending: true } });
+      await chains.updateOne({ _id: legacy }, { $unset: { shipped: '', closed: '' } });
+
+      // The fixed chain's writer comes back with a shipper: it ships its stored entries first, then the new one after them.
+      restarted = new AuditLog(own, { service: 'consent', instanceId: fixed, shipping });
+      await restarted.init();
+      await restarted.record(educator, { action: 'read', recordType: 'consent', recordId: `${fixed}-4`, childId: 'child-8' });
+      await waitFor('the fixed chain shipped', async () => (await chains.findOne({ _id: fixed }))?.shipped === 4, 20_000, 100);
+      // The dead and the legacy writer never beat: shipped to their end by the restarted process (at its start), and closed.
+      await waitFor('the stale chains shipped and closed', async () => (await chains.find({ _id: { $in: [dead, legacy] }, closed: true }).toArray()).length === 2, 20_000, 100);
+      expect((await chains.find({ _id: { $in: [dead, legacy] } }).toArray()).map((c) => c.shipped)).toEqual([3, 3]);
+      expect((await chains.findOne({ _id: fixed }))!.closed).toBe(false);
+
+      const records = await readTopicUntil(brokers, AUDIT_TOPIC, 'the chains’ events', (r) => r.filter((m) => [fixed, dead, legacy].includes(m.key!)).length >= 9);
+      const of = (chain: string) => records.filter((r) => r.key === chain).map((r) => JSON.parse(r.value!) as { id: string; data: { seq: number } });
+      expect(of(fixed).map((e) => e.data.seq)).toEqual([1, 2, 3, 4]);
+      expect(of(dead).map((e) => e.data.seq)).toEqual([1, 2, 3]);
+      // The legacy entry still carrying its event is shipped as that event (same id); the one published before is not sent again.
+      expect(of(legacy).map((e) => e.data.seq)).toEqual([2, 3]);
+      expect(of(legacy)[0]!.id).toBe(legacyEvent.id);
+      expect(await verifyAuditLog(own)).toEqual({ ok: true, chains: 3, entries: 10 });
+    } finally {
+      await restarted?.stop();
+      await transport.close();
+      await own.dropDatabase();
+    }
+  });
+
+  test('entries a flush stored but never handed over (it failed half way) are read from the store and shipped in order before the next ones', async () => {
+    const own = client.db(uniqueName('audit-gap'));
+    const transport = new KafkajsTransport({ clientId: 'audit-gap-test', brokers, logger: quietLogger() });
+    const chain = uniqueName('gap');
+    const shipper = new AuditShipper({ entries: own.collection(AuditLog.collection), chains: own.collection(AuditLog.chainsCollection), chain, transport, registry: contractRegistry(), logger: quietLogger(), sweepIntervalMs: 60_000 });
+    try {
+      for (const name of AuditLog.collections) await own.createCollection(name);
+      await transport.ensureTopics([{ topic: AUDIT_TOPIC, partitions: 3 }]);
+      // The writer of the chain stores entries; the shipper is told of none of them but the last two.
+      const writer = new AuditLog(own, { service: 'consent', instanceId: chain });
+      await writer.init();
+      await shipper.init();
+      shipper.start();
+      for (let i = 1; i <= 5; i++) await writer.record(educator, { action: 'read', recordType: 'consent', recordId: `c-${i}`, childId: 'child-2' });
+      const entries = own.collection<AuditEntry>(AuditLog.collection);
+      shipper.hand(await entries.find({ chain, seq: { $gte: 4 } }).sort({ seq: 1 }).toArray());
+      await waitFor('the chain shipped', async () => (await own.collection<ChainStart>(AuditLog.chainsCollection).findOne({ _id: chain }))?.shipped === 5, 20_000, 100);
+      const records = await readTopicUntil(brokers, AUDIT_TOPIC, 'the chain’s events', (r) => r.filter((m) => m.key === chain).length >= 5);
+      expect(records.filter((r) => r.key === chain).map((r) => (JSON.parse(r.value!) as { data: { seq: number } }).data.seq)).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      await shipper.stop();
+      await transport.close();
+      await own.dropDatabase();
     }
   });
 

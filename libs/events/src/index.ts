@@ -10,5 +10,6 @@ export * from './processed-events.js';
 export * from './event-consumer.js';
 export * from './replay.js';
 export * from './keyed-mutex.js';
+export * from './work-loop.js';
 export * from './aggregate-store.js';
 export * from './backbone.js';

@@ -10,6 +10,7 @@ import { CLOUDEVENTS_CONTENT_TYPE, HEADERS } from './envelope.js';
 import { documentLockKey, type KeyedMutex } from './keyed-mutex.js';
 import type { OutboxFields, PendingEvent } from './pending-events.js';
 import type { EventTransport, OutboundMessage } from './transport.js';
+import { WorkLoop } from './work-loop.js';
 
 export interface OutboxRelayOptions {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -40,8 +41,6 @@ const REMEMBERED = 10_000;
 export interface WrittenOutbox {
   pendingEvents: PendingEvent[];
   outboxSeq: number;
-  /** The document's append group (outboxForAppend), if it has one. */
-  outboxGroup?: string;
 }
 
 /** Adds ids to a bounded memory, the oldest dropped first. */
@@ -81,9 +80,7 @@ export class OutboxRelay {
    */
   private readonly cleared = new Set<string>();
   private readonly byName: Map<string, Collection<OutboxDocument>>;
-  private running = false;
-  private loopDone?: Promise<void>;
-  private wake?: () => void;
+  private readonly loop: WorkLoop;
   private lastSweep = 0;
   private readonly publishedCount?: Counter<'collection'>;
   private readonly failures?: Counter;
@@ -94,6 +91,14 @@ export class OutboxRelay {
       this.publishedCount = new Counter({ name: 'spor_outbox_events_published_total', help: 'Events published by the outbox relay', labelNames: ['collection'], registers: [options.metrics] });
       this.failures = new Counter({ name: 'spor_outbox_relay_failures_total', help: 'Failed outbox relay rounds (retried)', registers: [options.metrics] });
     }
+    this.loop = new WorkLoop({
+      // Notifications that came in during the round are worked off at once, not after the interval.
+      round: async () => (await this.runOnce()) > 0 || this.anyNotified(),
+      idleMs: options.sweepIntervalMs ?? 1_000,
+      logger: options.logger,
+      failureMessage: 'outbox relay round failed; events stay pending',
+      failures: this.failures,
+    });
   }
 
   /**
@@ -119,55 +124,16 @@ export class OutboxRelay {
     const merged = before === null || !written ? null : before && before.outboxSeq > written.outboxSeq ? before : written;
     queued.set(id, merged);
     this.notified.set(collectionName, queued);
-    this.wake?.();
+    this.loop.wake();
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loopDone = this.loop();
+    this.loop.start();
   }
 
   /** Finishes the round in hand (publish and clear), then stops. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loopDone;
-  }
-
-  private async loop(): Promise<void> {
-    let failuresInRow = 0;
-    while (this.running) {
-      let published: number;
-      try {
-        published = await this.runOnce();
-        failuresInRow = 0;
-      } catch (error) {
-        failuresInRow++;
-        this.failures?.inc();
-        const backoff = Math.min(200 * 2 ** (failuresInRow - 1), 10_000);
-        this.options.logger.warn({ err: error, retryInMs: backoff }, 'outbox relay round failed; events stay pending');
-        await this.waitForWork(backoff);
-        continue;
-      }
-      // Notifications that came in during the round are worked off at once, not after the interval.
-      if (published === 0 && !this.anyNotified()) await this.waitForWork(this.options.sweepIntervalMs ?? 1_000);
-    }
-  }
-
-  private waitForWork(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const wakeUp = () => done();
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = undefined;
-        wakeUp();
-      };
-    });
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One round: notified documents first, and a sweep of every collection when it is due. Returns events published. */
@@ -233,20 +199,7 @@ export class OutboxRelay {
     return pending.length;
   }
 
-  private async clear(collection: Collection<OutboxDocument>, docs: OutboxDocument[]): Promise<void> {
-    const appended = new Map<string, unknown[]>();
-    const aggregates: OutboxDocument[] = [];
-    for (const doc of docs) {
-      if (doc.outboxGroup === undefined) aggregates.push(doc);
-      else if (appended.has(doc.outboxGroup)) appended.get(doc.outboxGroup)!.push(doc._id);
-      else appended.set(doc.outboxGroup, [doc._id]);
-    }
-    // Documents of an append group never change after their insert: one update clears the
-    // group's documents of this round, with no lock and no sequence guard. Naming the ids keeps
-    // a member that a later round publishes pending until then.
-    await inChunks([...appended], ([group, ids]) =>
-      collection.updateMany({ outboxGroup: group, _id: { $in: ids } } as Document, { $set: { pendingEvents: [], hasPending: false } }),
-    );
+  private async clear(collection: Collection<OutboxDocument>, aggregates: OutboxDocument[]): Promise<void> {
     // One update per aggregate, not one bulk command for the round: FerretDB 1.23 keeps a
     // PostgreSQL connection for every statement of an update command until the command ends,
     // so a bulk larger than its pool hangs the whole server (seen at 60 statements); a filter

@@ -21,11 +21,12 @@ export interface OutboxFields {
   pendingEvents: PendingEvent[];
   outboxSeq: number;
   hasPending: boolean;
-  /** Set on documents inserted together and never changed afterwards (see outboxForAppend). */
-  outboxGroup?: string;
 }
 
-/** A projection that leaves the outbox fields out: what repositories hand to the rest of a service. */
+/**
+ * A projection that leaves the outbox fields out: what repositories hand to the rest of a service.
+ * (`outboxGroup` is on audit entries written before the audit log shipped by a watermark.)
+ */
 export const WITHOUT_OUTBOX = { pendingEvents: 0, outboxSeq: 0, hasPending: 0, outboxGroup: 0 } as const;
 
 /** What the outbox stores for an event; refuses (throws) an event that is not publishable. */
@@ -43,16 +44,6 @@ export function toPending(event: SporEvent, correlationId = currentContext()?.co
 /** Outbox fields for a document inserted together with its first events. */
 export function outboxForInsert(events: SporEvent[]): OutboxFields {
   return { pendingEvents: events.map((e) => toPending(e)), outboxSeq: events.length > 0 ? 1 : 0, hasPending: events.length > 0 };
-}
-
-/**
- * Outbox fields for one of several documents inserted in one write that nothing changes
- * afterwards (an append-only log). The relay clears such a group with one update instead of one
- * per document, and without the per-document lock, since no writer appends to them. The
- * collection must index `outboxGroup`.
- */
-export function outboxForAppend(events: SporEvent[], group: string): OutboxFields {
-  return { ...outboxForInsert(events), outboxGroup: group };
 }
 
 /** Adds the events to an update of an existing aggregate (same single-document write). */

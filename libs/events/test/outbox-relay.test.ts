@@ -8,7 +8,7 @@ import type { Connection } from 'mongoose';
 import type { Collection } from 'mongodb';
 import { connectMongo } from '@spor/mongo';
 import { quietLogger, readTopic, testInfra, uniqueName, waitFor } from '@spor/testkit';
-import { AggregateStore, EventConsumer, deletePublished, KafkajsTransport, KeyedMutex, OutboxRelay, outboxForAppend, ProcessedEventStore, type SporEvent, type WrittenOutbox } from '../src/index.js';
+import { AggregateStore, EventConsumer, deletePublished, KafkajsTransport, KeyedMutex, OutboxRelay, ProcessedEventStore, type SporEvent, type WrittenOutbox } from '../src/index.js';
 import { counterContract, incrementCounter, newCounterId, type Counter } from './fixtures/counter-events.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -157,26 +157,6 @@ describe('outbox relay', () => {
     expect(await collection.countDocuments({ hasPending: true })).toBe(0);
     const records = await readTopic(brokers, topic, 4);
     expect(records.map((r) => [r.key, (JSON.parse(r.value!) as SporEvent).aggregateversion]).sort()).toEqual([...ids.map((id) => [id, 1]), [ids[1], 2]].sort());
-  });
-
-  test('when documents of one append group are published over two rounds, then each round clears only its own', async () => {
-    const { factory, type, topic, collection } = await setup();
-    await collection.createIndex({ outboxGroup: 1 });
-    const event = (id: string) => factory.create(type, { subject: id, municipalityId: '510', aggregateVersion: 1, data: { counterId: id, amount: 1 } });
-    const ids = [newCounterId(), newCounterId(), newCounterId(), newCounterId()];
-    const docs = ids.map((id, i) => ({ _id: id, ...outboxForAppend([event(id)], i < 3 ? 'g' : 'h') }));
-    await collection.insertMany(docs);
-    const relay = new OutboxRelay({ collections: [collection], transport, logger, locks: new KeyedMutex(), batchSize: 2, sweepIntervalMs: 60_000 });
-    for (const d of docs) relay.notify(collection.collectionName, d._id, { pendingEvents: d.pendingEvents, outboxSeq: d.outboxSeq, outboxGroup: d.outboxGroup });
-    const pendingNow = async () => (await collection.find({ hasPending: true }).toArray()).map((d) => d._id).sort();
-
-    expect(await relay.runOnce()).toBe(2);
-    expect(await pendingNow()).toEqual([ids[2], ids[3]].sort());
-    expect(await relay.runOnce()).toBe(2);
-    expect(await pendingNow()).toEqual([]);
-    expect((await collection.find({}).toArray()).map((d) => d.pendingEvents)).toEqual([[], [], [], []]);
-    const records = await readTopic(brokers, topic, 4);
-    expect(records.map((r) => r.key).sort()).toEqual([...ids].sort());
   });
 
   test('when an aggregate store has lookup keys, then every write stores them top-level, reads leave them out, and a backfill gives older documents theirs', async () => {

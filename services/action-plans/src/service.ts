@@ -55,7 +55,7 @@ export async function startActionPlans(environment: NodeJS.ProcessEnv, options: 
   const plans = new PlanRepository(db.collection('plans') as never, factory, locks, relay);
   const cases = new CaseRepository(db.collection('resource_cases') as never, db.collection<CouncilMeeting>('council_meetings'), factory, locks, relay);
   await plans.init();
-  const audit = await startAuditLog(backbone, SERVICE, { retention: { runtime, config } });
+  const audit = await startAuditLog(backbone, SERVICE, { runtime, logger: log, metrics, config });
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
   const consents = new ConsentView(db);

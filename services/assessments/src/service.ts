@@ -63,7 +63,7 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
   await assessments.init();
   const catalogue = new InstrumentCatalogue(db.collection<StoredInstrument>('instruments'));
   await catalogue.init();
-  const audit = await startAuditLog(backbone, SERVICE, { retention: { runtime, config } });
+  const audit = await startAuditLog(backbone, SERVICE, { runtime, logger: log, metrics, config });
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
   const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...assessmentsPrivacy(db, locks, directory) });

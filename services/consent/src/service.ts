@@ -64,7 +64,7 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
   await catalogue.init();
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
-  const audit = await startAuditLog(backbone, SERVICE, { retention: { runtime, config } });
+  const audit = await startAuditLog(backbone, SERVICE, { runtime, logger: log, metrics, config });
   const privacy = await startPrivacy(backbone, {
     service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...consentPrivacy(db, { locks, factory }),
     extendInsight: async (insight) => ({ ...insight, consents: insight.records.consent ?? [] }),

@@ -94,7 +94,7 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   const factory = new EventFactory(SERVICE, registry);
   const units = new OrgUnitRepository(orgUnits as never, db.collection('municipality_roots'), factory, locks, relay);
   const persons = new PersonRepository(personDocs as never, factory, locks, relay);
-  const audit = await startAuditLog(backbone, SERVICE, { retention: { runtime, config } });
+  const audit = await startAuditLog(backbone, SERVICE, { runtime, logger: log, metrics, config });
   const vault = new CprVault({
     encryptionKeys: parseVaultKeys(config.CPR_ENCRYPTION_KEYS, 'CPR_ENCRYPTION_KEYS'),
     activeKeyId: config.CPR_ENCRYPTION_ACTIVE_KEY,

@@ -46,7 +46,7 @@ export async function startReporting(environment: NodeJS.ProcessEnv, options: { 
   await projections.recover(log);
   const directory = new DirectoryView(db, ['units']);
   await directory.init();
-  const audit = await startAuditLog(backbone, SERVICE, { retention: { runtime, config } });
+  const audit = await startAuditLog(backbone, SERVICE, { runtime, logger: log, metrics, config });
 
   // The organisation tree has its own consumer: a backlog of figure events never delays it.
   await startProjectionConsumer(backbone, { groupId: `${config.REPORTING_CONSUMER_GROUP}.directory`, topics: directory.topics(), handlers: directory.handlers(), registry, runtime, logger: log, metrics });

@@ -2,7 +2,7 @@
 // spor.privacy.retention.v1), over real Kafka and the real store: reporting takes the child's id
 // away from what it keeps of the record and the figures do not change; a disposal handled before
 // the record's own events, a redelivery, and a rebuild from the topics never bring the id back.
-// Also: reporting's audit entries are shipped on spor.audit.access.v1 by its outbox relay, and a
+// Also: reporting's audit entries are shipped on spor.audit.access.v1 by its audit shipper, and a
 // disposal event that breaks its contract is parked in the dead-letter topic.
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
@@ -367,13 +367,13 @@ describe('records disposed of by retention at their source', () => {
 });
 
 describe('reporting’s audit log', () => {
-  test('the entries of a figures read are shipped on spor.audit.access.v1 through the outbox relay', async () => {
+  test('the entries of a figures read are shipped on spor.audit.access.v1, and the chain’s watermark passes them', async () => {
     const res = await request(reporting.url).get(`/figures?unitId=${ids.a}&month=2026-10`).set('authorization', await as('leader', ids.a));
     expect(res.status).toBe(200);
     const entries = async () => (await db.collection('audit_log').find({ recordId: ids.a, recordType: 'figures' }).toArray()).filter((e) => e.roles.includes(`leader@${ids.a}`));
     expect(await entries()).toHaveLength(1);
-    await waitFor('the entry’s outbox cleared by the relay', async () => (await entries()).every((e) => !e.hasPending && (e.pendingEvents ?? []).length === 0), 30_000, 200);
     const [entry] = await entries();
+    await waitFor('the entry shipped', async () => ((await db.collection<{ _id: string; shipped?: number }>('audit_chains').findOne({ _id: entry!.chain }))?.shipped ?? 0) >= entry!.seq, 30_000, 200);
     const records = await readTopicUntil(brokers, AUDIT_TOPIC, 'the read', (rs) => rs.some((r) => r.value!.includes(String(entry!._id))), 60_000);
     const shipped = records.map((r) => JSON.parse(r.value!)).filter((e) => e.data.entryId === entry!._id);
     expect(shipped).toHaveLength(1);

@@ -77,7 +77,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
   // The copies leave with the child, and with each record its source disposes of.
   directory.alsoForget(results.copies, plans.copies);
   const disposals = followDisposals([results.copies, plans.copies]);
-  const audit = await startAuditLog(backbone, SERVICE, { retention: { runtime, config } });
+  const audit = await startAuditLog(backbone, SERVICE, { runtime, logger: log, metrics, config });
   const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...transitionsPrivacy(db, { locks, factory }) });
 
   await startProjectionConsumer(backbone, {
