@@ -13,7 +13,7 @@
 // open chains (`closed: false`, one indexed equality), so old chains cost nothing.
 import type { Collection } from 'mongodb';
 import type { Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { findEach } from '@spor/mongo';
 import { CLOUDEVENTS_CONTENT_TYPE, HEADERS, WorkLoop, type EventTransport, type OutboundMessage, type SchemaRegistry, type SporEvent } from '@spor/events';
 import { entryId, type AuditEntry } from './entry.js';
@@ -68,6 +68,16 @@ export class AuditShipper {
     if (options.metrics) {
       this.shippedCount = new Counter({ name: 'spor_audit_entries_shipped_total', help: 'Audit entries published to spor.audit.access.v1', labelNames: ['chain'], registers: [options.metrics] });
       this.failures = new Counter({ name: 'spor_audit_shipping_failures_total', help: 'Failed audit shipping rounds (retried)', registers: [options.metrics] });
+      const held = this.held;
+      // Read when Prometheus scrapes: the entries this process stored and has not shipped yet.
+      new Gauge({
+        name: 'spor_audit_entries_waiting',
+        help: 'Audit entries of this process stored and not shipped yet',
+        registers: [options.metrics],
+        collect() {
+          this.set(held.size);
+        },
+      });
     }
     this.loop = new WorkLoop({
       round: async () => (await this.runOnce()) > 0 || this.held.size > 0,

@@ -1,10 +1,11 @@
 // npm run audit:verify -- --service <name> [--db <database>] [--mongo-url <url>]
-// Verifies the hash chains of one service's audit log. Exit 0: every chain holds; exit 1: the
+// Verifies the hash chains of one service's audit log, and tells how far each is shipped to
+// spor.audit.access.v1. Exit 0: every chain holds; exit 1: the
 // first broken entry is named; exit 64: bad arguments. The database is the service's own
 // (<SERVICE>_DB_NAME, else spor-<service>) on MONGO_URL, as the service itself would find it.
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
-import { verifyAuditLog } from './verify.js';
+import { auditShipping, verifyAuditLog } from './verify.js';
 
 async function main(): Promise<number> {
   let values: { service?: string; db?: string; 'mongo-url'?: string };
@@ -24,6 +25,11 @@ async function main(): Promise<number> {
     const result = await verifyAuditLog(client.db(dbName));
     if (result.ok) {
       process.stdout.write(`audit log of ${dbName}: ${result.entries} entries in ${result.chains} chain(s), all intact\n`);
+      // Where shipping stands: a chain waiting with an old beat and not closed is picked up by a live replica's sweep.
+      for (const c of await auditShipping(client.db(dbName))) {
+        const writer = c.closed ? 'closed' : c.aliveAt ? `writer beat ${c.aliveAt.toISOString()}` : 'writer never beat';
+        process.stdout.write(`  chain ${c.chain}: shipped to ${c.shipped} of ${c.head} (${c.waiting} waiting), ${writer}\n`);
+      }
       return 0;
     }
     const b = result.firstBroken!;

@@ -53,3 +53,29 @@ export async function verifyAuditLog(db: Db): Promise<VerifyResult> {
   }
   return { ok: true, chains: chains.length, entries };
 }
+
+/** How far one chain is shipped to spor.audit.access.v1 (what an operator asks after an outage). */
+export interface ChainShipping {
+  chain: string;
+  /** The last entry stored (the chain's start when every entry is pruned). */
+  head: number;
+  shipped: number;
+  /** Entries stored and not shipped yet. */
+  waiting: number;
+  /** The writer's last beat, if it ever beat. */
+  aliveAt?: Date;
+  closed: boolean;
+}
+
+export async function auditShipping(db: Db): Promise<ChainShipping[]> {
+  const collection = db.collection<AuditEntry>(AuditLog.collection);
+  const states = await db.collection<ChainStart>(AuditLog.chainsCollection).find({}).sort({ _id: 1 }).toArray();
+  const answer: ChainShipping[] = [];
+  for (const state of states) {
+    const [last] = await collection.find({ chain: state._id }, { projection: { seq: 1 } }).sort({ seq: -1 }).limit(1).toArray();
+    const head = Math.max(last?.seq ?? 0, state.seq);
+    const shipped = state.shipped ?? 0;
+    answer.push({ chain: state._id, head, shipped, waiting: Math.max(0, head - shipped), ...(state.aliveAt ? { aliveAt: state.aliveAt } : {}), closed: state.closed === true });
+  }
+  return answer;
+}

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { ServiceRuntime, containsCpr } from '@spor/service-kit';
 import { connectMongo } from '@spor/mongo';
 import { AuditShipper } from '../src/shipper.js';
-import { AUDIT_EVENT_TYPE, AUDIT_TOPIC, AuditLog, accessEvent, entryId, eventIdOf, formatHash, startAuditLog, verifyAuditLog, type AuditEntry, type ChainStart } from '../src/index.js';
+import { AUDIT_EVENT_TYPE, AUDIT_TOPIC, AuditLog, accessEvent, auditShipping, entryId, eventIdOf, formatHash, startAuditLog, verifyAuditLog, type AuditEntry, type ChainStart } from '../src/index.js';
 
 let client: MongoClient;
 let db: Db;
@@ -317,6 +317,17 @@ describe('audit log', () => {
       expect(of(legacy).map((e) => e.data.seq)).toEqual([2, 3]);
       expect(of(legacy)[0]!.id).toBe(legacyEvent.id);
       expect(await verifyAuditLog(own)).toEqual({ ok: true, chains: 3, entries: 10 });
+      // An operator sees where each chain's shipping stands.
+      expect((await auditShipping(own)).filter((c) => [fixed, dead, legacy].includes(c.chain)).map((c) => [c.chain, c.head, c.shipped, c.waiting, c.closed]).sort()).toEqual(
+        [
+          [fixed, 4, 4, 0, false],
+          [dead, 3, 3, 0, true],
+          [legacy, 3, 3, 0, true],
+        ].sort(),
+      );
+      const report = await verifyCommand(own.databaseName);
+      expect(report.out).toContain(`chain ${dead}: shipped to 3 of 3 (0 waiting), closed`);
+      expect(report.out).toMatch(new RegExp(`chain ${fixed}: shipped to 4 of 4 \\(0 waiting\\), writer beat 20`));
     } finally {
       await restarted?.stop();
       await transport.close();
