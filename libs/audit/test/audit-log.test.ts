@@ -11,6 +11,7 @@ import { contractRegistry } from '@spor/contracts';
 import { KafkajsTransport } from '@spor/events';
 import { quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import { randomBytes } from 'node:crypto';
+import { Registry } from 'prom-client';
 import { ServiceRuntime, containsCpr } from '@spor/service-kit';
 import { connectMongo } from '@spor/mongo';
 import { AuditShipper } from '../src/shipper.js';
@@ -356,6 +357,49 @@ describe('audit log', () => {
       expect(records.filter((r) => r.key === chain).map((r) => (JSON.parse(r.value!) as { data: { seq: number } }).data.seq)).toEqual([1, 2, 3, 4, 5]);
     } finally {
       await shipper.stop();
+      await transport.close();
+      await own.dropDatabase();
+    }
+  });
+
+  test('a broker that refuses leaves the entries stored and waiting; they are shipped, in order, once it answers, and a stop ships what is held', async () => {
+    const own = client.db(uniqueName('audit-outage'));
+    const transport = new KafkajsTransport({ clientId: 'audit-outage-test', brokers, logger: quietLogger() });
+    let refusing = true;
+    let refused = 0;
+    // The real broker behind a switch: while refusing, every send fails as a broker outage would.
+    const flaky = Object.assign(Object.create(transport) as KafkajsTransport, {
+      send: async (messages: Parameters<KafkajsTransport['send']>[0]) => {
+        if (refusing) {
+          refused++;
+          throw new Error('broker unavailable');
+        }
+        return transport.send(messages);
+      },
+    });
+    const metrics = new Registry();
+    const audit = new AuditLog(own, { service: 'consent', instanceId: uniqueName('outage'), shipping: { transport: flaky, logger: quietLogger(), metrics, sweepIntervalMs: 60_000 } });
+    const chains = own.collection<ChainStart>(AuditLog.chainsCollection);
+    try {
+      for (const name of AuditLog.collections) await own.createCollection(name);
+      await transport.ensureTopics([{ topic: AUDIT_TOPIC, partitions: 3 }]);
+      await audit.init();
+      for (let i = 1; i <= 4; i++) await audit.record(educator, { action: 'read', recordType: 'consent', recordId: `c-${i}`, childId: 'child-1' });
+      await waitFor('a refused round', async () => refused >= 2, 10_000, 50);
+      expect((await chains.findOne({ _id: audit.chain }))!.shipped).toBe(0);
+      expect(await own.collection(AuditLog.collection).countDocuments({ chain: audit.chain })).toBe(4);
+      expect(await metrics.getSingleMetricAsString('spor_audit_entries_waiting')).toContain('spor_audit_entries_waiting 4');
+      refusing = false;
+      await waitFor('the entries shipped after the outage', async () => (await chains.findOne({ _id: audit.chain }))?.shipped === 4, 20_000, 100);
+      expect(await metrics.getSingleMetricAsString('spor_audit_shipping_failures_total')).toMatch(/spor_audit_shipping_failures_total [1-9]/);
+      // Recorded and stopped at once: the stop step ships them before the producer goes.
+      await Promise.all([5, 6, 7].map((i) => audit.record(educator, { action: 'read', recordType: 'consent', recordId: `c-${i}`, childId: 'child-1' })));
+      await audit.stop();
+      expect((await chains.findOne({ _id: audit.chain }))!.shipped).toBe(7);
+      const records = await readTopicUntil(brokers, AUDIT_TOPIC, 'the chain’s events', (r) => r.filter((m) => m.key === audit.chain).length >= 7);
+      expect(records.filter((r) => r.key === audit.chain).map((r) => (JSON.parse(r.value!) as { data: { seq: number } }).data.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    } finally {
+      await audit.stop();
       await transport.close();
       await own.dropDatabase();
     }
