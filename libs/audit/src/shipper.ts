@@ -136,6 +136,11 @@ export class AuditShipper {
 
   /** One round: the own chain's held entries, and when due the beat and the sweep of stale chains. Answers entries shipped. */
   async runOnce(): Promise<number> {
+    const interval = this.options.sweepIntervalMs ?? 10_000;
+    const sweepDue = Date.now() - this.lastSweep >= interval;
+    // The beat first: a broker outage that fails the shipping below must not make this live
+    // writer look dead to the other replicas.
+    if (sweepDue) await this.beat();
     let shipped = 0;
     if (this.storeToCheck && this.held.size === 0) {
       // Stored entries of the own chain nobody handed over (a restart under a fixed instance id,
@@ -145,10 +150,8 @@ export class AuditShipper {
       this.storeToCheck = false;
     }
     shipped += await this.shipOwn();
-    const interval = this.options.sweepIntervalMs ?? 10_000;
-    if (Date.now() - this.lastSweep >= interval) {
+    if (sweepDue) {
       this.lastSweep = Date.now();
-      await this.beat();
       shipped += await this.sweepStale();
     }
     return shipped;
