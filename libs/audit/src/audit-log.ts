@@ -153,10 +153,10 @@ export class AuditLog {
 
   /**
    * Removes the entries recorded before `before` from every chain, oldest first, as long as they
-   * have been shipped (the shipped stream keeps them; `shipped` in audit_chains): a chain loses a prefix only, so what stays
-   * still verifies, from the chain's new start (`audit_chains`: the last entry removed). The
-   * start moves before the entries go; entries a prune left behind the start when it stopped
-   * (verification passes over them) are removed by the next. Any replica may prune any chain: a
+   * have been shipped (the shipped stream keeps them; `shipped` in audit_chains): a chain loses a
+   * prefix only, so what stays still verifies, from the chain's new start (`audit_chains`: the
+   * last entry removed). The start moves before the entries go; entries a prune left behind the
+   * start when it stopped (verification passes over them) are removed by the next. Any replica may prune any chain: a
    * start only moves forward. At most `budget` entries a call, so a large backlog is worked off
    * over several sweeps. Answers how many entries went.
    *
