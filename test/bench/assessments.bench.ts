@@ -86,8 +86,10 @@ interface Side {
   elapsed: number;
   requests: number;
   cpu: CpuGroups;
+  /** Requests per second in each round: the sides' rounds alternate, so round n of two sides saw the same machine. */
+  perRound: number[];
 }
-const newSide = (): Side => ({ latencies: [], elapsed: 0, requests: 0, cpu: { ...NO_CPU } });
+const newSide = (): Side => ({ latencies: [], elapsed: 0, requests: 0, cpu: { ...NO_CPU }, perRound: [] });
 /** Whether the store commands seen now belong to a measured phase. */
 let counting = false;
 
@@ -101,6 +103,7 @@ async function phase(side: Side, requests: number, send: (i: number) => Promise<
   const after = cpuNow();
   side.latencies.push(...run.latencies);
   side.elapsed += run.elapsed;
+  side.perRound.push((requests / run.elapsed) * 1000);
   side.requests += requests;
   for (const k of Object.keys(after) as (keyof CpuGroups)[]) side.cpu[k] += after[k] - before[k];
 }
@@ -285,6 +288,9 @@ const baselineCommands = commandsPerRequest(baselineDb, sides.baseline.requests)
 const guardedCommands = commandsPerRequest(guardedDb, sides.guarded.requests);
 const assessmentCommands = commandsPerRequest(dbName, sides.assessments.requests);
 const ratio = measured.perSecond / baseline.perSecond;
+// The ratio round by round: how much of a run's figure is the machine drifting under it.
+const roundRatios = sides.assessments.perRound.map((perSecond, i) => perSecond / sides.baseline.perRound[i]!);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const guardedRatio = measured.perSecond / guarded.perSecond;
 
 // What one store operation costs now, one at a time, on the collections as the run left them:
@@ -311,6 +317,7 @@ console.log(`  (request-fields baseline, the earlier one)    ${fmt(small.perSeco
 console.log(`  guarantees by hand (not the target's baseline)${fmt(guarded.perSecond)} req/s   p50 ${guarded.p50.toFixed(1)} ms  p99 ${guarded.p99.toFixed(1)} ms`);
 console.log(`  assessments: POST /assessments (complete)     ${fmt(measured.perSecond)} req/s   p50 ${measured.p50.toFixed(1)} ms  p99 ${measured.p99.toFixed(1)} ms`);
 console.log(`  ratio assessments / baseline                  ${ratio.toFixed(2).padStart(6)}         (target >= 0.70; against the request-fields baseline ${smallRatio.toFixed(2)})`);
+console.log(`  ratio round by round                          ${roundRatios.map((r) => r.toFixed(2)).join(' ')}  (median ${median(roundRatios).toFixed(2)})`);
 console.log(`  ratio assessments / guarantees by hand        ${guardedRatio.toFixed(2).padStart(6)}         (the same writes, sent by the request itself)`);
 console.log(`  assessments without its guarantees            ${fmt(bare.perSecond)} req/s   p50 ${bare.p50.toFixed(1)} ms  p99 ${bare.p99.toFixed(1)} ms   ratio to baseline ${bareRatio.toFixed(2)} (no audit entry, no event: not a product setting)`);
 console.log(`  store, one operation at a time, ${stored.length} documents: insertOne ${insertMs.toFixed(1)} ms, updateOne by _id ${updateMs.toFixed(1)} ms, findOne by _id ${findMs.toFixed(1)} ms`);
@@ -323,7 +330,7 @@ if (COUNT) {
   console.log(`  store commands per request, by hand:     ${guardedCommands}`);
   console.log(`  store commands per request, assessments: ${assessmentCommands}`);
 }
-console.log(JSON.stringify({ bench: 'assessments', requests: sides.assessments.requests, rounds: ROUNDS, concurrency: CONCURRENCY, load1: Number(loadavg()[0]!.toFixed(2)), documentBytes, smallBaselinePerSec: Math.round(small.perSecond), baselinePerSec: Math.round(baseline.perSecond), baselineP99Ms: Number(baseline.p99.toFixed(1)), guaranteesByHandPerSec: Math.round(guarded.perSecond), assessmentsPerSec: Math.round(measured.perSecond), assessmentsP99Ms: Number(measured.p99.toFixed(1)), documents: stored.length, insertMs: Number(insertMs.toFixed(2)), updateByIdMs: Number(updateMs.toFixed(2)), findByIdMs: Number(findMs.toFixed(2)), ratio: Number(ratio.toFixed(3)), ratioToGuaranteesByHand: Number(guardedRatio.toFixed(3)), withoutGuaranteesPerSec: Math.round(bare.perSecond), ratioWithoutGuarantees: Number(bareRatio.toFixed(3)) }));
+console.log(JSON.stringify({ bench: 'assessments', requests: sides.assessments.requests, rounds: ROUNDS, concurrency: CONCURRENCY, load1: Number(loadavg()[0]!.toFixed(2)), documentBytes, smallBaselinePerSec: Math.round(small.perSecond), baselinePerSec: Math.round(baseline.perSecond), baselineP99Ms: Number(baseline.p99.toFixed(1)), guaranteesByHandPerSec: Math.round(guarded.perSecond), assessmentsPerSec: Math.round(measured.perSecond), assessmentsP99Ms: Number(measured.p99.toFixed(1)), documents: stored.length, insertMs: Number(insertMs.toFixed(2)), updateByIdMs: Number(updateMs.toFixed(2)), findByIdMs: Number(findMs.toFixed(2)), ratio: Number(ratio.toFixed(3)), roundRatios: roundRatios.map((r) => Number(r.toFixed(3))), ratioToGuaranteesByHand: Number(guardedRatio.toFixed(3)), withoutGuaranteesPerSec: Math.round(bare.perSecond), ratioWithoutGuarantees: Number(bareRatio.toFixed(3)) }));
 
 server.close();
 await producer.disconnect();
