@@ -10,10 +10,10 @@
 //                event, an audit entry, both events sent to Kafka, the document's outbox mark
 //                cleared and the audit chain's shipped mark moved), to
 //                show how much of the gap is those writes on this store and how much is Spor
-//   assessments without its guarantees: not a product setting, and not the target's measure: the
-//                same service with the audit entry and the event switched off in this process
+//   without its guarantees: not product settings, and not the target's measure: the same
+//                service with the audit entry, the event, or both switched off in this process
 //                only (their methods replaced during that side's rounds), to show what Spor's own
-//                path (HTTP, token, access, scoring, the document) costs beside the two guarantees
+//                path (HTTP, token, access, scoring, the document) costs beside each guarantee
 // BENCH_COUNT_COMMANDS=1 also prints the store commands each request costs on both sides.
 // It publishes real events (about 1,700 per run) to topics of its own, `bench.spor....`, so the
 // tests that replay the shared topics from the start do not replay the bench's events too.
@@ -251,17 +251,19 @@ await drive(WARMUP, toBaseline);
 await drive(WARMUP, toSmall);
 await drive(WARMUP, toGuarded);
 const documentBytes = BSON.calculateObjectSize({ _id: randomUUID(), ...template });
-const sides = { small: newSide(), baseline: newSide(), guarded: newSide(), assessments: newSide(), bare: newSide() };
+const sides = { small: newSide(), baseline: newSide(), guarded: newSide(), assessments: newSide(), bare: newSide(), noAudit: newSide(), noEvent: newSide() };
 
-/** Runs `work` with the service's audit entries and events switched off (the "without its guarantees" side). */
-async function withoutGuarantees(work: () => Promise<void>): Promise<void> {
+type Guarantee = 'audit' | 'event';
+/** Runs `work` with the service's audit entries, or events, or both switched off (the sides "without ..."). */
+async function without(off: Guarantee[], work: () => Promise<void>): Promise<void> {
   const { record } = AuditLog.prototype;
   const { createCompleted } = AssessmentRepository.prototype;
-  AuditLog.prototype.record = async () => undefined;
+  if (off.includes('audit')) AuditLog.prototype.record = async () => undefined;
   // The completed assessment stored as it is, with no event (a draft's create takes none).
-  AssessmentRepository.prototype.createCompleted = function (this: AssessmentRepository, id: string, a: Assessment) {
-    return this.create(id, a);
-  };
+  if (off.includes('event'))
+    AssessmentRepository.prototype.createCompleted = function (this: AssessmentRepository, id: string, a: Assessment) {
+      return this.create(id, a);
+    };
   try {
     await work();
   } finally {
@@ -276,11 +278,15 @@ for (let round = 1; round <= ROUNDS; round++) {
   await phase(sides.baseline, perRound, toBaseline, { count: true });
   await phase(sides.guarded, perRound, toGuarded, { count: true });
   await phase(sides.assessments, perRound, toAssessments, { settleMs: 1_500, count: true });
-  await withoutGuarantees(() => phase(sides.bare, perRound, toAssessments, { settleMs: 500 }));
+  await without(['audit', 'event'], () => phase(sides.bare, perRound, toAssessments, { settleMs: 500 }));
+  await without(['audit'], () => phase(sides.noAudit, perRound, toAssessments, { settleMs: 1_500 }));
+  await without(['event'], () => phase(sides.noEvent, perRound, toAssessments, { settleMs: 1_500 }));
 }
 const [small, baseline, guarded, measured, bare] = [summarise(sides.small), summarise(sides.baseline), summarise(sides.guarded), summarise(sides.assessments), summarise(sides.bare)];
 const bareCpuPerRequest = cpuPerRequest(NO_CPU, sides.bare.cpu, sides.bare.requests);
 const bareRatio = bare.perSecond / baseline.perSecond;
+const [noAudit, noEvent] = [summarise(sides.noAudit), summarise(sides.noEvent)];
+const [noAuditRatio, noEventRatio] = [noAudit.perSecond / baseline.perSecond, noEvent.perSecond / baseline.perSecond];
 const baselineCpuPerRequest = cpuPerRequest(NO_CPU, sides.baseline.cpu, sides.baseline.requests);
 const guardedCpuPerRequest = cpuPerRequest(NO_CPU, sides.guarded.cpu, sides.guarded.requests);
 const assessmentsCpuPerRequest = cpuPerRequest(NO_CPU, sides.assessments.cpu, sides.assessments.requests);
@@ -319,7 +325,10 @@ console.log(`  assessments: POST /assessments (complete)     ${fmt(measured.perS
 console.log(`  ratio assessments / baseline                  ${ratio.toFixed(2).padStart(6)}         (target >= 0.70; against the request-fields baseline ${smallRatio.toFixed(2)})`);
 console.log(`  ratio round by round                          ${roundRatios.map((r) => r.toFixed(2)).join(' ')}  (median ${median(roundRatios).toFixed(2)})`);
 console.log(`  ratio assessments / guarantees by hand        ${guardedRatio.toFixed(2).padStart(6)}         (the same writes, sent by the request itself)`);
-console.log(`  assessments without its guarantees            ${fmt(bare.perSecond)} req/s   p50 ${bare.p50.toFixed(1)} ms  p99 ${bare.p99.toFixed(1)} ms   ratio to baseline ${bareRatio.toFixed(2)} (no audit entry, no event: not a product setting)`);
+console.log(`  without its guarantees (not product settings):`);
+console.log(`    no audit entry, no event                    ${fmt(bare.perSecond)} req/s   p50 ${bare.p50.toFixed(1)} ms  p99 ${bare.p99.toFixed(1)} ms   ratio to baseline ${bareRatio.toFixed(2)}`);
+console.log(`    no audit entry (the event kept)             ${fmt(noAudit.perSecond)} req/s   p50 ${noAudit.p50.toFixed(1)} ms  p99 ${noAudit.p99.toFixed(1)} ms   ratio to baseline ${noAuditRatio.toFixed(2)}`);
+console.log(`    no event (the audit entry kept)             ${fmt(noEvent.perSecond)} req/s   p50 ${noEvent.p50.toFixed(1)} ms  p99 ${noEvent.p99.toFixed(1)} ms   ratio to baseline ${noEventRatio.toFixed(2)}`);
 console.log(`  store, one operation at a time, ${stored.length} documents: insertOne ${insertMs.toFixed(1)} ms, updateOne by _id ${updateMs.toFixed(1)} ms, findOne by _id ${findMs.toFixed(1)} ms`);
 console.log(`  CPU ms per request, baseline:    ${baselineCpuPerRequest}`);
 console.log(`  CPU ms per request, by hand:     ${guardedCpuPerRequest}`);
@@ -330,7 +339,7 @@ if (COUNT) {
   console.log(`  store commands per request, by hand:     ${guardedCommands}`);
   console.log(`  store commands per request, assessments: ${assessmentCommands}`);
 }
-console.log(JSON.stringify({ bench: 'assessments', requests: sides.assessments.requests, rounds: ROUNDS, concurrency: CONCURRENCY, load1: Number(loadavg()[0]!.toFixed(2)), documentBytes, smallBaselinePerSec: Math.round(small.perSecond), baselinePerSec: Math.round(baseline.perSecond), baselineP99Ms: Number(baseline.p99.toFixed(1)), guaranteesByHandPerSec: Math.round(guarded.perSecond), assessmentsPerSec: Math.round(measured.perSecond), assessmentsP99Ms: Number(measured.p99.toFixed(1)), documents: stored.length, insertMs: Number(insertMs.toFixed(2)), updateByIdMs: Number(updateMs.toFixed(2)), findByIdMs: Number(findMs.toFixed(2)), ratio: Number(ratio.toFixed(3)), roundRatios: roundRatios.map((r) => Number(r.toFixed(3))), ratioToGuaranteesByHand: Number(guardedRatio.toFixed(3)), withoutGuaranteesPerSec: Math.round(bare.perSecond), ratioWithoutGuarantees: Number(bareRatio.toFixed(3)) }));
+console.log(JSON.stringify({ bench: 'assessments', requests: sides.assessments.requests, rounds: ROUNDS, concurrency: CONCURRENCY, load1: Number(loadavg()[0]!.toFixed(2)), documentBytes, smallBaselinePerSec: Math.round(small.perSecond), baselinePerSec: Math.round(baseline.perSecond), baselineP99Ms: Number(baseline.p99.toFixed(1)), guaranteesByHandPerSec: Math.round(guarded.perSecond), assessmentsPerSec: Math.round(measured.perSecond), assessmentsP99Ms: Number(measured.p99.toFixed(1)), documents: stored.length, insertMs: Number(insertMs.toFixed(2)), updateByIdMs: Number(updateMs.toFixed(2)), findByIdMs: Number(findMs.toFixed(2)), ratio: Number(ratio.toFixed(3)), roundRatios: roundRatios.map((r) => Number(r.toFixed(3))), ratioToGuaranteesByHand: Number(guardedRatio.toFixed(3)), withoutGuaranteesPerSec: Math.round(bare.perSecond), ratioWithoutGuarantees: Number(bareRatio.toFixed(3)), ratioWithoutAudit: Number(noAuditRatio.toFixed(3)), ratioWithoutEvent: Number(noEventRatio.toFixed(3)) }));
 
 server.close();
 await producer.disconnect();
