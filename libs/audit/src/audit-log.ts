@@ -135,12 +135,8 @@ export class AuditLog {
       const shipped = firstPending ? firstPending.seq - 1 : Math.max(last?.seq ?? 0, chain.seq);
       await this.chains.updateOne({ _id: chain._id, shipped: { $exists: false } }, { $set: { shipped, closed: false } });
     }
-    for (const index of ['hasPending_1', 'outboxGroup_1']) {
-      await this.collection.dropIndex(index).catch((error: { codeName?: string; code?: number }) => {
-        // Already gone (or never made): nothing to do.
-        if (error.codeName !== 'IndexNotFound' && error.code !== 27) throw error;
-      });
-    }
+    const outboxIndexes = (await this.collection.indexes()).map((i) => i.name).filter((name) => name === 'hasPending_1' || name === 'outboxGroup_1');
+    for (const index of outboxIndexes) await this.collection.dropIndex(index!);
   }
 
   /** Where this chain stands in the store (after a restart with a fixed instance id, or a failed write). */
@@ -270,8 +266,8 @@ export class AuditLog {
 }
 
 /**
- * The audit log as a service starts it: shipped through the service's own outbox relay to
- * spor.audit.access.v1 (created when missing).
+ * The audit log as a service starts it: shipped by its AuditShipper to spor.audit.access.v1
+ * (created when missing), which its stop step lets finish.
  */
 export async function startAuditLog(
   backbone: Pick<Backbone, 'db' | 'transport' | 'connection'>,

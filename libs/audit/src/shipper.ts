@@ -15,7 +15,7 @@ import type { Collection } from 'mongodb';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { findEach } from '@spor/mongo';
-import { CLOUDEVENTS_CONTENT_TYPE, HEADERS, WorkLoop, type EventTransport, type OutboundMessage, type SchemaRegistry, type SporEvent } from '@spor/events';
+import { WorkLoop, eventMessage, type EventTransport, type SchemaRegistry, type SporEvent } from '@spor/events';
 import { entryId, type AuditEntry } from './entry.js';
 import { AUDIT_TOPIC, accessEvent } from './access-event.js';
 
@@ -184,7 +184,7 @@ export class AuditShipper {
   /** Publishes one chain's consecutive entries in order, then moves its watermark. */
   private async publish(chain: string, entries: StoredEntry[]): Promise<number> {
     if (entries.length === 0) return 0;
-    const messages = entries.map((entry) => toMessage(entry.pendingEvents?.[0]?.event ?? accessEvent(entry, this.options.registry)));
+    const messages = entries.map((entry) => toMessage(this.eventOf(entry)));
     await this.options.transport.send(messages);
     const last = entries[entries.length - 1]!.seq;
     // Only forward: another process shipping a stale chain may have got further.
@@ -195,6 +195,17 @@ export class AuditShipper {
     }
     this.shippedCount?.inc({ chain }, entries.length);
     return entries.length;
+  }
+
+  /**
+   * An entry from before the watermark that still carries its event is shipped as that event
+   * (the same id), once it is found valid again like any event read back from the store; every
+   * other entry's event is made from it.
+   */
+  private eventOf(entry: StoredEntry): SporEvent {
+    const stored = entry.pendingEvents?.[0]?.event;
+    if (stored && this.options.registry.check(stored).length === 0) return stored;
+    return accessEvent(entry, this.options.registry);
   }
 
   /** The stored entries from `from` on, at most `count`, up to the first one missing; by _id (one indexed equality each). */
@@ -242,12 +253,6 @@ export class AuditShipper {
   }
 }
 
-function toMessage(event: SporEvent): OutboundMessage {
-  return {
-    topic: AUDIT_TOPIC,
-    // One chain on one partition, in order: a keeper of the stream can verify it as it reads.
-    key: event.partitionkey ?? event.subject,
-    value: JSON.stringify(event),
-    headers: { [HEADERS.contentType]: CLOUDEVENTS_CONTENT_TYPE },
-  };
-}
+// One chain on one partition (the event's partitionkey is the chain), in order: a keeper of the
+// stream can verify it as it reads.
+const toMessage = (event: SporEvent) => eventMessage({ topic: AUDIT_TOPIC, key: event.partitionkey ?? event.subject, event });

@@ -298,6 +298,10 @@ describe('audit log', () => {
       const legacyEvent = { ...accessEvent((await entries.findOne({ _id: entryId(legacy, 2) }))!, contractRegistry()), id: '0f8fad5b-d9cb-469f-a165-70867728950e' };
       await entries.updateOne({ _id: entryId(legacy, 1) }, { $set: { pendingEvents: [], hasPending: false } });
       await entries.updateOne({ _id: entryId(legacy, 2) }, { $set: { pendingEvents: [{ event: legacyEvent }], hasPending: true } });
+      // Entry 3's stored event no longer holds against its contract: it is not sent as stored.
+      await entries.updateOne({ _id: entryId(legacy, 3) }, { $set: { pendingEvents: [{ event: { ...legacyEvent, id: 'not-a-uuid' } }], hasPending: true } });
+      // The old log's outbox indexes go at the next start.
+      await entries.createIndex({ hasPending: 1 });
       await chains.updateOne({ _id: legacy }, { $unset: { shipped: '', closed: '' } });
 
       // The fixed chain's writer comes back with a shipper: it ships its stored entries first, then the new one after them.
@@ -317,6 +321,8 @@ describe('audit log', () => {
       // The legacy entry still carrying its event is shipped as that event (same id); the one published before is not sent again.
       expect(of(legacy).map((e) => e.data.seq)).toEqual([2, 3]);
       expect(of(legacy)[0]!.id).toBe(legacyEvent.id);
+      expect(of(legacy)[1]!.id).toBe(eventIdOf((await entries.findOne({ _id: entryId(legacy, 3) }))!));
+      expect((await entries.indexes()).map((i) => i.name)).not.toContain('hasPending_1');
       expect(await verifyAuditLog(own)).toEqual({ ok: true, chains: 3, entries: 10 });
       // An operator sees where each chain's shipping stands.
       expect((await auditShipping(own)).filter((c) => [fixed, dead, legacy].includes(c.chain)).map((c) => [c.chain, c.head, c.shipped, c.waiting, c.closed]).sort()).toEqual(

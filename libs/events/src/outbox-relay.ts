@@ -6,10 +6,9 @@ import type { Collection, Document } from 'mongodb';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { inChunks } from '@spor/mongo';
-import { CLOUDEVENTS_CONTENT_TYPE, HEADERS } from './envelope.js';
 import { documentLockKey, type KeyedMutex } from './keyed-mutex.js';
-import type { OutboxFields, PendingEvent } from './pending-events.js';
-import type { EventTransport, OutboundMessage } from './transport.js';
+import { eventMessage, type OutboxFields, type PendingEvent } from './pending-events.js';
+import type { EventTransport } from './transport.js';
 import { WorkLoop } from './work-loop.js';
 
 export interface OutboxRelayOptions {
@@ -50,18 +49,6 @@ function remember(memory: Set<string>, ids: string[]): void {
     if (memory.size <= REMEMBERED) break;
     memory.delete(id);
   }
-}
-
-function toMessage(p: PendingEvent): OutboundMessage {
-  return {
-    topic: p.topic,
-    key: p.key,
-    value: JSON.stringify(p.event),
-    headers: {
-      [HEADERS.contentType]: CLOUDEVENTS_CONTENT_TYPE,
-      ...(p.correlationId ? { [HEADERS.correlationId]: p.correlationId } : {}),
-    },
-  };
 }
 
 export class OutboxRelay {
@@ -188,7 +175,7 @@ export class OutboxRelay {
     // Events published already (and not yet cleared when this document was read) are cleared, not sent again.
     const pending = withEvents.flatMap((d) => d.pendingEvents).filter((p) => !this.published.has(p.id));
     if (pending.length > 0) {
-      await this.options.transport.send(pending.map(toMessage));
+      await this.options.transport.send(pending.map(eventMessage));
       remember(this.published, pending.map((p) => p.id));
       await this.options.afterPublish?.(pending.map((p) => p.id));
     }

@@ -4,7 +4,8 @@
 // so the relay can clear exactly what it published even while new events arrive.
 import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
 import { currentContext } from '@spor/service-kit';
-import type { SporEvent } from './envelope.js';
+import { CLOUDEVENTS_CONTENT_TYPE, HEADERS, type SporEvent } from './envelope.js';
+import type { OutboundMessage } from './transport.js';
 import { assertPublishable } from './schema-registry.js';
 import { topicOfType } from './naming.js';
 
@@ -38,6 +39,19 @@ export function toPending(event: SporEvent, correlationId = currentContext()?.co
     key: event.partitionkey ?? event.subject,
     ...(correlationId ? { correlationId } : {}),
     event,
+  };
+}
+
+/** The Kafka message that carries an event: its topic and key, the event as JSON, the headers every Spor event has. */
+export function eventMessage(p: Pick<PendingEvent, 'topic' | 'key' | 'event' | 'correlationId'>): OutboundMessage {
+  return {
+    topic: p.topic,
+    key: p.key,
+    value: JSON.stringify(p.event),
+    headers: {
+      [HEADERS.contentType]: CLOUDEVENTS_CONTENT_TYPE,
+      ...(p.correlationId ? { [HEADERS.correlationId]: p.correlationId } : {}),
+    },
   };
 }
 

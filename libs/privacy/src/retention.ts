@@ -16,7 +16,7 @@ import type { LegalHolds } from './legal-hold.js';
 import { SweepLease } from './sweep-lease.js';
 
 export const RETENTION_EVENT_TYPE = 'dk.spor.privacy.retention.disposed.v1';
-// As AUDIT_TOPIC: the name the relay publishes to, namespace included.
+// As AUDIT_TOPIC: the name events are published to, namespace included.
 export const RETENTION_TOPIC = topicFor('privacy', 'retention');
 const DAY_MS = 86_400_000;
 /** One disposal per record: a sweep that archives it again after a crash replaces it. */
