@@ -24,7 +24,7 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
     dispose: (id) => disposeAggregate(assessments, id, { locks, what: `assessment ${id}` }),
   };
 
-  const externalResults = db.collection<{ _id: string; municipalityId: string; childId: string; testedOn: string }>('external_results');
+  const externalResults = db.collection<{ _id: string; version: number; municipalityId: string; childId: string; testedOn: string }>('external_results');
   // Results of standardised tests taken elsewhere (a dyslexia test, the national tests): kept as
   // long as Spor's own assessments, counted from the day of the test.
   const externalResult: RetainedKind = {
@@ -36,11 +36,8 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
     async ofChild(childId) {
       return (await externalResults.find({ childId }, { projection: { testedOn: 1 } }).toArray()).map((r) => ({ id: r._id, retainedFrom: new Date(`${r.testedOn}T00:00:00Z`) }));
     },
-    // Not an aggregate (no events, no versions): a result is written once, or corrected by a later import of the same test.
-    async dispose(id) {
-      await externalResults.deleteOne({ _id: id });
-      return 'deleted';
-    },
+    // A correction just now (its event waiting for the relay) keeps it until the next sweep.
+    dispose: (id) => disposeAggregate(externalResults, id, { locks, what: `external result ${id}` }),
   };
 
   // Staff's judgement that a child around three may need language support (daycare act §11), by

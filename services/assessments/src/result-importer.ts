@@ -62,7 +62,8 @@ export class ResultImporter {
       }
       await Promise.all(audited);
     }
-    // A job finished after a restart counts the rows written before the stop as unchanged.
+    // A job finished after a restart counts (and audits again) the rows it wrote before the stop as
+    // what it did to them (ExternalResults.upsert): an entry that the stop cut off is not missing.
     await this.deps.jobs.finish(job._id, counts);
     this.deps.logger.info({ jobId: job._id, counts }, 'external-result import applied');
   }

@@ -15,14 +15,13 @@ import { instrumentRoutes } from './http/instrument.routes.js';
 import { dutyRoutes, type Presumption, type StoredRound } from './http/duty.routes.js';
 import { externalResultRoutes } from './http/external-result.routes.js';
 import { IMPORT_BODY_TYPES, externalResultImportRoutes } from './http/external-result-import.routes.js';
-import { ExternalResults, openResultImportJobs } from './store/external-results.js';
-import type { ExternalResult } from './domain/external-result.js';
+import { ExternalResults, openResultImportJobs, type StoredResult } from './store/external-results.js';
 import { ResultImporter } from './result-importer.js';
 import { startPrivacy, type Privacy } from '@spor/privacy';
 import { assessmentsPrivacy } from './privacy.js';
 
 export const SERVICE = 'assessments';
-export const TOPICS = [topicFor(SERVICE, 'assessment')];
+export const TOPICS = [topicFor(SERVICE, 'assessment'), topicFor(SERVICE, 'external-result')];
 
 export interface RunningAssessments {
   url: string;
@@ -53,13 +52,14 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
     runtime,
     logger: log,
     metrics,
-    aggregateCollections: ['assessments'],
+    aggregateCollections: ['assessments', ...ExternalResults.aggregateCollections],
     otherCollections: ['instruments', 'rounds', 'language_presumptions', ...ExternalResults.collections, ...DirectoryView.collections],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;
   const registry = contractRegistry();
-  const assessments = new AssessmentRepository(db.collection('assessments') as never, new EventFactory(SERVICE, registry), locks, relay);
+  const factory = new EventFactory(SERVICE, registry);
+  const assessments = new AssessmentRepository(db.collection('assessments') as never, factory, locks, relay);
   await assessments.init();
   const catalogue = new InstrumentCatalogue(db.collection<StoredInstrument>('instruments'));
   await catalogue.init();
@@ -68,7 +68,7 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
   await directory.init();
   const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...assessmentsPrivacy(db, locks, directory) });
 
-  const results = new ExternalResults(db.collection<ExternalResult>('external_results'));
+  const results = new ExternalResults(db.collection<StoredResult>('external_results'), factory, locks, relay);
   await results.init();
   const jobs = openResultImportJobs(db);
   const importer = new ResultImporter({ jobs, results, audit, logger: log, clock });

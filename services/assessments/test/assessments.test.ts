@@ -216,6 +216,18 @@ describe('assessments', () => {
     expect([twice.status, twice.body.code]).toEqual([409, 'RESULT_EXISTS']);
     const list = await request(assessments.url).get(`/children/${childId}/external-results`).set('authorization', educator);
     expect(list.body.items.map((r: { source: string }) => r.source)).toEqual(['ordblindetesten']);
+    // Published for the handover (transitions), keyed by the child: codes, date and numbers, not the test's name as typed.
+    const records = await readTopicUntil(brokers, topicFor('assessments', 'external-result'), 'the recorded result', (rs) => rs.some((r) => r.value!.includes(recorded.body.id)));
+    const mine = records.filter((r) => r.value!.includes(recorded.body.id));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.key).toBe(childId);
+    expect(JSON.parse(mine[0]!.value!)).toMatchObject({
+      type: 'dk.spor.assessments.external-result.recorded.v1',
+      subject: recorded.body.id,
+      aggregateversion: 1,
+      data: { resultId: recorded.body.id, childId, source: 'ordblindetesten', testedOn: '2026-05-12', score: 38, maxScore: 52, interpretation: 'below-expected', institutionId: units.kindergarten },
+    });
+    expect(mine[0]!.value).not.toMatch(/klasse/i);
     expect((await request(assessments.url).get(`/children/${childId}/external-results`).set('authorization', otherInstitution)).status).toBe(403);
   });
 

@@ -4,10 +4,13 @@
 // in the background; the same file again writes nothing; a correction keeps what it replaced;
 // no CPR number is kept or logged.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { MongoClient } from 'mongodb';
-import { memoryLogger, quietLogger, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import { memoryLogger, quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import { EventFactory, KeyedMutex, topicFor } from '@spor/events';
+import { contractRegistry } from '@spor/contracts';
+import { ExternalResults } from '../src/store/external-results.js';
 import type { RunningIdentity } from '../../identity/src/service.js';
 import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
 import { startTransitions, type RunningTransitions } from '../../transitions/src/service.js';
@@ -131,6 +134,16 @@ describe('external test result imports', () => {
     await waitFor('assessments to know Bo’s placement', async () => (bo = (await resultsOf(ids.bo!)) ?? []).length === 1);
     // Tested before Bo was placed anywhere Spor knows.
     expect(bo[0]).toMatchObject({ score: 64, interpretation: 'as-expected', institutionId: null, corrections: [expect.objectContaining({ score: 72, interpretation: 'above-expected', importJobId: expect.any(String) })] });
+    // Both writes are published, the correction with the values now in force; no test names on the topic.
+    const events = (await readTopicUntil(brokers, topicFor('assessments', 'external-result'), 'Bo’s correction', (rs) => rs.some((r) => r.key === ids.bo && r.value!.includes('corrected'))))
+      .filter((r) => r.key === ids.bo)
+      .map((r) => JSON.parse(r.value!) as { type: string; aggregateversion: number; data: Record<string, unknown> });
+    expect(events.map((e) => [e.type.split('.')[4], e.aggregateversion, e.data.score, e.data.interpretation])).toEqual([
+      ['recorded', 1, 72, 'above-expected'],
+      ['corrected', 2, 64, 'as-expected'],
+    ]);
+    expect(events.every((e) => e.data.resultId === bo[0]!.id && e.data.source === 'nationale-test-matematik' && e.data.institutionId === null)).toBe(true);
+    expect(JSON.stringify(events)).not.toContain('Nationale test');
 
     const broken = await importAs('application/x-ndjson', `${JSON.stringify(lines[0])}\n{"childCpr": "${cpr.anna}", \n`);
     expect(broken.status).toBe(422);
@@ -147,6 +160,33 @@ describe('external test result imports', () => {
     expect((await resultsOf(ids.anna!)).map((r) => r.testName)).toEqual(['Ordblindetesten', 'Ordblindetesten, opfølgning']);
     const audit = (await assessments.audit.forChild(ids.anna!)).filter((e) => e.actor === 'importer-1');
     expect(audit).toEqual([expect.objectContaining({ action: 'create', operation: 'import', recordType: 'external-result', purpose: `import job ${jobId}`, roles: [`administration@${ids.mun}`] })]);
+
+    // Stopped after its rows were written but before it was marked done: at the next start the
+    // rows count as what this job did (not `unchanged`), and are audited again rather than missing.
+    await store.db(dbName).collection('external_result_imports').updateOne({ _id: jobId as never }, { $set: { status: 'applying', payload: { rows, roles: [{ role: 'administration', unitId: ids.mun }] } }, $unset: { counts: '', finishedAt: '' } });
+    expect(await assessments.resumeImports()).toBeGreaterThanOrEqual(1);
+    expect(await finished(`/imports/external-results/${jobId}`)).toMatchObject({ counts: { created: 1, updated: 0, unchanged: 0 } });
+    expect((await assessments.audit.forChild(ids.anna!)).filter((e) => e.actor === 'importer-1' && e.operation === 'import')).toHaveLength(2);
+    expect((await resultsOf(ids.anna!)).map((r) => r.testName)).toEqual(['Ordblindetesten', 'Ordblindetesten, opfølgning']);
+  });
+
+  test('a result stored before results were published gets version 1 and its recorded event at the next start', async () => {
+    const db = store.db(dbName);
+    const earlier = { _id: randomUUID(), municipalityId: '510', childId: ids.anna!, institutionId: ids.school!, source: 'nationale-test-laesning', testName: 'Nationale test, læsning 4. kl.', testedOn: '2025-03-10', score: 55, maxScore: 100, interpretation: 'as-expected', recordedBy: 'importer-0', recordedAt: new Date() };
+    // As an earlier version stored it: no version, no outbox.
+    await db.collection('external_results').insertOne(earlier as never);
+    const repository = new ExternalResults(db.collection('external_results') as never, new EventFactory('assessments', contractRegistry()), new KeyedMutex());
+    expect(await repository.publishEarlierResults()).toBe(1);
+    expect(await repository.publishEarlierResults()).toBe(0);
+    expect(await db.collection('external_results').findOne({ _id: earlier._id as never })).toMatchObject({ version: 1, outboxSeq: 1 });
+    // The running service's relay finds it at its sweep.
+    const records = await readTopicUntil(brokers, topicFor('assessments', 'external-result'), 'the earlier result', (rs) => rs.some((r) => r.value!.includes(earlier._id)));
+    expect(records.filter((r) => r.value!.includes(earlier._id)).map((r) => JSON.parse(r.value!))).toEqual([
+      expect.objectContaining({ type: 'dk.spor.assessments.external-result.recorded.v1', aggregateversion: 1, data: expect.objectContaining({ resultId: earlier._id, score: 55, testedOn: '2025-03-10' }) }),
+    ]);
+    const listed = (await resultsOf(ids.anna!)).find((r) => r.id === earlier._id);
+    expect(listed).toMatchObject({ source: 'nationale-test-laesning', score: 55 });
+    expect(listed).not.toHaveProperty('version');
   });
 
   test('only the municipality’s administration imports and reads jobs; staff with the child read the results', async () => {

@@ -18,7 +18,7 @@ export function transitionsPrivacy(db: Db, deps: { locks: KeyedMutex; factory: E
   // start with the child; kept no longer than the shortest record it copies (assessments, 3 years).
   const transition: RetainedKind = {
     kind: 'transition',
-    description: 'moves to another institution and their handover packages (the texts, the child’s and the parents’ perspectives and comments, the assessment results and plan summaries passed on), counted from the day of the move',
+    description: 'moves to another institution and their handover packages (the texts, the child’s and the parents’ perspectives and comments, the assessment results, external test results and plan summaries passed on), counted from the day of the move',
     defaultDays: 3 * YEAR_DAYS,
     publicRecord: false,
     candidates: (startedBy) => aggregateCandidates(transitions, { status: 'completed' }, startedBy, (t) => ({ childId: t.childId, retainedFrom: transitionClockStart(t) })),

@@ -20,6 +20,7 @@ import { importRoutes, resumeImports } from './http/import.routes.js';
 import { openImportJobs } from './store/import-jobs.js';
 import type { LegalBasis } from './domain/transition.js';
 import { ResultsView } from './store/results-view.js';
+import { ExternalResultsView } from './store/external-results-view.js';
 import { PlansView } from './store/plans-view.js';
 
 export const SERVICE = 'transitions';
@@ -56,7 +57,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
     logger: log,
     metrics,
     aggregateCollections: ['enrollments', 'transitions'],
-    otherCollections: ['import_jobs', ...DirectoryView.collections, ...ConsentView.collections, ...ResultsView.collections, ...PlansView.collections],
+    otherCollections: ['import_jobs', ...DirectoryView.collections, ...ConsentView.collections, ...ResultsView.collections, ...ExternalResultsView.collections, ...PlansView.collections],
     topics: TOPICS,
   });
   const { db, locks, relay } = backbone;
@@ -72,18 +73,20 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
   await consents.init();
   const results = new ResultsView(db, directory);
   await results.init();
+  const externalResults = new ExternalResultsView(db, directory);
+  await externalResults.init();
   const plans = new PlansView(db, directory);
   await plans.init();
   // The copies leave with the child, and with each record its source disposes of.
-  directory.alsoForget(results.copies, plans.copies);
-  const disposals = followDisposals([results.copies, plans.copies]);
+  directory.alsoForget(results.copies, externalResults.copies, plans.copies);
+  const disposals = followDisposals([results.copies, externalResults.copies, plans.copies]);
   const audit = await startAuditLog(backbone, SERVICE, { runtime, logger: log, metrics, config });
   const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...transitionsPrivacy(db, { locks, factory }) });
 
   await startProjectionConsumer(backbone, {
     groupId: config.TRANSITIONS_CONSUMER_GROUP,
-    topics: [...directory.topics(), ...consents.topics(), ...results.topics(), ...plans.topics(), ...disposals.topics],
-    handlers: { ...directory.handlers(), ...consents.handlers(), ...results.handlers(), ...plans.handlers(), ...disposals.handlers },
+    topics: [...directory.topics(), ...consents.topics(), ...results.topics(), ...externalResults.topics(), ...plans.topics(), ...disposals.topics],
+    handlers: { ...directory.handlers(), ...consents.handlers(), ...results.handlers(), ...externalResults.handlers(), ...plans.handlers(), ...disposals.handlers },
     registry,
     runtime,
     logger: log,
@@ -121,6 +124,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
         directory,
         consents,
         results,
+        externalResults,
         plans,
         clock,
         legalBasis: (municipalityId) => byMunicipality[municipalityId] ?? config.HANDOVER_LEGAL_BASIS,

@@ -10,12 +10,14 @@ import { DIRECTORY_EVENTS, DirectoryView, followDisposals } from '@spor/director
 import { testInfra, uniqueName } from '@spor/testkit';
 import { ResultsView } from '../src/store/results-view.js';
 import { PlansView } from '../src/store/plans-view.js';
+import { ExternalResultsView } from '../src/store/external-results-view.js';
 
 let client: MongoClient;
 let db: Db;
 let directory: DirectoryView;
 let results: ResultsView;
 let plans: PlansView;
+let external: ExternalResultsView;
 let handlers: Record<string, EventHandler>;
 
 const event = (type: string, subject: string, version: number, data: Record<string, unknown>): SporEvent =>
@@ -27,21 +29,25 @@ const assessment = (verb: 'completed' | 'amended', assessmentId: string, childId
   event(`dk.spor.assessments.assessment.${verb}.v1`, assessmentId, version, { assessmentId, target: 'child', childId, instrumentId: 'trivselsvurdering', instrumentVersion: 1, institutionId: 'inst', rating: 'joint', completedOn: '2026-10-01', results: [{ section: 'trivsel', category }] });
 const plan = (verb: 'activated' | 'closed', planId: string, childId: string, version: number) =>
   event(`dk.spor.action-plans.plan.${verb}.v1`, planId, version, { planId, childId, on: '2026-09-01', effortLevels: ['preventive'] });
+const externalResult = (verb: 'recorded' | 'corrected', resultId: string, childId: string, version: number, source: string, testedOn: string, score: number) =>
+  event(`dk.spor.assessments.external-result.${verb}.v1`, resultId, version, { resultId, childId, source, testedOn, score, maxScore: 52, interpretation: score < 40 ? 'below-expected' : 'as-expected', institutionId: null });
 const disposal = (service: string, recordKind: string, recordId: string, childId: string) =>
   event('dk.spor.privacy.retention.disposed.v1', recordId, 1, { service, recordKind, recordId, childId, disposal: 'deleted', retainedFrom: '2023-10-01T00:00:00.000Z', archived: true, publicRecord: false });
 
 beforeAll(async () => {
   client = await MongoClient.connect(testInfra().mongoUrl);
   db = client.db(uniqueName('transitions-copies'));
-  for (const name of [...DirectoryView.collections, ...ResultsView.collections, ...PlansView.collections]) await db.createCollection(name);
+  for (const name of [...DirectoryView.collections, ...ResultsView.collections, ...ExternalResultsView.collections, ...PlansView.collections]) await db.createCollection(name);
   directory = new DirectoryView(db, ['persons']);
   await directory.init();
   results = new ResultsView(db, directory);
   await results.init();
   plans = new PlansView(db, directory);
   await plans.init();
-  directory.alsoForget(results.copies, plans.copies);
-  handlers = { ...directory.handlers(), ...results.handlers(), ...plans.handlers(), ...followDisposals([results.copies, plans.copies]).handlers };
+  external = new ExternalResultsView(db, directory);
+  await external.init();
+  directory.alsoForget(results.copies, external.copies, plans.copies);
+  handlers = { ...directory.handlers(), ...results.handlers(), ...external.handlers(), ...plans.handlers(), ...followDisposals([results.copies, external.copies, plans.copies]).handlers };
 });
 
 afterAll(async () => {
@@ -83,5 +89,32 @@ describe('copies for handover packages', () => {
     expect(await results.latestPerInstrument(child)).toEqual([]);
     expect(await plans.summaries(child)).toEqual([]);
     expect(await db.collection('assessment_results').countDocuments({ childId: child })).toBe(0);
+  });
+
+  test('external test results: the newest per test goes along, a correction wins over a late first record, and a disposal takes the copy', async () => {
+    const child = randomUUID();
+    const [older, newer, national] = [randomUUID(), randomUUID(), randomUUID()];
+    await apply(
+      externalResult('recorded', newer, child, 1, 'ordblindetesten', '2026-05-12', 38),
+      externalResult('corrected', newer, child, 2, 'ordblindetesten', '2026-05-12', 44),
+      // Redelivered late: the copy keeps the correction.
+      externalResult('recorded', newer, child, 1, 'ordblindetesten', '2026-05-12', 38),
+      externalResult('recorded', older, child, 1, 'ordblindetesten', '2025-05-02', 30),
+      externalResult('recorded', national, child, 1, 'nationale-test-laesning', '2026-03-10', 61),
+    );
+    expect(await external.latestPerSource(child)).toEqual([
+      { source: 'nationale-test-laesning', testedOn: '2026-03-10', score: 61, maxScore: 52, interpretation: 'as-expected' },
+      { source: 'ordblindetesten', testedOn: '2026-05-12', score: 44, maxScore: 52, interpretation: 'as-expected' },
+    ]);
+    // A disposal of an assessment with that id is not one of a result.
+    await apply(disposal('assessments', 'assessment', newer, child));
+    expect((await external.latestPerSource(child)).map((r) => r.testedOn)).toEqual(['2026-03-10', '2026-05-12']);
+    await apply(disposal('assessments', 'external-result', newer, child), externalResult('corrected', newer, child, 2, 'ordblindetesten', '2026-05-12', 44));
+    expect((await external.latestPerSource(child)).map((r) => [r.source, r.testedOn])).toEqual([
+      ['ordblindetesten', '2025-05-02'],
+      ['nationale-test-laesning', '2026-03-10'],
+    ]);
+    await apply(event(DIRECTORY_EVENTS.personRemoved, child, 2, { personId: child, kind: 'child' }));
+    expect(await external.latestPerSource(child)).toEqual([]);
   });
 });

@@ -87,6 +87,8 @@ describe('handover to school (R15)', () => {
       return res.status === 201 ? res : false;
     });
     expect(screening.body.results.map((r: { category: string }) => r.category)).toEqual(['as-expected', 'watch']);
+    // A dyslexia screening taken elsewhere, recorded at the kindergarten: its result goes along too, without the test's name as typed.
+    await request(assessments.url).post(`/children/${childId}/external-results`).set('authorization', educator).send({ source: 'ordblindetesten', testName: 'Ordblinderisiko, førskole', testedOn: dayFromNow(-10), score: 38, maxScore: 52, interpretation: 'below-expected' }).expect(201);
     // And an action plan with a preventive effort: its summary goes along.
     // action-plans learns the placement from its own consumer, which may lag assessments' (a 403 until then).
     const plan = await waitFor('action-plans to know the placement', async () => {
@@ -97,10 +99,11 @@ describe('handover to school (R15)', () => {
     await request(actionPlans.url).post(`/plans/${plan.body.id}/efforts`).set('authorization', educator).send({ level: 'preventive', description: 'Legegrupper', actors: ['team'], start: dayFromNow(-20) }).expect(201);
     const preview = await waitFor('transitions to see the result and the plan', async () => {
       const res = await request(transitions.url).get(`/transitions/${transitionId}/handover/preview`).set('authorization', educator);
-      return res.body.assessmentResults?.length === 1 && res.body.actionPlans?.[0]?.effortLevels?.length === 1 ? res : false;
+      return res.body.assessmentResults?.length === 1 && res.body.externalResults?.length === 1 && res.body.actionPlans?.[0]?.effortLevels?.length === 1 ? res : false;
     });
     expect(preview.body.actionPlans).toEqual([expect.objectContaining({ planId: plan.body.id, status: 'active', effortLevels: ['preventive'] })]);
     expect(preview.body.assessmentResults[0]).toMatchObject({ instrumentId: 'motorik', results: [{ section: 'grovmotorik', category: 'as-expected' }, { section: 'finmotorik', category: 'watch' }] });
+    expect(preview.body.externalResults).toEqual([{ source: 'ordblindetesten', testedOn: dayFromNow(-10), score: 38, maxScore: 52, interpretation: 'below-expected' }]);
 
     const refused = await request(transitions.url).post(`/transitions/${transitionId}/handover/release`).set('authorization', educator);
     expect(refused.status).toBe(409);
@@ -132,6 +135,8 @@ describe('handover to school (R15)', () => {
     expect(read.body.handover.note).toBe('Elsker at bygge med klodser; trives i små grupper.');
     // The school sees the results the package carried, frozen at release; not the assessments themselves.
     expect(read.body.handover.assessmentResults).toEqual([expect.objectContaining({ instrumentId: 'motorik', results: [{ section: 'grovmotorik', category: 'as-expected' }, { section: 'finmotorik', category: 'watch' }] })]);
+    expect(read.body.handover.externalResults).toEqual([{ source: 'ordblindetesten', testedOn: dayFromNow(-10), score: 38, maxScore: 52, interpretation: 'below-expected' }]);
+    expect(JSON.stringify(read.body)).not.toContain('Ordblinderisiko');
     expect(read.body).not.toHaveProperty('checklist');
     expect(read.body.handover.actionPlans).toEqual([expect.objectContaining({ status: 'active', effortLevels: ['preventive'] })]);
     expect((await request(transitions.url).post(`/handovers/${transitionId}/acknowledge`).set('authorization', teacher)).body.handover.status).toBe('acknowledged');

@@ -11,7 +11,7 @@ import { resultFields, resultId, resultProblems, type ExternalResult } from '../
 import type { ExternalResults } from '../store/external-results.js';
 import { ASSESSMENT_ROLES } from './assessment.routes.js';
 
-export const resultView = ({ _id, recordedAt, corrections, ...r }: ExternalResult) => ({
+export const resultView = ({ _id, version: _version, recordedAt, corrections, ...r }: ExternalResult & { version?: number }) => ({
   id: _id,
   ...r,
   recordedAt: recordedAt.toISOString(),

@@ -1,8 +1,13 @@
-// External test results, one document per result under its derived id (domain/external-result):
-// writing the same result again finds it, so imports are idempotent row by row.
+// External test results, one aggregate per result under its derived id (domain/external-result):
+// writing the same result again finds it, so imports are idempotent row by row. A result is
+// written with its event in the same single-document write (libs/events): `recorded` when it is
+// new, `corrected` when a later import changes its score or interpretation. Transitions carries
+// them in a handover package from those events.
 import type { Collection, Db } from 'mongodb';
-import { ImportJobs as Jobs, isDuplicateKeyError } from '@spor/mongo';
+import { ImportJobs as Jobs } from '@spor/mongo';
 import type { RoleGrant } from '@spor/auth';
+import { AppError, conflict } from '@spor/service-kit';
+import { AggregateStore, outboxForInsert, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import { sameValues, type ExternalResult, type ResolvedRow } from '../domain/external-result.js';
 
 export type ImportCounts = { created: number; updated: number; unchanged: number };
@@ -16,54 +21,129 @@ export const openResultImportJobs = (db: Db): ResultImportJobs => new Jobs(db.co
 
 export type Written = 'created' | 'updated' | 'unchanged';
 
-export class ExternalResults {
-  constructor(private readonly collection: Collection<ExternalResult>) {}
+type ResultState = Omit<ExternalResult, '_id'>;
+export type StoredResult = Stored<ResultState>;
 
-  static collections = ['external_results', 'external_result_imports'];
+/** Tries of a write that met a concurrent write of the same result (another import, a retention disposal). */
+const WRITE_TRIES = 3;
+
+const isCode = (error: unknown, code: string): boolean => error instanceof AppError && error.code === code;
+
+export class ExternalResults {
+  private readonly store: AggregateStore<ResultState>;
+
+  /** Written with their events: the backbone's relay publishes from this collection. */
+  static aggregateCollections = ['external_results'];
+  static collections = ['external_result_imports'];
+
+  constructor(
+    private readonly collection: Collection<StoredResult>,
+    private readonly factory: EventFactory,
+    private readonly locks: KeyedMutex,
+    /** Without one (a tool, a test), the service's relay finds the events at its next sweep. */
+    private readonly relay?: OutboxRelay,
+  ) {
+    this.store = new AggregateStore<ResultState>({ collection, locks, relay, aggregate: 'external result' });
+  }
 
   async init(): Promise<void> {
     await this.collection.createIndex({ childId: 1 });
+    await this.publishEarlierResults();
   }
 
-  get(id: string): Promise<ExternalResult | null> {
-    return this.collection.findOne({ _id: id });
+  /**
+   * Results stored before results were written with their events (no `version`) get version 1
+   * and their `recorded` event now, with the values in force, so the relay publishes them and a
+   * handover can carry them. Reads the whole collection once (FerretDB 1.x answers `$exists`
+   * so): it runs at start, before requests. Each write holds the result's lock and is
+   * conditional on the version still missing, so it races no other writer. Answers how many.
+   */
+  async publishEarlierResults(): Promise<number> {
+    const earlier = (await this.collection.find({ version: { $exists: false } } as never, { projection: this.store.readProjection }).toArray()) as unknown as ExternalResult[];
+    let published = 0;
+    for (const { _id, ...state } of earlier) {
+      const outbox = outboxForInsert([this.event('recorded', _id, 1, state)]);
+      const written = await this.locks.run(this.store.lockKey(_id), () => this.collection.updateOne({ _id, version: { $exists: false } } as never, { $set: { version: 1, ...outbox } }));
+      if (written.modifiedCount === 0) continue;
+      published++;
+      this.relay?.notify(this.collection.collectionName, _id, { pendingEvents: outbox.pendingEvents, outboxSeq: outbox.outboxSeq });
+    }
+    return published;
   }
 
-  /** A new result; false when one with this id (the same child, test and day) exists. */
+  get(id: string): Promise<StoredResult | null> {
+    return this.store.load(id);
+  }
+
+  /** A new result with its `recorded` event; false when one with this id (the same child, test and day) exists. */
   async insert(result: ExternalResult): Promise<boolean> {
+    const { _id, ...state } = result;
     try {
-      await this.collection.insertOne(result);
+      await this.store.create(_id, state, [this.event('recorded', _id, 1, state)]);
       return true;
     } catch (error) {
-      if (isDuplicateKeyError(error)) return false;
+      if (isCode(error, 'ALREADY_EXISTS')) return false;
       throw error;
     }
   }
 
   /**
-   * Writes an imported result: new, the same as stored (nothing written), or a correction
-   * of the score or interpretation, which keeps the values it replaces.
+   * Writes an imported result: new, the same as stored (nothing written), or a correction of the
+   * score or interpretation, which keeps the values it replaces. A result this same job wrote
+   * already (before the process stopped half-way) counts as what the job did to it, not as
+   * unchanged, so a resumed job reports and audits every row it wrote.
    */
   async upsert(result: ExternalResult): Promise<Written> {
-    if (await this.insert(result)) return 'created';
-    const stored = await this.get(result._id);
-    if (!stored || sameValues(stored, result)) return 'unchanged';
-    const { score, maxScore, interpretation, recordedBy, recordedAt, importJobId } = result;
-    await this.collection.updateOne(
-      { _id: result._id },
-      {
-        $set: { score, maxScore, interpretation, recordedBy, recordedAt, ...(importJobId ? { importJobId } : {}) },
-        $push: { corrections: { score: stored.score, maxScore: stored.maxScore, interpretation: stored.interpretation, replacedAt: recordedAt, replacedBy: recordedBy, ...(importJobId ? { importJobId } : {}) } },
-      },
-    );
-    return 'updated';
+    for (let attempt = 1; attempt <= WRITE_TRIES; attempt++) {
+      if (await this.insert(result)) return 'created';
+      const stored = await this.get(result._id);
+      if (!stored) continue; // disposed of in between: inserted anew
+      if (sameValues(stored, result)) return this.byThisJob(stored, result.importJobId);
+      const { score, maxScore, interpretation, recordedBy, recordedAt, importJobId } = result;
+      const next: ResultState = {
+        ...stripVersion(stored),
+        score,
+        maxScore,
+        interpretation,
+        recordedBy,
+        recordedAt,
+        ...(importJobId ? { importJobId } : {}),
+        corrections: [...(stored.corrections ?? []), { score: stored.score, maxScore: stored.maxScore, interpretation: stored.interpretation, replacedAt: recordedAt, replacedBy: recordedBy, ...(importJobId ? { importJobId } : {}) }],
+      };
+      try {
+        await this.store.save(stored._id, stored.version, next, [this.event('corrected', stored._id, stored.version + 1, next)]);
+        return 'updated';
+      } catch (error) {
+        if (!isCode(error, 'VERSION_CONFLICT')) throw error;
+      }
+    }
+    throw conflict('RESULT_BUSY', `external result ${result._id} kept changing while it was written (${WRITE_TRIES} tries); the job is taken up again`);
   }
 
-  forChild(childId: string, municipalityId: string): Promise<ExternalResult[]> {
-    // Only the child id goes to the store (an index FerretDB uses); the rest is checked here.
-    return this.collection
-      .find({ childId })
-      .toArray()
-      .then((all) => all.filter((r) => r.municipalityId === municipalityId).sort((a, b) => a.testedOn.localeCompare(b.testedOn)));
+  /** What a job did to a result that already holds its values: nothing, unless the job wrote them itself. */
+  private byThisJob(stored: StoredResult, jobId: string | undefined): Written {
+    if (!jobId || stored.importJobId !== jobId) return 'unchanged';
+    return stored.corrections?.at(-1)?.importJobId === jobId ? 'updated' : 'created';
   }
+
+  async forChild(childId: string, municipalityId: string): Promise<StoredResult[]> {
+    // Only the child id goes to the store (an index FerretDB uses); the rest is checked here.
+    const all = (await this.collection.find({ childId }, { projection: this.store.readProjection }).toArray()) as StoredResult[];
+    return all.filter((r) => r.municipalityId === municipalityId).sort((a, b) => a.testedOn.localeCompare(b.testedOn));
+  }
+
+  /** The event of a result: codes, numbers and ids only; the test's name as typed stays here. */
+  private event(verb: 'recorded' | 'corrected', id: string, version: number, r: ResultState) {
+    return this.factory.create(`dk.spor.assessments.external-result.${verb}.v1`, {
+      subject: id,
+      partitionKey: r.childId,
+      municipalityId: r.municipalityId,
+      aggregateVersion: version,
+      data: { resultId: id, childId: r.childId, source: r.source, testedOn: r.testedOn, score: r.score, maxScore: r.maxScore, interpretation: r.interpretation, institutionId: r.institutionId },
+    });
+  }
+}
+
+function stripVersion({ _id: _i, version: _v, ...state }: StoredResult): ResultState {
+  return state;
 }

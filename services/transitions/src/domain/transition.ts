@@ -39,6 +39,8 @@ export interface Handover {
   parentComments: { by: string; at: string; text: string }[];
   /** Frozen at release: the latest result categories per instrument, when the package includes them. */
   assessmentResults?: { instrumentId: string; instrumentVersion: number; completedOn: string; ageMonths: number | null; results: { section: string; category: string | null }[] }[];
+  /** Frozen at release with the assessment results: the newest result per external standardised test (codes, dates, scores). */
+  externalResults?: { source: string; testedOn: string; score: number; maxScore: number | null; interpretation: string }[];
   /** Frozen at release: the child's action plans, active and closed, with their effort levels. */
   actionPlans?: { planId: string; status: string; effortLevels: string[]; activatedOn?: string; lastEvaluatedOn?: string; closedOn?: string }[];
   releasedAt?: string;
@@ -119,7 +121,7 @@ export function commentAsParent(t: Transition, by: string, text: string, at: Dat
  * consent to transfer to that very institution must exist (R15); on the municipality's
  * guidelines, the parents must have been shown the content first.
  */
-export function release(t: Transition, basis: LegalBasis, consentId: string | null, by: string, at: Date, content: Pick<Handover, 'assessmentResults' | 'actionPlans'> = {}): Transition {
+export function release(t: Transition, basis: LegalBasis, consentId: string | null, by: string, at: Date, content: Pick<Handover, 'assessmentResults' | 'externalResults' | 'actionPlans'> = {}): Transition {
   if (t.status === 'cancelled') throw conflict('TRANSITION_CANCELLED', 'the transition was cancelled');
   if (t.handover.status === 'released' || t.handover.status === 'acknowledged') return t;
   if (basis === 'consent' && !consentId) {
@@ -130,6 +132,7 @@ export function release(t: Transition, basis: LegalBasis, consentId: string | nu
   }
   const results = {
     ...(t.handover.includeAssessments && content.assessmentResults ? { assessmentResults: content.assessmentResults } : {}),
+    ...(t.handover.includeAssessments && content.externalResults ? { externalResults: content.externalResults } : {}),
     ...(t.handover.includeActionPlans && content.actionPlans ? { actionPlans: content.actionPlans } : {}),
   };
   return { ...t, handover: { ...t.handover, ...results, status: 'released', releasedAt: at.toISOString(), releasedBy: by, legalBasis: basis, ...(consentId ? { consentId } : {}) } };

@@ -16,6 +16,7 @@ import type { TransitionRepository } from '../store/transition-repository.js';
 import { READERS } from './enrollment.routes.js';
 import { revocationReason } from '../revocation.js';
 import type { ResultsView } from '../store/results-view.js';
+import type { ExternalResultsView } from '../store/external-results-view.js';
 import type { PlansView } from '../store/plans-view.js';
 
 const SENDERS: StaffRole[] = ['educator', 'leader', 'pedagogical-consultant', 'system-administrator', 'administration'];
@@ -29,6 +30,7 @@ export interface TransitionDeps {
   directory: DirectoryView;
   consents: ConsentView;
   results: ResultsView;
+  externalResults: ExternalResultsView;
   plans: PlansView;
   legalBasis: (municipalityId: string) => LegalBasis;
   clock: () => Date;
@@ -91,7 +93,9 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
   };
   /** What goes along from the other services, as transitions knows it from their events now. */
   const packageContent = async (t: Transition) => ({
-    ...(t.handover.includeAssessments ? { assessmentResults: (await deps.results.latestPerInstrument(t.childId)).map(({ childId: _c, institutionId: _i, ...r }) => r) } : {}),
+    ...(t.handover.includeAssessments
+      ? { assessmentResults: (await deps.results.latestPerInstrument(t.childId)).map(({ childId: _c, institutionId: _i, ...r }) => r), externalResults: await deps.externalResults.latestPerSource(t.childId) }
+      : {}),
     ...(t.handover.includeActionPlans ? { actionPlans: await deps.plans.summaries(t.childId) } : {}),
   });
 
@@ -151,7 +155,7 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
     validated({ params }, async ({ params: p }, req, res) => {
       const t = await asSender(req, p.transitionId);
       const content = await packageContent(t);
-      res.json({ ...showPackage(t).handover, assessmentResults: content.assessmentResults ?? [], actionPlans: content.actionPlans ?? [] });
+      res.json({ ...showPackage(t).handover, assessmentResults: content.assessmentResults ?? [], externalResults: content.externalResults ?? [], actionPlans: content.actionPlans ?? [] });
     }),
   );
 

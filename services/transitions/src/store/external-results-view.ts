@@ -1,0 +1,59 @@
+// transitions' own view of external test results (a dyslexia test, the national tests), from
+// assessments' events: what a handover package carries beside the assessment results. Codes,
+// dates and numbers only; the test's name as staff typed it stays in the assessments service.
+import type { Db } from 'mongodb';
+import { topicFor, type EventHandler } from '@spor/events';
+import { ChildRecordCopies, type DirectoryView } from '@spor/directory';
+
+export interface HandoverExternalResult {
+  source: string;
+  testedOn: string;
+  score: number;
+  maxScore: number | null;
+  interpretation: string;
+}
+
+interface SeenExternalResult extends HandoverExternalResult {
+  _id: string;
+  version: number;
+  childId: string;
+  institutionId: string | null;
+}
+
+export class ExternalResultsView {
+  static collections = ['external_results'];
+  /** The copies, which follow the results' disposals and the child's removal (libs/directory). */
+  readonly copies: ChildRecordCopies<SeenExternalResult>;
+
+  constructor(db: Db, directory: Pick<DirectoryView, 'isRemoved'>) {
+    this.copies = new ChildRecordCopies<SeenExternalResult>(db, 'external_results', { service: 'assessments', recordKind: 'external-result' }, directory);
+  }
+
+  init(): Promise<void> {
+    return this.copies.init();
+  }
+
+  topics(): string[] {
+    return [topicFor('assessments', 'external-result')];
+  }
+
+  handlers(): Record<string, EventHandler> {
+    // A correction carries the values now in force; the copy is versioned, so a late `recorded` never undoes it.
+    const apply: EventHandler = async (event) => {
+      const d = event.data as { resultId: string; childId: string; institutionId: string | null } & HandoverExternalResult;
+      await this.copies.apply(d.resultId, event.aggregateversion, d.childId, {
+        source: d.source, testedOn: d.testedOn, score: d.score, maxScore: d.maxScore, interpretation: d.interpretation, institutionId: d.institutionId,
+      });
+    };
+    return { 'dk.spor.assessments.external-result.recorded.v1': apply, 'dk.spor.assessments.external-result.corrected.v1': apply };
+  }
+
+  /** The newest result per test (source), oldest test first. */
+  async latestPerSource(childId: string): Promise<HandoverExternalResult[]> {
+    const newest = new Map<string, SeenExternalResult>();
+    for (const r of await this.copies.ofChild(childId)) if ((newest.get(r.source)?.testedOn ?? '') <= r.testedOn) newest.set(r.source, r);
+    return [...newest.values()]
+      .sort((a, b) => a.testedOn.localeCompare(b.testedOn) || a.source.localeCompare(b.source))
+      .map(({ source, testedOn, score, maxScore, interpretation }) => ({ source, testedOn, score, maxScore, interpretation }));
+  }
+}
