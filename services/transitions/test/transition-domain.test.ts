@@ -30,6 +30,27 @@ describe('handover rules', () => {
     expect(release(shown, 'guidelines', null, 's', at).handover).toMatchObject({ status: 'released', legalBasis: 'guidelines', parentComments: [{ by: 'mor' }] });
   });
 
+  test('the parents are shown the results and plans that would go along; on guidelines exactly that is released, and an edit takes it back', () => {
+    const motorik = { instrumentId: 'motorik', instrumentVersion: 1, completedOn: '2026-09-01', ageMonths: 70, results: [{ section: 'grovmotorik', category: 'watch' }] };
+    const dyslexia = { source: 'ordblindetesten', testedOn: '2026-05-12', score: 38, maxScore: 52, interpretation: 'below-expected' };
+    const later = { instrumentId: 'trivselsvurdering', instrumentVersion: 1, completedOn: '2026-10-01', ageMonths: 71, results: [{ section: 'trivsel', category: 'red' }] };
+    const noPlans = editHandover(plan(), { includeActionPlans: false });
+    const shown = showToParents(noPlans, { assessmentResults: [motorik], externalResults: [dyslexia], actionPlans: [{ planId: 'p1', status: 'active', effortLevels: ['preventive'] }] });
+    // What the parents see: the chosen content, frozen now; the plans were left out.
+    expect(shown.handover).toMatchObject({ status: 'shown-to-parents', assessmentResults: [motorik], externalResults: [dyslexia] });
+    expect(shown.handover).not.toHaveProperty('actionPlans');
+    // Released on guidelines: what they were shown, not what was recorded since.
+    const released = release(shown, 'guidelines', null, 's', at, { assessmentResults: [motorik, later], externalResults: [] });
+    expect(released.handover).toMatchObject({ assessmentResults: [motorik], externalResults: [dyslexia] });
+    // On consent, what there is at release.
+    expect(release(shown, 'consent', 'c1', 's', at, { assessmentResults: [later] }).handover.assessmentResults).toEqual([later]);
+    // An edit takes the shown content back with the status: the parents are shown the new one.
+    const edited = editHandover(shown, { note: 'ny' });
+    expect(edited.handover.status).toBe('draft');
+    expect(edited.handover).not.toHaveProperty('assessmentResults');
+    expect(edited.handover).not.toHaveProperty('externalResults');
+  });
+
   test('acknowledged once; revoked only when released, and then no longer acknowledged', () => {
     const released = release(plan(), 'consent', 'c1', 's', at);
     const acked = acknowledge(released, 'r', at);

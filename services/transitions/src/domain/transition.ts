@@ -100,15 +100,38 @@ export function tickChecklist(t: Transition, key: string, done: boolean, by: str
 
 const editable = (h: Handover) => h.status === 'draft' || h.status === 'shown-to-parents';
 
-export function editHandover(t: Transition, change: Partial<Pick<Handover, 'note' | 'childPerspective' | 'parentsPerspective' | 'includeAssessments' | 'includeActionPlans'>>): Transition {
-  if (!editable(t.handover)) throw conflict('HANDOVER_RELEASED', `the package is ${t.handover.status}; it no longer changes`);
-  // Parents who were shown one content see a new one before release again.
-  return { ...t, handover: { ...t.handover, ...change, status: 'draft' } };
+/** What goes along from the other services: frozen into the package when parents are shown it, and at release. */
+export type PackageContent = Pick<Handover, 'assessmentResults' | 'externalResults' | 'actionPlans'>;
+
+/** The handover without any content frozen into it. */
+function withoutContent({ assessmentResults: _a, externalResults: _e, actionPlans: _p, ...rest }: Handover): Handover {
+  return rest;
 }
 
-export function showToParents(t: Transition): Transition {
+/** The content the package's choices let go along. */
+function chosen(h: Handover, content: PackageContent): PackageContent {
+  return {
+    ...(h.includeAssessments && content.assessmentResults ? { assessmentResults: content.assessmentResults } : {}),
+    ...(h.includeAssessments && content.externalResults ? { externalResults: content.externalResults } : {}),
+    ...(h.includeActionPlans && content.actionPlans ? { actionPlans: content.actionPlans } : {}),
+  };
+}
+
+export function editHandover(t: Transition, change: Partial<Pick<Handover, 'note' | 'childPerspective' | 'parentsPerspective' | 'includeAssessments' | 'includeActionPlans'>>): Transition {
+  if (!editable(t.handover)) throw conflict('HANDOVER_RELEASED', `the package is ${t.handover.status}; it no longer changes`);
+  // Parents who were shown one content see a new one before release again (what they were shown goes).
+  return { ...t, handover: { ...withoutContent(t.handover), ...change, status: 'draft' } };
+}
+
+/**
+ * Shows the parents the package as it would go along now: the texts and, frozen, the results and
+ * plans it carries (daycare act § 3a: the parents know what is passed on, and may comment).
+ * On the guidelines basis, release passes on exactly this.
+ */
+export function showToParents(t: Transition, content: PackageContent = {}): Transition {
   if (!editable(t.handover)) throw conflict('HANDOVER_RELEASED', `the package is ${t.handover.status} already`);
-  return { ...t, handover: { ...t.handover, status: 'shown-to-parents' } };
+  const handover = withoutContent(t.handover);
+  return { ...t, handover: { ...handover, ...chosen(handover, content), status: 'shown-to-parents' } };
 }
 
 export function commentAsParent(t: Transition, by: string, text: string, at: Date): Transition {
@@ -121,7 +144,7 @@ export function commentAsParent(t: Transition, by: string, text: string, at: Dat
  * consent to transfer to that very institution must exist (R15); on the municipality's
  * guidelines, the parents must have been shown the content first.
  */
-export function release(t: Transition, basis: LegalBasis, consentId: string | null, by: string, at: Date, content: Pick<Handover, 'assessmentResults' | 'externalResults' | 'actionPlans'> = {}): Transition {
+export function release(t: Transition, basis: LegalBasis, consentId: string | null, by: string, at: Date, content: PackageContent = {}): Transition {
   if (t.status === 'cancelled') throw conflict('TRANSITION_CANCELLED', 'the transition was cancelled');
   if (t.handover.status === 'released' || t.handover.status === 'acknowledged') return t;
   if (basis === 'consent' && !consentId) {
@@ -130,12 +153,11 @@ export function release(t: Transition, basis: LegalBasis, consentId: string | nu
   if (basis === 'guidelines' && t.handover.status !== 'shown-to-parents') {
     throw ruleViolation({ code: 'PARENTS_NOT_SHOWN', rule: 'R15', status: 409, detail: 'on the municipality’s guidelines, the parents are shown the package before it is released' });
   }
-  const results = {
-    ...(t.handover.includeAssessments && content.assessmentResults ? { assessmentResults: content.assessmentResults } : {}),
-    ...(t.handover.includeAssessments && content.externalResults ? { externalResults: content.externalResults } : {}),
-    ...(t.handover.includeActionPlans && content.actionPlans ? { actionPlans: content.actionPlans } : {}),
-  };
-  return { ...t, handover: { ...t.handover, ...results, status: 'released', releasedAt: at.toISOString(), releasedBy: by, legalBasis: basis, ...(consentId ? { consentId } : {}) } };
+  // On guidelines, what the parents were shown goes along, not what was recorded since; on
+  // consent, what there is now (the consent covers the purpose, not one snapshot).
+  const handover = withoutContent(t.handover);
+  const frozen = basis === 'guidelines' ? chosen(handover, t.handover) : chosen(handover, content);
+  return { ...t, handover: { ...handover, ...frozen, status: 'released', releasedAt: at.toISOString(), releasedBy: by, legalBasis: basis, ...(consentId ? { consentId } : {}) } };
 }
 
 export function acknowledge(t: Transition, by: string, at: Date): Transition {

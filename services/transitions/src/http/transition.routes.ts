@@ -163,7 +163,7 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
     '/transitions/:transitionId/handover/show-parents',
     validated({ params }, async ({ params: p }, req, res) => {
       const t = await asSender(req, p.transitionId);
-      res.json(show(await transitions.save(t, showToParents(t))));
+      res.json(show(await transitions.save(t, showToParents(t, await packageContent(t)))));
     }),
   );
 
