@@ -278,7 +278,7 @@ export async function startAuditLog(
   await ensureCollections(backbone.connection, AuditLog.collections);
   await backbone.transport.ensureTopics([{ topic: AUDIT_TOPIC, partitions: 3 }]);
   const { runtime, logger, metrics, config, ...rest } = options;
-  const audit = new AuditLog(backbone.db, { ...rest, service, shipping: { transport: backbone.transport, logger, metrics } });
+  const audit = new AuditLog(backbone.db, { ...rest, service, shipping: { transport: backbone.transport, logger, metrics, ...shippingTimings(config) } });
   await audit.init();
   // Registered after the transport's stop step, so it runs first: what is held is shipped before the producer goes.
   runtime.onStop('audit shipping', () => audit.stop());
@@ -302,12 +302,31 @@ export const auditConfigShape = {
    * sweep over an old log) is worked off over several sweeps.
    */
   AUDIT_RETENTION_BATCH: z.coerce.number().int().min(100).max(1_000_000).default(5_000),
+  /**
+   * How often each process writes its chain's beat (and looks for chains of writers that went
+   * silent). A beat is one small update of `audit_chains`.
+   */
+  AUDIT_SHIPPING_BEAT_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
+  /**
+   * Missed beats after which a writer counts as dead: another replica then ships its chain to the
+   * end and closes it. At least 3, so a slow store or a long pause does not make a live writer look
+   * dead; the default (12 beats of 10 s) is 2 minutes, which is how late a crashed process's last
+   * entries reach the topic.
+   */
+  AUDIT_WRITER_STALE_BEATS: z.coerce.number().int().min(3).max(1_000).default(12),
 };
 
 /** What startAuditLog needs to keep the log within its period. */
 export interface AuditRetention {
   runtime: ServiceRuntime;
-  config: { AUDIT_RETENTION_DAYS: number; AUDIT_RETENTION_SWEEP_SECONDS: number; AUDIT_RETENTION_BATCH: number };
+  config: { AUDIT_RETENTION_DAYS: number; AUDIT_RETENTION_SWEEP_SECONDS: number; AUDIT_RETENTION_BATCH: number; AUDIT_SHIPPING_BEAT_SECONDS?: number; AUDIT_WRITER_STALE_BEATS?: number };
+}
+
+/** The shipper's timings from the configuration (its own defaults without one). */
+function shippingTimings(config: AuditRetention['config'] | undefined): { sweepIntervalMs?: number; staleAfterMs?: number } {
+  const beat = config?.AUDIT_SHIPPING_BEAT_SECONDS;
+  if (beat === undefined) return {};
+  return { sweepIntervalMs: beat * 1000, staleAfterMs: beat * 1000 * (config?.AUDIT_WRITER_STALE_BEATS ?? 12) };
 }
 
 function scheduleAuditPruning(audit: AuditLog, { runtime, config }: AuditRetention, clock: () => Date): void {

@@ -217,8 +217,12 @@ describe('audit log', () => {
         clock: () => now,
         runtime,
         logger: quietLogger(),
-        config: { AUDIT_RETENTION_DAYS: 30, AUDIT_RETENTION_SWEEP_SECONDS: 5, AUDIT_RETENTION_BATCH: 100 },
+        config: { AUDIT_RETENTION_DAYS: 30, AUDIT_RETENTION_SWEEP_SECONDS: 5, AUDIT_RETENTION_BATCH: 100, AUDIT_SHIPPING_BEAT_SECONDS: 1, AUDIT_WRITER_STALE_BEATS: 3 },
       });
+      // The configured beat (1 s, not the default 10 s) keeps the chain's aliveAt fresh.
+      const chains = connection.db!.collection<ChainStart>(AuditLog.chainsCollection);
+      const firstBeat = (await waitFor('the first beat', async () => (await chains.findOne({ _id: audit.chain }))?.aliveAt))!;
+      await waitFor('the next beat within seconds', async () => ((await chains.findOne({ _id: audit.chain }))?.aliveAt ?? firstBeat) > firstBeat, 5_000, 100);
       await audit.record(educator, { action: 'read', recordType: 'consent', recordId: 'c-1', childId: 'child-7' });
       now = new Date('2026-01-20T10:00:00Z');
       await audit.record(educator, { action: 'read', recordType: 'consent', recordId: 'c-2', childId: 'child-7' });
