@@ -50,17 +50,19 @@ export class AggregateStore<S extends Document> {
 
   /**
    * Writes the lookup keys into documents stored before the keys existed (a document without
-   * the first key is one). Reads the whole collection once: call it at start, before requests.
-   * Each write holds the document's lock and sets only the keys, so it races nothing.
+   * any one of them, so a key added later is written too). Reads the whole collection once: call
+   * it at start, before requests. Each write holds the document's lock and sets only the keys,
+   * so it races nothing.
    */
   async backfillLookups(): Promise<number> {
     const lookup = this.options.lookup;
     if (!lookup) return 0;
     let written = 0;
-    const missing = await this.collection.find({ [lookup.fields[0]!]: { $exists: false } }, { projection: this.readProjection }).toArray();
+    const lacking = { $or: lookup.fields.map((field) => ({ [field]: { $exists: false } })) };
+    const missing = await this.collection.find(lacking, { projection: this.readProjection }).toArray();
     for (const doc of missing as Stored<S>[]) {
       await this.options.locks.run(this.lockKey(doc._id), async () => {
-        const r = await this.collection.updateOne({ _id: doc._id, [lookup.fields[0]!]: { $exists: false } }, { $set: this.lookupOf(doc) });
+        const r = await this.collection.updateOne({ _id: doc._id, ...lacking }, { $set: this.lookupOf(doc) });
         written += r.modifiedCount;
       });
     }

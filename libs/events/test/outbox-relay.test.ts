@@ -178,6 +178,11 @@ describe('outbox relay', () => {
     expect(await store.backfillLookups()).toBe(0);
     expect((await collection.find({ lookupParity: 'odd' }).toArray()).map((d) => d._id).sort()).toEqual([a, old].sort());
     expect(store.readProjection).toMatchObject({ lookupParity: 0, pendingEvents: 0 });
+    // A key added later: every document stored before it gets it, though it has the first one.
+    const wider = new AggregateStore<Counter>({ collection, locks, aggregate: 'counter', lookup: { fields: ['lookupParity', 'lookupSize'], of: (c: Counter) => ({ ...lookup.of(c), lookupSize: c.total > 1 ? 'many' : 'one' }) } });
+    expect(await wider.backfillLookups()).toBe(3);
+    expect(await wider.backfillLookups()).toBe(0);
+    expect((await collection.find({ lookupSize: 'many' }).toArray()).map((d) => d._id)).toEqual([b]);
   });
 
   test('when the relay dies between publish and clear, then a restart loses nothing and the consumer counts each event once', async () => {

@@ -231,6 +231,30 @@ describe('assessments', () => {
     expect((await request(assessments.url).get(`/children/${childId}/external-results`).set('authorization', otherInstitution)).status).toBe(403);
   });
 
+  test('a group’s learning environment is assessed, and its assessments and development over time are listed for staff who work with the group', async () => {
+    const answers = { 'voksen-barn': 3, 'barn-barn': 4, legerum: 3, voksenleg: 3, 'rutiner-laering': 2, overgange: 3, indretning: 4, materialer: 3, 'boern-glad': 4, 'boern-venner': 3, 'boern-indflydelse': 3 };
+    const done = await start({ instrumentId: 'laeringsmiljoe', groupId: units.group, complete: true, answers });
+    expect(done.status).toBe(201);
+    // A group has no age; a mean is no whole number (both checked against the HTTP contract too).
+    expect(done.body).toMatchObject({ target: { kind: 'group', groupId: units.group }, institutionId: units.kindergarten, ageMonths: null, status: 'completed' });
+    expect(done.body.results.find((r: { section: string }) => r.section === 'relationer')).toEqual({ section: 'relationer', score: 3.5, category: expect.any(String) });
+    const draft = await start({ instrumentId: 'laeringsmiljoe', groupId: units.group, answers: { 'voksen-barn': 2 } });
+    expect(draft.status).toBe(201);
+    expect((await request(assessments.url).get(`/assessments/${draft.body.id}`).set('authorization', educator)).body).not.toHaveProperty('completedAt');
+
+    // The kindergarten's staff work with its groups.
+    const history = await request(assessments.url).get(`/groups/${units.group}/assessments`).set('authorization', colleague);
+    expect(history.status).toBe(200);
+    expect(history.body.items.map((a: { id: string }) => a.id)).toEqual([done.body.id, draft.body.id]);
+    expect(history.body.development).toEqual([{ instrumentId: 'laeringsmiljoe', points: [expect.objectContaining({ ageMonths: null, results: done.body.results })] }]);
+    expect((await request(assessments.url).get(`/groups/${units.group}/assessments?instrumentId=motorik`).set('authorization', colleague)).body.items).toEqual([]);
+    expect((await request(assessments.url).get(`/groups/${units.group}/assessments`).set('authorization', otherInstitution)).status).toBe(404);
+    expect((await request(assessments.url).get(`/groups/${units.group}/assessments`).set('authorization', await parent(mother))).status).toBe(403);
+    // Not in a child's history.
+    const child = await request(assessments.url).get(`/children/${childId}/assessments`).set('authorization', educator);
+    expect(child.body.items.map((a: { id: string }) => a.id)).not.toContain(done.body.id);
+  });
+
   test('an assessment stored before the child lookup key existed is in the child’s history again once the repository starts (backfill)', async () => {
     const done = await start({ instrumentId: 'motorik', childId, complete: true, answers: { hopper: 2, balance: 2, kaster: 2, trapper: 2, loeber: 2, blyant: 1, klipper: 1, perler: 1, tegner: 1, knapper: 1 } });
     expect(done.status).toBe(201);

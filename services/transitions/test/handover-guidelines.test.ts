@@ -40,6 +40,9 @@ beforeAll(async () => {
   transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: uniqueName('transitions-test'), TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions'), HANDOVER_LEGAL_BASIS_BY_MUNICIPALITY: JSON.stringify({ '510': 'guidelines' }) }, { logger: quietLogger() });
   const admin = await as('system-administrator', units.mun);
   await waitFor('the child enrolled in the kindergarten', async () => (await request(transitions.url).post(`/children/${childId}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, from: dayFromNow(-400) })).status === 201, 60_000);
+  // In no group and with no end: the roster answers both as null (checked against the HTTP contract).
+  const roster = await request(transitions.url).get(`/institutions/${units.kindergarten}/children`).set('authorization', admin);
+  expect(roster.body.items).toEqual([expect.objectContaining({ childId, groupId: null, to: null })]);
 }, 120_000);
 
 afterAll(async () => {

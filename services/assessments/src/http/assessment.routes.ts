@@ -197,16 +197,36 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
       const custody = principal.kind === 'parent' && (await directory.custodyHolders(p.childId)).includes(principal.subject);
       for (const a of all) if (principal.kind === 'parent' ? custody && a.sharedWithParents : await staffMaySee(principal, a, true)) visible.push(a);
       await audit.record(principal, { action: 'read', recordType: 'assessment-history', recordId: null, childId: p.childId });
-      // Development over time: completed results per instrument, oldest first.
-      const development = Object.values(
-        visible
-          .filter((a) => a.status === 'completed')
-          .reduce<Record<string, { instrumentId: string; points: { completedAt: string; instrumentVersion: number; ageMonths: number | null; results: Assessment['results'] }[] }>>((acc, a) => {
-            (acc[a.instrumentId] ??= { instrumentId: a.instrumentId, points: [] }).points.push({ completedAt: a.completedAt!, instrumentVersion: a.instrumentVersion, ageMonths: a.ageMonths, results: a.results });
-            return acc;
-          }, {}),
-      );
-      res.json({ childId: p.childId, items: visible.map((a) => view(req, a)), development });
+      res.json({ childId: p.childId, items: visible.map((a) => view(req, a)), development: developmentOf(visible) });
     }),
   );
+
+  // A group's assessments (the learning environment) over time, for staff who work with the group.
+  router.get(
+    '/groups/:groupId/assessments',
+    validated({ params: z.object({ groupId: z.uuid() }), query: z.strictObject({ instrumentId: z.string().max(61).optional() }) }, async ({ params: p, query }, req, res) => {
+      staffOnly(req);
+      const principal = principalOf(req);
+      await institutionFor(principal, { kind: 'group', groupId: p.groupId });
+      const all = (await assessments.forGroup(p.groupId)).filter((a) => !query.instrumentId || a.instrumentId === query.instrumentId);
+      const visible: Stored<Assessment>[] = [];
+      for (const a of all) if (await staffMaySee(principal, a)) visible.push(a);
+      await audit.record(principal, { action: 'read', recordType: 'assessment-history', recordId: p.groupId });
+      res.json({ groupId: p.groupId, items: visible.map(staffView), development: developmentOf(visible) });
+    }),
+  );
+}
+
+type DevelopmentLine = { instrumentId: string; points: { completedAt: string; instrumentVersion: number; ageMonths: number | null; results: Assessment['results'] }[] };
+
+/** Development over time: the completed results per instrument, oldest first. */
+function developmentOf(assessments: Assessment[]): DevelopmentLine[] {
+  const byInstrument = new Map<string, DevelopmentLine>();
+  for (const a of assessments) {
+    if (a.status !== 'completed') continue;
+    const line = byInstrument.get(a.instrumentId) ?? { instrumentId: a.instrumentId, points: [] };
+    line.points.push({ completedAt: a.completedAt!, instrumentVersion: a.instrumentVersion, ageMonths: a.ageMonths, results: a.results });
+    byInstrument.set(a.instrumentId, line);
+  }
+  return [...byInstrument.values()];
 }

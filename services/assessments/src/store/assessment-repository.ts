@@ -7,6 +7,8 @@ import { raisesConcern, type Assessment } from '../domain/assessment.js';
 
 /** The stored top-level copy of a child assessment's target.childId (null for a group's). */
 export const CHILD_KEY = 'lookupChildId';
+/** The stored top-level copy of a group assessment's target.groupId (null for a child's). */
+export const GROUP_KEY = 'lookupGroupId';
 
 export class AssessmentRepository {
   private readonly store: AggregateStore<Assessment>;
@@ -17,20 +19,24 @@ export class AssessmentRepository {
     locks: KeyedMutex,
     relay: OutboxRelay,
   ) {
-    // A child's assessments are looked up by a top-level copy of target.childId: FerretDB 1.x
-    // reads the whole collection for a dotted path (AggregateStoreOptions.lookup).
+    // A child's (a group's) assessments are looked up by a top-level copy of target.childId
+    // (target.groupId): FerretDB 1.x reads the whole collection for a dotted path
+    // (AggregateStoreOptions.lookup).
     this.store = new AggregateStore<Assessment>({
       collection,
       locks,
       relay,
       aggregate: 'assessment',
-      lookup: { fields: [CHILD_KEY], of: (a) => ({ [CHILD_KEY]: a.target.kind === 'child' ? a.target.childId : null }) },
+      lookup: {
+        fields: [CHILD_KEY, GROUP_KEY],
+        of: (a) => ({ [CHILD_KEY]: a.target.kind === 'child' ? a.target.childId : null, [GROUP_KEY]: a.target.kind === 'group' ? a.target.groupId : null }),
+      },
     });
   }
 
   async init(): Promise<void> {
     await this.collection.createIndex({ [CHILD_KEY]: 1 });
-    await this.collection.createIndex({ 'target.groupId': 1 });
+    await this.collection.createIndex({ [GROUP_KEY]: 1 });
     // Assessments stored before the key existed get it now, before any request reads by it.
     await this.store.backfillLookups();
   }
@@ -41,6 +47,10 @@ export class AssessmentRepository {
 
   forChild(childId: string): Promise<Stored<Assessment>[]> {
     return this.collection.find({ [CHILD_KEY]: childId }, { projection: this.store.readProjection }).sort({ createdAt: 1 }).toArray() as Promise<Stored<Assessment>[]>;
+  }
+
+  forGroup(groupId: string): Promise<Stored<Assessment>[]> {
+    return this.collection.find({ [GROUP_KEY]: groupId }, { projection: this.store.readProjection }).sort({ createdAt: 1 }).toArray() as Promise<Stored<Assessment>[]>;
   }
 
   /** Completed assessments of these children with one instrument (only the child id goes to the store: FerretDB reads ranges and $in slowly). */
