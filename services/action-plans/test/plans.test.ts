@@ -145,3 +145,48 @@ describe('action plans', () => {
     }
   });
 });
+
+// After the plan above: this group plan's overdue date would otherwise change what the R4 test counts.
+describe('a group plan (R3: a group without a child)', () => {
+  let groupPlanId: string;
+  let goalId: string;
+
+  test('is created and read with groupId set and childId null', async () => {
+    const created = await api().post('/plans').set('authorization', educator).send({ groupId: units.group, startOn: day(-60), nextEvaluationOn: day(-1), goals: [{ text: 'Leger sammen i fællesrummet', signs: ['Venter på tur'] }] });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ childId: null, groupId: units.group, institutionId: units.kindergarten, status: 'draft' });
+    groupPlanId = created.body.id;
+    goalId = created.body.goals[0].goalId;
+    const read = await api().get(`/plans/${groupPlanId}`).set('authorization', educator);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ id: groupPlanId, childId: null, groupId: units.group });
+  });
+
+  test('an effort with an end date is answered with that end date', async () => {
+    const effort = await api().post(`/plans/${groupPlanId}/efforts`).set('authorization', educator).send({ level: 'preventive', description: 'Faste pladser ved samlingen', actors: ['team'], start: day(-50), end: day(-5) });
+    expect(effort.status).toBe(201);
+    expect(effort.body.effort).toMatchObject({ start: day(-50), end: day(-5), evaluatedOn: [] });
+  });
+
+  test('a meeting is recorded without minutes', async () => {
+    const meeting = await api().post(`/plans/${groupPlanId}/meetings`).set('authorization', educator).send({ kind: 'parents-conversation', on: day(-3), participants: [{ role: 'forældrerepræsentant', external: false }] });
+    expect(meeting.status).toBe(201);
+    expect(meeting.body).toMatchObject({ planId: groupPlanId, meeting: { kind: 'parents-conversation', consentIds: [] } });
+    expect(meeting.body.meeting).not.toHaveProperty('minutes');
+  });
+
+  test('is listed as overdue with childId null and its groupId', async () => {
+    await api().post(`/plans/${groupPlanId}/activate`).set('authorization', educator).expect(200);
+    const list = await api().get(`/institutions/${units.kindergarten}/overdue-evaluations`).set('authorization', await as('leader', units.kindergarten));
+    expect(list.status).toBe(200);
+    expect(list.body.items).toEqual([{ planId: groupPlanId, childId: null, groupId: units.group, dueOn: day(-1) }]);
+  });
+
+  test('R4: an evaluation that closes the plan needs no next date, and a goal needs no adjustment', async () => {
+    const evaluated = await api().post(`/plans/${groupPlanId}/evaluations`).set('authorization', educator).send({ on: day(0), goals: [{ goalId, signsSeen: [] }], decision: 'close' });
+    expect(evaluated.status).toBe(201);
+    expect(evaluated.body.evaluation).toMatchObject({ decision: 'close', nextEvaluationOn: null, goals: [{ goalId, signsSeen: [] }] });
+    expect(evaluated.body.evaluation.goals[0]).not.toHaveProperty('adjustment');
+    expect(evaluated.body.plan).toMatchObject({ status: 'closed', nextEvaluationOn: null, childId: null, groupId: units.group });
+  });
+});

@@ -192,3 +192,46 @@ describe('retention of cases and notifications', () => {
     }
   });
 });
+
+// After the retention test, which counts this child's decided cases.
+describe('cases without a plan, a council meeting or a consent; refused decisions', () => {
+  test('R10: a special-provision case is read while submitted, refused by the consultant, and read back with no period', async () => {
+    const submitted = await api().post('/resource-cases').set('authorization', leader).send({ kind: 'special-provision', childId });
+    expect(submitted.status).toBe(201);
+    expect(submitted.body).toMatchObject({ status: 'submitted', childId, groupId: null, planId: null, meetingId: null, meetingOn: null, consentId: null, parentsInformedOn: null });
+    const caseId = submitted.body.id as string;
+
+    const forLeader = await api().get(`/resource-cases/${caseId}`).set('authorization', leader);
+    expect(forLeader.status).toBe(200);
+    expect(forLeader.body.status).toBe('submitted');
+    expect(forLeader.body).not.toHaveProperty('decision');
+    const forMother = await api().get(`/resource-cases/${caseId}`).set('authorization', await parent(mother));
+    expect(forMother.status).toBe(200);
+    expect(forMother.body).toEqual({ id: caseId, kind: 'special-provision', status: 'submitted', decision: null });
+
+    const answer = 'Der bevilges ikke særlige midler; indsatsen fortsætter i gruppen.';
+    const decided = await api().post(`/resource-cases/${caseId}/decision`).set('authorization', consultant).send({ outcome: 'refused', answer });
+    expect(decided.status).toBe(200);
+    expect(decided.body.decision).toMatchObject({ outcome: 'refused', from: null, to: null, goals: [] });
+    const forFather = await api().get(`/resource-cases/${caseId}`).set('authorization', await parent(father));
+    expect(forFather.status).toBe(200);
+    expect(forFather.body).toMatchObject({ status: 'decided', decision: { outcome: 'refused', from: null, to: null, answer } });
+  });
+
+  test('R8: a case for a group without CPR names the group and when the parents were informed, and no child', async () => {
+    const root = await bearer(identity, '510');
+    const group = (await request(identity.url).post('/admin/org-units').set('authorization', root).send({ kind: 'group', name: 'Mælkebøtten', parentId: units.kindergarten }).expect(201)).body.id as string;
+    const meetingId = (await api().post(`/districts/${units.district}/council-meetings`).set('authorization', consultant).send({ on: day(12) }).expect(201)).body._id as string;
+    // Refused as CASE_INVALID until action-plans' directory knows the new group.
+    const submitted = await waitFor('action-plans to know the group', async () => {
+      const res = await api().post('/resource-cases').set('authorization', leader).send({ kind: 'group-without-cpr', groupId: group, meetingId, parentsInformedOn: day(-2) });
+      return res.status === 422 && res.body.code === 'CASE_INVALID' ? false : res;
+    });
+    expect(submitted.status).toBe(201);
+    expect(submitted.body).toMatchObject({ status: 'submitted', childId: null, groupId: group, planId: null, meetingId, meetingOn: day(12), consentId: null, parentsInformedOn: day(-2) });
+
+    const decided = await api().post(`/resource-cases/${submitted.body.id}/decision`).set('authorization', consultant).send({ outcome: 'refused', answer: 'Distriktsrådet har ikke bevilget ressourcer til gruppen.' });
+    expect(decided.status).toBe(200);
+    expect(decided.body).toMatchObject({ groupId: group, childId: null, decision: { outcome: 'refused', from: null, to: null } });
+  });
+});
