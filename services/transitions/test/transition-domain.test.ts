@@ -44,6 +44,9 @@ describe('handover rules', () => {
     expect(released.handover).toMatchObject({ assessmentResults: [motorik], externalResults: [dyslexia] });
     // On consent, what there is at release.
     expect(release(shown, 'consent', 'c1', 's', at, { assessmentResults: [later] }).handover.assessmentResults).toEqual([later]);
+    // Shown by a version that froze nothing: released with what there is now.
+    const shownEarlier = { ...shown, handover: { ...noPlans.handover, status: 'shown-to-parents' as const } };
+    expect(release(shownEarlier, 'guidelines', null, 's', at, { assessmentResults: [later] }).handover.assessmentResults).toEqual([later]);
     // An edit takes the shown content back with the status: the parents are shown the new one.
     const edited = editHandover(shown, { note: 'ny' });
     expect(edited.handover.status).toBe('draft');

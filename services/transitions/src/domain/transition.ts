@@ -154,9 +154,11 @@ export function release(t: Transition, basis: LegalBasis, consentId: string | nu
     throw ruleViolation({ code: 'PARENTS_NOT_SHOWN', rule: 'R15', status: 409, detail: 'on the municipality’s guidelines, the parents are shown the package before it is released' });
   }
   // On guidelines, what the parents were shown goes along, not what was recorded since; on
-  // consent, what there is now (the consent covers the purpose, not one snapshot).
+  // consent, what there is now (the consent covers the purpose, not one snapshot). A package
+  // shown before showing froze its content (no content key at all) takes what there is now.
   const handover = withoutContent(t.handover);
-  const frozen = basis === 'guidelines' ? chosen(handover, t.handover) : chosen(handover, content);
+  const shownContent = ['assessmentResults', 'externalResults', 'actionPlans'].some((key) => key in t.handover);
+  const frozen = basis === 'guidelines' && shownContent ? chosen(handover, t.handover) : chosen(handover, content);
   return { ...t, handover: { ...handover, ...frozen, status: 'released', releasedAt: at.toISOString(), releasedBy: by, legalBasis: basis, ...(consentId ? { consentId } : {}) } };
 }
 
