@@ -87,25 +87,50 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
     res.json({ items: await rounds.find({ municipalityId: principalOf(req).municipalityId }).sort({ from: -1 }).toArray() });
   });
 
+  const roundOf = async (req: Request, roundId: string) => {
+    const round = await rounds.findOne({ _id: roundId, municipalityId: principalOf(req).municipalityId });
+    if (!round) throw notFound(`round ${roundId}`);
+    return round;
+  };
+
+  /**
+   * A round's list for an institution, or for one of its groups: the children placed there during
+   * the window whose age fits the instrument, each done or not done, with the counts.
+   */
+  async function roundList(req: Request, round: StoredRound, institution: { _id: string; institutionType?: string | null }, groupId?: string) {
+    if (!round.institutionTypes.includes(institution.institutionType ?? '')) return { applies: false, children: [] };
+    const instrument = await catalogue.current(round.municipalityId, round.instrumentId);
+    const placements = (await directory.placementsAt(institution._id, round.from, round.to)).filter((p) => !groupId || p.groupId === groupId);
+    const people = await Promise.all([...new Set(placements.map((p) => p.childId))].map((id) => directory.person(id)));
+    const ageRange = instrument?.ageMonths;
+    const due = people.filter((p): p is KnownPerson => !!p && (!ageRange || (p.birthYear !== undefined && ageInMonths(p.birthYear, p.birthMonth!, round.to) >= ageRange.min && ageInMonths(p.birthYear, p.birthMonth!, round.from) <= ageRange.max)));
+    const done = await completedOn(due.map((p) => p._id), round.instrumentId);
+    const children = due.map((p) => ({ childId: p._id, status: roundStatus(round, (done.get(p._id) ?? []).map((d) => d.day)) }));
+    await audit.record(principalOf(req), { action: 'read', recordType: 'round-list', recordId: round._id });
+    return { applies: true, due: children.length, done: children.filter((c) => c.status === 'done').length, children };
+  }
+
   router.get(
     '/rounds/:roundId/institutions/:institutionId',
     validated({ params: z.object({ roundId: z.uuid(), institutionId: z.uuid() }) }, async ({ params }, req, res) => {
-      const round = await rounds.findOne({ _id: params.roundId, municipalityId: principalOf(req).municipalityId });
-      if (!round) throw notFound(`round ${params.roundId}`);
+      const round = await roundOf(req, params.roundId);
       const institution = await institutionFor(req, params.institutionId);
-      const instrument = await catalogue.current(round.municipalityId, round.instrumentId);
-      if (!round.institutionTypes.includes(institution.institutionType ?? '')) {
-        res.json({ roundId: round._id, institutionId: institution._id, applies: false, children: [] });
-        return;
-      }
-      const placed = [...new Set((await directory.placementsAt(institution._id, round.from, round.to)).map((p) => p.childId))];
-      const people = await Promise.all(placed.map((id) => directory.person(id)));
-      const ageRange = instrument?.ageMonths;
-      const due = people.filter((p): p is KnownPerson => !!p && (!ageRange || (p.birthYear !== undefined && ageInMonths(p.birthYear, p.birthMonth!, round.to) >= ageRange.min && ageInMonths(p.birthYear, p.birthMonth!, round.from) <= ageRange.max)));
-      const done = await completedOn(due.map((p) => p._id), round.instrumentId);
-      const children = due.map((p) => ({ childId: p._id, status: roundStatus(round, (done.get(p._id) ?? []).map((d) => d.day)) }));
-      await audit.record(principalOf(req), { action: 'read', recordType: 'round-list', recordId: round._id });
-      res.json({ roundId: round._id, institutionId: institution._id, applies: true, due: children.length, done: children.filter((c) => c.status === 'done').length, children });
+      res.json({ roundId: round._id, institutionId: institution._id, ...(await roundList(req, round, institution)) });
+    }),
+  );
+
+  // The same list for one group: what its educators work through.
+  router.get(
+    '/rounds/:roundId/groups/:groupId',
+    validated({ params: z.object({ roundId: z.uuid(), groupId: z.uuid() }) }, async ({ params }, req, res) => {
+      const round = await roundOf(req, params.roundId);
+      const principal = principalOf(req);
+      const group = await directory.unit(params.groupId);
+      if (!group || group.kind !== 'group' || group.municipalityId !== principal.municipalityId || !group.parentId) throw notFound(`group ${params.groupId}`);
+      if (!(await holdsRoleAt(directory, principal, LIST_ROLES, group._id))) throw forbidden('the lists of a group are for its staff and those above it', 'ROLE_REQUIRED');
+      const institution = await directory.unit(group.parentId);
+      if (!institution || institution.kind !== 'institution') throw notFound(`group ${params.groupId}`);
+      res.json({ roundId: round._id, groupId: group._id, institutionId: institution._id, ...(await roundList(req, round, institution, group._id)) });
     }),
   );
 
