@@ -178,6 +178,23 @@ describe('assessments', () => {
     expect(types).toEqual(['dk.spor.assessments.assessment.completed.v1', 'dk.spor.assessments.assessment.concern-raised.v1']);
     // The independent red rating alone raised no prompt.
     expect(records.some((r) => r.value!.includes('concern-raised') && r.value!.includes(second))).toBe(false);
+
+    // The prompt is visible on the child for the team, whatever instrument is asked for, and not for the parents.
+    const history = (token: string, query = '') => request(assessments.url).get(`/children/${childId}/assessments${query}`).set('authorization', token);
+    const prompt = { kind: 'consider-duty-to-notify', law: 'Barnets lov § 133', assessmentId: joint.body.id, raisedAt: now.toISOString() };
+    expect((await history(colleague)).body.prompts).toEqual([prompt]);
+    expect((await history(educator, '?instrumentId=motorik')).body.prompts).toEqual([prompt]);
+    expect((await history(await parent(mother))).body).not.toHaveProperty('prompts');
+    // A newer joint rating that is not red lifts it.
+    const before = now;
+    try {
+      now = new Date(now.getTime() + 86_400_000);
+      const calmer = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn: [first, second], answers: { samlet: 'yellow' }, complete: true });
+      expect(calmer.status).toBe(201);
+      expect((await history(colleague)).body.prompts).toEqual([]);
+    } finally {
+      now = before;
+    }
   });
 
   test('a round lists the children due at an institution and who is done', async () => {

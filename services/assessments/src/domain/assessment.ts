@@ -100,3 +100,25 @@ export function amend(a: Assessment, def: InstrumentDefinition, answers: Answers
 export function raisesConcern(a: Assessment): boolean {
   return a.instrumentId === 'trivselsvurdering' && a.rating !== 'independent' && a.results.some((r) => r.category === 'red');
 }
+
+/** What staff see on the child while the team's newest well-being rating is red: a prompt, never a notification. */
+export interface ConcernPrompt {
+  kind: 'consider-duty-to-notify';
+  law: 'Barnets lov § 133';
+  assessmentId: string;
+  raisedAt: string;
+}
+
+/**
+ * The prompt a child carries: while the team's newest completed well-being rating (joint, or a
+ * single rater's; never one professional's independent one) is red. A newer rating that is not
+ * red lifts it. `assessments` in the order they were made; the later of two at the same instant counts.
+ */
+export function concernPrompt(assessments: (Assessment & { _id: string })[]): ConcernPrompt | null {
+  let newest: (Assessment & { _id: string }) | undefined;
+  for (const a of assessments) {
+    if (a.instrumentId !== 'trivselsvurdering' || a.rating === 'independent' || a.status !== 'completed' || !a.completedAt) continue;
+    if (!newest || a.completedAt >= newest.completedAt!) newest = a;
+  }
+  return newest && raisesConcern(newest) ? { kind: 'consider-duty-to-notify', law: 'Barnets lov § 133', assessmentId: newest._id, raisedAt: newest.completedAt! } : null;
+}

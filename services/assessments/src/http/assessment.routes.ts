@@ -9,7 +9,7 @@ import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@
 import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, staffMaySeeChild, type DirectoryView } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
-import { amend, answer, answerAsParent, complete, startAssessment, type Assessment, type Target } from '../domain/assessment.js';
+import { amend, answer, answerAsParent, complete, concernPrompt, startAssessment, type Assessment, type Target } from '../domain/assessment.js';
 import { ageInMonths, type InstrumentDefinition } from '../domain/instrument.js';
 import type { InstrumentCatalogue } from '../store/instrument-catalogue.js';
 import type { AssessmentRepository } from '../store/assessment-repository.js';
@@ -191,13 +191,15 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
       const principal = principalOf(req);
       if (principal.kind === 'service') throw notFound(`child ${p.childId}`);
       if (principal.kind === 'staff' && !(await staffMaySeeChild(directory, principal, p.childId, today(), ASSESSMENT_ROLES))) throw await refusal(principal, p.childId);
-      const all = (await assessments.forChild(p.childId)).filter((a) => !query.instrumentId || a.instrumentId === query.instrumentId);
-      const visible: Stored<Assessment>[] = [];
+      const visibleAll: Stored<Assessment>[] = [];
       // The relation to the child is checked once above (staff) or here (parents), not per assessment.
       const custody = principal.kind === 'parent' && (await directory.custodyHolders(p.childId)).includes(principal.subject);
-      for (const a of all) if (principal.kind === 'parent' ? custody && a.sharedWithParents : await staffMaySee(principal, a, true)) visible.push(a);
+      for (const a of await assessments.forChild(p.childId)) if (principal.kind === 'parent' ? custody && a.sharedWithParents : await staffMaySee(principal, a, true)) visibleAll.push(a);
+      const visible = visibleAll.filter((a) => !query.instrumentId || a.instrumentId === query.instrumentId);
       await audit.record(principal, { action: 'read', recordType: 'assessment-history', recordId: null, childId: p.childId });
-      res.json({ childId: p.childId, items: visible.map((a) => view(req, a)), development: developmentOf(visible) });
+      // The duty-to-notify prompt is for the team, not the parents (R13), whatever instrument is asked for.
+      const prompt = principal.kind === 'staff' ? concernPrompt(visibleAll) : null;
+      res.json({ childId: p.childId, items: visible.map((a) => view(req, a)), development: developmentOf(visible), ...(principal.kind === 'staff' ? { prompts: prompt ? [prompt] : [] } : {}) });
     }),
   );
 
