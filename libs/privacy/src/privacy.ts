@@ -21,6 +21,11 @@ export const privacyConfigShape = {
   RETENTION_SWEEP_SECONDS: z.coerce.number().int().min(5).max(7 * 86_400).default(3600),
   /** Where the default archiving hook writes its packages (a volume in production). */
   ARCHIVE_DIR: z.string().min(1).default('.local/archive'),
+  /**
+   * How many days the proof of a disposal (kind, record, child, archive reference, when) is kept
+   * after the disposal; unset, it is kept. The municipality's archive rules decide: at least a year.
+   */
+  RETENTION_DISPOSAL_LOG_DAYS: z.coerce.number().int().min(365).max(36_500).optional(),
 };
 
 /** Who may freeze a child's records: the leader and consultant of the case, the administration and the officer. */
@@ -31,7 +36,7 @@ export const EXPORT_ROLES: StaffRole[] = ['dpo'];
 
 export interface PrivacyOptions {
   service: string;
-  config: { RETENTION_SWEEP_SECONDS: number; ARCHIVE_DIR: string };
+  config: { RETENTION_SWEEP_SECONDS: number; ARCHIVE_DIR: string; RETENTION_DISPOSAL_LOG_DAYS?: number };
   runtime: ServiceRuntime;
   logger: Logger;
   audit: AuditLog;
@@ -79,6 +84,7 @@ export async function startPrivacy(backbone: Pick<Backbone, 'db' | 'relay' | 'tr
     relay: backbone.relay,
     clock: options.clock,
     logger: options.logger,
+    ...(options.config.RETENTION_DISPOSAL_LOG_DAYS !== undefined ? { disposalLogDays: options.config.RETENTION_DISPOSAL_LOG_DAYS } : {}),
   });
   await retention.init();
   const sweep = () => retention.sweep();

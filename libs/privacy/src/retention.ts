@@ -106,6 +106,11 @@ export interface RetentionOptions {
   logger: Logger;
   /** How long a sweep's lease holds without renewal (default 10 minutes). */
   leaseTtlMs?: number;
+  /**
+   * Days a disposal stays in `retention_disposals` (the proof that a record was archived and
+   * disposed of, shown in the child's export and insight) after it was disposed of. Unset: kept.
+   */
+  disposalLogDays?: number;
 }
 
 export interface SweepResult {
@@ -224,7 +229,27 @@ export class Retention {
       }
     }
     if (result.archived + result.disposed + result.failed + result.kept > 0) this.options.logger.info({ ...result }, 'retention sweep');
+    await this.pruneDisposalLog(now);
     return result;
+  }
+
+  /**
+   * Removes disposals older than the municipality's proof period (RETENTION_DISPOSAL_LOG_DAYS),
+   * once their events are published. A failure leaves them for the next sweep: the sweep's own
+   * work is done already.
+   */
+  private async pruneDisposalLog(now: Date): Promise<void> {
+    const days = this.options.disposalLogDays;
+    if (days === undefined) return;
+    const filter = { status: 'disposed' as const, disposedAt: { $lt: new Date(now.getTime() - days * DAY_MS) } };
+    try {
+      const before = await this.disposals.countDocuments(filter);
+      if (before === 0) return;
+      await deletePublished(this.disposals as never, filter, 'a disposal older than the proof period');
+      this.options.logger.info({ pruned: before, days }, 'retention: old disposals pruned');
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'retention: pruning old disposals failed; tried again at the next sweep');
+    }
   }
 
   /**

@@ -336,3 +336,34 @@ describe('disposeAggregate', () => {
     expect(await disposeAggregate(docs, 'd-4', options('doc d-4'))).toBe('kept');
   });
 });
+
+describe('the disposal log', () => {
+  test('with a proof period, disposals older than it go once published; newer ones, unpublished ones and unfinished ones stay; without one, all stay', async () => {
+    const own = client.db(uniqueName('privacy-disposal-log'));
+    try {
+      for (const name of [AuditLog.collection, LegalHolds.collection, ...Retention.collections]) await own.createCollection(name);
+      const ownAudit = new AuditLog(own, { service: 'test-service', clock: () => now });
+      await ownAudit.init();
+      const ownHolds = new LegalHolds(own);
+      await ownHolds.init();
+      const at = (day: string) => new Date(`${day}T00:00:00Z`);
+      const entry = (id: string, status: string, disposedAt: Date, hasPending = false) => ({ _id: id, kind: 'note', recordId: id, municipalityId: '510', childId: randomUUID(), retainedFrom: at('2030-01-01'), archiveRef: `ref-${id}`, status, disposedAt, hasPending, pendingEvents: hasPending ? [{ id: randomUUID() }] : [], outboxSeq: 1 });
+      await own.collection('retention_disposals').insertMany([
+        entry('old', 'disposed', at('2038-01-01')),
+        entry('old-unpublished', 'disposed', at('2038-01-01'), true),
+        entry('recent', 'disposed', at('2039-12-01')),
+        // Archived, its disposal not finished: never pruned (a kind this service does not retain, so the sweep passes it over).
+        { ...entry('unfinished', 'archived', at('2038-01-01')), kind: 'gone-kind' },
+      ] as never[]);
+      const ids = async () => (await own.collection('retention_disposals').find({}).toArray()).map((d) => d._id).sort();
+      const make = (disposalLogDays?: number) => new Retention({ service: 'test-service', db: own, kinds: [], archive: archiveHook(), holds: ownHolds, audit: ownAudit, registry: contractRegistry(), clock: () => now, logger: quietLogger(), ...(disposalLogDays ? { disposalLogDays } : {}) });
+      now = at('2040-01-01');
+      await make().sweep();
+      expect(await ids()).toEqual(['old', 'old-unpublished', 'recent', 'unfinished']);
+      await make(365).sweep();
+      expect(await ids()).toEqual(['old-unpublished', 'recent', 'unfinished']);
+    } finally {
+      await own.dropDatabase();
+    }
+  });
+});
