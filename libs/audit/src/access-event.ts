@@ -3,8 +3,8 @@
 // service it watches. It is made from the stored entry whenever the entry is shipped
 // (shipper.ts), with an id taken from the entry's id and hash: an entry shipped again after a
 // crash is the same event, which a keeper of the stream passes over as a duplicate.
-import { createHash } from 'node:crypto';
 import { topicFor, type SchemaRegistry, type SporEvent } from '@spor/events';
+import { hashedUuid } from '@spor/service-kit';
 import type { AuditEntry } from './entry.js';
 
 export const AUDIT_EVENT_TYPE = 'dk.spor.audit.access.recorded.v1';
@@ -18,9 +18,7 @@ const NO_MUNICIPALITY = '000';
 
 /** A UUID (version 8, RFC 9562's custom kind) made from the entry's id and hash: the same entry, the same event id. */
 export function eventIdOf(entry: Pick<AuditEntry, '_id' | 'hash'>): string {
-  const hex = createHash('sha256').update(`${entry._id}\n${entry.hash}`).digest('hex');
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return hashedUuid(`${entry._id}\n${entry.hash}`);
 }
 
 export function accessEvent(entry: AuditEntry, registry: SchemaRegistry): SporEvent {

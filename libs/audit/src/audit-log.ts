@@ -47,12 +47,11 @@ const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 100);
 
 type Pending = Omit<AuditEntry, '_id' | 'chain' | 'seq' | 'prevHash' | 'hash'>;
 
-/**
- * Every chain of the log, with where it starts now: the last entry pruned (its seq and hash), or
- * seq 0 and the genesis hash while nothing is. Verification starts a chain there. It also holds
- * how far the chain is shipped (shipper.ts).
- */
-export type ChainStart = ChainState;
+/** A chain's last stored entry (its head), if any is stored; one indexed read (chain, seq). */
+export async function lastEntryOf(entries: Collection<AuditEntry>, chain: string): Promise<AuditEntry | undefined> {
+  const [last] = await entries.find({ chain }).sort({ seq: -1 }).limit(1).toArray();
+  return last;
+}
 
 /** Entries looked up per step of a prune, and removed at most per prune unless told. */
 const PRUNE_STEP = 200;
@@ -65,7 +64,7 @@ export class AuditLog {
   readonly service: string;
   readonly chain: string;
   private readonly collection: Collection<AuditEntry>;
-  private readonly chains: Collection<ChainStart>;
+  private readonly chains: Collection<ChainState>;
   private readonly registry: SchemaRegistry;
   private readonly clock: () => Date;
   private head: { seq: number; hash: string } | undefined;
@@ -131,7 +130,7 @@ export class AuditLog {
   private async migrateToWatermark(): Promise<void> {
     for (const chain of await this.chains.find({ shipped: { $exists: false } }).toArray()) {
       const [firstPending] = await this.collection.find({ chain: chain._id, hasPending: true } as never).sort({ seq: 1 }).limit(1).toArray();
-      const [last] = await this.collection.find({ chain: chain._id }).sort({ seq: -1 }).limit(1).toArray();
+      const last = await lastEntryOf(this.collection, chain._id);
       const shipped = firstPending ? firstPending.seq - 1 : Math.max(last?.seq ?? 0, chain.seq);
       await this.chains.updateOne({ _id: chain._id, shipped: { $exists: false } }, { $set: { shipped, closed: false } });
     }
@@ -141,7 +140,7 @@ export class AuditLog {
 
   /** Where this chain stands in the store (after a restart with a fixed instance id, or a failed write). */
   private async readHead(): Promise<void> {
-    const [last] = await this.collection.find({ chain: this.chain }).sort({ seq: -1 }).limit(1).toArray();
+    const last = await lastEntryOf(this.collection, this.chain);
     // Every entry pruned: the chain goes on from the last one pruned.
     const start = last ? undefined : await this.chains.findOne({ _id: this.chain });
     this.head = last ? { seq: last.seq, hash: last.hash } : { seq: start?.seq ?? 0, hash: start?.hash ?? GENESIS };

@@ -8,7 +8,8 @@
 import type { Db } from 'mongodb';
 import { WITHOUT_OUTBOX } from '@spor/events';
 import { GENESIS, entryId, hashOf, type AuditEntry } from './entry.js';
-import { AuditLog, type ChainStart } from './audit-log.js';
+import { AuditLog, lastEntryOf } from './audit-log.js';
+import type { ChainState } from './shipper.js';
 
 export interface BrokenEntry {
   chain: string;
@@ -29,7 +30,7 @@ export async function verifyAuditLog(db: Db): Promise<VerifyResult> {
   const collection = db.collection<AuditEntry>(AuditLog.collection);
   const chains = ((await collection.distinct('chain')) as string[]).sort();
   // Where each chain starts now: after the last entry its retention removed (AuditLog.prune).
-  const starts = new Map((await db.collection<ChainStart>(AuditLog.chainsCollection).find({}).toArray()).map((c) => [c._id, c]));
+  const starts = new Map((await db.collection<ChainState>(AuditLog.chainsCollection).find({}).toArray()).map((c) => [c._id, c]));
   let entries = 0;
   for (const chain of chains) {
     const start = starts.get(chain);
@@ -69,10 +70,10 @@ export interface ChainShipping {
 
 export async function auditShipping(db: Db): Promise<ChainShipping[]> {
   const collection = db.collection<AuditEntry>(AuditLog.collection);
-  const states = await db.collection<ChainStart>(AuditLog.chainsCollection).find({}).sort({ _id: 1 }).toArray();
+  const states = await db.collection<ChainState>(AuditLog.chainsCollection).find({}).sort({ _id: 1 }).toArray();
   const answer: ChainShipping[] = [];
   for (const state of states) {
-    const [last] = await collection.find({ chain: state._id }, { projection: { seq: 1 } }).sort({ seq: -1 }).limit(1).toArray();
+    const last = await lastEntryOf(collection, state._id);
     const head = Math.max(last?.seq ?? 0, state.seq);
     const shipped = state.shipped ?? 0;
     answer.push({ chain: state._id, head, shipped, waiting: Math.max(0, head - shipped), ...(state.aliveAt ? { aliveAt: state.aliveAt } : {}), closed: state.closed === true });

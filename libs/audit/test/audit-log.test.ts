@@ -15,7 +15,7 @@ import { Registry } from 'prom-client';
 import { ServiceRuntime, containsCpr } from '@spor/service-kit';
 import { connectMongo } from '@spor/mongo';
 import { AuditShipper } from '../src/shipper.js';
-import { AUDIT_EVENT_TYPE, AUDIT_TOPIC, AuditLog, accessEvent, auditShipping, entryId, eventIdOf, formatHash, startAuditLog, verifyAuditLog, type AuditEntry, type ChainStart } from '../src/index.js';
+import { AUDIT_EVENT_TYPE, AUDIT_TOPIC, AuditLog, accessEvent, auditShipping, entryId, eventIdOf, formatHash, startAuditLog, verifyAuditLog, type AuditEntry, type ChainState } from '../src/index.js';
 
 let client: MongoClient;
 let db: Db;
@@ -141,7 +141,7 @@ describe('audit log', () => {
       now = new Date('2026-01-01T10:00:00Z');
       for (let i = 9; i <= 10; i++) await read(i);
       const entries = own.collection<AuditEntry>(AuditLog.collection);
-      const ship = (upTo: number) => own.collection<ChainStart>(AuditLog.chainsCollection).updateOne({ _id: 'pruned' }, { $set: { shipped: upTo } });
+      const ship = (upTo: number) => own.collection<ChainState>(AuditLog.chainsCollection).updateOne({ _id: 'pruned' }, { $set: { shipped: upTo } });
       const left = async () => (await entries.find({}, { projection: { seq: 1 } }).sort({ seq: 1 }).toArray()).map((e) => e.seq);
       const cutoff = new Date('2025-01-01T00:00:00Z');
 
@@ -199,7 +199,7 @@ describe('audit log', () => {
         ['old-replica', 0],
       ]);
       // Found in the entries, the old chain is taken as shipped to its end (its entries carry no pending flag).
-      expect(await own.collection<ChainStart>(AuditLog.chainsCollection).findOne({ _id: 'old-replica' })).toMatchObject({ shipped: 1, closed: false });
+      expect(await own.collection<ChainState>(AuditLog.chainsCollection).findOne({ _id: 'old-replica' })).toMatchObject({ shipped: 1, closed: false });
       expect(await current.prune(new Date(Date.now() + 1000))).toBe(1);
     } finally {
       await own.dropDatabase();
@@ -220,7 +220,7 @@ describe('audit log', () => {
         config: { AUDIT_RETENTION_DAYS: 30, AUDIT_RETENTION_SWEEP_SECONDS: 5, AUDIT_RETENTION_BATCH: 100, AUDIT_SHIPPING_BEAT_SECONDS: 1, AUDIT_WRITER_STALE_BEATS: 3 },
       });
       // The configured beat (1 s, not the default 10 s) keeps the chain's aliveAt fresh.
-      const chains = connection.db!.collection<ChainStart>(AuditLog.chainsCollection);
+      const chains = connection.db!.collection<ChainState>(AuditLog.chainsCollection);
       const firstBeat = (await waitFor('the first beat', async () => (await chains.findOne({ _id: audit.chain }))?.aliveAt))!;
       await waitFor('the next beat within seconds', async () => ((await chains.findOne({ _id: audit.chain }))?.aliveAt ?? firstBeat) > firstBeat, 5_000, 100);
       await audit.record(educator, { action: 'read', recordType: 'consent', recordId: 'c-1', childId: 'child-7' });
@@ -259,7 +259,7 @@ describe('audit log', () => {
         if (e.commandName === 'update' && e.command.update === AuditLog.chainsCollection) writes.chainUpdates++;
       });
       await Promise.all(Array.from({ length: 25 }, (_, i) => audit.record(educator, { action: 'read', recordType: 'assessment', recordId: `r-${i}`, childId: 'child-4' })));
-      const chains = own.collection<ChainStart>(AuditLog.chainsCollection);
+      const chains = own.collection<ChainState>(AuditLog.chainsCollection);
       await waitFor('every entry shipped', async () => (await chains.findOne({ _id: audit.chain }))?.shipped === 25);
       expect(reads).toEqual([]);
       // Concurrent records share group writes; no entry is written twice; the watermark moves once per round.
@@ -285,7 +285,7 @@ describe('audit log', () => {
     const own = client.db(uniqueName('audit-recovery'));
     const transport = new KafkajsTransport({ clientId: 'audit-recovery-test', brokers, logger: quietLogger() });
     const shipping = { transport, logger: quietLogger(), sweepIntervalMs: 200, staleAfterMs: 500 };
-    const chains = own.collection<ChainStart>(AuditLog.chainsCollection);
+    const chains = own.collection<ChainState>(AuditLog.chainsCollection);
     const [fixed, dead, legacy] = [uniqueName('fixed'), uniqueName('dead'), uniqueName('legacy')];
     let restarted: AuditLog | undefined;
     try {
@@ -362,7 +362,7 @@ describe('audit log', () => {
       for (let i = 1; i <= 5; i++) await writer.record(educator, { action: 'read', recordType: 'consent', recordId: `c-${i}`, childId: 'child-2' });
       const entries = own.collection<AuditEntry>(AuditLog.collection);
       shipper.hand(await entries.find({ chain, seq: { $gte: 4 } }).sort({ seq: 1 }).toArray());
-      await waitFor('the chain shipped', async () => (await own.collection<ChainStart>(AuditLog.chainsCollection).findOne({ _id: chain }))?.shipped === 5, 20_000, 100);
+      await waitFor('the chain shipped', async () => (await own.collection<ChainState>(AuditLog.chainsCollection).findOne({ _id: chain }))?.shipped === 5, 20_000, 100);
       const records = await readTopicUntil(brokers, AUDIT_TOPIC, 'the chain’s events', (r) => r.filter((m) => m.key === chain).length >= 5);
       expect(records.filter((r) => r.key === chain).map((r) => (JSON.parse(r.value!) as { data: { seq: number } }).data.seq)).toEqual([1, 2, 3, 4, 5]);
     } finally {
@@ -389,7 +389,7 @@ describe('audit log', () => {
     });
     const metrics = new Registry();
     const audit = new AuditLog(own, { service: 'consent', instanceId: uniqueName('outage'), shipping: { transport: flaky, logger: quietLogger(), metrics, sweepIntervalMs: 60_000 } });
-    const chains = own.collection<ChainStart>(AuditLog.chainsCollection);
+    const chains = own.collection<ChainState>(AuditLog.chainsCollection);
     try {
       for (const name of AuditLog.collections) await own.createCollection(name);
       await transport.ensureTopics([{ topic: AUDIT_TOPIC, partitions: 3 }]);

@@ -69,6 +69,27 @@ export class AggregateStore<S extends Document> {
     return written;
   }
 
+  /**
+   * Takes documents stored before the collection was written as aggregates (they have no
+   * `version`) into it: version 1, their lookup keys, and the events `eventsOf` makes from the
+   * state as stored, which the relay then publishes. Reads the whole collection once (`$exists`):
+   * call it at start, before requests. Each write holds the document's lock and is conditional on
+   * the version still missing, so it races no writer and a second call adopts nothing. Answers how many.
+   */
+  async adoptUnversioned(eventsOf: (id: string, state: S) => SporEvent[]): Promise<number> {
+    const earlier = (await this.collection.find({ version: { $exists: false } }, { projection: this.readProjection }).toArray()) as (S & { _id: string })[];
+    let adopted = 0;
+    for (const { _id, ...rest } of earlier) {
+      const state = rest as unknown as S;
+      const outbox = outboxForInsert(eventsOf(_id, state));
+      const written = await this.options.locks.run(this.lockKey(_id), () => this.collection.updateOne({ _id, version: { $exists: false } }, { $set: { version: 1, ...this.lookupOf(state), ...outbox } }));
+      if (written.modifiedCount === 0) continue;
+      adopted++;
+      if (outbox.pendingEvents.length > 0) this.options.relay?.notify(this.collection.collectionName, _id, { pendingEvents: outbox.pendingEvents, outboxSeq: outbox.outboxSeq });
+    }
+    return adopted;
+  }
+
   lockKey(id: string): string {
     return documentLockKey(this.collection.collectionName, id);
   }

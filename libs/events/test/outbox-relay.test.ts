@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Connection } from 'mongoose';
 import type { Collection } from 'mongodb';
 import { connectMongo } from '@spor/mongo';
-import { quietLogger, readTopic, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import { quietLogger, readTopic, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import { AggregateStore, EventConsumer, deletePublished, KafkajsTransport, KeyedMutex, OutboxRelay, ProcessedEventStore, type SporEvent, type WrittenOutbox } from '../src/index.js';
 import { counterContract, incrementCounter, newCounterId, type Counter } from './fixtures/counter-events.js';
 
@@ -183,6 +183,32 @@ describe('outbox relay', () => {
     expect(await wider.backfillLookups()).toBe(3);
     expect(await wider.backfillLookups()).toBe(0);
     expect((await collection.find({ lookupSize: 'many' }).toArray()).map((d) => d._id)).toEqual([b]);
+  });
+
+  test('when documents were stored before their collection held aggregates, then adopting them gives each version 1, its lookup keys and its events once, and the relay publishes them', async () => {
+    const { factory, type, topic, collection } = await setup();
+    const locks = new KeyedMutex();
+    const relay = new OutboxRelay({ collections: [collection], transport, logger, locks, sweepIntervalMs: 200 });
+    relay.start();
+    try {
+      const lookup = { fields: ['lookupParity'], of: (c: Counter) => ({ lookupParity: c.total % 2 ? 'odd' : 'even' }) };
+      const store = new AggregateStore<Counter>({ collection, locks, relay, aggregate: 'counter', lookup });
+      const [plain, aggregate] = [newCounterId(), newCounterId()];
+      // As code from before the aggregate stored it: state only.
+      await collection.insertOne({ _id: plain, total: 3 });
+      await incrementCounter(store, factory, type, aggregate);
+      const adopt = () => store.adoptUnversioned((id, state) => [factory.create(type, { subject: id, municipalityId: '510', aggregateVersion: 1, data: { counterId: id, amount: state.total } })]);
+      expect(await adopt()).toBe(1);
+      expect(await adopt()).toBe(0);
+      expect(await store.load(plain)).toEqual({ _id: plain, version: 1, total: 3 });
+      expect(await collection.findOne({ _id: plain })).toMatchObject({ lookupParity: 'odd', outboxSeq: 1 });
+      const records = await readTopicUntil(brokers, topic, 'the adopted counter', (rs) => rs.some((r) => r.key === plain));
+      expect(records.filter((r) => r.key === plain).map((r) => (JSON.parse(r.value!) as SporEvent).data)).toEqual([{ counterId: plain, amount: 3 }]);
+      // Its next change goes on from version 1.
+      expect(await incrementCounter(store, factory, type, plain)).toBe(2);
+    } finally {
+      await relay.stop();
+    }
   });
 
   test('when the relay dies between publish and clear, then a restart loses nothing and the consumer counts each event once', async () => {

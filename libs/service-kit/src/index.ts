@@ -14,6 +14,7 @@ export * from './http/health.js';
 export * from './lifecycle/service-runtime.js';
 export { z } from 'zod';
 export * from './cache/ttl-cache.js';
+export * from './ids/hashed-uuid.js';
 export * from './lifecycle/prepare.js';
 export { loadOpenApiDocument, type OpenApiDocument } from './openapi/document.js';
 export { ContractChecker, contractCheck, contractCheckMode, contractViolations, CONTRACT_CHECK_ENV, type ContractViolation, type ContractCheckMode } from './openapi/check.js';

@@ -51,7 +51,8 @@ export class AppError extends Error {
   }
 }
 
-export const isAppError = (error: unknown): error is AppError => error instanceof AppError;
+/** Whether `error` is an AppError, with this wire code when one is named (a conflict a caller handles). */
+export const isAppError = (error: unknown, code?: string): error is AppError => error instanceof AppError && (code === undefined || error.code === code);
 
 export function validationFailed(errors: FieldError[], detail?: string): AppError {
   return new AppError({

@@ -6,8 +6,8 @@
 import type { Collection, Db } from 'mongodb';
 import { ImportJobs as Jobs } from '@spor/mongo';
 import type { RoleGrant } from '@spor/auth';
-import { AppError, conflict } from '@spor/service-kit';
-import { AggregateStore, outboxForInsert, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
+import { conflict, isAppError } from '@spor/service-kit';
+import { AggregateStore, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import { sameValues, type ExternalResult, type ResolvedRow } from '../domain/external-result.js';
 
 export type ImportCounts = { created: number; updated: number; unchanged: number };
@@ -27,8 +27,6 @@ export type StoredResult = Stored<ResultState>;
 /** Tries of a write that met a concurrent write of the same result (another import, a retention disposal). */
 const WRITE_TRIES = 3;
 
-const isCode = (error: unknown, code: string): boolean => error instanceof AppError && error.code === code;
-
 export class ExternalResults {
   private readonly store: AggregateStore<ResultState>;
 
@@ -39,9 +37,9 @@ export class ExternalResults {
   constructor(
     private readonly collection: Collection<StoredResult>,
     private readonly factory: EventFactory,
-    private readonly locks: KeyedMutex,
+    locks: KeyedMutex,
     /** Without one (a tool, a test), the service's relay finds the events at its next sweep. */
-    private readonly relay?: OutboxRelay,
+    relay?: OutboxRelay,
   ) {
     this.store = new AggregateStore<ResultState>({ collection, locks, relay, aggregate: 'external result' });
   }
@@ -52,23 +50,12 @@ export class ExternalResults {
   }
 
   /**
-   * Results stored before results were written with their events (no `version`) get version 1
-   * and their `recorded` event now, with the values in force, so the relay publishes them and a
-   * handover can carry them. Reads the whole collection once (FerretDB 1.x answers `$exists`
-   * so): it runs at start, before requests. Each write holds the result's lock and is
-   * conditional on the version still missing, so it races no other writer. Answers how many.
+   * Results stored before results were written with their events get version 1 and their
+   * `recorded` event now, with the values in force, so a handover can carry them (one read of
+   * the collection at start: AggregateStore.adoptUnversioned). Answers how many.
    */
-  async publishEarlierResults(): Promise<number> {
-    const earlier = (await this.collection.find({ version: { $exists: false } } as never, { projection: this.store.readProjection }).toArray()) as unknown as ExternalResult[];
-    let published = 0;
-    for (const { _id, ...state } of earlier) {
-      const outbox = outboxForInsert([this.event('recorded', _id, 1, state)]);
-      const written = await this.locks.run(this.store.lockKey(_id), () => this.collection.updateOne({ _id, version: { $exists: false } } as never, { $set: { version: 1, ...outbox } }));
-      if (written.modifiedCount === 0) continue;
-      published++;
-      this.relay?.notify(this.collection.collectionName, _id, { pendingEvents: outbox.pendingEvents, outboxSeq: outbox.outboxSeq });
-    }
-    return published;
+  publishEarlierResults(): Promise<number> {
+    return this.store.adoptUnversioned((id, state) => [this.event('recorded', id, 1, state)]);
   }
 
   get(id: string): Promise<StoredResult | null> {
@@ -82,7 +69,7 @@ export class ExternalResults {
       await this.store.create(_id, state, [this.event('recorded', _id, 1, state)]);
       return true;
     } catch (error) {
-      if (isCode(error, 'ALREADY_EXISTS')) return false;
+      if (isAppError(error, 'ALREADY_EXISTS')) return false;
       throw error;
     }
   }
@@ -101,7 +88,7 @@ export class ExternalResults {
       if (sameValues(stored, result)) return this.byThisJob(stored, result.importJobId);
       const { score, maxScore, interpretation, recordedBy, recordedAt, importJobId } = result;
       const next: ResultState = {
-        ...stripVersion(stored),
+        ...stored,
         score,
         maxScore,
         interpretation,
@@ -114,7 +101,7 @@ export class ExternalResults {
         await this.store.save(stored._id, stored.version, next, [this.event('corrected', stored._id, stored.version + 1, next)]);
         return 'updated';
       } catch (error) {
-        if (!isCode(error, 'VERSION_CONFLICT')) throw error;
+        if (!isAppError(error, 'VERSION_CONFLICT')) throw error;
       }
     }
     throw conflict('RESULT_BUSY', `external result ${result._id} kept changing while it was written (${WRITE_TRIES} tries); the job is taken up again`);
@@ -142,8 +129,4 @@ export class ExternalResults {
       data: { resultId: id, childId: r.childId, source: r.source, testedOn: r.testedOn, score: r.score, maxScore: r.maxScore, interpretation: r.interpretation, institutionId: r.institutionId },
     });
   }
-}
-
-function stripVersion({ _id: _i, version: _v, ...state }: StoredResult): ResultState {
-  return state;
 }

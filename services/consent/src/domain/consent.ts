@@ -1,7 +1,7 @@
 // One consent: a request by staff for one child, one purpose version and one scope, and each
 // custody holder's answer to it. Pure rules; the store persists what these return, and the
 // evidence (who, when, which text version, at which NSIS level) is the history, which only grows.
-import { createHash } from 'node:crypto';
+import { hashedUuid } from '@spor/service-kit';
 import type { PurposeVersion, Scope } from './purposes.js';
 
 export type ConsentAction = 'requested' | 'granted' | 'withdrawn' | 'expired';
@@ -43,9 +43,7 @@ export interface Consent {
 /** One consent per child, purpose and scope: asking again finds the same one. */
 export function consentIdOf(childId: string, purposeId: string, scope: Scope): string {
   const canonical = JSON.stringify([childId, purposeId, Object.entries(scope).sort(([a], [b]) => a.localeCompare(b))]);
-  const hex = createHash('sha256').update(canonical).digest('hex');
-  // Shaped as a UUID (version 8, RFC 9562: custom) so every id in Spor looks alike.
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
+  return hashedUuid(canonical);
 }
 
 const nextExpiryOf = (grants: Record<string, Grant>) => Object.values(grants).map((g) => g.expiresAt).sort()[0] ?? null;

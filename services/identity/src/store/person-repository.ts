@@ -1,6 +1,6 @@
 // Persons as aggregates: the sealed CPR and its lookup hash live only here.
 import type { Collection } from 'mongodb';
-import { conflict } from '@spor/service-kit';
+import { conflict, isAppError } from '@spor/service-kit';
 import { AggregateStore, WITHOUT_OUTBOX, deletePublished, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import type { Person } from '../domain/person.js';
 
@@ -86,7 +86,7 @@ export class PersonRepository {
       return await this.store.create(id, { ...person, registeredAt: new Date() }, [event]);
     } catch (error) {
       // Two registrations of one CPR number at once: the unique index on cprHash lets one win.
-      if ((error as { code?: string }).code === 'ALREADY_EXISTS') throw conflict('PERSON_EXISTS', 'a person with this CPR number is registered already');
+      if (isAppError(error, 'ALREADY_EXISTS')) throw conflict('PERSON_EXISTS', 'a person with this CPR number is registered already');
       throw error;
     }
   }

@@ -29,6 +29,15 @@ export interface ChecklistItem {
 
 export type HandoverStatus = 'draft' | 'shown-to-parents' | 'released' | 'acknowledged' | 'revoked';
 
+/** An external standardised test's result as a package carries it (from assessments' events; no test name). */
+export interface HandoverExternalResult {
+  source: string;
+  testedOn: string;
+  score: number;
+  maxScore: number | null;
+  interpretation: string;
+}
+
 export interface Handover {
   status: HandoverStatus;
   note?: string;
@@ -40,7 +49,7 @@ export interface Handover {
   /** Frozen at release: the latest result categories per instrument, when the package includes them. */
   assessmentResults?: { instrumentId: string; instrumentVersion: number; completedOn: string; ageMonths: number | null; results: { section: string; category: string | null }[] }[];
   /** Frozen at release with the assessment results: the newest result per external standardised test (codes, dates, scores). */
-  externalResults?: { source: string; testedOn: string; score: number; maxScore: number | null; interpretation: string }[];
+  externalResults?: HandoverExternalResult[];
   /** Frozen at release: the child's action plans, active and closed, with their effort levels. */
   actionPlans?: { planId: string; status: string; effortLevels: string[]; activatedOn?: string; lastEvaluatedOn?: string; closedOn?: string }[];
   releasedAt?: string;
@@ -101,10 +110,13 @@ export function tickChecklist(t: Transition, key: string, done: boolean, by: str
 const editable = (h: Handover) => h.status === 'draft' || h.status === 'shown-to-parents';
 
 /** What goes along from the other services: frozen into the package when parents are shown it, and at release. */
-export type PackageContent = Pick<Handover, 'assessmentResults' | 'externalResults' | 'actionPlans'>;
+const CONTENT_KEYS = ['assessmentResults', 'externalResults', 'actionPlans'] as const;
+export type PackageContent = Pick<Handover, (typeof CONTENT_KEYS)[number]>;
 
 /** The handover without any content frozen into it. */
-function withoutContent({ assessmentResults: _a, externalResults: _e, actionPlans: _p, ...rest }: Handover): Handover {
+function withoutContent(h: Handover): Handover {
+  const rest = { ...h };
+  for (const key of CONTENT_KEYS) delete rest[key];
   return rest;
 }
 
@@ -157,7 +169,7 @@ export function release(t: Transition, basis: LegalBasis, consentId: string | nu
   // consent, what there is now (the consent covers the purpose, not one snapshot). A package
   // shown before showing froze its content (no content key at all) takes what there is now.
   const handover = withoutContent(t.handover);
-  const shownContent = ['assessmentResults', 'externalResults', 'actionPlans'].some((key) => key in t.handover);
+  const shownContent = CONTENT_KEYS.some((key) => key in t.handover);
   const frozen = basis === 'guidelines' && shownContent ? chosen(handover, t.handover) : chosen(handover, content);
   return { ...t, handover: { ...handover, ...frozen, status: 'released', releasedAt: at.toISOString(), releasedBy: by, legalBasis: basis, ...(consentId ? { consentId } : {}) } };
 }

@@ -4,14 +4,7 @@
 import type { Db } from 'mongodb';
 import { topicFor, type EventHandler } from '@spor/events';
 import { ChildRecordCopies, type DirectoryView } from '@spor/directory';
-
-export interface HandoverExternalResult {
-  source: string;
-  testedOn: string;
-  score: number;
-  maxScore: number | null;
-  interpretation: string;
-}
+import type { HandoverExternalResult } from '../domain/transition.js';
 
 interface SeenExternalResult extends HandoverExternalResult {
   _id: string;
