@@ -24,7 +24,77 @@ describe('instrument definitions', () => {
   });
 });
 
+describe('what a definition means', () => {
+  // A small valid child instrument to break one way at a time.
+  const base = () => ({
+    instrumentId: 'egen',
+    version: 1,
+    title: 'Egen',
+    description: 'En kommunes egen',
+    target: 'child',
+    institutionTypes: ['boernehave'],
+    ageMonths: { min: 36, max: 72 },
+    parentsTakePart: false,
+    sections: [{ id: 's', title: 'S', items: [{ id: 'a', text: 'A', type: 'scale', required: true, min: 1, max: 4 }, { id: 'b', text: 'B', type: 'scale', required: true, min: 1, max: 4 }] }],
+    scoring: [{ section: 's', method: 'sum', categories: [{ id: 'lav', label: 'Lav', max: 4 }, { id: 'hoej', label: 'Høj', min: 5 }] }] as Record<string, unknown>[],
+  });
+  const rule = (over: object) => ({ ...base(), scoring: [{ ...base().scoring[0], ...over }] });
+  const item = (over: object) => ({ ...base(), sections: [{ ...base().sections[0]!, items: [{ ...base().sections[0]!.items[0]!, ...over }, base().sections[0]!.items[1]!] }] });
+
+  test('the base passes', () => {
+    expect(definitionProblems(base())).toEqual([]);
+  });
+
+  test.each([
+    ['a gap between categories', rule({ categories: [{ id: 'lav', label: 'L', max: 3 }, { id: 'hoej', label: 'H', min: 6 }] }), 'scoring.s: no category for a score of 4'],
+    ['a score below every category', rule({ categories: [{ id: 'hoej', label: 'H', min: 3 }] }), 'scoring.s: no category for a score of 2'],
+    ['a category with min above max', rule({ categories: [{ id: 'lav', label: 'L', max: 4 }, { id: 'hoej', label: 'H', min: 9, max: 5 }] }), 'scoring.s.hoej: min 9 is above max 5'],
+    ['age bands that leave months out', rule({ categories: [{ id: 'lav', label: 'L', ageMonths: { min: 36, max: 47 } }, { id: 'hoej', label: 'H', ageMonths: { min: 50, max: 72 } }] }), 'scoring.s: no category applies at 48 months'],
+    ['an age band that ends before it begins', rule({ categories: [{ id: 'lav', label: 'L', ageMonths: { min: 60, max: 40 } }, { id: 'hoej', label: 'H' }] }), 'scoring.s.lav: the age band ends before it begins'],
+    ['an age band outside the instrument', rule({ categories: [{ id: 'lav', label: 'L', ageMonths: { min: 80, max: 90 } }, { id: 'hoej', label: 'H' }] }), "scoring.s.lav: the age band is outside the instrument's ages (36 to 72 months)"],
+    ['two rules on one section', { ...base(), scoring: [base().scoring[0], base().scoring[0]] }, 'scoring.s: the section has two rules'],
+    ['a count of a value no item takes', rule({ method: 'count', countValue: 'purple', categories: [{ id: 'alle', label: 'A' }] }), 'scoring.s: no item in the section can be answered purple'],
+    ['a scale of fractions', item({ min: 0.5, max: 0.9 }), "items.a: a scale's steps are whole numbers"],
+    ['a number without bounds', item({ type: 'number', min: undefined, max: undefined }), 'items.a: a number needs min <= max'],
+    ['options on a yes/no', item({ type: 'yes-no', min: undefined, max: undefined, options: [{ value: 'x', label: 'X' }] }), 'items.a: only single and multiple choice items have options'],
+    ['an option twice', item({ type: 'single', min: undefined, max: undefined, options: [{ value: 'x', label: 'X', score: 1 }, { value: 'x', label: 'Y', score: 2 }] }), 'items.a: the option x is there twice'],
+    ['a traffic light in a sum of numbers', item({ type: 'traffic-light', min: undefined, max: undefined }), 'scoring.s: a sum mixes traffic lights with numbers; score them in sections of their own'],
+    ['parents taking part without a part of their own', { ...base(), parentsTakePart: true }, 'parentsTakePart: there is no section for the parents (parents: true)'],
+    ['a rule on the parents’ part', { ...base(), parentsTakePart: true, sections: [{ ...base().sections[0]!, parents: true }] }, "scoring.s: the parents' part is not scored (their answers are shown, not scored)"],
+    ['an age range that ends before it begins', { ...base(), ageMonths: { min: 72, max: 36 } }, 'ageMonths: the range ends before it begins'],
+    ['a section of free text scored', { ...base(), sections: [{ id: 's', title: 'S', items: [{ id: 'a', text: 'A', type: 'free-text', required: false }] }] }, 'scoring.s: the section has nothing to sum (only free text)'],
+  ])('%s is refused, naming where', (_what, definition, problem) => {
+    expect(definitionProblems(definition)).toContain(problem);
+  });
+
+  test('a mean is checked to two decimals: a category must follow on at the next hundredth', () => {
+    const mean = (categories: object[]) => rule({ method: 'mean', categories });
+    expect(definitionProblems(mean([{ id: 'lav', label: 'L', max: 2.49 }, { id: 'hoej', label: 'H', min: 2.5 }]))).toEqual([]);
+    expect(definitionProblems(mean([{ id: 'lav', label: 'L', max: 2 }, { id: 'hoej', label: 'H', min: 3 }]))).toEqual(['scoring.s: no category for a score of 2.01']);
+  });
+});
+
 describe('answers', () => {
+  test('an item named like a property of every object is still required and scored as itself', () => {
+    const def = { ...instrument('motorik'), sections: [{ id: 'g', title: 'G', items: [{ id: 'constructor', text: 'C', type: 'scale' as const, required: true, min: 0, max: 2 }] }], scoring: [{ section: 'g', method: 'sum' as const, categories: [{ id: 'alle', label: 'Alle' }] }] };
+    expect(answerProblems(def, {}, { complete: true, part: 'staff' })).toEqual([{ item: 'constructor', message: 'is required' }]);
+    expect(score(def, {}, 40)).toEqual([{ section: 'g', score: null, category: null }]);
+    expect(score(def, { constructor: 2 }, 40)).toEqual([{ section: 'g', score: 2, category: 'alle' }]);
+  });
+
+  test('empty text and an empty list do not answer a required item', () => {
+    const def = { ...instrument('motorik'), sections: [{ id: 'g', title: 'G', items: [{ id: 'tekst', text: 'T', type: 'free-text' as const, required: true }, { id: 'valg', text: 'V', type: 'multiple' as const, required: true, options: [{ value: 'a', label: 'A' }] }] }], scoring: [] };
+    expect(answerProblems(def, { tekst: '  ', valg: [] }, { complete: true, part: 'staff' })).toEqual([
+      { item: 'tekst', message: 'is required' },
+      { item: 'valg', message: 'is required' },
+    ]);
+  });
+
+  test('a count counts choices, never free text that reads the same', () => {
+    const def = { ...instrument('motorik'), sections: [{ id: 'g', title: 'G', items: [{ id: 'tekst', text: 'T', type: 'free-text' as const, required: false }, { id: 'valg', text: 'V', type: 'multiple' as const, required: false, options: [{ value: 'a', label: 'A' }] }] }], scoring: [{ section: 'g', method: 'count' as const, countValue: 'a', categories: [{ id: 'alle', label: 'Alle' }] }] };
+    expect(score(def, { tekst: 'a', valg: ['a'] }, 40)[0]!.score).toBe(1);
+  });
+
   test('unknown items, values out of range, wrong types and missing required items are each named', () => {
     const problems = answerProblems(instrument('motorik'), { hopper: 3, balance: 1.5, kaster: 'two', ukendt: 1 }, { complete: true, part: 'staff' });
     expect(problems).toEqual(

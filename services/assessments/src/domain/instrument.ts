@@ -1,6 +1,6 @@
 // Instruments are data, not code: sections of items, scoring rules per section, and result
 // categories whose thresholds may depend on the child's age in months. A definition is checked
-// against instrument.schema.json (shape) and by `instrumentProblems` (meaning) before it is
+// against instrument.schema.json (shape) and by `meaningProblems` (instrument-meaning.ts) before it is
 // published; a published version never changes.
 
 export const ITEM_TYPES = ['scale', 'single', 'multiple', 'traffic-light', 'yes-no', 'number', 'free-text'] as const;
@@ -76,25 +76,14 @@ export interface AnswerProblem {
   message: string;
 }
 
-const itemsOf = (def: InstrumentDefinition) => def.sections.flatMap((s) => s.items);
-
-/** Problems with a definition beyond its shape: duplicate ids, rules naming unknown sections, options missing. */
-export function instrumentProblems(def: InstrumentDefinition): string[] {
-  const problems: string[] = [];
-  const sectionIds = def.sections.map((s) => s.id);
-  const itemIds = itemsOf(def).map((i) => i.id);
-  for (const id of new Set(sectionIds)) if (sectionIds.filter((x) => x === id).length > 1) problems.push(`sections: the id ${id} is used twice`);
-  for (const id of new Set(itemIds)) if (itemIds.filter((x) => x === id).length > 1) problems.push(`items: the id ${id} is used twice`);
-  for (const item of itemsOf(def)) {
-    if ((item.type === 'single' || item.type === 'multiple') && !item.options?.length) problems.push(`items.${item.id}: a ${item.type} item needs options`);
-    if (item.type === 'scale' && (item.min === undefined || item.max === undefined || item.min >= item.max)) problems.push(`items.${item.id}: a scale needs min < max`);
-  }
-  for (const rule of def.scoring) {
-    if (!sectionIds.includes(rule.section)) problems.push(`scoring: no section ${rule.section}`);
-    if (rule.method === 'count' && rule.countValue === undefined) problems.push(`scoring.${rule.section}: count needs countValue`);
-  }
-  if (def.target === 'group' && def.ageMonths) problems.push('ageMonths: a group instrument has no age range');
-  return problems;
+/**
+ * Whether an item is answered. Own keys only: an item id like `constructor` must not find
+ * Object.prototype's. Empty text and an empty list are no answer to a required item.
+ */
+export function isAnswered(answers: Answers, id: string): boolean {
+  if (!Object.hasOwn(answers, id)) return false;
+  const value = answers[id];
+  return !((typeof value === 'string' && value.trim() === '') || (Array.isArray(value) && value.length === 0));
 }
 
 function answerProblem(item: Item, value: Answer): string | null {
@@ -108,7 +97,7 @@ function answerProblem(item: Item, value: Answer): string | null {
     case 'single':
       return typeof value === 'string' && item.options!.some((o) => o.value === value) ? null : `must be one of ${item.options!.map((o) => o.value).join(', ')}`;
     case 'multiple':
-      return Array.isArray(value) && value.every((v) => item.options!.some((o) => o.value === v)) && new Set(value).size === value.length ? null : `must be a list of distinct values from ${item.options!.map((o) => o.value).join(', ')}`;
+      return Array.isArray(value) && value.every((v) => typeof v === 'string' && item.options!.some((o) => o.value === v)) && new Set(value).size === value.length ? null : `must be a list of distinct values from ${item.options!.map((o) => o.value).join(', ')}`;
     case 'traffic-light':
       return TRAFFIC_LIGHT.includes(value as TrafficLight) ? null : 'must be green, yellow or red';
     case 'yes-no':
@@ -135,7 +124,7 @@ export function answerProblems(def: InstrumentDefinition, answers: Answers, opti
     }
   }
   if (options.complete) {
-    for (const [id, { item, parents }] of items) if (item.required && (options.part === 'parents') === parents && answers[id] === undefined) problems.push({ item: id, message: 'is required' });
+    for (const [id, { item, parents }] of items) if (item.required && (options.part === 'parents') === parents && !isAnswered(answers, id)) problems.push({ item: id, message: 'is required' });
   }
   return problems;
 }
@@ -170,10 +159,15 @@ export interface SectionResult {
 export function score(def: InstrumentDefinition, answers: Answers, ageMonths: number | null): SectionResult[] {
   return def.scoring.map((rule) => {
     const section = def.sections.find((s) => s.id === rule.section)!;
-    const answered = section.items.filter((i) => answers[i.id] !== undefined);
+    const answered = section.items.filter((i) => isAnswered(answers, i.id));
     let value: number | null;
     if (rule.method === 'count') {
-      value = answered.filter((i) => String(answers[i.id]) === rule.countValue || (Array.isArray(answers[i.id]) && (answers[i.id] as string[]).includes(rule.countValue!))).length;
+      // Counts choices (and yes/no, scale steps), never free text that happens to read the same.
+      const counts = (i: Item) => {
+        const v = answers[i.id]!;
+        return i.type !== 'free-text' && (Array.isArray(v) ? v.includes(rule.countValue!) : String(v) === rule.countValue);
+      };
+      value = answered.filter(counts).length;
     } else {
       const scores = answered.map((i) => scoreOf(i, answers[i.id]!)).filter((s): s is number => s !== null);
       value = scores.length === 0 ? null : rule.method === 'sum' ? scores.reduce((a, b) => a + b, 0) : rule.method === 'max' ? Math.max(...scores) : Math.round((scores.reduce((a, b) => a + b, 0) / scores.length) * 100) / 100;

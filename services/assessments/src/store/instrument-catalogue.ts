@@ -51,8 +51,12 @@ export class InstrumentCatalogue {
     return (own ?? (await this.collection.findOne({ municipalityId: EVERY, instrumentId, status: 'published' }, { sort: { version: -1 } })))?.definition ?? null;
   }
 
-  version(municipalityId: string, instrumentId: string, version: number): Promise<InstrumentDefinition | null> {
-    return this.versions.get(`${municipalityId}:${instrumentId}:${version}`, () => this.loadVersion(municipalityId, instrumentId, version));
+  /** A published version is kept for an hour; "no such version" is not kept, since any replica may publish it next. */
+  async version(municipalityId: string, instrumentId: string, version: number): Promise<InstrumentDefinition | null> {
+    const key = `${municipalityId}:${instrumentId}:${version}`;
+    const found = await this.versions.get(key, () => this.loadVersion(municipalityId, instrumentId, version));
+    if (!found) this.versions.delete(key);
+    return found;
   }
 
   private async loadVersion(municipalityId: string, instrumentId: string, version: number): Promise<InstrumentDefinition | null> {

@@ -1,0 +1,159 @@
+// What an instrument definition means, checked before it is published (the JSON Schema checks
+// only its shape). A published version never changes, so a definition that would score some
+// children into no category, or count a colour as a number, must be refused here, naming where.
+import type { Category, InstrumentDefinition, Item, ScoringRule, Section } from './instrument.js';
+
+const CHOICE = new Set(['single', 'multiple']);
+
+/** The lowest and highest score one answered item can add; null for free text (never scored). */
+function itemRange(item: Item): { lo: number; hi: number; whole: boolean } | null {
+  switch (item.type) {
+    case 'scale':
+      return { lo: item.min ?? 0, hi: item.max ?? 0, whole: true };
+    case 'number':
+      return { lo: item.min ?? 0, hi: item.max ?? 0, whole: false };
+    case 'single': {
+      const scores = (item.options ?? []).map((o) => o.score ?? 0);
+      return { lo: Math.min(...scores), hi: Math.max(...scores), whole: scores.every(Number.isInteger) };
+    }
+    case 'multiple': {
+      const scores = (item.options ?? []).map((o) => o.score ?? 0);
+      return { lo: scores.filter((s) => s < 0).reduce((a, b) => a + b, 0), hi: scores.filter((s) => s > 0).reduce((a, b) => a + b, 0), whole: scores.every(Number.isInteger) };
+    }
+    case 'traffic-light':
+      return { lo: 0, hi: 2, whole: true };
+    case 'yes-no':
+      return { lo: 0, hi: 1, whole: true };
+    case 'free-text':
+      return null;
+  }
+}
+
+/** The scores a rule can give its section, and the smallest step between two of them. */
+function scoreRange(rule: ScoringRule, section: Section): { lo: number; hi: number; step: number } | null {
+  if (rule.method === 'count') return { lo: 0, hi: section.items.length, step: 1 };
+  const scored = section.items.flatMap((item) => {
+    const range = itemRange(item);
+    return range ? [{ item, ...range }] : [];
+  });
+  if (scored.length === 0) return null;
+  const whole = scored.every((s) => s.whole);
+  if (rule.method === 'sum') {
+    // Optional items may be left out, which moves the sum towards 0.
+    const lo = scored.reduce((sum, s) => sum + (s.item.required ? s.lo : Math.min(0, s.lo)), 0);
+    const hi = scored.reduce((sum, s) => sum + (s.item.required ? s.hi : Math.max(0, s.hi)), 0);
+    return { lo, hi, step: whole ? 1 : 0 };
+  }
+  // A mean is rounded to two decimals; a max is one item's score.
+  return { lo: Math.min(...scored.map((s) => s.lo)), hi: Math.max(...scored.map((s) => s.hi)), step: rule.method === 'mean' ? 0.01 : whole ? 1 : 0 };
+}
+
+/** The first score from `lo` to `hi` that no category gives: on the step's grid, or any number when the step is 0. */
+function firstGap(categories: Category[], lo: number, hi: number, step: number): string | null {
+  const EPS = 1e-9;
+  const round = (x: number) => Math.round(x * 100) / 100;
+  const bands = categories.map((c) => ({ lo: c.min ?? -Infinity, hi: c.max ?? Infinity })).sort((a, b) => a.lo - b.lo);
+  if (step > 0) {
+    let next = lo; // the smallest score not yet known to have a category
+    for (const band of bands) {
+      if (band.hi < next - EPS) continue;
+      if (band.lo > next + EPS) break;
+      next = band.hi === Infinity ? Infinity : lo + (Math.floor((band.hi - lo) / step + EPS) + 1) * step;
+      if (next > hi + EPS) return null;
+    }
+    return `no category for a score of ${round(next)}`;
+  }
+  let reach = -Infinity; // every score up to here has a category
+  for (const band of bands) {
+    const need = reach < lo ? lo : reach;
+    if (band.hi < need) continue;
+    if (band.lo > need + EPS) break;
+    reach = band.hi;
+    if (reach >= hi) return null;
+  }
+  return reach < lo ? `no category for a score of ${round(lo)}` : `no category for a score just above ${round(reach)}`;
+}
+
+/** The ages at which the categories that apply change: each band's first month and the month after its last. */
+function ageSteps(def: InstrumentDefinition, rule: ScoringRule): number[] {
+  const range = def.ageMonths ?? { min: 0, max: 0 };
+  const banded = rule.categories.filter((c) => c.ageMonths);
+  if (!def.ageMonths) return banded.length > 0 ? [...new Set(banded.map((c) => c.ageMonths!.min))] : [range.min];
+  const ages = new Set([range.min, ...banded.flatMap((c) => [c.ageMonths!.min, c.ageMonths!.max + 1])]);
+  return [...ages].filter((a) => a >= range.min && a <= range.max).sort((a, b) => a - b);
+}
+
+function ruleProblems(def: InstrumentDefinition, rule: ScoringRule, section: Section): string[] {
+  const at = `scoring.${rule.section}`;
+  const problems: string[] = [];
+  for (const c of rule.categories) {
+    if (c.min !== undefined && c.max !== undefined && c.min > c.max) problems.push(`${at}.${c.id}: min ${c.min} is above max ${c.max}`);
+    if (c.ageMonths && c.ageMonths.min > c.ageMonths.max) problems.push(`${at}.${c.id}: the age band ends before it begins`);
+    if (c.ageMonths && def.target === 'group') problems.push(`${at}.${c.id}: a group has no age; age bands are for child instruments`);
+    if (c.ageMonths && def.ageMonths && (c.ageMonths.max < def.ageMonths.min || c.ageMonths.min > def.ageMonths.max)) problems.push(`${at}.${c.id}: the age band is outside the instrument's ages (${def.ageMonths.min} to ${def.ageMonths.max} months)`);
+  }
+  if (section.parents) problems.push(`${at}: the parents' part is not scored (their answers are shown, not scored)`);
+  if (rule.method === 'count') {
+    const countable = section.items.flatMap((i) => (i.type === 'traffic-light' ? ['green', 'yellow', 'red'] : i.type === 'yes-no' ? ['true', 'false'] : CHOICE.has(i.type) ? (i.options ?? []).map((o) => o.value) : i.type === 'scale' ? Array.from({ length: Math.max(0, (i.max ?? 0) - (i.min ?? 0) + 1) }, (_, k) => String((i.min ?? 0) + k)) : []));
+    if (rule.countValue !== undefined && !countable.includes(rule.countValue)) problems.push(`${at}: no item in the section can be answered ${rule.countValue}`);
+  } else {
+    if (!section.items.some((i) => i.type !== 'free-text')) problems.push(`${at}: the section has nothing to ${rule.method} (only free text)`);
+    // Items that can only add 0 (choices kept for the record, like concern areas) mix with anything.
+    const adding = section.items.filter((i) => {
+      const range = itemRange(i);
+      return range !== null && (range.lo !== 0 || range.hi !== 0);
+    });
+    const types = new Set(adding.map((i) => (i.type === 'traffic-light' ? 'traffic-light' : 'number')));
+    if (types.size > 1) problems.push(`${at}: a ${rule.method} mixes traffic lights with numbers; score them in sections of their own`);
+  }
+  if (problems.length > 0) return problems;
+  // Every score the rule can give, at every age the instrument is for, falls in a category.
+  const range = scoreRange(rule, section);
+  if (!range) return problems;
+  for (const age of def.target === 'group' ? [null] : ageSteps(def, rule)) {
+    const applies = rule.categories.filter((c) => !c.ageMonths || (age !== null && age >= c.ageMonths.min && age <= c.ageMonths.max));
+    const gap = applies.length === 0 ? 'no category applies' : firstGap(applies, range.lo, range.hi, range.step);
+    if (gap) {
+      problems.push(`${at}: ${gap}${age !== null && rule.categories.some((c) => c.ageMonths) ? ` at ${age} months` : ''}`);
+      break;
+    }
+  }
+  return problems;
+}
+
+/** Problems with a definition's meaning beyond its shape, each naming where. */
+export function meaningProblems(def: InstrumentDefinition): string[] {
+  const problems: string[] = [];
+  const sections = def.sections;
+  const items = sections.flatMap((s) => s.items);
+  const sectionIds = sections.map((s) => s.id);
+  const itemIds = items.map((i) => i.id);
+  for (const id of new Set(sectionIds)) if (sectionIds.filter((x) => x === id).length > 1) problems.push(`sections: the id ${id} is used twice`);
+  for (const id of new Set(itemIds)) if (itemIds.filter((x) => x === id).length > 1) problems.push(`items: the id ${id} is used twice`);
+  for (const item of items) {
+    const at = `items.${item.id}`;
+    if (CHOICE.has(item.type) && !item.options?.length) problems.push(`${at}: a ${item.type} item needs options`);
+    if (!CHOICE.has(item.type) && item.options) problems.push(`${at}: only single and multiple choice items have options`);
+    const values = (item.options ?? []).map((o) => o.value);
+    for (const v of new Set(values)) if (values.filter((x) => x === v).length > 1) problems.push(`${at}: the option ${v} is there twice`);
+    if (item.type === 'scale' && (item.min === undefined || item.max === undefined || item.min >= item.max)) problems.push(`${at}: a scale needs min < max`);
+    else if (item.type === 'scale' && (!Number.isInteger(item.min) || !Number.isInteger(item.max))) problems.push(`${at}: a scale's steps are whole numbers`);
+    // Without bounds a number can be so large that a sum becomes infinite.
+    if (item.type === 'number' && (item.min === undefined || item.max === undefined || item.min > item.max)) problems.push(`${at}: a number needs min <= max`);
+    if (!['scale', 'number'].includes(item.type) && (item.min !== undefined || item.max !== undefined)) problems.push(`${at}: only scales and numbers have min and max`);
+  }
+  const parentsPart = sections.some((s) => s.parents);
+  if (def.parentsTakePart && !parentsPart) problems.push('parentsTakePart: there is no section for the parents (parents: true)');
+  if (!def.parentsTakePart && parentsPart) problems.push('parentsTakePart: a section is for the parents, but parents do not take part');
+  if (def.target === 'group' && def.ageMonths) problems.push('ageMonths: a group instrument has no age range');
+  if (def.ageMonths && def.ageMonths.min > def.ageMonths.max) problems.push('ageMonths: the range ends before it begins');
+  const ruled = def.scoring.map((r) => r.section);
+  for (const id of new Set(ruled)) if (ruled.filter((x) => x === id).length > 1) problems.push(`scoring.${id}: the section has two rules`);
+  for (const rule of def.scoring) {
+    const section = sections.find((s) => s.id === rule.section);
+    if (!section) problems.push(`scoring: no section ${rule.section}`);
+    if (rule.method === 'count' && rule.countValue === undefined) problems.push(`scoring.${rule.section}: count needs countValue`);
+    if (section && (rule.method !== 'count' || rule.countValue !== undefined)) problems.push(...ruleProblems(def, rule, section));
+  }
+  return problems;
+}
