@@ -119,6 +119,11 @@ export interface CollectionPart {
   parents?: Document;
   /** Stored fields that are no part of the record (lookup keys, AggregateStoreOptions.lookup). */
   hide?: string[];
+  /**
+   * The only fields parents see, where the service's own parent view shows less than the record
+   * (staff's answers and notes stay with staff); absent: the whole record.
+   */
+  parentFields?: string[];
 }
 
 /** A ChildDataSource over plain collections: most services need no more than this. */
@@ -127,7 +132,8 @@ export function collectionsByChild(db: Db, parts: Record<string, CollectionPart>
     const out: RecordsByKind = {};
     for (const [kind, part] of Object.entries(parts)) {
       if (parents && !part.parents) continue;
-      const docs = await db.collection(part.collection).find({ [part.childField]: childId, ...(parents ? part.parents : {}) }, { projection: { ...WITHOUT_OUTBOX, ...Object.fromEntries((part.hide ?? []).map((f) => [f, 0])) } }).toArray();
+      const projection = parents && part.parentFields ? Object.fromEntries(part.parentFields.map((f) => [f, 1])) : { ...WITHOUT_OUTBOX, ...Object.fromEntries((part.hide ?? []).map((f) => [f, 0])) };
+      const docs = await db.collection(part.collection).find({ [part.childField]: childId, ...(parents ? part.parents : {}) }, { projection }).toArray();
       out[kind] = docs.map(({ _id, ...rest }) => ({ id: _id, ...rest }));
     }
     return out;

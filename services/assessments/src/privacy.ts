@@ -5,6 +5,7 @@ import type { KeyedMutex } from '@spor/events';
 import { aggregateCandidates, collectionsByChild, disposeAggregate, type ChildDataSource, type RetainedKind, type RetentionCandidate } from '@spor/privacy';
 import type { DirectoryView } from '@spor/directory';
 import { CHILD_KEY } from './store/assessment-repository.js';
+import { PARENT_FIELDS } from './domain/assessment.js';
 
 const YEAR_DAYS = 365;
 
@@ -71,7 +72,8 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
   };
 
   const data = collectionsByChild(db, {
-    assessment: { collection: 'assessments', childField: CHILD_KEY, parents: { sharedWithParents: true }, hide: [CHILD_KEY] },
+    // Parents see what GET /assessments/:id shows them: results and their own answers, not staff's answers, notes or amendments.
+    assessment: { collection: 'assessments', childField: CHILD_KEY, parents: { sharedWithParents: true }, hide: [CHILD_KEY], parentFields: [...PARENT_FIELDS] },
     'external-result': { collection: 'external_results', childField: 'childId' },
     // Parents see it too: it is a judgement about their child.
     'language-presumption': { collection: 'language_presumptions', childField: '_id', parents: {} },

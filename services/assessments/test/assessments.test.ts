@@ -149,7 +149,8 @@ describe('assessments', () => {
     expect(other.status).toBe(201);
     await request(assessments.url).post(`/assessments/${other.body.id}/sharing`).set('authorization', colleague).send({ sharedWithParents: true }).expect(200);
     expect((await request(assessments.url).get(`/assessments/${other.body.id}`).set('authorization', await parent(mother))).status).toBe(404);
-    expect((await request(assessments.url).get(`/children/${toddler}/assessments`).set('authorization', await parent(mother))).body.items).toEqual([]);
+    // A parent without custody learns nothing of the child, not even an empty list.
+    expect((await request(assessments.url).get(`/children/${toddler}/assessments`).set('authorization', await parent(mother))).status).toBe(404);
 
     // Another institution's staff change nothing either; parents do not complete.
     const draft = await start({ instrumentId: 'motorik', childId, answers: { hopper: 2 } });
@@ -223,12 +224,15 @@ describe('assessments', () => {
   test('language duties: a child around three in no daycare is due; in daycare only once staff presume a need', async () => {
     const consultant = await as('pedagogical-consultant', units.district);
     const wide = await request(assessments.url).get('/language-duties').set('authorization', consultant);
-    expect(wide.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ childId: unplaced, inDaycare: false, duty: { duty: 'three-year', status: 'due' } })]));
+    expect(wide.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ childId: unplaced, inDaycare: false, duty: expect.objectContaining({ duty: 'three-year', status: 'due' }) })]));
     expect(wide.body.items.map((i: { childId: string }) => i.childId)).not.toContain(toddler);
     const institution = () => request(assessments.url).get(`/language-duties?institutionId=${units.kindergarten}`).set('authorization', educator);
     expect((await institution()).body.items.map((i: { childId: string }) => i.childId)).not.toContain(toddler);
     await request(assessments.url).put(`/children/${toddler}/language-presumption`).set('authorization', educator).send({ presumedNeed: true }).expect(200);
-    expect((await institution()).body.items).toEqual([expect.objectContaining({ childId: toddler, duty: { duty: 'three-year', status: 'due' } })]);
+    expect((await institution()).body.items).toEqual([expect.objectContaining({ childId: toddler, duty: expect.objectContaining({ duty: 'three-year', status: 'due' }) })]);
+    // Another institution's staff may not record a judgement about the child: 403, as elsewhere.
+    const foreign = await request(assessments.url).put(`/children/${toddler}/language-presumption`).set('authorization', otherInstitution).send({ presumedNeed: true });
+    expect([foreign.status, foreign.body.code]).toEqual([403, 'RELATION_REQUIRED']);
     expect((await request(assessments.url).get('/language-duties').set('authorization', educator)).status).toBe(403);
   });
 
@@ -371,5 +375,98 @@ describe('assessments', () => {
     } finally {
       now = before;
     }
+  });
+  test('an independent rating is its rater’s own: only they fill it in and complete it, raters are counted by who rated, and it is not shared with parents', async () => {
+    const draft = await start({ instrumentId: 'trivselsvurdering', childId, answers: { samlet: 'green' } });
+    expect(draft.body.rating).toBe('independent');
+    const edited = await request(assessments.url).patch(`/assessments/${draft.body.id}`).set('authorization', colleague).send({ answers: { samlet: 'yellow' } });
+    expect([edited.status, edited.body.code]).toEqual([403, 'RATER_REQUIRED']);
+    const completedByOther = await request(assessments.url).post(`/assessments/${draft.body.id}/complete`).set('authorization', colleague);
+    expect([completedByOther.status, completedByOther.body.code]).toEqual([403, 'RATER_REQUIRED']);
+    await request(assessments.url).post(`/assessments/${draft.body.id}/complete`).set('authorization', educator).expect(200);
+    // Two ratings by one professional are one rater.
+    const again = await start({ instrumentId: 'trivselsvurdering', childId, answers: { samlet: 'green' }, complete: true });
+    const joint = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn: [draft.body.id, again.body.id], answers: { samlet: 'green' } });
+    expect([joint.status, joint.body.code]).toEqual([422, 'RATINGS_MISSING']);
+    const shared = await request(assessments.url).post(`/assessments/${draft.body.id}/sharing`).set('authorization', educator).send({ sharedWithParents: true });
+    expect([shared.status, shared.body.code, shared.body.errors?.[0]?.field]).toEqual([422, 'NOT_SHAREABLE', 'sharedWithParents']);
+  });
+
+  test('an amendment that turns the team’s rating red raises the concern too; one that changes nothing is refused and leaves no audit entry', async () => {
+    const rate = async (token: string, light: string) => (await start({ instrumentId: 'trivselsvurdering', childId, answers: { samlet: light }, complete: true }, token)).body.id as string;
+    const basedOn = [await rate(educator, 'green'), await rate(colleague, 'yellow')];
+    const joint = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn, answers: { samlet: 'green' }, complete: true });
+    expect(joint.status).toBe(201);
+    const amend = (answers: object) => request(assessments.url).post(`/assessments/${joint.body.id}/amendments`).set('authorization', educator).send({ answers, reason: 'Rettet efter teammødet' });
+    const unchanged = await amend({ samlet: 'green' });
+    expect([unchanged.status, unchanged.body.code]).toEqual([422, 'AMENDMENT_UNCHANGED']);
+    const operations = async () => (await assessments.audit.forRecord(joint.body.id)).map((e) => e.operation);
+    expect(await operations()).toEqual(['create-completed']);
+    // A change refused by the domain (a completed assessment is not edited) leaves no entry either.
+    expect((await request(assessments.url).patch(`/assessments/${joint.body.id}`).set('authorization', educator).send({ answers: { samlet: 'red' } })).status).toBe(409);
+    expect(await operations()).toEqual(['create-completed']);
+    expect((await amend({ samlet: 'red', omraader: ['familie'] })).status).toBe(201);
+    expect(await operations()).toEqual(['create-completed', 'amend']);
+    const records = await readTopicUntil(brokers, topicFor('assessments', 'assessment'), 'the concern of the amendment', (rs) => rs.some((r) => r.value!.includes('concern-raised') && r.value!.includes(joint.body.id)));
+    const types = records.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === joint.body.id).map((e) => `${e.type}@${e.aggregateversion}`);
+    expect(types).toEqual(['dk.spor.assessments.assessment.completed.v1@1', 'dk.spor.assessments.assessment.amended.v1@2', 'dk.spor.assessments.assessment.concern-raised.v1@2']);
+  });
+
+  test('answers of any shape that do not fit are 422 naming the items, not a 400', async () => {
+    const odd = await start({ instrumentId: 'sprogvurdering', childId, answers: { note: 'x'.repeat(4001), rim: { svar: true }, constructor: 1 } });
+    expect(odd.status).toBe(422);
+    expect(odd.body.code).toBe('ANSWERS_INVALID');
+    expect(odd.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['answers.constructor', 'answers.note', 'answers.rim']);
+  });
+
+  test('a municipality’s own instrument: a version looked for before it was published is found once it is, and a child outside its age range is refused', async () => {
+    const consultant = await as('pedagogical-consultant', units.district);
+    const instrumentId = `skoleparat-${Math.floor(Math.random() * 1e6)}`;
+    const version = () => request(assessments.url).get(`/instruments/${instrumentId}/versions/1`).set('authorization', educator);
+    expect((await version()).status).toBe(404);
+    const definition = {
+      title: 'Skoleparathed',
+      description: 'Kommunens egen vurdering før skolestart',
+      target: 'child',
+      institutionTypes: ['boernehave'],
+      ageMonths: { min: 40, max: 84 },
+      parentsTakePart: false,
+      sections: [{ id: 'parat', title: 'Parathed', items: [{ id: 'koncentration', text: 'Kan fastholde opmærksomheden', type: 'scale', required: true, min: 1, max: 4 }] }],
+      scoring: [{ section: 'parat', method: 'sum', categories: [{ id: 'parat', label: 'Parat', min: 3 }, { id: 'opmaerksomhed', label: 'Opmærksomhed', max: 2 }] }],
+    };
+    expect((await request(assessments.url).put(`/instruments/${instrumentId}/draft`).set('authorization', consultant).send(definition)).status).toBe(200);
+    expect((await request(assessments.url).post(`/instruments/${instrumentId}/draft/publish`).set('authorization', consultant)).status).toBe(201);
+    expect((await version()).status).toBe(200);
+    const draft = await start({ instrumentId, childId });
+    expect(draft.status).toBe(201);
+    const patched = await request(assessments.url).patch(`/assessments/${draft.body.id}`).set('authorization', educator).send({ answers: { koncentration: 3 } });
+    expect(patched.status).toBe(200);
+    // The toddler is three: younger than the instrument is written for.
+    const young = await start({ instrumentId, childId: toddler }, colleague);
+    expect([young.status, young.body.code, young.body.errors[0].field]).toEqual([422, 'OUTSIDE_AGE_RANGE', 'childId']);
+  });
+
+  test('the parents’ insight shows a shared assessment as their own view does: results, never staff’s answers or notes', async () => {
+    const screening = await start({ instrumentId: 'sprogvurdering', childId, answers: { ...yes(10), note: 'Et notat fra pædagogen' }, complete: true });
+    expect(screening.status).toBe(201);
+    await request(assessments.url).post(`/assessments/${screening.body.id}/sharing`).set('authorization', educator).send({ sharedWithParents: true }).expect(200);
+    const asParent = await request(assessments.url).get(`/assessments/${screening.body.id}`).set('authorization', await parent(mother));
+    const insight = await request(assessments.url).get(`/children/${childId}/insight`).set('authorization', await parent(mother));
+    expect(insight.status).toBe(200);
+    const record = insight.body.records.assessment.find((r: { id: string }) => r.id === screening.body.id);
+    expect(Object.keys(record).sort()).toEqual(Object.keys(asParent.body).filter((k) => asParent.body[k] !== null).sort());
+    expect(JSON.stringify(insight.body.records.assessment)).not.toContain('notat fra');
+    // Staff still see all of it.
+    expect((await request(assessments.url).get(`/assessments/${screening.body.id}`).set('authorization', educator)).body.answers.note).toBe('Et notat fra pædagogen');
+  });
+
+  test('rounds: one instrument’s windows for the same institutions do not overlap; the list of rounds is for staff', async () => {
+    const consultant = await as('pedagogical-consultant', units.district);
+    const body = { name: 'Trivsel forår', instrumentId: 'trivselsvurdering', from: '2031-02-01', to: '2031-03-31', institutionTypes: ['boernehave', 'vuggestue'] };
+    expect((await request(assessments.url).post('/rounds').set('authorization', consultant).send(body)).status).toBe(201);
+    const overlapping = await request(assessments.url).post('/rounds').set('authorization', consultant).send({ ...body, from: '2031-03-15', to: '2031-04-30', institutionTypes: ['boernehave'] });
+    expect([overlapping.status, overlapping.body.code]).toEqual([409, 'ROUND_OVERLAPS']);
+    expect((await request(assessments.url).post('/rounds').set('authorization', consultant).send({ ...body, from: '2031-03-15', to: '2031-04-30', institutionTypes: ['skole'] })).status).toBe(201);
+    expect((await request(assessments.url).get('/rounds').set('authorization', await parent(mother))).status).toBe(403);
   });
 });

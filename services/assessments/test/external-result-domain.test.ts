@@ -1,7 +1,7 @@
 // External test results: the derived id, the checks of one result, and the row checks of an
 // import file (shape, child, values, repeats), each problem naming its row and field.
 import { describe, expect, test } from '@jest/globals';
-import { checkImportRows, csvRow, importJobId, parseImportRows, resultId, resultProblems, type RowResolver } from '../src/domain/external-result.js';
+import { checkImportRows, csvRow, importJobId, parseImportRows, resultId, resultOwner, resultProblems, type RowResolver } from '../src/domain/external-result.js';
 
 const CHILD = '3f0c9f7e-8a51-4c3e-9d0a-6f1b2c3d4e5f';
 const OTHER = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
@@ -74,5 +74,21 @@ describe('import rows', () => {
     expect(importJobId('510', viaId)).toBe(importJobId('510', viaCpr));
     expect(importJobId('461', viaId)).not.toBe(importJobId('510', viaId));
     expect(importJobId('510', check([{ ...good, score: 62 }]).rows)).not.toBe(importJobId('510', viaId));
+  });
+});
+
+describe('whose a result is', () => {
+  const history = [
+    { institutionId: 'A', from: '2024-01-01' },
+    { institutionId: 'B', from: '2026-08-01' },
+  ];
+  test('the institution on the test day, where Spor knows one', () => {
+    expect(resultOwner({ institutionId: 'A', testedOn: '2025-03-01' }, history)).toBe('A');
+  });
+  test('a test from before any known placement belongs to the first institution after it, not to the next one the child moves to', () => {
+    expect(resultOwner({ institutionId: null, testedOn: '2023-06-01' }, history)).toBe('A');
+    expect(resultOwner({ institutionId: null, testedOn: '2026-07-01' }, history)).toBe('B');
+    expect(resultOwner({ institutionId: null, testedOn: '2026-09-01' }, history)).toBeNull();
+    expect(resultOwner({ institutionId: null, testedOn: '2023-06-01' }, [])).toBeNull();
   });
 });

@@ -14,9 +14,11 @@ export function readCsv(text: string, columns: readonly string[], what: string):
     throw new AppError({ status: 422, code: 'CSV_MALFORMED', title: 'The CSV file cannot be read', detail: scrubCpr((error as Error).message) });
   }
   const [header, ...rows] = records;
-  const unknown = (header ?? []).filter((column) => !columns.includes(column));
+  // Unknown cells are named by position, never repeated: a file without a header row has a CPR
+  // number or a name where the column names should be.
+  const unknown = (header ?? []).flatMap((column, i) => (columns.includes(column) ? [] : [i + 1]));
   if (!header || unknown.length > 0) {
-    throw new AppError({ status: 422, code: 'CSV_HEADER', title: 'The CSV header is not right', detail: `${what} files have the columns ${columns.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}` });
+    throw new AppError({ status: 422, code: 'CSV_HEADER', title: 'The CSV header is not right', detail: `${what} files start with a header row of the columns ${columns.join(', ')}${unknown.length ? `; the first row has unknown columns at positions ${unknown.join(', ')}` : ''}` });
   }
   return rows.map((cells) => Object.fromEntries(header.map((column, i) => [column, cells[i] ?? '']).filter(([, cell]) => cell !== '')));
 }

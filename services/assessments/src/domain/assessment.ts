@@ -40,6 +40,9 @@ export interface Assessment {
   amendments: Amendment[];
 }
 
+/** What parents see of an assessment shared with them: the results and their own answers, never staff's answers, notes or amendments. */
+export const PARENT_FIELDS = ['instrumentId', 'instrumentVersion', 'status', 'completedAt', 'results', 'parentAnswers'] as const satisfies readonly (keyof Assessment)[];
+
 function refuseAnswers(problems: { item: string; message: string }[]): never {
   throw new AppError({
     status: 422,
@@ -88,12 +91,31 @@ export function amend(a: Assessment, def: InstrumentDefinition, answers: Answers
   if (a.status !== 'completed') throw conflict('ASSESSMENT_NOT_COMPLETED', 'a draft is changed directly; only a completed assessment is amended');
   const problems = answerProblems(def, answers, { complete: true, part: 'staff' });
   if (problems.length > 0) refuseAnswers(problems);
+  // An amendment is a correction on the record, published to every consumer: one that changes nothing is refused.
+  if (sameAnswers(a.answers, answers)) throw new AppError({ status: 422, code: 'AMENDMENT_UNCHANGED', title: 'The amendment changes nothing', detail: 'answers: the same as the assessment’s answers now', errors: [{ in: 'body', field: 'answers', message: 'the same as the assessment’s answers now' }] });
   return {
     ...a,
     answers,
     results: score(def, answers, a.ageMonths),
     amendments: [...a.amendments, { at: at.toISOString(), by, reason, previousAnswers: a.answers, previousResults: a.results }],
   };
+}
+
+/**
+ * Shares an assessment with the child's parents, or stops sharing it. A group's assessment has no
+ * parents; one professional's independent rating stays with the team (the joint one is shared).
+ */
+export function shared(a: Assessment, sharedWithParents: boolean): Assessment {
+  const refuse = (message: string) => new AppError({ status: 422, code: 'NOT_SHAREABLE', title: 'Not shared with parents', detail: `sharedWithParents: ${message}`, errors: [{ in: 'body', field: 'sharedWithParents', message }] });
+  if (a.target.kind !== 'child') throw refuse('only a child’s assessment is shared with its parents');
+  if (sharedWithParents && a.rating === 'independent') throw refuse('one professional’s independent rating stays with the team; share the joint rating');
+  return { ...a, sharedWithParents };
+}
+
+/** The same answers: the same items with the same values, a multiple choice in any order. */
+export function sameAnswers(a: Answers, b: Answers): boolean {
+  const canonical = (answers: Answers) => JSON.stringify(Object.keys(answers).sort().map((k) => [k, Array.isArray(answers[k]) ? [...(answers[k] as string[])].sort() : answers[k]]));
+  return canonical(a) === canonical(b);
 }
 
 /** A red well-being rating prompts the team to consider the duty to notify (Barnets lov § 133); it never notifies by itself. */

@@ -4,6 +4,7 @@
 // instruments) assessment from within the window. Language duties (daycare act § 11): children
 // around three in daycare where staff presume a need, every child around three not in daycare,
 // and every child not yet assessed before school start.
+import { ageInMonths } from './instrument.js';
 
 export interface Round {
   instrumentId: string;
@@ -14,34 +15,86 @@ export interface Round {
 
 export type RoundStatus = 'done' | 'not-done';
 
+/** Where a child is counted in a round: at most one institution, so a move does not put it on two lists. */
+export interface PlacementSpan {
+  institutionId: string;
+  from: string;
+  /** Last day, inclusive; null while open. */
+  to: string | null;
+}
+
+/**
+ * The institution a child is counted at in a round: where it is placed on the round's last day,
+ * or today while the round is open (a move planned for later does not count yet). A child that
+ * left every institution before then is counted where it was last placed within the window.
+ */
+export function roundInstitution(placements: PlacementSpan[], round: Pick<Round, 'from' | 'to'>, today: string): string | null {
+  const reference = today < round.to ? today : round.to;
+  const candidates = placements.filter((p) => p.from <= reference && (p.to === null || p.to >= round.from));
+  candidates.sort((a, b) => (a.from === b.from ? 0 : a.from < b.from ? 1 : -1));
+  return candidates[0]?.institutionId ?? null;
+}
+
+/** Two rounds of one instrument that share a window and an institution type would count one rating twice. */
+export function roundsOverlap(a: Round, b: Round): boolean {
+  return a.instrumentId === b.instrumentId && a.from <= b.to && b.from <= a.to && a.institutionTypes.some((t) => b.institutionTypes.includes(t));
+}
+
 /** Whether a due child is done in the round: an assessment counted for it was completed inside the window. */
 export function roundStatus(round: Round, completedOn: string[]): RoundStatus {
   return completedOn.some((day) => day >= round.from && day <= round.to) ? 'done' : 'not-done';
 }
 
-/** Around three: from 34 to 40 months; overdue after. */
+/** Around three: from 34 to 40 months; overdue after, until the duty before school start takes over. */
 export const THREE_YEAR_WINDOW = { from: 34, to: 40 } as const;
-/** Before school start: from 60 months if never assessed; overdue from 72 (school starts in the August after six). */
-export const PRE_SCHOOL_WINDOW = { from: 60, overdueFrom: 72 } as const;
+
+/**
+ * Compulsory schooling begins on 1 August of the calendar year a child turns six (folkeskoleloven
+ * § 34), so school start follows from the birth year alone. The daycare act's duty "before school
+ * start" opens a year before it and is overdue in its last three months; from school start the
+ * school's own language assessment takes over, and the child leaves these lists.
+ */
+export function schoolStart(birthYear: number): string {
+  return `${birthYear + 6}-08-01`;
+}
+const preSchoolOpens = (birthYear: number) => `${birthYear + 5}-08-01`;
+const preSchoolOverdue = (birthYear: number) => `${birthYear + 6}-05-01`;
+
+/** Ages in months at which an assessment counts as the one around three. */
+const AROUND_THREE = { from: 30, to: 47 } as const;
 
 export interface LanguageDuty {
   duty: 'three-year' | 'pre-school';
   status: 'due' | 'overdue';
+  /** The day school starts: the duty must be met before it. */
+  schoolStart: string;
+}
+
+export interface DutyChild {
+  birthYear: number;
+  birthMonth: number;
+  inDaycare: boolean;
+  presumedNeed: boolean;
 }
 
 /**
- * The language duty a child has now, if any. `assessedAt` holds the ages in months at which the
- * child completed a language assessment.
+ * The language duty a child has on `day`, if any. `assessedAt` holds the ages in months at which
+ * the child completed a language assessment.
  */
-export function languageDuty(child: { ageMonths: number; inDaycare: boolean; presumedNeed: boolean }, assessedAt: number[]): LanguageDuty | null {
-  const { ageMonths } = child;
-  const assessedAroundThree = assessedAt.some((age) => age >= 30 && age <= 47);
-  const threeYearApplies = !child.inDaycare || child.presumedNeed;
-  if (threeYearApplies && ageMonths >= THREE_YEAR_WINDOW.from && ageMonths < 48 && !assessedAroundThree) {
-    return { duty: 'three-year', status: ageMonths > THREE_YEAR_WINDOW.to ? 'overdue' : 'due' };
+export function languageDuty(child: DutyChild, day: string, assessedAt: number[]): LanguageDuty | null {
+  const start = schoolStart(child.birthYear);
+  if (day >= start) return null;
+  const ageMonths = ageInMonths(child.birthYear, child.birthMonth, day);
+  const inPreSchoolWindow = day >= preSchoolOpens(child.birthYear);
+  if (inPreSchoolWindow) {
+    if (assessedAt.length > 0) return null;
+    return { duty: 'pre-school', status: day >= preSchoolOverdue(child.birthYear) ? 'overdue' : 'due', schoolStart: start };
   }
-  if (ageMonths >= PRE_SCHOOL_WINDOW.from && ageMonths <= 84 && assessedAt.length === 0) {
-    return { duty: 'pre-school', status: ageMonths >= PRE_SCHOOL_WINDOW.overdueFrom ? 'overdue' : 'due' };
+  const assessedAroundThree = assessedAt.some((age) => age >= AROUND_THREE.from && age <= AROUND_THREE.to);
+  const threeYearApplies = !child.inDaycare || child.presumedNeed;
+  // A child never assessed around three stays overdue until the duty before school start takes over.
+  if (threeYearApplies && ageMonths >= THREE_YEAR_WINDOW.from && !assessedAroundThree) {
+    return { duty: 'three-year', status: ageMonths > THREE_YEAR_WINDOW.to ? 'overdue' : 'due', schoolStart: start };
   }
   return null;
 }

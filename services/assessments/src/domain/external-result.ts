@@ -158,3 +158,13 @@ export function importJobId(municipalityId: string, rows: ResolvedRow[]): string
   const canonical = rows.map((r) => [r.childId, r.source, r.testName, r.testedOn, r.score, r.maxScore, r.interpretation]);
   return createHash('sha256').update(`${municipalityId}\n${JSON.stringify(canonical)}`).digest('hex').slice(0, 32);
 }
+
+/**
+ * The institution a result belongs to: where the child was placed on the test day; for a test
+ * from before any placement Spor knows, the first institution the child came to after it. It
+ * stays there when the child moves on (the next institution gets it through a handover only).
+ * `history` is the child's placements in the municipality, oldest first.
+ */
+export function resultOwner(result: Pick<ExternalResult, 'institutionId' | 'testedOn'>, history: { institutionId: string; from: string }[]): string | null {
+  return result.institutionId ?? history.find((p) => p.from > result.testedOn)?.institutionId ?? null;
+}

@@ -9,15 +9,17 @@ import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@
 import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, staffMaySeeChild, type DirectoryView } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
-import { amend, answer, answerAsParent, complete, concernPrompt, startAssessment, type Assessment, type Target } from '../domain/assessment.js';
-import { ageInMonths, type InstrumentDefinition } from '../domain/instrument.js';
+import { amend, answer, answerAsParent, complete, concernPrompt, shared, startAssessment, type Assessment, type PARENT_FIELDS, type Target } from '../domain/assessment.js';
+import { ageInMonths, type Answer, type Answers, type InstrumentDefinition } from '../domain/instrument.js';
 import type { InstrumentCatalogue } from '../store/instrument-catalogue.js';
 import type { AssessmentRepository } from '../store/assessment-repository.js';
 
 export const ASSESSMENT_ROLES: StaffRole[] = ['educator', 'leader', 'internal-guide', 'praksisvejleder', 'advisory-team', 'ppr-psychologist', 'pedagogical-consultant'];
 
-const answerValue = z.union([z.number(), z.string().max(4000), z.array(z.string().max(100)).max(50), z.boolean()]);
-const answers = z.record(z.string().max(61), answerValue);
+// Any JSON value here: whether it fits an item is the instrument's question, answered with 422
+// ANSWERS_INVALID naming the items (the body limit bounds the size).
+const answerValue = z.json();
+const answers = z.record(z.string().max(200), answerValue) as unknown as z.ZodType<Answers>;
 const params = z.object({ assessmentId: z.uuid() });
 
 export interface AssessmentDeps {
@@ -57,15 +59,34 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     return a.target.kind === 'group' || childSeen || (await staffMaySeeChild(directory, principal, a.target.childId, today(), ASSESSMENT_ROLES));
   }
 
-  async function load(req: Request, id: string, action: string): Promise<{ a: Stored<Assessment>; def: InstrumentDefinition }> {
+  /** The assessment and its instrument version, once access is checked; not yet audited. */
+  async function access(req: Request, id: string): Promise<{ a: Stored<Assessment>; def: InstrumentDefinition }> {
     const principal = principalOf(req);
     const a = await assessments.get(id);
     if (!a || (principal.kind === 'staff' && a.municipalityId !== principal.municipalityId)) throw notFound(`assessment ${id}`);
     const allowed = principal.kind === 'parent' ? await parentMaySee(principal, a) : await staffMaySee(principal, a);
     if (!allowed) throw principal.kind === 'staff' ? forbidden('no access: the assessment belongs to a child or institution you hold no role for now', 'RELATION_REQUIRED') : notFound(`assessment ${id}`);
-    const def = (await catalogue.version(a.municipalityId, a.instrumentId, a.instrumentVersion))!;
-    await audit.record(principal, { action, recordType: 'assessment', recordId: id, ...(childOf(a) ? { childId: childOf(a)! } : {}) });
+    const def = await catalogue.version(a.municipalityId, a.instrumentId, a.instrumentVersion);
+    if (!def) throw new Error(`instrument ${a.instrumentId} version ${a.instrumentVersion} of assessment ${id} is missing`);
     return { a, def };
+  }
+
+  const auditOf = (req: Request, a: Stored<Assessment>, action: string) => audit.record(principalOf(req), { action, recordType: 'assessment', recordId: a._id, ...(childOf(a) ? { childId: childOf(a)! } : {}) });
+
+  /**
+   * A change: the domain decides first, so a refused change (409, 422) leaves no entry claiming
+   * it happened; the entry is written before the store write, so no change is ever without one.
+   */
+  async function change(req: Request, id: string, action: string, next: (a: Stored<Assessment>, def: InstrumentDefinition) => Assessment, publish?: 'completed' | 'amended'): Promise<Stored<Assessment>> {
+    const { a, def } = await access(req, id);
+    const changed = next(a, def);
+    await auditOf(req, a, action);
+    return assessments.save(a, changed, publish);
+  }
+
+  /** One professional's independent rating is theirs alone until it is completed. */
+  function raterOnly(req: Request, a: Assessment): void {
+    if (a.rating === 'independent' && a.createdBy !== principalOf(req).subject) throw forbidden('an independent rating is filled in and completed by the professional who rates', 'RATER_REQUIRED');
   }
 
   async function parentMaySee(principal: Principal, a: Assessment): Promise<boolean> {
@@ -76,8 +97,8 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     const { _id, version, ...rest } = a;
     return { id: _id, version, ...rest };
   };
-  /** Parents see the results and their own answers, not staff's working notes. */
-  const parentView = (a: Stored<Assessment>) => ({ id: a._id, instrumentId: a.instrumentId, instrumentVersion: a.instrumentVersion, status: a.status, completedAt: a.completedAt ?? null, results: a.results, parentAnswers: a.parentAnswers });
+  /** Parents see the results and their own answers, not staff's working notes: PARENT_FIELDS, as their insight does. */
+  const parentView = (a: Stored<Assessment>) => ({ id: a._id, instrumentId: a.instrumentId, instrumentVersion: a.instrumentVersion, status: a.status, completedAt: a.completedAt ?? null, results: a.results, parentAnswers: a.parentAnswers }) satisfies Record<(typeof PARENT_FIELDS)[number] | 'id', unknown>;
   const view = (req: Request, a: Stored<Assessment>) => (principalOf(req).kind === 'parent' ? parentView(a) : staffView(a));
   const staffOnly = (req: Request) => {
     if (principalOf(req).kind !== 'staff') throw forbidden('only staff do this', 'ROLE_REQUIRED');
@@ -89,7 +110,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
       {
         body: z
           .strictObject({ instrumentId: z.string().regex(/^[a-z][a-z0-9-]{1,60}$/), instrumentVersion: z.int().min(1).optional(), childId: z.uuid().optional(), groupId: z.uuid().optional(), rating: z.enum(['single', 'independent', 'joint']).optional(), basedOn: z.array(z.uuid()).max(10).optional(), answers: answers.optional(), complete: z.boolean().optional() })
-          .refine((b) => (b.childId === undefined) !== (b.groupId === undefined), { error: 'name either childId or groupId' }),
+          .refine((b) => (b.childId === undefined) !== (b.groupId === undefined), { error: 'name either childId or groupId', path: ['childId'] }),
       },
       async ({ body }, req, res) => {
         staffOnly(req);
@@ -102,12 +123,14 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
         const target: Target = body.childId ? { kind: 'child', childId: body.childId } : { kind: 'group', groupId: body.groupId! };
         if (target.kind !== current.target) throw new AppError({ status: 422, code: 'WRONG_TARGET', title: 'The instrument assesses something else', detail: `${current.instrumentId} assesses a ${current.target}`, errors: [{ in: 'body', field: target.kind === 'child' ? 'childId' : 'groupId', message: `${current.instrumentId} assesses a ${current.target}` }] });
         const institutionId = await institutionFor(principal, target);
+        await checkInstitutionType(current, institutionId);
         const rating = body.rating ?? (current.independentRaters ? 'independent' : 'single');
         const basedOn = await checkRatings(current, target, rating, body.basedOn ?? []);
         let ageMonths: number | null = null;
         if (target.kind === 'child') {
           const child = await directory.person(target.childId);
           ageMonths = child?.birthYear && child.birthMonth ? ageInMonths(child.birthYear, child.birthMonth, today()) : null;
+          checkAge(current, ageMonths);
         }
         const id = randomUUID();
         const draft = startAssessment({ municipalityId: principal.municipalityId, instrumentId: current.instrumentId, instrumentVersion: current.version, target, institutionId, ageMonths, rating, basedOn, createdBy: principal.subject, createdAt: clock().toISOString(), ...(body.answers ? { answers: body.answers } : {}) }, current);
@@ -119,30 +142,54 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     ),
   );
 
+  /** An instrument is used where it applies: its institution types. */
+  async function checkInstitutionType(def: InstrumentDefinition, institutionId: string): Promise<void> {
+    const type = (await directory.unit(institutionId))?.institutionType;
+    if (type && !def.institutionTypes.includes(type)) {
+      throw new AppError({ status: 422, code: 'INSTRUMENT_NOT_FOR_INSTITUTION', title: 'The instrument is not used at this kind of institution', detail: `instrumentId: ${def.instrumentId} is for ${def.institutionTypes.join(', ')}, not ${type}`, errors: [{ in: 'body', field: 'instrumentId', message: `not for ${type}` }] });
+    }
+  }
+
+  /** An age-banded instrument scores a child of an age it was written for, and needs that age known. */
+  function checkAge(def: InstrumentDefinition, ageMonths: number | null): void {
+    if (!def.ageMonths) return;
+    if (ageMonths === null || ageMonths < def.ageMonths.min || ageMonths > def.ageMonths.max) {
+      const what = ageMonths === null ? 'the child’s age is not known' : `the child is ${ageMonths} months`;
+      throw new AppError({ status: 422, code: 'OUTSIDE_AGE_RANGE', title: 'The instrument is not for a child of this age', detail: `childId: ${def.instrumentId} is for ${def.ageMonths.min} to ${def.ageMonths.max} months; ${what}`, errors: [{ in: 'body', field: 'childId', message: `${what}; the instrument is for ${def.ageMonths.min} to ${def.ageMonths.max} months` }] });
+    }
+  }
+
   /** A joint rating rests on completed independent ratings by different professionals, as many as the instrument asks. */
   async function checkRatings(def: InstrumentDefinition, target: Target, rating: Assessment['rating'], basedOn: string[]): Promise<string[]> {
     if (!def.independentRaters) {
-      if (rating !== 'single') throw new AppError({ status: 422, code: 'RATING_INVALID', title: 'Not a multi-rater instrument', detail: `rating: ${def.instrumentId} is rated once` });
+      if (rating !== 'single') throw new AppError({ status: 422, code: 'RATING_INVALID', title: 'Not a multi-rater instrument', detail: `rating: ${def.instrumentId} is rated once`, errors: [{ in: 'body', field: 'rating', message: 'the instrument is rated once (single)' }] });
       return [];
     }
-    if (rating === 'single') throw new AppError({ status: 422, code: 'RATING_INVALID', title: 'A multi-rater instrument', detail: `rating: ${def.instrumentId} is rated independently by ${def.independentRaters} professionals, then jointly` });
+    if (rating === 'single') throw new AppError({ status: 422, code: 'RATING_INVALID', title: 'A multi-rater instrument', detail: `rating: ${def.instrumentId} is rated independently by ${def.independentRaters} professionals, then jointly`, errors: [{ in: 'body', field: 'rating', message: 'independent or joint' }] });
     if (rating === 'independent') return [];
     const ratings = (await Promise.all(basedOn.map((id) => assessments.get(id)))).filter((r): r is Stored<Assessment> => r !== null && r.rating === 'independent' && r.status === 'completed' && r.instrumentId === def.instrumentId && JSON.stringify(r.target) === JSON.stringify(target));
-    const raters = new Set(ratings.map((r) => r.completedBy));
+    // The professional who made the rating (only they complete it), not whoever pressed complete.
+    const raters = new Set(ratings.map((r) => r.createdBy));
     if (raters.size < def.independentRaters) {
       throw new AppError({ status: 422, code: 'RATINGS_MISSING', title: 'Not enough independent ratings', detail: `basedOn: a joint rating rests on completed independent ratings of this child by ${def.independentRaters} different professionals; found ${raters.size}`, errors: [{ in: 'body', field: 'basedOn', message: `needs ${def.independentRaters} independent ratings by different professionals` }] });
     }
     return ratings.map((r) => r._id);
   }
 
-  router.get('/assessments/:assessmentId', validated({ params }, async ({ params: p }, req, res) => res.json(view(req, (await load(req, p.assessmentId, 'read')).a))));
+  router.get(
+    '/assessments/:assessmentId',
+    validated({ params }, async ({ params: p }, req, res) => {
+      const { a } = await access(req, p.assessmentId);
+      await auditOf(req, a, 'read');
+      res.json(view(req, a));
+    }),
+  );
 
   router.patch(
     '/assessments/:assessmentId',
-    validated({ params, body: z.strictObject({ answers: z.record(z.string().max(61), answerValue.nullable()) }) }, async ({ params: p, body }, req, res) => {
+    validated({ params, body: z.strictObject({ answers: z.record(z.string().max(200), answerValue) as unknown as z.ZodType<Record<string, Answer | null>> }) }, async ({ params: p, body }, req, res) => {
       staffOnly(req);
-      const { a, def } = await load(req, p.assessmentId, 'update');
-      res.json(staffView(await assessments.save(a, answer(a, def, body.answers))));
+      res.json(staffView(await change(req, p.assessmentId, 'update', (a, def) => (raterOnly(req, a), answer(a, def, body.answers)))));
     }),
   );
 
@@ -150,8 +197,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     '/assessments/:assessmentId/complete',
     validated({ params }, async ({ params: p }, req, res) => {
       staffOnly(req);
-      const { a, def } = await load(req, p.assessmentId, 'complete');
-      res.json(staffView(await assessments.save(a, complete(a, def, principalOf(req).subject, clock()), 'completed')));
+      res.json(staffView(await change(req, p.assessmentId, 'complete', (a, def) => (raterOnly(req, a), complete(a, def, principalOf(req).subject, clock())), 'completed')));
     }),
   );
 
@@ -159,8 +205,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     '/assessments/:assessmentId/amendments',
     validated({ params, body: z.strictObject({ answers, reason: z.string().trim().min(5).max(1000) }) }, async ({ params: p, body }, req, res) => {
       staffOnly(req);
-      const { a, def } = await load(req, p.assessmentId, 'amend');
-      res.status(201).json(staffView(await assessments.save(a, amend(a, def, body.answers, body.reason, principalOf(req).subject, clock()), 'amended')));
+      res.status(201).json(staffView(await change(req, p.assessmentId, 'amend', (a, def) => amend(a, def, body.answers, body.reason, principalOf(req).subject, clock()), 'amended')));
     }),
   );
 
@@ -168,9 +213,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     '/assessments/:assessmentId/sharing',
     validated({ params, body: z.strictObject({ sharedWithParents: z.boolean() }) }, async ({ params: p, body }, req, res) => {
       staffOnly(req);
-      const { a } = await load(req, p.assessmentId, body.sharedWithParents ? 'share' : 'unshare');
-      if (a.target.kind !== 'child') throw new AppError({ status: 422, code: 'NOT_SHAREABLE', title: 'Group assessments are not shared with parents', detail: 'sharedWithParents: only a child’s assessment is shared with its parents' });
-      res.json(staffView(await assessments.save(a, { ...a, sharedWithParents: body.sharedWithParents })));
+      res.json(staffView(await change(req, p.assessmentId, body.sharedWithParents ? 'share' : 'unshare', (a) => shared(a, body.sharedWithParents))));
     }),
   );
 
@@ -180,8 +223,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     requireNsisLevel('substantial'),
     validated({ params, body: z.strictObject({ answers }) }, async ({ params: p, body }, req, res) => {
       if (principalOf(req).kind !== 'parent') throw forbidden('the parents’ part is answered by the parents', 'PARENT_REQUIRED');
-      const { a, def } = await load(req, p.assessmentId, 'answer-as-parent');
-      res.json(parentView(await assessments.save(a, answerAsParent(a, def, body.answers))));
+      res.json(parentView(await change(req, p.assessmentId, 'answer-as-parent', (a, def) => answerAsParent(a, def, body.answers))));
     }),
   );
 
@@ -194,6 +236,8 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
       const visibleAll: Stored<Assessment>[] = [];
       // The relation to the child is checked once above (staff) or here (parents), not per assessment.
       const custody = principal.kind === 'parent' && (await directory.custodyHolders(p.childId)).includes(principal.subject);
+      // A parent without custody learns nothing, not even an empty list, and leaves no read in the child's trail.
+      if (principal.kind === 'parent' && !custody) throw notFound(`child ${p.childId}`);
       for (const a of await assessments.forChild(p.childId)) if (principal.kind === 'parent' ? custody && a.sharedWithParents : await staffMaySee(principal, a, true)) visibleAll.push(a);
       const visible = visibleAll.filter((a) => !query.instrumentId || a.instrumentId === query.instrumentId);
       await audit.record(principal, { action: 'read', recordType: 'assessment-history', recordId: null, childId: p.childId });

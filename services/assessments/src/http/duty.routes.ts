@@ -4,12 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import type { Collection } from 'mongodb';
-import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
+import { AppError, conflict, forbidden, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, requireRole, type StaffRole } from '@spor/auth';
-import { danishDay, holdsRoleAt, type DirectoryView, type KnownPerson } from '@spor/directory';
+import { childAccessRefusal, danishDay, holdsRoleAt, type DirectoryView, type KnownPerson } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import { findEach } from '@spor/mongo';
-import { languageDuty, roundStatus, type Round } from '../domain/duties.js';
+import { languageDuty, roundInstitution, roundStatus, roundsOverlap, type Round } from '../domain/duties.js';
 import { ageInMonths } from '../domain/instrument.js';
 import type { InstrumentCatalogue } from '../store/instrument-catalogue.js';
 import type { AssessmentRepository } from '../store/assessment-repository.js';
@@ -26,6 +26,11 @@ export interface Presumption {
   /** Stored since 2026-12 (the id is the child's); older entries have neither. */
   childId?: string;
   municipalityId?: string;
+  /**
+   * The institution whose staff presumed the need, stored since 2026-12-07: their judgement
+   * counts on their own list only, and does not follow the child to the next institution.
+   */
+  institutionId?: string;
   presumedNeed: boolean;
   by: string;
   at: Date;
@@ -63,7 +68,8 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
     for (const a of await assessments.completedFor(childIds, instrumentId)) {
       if (a.target.kind !== 'child' || a.rating === 'independent') continue;
       const list = done.get(a.target.childId) ?? [];
-      list.push({ day: a.completedAt!.slice(0, 10), ageMonths: a.ageMonths });
+      // The Danish calendar day, as the window is: 00:30 on 1 September is inside a September round.
+      list.push({ day: danishDay(new Date(a.completedAt!)), ageMonths: a.ageMonths });
       done.set(a.target.childId, list);
     }
     return done;
@@ -74,16 +80,18 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
     requireRole('system-administrator', 'pedagogical-consultant'),
     validated({ body: z.strictObject({ name: z.string().trim().min(3).max(200), instrumentId: z.string().regex(/^[a-z][a-z0-9-]{1,60}$/), from: z.iso.date(), to: z.iso.date(), institutionTypes: z.array(z.enum(['dagpleje', 'vuggestue', 'boernehave', 'skole', 'sfo'])).min(1) }) }, async ({ body }, req, res) => {
       const principal = principalOf(req);
-      if (body.to < body.from) throw new AppError({ status: 422, code: 'ROUND_INVALID', title: 'The round is not valid', detail: `to: the window ends (${body.to}) before it begins (${body.from})` });
+      if (body.to < body.from) throw new AppError({ status: 422, code: 'ROUND_INVALID', title: 'The round is not valid', detail: `to: the window ends (${body.to}) before it begins (${body.from})`, errors: [{ in: 'body', field: 'to', message: 'before from' }] });
       const instrument = await catalogue.current(principal.municipalityId, body.instrumentId);
-      if (!instrument || instrument.target !== 'child') throw new AppError({ status: 422, code: 'UNKNOWN_INSTRUMENT', title: 'No such instrument for children', detail: `instrumentId: no child instrument ${body.instrumentId}` });
+      if (!instrument || instrument.target !== 'child') throw new AppError({ status: 422, code: 'UNKNOWN_INSTRUMENT', title: 'No such instrument for children', detail: `instrumentId: no child instrument ${body.instrumentId}`, errors: [{ in: 'body', field: 'instrumentId', message: 'no child instrument of that id' }] });
       const round: StoredRound = { _id: randomUUID(), municipalityId: principal.municipalityId, createdBy: principal.subject, ...body };
+      const overlapping = (await rounds.find({ municipalityId: principal.municipalityId, instrumentId: body.instrumentId }).toArray()).find((r) => roundsOverlap(r, round));
+      if (overlapping) throw conflict('ROUND_OVERLAPS', `round ${overlapping._id} (${overlapping.from} to ${overlapping.to}) already runs ${body.instrumentId} for ${overlapping.institutionTypes.filter((t) => (body.institutionTypes as string[]).includes(t)).join(', ')} in part of this window`);
       await rounds.insertOne(round);
       res.status(201).location(`/rounds/${round._id}`).json(round);
     }),
   );
 
-  router.get('/rounds', async (req, res) => {
+  router.get('/rounds', requireRole(...LIST_ROLES, 'system-administrator'), async (req, res) => {
     res.json({ items: await rounds.find({ municipalityId: principalOf(req).municipalityId }).sort({ from: -1 }).toArray() });
   });
 
@@ -101,12 +109,15 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
     if (!round.institutionTypes.includes(institution.institutionType ?? '')) return { applies: false, children: [] };
     const instrument = await catalogue.current(round.municipalityId, round.instrumentId);
     const placements = (await directory.placementsAt(institution._id, round.from, round.to)).filter((p) => !groupId || p.groupId === groupId);
-    const people = await Promise.all([...new Set(placements.map((p) => p.childId))].map((id) => directory.person(id)));
+    // A child that moved during the window is on one list only: the institution it is counted at.
+    const today = danishDay(clock());
+    const here = await Promise.all([...new Set(placements.map((p) => p.childId))].map(async (id) => (roundInstitution(await directory.placementHistory(id), round, today) === institution._id ? id : null)));
+    const people = await Promise.all(here.filter((id): id is string => id !== null).map((id) => directory.person(id)));
     const ageRange = instrument?.ageMonths;
     const due = people.filter((p): p is KnownPerson => !!p && (!ageRange || (p.birthYear !== undefined && ageInMonths(p.birthYear, p.birthMonth!, round.to) >= ageRange.min && ageInMonths(p.birthYear, p.birthMonth!, round.from) <= ageRange.max)));
     const done = await completedOn(due.map((p) => p._id), round.instrumentId);
     const children = due.map((p) => ({ childId: p._id, status: roundStatus(round, (done.get(p._id) ?? []).map((d) => d.day)) }));
-    await audit.record(principalOf(req), { action: 'read', recordType: 'round-list', recordId: round._id });
+    await audit.record(principalOf(req), { action: 'read', recordType: 'round-list', recordId: round._id, institutionId: groupId ?? institution._id });
     return { applies: true, due: children.length, done: children.filter((c) => c.status === 'done').length, children };
   }
 
@@ -141,10 +152,11 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
       const principal = principalOf(req);
       const placements = await directory.placementsOn(params.childId, danishDay(clock()));
       // Staff anywhere in the child's institution (its groups included) may record their judgement.
-      const reachable = await Promise.all(placements.map((p) => holdsRoleAt(directory, principal, LIST_ROLES, p.institutionId)));
-      if (!reachable.some(Boolean)) throw notFound(`child ${params.childId}`);
+      const reachable = await Promise.all(placements.map(async (p) => ((await holdsRoleAt(directory, principal, LIST_ROLES, p.institutionId)) ? p.institutionId : null)));
+      const institutionId = reachable.find((id): id is string => id !== null);
+      if (!institutionId) throw await childAccessRefusal(directory, principal, params.childId);
       // The child and municipality are stored too, for the retention sweep and the child's insight.
-      await presumptions.replaceOne({ _id: params.childId }, { childId: params.childId, municipalityId: principal.municipalityId, presumedNeed: body.presumedNeed, by: principal.subject, at: clock() }, { upsert: true });
+      await presumptions.replaceOne({ _id: params.childId }, { childId: params.childId, municipalityId: principal.municipalityId, institutionId, presumedNeed: body.presumedNeed, by: principal.subject, at: clock() }, { upsert: true });
       await audit.record(principal, { action: 'update', recordType: 'language-presumption', recordId: params.childId, childId: params.childId });
       res.json({ childId: params.childId, presumedNeed: body.presumedNeed });
     }),
@@ -157,6 +169,8 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
       const principal = principalOf(req);
       const today = danishDay(clock());
       let children: { person: KnownPerson; inDaycare: boolean }[];
+      // Whose presumption counts: the listed institution's (or one stored before it was recorded).
+      const presumedHere = (p: Presumption) => !query.institutionId || p.institutionId === undefined || p.institutionId === query.institutionId;
       if (query.institutionId) {
         const institution = await institutionFor(req, query.institutionId);
         const ids = [...new Set((await directory.placementsAt(institution._id, today)).map((p) => p.childId))];
@@ -170,11 +184,11 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
           if (!placed.some((p) => DAYCARE.has(p.institutionType ?? '') || p.institutionType === undefined)) children.push({ person, inDaycare: false });
         }
       }
-      const withAge = children.filter((c) => c.person.birthYear !== undefined).map((c) => ({ ...c, ageMonths: ageInMonths(c.person.birthYear!, c.person.birthMonth!, today) }));
+      const withAge = children.filter((c) => c.person.birthYear !== undefined && c.person.birthMonth !== undefined).map((c) => ({ ...c, birthYear: c.person.birthYear!, birthMonth: c.person.birthMonth!, ageMonths: ageInMonths(c.person.birthYear!, c.person.birthMonth!, today) }));
       const done = await completedOn(withAge.map((c) => c.person._id), 'sprogvurdering');
-      const presumed = new Set((await findEach(presumptions, '_id', withAge.map((c) => c.person._id), { presumedNeed: true })).map((p) => p._id));
+      const presumed = new Set((await findEach(presumptions, '_id', withAge.map((c) => c.person._id), { presumedNeed: true })).filter(presumedHere).map((p) => p._id));
       const items = withAge
-        .map((c) => ({ childId: c.person._id, ageMonths: c.ageMonths, inDaycare: c.inDaycare, duty: languageDuty({ ageMonths: c.ageMonths, inDaycare: c.inDaycare, presumedNeed: presumed.has(c.person._id) }, (done.get(c.person._id) ?? []).map((d) => d.ageMonths ?? -1)) }))
+        .map((c) => ({ childId: c.person._id, ageMonths: c.ageMonths, inDaycare: c.inDaycare, duty: languageDuty({ birthYear: c.birthYear, birthMonth: c.birthMonth, inDaycare: c.inDaycare, presumedNeed: presumed.has(c.person._id) }, today, (done.get(c.person._id) ?? []).map((d) => d.ageMonths ?? -1)) }))
         .filter((c) => c.duty !== null);
       await audit.record(principal, { action: 'read', recordType: 'language-duties', recordId: query.institutionId ?? null });
       res.json({ on: today, items });

@@ -7,7 +7,7 @@ import { AppError, conflict, validated, z } from '@spor/service-kit';
 import { principalOf } from '@spor/auth';
 import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, type DirectoryView } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
-import { resultFields, resultId, resultProblems, type ExternalResult } from '../domain/external-result.js';
+import { resultFields, resultId, resultOwner, resultProblems, type ExternalResult } from '../domain/external-result.js';
 import type { ExternalResults } from '../store/external-results.js';
 import { ASSESSMENT_ROLES } from './assessment.routes.js';
 
@@ -44,11 +44,13 @@ export function externalResultRoutes(router: Router, deps: { results: ExternalRe
       const principal = principalOf(req);
       if (!(await placementGivingAccess(directory, principal, p.childId, danishDay(clock()), ASSESSMENT_ROLES))) throw await childAccessRefusal(directory, principal, p.childId);
       // As with assessments: results from an institution the staff member does not reach (the
-      // child's earlier one) stay there; a result from before any placement Spor knows is the child's current staff's.
+      // child's earlier one) stay there (resultOwner).
       const all = await results.forChild(p.childId, principal.municipalityId);
+      const history = (await directory.placementHistory(p.childId)).filter((pl) => pl.municipalityId === principal.municipalityId);
+      const ownerOf = (r: ExternalResult) => resultOwner(r, history);
       const reached = new Map<string, boolean>();
-      for (const institutionId of new Set(all.flatMap((r) => (r.institutionId ? [r.institutionId] : [])))) reached.set(institutionId, await holdsRoleAt(directory, principal, ASSESSMENT_ROLES, institutionId));
-      const items = all.filter((r) => r.institutionId === null || reached.get(r.institutionId));
+      for (const institutionId of new Set(all.flatMap((r) => ownerOf(r) ?? []))) reached.set(institutionId, await holdsRoleAt(directory, principal, ASSESSMENT_ROLES, institutionId));
+      const items = all.filter((r) => reached.get(ownerOf(r) ?? '') === true);
       await audit.record(principal, { action: 'read', recordType: 'external-result', recordId: null, childId: p.childId });
       res.json({ childId: p.childId, items: items.map(resultView) });
     }),

@@ -3,6 +3,7 @@
 import type { Collection } from 'mongodb';
 import { AggregateStore, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import { findEach } from '@spor/mongo';
+import { danishDay } from '@spor/directory';
 import { raisesConcern, type Assessment } from '../domain/assessment.js';
 
 /** The stored top-level copy of a child assessment's target.childId (null for a group's). */
@@ -71,9 +72,19 @@ export class AssessmentRepository {
     return [this.event('completed', id, version, a), ...(raisesConcern(a) ? [this.event('concern-raised', id, version, a)] : [])];
   }
 
-  /** Saves a change; `publish` names the event it is (completed or amended), none for drafts. */
+  /**
+   * Saves a change; `publish` names the event it is (completed or amended), none for drafts. An
+   * amendment that turns the team's rating red asks the team to consider the duty to notify, as a
+   * red completion does.
+   */
   save(current: Stored<Assessment>, next: Assessment, publish?: 'completed' | 'amended'): Promise<Stored<Assessment>> {
-    const events = publish === 'completed' ? this.completionEvents(current._id, current.version + 1, next) : publish ? [this.event(publish, current._id, current.version + 1, next)] : [];
+    const version = current.version + 1;
+    const events =
+      publish === 'completed'
+        ? this.completionEvents(current._id, version, next)
+        : publish === 'amended'
+          ? [this.event('amended', current._id, version, next), ...(raisesConcern(next) && !raisesConcern(current) ? [this.event('concern-raised', current._id, version, next)] : [])]
+          : [];
     return this.store.save(current._id, current.version, next, events);
   }
 
@@ -94,7 +105,8 @@ export class AssessmentRepository {
         ...(a.ageMonths !== null ? { ageMonths: a.ageMonths } : {}),
         rating: a.rating,
         results: a.results.map((r) => ({ section: r.section, category: r.category })),
-        completedOn: (a.completedAt ?? new Date().toISOString()).slice(0, 10),
+        // The Danish calendar day: a rating at 00:30 on 1 September belongs to September.
+        completedOn: danishDay(a.completedAt ? new Date(a.completedAt) : new Date()),
       },
     });
   }
