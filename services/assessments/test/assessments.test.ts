@@ -49,7 +49,8 @@ beforeAll(async () => {
   const serial = Math.floor(Math.random() * 900);
   childId = await post('/admin/persons', { kind: 'child', cpr: cprOf(serial), givenName: 'Barn', familyName: 'Test' });
   // Two children around three: one in no daycare, one in the kindergarten.
-  const three = new Date(Date.now() - (3 * 365) * 86_400_000);
+  // Three years and six weeks: 37 or 38 months on any day, inside motor skills' ages and the three-year window.
+  const three = new Date(Date.now() - (3 * 365 + 45) * 86_400_000);
   const cprThree = (serial: number) => `${String(three.getUTCDate()).padStart(2, '0')}${String(three.getUTCMonth() + 1).padStart(2, '0')}${String(three.getUTCFullYear()).slice(2)}${4000 + serial}`;
   unplaced = await post('/admin/persons', { kind: 'child', cpr: cprThree(serial + 1), givenName: 'Ikke', familyName: 'Indskrevet' });
   toddler = await post('/admin/persons', { kind: 'child', cpr: cprThree(serial + 2), givenName: 'Lille', familyName: 'Test' });
@@ -119,7 +120,7 @@ describe('assessments', () => {
     const incomplete = await request(assessments.url).post(`/assessments/${draft.body.id}/complete`).set('authorization', educator);
     expect(incomplete.status).toBe(422);
     expect(incomplete.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['answers.balance', 'answers.knapper']));
-    expect((await start({ instrumentId: 'motorik', instrumentVersion: 2, childId })).body).toMatchObject({ code: 'WRONG_INSTRUMENT_VERSION' });
+    expect((await start({ instrumentId: 'motorik', instrumentVersion: 1, childId })).body).toMatchObject({ code: 'WRONG_INSTRUMENT_VERSION' });
     expect((await start({ instrumentId: 'laeringsmiljoe', childId })).body).toMatchObject({ code: 'WRONG_TARGET' });
   });
 

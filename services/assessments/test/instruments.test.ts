@@ -5,14 +5,15 @@ import { BUILT_IN_INSTRUMENTS } from '../src/domain/built-in-instruments.js';
 import { definitionProblems } from '../src/domain/definition-check.js';
 import { ageInMonths, answerProblems, score, type Answers } from '../src/domain/instrument.js';
 
-const instrument = (id: string) => BUILT_IN_INSTRUMENTS.find((i) => i.instrumentId === id)!;
+/** The newest built-in version: what new assessments use. */
+const instrument = (id: string) => BUILT_IN_INSTRUMENTS.filter((i) => i.instrumentId === id).sort((a, b) => b.version - a.version)[0]!;
 const categoryOf = (id: string, answers: Answers, age: number | null, section?: string) => {
   const results = score(instrument(id), answers, age);
   return (section ? results.find((r) => r.section === section) : results[0])!.category;
 };
 
 describe('instrument definitions', () => {
-  test.each(BUILT_IN_INSTRUMENTS.map((i) => [i.instrumentId, i]))('%s passes the schema and the meaning checks', (_id, def) => {
+  test.each(BUILT_IN_INSTRUMENTS.map((i) => [`${i.instrumentId} v${i.version}`, i]))('%s passes the schema and the meaning checks', (_id, def) => {
     expect(definitionProblems(def)).toEqual([]);
   });
 
@@ -224,6 +225,38 @@ describe('scoring', () => {
     expect(results.find((r) => r.section === 'sprog')).toEqual({ section: 'sprog', score: 1.5, category: 'needs-attention' });
     expect(results.find((r) => r.section === 'natur')).toEqual({ section: 'natur', score: null, category: null });
     expect(results.map((r) => r.section)).not.toContain('foraeldre');
+  });
+
+  test.each([
+    [3, 59, 'needs-support'],
+    [4, 59, 'watch'],
+    [5, 59, 'watch'],
+    [6, 59, 'as-expected'],
+    [6, 60, 'watch'],
+    [8, 60, 'as-expected'],
+    [8, 84, 'as-expected'],
+  ])('motor skills version 2: a section summing to %i at %i months is %s (its age bands)', (sum, age, category) => {
+    const items = ['hopper', 'balance', 'kaster', 'trapper', 'loeber'];
+    const answers = Object.fromEntries(items.map((id, i) => [id, Math.min(2, Math.max(0, sum - 2 * i))]));
+    expect(instrument('motorik').version).toBe(2);
+    expect(score(instrument('motorik'), answers, age)[0]).toEqual({ section: 'grovmotorik', score: sum, category });
+  });
+
+  test('motor skills: version 2 is for children from three; version 1 keeps scoring what was made with it', () => {
+    const v1 = BUILT_IN_INSTRUMENTS.find((i) => i.instrumentId === 'motorik' && i.version === 1)!;
+    expect(instrument('motorik').ageMonths).toEqual({ min: 36, max: 84 });
+    const answers = { hopper: 1, balance: 1, kaster: 1, trapper: 1, loeber: 1 };
+    expect(score(v1, answers, 30)[0]).toEqual({ section: 'grovmotorik', score: 5, category: 'watch' });
+  });
+
+  test('learning environment version 2: a group with no children old enough for the interview is completed without it', () => {
+    const v2 = instrument('laeringsmiljoe');
+    const v1 = BUILT_IN_INSTRUMENTS.find((i) => i.instrumentId === 'laeringsmiljoe' && i.version === 1)!;
+    const staffOnly = { 'voksen-barn': 3, 'barn-barn': 3, legerum: 3, voksenleg: 3, 'rutiner-laering': 3, overgange: 3, indretning: 3, materialer: 3 };
+    expect(v2.version).toBe(2);
+    expect(answerProblems(v2, staffOnly, { complete: true, part: 'staff' })).toEqual([]);
+    expect(answerProblems(v1, staffOnly, { complete: true, part: 'staff' }).map((p) => p.item)).toEqual(['boern-glad', 'boern-venner', 'boern-indflydelse']);
+    expect(score(v2, staffOnly, null).find((r) => r.section === 'boerneinterview')).toEqual({ section: 'boerneinterview', score: null, category: null });
   });
 
   test('learning environment: boundaries between development area, adequate and strength', () => {

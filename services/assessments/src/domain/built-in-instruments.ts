@@ -1,6 +1,7 @@
-// The instruments Spor ships, written for Spor (not copies of licensed material). They are
-// version 1 for every municipality; a municipality adds its own instruments, or new versions,
-// through the admin API. Category thresholds are starting points a municipality may revise in
+// The instruments Spor ships, written for Spor (not copies of licensed material), for every
+// municipality; a municipality adds its own instruments, or new versions, through the admin API.
+// A published version never changes, so a built-in is corrected by a new version beside the old
+// one: both are here, new assessments use the newest, and every assessment keeps its own. Category thresholds are starting points a municipality may revise in
 // a new version; every assessment keeps the version it was made with.
 import type { Category, InstrumentDefinition, Item } from './instrument.js';
 
@@ -210,4 +211,36 @@ const environment: InstrumentDefinition = {
   scoring: ['relationer', 'leg', 'rutiner', 'rammer', 'boerneinterview'].map((section) => ({ section, method: 'mean' as const, categories: environmentCategories })),
 };
 
-export const BUILT_IN_INSTRUMENTS: InstrumentDefinition[] = [wellbeing, development, language, motor, environment];
+/**
+ * Motor skills, version 2: from three years, with thresholds for the youngest of their own.
+ * Version 1 measured a two-year-old against a six-year-old's cut-offs, on items such as cutting
+ * along a line that few two-year-olds do.
+ */
+const youngerMotor: Category[] = [
+  { id: 'needs-support', label: 'Behov for støtte', max: 3, ageMonths: { min: 36, max: 59 } },
+  { id: 'watch', label: 'Hold øje', min: 4, max: 5, ageMonths: { min: 36, max: 59 } },
+  { id: 'as-expected', label: 'Alderssvarende', min: 6, ageMonths: { min: 36, max: 59 } },
+];
+const olderMotor = motorCategories.map((c) => ({ ...c, ageMonths: { min: 60, max: 84 } }));
+const motorV2: InstrumentDefinition = {
+  ...motor,
+  version: 2,
+  description: 'Observation af grov- og finmotorik i leg og hverdag fra 3 år (0 = ikke endnu, 1 = på vej, 2 = sikkert). Scoren sammenholdes med barnets alder: 3–4 år (36–59 mdr.) og 5–6 år (60–84 mdr.).',
+  ageMonths: { min: 36, max: 84 },
+  scoring: motor.scoring.map((rule) => ({ ...rule, categories: [...youngerMotor, ...olderMotor] })),
+};
+
+/**
+ * The learning environment, version 2: the interview with the oldest children is answered where
+ * there are children old enough to be interviewed. In a crèche or a childminder's group there
+ * are none, and version 1 could not be completed there without made-up answers; the section then
+ * has no score and no category.
+ */
+const environmentV2: InstrumentDefinition = {
+  ...environment,
+  version: 2,
+  sections: environment.sections.map((section) => (section.id === 'boerneinterview' ? { ...section, items: section.items.map((item) => ({ ...item, required: false })) } : section)),
+};
+
+/** Every version of every built-in instrument. */
+export const BUILT_IN_INSTRUMENTS: InstrumentDefinition[] = [wellbeing, development, language, motor, motorV2, environment, environmentV2];
