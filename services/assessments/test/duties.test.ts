@@ -68,8 +68,7 @@ describe('language duties (daycare act § 11)', () => {
     expect(languageDuty(child(), '2029-05-01', [])).toMatchObject({ duty: 'pre-school', status: 'overdue' });
     expect(languageDuty(child(), '2029-07-31', [])).toMatchObject({ duty: 'pre-school', status: 'overdue' });
     expect(languageDuty(child(), '2029-03-01', [37])).toBeNull();
-    // From school start the school's own assessment takes over.
-    expect(languageDuty(child(), '2029-08-01', [])).toBeNull();
+    // From school start the school's own assessment takes over (a child still in daycare then: below).
     expect(languageDuty(child(false), '2029-08-01', [])).toBeNull();
   });
 
@@ -79,8 +78,15 @@ describe('language duties (daycare act § 11)', () => {
     // On 1 August 2029 the January child is 78 months and the December child 68; both start school.
     expect(languageDuty(january, '2029-07-31', [])).toMatchObject({ duty: 'pre-school', status: 'overdue' });
     expect(languageDuty(december, '2029-07-31', [])).toMatchObject({ duty: 'pre-school', status: 'overdue' });
-    expect(languageDuty(december, '2029-08-01', [])).toBeNull();
-    // A child born in December 2020 is in school in November 2026, no longer on a daycare list.
-    expect(languageDuty({ ...december, birthYear: 2020 }, '2026-11-15', [])).toBeNull();
+    expect(languageDuty({ ...december, inDaycare: false }, '2029-08-01', [])).toBeNull();
+    // A child born in December 2020 and in no daycare is in school in November 2026, on no list.
+    expect(languageDuty({ ...december, birthYear: 2020, inDaycare: false }, '2026-11-15', [])).toBeNull();
+  });
+
+  test('a child still in daycare after its school start has had it deferred a year (§ 29a): the duty runs on to the deferred start', () => {
+    const deferred = { ...child(), birthYear: 2020, birthMonth: 12 };
+    expect(languageDuty(deferred, '2026-11-15', [])).toEqual({ duty: 'pre-school', status: 'due', schoolStart: '2027-08-01' });
+    expect(languageDuty(deferred, '2027-05-01', [])).toMatchObject({ duty: 'pre-school', status: 'overdue' });
+    expect(languageDuty(deferred, '2026-11-15', [62])).toBeNull();
   });
 });

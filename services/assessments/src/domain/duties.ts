@@ -57,8 +57,16 @@ export const THREE_YEAR_WINDOW = { from: 34, to: 40 } as const;
 export function schoolStart(birthYear: number): string {
   return `${birthYear + 6}-08-01`;
 }
-const preSchoolOpens = (birthYear: number) => `${birthYear + 5}-08-01`;
-const preSchoolOverdue = (birthYear: number) => `${birthYear + 6}-05-01`;
+
+/**
+ * The school start that applies on `day`: a child still in daycare after its year's school start
+ * has had it deferred by a year (daycare act § 29a), and its duty runs on to the deferred start.
+ */
+function schoolStartFor(child: DutyChild, day: string): string {
+  const regular = schoolStart(child.birthYear);
+  return child.inDaycare && day >= regular ? schoolStart(child.birthYear + 1) : regular;
+}
+const yearOf = (day: string) => Number(day.slice(0, 4));
 
 /** Ages in months at which an assessment counts as the one around three. */
 const AROUND_THREE = { from: 30, to: 47 } as const;
@@ -82,13 +90,13 @@ export interface DutyChild {
  * the child completed a language assessment.
  */
 export function languageDuty(child: DutyChild, day: string, assessedAt: number[]): LanguageDuty | null {
-  const start = schoolStart(child.birthYear);
+  const start = schoolStartFor(child, day);
   if (day >= start) return null;
   const ageMonths = ageInMonths(child.birthYear, child.birthMonth, day);
-  const inPreSchoolWindow = day >= preSchoolOpens(child.birthYear);
+  const inPreSchoolWindow = day >= `${yearOf(start) - 1}-08-01`;
   if (inPreSchoolWindow) {
     if (assessedAt.length > 0) return null;
-    return { duty: 'pre-school', status: day >= preSchoolOverdue(child.birthYear) ? 'overdue' : 'due', schoolStart: start };
+    return { duty: 'pre-school', status: day >= `${yearOf(start)}-05-01` ? 'overdue' : 'due', schoolStart: start };
   }
   const assessedAroundThree = assessedAt.some((age) => age >= AROUND_THREE.from && age <= AROUND_THREE.to);
   const threeYearApplies = !child.inDaycare || child.presumedNeed;

@@ -135,8 +135,10 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
         const id = randomUUID();
         const draft = startAssessment({ municipalityId: principal.municipalityId, instrumentId: current.instrumentId, instrumentVersion: current.version, target, institutionId, ageMonths, rating, basedOn, createdBy: principal.subject, createdAt: clock().toISOString(), ...(body.answers ? { answers: body.answers } : {}) }, current);
         // A form filled in at once (or offline) is created and completed in one write.
-        const created = body.complete ? await assessments.createCompleted(id, complete(draft, current, principal.subject, clock())) : await assessments.create(id, draft);
+        const completed = body.complete ? complete(draft, current, principal.subject, clock()) : null;
+        // The entry before the write, as for every change: a write is never without one.
         await audit.record(principal, { action: body.complete ? 'create-completed' : 'create', recordType: 'assessment', recordId: id, ...(body.childId ? { childId: body.childId } : {}) });
+        const created = completed ? await assessments.createCompleted(id, completed) : await assessments.create(id, draft);
         res.status(201).location(`/assessments/${id}`).json(staffView(created));
       },
     ),

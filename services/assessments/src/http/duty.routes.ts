@@ -155,9 +155,9 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
       const reachable = await Promise.all(placements.map(async (p) => ((await holdsRoleAt(directory, principal, LIST_ROLES, p.institutionId)) ? p.institutionId : null)));
       const institutionId = reachable.find((id): id is string => id !== null);
       if (!institutionId) throw await childAccessRefusal(directory, principal, params.childId);
+      await audit.record(principal, { action: 'update', recordType: 'language-presumption', recordId: params.childId, childId: params.childId });
       // The child and municipality are stored too, for the retention sweep and the child's insight.
       await presumptions.replaceOne({ _id: params.childId }, { childId: params.childId, municipalityId: principal.municipalityId, institutionId, presumedNeed: body.presumedNeed, by: principal.subject, at: clock() }, { upsert: true });
-      await audit.record(principal, { action: 'update', recordType: 'language-presumption', recordId: params.childId, childId: params.childId });
       res.json({ childId: params.childId, presumedNeed: body.presumedNeed });
     }),
   );

@@ -32,8 +32,11 @@ export function externalResultRoutes(router: Router, deps: { results: ExternalRe
       const problems = resultProblems(body, today);
       if (problems.length > 0) throw new AppError({ status: 422, code: 'RESULT_INVALID', title: 'The result is not valid', detail: problems.map((x) => `${x.field}: ${x.message}`).join('; '), errors: problems.map((x) => ({ in: 'body', field: x.field, message: x.message })) });
       const doc: ExternalResult = { _id: resultId(principal.municipalityId, p.childId, body), municipalityId: principal.municipalityId, childId: p.childId, institutionId: placement.institutionId, ...body, maxScore: body.maxScore ?? null, recordedBy: principal.subject, recordedAt: clock() };
-      if (!(await results.insert(doc))) throw conflict('RESULT_EXISTS', `a result of ${body.testName} (${body.source}) on ${body.testedOn} is recorded for this child already (id ${doc._id})`);
+      const exists = () => conflict('RESULT_EXISTS', `a result of ${body.testName} (${body.source}) on ${body.testedOn} is recorded for this child already`);
+      if (await results.get(doc._id)) throw exists();
+      // The entry before the write: a write is never without one (a failed write leaves an entry of an attempt).
       await audit.record(principal, { action: 'create', recordType: 'external-result', recordId: doc._id, childId: p.childId });
+      if (!(await results.insert(doc))) throw exists();
       res.status(201).location(`/children/${p.childId}/external-results`).json(resultView(doc));
     }),
   );
