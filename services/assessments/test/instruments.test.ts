@@ -68,6 +68,12 @@ describe('what a definition means', () => {
     expect(definitionProblems(definition)).toContain(problem);
   });
 
+  test('a municipality’s own well-being version keeps the category red that prompts the duty to notify', () => {
+    const wellbeing = instrument('trivselsvurdering');
+    const renamed = { ...wellbeing, scoring: wellbeing.scoring.map((r) => ({ ...r, categories: r.categories.map((c) => (c.id === 'red' ? { ...c, id: 'roed' } : c)) })) };
+    expect(definitionProblems(renamed)).toEqual(['scoring: trivselsvurdering keeps a category red, which prompts the team to consider the duty to notify (Barnets lov § 133)']);
+  });
+
   test('a mean is checked to two decimals: a category must follow on at the next hundredth', () => {
     const mean = (categories: object[]) => rule({ method: 'mean', categories });
     expect(definitionProblems(mean([{ id: 'lav', label: 'L', max: 2.49 }, { id: 'hoej', label: 'H', min: 2.5 }]))).toEqual([]);

@@ -118,9 +118,13 @@ export function sameAnswers(a: Answers, b: Answers): boolean {
   return canonical(a) === canonical(b);
 }
 
+/** The well-being rating whose category `red` prompts the duty-to-notify consideration. */
+export const WELLBEING_INSTRUMENT = 'trivselsvurdering';
+export const CONCERN_CATEGORY = 'red';
+
 /** A red well-being rating prompts the team to consider the duty to notify (Barnets lov § 133); it never notifies by itself. */
 export function raisesConcern(a: Assessment): boolean {
-  return a.instrumentId === 'trivselsvurdering' && a.rating !== 'independent' && a.results.some((r) => r.category === 'red');
+  return a.instrumentId === WELLBEING_INSTRUMENT && a.rating !== 'independent' && a.results.some((r) => r.category === CONCERN_CATEGORY);
 }
 
 /** What staff see on the child while the team's newest well-being rating is red: a prompt, never a notification. */
@@ -139,7 +143,7 @@ export interface ConcernPrompt {
 export function concernPrompt(assessments: (Assessment & { _id: string })[]): ConcernPrompt | null {
   let newest: (Assessment & { _id: string }) | undefined;
   for (const a of assessments) {
-    if (a.instrumentId !== 'trivselsvurdering' || a.rating === 'independent' || a.status !== 'completed' || !a.completedAt) continue;
+    if (a.instrumentId !== WELLBEING_INSTRUMENT || a.rating === 'independent' || a.status !== 'completed' || !a.completedAt) continue;
     if (!newest || a.completedAt >= newest.completedAt!) newest = a;
   }
   return newest && raisesConcern(newest) ? { kind: 'consider-duty-to-notify', law: 'Barnets lov § 133', assessmentId: newest._id, raisedAt: newest.completedAt! } : null;

@@ -2,6 +2,7 @@
 // only its shape). A published version never changes, so a definition that would score some
 // children into no category, or count a colour as a number, must be refused here, naming where.
 import type { Category, InstrumentDefinition, Item, ScoringRule, Section } from './instrument.js';
+import { CONCERN_CATEGORY, WELLBEING_INSTRUMENT } from './assessment.js';
 
 const CHOICE = new Set(['single', 'multiple']);
 
@@ -147,6 +148,9 @@ export function meaningProblems(def: InstrumentDefinition): string[] {
   if (!def.parentsTakePart && parentsPart) problems.push('parentsTakePart: a section is for the parents, but parents do not take part');
   if (def.target === 'group' && def.ageMonths) problems.push('ageMonths: a group instrument has no age range');
   if (def.ageMonths && def.ageMonths.min > def.ageMonths.max) problems.push('ageMonths: the range ends before it begins');
+  // The duty-to-notify prompt (raisesConcern) follows the well-being rating's category `red`:
+  // a municipality's own version that renamed it would silently turn the prompt off.
+  if (def.instrumentId === WELLBEING_INSTRUMENT && !def.scoring.some((r) => r.categories.some((c) => c.id === CONCERN_CATEGORY))) problems.push(`scoring: ${WELLBEING_INSTRUMENT} keeps a category ${CONCERN_CATEGORY}, which prompts the team to consider the duty to notify (Barnets lov § 133)`);
   const ruled = def.scoring.map((r) => r.section);
   for (const id of new Set(ruled)) if (ruled.filter((x) => x === id).length > 1) problems.push(`scoring.${id}: the section has two rules`);
   for (const rule of def.scoring) {
