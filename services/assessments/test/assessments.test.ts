@@ -378,6 +378,17 @@ describe('assessments', () => {
     }
   });
   test('an independent rating is its rater’s own: only they fill it in and complete it, raters are counted by who rated, and it is not shared with parents', async () => {
+    // A new round, after the joint ratings of the tests above (the latest a day after `now`).
+    const before = now;
+    now = new Date(now.getTime() + 2 * 86_400_000);
+    try {
+      await ownRatings();
+    } finally {
+      now = before;
+    }
+  });
+
+  async function ownRatings() {
     const draft = await start({ instrumentId: 'trivselsvurdering', childId, answers: { samlet: 'green' } });
     expect(draft.body.rating).toBe('independent');
     const edited = await request(assessments.url).patch(`/assessments/${draft.body.id}`).set('authorization', colleague).send({ answers: { samlet: 'yellow' } });
@@ -385,13 +396,23 @@ describe('assessments', () => {
     const completedByOther = await request(assessments.url).post(`/assessments/${draft.body.id}/complete`).set('authorization', colleague);
     expect([completedByOther.status, completedByOther.body.code]).toEqual([403, 'RATER_REQUIRED']);
     await request(assessments.url).post(`/assessments/${draft.body.id}/complete`).set('authorization', educator).expect(200);
+    // Sealed to the colleague until the colleague has rated too: listed (for the joint rating), not what it says.
+    const read = () => request(assessments.url).get(`/assessments/${draft.body.id}`).set('authorization', colleague);
+    expect((await read()).body).toMatchObject({ id: draft.body.id, sealed: true, answers: {}, results: [], createdBy: draft.body.createdBy });
+    const listed = (await request(assessments.url).get(`/children/${childId}/assessments?instrumentId=trivselsvurdering`).set('authorization', colleague)).body.items.find((a: { id: string }) => a.id === draft.body.id);
+    expect(listed).toMatchObject({ sealed: true, answers: {} });
+    expect((await request(assessments.url).get(`/assessments/${draft.body.id}`).set('authorization', educator)).body).not.toHaveProperty('sealed');
+    const own = await start({ instrumentId: 'trivselsvurdering', childId, answers: { samlet: 'yellow' }, complete: true }, colleague);
+    expect(own.status).toBe(201);
+    expect((await read()).body).toMatchObject({ answers: { samlet: 'green' }, results: [{ section: 'trivsel', category: 'green' }] });
+    expect((await read()).body).not.toHaveProperty('sealed');
     // Two ratings by one professional are one rater.
     const again = await start({ instrumentId: 'trivselsvurdering', childId, answers: { samlet: 'green' }, complete: true });
     const joint = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn: [draft.body.id, again.body.id], answers: { samlet: 'green' } });
     expect([joint.status, joint.body.code]).toEqual([422, 'RATINGS_MISSING']);
     const shared = await request(assessments.url).post(`/assessments/${draft.body.id}/sharing`).set('authorization', educator).send({ sharedWithParents: true });
     expect([shared.status, shared.body.code, shared.body.errors?.[0]?.field]).toEqual([422, 'NOT_SHAREABLE', 'sharedWithParents']);
-  });
+  }
 
   test('an amendment that turns the team’s rating red raises the concern too; one that changes nothing is refused and leaves no audit entry', async () => {
     const rate = async (token: string, light: string) => (await start({ instrumentId: 'trivselsvurdering', childId, answers: { samlet: light }, complete: true }, token)).body.id as string;

@@ -112,6 +112,24 @@ export function shared(a: Assessment, sharedWithParents: boolean): Assessment {
   return { ...a, sharedWithParents };
 }
 
+type WithId = Assessment & { _id: string };
+
+/**
+ * Whether one professional's independent rating is sealed to a viewer: its answers and results
+ * withheld, so that the next professional rates without seeing the first's (TOPI: independently,
+ * then jointly). Open to its own rater; to the others once a joint rating rests on it, or once
+ * they have completed their own independent rating of the child since the team's last joint one.
+ * `others` are the child's assessments.
+ */
+export function sealedFor(viewer: string, rating: WithId, others: WithId[]): boolean {
+  if (rating.rating !== 'independent' || rating.createdBy === viewer) return false;
+  const same = others.filter((a) => a.instrumentId === rating.instrumentId && a.status === 'completed');
+  const joints = same.filter((a) => a.rating === 'joint');
+  if (joints.some((j) => j.basedOn.includes(rating._id))) return false;
+  const lastJoint = joints.reduce((latest, j) => (j.completedAt! > latest ? j.completedAt! : latest), '');
+  return !same.some((a) => a.rating === 'independent' && a.createdBy === viewer && a.completedAt! > lastJoint);
+}
+
 /** The same answers: the same items with the same values, a multiple choice in any order. */
 export function sameAnswers(a: Answers, b: Answers): boolean {
   const canonical = (answers: Answers) => JSON.stringify(Object.keys(answers).sort().map((k) => [k, Array.isArray(answers[k]) ? [...(answers[k] as string[])].sort() : answers[k]]));

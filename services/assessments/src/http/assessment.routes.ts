@@ -9,7 +9,7 @@ import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@
 import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, staffMaySeeChild, type DirectoryView } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
-import { amend, answer, answerAsParent, complete, concernPrompt, shared, startAssessment, type Assessment, type PARENT_FIELDS, type Target } from '../domain/assessment.js';
+import { amend, answer, answerAsParent, complete, concernPrompt, sealedFor, shared, startAssessment, type Assessment, type PARENT_FIELDS, type Target } from '../domain/assessment.js';
 import { ageInMonths, type Answer, type Answers, type InstrumentDefinition } from '../domain/instrument.js';
 import type { InstrumentCatalogue } from '../store/instrument-catalogue.js';
 import type { AssessmentRepository } from '../store/assessment-repository.js';
@@ -97,6 +97,9 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     const { _id, version, ...rest } = a;
     return { id: _id, version, ...rest };
   };
+  /** Another professional's independent rating before the viewer may see it (sealedFor): who and when, not what. */
+  const sealedView = (a: Stored<Assessment>) => ({ ...staffView(a), answers: {}, parentAnswers: {}, results: [], amendments: [], sealed: true as const });
+  const staffViewFor = (principal: Principal, a: Stored<Assessment>, childAssessments: Stored<Assessment>[]) => (sealedFor(principal.subject, a, childAssessments) ? sealedView(a) : staffView(a));
   /** Parents see the results and their own answers, not staff's working notes: PARENT_FIELDS, as their insight does. */
   const parentView = (a: Stored<Assessment>) => ({ id: a._id, instrumentId: a.instrumentId, instrumentVersion: a.instrumentVersion, status: a.status, completedAt: a.completedAt ?? null, results: a.results, parentAnswers: a.parentAnswers }) satisfies Record<(typeof PARENT_FIELDS)[number] | 'id', unknown>;
   const view = (req: Request, a: Stored<Assessment>) => (principalOf(req).kind === 'parent' ? parentView(a) : staffView(a));
@@ -183,7 +186,10 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     validated({ params }, async ({ params: p }, req, res) => {
       const { a } = await access(req, p.assessmentId);
       await auditOf(req, a, 'read');
-      res.json(view(req, a));
+      const principal = principalOf(req);
+      // Only another professional's independent rating needs the child's other ratings to decide.
+      const sealable = principal.kind === 'staff' && a.rating === 'independent' && a.createdBy !== principal.subject && a.target.kind === 'child';
+      res.json(sealable && a.target.kind === 'child' ? staffViewFor(principal, a, await assessments.forChild(a.target.childId)) : view(req, a));
     }),
   );
 
@@ -207,7 +213,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     '/assessments/:assessmentId/amendments',
     validated({ params, body: z.strictObject({ answers, reason: z.string().trim().min(5).max(1000) }) }, async ({ params: p, body }, req, res) => {
       staffOnly(req);
-      res.status(201).json(staffView(await change(req, p.assessmentId, 'amend', (a, def) => amend(a, def, body.answers, body.reason, principalOf(req).subject, clock()), 'amended')));
+      res.status(201).json(staffView(await change(req, p.assessmentId, 'amend', (a, def) => (raterOnly(req, a), amend(a, def, body.answers, body.reason, principalOf(req).subject, clock())), 'amended')));
     }),
   );
 
@@ -240,12 +246,19 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
       const custody = principal.kind === 'parent' && (await directory.custodyHolders(p.childId)).includes(principal.subject);
       // A parent without custody learns nothing, not even an empty list, and leaves no read in the child's trail.
       if (principal.kind === 'parent' && !custody) throw notFound(`child ${p.childId}`);
-      for (const a of await assessments.forChild(p.childId)) if (principal.kind === 'parent' ? custody && a.sharedWithParents : await staffMaySee(principal, a, true)) visibleAll.push(a);
+      const all = await assessments.forChild(p.childId);
+      for (const a of all) if (principal.kind === 'parent' ? custody && a.sharedWithParents : await staffMaySee(principal, a, true)) visibleAll.push(a);
       const visible = visibleAll.filter((a) => !query.instrumentId || a.instrumentId === query.instrumentId);
       await audit.record(principal, { action: 'read', recordType: 'assessment-history', recordId: null, childId: p.childId });
+      if (principal.kind === 'parent') {
+        res.json({ childId: p.childId, items: visible.map(parentView), development: developmentOf(visible) });
+        return;
+      }
+      // Sealed independent ratings are listed (the team needs their ids for the joint one) without what they say.
+      const open = visible.filter((a) => !sealedFor(principal.subject, a, all));
       // The duty-to-notify prompt is for the team, not the parents (R13), whatever instrument is asked for.
-      const prompt = principal.kind === 'staff' ? concernPrompt(visibleAll) : null;
-      res.json({ childId: p.childId, items: visible.map((a) => view(req, a)), development: developmentOf(visible), ...(principal.kind === 'staff' ? { prompts: prompt ? [prompt] : [] } : {}) });
+      const prompt = concernPrompt(visibleAll);
+      res.json({ childId: p.childId, items: visible.map((a) => staffViewFor(principal, a, all)), development: developmentOf(open), prompts: prompt ? [prompt] : [] });
     }),
   );
 
