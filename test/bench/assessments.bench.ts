@@ -157,7 +157,8 @@ await apply(event(DIRECTORY_EVENTS.unitCreated, institution, { unitId: instituti
 await apply(event(DIRECTORY_EVENTS.unitCreated, group, { unitId: group, kind: 'group', parentId: institution }));
 const children = Array.from({ length: CHILDREN }, () => randomUUID());
 for (const childId of children) {
-  await apply(event(DIRECTORY_EVENTS.personRegistered, childId, { personId: childId, kind: 'child', birthYear: 2021, birthMonth: 4 }));
+  // Five years old whenever the bench runs: inside the motor-skills instrument's ages.
+  await apply(event(DIRECTORY_EVENTS.personRegistered, childId, { personId: childId, kind: 'child', birthYear: new Date().getUTCFullYear() - 5, birthMonth: 4 }));
   await apply(event(DIRECTORY_EVENTS.enrolled, childId, { childId, placementId: randomUUID(), institutionId: institution, institutionType: 'boernehave', groupId: group, from: '2024-01-01', to: null }));
 }
 const { token } = await issueAccessToken(identity.keys(), { issuer: identity.config.TOKEN_ISSUER, audience: identity.config.TOKEN_AUDIENCE, ttlSeconds: 3600 }, { personId: randomUUID(), kind: 'staff', municipalityId: '510', roles: [{ role: 'educator', unitId: group }] }, new Date());

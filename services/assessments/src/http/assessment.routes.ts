@@ -149,7 +149,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
 
   /** An instrument is used where it applies: its institution types. */
   async function checkInstitutionType(def: InstrumentDefinition, institutionId: string): Promise<void> {
-    const type = (await directory.unit(institutionId))?.institutionType;
+    const type = (await directory.unitPath(institutionId))[0]?.institutionType; // cached, unlike unit()
     if (type && !def.institutionTypes.includes(type)) {
       throw new AppError({ status: 422, code: 'INSTRUMENT_NOT_FOR_INSTITUTION', title: 'The instrument is not used at this kind of institution', detail: `instrumentId: ${def.instrumentId} is for ${def.institutionTypes.join(', ')}, not ${type}`, errors: [{ in: 'body', field: 'instrumentId', message: `not for ${type}` }] });
     }
