@@ -16,13 +16,13 @@ export async function holdsRoleAt(directory: DirectoryView, principal: Principal
   return holdsRoleOn(principal, roles, await directory.reachOf(unitId));
 }
 
-/** The child's placement on `day` through which the staff member has access, if any. */
-export async function placementGivingAccess(directory: DirectoryView, principal: Principal, childId: string, day: string, roles: readonly StaffRole[]): Promise<KnownPlacement | null> {
+/** The child's placement on `day` through which the staff member has access, if any (among those `accept` takes). */
+export async function placementGivingAccess(directory: DirectoryView, principal: Principal, childId: string, day: string, roles: readonly StaffRole[], accept: (placement: KnownPlacement) => boolean = () => true): Promise<KnownPlacement | null> {
   if (principal.kind !== 'staff') return null;
   const grants = principal.roles.filter((r) => roles.includes(r.role)).map((r) => r.unitId);
   if (grants.length === 0) return null;
   for (const placement of await directory.placementsOn(childId, day)) {
-    if (placement.municipalityId !== principal.municipalityId) continue;
+    if (placement.municipalityId !== principal.municipalityId || !accept(placement)) continue;
     const reach = new Set([placement.groupId, ...(await directory.unitPath(placement.institutionId)).map((u) => u._id)].filter((id): id is string => !!id));
     if (grants.some((unitId) => reach.has(unitId))) return placement;
   }

@@ -412,6 +412,11 @@ describe('assessments', () => {
     expect([joint.status, joint.body.code]).toEqual([422, 'RATINGS_MISSING']);
     const shared = await request(assessments.url).post(`/assessments/${draft.body.id}/sharing`).set('authorization', educator).send({ sharedWithParents: true });
     expect([shared.status, shared.body.code, shared.body.errors?.[0]?.field]).toEqual([422, 'NOT_SHAREABLE', 'sharedWithParents']);
+    // Not even "stop sharing", whose answer would be the whole rating to a colleague it is sealed to.
+    const third = await as('educator', units.kindergarten, '33333333-3333-4333-8333-333333333333');
+    const unshare = await request(assessments.url).post(`/assessments/${draft.body.id}/sharing`).set('authorization', third).send({ sharedWithParents: false });
+    expect([unshare.status, unshare.body.code]).toEqual([422, 'NOT_SHAREABLE']);
+    expect(JSON.stringify(unshare.body)).not.toContain('green');
   }
 
   test('an amendment that turns the team’s rating red raises the concern too; one that changes nothing is refused and leaves no audit entry', async () => {
@@ -472,6 +477,10 @@ describe('assessments', () => {
     const screening = await start({ instrumentId: 'sprogvurdering', childId, answers: { ...yes(10), note: 'Et notat fra pædagogen' }, complete: true });
     expect(screening.status).toBe(201);
     await request(assessments.url).post(`/assessments/${screening.body.id}/sharing`).set('authorization', educator).send({ sharedWithParents: true }).expect(200);
+    // Sharing what is shared already writes nothing: the same version, a read in the log.
+    const again = await request(assessments.url).post(`/assessments/${screening.body.id}/sharing`).set('authorization', educator).send({ sharedWithParents: true });
+    expect([again.status, again.body.version]).toEqual([200, 2]);
+    expect((await assessments.audit.forRecord(screening.body.id)).map((e) => e.operation)).toEqual(['create-completed', 'share', 'read']);
     const asParent = await request(assessments.url).get(`/assessments/${screening.body.id}`).set('authorization', await parent(mother));
     const insight = await request(assessments.url).get(`/children/${childId}/insight`).set('authorization', await parent(mother));
     expect(insight.status).toBe(200);

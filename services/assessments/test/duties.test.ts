@@ -28,6 +28,17 @@ describe('rounds', () => {
     expect(roundInstitution([{ institutionId: 'A', from: '2026-11-01', to: null }], autumn, '2026-11-05')).toBeNull();
   });
 
+  test('a child in school and SFO is on both lists: placements of another kind run beside, they are no move', () => {
+    const both = [
+      { institutionId: 'skolen', institutionType: 'skole', from: '2026-08-01', to: null },
+      { institutionId: 'sfo', institutionType: 'sfo', from: '2026-08-10', to: null },
+    ];
+    expect(roundInstitution(both, autumn, '2026-10-01', 'skole')).toBe('skolen');
+    expect(roundInstitution(both, autumn, '2026-10-01', 'sfo')).toBe('sfo');
+    // Without a kind, the latest placement wins (one institution per child).
+    expect(roundInstitution(both, autumn, '2026-10-01')).toBe('sfo');
+  });
+
   test('rounds of one instrument overlap when their windows and institution types meet', () => {
     expect(roundsOverlap(autumn, { ...autumn, from: '2026-10-31', to: '2026-12-31' })).toBe(true);
     expect(roundsOverlap(autumn, { ...autumn, from: '2026-11-01', to: '2026-12-31' })).toBe(false);

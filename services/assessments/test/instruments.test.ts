@@ -56,7 +56,11 @@ describe('what a definition means', () => {
     ['two rules on one section', { ...base(), scoring: [base().scoring[0], base().scoring[0]] }, 'scoring.s: the section has two rules'],
     ['a count of a value no item takes', rule({ method: 'count', countValue: 'purple', categories: [{ id: 'alle', label: 'A' }] }), 'scoring.s: no item in the section can be answered purple'],
     ['a scale of fractions', item({ min: 0.5, max: 0.9 }), "items.a: a scale's steps are whole numbers"],
-    ['a number without bounds', item({ type: 'number', min: undefined, max: undefined }), 'items.a: a number needs min <= max'],
+    ['a scored number without bounds', item({ type: 'number', min: undefined, max: undefined }), 'items.a: a scored number needs min and max within ±1000000000'],
+    ['a scored number with bounds big enough to make a sum infinite', item({ type: 'number', min: 0, max: 1e308 }), 'items.a: a scored number needs min and max within ±1000000000'],
+    ['a number range that ends before it begins', item({ type: 'number', min: 5, max: 1 }), 'items.a: a number needs min <= max'],
+    ['age bands without the instrument’s age range', { ...rule({ categories: [{ id: 'lav', label: 'L', ageMonths: { min: 36, max: 59 } }, { id: 'hoej', label: 'H' }] }), ageMonths: undefined }, "scoring.s.lav: age bands need the instrument's age range (ageMonths), so that every child it is used for is in a band"],
+    ['independent raters on a group', { ...base(), target: 'group', ageMonths: undefined, independentRaters: 2 }, 'independentRaters: independent ratings are of a child; a group is assessed once'],
     ['options on a yes/no', item({ type: 'yes-no', min: undefined, max: undefined, options: [{ value: 'x', label: 'X' }] }), 'items.a: only single and multiple choice items have options'],
     ['an option twice', item({ type: 'single', min: undefined, max: undefined, options: [{ value: 'x', label: 'X', score: 1 }, { value: 'x', label: 'Y', score: 2 }] }), 'items.a: the option x is there twice'],
     ['a traffic light in a sum of numbers', item({ type: 'traffic-light', min: undefined, max: undefined }), 'scoring.s: a sum mixes traffic lights with numbers; score them in sections of their own'],
@@ -71,7 +75,20 @@ describe('what a definition means', () => {
   test('a municipality’s own well-being version keeps the category red that prompts the duty to notify', () => {
     const wellbeing = instrument('trivselsvurdering');
     const renamed = { ...wellbeing, scoring: wellbeing.scoring.map((r) => ({ ...r, categories: r.categories.map((c) => (c.id === 'red' ? { ...c, id: 'roed' } : c)) })) };
-    expect(definitionProblems(renamed)).toEqual(['scoring: trivselsvurdering keeps a category red, which prompts the team to consider the duty to notify (Barnets lov § 133)']);
+    const problem = 'scoring: trivselsvurdering keeps a category red that some rating reaches, which prompts the team to consider the duty to notify (Barnets lov § 133)';
+    expect(definitionProblems(renamed)).toEqual([problem]);
+    // Kept, but behind a category that takes every score first: no rating is ever red.
+    const shadowed = { ...wellbeing, scoring: wellbeing.scoring.map((r) => ({ ...r, categories: [{ id: 'groen', label: 'Alle' }, ...r.categories] })) };
+    expect(definitionProblems(shadowed)).toEqual([problem]);
+  });
+
+  test('what the checks leave alone: a count beside a free-text note, an unbounded number nobody scores, a required multiple choice that always adds', () => {
+    const withNote = { ...base(), sections: [{ ...base().sections[0]!, items: [...base().sections[0]!.items, { id: 'note', text: 'N', type: 'free-text', required: false }] }], scoring: [{ section: 's', method: 'count', countValue: '4', categories: [{ id: 'ingen', label: 'Ingen', max: 0 }, { id: 'nogle', label: 'Nogle', min: 1 }] }] };
+    expect(definitionProblems(withNote)).toEqual([]);
+    const unscored = { ...base(), sections: [...base().sections, { id: 'maal', title: 'Mål', items: [{ id: 'hoejde', text: 'Højde i cm', type: 'number', required: false }] }] };
+    expect(definitionProblems(unscored)).toEqual([]);
+    const choices = { ...base(), sections: [{ id: 's', title: 'S', items: [{ id: 'a', text: 'A', type: 'multiple', required: true, options: [{ value: 'x', label: 'X', score: 1 }, { value: 'y', label: 'Y', score: 2 }] }] }], scoring: [{ section: 's', method: 'sum', categories: [{ id: 'lav', label: 'L', max: 1 }, { id: 'hoej', label: 'H', min: 2 }] }] };
+    expect(definitionProblems(choices)).toEqual([]);
   });
 
   test('a mean is checked to two decimals: a category must follow on at the next hundredth', () => {

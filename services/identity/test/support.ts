@@ -51,11 +51,14 @@ export async function bearer(identity: RunningIdentity, municipalityId = '510', 
  * identity database holds one person per CPR number): born on a day of 2019–2022, serial 4000–9999
  * (the 7th digit then places the year in the 2000s).
  */
-export function freshCpr(): string {
+export function freshCpr(birthYears: [from: number, to: number] = [2019, 2022]): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   const random = (from: number, to: number) => from + Math.floor(Math.random() * (to - from + 1));
-  return `${pad(random(1, 28))}${pad(random(1, 12))}${pad(random(19, 22))}${random(4000, 9999)}`;
+  return `${pad(random(1, 28))}${pad(random(1, 12))}${pad(random(birthYears[0] - 2000, birthYears[1] - 2000))}${random(4000, 9999)}`;
 }
+
+/** A child's CPR number for a child of `years` whole years today (give or take its birthday): for age-banded instruments. */
+export const cprOfAge = (years: number) => freshCpr([new Date().getUTCFullYear() - years, new Date().getUTCFullYear() - years]);
 
 /** A browser's cookies at one site. */
 export type CookieJar = Map<string, string>;

@@ -8,7 +8,7 @@ import { NSIS_LEVELS } from '@spor/auth';
 import { contractRegistry } from '@spor/contracts';
 import { eventsPublished, quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import type { RunningIdentity } from '../../identity/src/service.js';
-import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
+import { bearer, cprOfAge, freshCpr, startTestIdentity } from '../../identity/test/support.js';
 import { startConsent, type RunningConsent } from '../../consent/src/service.js';
 import { startAssessments, type RunningAssessments } from '../../assessments/src/service.js';
 import { startActionPlans, type RunningActionPlans } from '../../action-plans/src/service.js';
@@ -42,7 +42,8 @@ beforeAll(async () => {
   units.kindergarten = await post('/admin/org-units', { kind: 'institution', name: 'Børnehaven', parentId: units.district, institutionType: 'boernehave' });
   units.school = await post('/admin/org-units', { kind: 'institution', name: 'Skolen', parentId: units.district, institutionType: 'skole' });
   units.schoolClass = await post('/admin/org-units', { kind: 'group', name: '0.A', parentId: units.school });
-  childId = await post('/admin/persons', { kind: 'child', cpr: freshCpr(), givenName: 'Barn', familyName: 'Test' });
+  // Five this year: inside the motor-skills screening's ages whenever the test runs.
+  childId = await post('/admin/persons', { kind: 'child', cpr: cprOfAge(5), givenName: 'Barn', familyName: 'Test' });
   mother = await post('/admin/persons', { kind: 'parent', cpr: freshCpr(), givenName: 'Mor', familyName: 'Test' });
   father = await post('/admin/persons', { kind: 'parent', cpr: freshCpr(), givenName: 'Far', familyName: 'Test' });
   for (const parentId of [mother, father]) await request(identity.url).put('/admin/guardianships').set('authorization', root).send({ parentId, childId, custody: true });

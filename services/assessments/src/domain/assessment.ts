@@ -102,14 +102,15 @@ export function amend(a: Assessment, def: InstrumentDefinition, answers: Answers
 }
 
 /**
- * Shares an assessment with the child's parents, or stops sharing it. A group's assessment has no
- * parents; one professional's independent rating stays with the team (the joint one is shared).
+ * Shares an assessment with the child's parents, or stops sharing it; the same assessment when
+ * that is so already. A group's assessment has no parents; one professional's independent rating
+ * stays with the team (the joint one is shared).
  */
 export function shared(a: Assessment, sharedWithParents: boolean): Assessment {
   const refuse = (message: string) => new AppError({ status: 422, code: 'NOT_SHAREABLE', title: 'Not shared with parents', detail: `sharedWithParents: ${message}`, errors: [{ in: 'body', field: 'sharedWithParents', message }] });
   if (a.target.kind !== 'child') throw refuse('only a child’s assessment is shared with its parents');
-  if (sharedWithParents && a.rating === 'independent') throw refuse('one professional’s independent rating stays with the team; share the joint rating');
-  return { ...a, sharedWithParents };
+  if (a.rating === 'independent') throw refuse('one professional’s independent rating stays with the team; share the joint rating');
+  return a.sharedWithParents === sharedWithParents ? a : { ...a, sharedWithParents };
 }
 
 type WithId = Assessment & { _id: string };

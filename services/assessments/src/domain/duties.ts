@@ -18,6 +18,7 @@ export type RoundStatus = 'done' | 'not-done';
 /** Where a child is counted in a round: at most one institution, so a move does not put it on two lists. */
 export interface PlacementSpan {
   institutionId: string;
+  institutionType?: string;
   from: string;
   /** Last day, inclusive; null while open. */
   to: string | null;
@@ -27,10 +28,13 @@ export interface PlacementSpan {
  * The institution a child is counted at in a round: where it is placed on the round's last day,
  * or today while the round is open (a move planned for later does not count yet). A child that
  * left every institution before then is counted where it was last placed within the window.
+ * `institutionType`: the listing institution's kind, when placements of other kinds run beside it.
  */
-export function roundInstitution(placements: PlacementSpan[], round: Pick<Round, 'from' | 'to'>, today: string): string | null {
+export function roundInstitution(placements: PlacementSpan[], round: Pick<Round, 'from' | 'to'>, today: string, institutionType?: string | null): string | null {
   const reference = today < round.to ? today : round.to;
-  const candidates = placements.filter((p) => p.from <= reference && (p.to === null || p.to >= round.from));
+  // Among placements of the listing institution's kind: a child in school and SFO is on both lists.
+  const sameKind = (p: PlacementSpan) => !institutionType || p.institutionType === undefined || p.institutionType === institutionType;
+  const candidates = placements.filter((p) => sameKind(p) && p.from <= reference && (p.to === null || p.to >= round.from));
   candidates.sort((a, b) => (a.from === b.from ? 0 : a.from < b.from ? 1 : -1));
   return candidates[0]?.institutionId ?? null;
 }

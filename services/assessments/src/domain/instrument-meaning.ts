@@ -1,10 +1,12 @@
 // What an instrument definition means, checked before it is published (the JSON Schema checks
 // only its shape). A published version never changes, so a definition that would score some
 // children into no category, or count a colour as a number, must be refused here, naming where.
-import type { Category, InstrumentDefinition, Item, ScoringRule, Section } from './instrument.js';
+import { categoryFor, type Category, type InstrumentDefinition, type Item, type ScoringRule, type Section } from './instrument.js';
 import { CONCERN_CATEGORY, WELLBEING_INSTRUMENT } from './assessment.js';
 
 const CHOICE = new Set(['single', 'multiple']);
+/** Bounds of a scored number: far beyond any test score, far below where sums lose precision. */
+const MAX_NUMBER = 1_000_000_000;
 
 /** The lowest and highest score one answered item can add; null for free text (never scored). */
 function itemRange(item: Item): { lo: number; hi: number; whole: boolean } | null {
@@ -15,11 +17,16 @@ function itemRange(item: Item): { lo: number; hi: number; whole: boolean } | nul
       return { lo: item.min ?? 0, hi: item.max ?? 0, whole: false };
     case 'single': {
       const scores = (item.options ?? []).map((o) => o.score ?? 0);
-      return { lo: Math.min(...scores), hi: Math.max(...scores), whole: scores.every(Number.isInteger) };
+      return scores.length === 0 ? null : { lo: Math.min(...scores), hi: Math.max(...scores), whole: scores.every(Number.isInteger) };
     }
     case 'multiple': {
+      // An answered multiple choice has at least one option (an empty list is no answer).
       const scores = (item.options ?? []).map((o) => o.score ?? 0);
-      return { lo: scores.filter((s) => s < 0).reduce((a, b) => a + b, 0), hi: scores.filter((s) => s > 0).reduce((a, b) => a + b, 0), whole: scores.every(Number.isInteger) };
+      if (scores.length === 0) return null;
+      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+      const negatives = scores.filter((s) => s < 0);
+      const positives = scores.filter((s) => s > 0);
+      return { lo: negatives.length > 0 ? sum(negatives) : Math.min(...scores), hi: positives.length > 0 ? sum(positives) : Math.max(...scores), whole: scores.every(Number.isInteger) };
     }
     case 'traffic-light':
       return { lo: 0, hi: 2, whole: true };
@@ -32,7 +39,7 @@ function itemRange(item: Item): { lo: number; hi: number; whole: boolean } | nul
 
 /** The scores a rule can give its section, and the smallest step between two of them. */
 function scoreRange(rule: ScoringRule, section: Section): { lo: number; hi: number; step: number } | null {
-  if (rule.method === 'count') return { lo: 0, hi: section.items.length, step: 1 };
+  if (rule.method === 'count') return { lo: 0, hi: section.items.filter((i) => i.type !== 'free-text').length, step: 1 };
   const scored = section.items.flatMap((item) => {
     const range = itemRange(item);
     return range ? [{ item, ...range }] : [];
@@ -75,6 +82,18 @@ function firstGap(categories: Category[], lo: number, hi: number, step: number):
   return reach < lo ? `no category for a score of ${round(lo)}` : `no category for a score just above ${round(reach)}`;
 }
 
+/** Whether some score the rule can give, at some age, gets category `id` (first match wins). */
+function reachable(def: InstrumentDefinition, rule: ScoringRule, section: Section, id: string): boolean {
+  const range = scoreRange(rule, section);
+  if (!range) return false;
+  const step = range.step || 0.01;
+  const points = Math.min(20_000, Math.floor((range.hi - range.lo) / step) + 1);
+  for (const age of def.target === 'group' ? [null] : ageSteps(def, rule)) {
+    for (let k = 0; k < points; k++) if (categoryFor(rule, range.lo + k * step, age) === id) return true;
+  }
+  return false;
+}
+
 /** The ages at which the categories that apply change: each band's first month and the month after its last. */
 function ageSteps(def: InstrumentDefinition, rule: ScoringRule): number[] {
   const range = def.ageMonths ?? { min: 0, max: 0 };
@@ -91,9 +110,16 @@ function ruleProblems(def: InstrumentDefinition, rule: ScoringRule, section: Sec
     if (c.min !== undefined && c.max !== undefined && c.min > c.max) problems.push(`${at}.${c.id}: min ${c.min} is above max ${c.max}`);
     if (c.ageMonths && c.ageMonths.min > c.ageMonths.max) problems.push(`${at}.${c.id}: the age band ends before it begins`);
     if (c.ageMonths && def.target === 'group') problems.push(`${at}.${c.id}: a group has no age; age bands are for child instruments`);
+    if (c.ageMonths && def.target === 'child' && !def.ageMonths) problems.push(`${at}.${c.id}: age bands need the instrument's age range (ageMonths), so that every child it is used for is in a band`);
     if (c.ageMonths && def.ageMonths && (c.ageMonths.max < def.ageMonths.min || c.ageMonths.min > def.ageMonths.max)) problems.push(`${at}.${c.id}: the age band is outside the instrument's ages (${def.ageMonths.min} to ${def.ageMonths.max} months)`);
   }
   if (section.parents) problems.push(`${at}: the parents' part is not scored (their answers are shown, not scored)`);
+  // Without bounds a number can be so large that a sum becomes infinite, or a mean means nothing.
+  if (rule.method !== 'count') {
+    for (const item of section.items.filter((i) => i.type === 'number')) {
+      if (item.min === undefined || item.max === undefined || Math.abs(item.min) > MAX_NUMBER || Math.abs(item.max) > MAX_NUMBER) problems.push(`items.${item.id}: a scored number needs min and max within ±${MAX_NUMBER}`);
+    }
+  }
   if (rule.method === 'count') {
     const countable = section.items.flatMap((i) => (i.type === 'traffic-light' ? ['green', 'yellow', 'red'] : i.type === 'yes-no' ? ['true', 'false'] : CHOICE.has(i.type) ? (i.options ?? []).map((o) => o.value) : i.type === 'scale' ? Array.from({ length: Math.max(0, (i.max ?? 0) - (i.min ?? 0) + 1) }, (_, k) => String((i.min ?? 0) + k)) : []));
     if (rule.countValue !== undefined && !countable.includes(rule.countValue)) problems.push(`${at}: no item in the section can be answered ${rule.countValue}`);
@@ -122,6 +148,11 @@ function ruleProblems(def: InstrumentDefinition, rule: ScoringRule, section: Sec
   return problems;
 }
 
+const reachableIn = (def: InstrumentDefinition, rule: ScoringRule, id: string) => {
+  const section = def.sections.find((s) => s.id === rule.section);
+  return !!section && rule.categories.some((c) => c.id === id) && reachable(def, rule, section, id);
+};
+
 /** Problems with a definition's meaning beyond its shape, each naming where. */
 export function meaningProblems(def: InstrumentDefinition): string[] {
   const problems: string[] = [];
@@ -139,8 +170,7 @@ export function meaningProblems(def: InstrumentDefinition): string[] {
     for (const v of new Set(values)) if (values.filter((x) => x === v).length > 1) problems.push(`${at}: the option ${v} is there twice`);
     if (item.type === 'scale' && (item.min === undefined || item.max === undefined || item.min >= item.max)) problems.push(`${at}: a scale needs min < max`);
     else if (item.type === 'scale' && (!Number.isInteger(item.min) || !Number.isInteger(item.max))) problems.push(`${at}: a scale's steps are whole numbers`);
-    // Without bounds a number can be so large that a sum becomes infinite.
-    if (item.type === 'number' && (item.min === undefined || item.max === undefined || item.min > item.max)) problems.push(`${at}: a number needs min <= max`);
+    if (item.type === 'number' && item.min !== undefined && item.max !== undefined && item.min > item.max) problems.push(`${at}: a number needs min <= max`);
     if (!['scale', 'number'].includes(item.type) && (item.min !== undefined || item.max !== undefined)) problems.push(`${at}: only scales and numbers have min and max`);
   }
   const parentsPart = sections.some((s) => s.parents);
@@ -150,7 +180,8 @@ export function meaningProblems(def: InstrumentDefinition): string[] {
   if (def.ageMonths && def.ageMonths.min > def.ageMonths.max) problems.push('ageMonths: the range ends before it begins');
   // The duty-to-notify prompt (raisesConcern) follows the well-being rating's category `red`:
   // a municipality's own version that renamed it would silently turn the prompt off.
-  if (def.instrumentId === WELLBEING_INSTRUMENT && !def.scoring.some((r) => r.categories.some((c) => c.id === CONCERN_CATEGORY))) problems.push(`scoring: ${WELLBEING_INSTRUMENT} keeps a category ${CONCERN_CATEGORY}, which prompts the team to consider the duty to notify (Barnets lov § 133)`);
+  if (def.instrumentId === WELLBEING_INSTRUMENT && problems.length === 0 && !def.scoring.some((r) => reachableIn(def, r, CONCERN_CATEGORY))) problems.push(`scoring: ${WELLBEING_INSTRUMENT} keeps a category ${CONCERN_CATEGORY} that some rating reaches, which prompts the team to consider the duty to notify (Barnets lov § 133)`);
+  if (def.independentRaters && def.target === 'group') problems.push('independentRaters: independent ratings are of a child; a group is assessed once');
   const ruled = def.scoring.map((r) => r.section);
   for (const id of new Set(ruled)) if (ruled.filter((x) => x === id).length > 1) problems.push(`scoring.${id}: the section has two rules`);
   for (const rule of def.scoring) {

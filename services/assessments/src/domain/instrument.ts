@@ -172,12 +172,13 @@ export function score(def: InstrumentDefinition, answers: Answers, ageMonths: nu
       const scores = answered.map((i) => scoreOf(i, answers[i.id]!)).filter((s): s is number => s !== null);
       value = scores.length === 0 ? null : rule.method === 'sum' ? scores.reduce((a, b) => a + b, 0) : rule.method === 'max' ? Math.max(...scores) : Math.round((scores.reduce((a, b) => a + b, 0) / scores.length) * 100) / 100;
     }
-    const category =
-      value === null
-        ? null
-        : (rule.categories.find((c) => (c.min === undefined || value! >= c.min) && (c.max === undefined || value! <= c.max) && (!c.ageMonths || (ageMonths !== null && ageMonths >= c.ageMonths.min && ageMonths <= c.ageMonths.max)))?.id ?? null);
-    return { section: rule.section, score: value, category };
+    return { section: rule.section, score: value, category: value === null ? null : categoryFor(rule, value, ageMonths) };
   });
+}
+
+/** The category a score gets: the first whose range (and age band) fits. */
+export function categoryFor(rule: ScoringRule, value: number, ageMonths: number | null): string | null {
+  return rule.categories.find((c) => (c.min === undefined || value >= c.min) && (c.max === undefined || value <= c.max) && (!c.ageMonths || (ageMonths !== null && ageMonths >= c.ageMonths.min && ageMonths <= c.ageMonths.max)))?.id ?? null;
 }
 
 /**

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@spor/auth';
-import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, staffMaySeeChild, type DirectoryView } from '@spor/directory';
+import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, staffMaySeeChild, type DirectoryView, type KnownPlacement } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
 import { amend, answer, answerAsParent, complete, concernPrompt, sealedFor, shared, startAssessment, type Assessment, type PARENT_FIELDS, type Target } from '../domain/assessment.js';
@@ -18,7 +18,7 @@ export const ASSESSMENT_ROLES: StaffRole[] = ['educator', 'leader', 'internal-gu
 
 // Any JSON value here: whether it fits an item is the instrument's question, answered with 422
 // ANSWERS_INVALID naming the items (the body limit bounds the size).
-const answerValue = z.json();
+const answerValue = z.unknown();
 const answers = z.record(z.string().max(200), answerValue) as unknown as z.ZodType<Answers>;
 const params = z.object({ assessmentId: z.uuid() });
 
@@ -38,17 +38,30 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
   const works = (principal: Principal, unitId: string) => holdsRoleAt(directory, principal, ASSESSMENT_ROLES, unitId);
   const childOf = (a: Assessment) => (a.target.kind === 'child' ? a.target.childId : undefined);
 
-  /** Staff who may work with this target now, and the institution the assessment belongs to. */
-  async function institutionFor(principal: Principal, target: Target): Promise<string> {
+  /**
+   * Staff who may work with this target now, and the institution the assessment belongs to. With
+   * an instrument: one of the institution types it is for (a child in school and SFO has a
+   * language screening at the school, whichever placement comes first).
+   */
+  async function institutionFor(principal: Principal, target: Target, def?: InstrumentDefinition): Promise<string> {
     if (target.kind === 'child') {
-      const placement = await placementGivingAccess(directory, principal, target.childId, today(), ASSESSMENT_ROLES);
+      const fits = (p: KnownPlacement) => !def || p.institutionType === undefined || def.institutionTypes.includes(p.institutionType);
+      const placement = await placementGivingAccess(directory, principal, target.childId, today(), ASSESSMENT_ROLES, fits);
       if (placement) return placement.institutionId;
+      const elsewhere = await placementGivingAccess(directory, principal, target.childId, today(), ASSESSMENT_ROLES);
+      if (elsewhere && def) throw notForInstitution(def, elsewhere.institutionType ?? '');
       throw await refusal(principal, target.childId);
     }
     const group = await directory.unit(target.groupId);
     if (!group || group.kind !== 'group' || group.municipalityId !== principal.municipalityId || !(await works(principal, target.groupId)) || !group.parentId) throw notFound(`group ${target.groupId}`);
+    // A group's type is its institution's (the unit path is cached).
+    const type = (await directory.unitPath(group.parentId))[0]?.institutionType;
+    if (def && type && !def.institutionTypes.includes(type)) throw notForInstitution(def, type);
     return group.parentId;
   }
+
+  const notForInstitution = (def: InstrumentDefinition, type: string) =>
+    new AppError({ status: 422, code: 'INSTRUMENT_NOT_FOR_INSTITUTION', title: 'The instrument is not used at this kind of institution', detail: `instrumentId: ${def.instrumentId} is for ${def.institutionTypes.join(', ')}, not ${type}`, errors: [{ in: 'body', field: 'instrumentId', message: `not for ${type}` }] });
 
   const refusal = (principal: Principal, childId: string) => childAccessRefusal(directory, principal, childId);
 
@@ -80,6 +93,11 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
   async function change(req: Request, id: string, action: string, next: (a: Stored<Assessment>, def: InstrumentDefinition) => Assessment, publish?: 'completed' | 'amended'): Promise<Stored<Assessment>> {
     const { a, def } = await access(req, id);
     const changed = next(a, def);
+    // The domain answers the same assessment when there is nothing to change: a read, not a write.
+    if (changed === a) {
+      await auditOf(req, a, 'read');
+      return a;
+    }
     await auditOf(req, a, action);
     return assessments.save(a, changed, publish);
   }
@@ -125,8 +143,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
         }
         const target: Target = body.childId ? { kind: 'child', childId: body.childId } : { kind: 'group', groupId: body.groupId! };
         if (target.kind !== current.target) throw new AppError({ status: 422, code: 'WRONG_TARGET', title: 'The instrument assesses something else', detail: `${current.instrumentId} assesses a ${current.target}`, errors: [{ in: 'body', field: target.kind === 'child' ? 'childId' : 'groupId', message: `${current.instrumentId} assesses a ${current.target}` }] });
-        const institutionId = await institutionFor(principal, target);
-        await checkInstitutionType(current, institutionId);
+        const institutionId = await institutionFor(principal, target, current);
         const rating = body.rating ?? (current.independentRaters ? 'independent' : 'single');
         const basedOn = await checkRatings(current, target, rating, body.basedOn ?? []);
         let ageMonths: number | null = null;
@@ -146,14 +163,6 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
       },
     ),
   );
-
-  /** An instrument is used where it applies: its institution types. */
-  async function checkInstitutionType(def: InstrumentDefinition, institutionId: string): Promise<void> {
-    const type = (await directory.unitPath(institutionId))[0]?.institutionType; // cached, unlike unit()
-    if (type && !def.institutionTypes.includes(type)) {
-      throw new AppError({ status: 422, code: 'INSTRUMENT_NOT_FOR_INSTITUTION', title: 'The instrument is not used at this kind of institution', detail: `instrumentId: ${def.instrumentId} is for ${def.institutionTypes.join(', ')}, not ${type}`, errors: [{ in: 'body', field: 'instrumentId', message: `not for ${type}` }] });
-    }
-  }
 
   /** An age-banded instrument scores a child of an age it was written for, and needs that age known. */
   function checkAge(def: InstrumentDefinition, ageMonths: number | null): void {

@@ -111,7 +111,7 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
     const placements = (await directory.placementsAt(institution._id, round.from, round.to)).filter((p) => !groupId || p.groupId === groupId);
     // A child that moved during the window is on one list only: the institution it is counted at.
     const today = danishDay(clock());
-    const here = await Promise.all([...new Set(placements.map((p) => p.childId))].map(async (id) => (roundInstitution(await directory.placementHistory(id), round, today) === institution._id ? id : null)));
+    const here = await Promise.all([...new Set(placements.map((p) => p.childId))].map(async (id) => (roundInstitution(await directory.placementHistory(id), round, today, institution.institutionType) === institution._id ? id : null)));
     const people = await Promise.all(here.filter((id): id is string => id !== null).map((id) => directory.person(id)));
     const ageRange = instrument?.ageMonths;
     const due = people.filter((p): p is KnownPerson => !!p && (!ageRange || (p.birthYear !== undefined && ageInMonths(p.birthYear, p.birthMonth!, round.to) >= ageRange.min && ageInMonths(p.birthYear, p.birthMonth!, round.from) <= ageRange.max)));
