@@ -126,7 +126,8 @@ export async function seedDemo(demo: DemoMunicipality, ctx: SeedContext): Promis
     const childId = persons.get(child.key)!;
     const history = await eventually(ctx, `assessments learning where ${child.key} is placed`, [200], () => call(ctx, raters[0]!, 'GET', 'assessments', `/children/${childId}/assessments?instrumentId=trivselsvurdering`));
     if ((history.body.items as unknown[]).length > 0) continue;
-    const answers = { samlet: child.wellbeing };
+    // A yellow or red rating names its areas of concern (trivselsvurdering version 2).
+    const answers = { samlet: child.wellbeing, ...(child.wellbeing === 'green' ? {} : { omraader: ['socialt'] }) };
     const basedOn: string[] = [];
     for (const rater of raters) {
       const independent = await call(ctx, rater, 'POST', 'assessments', '/assessments', { instrumentId: 'trivselsvurdering', childId, answers, complete: true });

@@ -163,7 +163,7 @@ describe('assessments', () => {
 
   test('well-being: two independent ratings, then a joint red rating prompts the duty-to-notify consideration', async () => {
     const rate = async (token: string, light: string) => {
-      const r = await start({ instrumentId: 'trivselsvurdering', childId, answers: { samlet: light } }, token);
+      const r = await start({ instrumentId: 'trivselsvurdering', childId, answers: { samlet: light, omraader: ['socialt'] } }, token);
       expect(r.body.rating).toBe('independent');
       return (await request(assessments.url).post(`/assessments/${r.body.id}/complete`).set('authorization', token)).body.id as string;
     };
@@ -191,8 +191,11 @@ describe('assessments', () => {
     const before = now;
     try {
       now = new Date(now.getTime() + 86_400_000);
-      const calmer = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn: [first, second], answers: { samlet: 'yellow' }, complete: true });
-      expect(calmer.status).toBe(201);
+      // A yellow rating names its areas of concern (version 2).
+      const unnamed = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn: [first, second], answers: { samlet: 'yellow' }, complete: true });
+      expect([unnamed.status, unnamed.body.code, unnamed.body.errors.map((e: { field: string }) => e.field)]).toEqual([422, 'ANSWERS_INVALID', ['answers.omraader']]);
+      const calmer = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn: [first, second], answers: { samlet: 'yellow', omraader: ['sprog'] }, complete: true });
+      expect([calmer.status, calmer.body.instrumentVersion]).toEqual([201, 2]);
       expect((await history(colleague)).body.prompts).toEqual([]);
     } finally {
       now = before;
@@ -402,7 +405,7 @@ describe('assessments', () => {
     const listed = (await request(assessments.url).get(`/children/${childId}/assessments?instrumentId=trivselsvurdering`).set('authorization', colleague)).body.items.find((a: { id: string }) => a.id === draft.body.id);
     expect(listed).toMatchObject({ sealed: true, answers: {} });
     expect((await request(assessments.url).get(`/assessments/${draft.body.id}`).set('authorization', educator)).body).not.toHaveProperty('sealed');
-    const own = await start({ instrumentId: 'trivselsvurdering', childId, answers: { samlet: 'yellow' }, complete: true }, colleague);
+    const own = await start({ instrumentId: 'trivselsvurdering', childId, answers: { samlet: 'yellow', omraader: ['socialt'] }, complete: true }, colleague);
     expect(own.status).toBe(201);
     expect((await read()).body).toMatchObject({ answers: { samlet: 'green' }, results: [{ section: 'trivsel', category: 'green' }] });
     expect((await read()).body).not.toHaveProperty('sealed');
@@ -420,7 +423,7 @@ describe('assessments', () => {
   }
 
   test('an amendment that turns the team’s rating red raises the concern too; one that changes nothing is refused and leaves no audit entry', async () => {
-    const rate = async (token: string, light: string) => (await start({ instrumentId: 'trivselsvurdering', childId, answers: { samlet: light }, complete: true }, token)).body.id as string;
+    const rate = async (token: string, light: string) => (await start({ instrumentId: 'trivselsvurdering', childId, answers: { samlet: light, ...(light === 'green' ? {} : { omraader: ['socialt'] }) }, complete: true }, token)).body.id as string;
     const basedOn = [await rate(educator, 'green'), await rate(colleague, 'yellow')];
     const joint = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn, answers: { samlet: 'green' }, complete: true });
     expect(joint.status).toBe(201);

@@ -60,6 +60,9 @@ describe('what a definition means', () => {
     ['a scored number with bounds big enough to make a sum infinite', item({ type: 'number', min: 0, max: 1e308 }), 'items.a: a scored number needs min and max within ±1000000000'],
     ['a number range that ends before it begins', item({ type: 'number', min: 5, max: 1 }), 'items.a: a number needs min <= max'],
     ['age bands without the instrument’s age range', { ...rule({ categories: [{ id: 'lav', label: 'L', ageMonths: { min: 36, max: 59 } }, { id: 'hoej', label: 'H' }] }), ageMonths: undefined }, "scoring.s.lav: age bands need the instrument's age range (ageMonths), so that every child it is used for is in a band"],
+    ['a condition on an item that is not there', item({ required: false, requiredWhen: { item: 'x', values: ['1'] } }), 'items.a.requiredWhen: no other item x'],
+    ['a condition on a value the item never takes', item({ required: false, requiredWhen: { item: 'b', values: ['9'] } }), 'items.a.requiredWhen: b cannot be answered 9'],
+    ['a condition on an item required always', item({ requiredWhen: { item: 'b', values: ['4'] } }), 'items.a.requiredWhen: the item is required always'],
     ['independent raters on a group', { ...base(), target: 'group', ageMonths: undefined, independentRaters: 2 }, 'independentRaters: independent ratings are of a child; a group is assessed once'],
     ['options on a yes/no', item({ type: 'yes-no', min: undefined, max: undefined, options: [{ value: 'x', label: 'X' }] }), 'items.a: only single and multiple choice items have options'],
     ['an option twice', item({ type: 'single', min: undefined, max: undefined, options: [{ value: 'x', label: 'X', score: 1 }, { value: 'x', label: 'Y', score: 2 }] }), 'items.a: the option x is there twice'],
@@ -99,6 +102,20 @@ describe('what a definition means', () => {
 });
 
 describe('answers', () => {
+  test('well-being version 2: a yellow or red rating names its areas of concern; green needs none', () => {
+    const wellbeing = instrument('trivselsvurdering');
+    expect(wellbeing.version).toBe(2);
+    const complete = { complete: true, part: 'staff' } as const;
+    expect(answerProblems(wellbeing, { samlet: 'green' }, complete)).toEqual([]);
+    expect(answerProblems(wellbeing, { samlet: 'yellow' }, complete)).toEqual([{ item: 'omraader', message: 'is required when samlet is yellow or red' }]);
+    expect(answerProblems(wellbeing, { samlet: 'red', omraader: [] }, complete)).toEqual([{ item: 'omraader', message: 'is required when samlet is yellow or red' }]);
+    expect(answerProblems(wellbeing, { samlet: 'red', omraader: ['familie'] }, complete)).toEqual([]);
+    // A draft may leave it open; version 1 keeps its answers valid.
+    expect(answerProblems(wellbeing, { samlet: 'red' }, { complete: false, part: 'staff' })).toEqual([]);
+    const v1 = BUILT_IN_INSTRUMENTS.find((i) => i.instrumentId === 'trivselsvurdering' && i.version === 1)!;
+    expect(answerProblems(v1, { samlet: 'red' }, complete)).toEqual([]);
+  });
+
   test('an item named like a property of every object is still required and scored as itself', () => {
     const def = { ...instrument('motorik'), sections: [{ id: 'g', title: 'G', items: [{ id: 'constructor', text: 'C', type: 'scale' as const, required: true, min: 0, max: 2 }] }], scoring: [{ section: 'g', method: 'sum' as const, categories: [{ id: 'alle', label: 'Alle' }] }] };
     expect(answerProblems(def, {}, { complete: true, part: 'staff' })).toEqual([{ item: 'constructor', message: 'is required' }]);

@@ -242,5 +242,16 @@ const environmentV2: InstrumentDefinition = {
   sections: environment.sections.map((section) => (section.id === 'boerneinterview' ? { ...section, items: section.items.map((item) => ({ ...item, required: false })) } : section)),
 };
 
+/**
+ * Well-being, version 2: a yellow or red rating names the areas of concern. In version 1 they
+ * were optional, so a concern could be recorded without saying what it is about, which is what
+ * the team follows up on.
+ */
+const wellbeingV2: InstrumentDefinition = {
+  ...wellbeing,
+  version: 2,
+  sections: wellbeing.sections.map((section) => ({ ...section, items: section.items.map((item) => (item.id === 'omraader' ? { ...item, requiredWhen: { item: 'samlet', values: ['yellow', 'red'] } } : item)) })),
+};
+
 /** Every version of every built-in instrument. */
-export const BUILT_IN_INSTRUMENTS: InstrumentDefinition[] = [wellbeing, development, language, motor, motorV2, environment, environmentV2];
+export const BUILT_IN_INSTRUMENTS: InstrumentDefinition[] = [wellbeing, wellbeingV2, development, language, motor, motorV2, environment, environmentV2];

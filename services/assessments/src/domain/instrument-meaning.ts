@@ -8,6 +8,15 @@ const CHOICE = new Set(['single', 'multiple']);
 /** Bounds of a scored number: far beyond any test score, far below where sums lose precision. */
 const MAX_NUMBER = 1_000_000_000;
 
+/** The values an item can be answered with, as text: colours, options, true and false, a scale's steps. */
+function valuesOf(i: Item): string[] {
+  if (i.type === 'traffic-light') return ['green', 'yellow', 'red'];
+  if (i.type === 'yes-no') return ['true', 'false'];
+  if (CHOICE.has(i.type)) return (i.options ?? []).map((o) => o.value);
+  if (i.type === 'scale') return Array.from({ length: Math.max(0, Math.min(100, (i.max ?? 0) - (i.min ?? 0) + 1)) }, (_, k) => String((i.min ?? 0) + k));
+  return [];
+}
+
 /** The lowest and highest score one answered item can add; null for free text (never scored). */
 function itemRange(item: Item): { lo: number; hi: number; whole: boolean } | null {
   switch (item.type) {
@@ -121,7 +130,7 @@ function ruleProblems(def: InstrumentDefinition, rule: ScoringRule, section: Sec
     }
   }
   if (rule.method === 'count') {
-    const countable = section.items.flatMap((i) => (i.type === 'traffic-light' ? ['green', 'yellow', 'red'] : i.type === 'yes-no' ? ['true', 'false'] : CHOICE.has(i.type) ? (i.options ?? []).map((o) => o.value) : i.type === 'scale' ? Array.from({ length: Math.max(0, (i.max ?? 0) - (i.min ?? 0) + 1) }, (_, k) => String((i.min ?? 0) + k)) : []));
+    const countable = section.items.flatMap(valuesOf);
     if (rule.countValue !== undefined && !countable.includes(rule.countValue)) problems.push(`${at}: no item in the section can be answered ${rule.countValue}`);
   } else {
     if (!section.items.some((i) => i.type !== 'free-text')) problems.push(`${at}: the section has nothing to ${rule.method} (only free text)`);
@@ -148,6 +157,19 @@ function ruleProblems(def: InstrumentDefinition, rule: ScoringRule, section: Sec
   return problems;
 }
 
+/** A condition names another item of the same part, by values it can take. */
+function conditionProblems(def: InstrumentDefinition, item: Item): string[] {
+  const at = `items.${item.id}.requiredWhen`;
+  const { item: id, values } = item.requiredWhen!;
+  if (item.required) return [`${at}: the item is required always`];
+  const partOf = (itemId: string) => def.sections.find((s) => s.items.some((i) => i.id === itemId));
+  const other = def.sections.flatMap((s) => s.items).find((i) => i.id === id);
+  if (!other || id === item.id) return [`${at}: no other item ${id}`];
+  if (!!partOf(id)?.parents !== !!partOf(item.id)?.parents) return [`${at}: ${id} is answered in the other part (staff's or the parents')`];
+  const unknown = values.filter((v) => !valuesOf(other).includes(v));
+  return unknown.length > 0 ? [`${at}: ${id} cannot be answered ${unknown.join(', ')}`] : [];
+}
+
 const reachableIn = (def: InstrumentDefinition, rule: ScoringRule, id: string) => {
   const section = def.sections.find((s) => s.id === rule.section);
   return !!section && rule.categories.some((c) => c.id === id) && reachable(def, rule, section, id);
@@ -172,6 +194,7 @@ export function meaningProblems(def: InstrumentDefinition): string[] {
     else if (item.type === 'scale' && (!Number.isInteger(item.min) || !Number.isInteger(item.max))) problems.push(`${at}: a scale's steps are whole numbers`);
     if (item.type === 'number' && item.min !== undefined && item.max !== undefined && item.min > item.max) problems.push(`${at}: a number needs min <= max`);
     if (!['scale', 'number'].includes(item.type) && (item.min !== undefined || item.max !== undefined)) problems.push(`${at}: only scales and numbers have min and max`);
+    if (item.requiredWhen) problems.push(...conditionProblems(def, item));
   }
   const parentsPart = sections.some((s) => s.parents);
   if (def.parentsTakePart && !parentsPart) problems.push('parentsTakePart: there is no section for the parents (parents: true)');

@@ -42,6 +42,12 @@ export const INSTRUMENT_SCHEMA = {
                 text: { type: 'string', minLength: 1, maxLength: 1000 },
                 type: { enum: ['scale', 'single', 'multiple', 'traffic-light', 'yes-no', 'number', 'free-text'] },
                 required: { type: 'boolean' },
+                requiredWhen: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['item', 'values'],
+                  properties: { item: { $ref: '#/$defs/id' }, values: { type: 'array', minItems: 1, maxItems: 30, items: { type: 'string', minLength: 1, maxLength: 61 } } },
+                },
                 min: { type: 'number' },
                 max: { type: 'number' },
                 options: {

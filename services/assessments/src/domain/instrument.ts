@@ -20,6 +20,8 @@ export interface Item {
   text: string;
   type: ItemType;
   required: boolean;
+  /** Required at completion when another item of the same part is answered with one of `values` (a colour, an option, true or false). */
+  requiredWhen?: { item: string; values: string[] };
   /** scale: the lowest and highest step; number: the allowed range. */
   min?: number;
   max?: number;
@@ -107,6 +109,13 @@ function answerProblem(item: Item, value: Answer): string | null {
   }
 }
 
+/** Whether an item is answered with one of `values`: a colour, an option (one of several chosen), true or false. */
+export function answeredWith(answers: Answers, id: string, values: string[]): boolean {
+  if (!isAnswered(answers, id)) return false;
+  const value = answers[id]!;
+  return Array.isArray(value) ? value.some((v) => values.includes(v)) : values.includes(String(value));
+}
+
 /**
  * What is wrong with answers for this instrument: unknown items, values that do not fit, and
  * (when `complete`) required items left out. Parents' sections are left out of `staffOnly` checks.
@@ -124,7 +133,11 @@ export function answerProblems(def: InstrumentDefinition, answers: Answers, opti
     }
   }
   if (options.complete) {
-    for (const [id, { item, parents }] of items) if (item.required && (options.part === 'parents') === parents && !isAnswered(answers, id)) problems.push({ item: id, message: 'is required' });
+    for (const [id, { item, parents }] of items) {
+      if ((options.part === 'parents') !== parents || isAnswered(answers, id)) continue;
+      if (item.required) problems.push({ item: id, message: 'is required' });
+      else if (item.requiredWhen && answeredWith(answers, item.requiredWhen.item, item.requiredWhen.values)) problems.push({ item: id, message: `is required when ${item.requiredWhen.item} is ${item.requiredWhen.values.join(' or ')}` });
+    }
   }
   return problems;
 }
