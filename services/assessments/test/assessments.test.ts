@@ -7,7 +7,7 @@ import { NSIS_LEVELS } from '@spor/auth';
 import { contractRegistry } from '@spor/contracts';
 import { eventsPublished, memoryLogger, quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import type { RunningIdentity } from '../../identity/src/service.js';
-import { bearer, startTestIdentity } from '../../identity/test/support.js';
+import { bearer, cprOfAge, startTestIdentity } from '../../identity/test/support.js';
 import { startTransitions, type RunningTransitions } from '../../transitions/src/service.js';
 import { startAssessments, type RunningAssessments } from '../src/service.js';
 import { AssessmentRepository, CHILD_KEY } from '../src/store/assessment-repository.js';
@@ -502,5 +502,22 @@ describe('assessments', () => {
     expect([overlapping.status, overlapping.body.code]).toEqual([409, 'ROUND_OVERLAPS']);
     expect((await request(assessments.url).post('/rounds').set('authorization', consultant).send({ ...body, from: '2031-03-15', to: '2031-04-30', institutionTypes: ['skole'] })).status).toBe(201);
     expect((await request(assessments.url).get('/rounds').set('authorization', await parent(mother))).status).toBe(403);
+  });
+  test('a child in school and SFO is screened at the school, whichever placement came first; an instrument for neither is 422', async () => {
+    const root = await bearer(identity, '510');
+    const post = async (path: string, body: object) => (await request(identity.url).post(path).set('authorization', root).send(body)).body.id as string;
+    const sfo = await post('/admin/org-units', { kind: 'institution', name: 'SFO', parentId: units.district, institutionType: 'sfo' });
+    const pupil = await post('/admin/persons', { kind: 'child', cpr: cprOfAge(6), givenName: 'Skole', familyName: 'Barn' });
+    const admin = await as('system-administrator', units.mun);
+    // The SFO placement is the older one, so it comes first.
+    await waitFor('the pupil in SFO', async () => (await request(transitions.url).post(`/children/${pupil}/placements`).set('authorization', admin).send({ institutionId: sfo, from: '2026-04-01' })).status === 201, 60_000);
+    await waitFor('the pupil in school', async () => (await request(transitions.url).post(`/children/${pupil}/placements`).set('authorization', admin).send({ institutionId: units.school, from: '2026-08-01' })).status === 201, 60_000);
+    const consultant = await as('pedagogical-consultant', units.district);
+    await waitFor('assessments to know both placements', async () => (await request(assessments.url).get(`/language-duties?institutionId=${units.school}`).set('authorization', consultant)).status === 200 && (await request(assessments.url).get(`/children/${pupil}/assessments`).set('authorization', consultant)).status === 200);
+    let screening!: request.Response;
+    await waitFor('the screening at the school', async () => (screening = await start({ instrumentId: 'sprogvurdering', childId: pupil }, consultant)).status === 201);
+    expect(screening.body.institutionId).toBe(units.school);
+    const daycareOnly = await start({ instrumentId: 'alsidig-udvikling', childId: pupil }, consultant);
+    expect([daycareOnly.status, daycareOnly.body.code]).toEqual([422, 'INSTRUMENT_NOT_FOR_INSTITUTION']);
   });
 });
