@@ -127,7 +127,11 @@ describe('action plans', () => {
     const shared = await api().get(`/plans/${planId}`).set('authorization', await parent(mother));
     expect(shared.status).toBe(200);
     expect(shared.body.perspectives.parents.letMeBelong).toBe('Hun savner en fast legekammerat');
+    // A parent without custody learns nothing of the child, not even an empty list, and leaves no read.
+    const stranger = '44444444-4444-4444-8444-444444444444';
+    expect((await api().get(`/children/${childId}/plans`).set('authorization', await parent(stranger))).status).toBe(404);
     const entries = await actionPlans.audit.forChild(childId);
+    expect(entries.filter((e) => e.actor === stranger)).toEqual([]);
     expect(new Set(entries.map((e) => e.operation))).toEqual(new Set(['create', 'read', 'update', 'activate', 'add-effort', 'evaluate']));
   });
 

@@ -167,6 +167,8 @@ export function planRoutes(router: Router, deps: PlanDeps): { loadPlan: (req: Re
       const visible: Stored<Plan>[] = [];
       // The relation to the child is checked once above (staff) or here (parents), not per plan.
       const custody = principal.kind === 'parent' && (await directory.custodyHolders(p.childId)).includes(principal.subject);
+      // A parent without custody learns nothing, not even an empty list, and leaves no read in the child's trail.
+      if (principal.kind === 'parent' && !custody) throw notFound(`child ${p.childId}`);
       for (const plan of await plans.forChild(p.childId)) if (principal.kind === 'parent' ? custody && plan.sharedWithParents : await staffMaySee(principal, plan, true)) visible.push(plan);
       await audit.record(principal, { action: 'read', recordType: 'action-plans', recordId: null, childId: p.childId });
       res.json({ childId: p.childId, items: visible.map(show) });
