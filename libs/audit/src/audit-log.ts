@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Principal } from '@spor/auth';
 import { ensureCollections, findEach, inChunks } from '@spor/mongo';
-import { WITHOUT_OUTBOX, type Backbone, type EventTransport, type SchemaRegistry } from '@spor/events';
+import { KeyedMutex, WITHOUT_OUTBOX, type Backbone, type EventTransport, type SchemaRegistry } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { containsCpr, z, type ServiceRuntime } from '@spor/service-kit';
 import { GENESIS, actionOf, checkCriterion, entryId, hashOf, type AuditEntry, type AuditInput } from './entry.js';
@@ -65,6 +65,8 @@ export class AuditLog {
   readonly chain: string;
   private readonly collection: Collection<AuditEntry>;
   private readonly chains: Collection<ChainState>;
+  /** Writes of a chain's state, one at a time in this process (AuditShipperOptions.chainLocks). */
+  private readonly chainLocks = new KeyedMutex();
   private readonly registry: SchemaRegistry;
   private readonly clock: () => Date;
   private head: { seq: number; hash: string } | undefined;
@@ -88,7 +90,7 @@ export class AuditLog {
     this.registry = options.registry ?? contractRegistry();
     this.clock = options.clock ?? (() => new Date());
     const shipping = options.shipping;
-    if (shipping) this.shipper = new AuditShipper({ ...shipping, entries: this.collection, chains: this.chains, chain: this.chain, registry: this.registry });
+    if (shipping) this.shipper = new AuditShipper({ ...shipping, entries: this.collection, chains: this.chains, chainLocks: this.chainLocks, chain: this.chain, registry: this.registry });
   }
 
   async init(): Promise<void> {
@@ -172,7 +174,7 @@ export class AuditLog {
         while (upTo < next.length && next[upTo]!.seq === seqs[upTo] && next[upTo]!.at < before && next[upTo]!.seq <= (start.shipped ?? 0)) upTo++;
         if (upTo === 0) break;
         const last = next[upTo - 1]!;
-        await this.chains.updateOne({ _id: chain, seq: { $lt: last.seq } }, { $set: { seq: last.seq, hash: last.hash } });
+        await this.chainLocks.run(chain, () => this.chains.updateOne({ _id: chain, seq: { $lt: last.seq } }, { $set: { seq: last.seq, hash: last.hash } }));
         const gone = await inChunks(seqs.slice(0, upTo), (q) => this.collection.deleteOne({ _id: entryId(chain, q) }));
         removed += gone.reduce((n, r) => n + r.deletedCount, 0);
         from = last.seq;

@@ -15,7 +15,7 @@ import type { Collection } from 'mongodb';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { findEach } from '@spor/mongo';
-import { WorkLoop, eventMessage, type EventTransport, type SchemaRegistry, type SporEvent } from '@spor/events';
+import { KeyedMutex, WorkLoop, eventMessage, type EventTransport, type SchemaRegistry, type SporEvent } from '@spor/events';
 import { entryId, type AuditEntry } from './entry.js';
 import { AUDIT_TOPIC, accessEvent } from './access-event.js';
 
@@ -39,6 +39,12 @@ type StoredEntry = AuditEntry & { pendingEvents?: { event: SporEvent }[] };
 export interface AuditShipperOptions {
   entries: Collection<AuditEntry>;
   chains: Collection<ChainState>;
+  /**
+   * Every write of a chain's state in this process goes through it (beat, watermark, close, the
+   * retention's start): FerretDB 1.x writes an update as the whole document, so a beat landing
+   * during a prune could put back the start the prune had just moved.
+   */
+  chainLocks?: KeyedMutex;
   /** This process's chain. */
   chain: string;
   transport: EventTransport;
@@ -64,7 +70,10 @@ export class AuditShipper {
   private readonly shippedCount?: Counter<'chain'>;
   private readonly failures?: Counter;
 
+  private readonly chainLocks: KeyedMutex;
+
   constructor(private readonly options: AuditShipperOptions) {
+    this.chainLocks = options.chainLocks ?? new KeyedMutex();
     if (options.metrics) {
       this.shippedCount = new Counter({ name: 'spor_audit_entries_shipped_total', help: 'Audit entries published to spor.audit.access.v1', labelNames: ['chain'], registers: [options.metrics] });
       this.failures = new Counter({ name: 'spor_audit_shipping_failures_total', help: 'Failed audit shipping rounds (retried)', registers: [options.metrics] });
@@ -158,7 +167,7 @@ export class AuditShipper {
   }
 
   private beat(): Promise<unknown> {
-    return this.options.chains.updateOne({ _id: this.options.chain }, { $set: { aliveAt: new Date(), closed: false } });
+    return this.chainLocks.run(this.options.chain, () => this.options.chains.updateOne({ _id: this.options.chain }, { $set: { aliveAt: new Date(), closed: false } }));
   }
 
   /** Ships the held entries from the next unshipped one on, reading a gap before them from the store. */
@@ -188,7 +197,7 @@ export class AuditShipper {
     await this.options.transport.send(messages);
     const last = entries[entries.length - 1]!.seq;
     // Only forward: another process shipping a stale chain may have got further.
-    await this.options.chains.updateOne({ _id: chain, $or: [{ shipped: { $exists: false } }, { shipped: { $lt: last } }] }, { $set: { shipped: last } });
+    await this.chainLocks.run(chain, () => this.options.chains.updateOne({ _id: chain, $or: [{ shipped: { $exists: false } }, { shipped: { $lt: last } }] }, { $set: { shipped: last } }));
     if (chain === this.options.chain) {
       for (const entry of entries) this.held.delete(entry.seq);
       this.nextSeq = last + 1;
@@ -247,7 +256,7 @@ export class AuditShipper {
       const shipped = await this.shipFromStore(state._id, state.shipped ?? state.seq, this.batchSize * 4);
       total += shipped;
       // Shipped to the end (the budget not spent): nothing will be added to a dead writer's chain.
-      if (shipped < this.batchSize * 4) await this.options.chains.updateOne({ _id: state._id, aliveAt: state.aliveAt ?? { $exists: false } } as never, { $set: { closed: true } });
+      if (shipped < this.batchSize * 4) await this.chainLocks.run(state._id, () => this.options.chains.updateOne({ _id: state._id, aliveAt: state.aliveAt ?? { $exists: false } } as never, { $set: { closed: true } }));
     }
     return total;
   }
