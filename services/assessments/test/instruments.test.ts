@@ -94,6 +94,15 @@ describe('what a definition means', () => {
     expect(definitionProblems(choices)).toEqual([]);
   });
 
+  test('a count or a condition on a step of a long scale is taken', () => {
+    const long = item({ min: 0, max: 200 });
+    const counted = { ...long, scoring: [{ section: 's', method: 'count', countValue: '150', categories: [{ id: 'alle', label: 'Alle' }] }] };
+    expect(definitionProblems(counted)).toEqual([]);
+    const conditional = { ...long, sections: [{ ...long.sections[0]!, items: [long.sections[0]!.items[0]!, { ...long.sections[0]!.items[1]!, required: false, requiredWhen: { item: 'a', values: ['150'] } }] }] };
+    expect(definitionProblems({ ...conditional, scoring: [{ section: 's', method: 'count', countValue: '150', categories: [{ id: 'alle', label: 'Alle' }] }] })).toEqual([]);
+    expect(definitionProblems({ ...counted, scoring: [{ ...counted.scoring[0]!, countValue: '201' }] })).toEqual(['scoring.s: no item in the section can be answered 201']);
+  });
+
   test('a mean is checked to two decimals: a category must follow on at the next hundredth', () => {
     const mean = (categories: object[]) => rule({ method: 'mean', categories });
     expect(definitionProblems(mean([{ id: 'lav', label: 'L', max: 2.49 }, { id: 'hoej', label: 'H', min: 2.5 }]))).toEqual([]);

@@ -8,13 +8,16 @@ const CHOICE = new Set(['single', 'multiple']);
 /** Bounds of a scored number: far beyond any test score, far below where sums lose precision. */
 const MAX_NUMBER = 1_000_000_000;
 
-/** The values an item can be answered with, as text: colours, options, true and false, a scale's steps. */
-function valuesOf(i: Item): string[] {
-  if (i.type === 'traffic-light') return ['green', 'yellow', 'red'];
-  if (i.type === 'yes-no') return ['true', 'false'];
-  if (CHOICE.has(i.type)) return (i.options ?? []).map((o) => o.value);
-  if (i.type === 'scale') return Array.from({ length: Math.max(0, Math.min(100, (i.max ?? 0) - (i.min ?? 0) + 1)) }, (_, k) => String((i.min ?? 0) + k));
-  return [];
+/** Whether an item can be answered with `value` as text: a colour, an option, true or false, a scale's step. */
+function canTake(i: Item, value: string): boolean {
+  if (i.type === 'traffic-light') return ['green', 'yellow', 'red'].includes(value);
+  if (i.type === 'yes-no') return value === 'true' || value === 'false';
+  if (CHOICE.has(i.type)) return (i.options ?? []).some((o) => o.value === value);
+  if (i.type === 'scale') {
+    const step = Number(value);
+    return String(step) === value && Number.isInteger(step) && step >= (i.min ?? 0) && step <= (i.max ?? 0);
+  }
+  return false;
 }
 
 /** The lowest and highest score one answered item can add; null for free text (never scored). */
@@ -130,8 +133,7 @@ function ruleProblems(def: InstrumentDefinition, rule: ScoringRule, section: Sec
     }
   }
   if (rule.method === 'count') {
-    const countable = section.items.flatMap(valuesOf);
-    if (rule.countValue !== undefined && !countable.includes(rule.countValue)) problems.push(`${at}: no item in the section can be answered ${rule.countValue}`);
+    if (rule.countValue !== undefined && !section.items.some((i) => canTake(i, rule.countValue!))) problems.push(`${at}: no item in the section can be answered ${rule.countValue}`);
   } else {
     if (!section.items.some((i) => i.type !== 'free-text')) problems.push(`${at}: the section has nothing to ${rule.method} (only free text)`);
     // Items that can only add 0 (choices kept for the record, like concern areas) mix with anything.
@@ -166,7 +168,7 @@ function conditionProblems(def: InstrumentDefinition, item: Item): string[] {
   const other = def.sections.flatMap((s) => s.items).find((i) => i.id === id);
   if (!other || id === item.id) return [`${at}: no other item ${id}`];
   if (!!partOf(id)?.parents !== !!partOf(item.id)?.parents) return [`${at}: ${id} is answered in the other part (staff's or the parents')`];
-  const unknown = values.filter((v) => !valuesOf(other).includes(v));
+  const unknown = values.filter((v) => !canTake(other, v));
   return unknown.length > 0 ? [`${at}: ${id} cannot be answered ${unknown.join(', ')}`] : [];
 }
 
