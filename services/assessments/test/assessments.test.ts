@@ -7,7 +7,7 @@ import { NSIS_LEVELS } from '@spor/auth';
 import { contractRegistry } from '@spor/contracts';
 import { eventsPublished, memoryLogger, quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import type { RunningIdentity } from '../../identity/src/service.js';
-import { bearer, cprOfAge, startTestIdentity } from '../../identity/test/support.js';
+import { bearer, cprBornOn, cprOfAge, startTestIdentity } from '../../identity/test/support.js';
 import { startTransitions, type RunningTransitions } from '../../transitions/src/service.js';
 import { startAssessments, type RunningAssessments } from '../src/service.js';
 import { AssessmentRepository, CHILD_KEY } from '../src/store/assessment-repository.js';
@@ -34,7 +34,7 @@ const as = (role: string, unitId: string, personId?: string) => bearer(identity,
 const parent = (personId: string) => bearer(identity, '510', 'educator', { personId, kind: 'parent', roles: [], acr: NSIS_LEVELS.substantial });
 // Born four years and two months ago: the 5-year band of the language screening.
 const birth = new Date(Date.now() - (4 * 365 + 62) * 86_400_000);
-const cprOf = (serial: number) => `${String(birth.getUTCDate()).padStart(2, '0')}${String(birth.getUTCMonth() + 1).padStart(2, '0')}${String(birth.getUTCFullYear()).slice(2)}${4000 + serial}`;
+const cprOf = (serial: number) => cprBornOn(birth, 4000 + serial);
 
 beforeAll(async () => {
   identity = await startTestIdentity();
@@ -51,7 +51,7 @@ beforeAll(async () => {
   // Two children around three: one in no daycare, one in the kindergarten.
   // Three years and six weeks: 37 or 38 months on any day, inside motor skills' ages and the three-year window.
   const three = new Date(Date.now() - (3 * 365 + 45) * 86_400_000);
-  const cprThree = (serial: number) => `${String(three.getUTCDate()).padStart(2, '0')}${String(three.getUTCMonth() + 1).padStart(2, '0')}${String(three.getUTCFullYear()).slice(2)}${4000 + serial}`;
+  const cprThree = (serial: number) => cprBornOn(three, 4000 + serial);
   unplaced = await post('/admin/persons', { kind: 'child', cpr: cprThree(serial + 1), givenName: 'Ikke', familyName: 'Indskrevet' });
   toddler = await post('/admin/persons', { kind: 'child', cpr: cprThree(serial + 2), givenName: 'Lille', familyName: 'Test' });
   mother = await post('/admin/persons', { kind: 'parent', cpr: `0101851${100 + Math.floor(Math.random() * 899)}`, givenName: 'Mor', familyName: 'Test' });

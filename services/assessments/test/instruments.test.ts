@@ -5,6 +5,8 @@ import { BUILT_IN_INSTRUMENTS } from '../src/domain/built-in-instruments.js';
 import { definitionProblems } from '../src/domain/definition-check.js';
 import { ageInMonths, answerProblems, score, type Answers } from '../src/domain/instrument.js';
 
+/** Gross-motor answers (0–2 each) that sum to `sum`. */
+const grossMotor = (sum: number): Answers => Object.fromEntries(['hopper', 'balance', 'kaster', 'trapper', 'loeber'].map((id, i) => [id, Math.min(2, Math.max(0, sum - 2 * i))]));
 /** The newest built-in version: what new assessments use. */
 const instrument = (id: string) => BUILT_IN_INSTRUMENTS.filter((i) => i.instrumentId === id).sort((a, b) => b.version - a.version)[0]!;
 const categoryOf = (id: string, answers: Answers, age: number | null, section?: string) => {
@@ -240,8 +242,7 @@ describe('scoring', () => {
     [7, 'watch'],
     [8, 'as-expected'],
   ])('motor skills: a section summing to %i is %s', (sum, category) => {
-    const items = ['hopper', 'balance', 'kaster', 'trapper', 'loeber'];
-    const answers = Object.fromEntries(items.map((id, i) => [id, Math.min(2, Math.max(0, sum - 2 * i))]));
+    const answers = grossMotor(sum);
     expect(score(instrument('motorik'), answers, 60)[0]).toEqual({ section: 'grovmotorik', score: sum, category });
   });
 
@@ -285,8 +286,7 @@ describe('scoring', () => {
     [8, 60, 'as-expected'],
     [8, 84, 'as-expected'],
   ])('motor skills version 2: a section summing to %i at %i months is %s (its age bands)', (sum, age, category) => {
-    const items = ['hopper', 'balance', 'kaster', 'trapper', 'loeber'];
-    const answers = Object.fromEntries(items.map((id, i) => [id, Math.min(2, Math.max(0, sum - 2 * i))]));
+    const answers = grossMotor(sum);
     expect(instrument('motorik').version).toBe(2);
     expect(score(instrument('motorik'), answers, age)[0]).toEqual({ section: 'grovmotorik', score: sum, category });
   });

@@ -52,9 +52,14 @@ export async function bearer(identity: RunningIdentity, municipalityId = '510', 
  * (the 7th digit then places the year in the 2000s).
  */
 export function freshCpr(birthYears: [from: number, to: number] = [2019, 2022]): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
   const random = (from: number, to: number) => from + Math.floor(Math.random() * (to - from + 1));
-  return `${pad(random(1, 28))}${pad(random(1, 12))}${pad(random(birthYears[0] - 2000, birthYears[1] - 2000))}${random(4000, 9999)}`;
+  return cprBornOn(new Date(Date.UTC(random(birthYears[0], birthYears[1]), random(0, 11), random(1, 28))), random(4000, 9999));
+}
+
+/** The CPR number of a child born on `birth` (a day of the 2000s: `serial` 4000–9999 places it there). */
+export function cprBornOn(birth: Date, serial: number): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(birth.getUTCDate())}${pad(birth.getUTCMonth() + 1)}${pad(birth.getUTCFullYear() % 100)}${serial}`;
 }
 
 /** A child's CPR number for a child of `years` whole years today (give or take its birthday): for age-banded instruments. */

@@ -72,21 +72,20 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
   const consents = new ConsentView(db, revokeOnLostConsent(transitions, clock));
   await consents.init();
   const results = new ResultsView(db, directory);
-  await results.init();
   const externalResults = new ExternalResultsView(db, directory);
-  await externalResults.init();
   const plans = new PlansView(db, directory);
-  await plans.init();
+  const copies = [results, externalResults, plans];
+  for (const view of copies) await view.init();
   // The copies leave with the child, and with each record its source disposes of.
-  directory.alsoForget(results.copies, externalResults.copies, plans.copies);
-  const disposals = followDisposals([results.copies, externalResults.copies, plans.copies]);
+  directory.alsoForget(...copies);
+  const disposals = followDisposals(copies);
   const audit = await startAuditLog(backbone, SERVICE, { runtime, logger: log, metrics, config });
   const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...transitionsPrivacy(db, { locks, factory }) });
 
   await startProjectionConsumer(backbone, {
     groupId: config.TRANSITIONS_CONSUMER_GROUP,
-    topics: [...directory.topics(), ...consents.topics(), ...results.topics(), ...externalResults.topics(), ...plans.topics(), ...disposals.topics],
-    handlers: { ...directory.handlers(), ...consents.handlers(), ...results.handlers(), ...externalResults.handlers(), ...plans.handlers(), ...disposals.handlers },
+    topics: [...directory.topics(), ...consents.topics(), ...copies.flatMap((view) => view.topics()), ...disposals.topics],
+    handlers: Object.assign({ ...directory.handlers(), ...consents.handlers(), ...disposals.handlers }, ...copies.map((view) => view.handlers())),
     registry,
     runtime,
     logger: log,

@@ -46,8 +46,8 @@ beforeAll(async () => {
   await plans.init();
   external = new ExternalResultsView(db, directory);
   await external.init();
-  directory.alsoForget(results.copies, external.copies, plans.copies);
-  handlers = { ...directory.handlers(), ...results.handlers(), ...external.handlers(), ...plans.handlers(), ...followDisposals([results.copies, external.copies, plans.copies]).handlers };
+  directory.alsoForget(results, external, plans);
+  handlers = { ...directory.handlers(), ...results.handlers(), ...external.handlers(), ...plans.handlers(), ...followDisposals([results, external, plans]).handlers };
 });
 
 afterAll(async () => {

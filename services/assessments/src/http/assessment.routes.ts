@@ -9,7 +9,7 @@ import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@
 import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, staffMaySeeChild, type DirectoryView, type KnownPlacement } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
-import { amend, answer, answerAsParent, complete, concernPrompt, sealedFor, shared, startAssessment, type Assessment, type PARENT_FIELDS, type Target } from '../domain/assessment.js';
+import { amend, answer, answerAsParent, complete, concernPrompt, sealedFor, shared, startAssessment, PARENT_FIELDS, type Assessment, type Target } from '../domain/assessment.js';
 import { ageInMonths, type Answer, type Answers, type InstrumentDefinition } from '../domain/instrument.js';
 import type { InstrumentCatalogue } from '../store/instrument-catalogue.js';
 import type { AssessmentRepository } from '../store/assessment-repository.js';
@@ -119,8 +119,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
   const sealedView = (a: Stored<Assessment>) => ({ ...staffView(a), answers: {}, parentAnswers: {}, results: [], amendments: [], sealed: true as const });
   const staffViewFor = (principal: Principal, a: Stored<Assessment>, childAssessments: Stored<Assessment>[]) => (sealedFor(principal.subject, a, childAssessments) ? sealedView(a) : staffView(a));
   /** Parents see the results and their own answers, not staff's working notes: PARENT_FIELDS, as their insight does. */
-  const parentView = (a: Stored<Assessment>) => ({ id: a._id, instrumentId: a.instrumentId, instrumentVersion: a.instrumentVersion, status: a.status, completedAt: a.completedAt ?? null, results: a.results, parentAnswers: a.parentAnswers }) satisfies Record<(typeof PARENT_FIELDS)[number] | 'id', unknown>;
-  const view = (req: Request, a: Stored<Assessment>) => (principalOf(req).kind === 'parent' ? parentView(a) : staffView(a));
+  const parentView = (a: Stored<Assessment>) => ({ id: a._id, ...Object.fromEntries(PARENT_FIELDS.map((field) => [field, a[field] ?? null])) });
   const staffOnly = (req: Request) => {
     if (principalOf(req).kind !== 'staff') throw forbidden('only staff do this', 'ROLE_REQUIRED');
   };
@@ -196,9 +195,15 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
       const { a } = await access(req, p.assessmentId);
       await auditOf(req, a, 'read');
       const principal = principalOf(req);
-      // Only another professional's independent rating needs the child's other ratings to decide.
-      const sealable = principal.kind === 'staff' && a.rating === 'independent' && a.createdBy !== principal.subject && a.target.kind === 'child';
-      res.json(sealable && a.target.kind === 'child' ? staffViewFor(principal, a, await assessments.forChild(a.target.childId)) : view(req, a));
+      if (principal.kind === 'parent') {
+        res.json(parentView(a));
+        return;
+      }
+      // Sealed with no other rating known: another professional's independent rating, whose
+      // seal depends on the child's other ratings. Nothing else needs them.
+      const childId = a.target.kind === 'child' ? a.target.childId : null;
+      const others = childId && sealedFor(principal.subject, a, []) ? await assessments.forChild(childId) : [];
+      res.json(staffViewFor(principal, a, others));
     }),
   );
 
@@ -264,10 +269,10 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
         return;
       }
       // Sealed independent ratings are listed (the team needs their ids for the joint one) without what they say.
-      const open = visible.filter((a) => !sealedFor(principal.subject, a, all));
+      const shown = visible.map((a) => ({ a, sealed: sealedFor(principal.subject, a, all) }));
       // The duty-to-notify prompt is for the team, not the parents (R13), whatever instrument is asked for.
       const prompt = concernPrompt(visibleAll);
-      res.json({ childId: p.childId, items: visible.map((a) => staffViewFor(principal, a, all)), development: developmentOf(open), prompts: prompt ? [prompt] : [] });
+      res.json({ childId: p.childId, items: shown.map(({ a, sealed }) => (sealed ? sealedView(a) : staffView(a))), development: developmentOf(shown.filter((s) => !s.sealed).map((s) => s.a)), prompts: prompt ? [prompt] : [] });
     }),
   );
 

@@ -13,17 +13,12 @@ interface SeenExternalResult extends HandoverExternalResult {
   institutionId: string | null;
 }
 
-export class ExternalResultsView {
+/** Copies that follow the results' disposals and the child's removal (ChildRecordCopies). */
+export class ExternalResultsView extends ChildRecordCopies<SeenExternalResult> {
   static collections = ['external_results'];
-  /** The copies, which follow the results' disposals and the child's removal (libs/directory). */
-  readonly copies: ChildRecordCopies<SeenExternalResult>;
 
   constructor(db: Db, directory: Pick<DirectoryView, 'isRemoved'>) {
-    this.copies = new ChildRecordCopies<SeenExternalResult>(db, 'external_results', { service: 'assessments', recordKind: 'external-result' }, directory);
-  }
-
-  init(): Promise<void> {
-    return this.copies.init();
+    super(db, 'external_results', { service: 'assessments', recordKind: 'external-result' }, directory);
   }
 
   topics(): string[] {
@@ -34,7 +29,7 @@ export class ExternalResultsView {
     // A correction carries the values now in force; the copy is versioned, so a late `recorded` never undoes it.
     const apply: EventHandler = async (event) => {
       const d = event.data as { resultId: string; childId: string; institutionId: string | null } & HandoverExternalResult;
-      await this.copies.apply(d.resultId, event.aggregateversion, d.childId, {
+      await this.apply(d.resultId, event.aggregateversion, d.childId, {
         source: d.source, testedOn: d.testedOn, score: d.score, maxScore: d.maxScore, interpretation: d.interpretation, institutionId: d.institutionId,
       });
     };
@@ -44,7 +39,7 @@ export class ExternalResultsView {
   /** The newest result per test (source), oldest test first. */
   async latestPerSource(childId: string): Promise<HandoverExternalResult[]> {
     const newest = new Map<string, SeenExternalResult>();
-    for (const r of await this.copies.ofChild(childId)) if ((newest.get(r.source)?.testedOn ?? '') <= r.testedOn) newest.set(r.source, r);
+    for (const r of await this.ofChild(childId)) if ((newest.get(r.source)?.testedOn ?? '') <= r.testedOn) newest.set(r.source, r);
     return [...newest.values()]
       .sort((a, b) => a.testedOn.localeCompare(b.testedOn) || a.source.localeCompare(b.source))
       .map(({ source, testedOn, score, maxScore, interpretation }) => ({ source, testedOn, score, maxScore, interpretation }));

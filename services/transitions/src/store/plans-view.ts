@@ -18,17 +18,12 @@ export interface SeenPlan {
 
 export type PlanSummary = Omit<SeenPlan, '_id' | 'version' | 'childId'> & { planId: string };
 
-export class PlansView {
+/** Copies that follow the plans' disposals and the child's removal (ChildRecordCopies). */
+export class PlansView extends ChildRecordCopies<SeenPlan> {
   static collections = ['action_plan_summaries'];
-  /** The copies, which follow the plans' disposals and the child's removal (libs/directory). */
-  readonly copies: ChildRecordCopies<SeenPlan>;
 
   constructor(db: Db, directory: Pick<DirectoryView, 'isRemoved'>) {
-    this.copies = new ChildRecordCopies<SeenPlan>(db, 'action_plan_summaries', { service: 'action-plans', recordKind: 'action-plan' }, directory);
-  }
-
-  init(): Promise<void> {
-    return this.copies.init();
+    super(db, 'action_plan_summaries', { service: 'action-plans', recordKind: 'action-plan' }, directory);
   }
 
   topics(): string[] {
@@ -39,7 +34,7 @@ export class PlansView {
     const apply = (extra: (d: { on: string }) => Partial<SeenPlan>): EventHandler => async (event) => {
       const d = event.data as { planId: string; childId?: string; on: string; effortLevels: string[] };
       if (!d.childId) return;
-      await this.copies.apply(d.planId, event.aggregateversion, d.childId, { effortLevels: d.effortLevels, ...extra(d) });
+      await this.apply(d.planId, event.aggregateversion, d.childId, { effortLevels: d.effortLevels, ...extra(d) });
     };
     return {
       'dk.spor.action-plans.plan.activated.v1': apply((d) => ({ status: 'active', activatedOn: d.on })),
@@ -50,6 +45,6 @@ export class PlansView {
   }
 
   async summaries(childId: string): Promise<PlanSummary[]> {
-    return (await this.copies.ofChild(childId)).map(({ _id, version: _v, childId: _c, ...rest }) => ({ planId: _id, ...rest, status: rest.status ?? 'active' }));
+    return (await this.ofChild(childId)).map(({ _id, version: _v, childId: _c, ...rest }) => ({ planId: _id, ...rest, status: rest.status ?? 'active' }));
   }
 }

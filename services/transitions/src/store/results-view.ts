@@ -20,17 +20,12 @@ export interface SeenResult {
 
 export type HandoverResult = Omit<SeenResult, '_id' | 'version' | 'rating'>;
 
-export class ResultsView {
+/** Copies that follow the assessments' disposals and the child's removal (ChildRecordCopies). */
+export class ResultsView extends ChildRecordCopies<SeenResult> {
   static collections = ['assessment_results'];
-  /** The copies, which follow the assessments' disposals and the child's removal (libs/directory). */
-  readonly copies: ChildRecordCopies<SeenResult>;
 
   constructor(db: Db, directory: Pick<DirectoryView, 'isRemoved'>) {
-    this.copies = new ChildRecordCopies<SeenResult>(db, 'assessment_results', { service: 'assessments', recordKind: 'assessment' }, directory);
-  }
-
-  init(): Promise<void> {
-    return this.copies.init();
+    super(db, 'assessment_results', { service: 'assessments', recordKind: 'assessment' }, directory);
   }
 
   topics(): string[] {
@@ -41,7 +36,7 @@ export class ResultsView {
     const apply: EventHandler = async (event) => {
       const d = event.data as { assessmentId: string; target: string; childId?: string; instrumentId: string; instrumentVersion: number; institutionId: string; rating: string; ageMonths?: number; completedOn: string; results: SeenResult['results'] };
       if (d.target !== 'child' || !d.childId) return;
-      await this.copies.apply(d.assessmentId, event.aggregateversion, d.childId, {
+      await this.apply(d.assessmentId, event.aggregateversion, d.childId, {
         instrumentId: d.instrumentId, instrumentVersion: d.instrumentVersion, institutionId: d.institutionId, rating: d.rating, ageMonths: d.ageMonths ?? null, completedOn: d.completedOn, results: d.results,
       });
     };
@@ -50,7 +45,7 @@ export class ResultsView {
 
   /** The newest result per instrument (a team's joint rating, never one professional's independent one). */
   async latestPerInstrument(childId: string): Promise<HandoverResult[]> {
-    const all = (await this.copies.ofChild(childId)).filter((r) => r.rating !== 'independent');
+    const all = (await this.ofChild(childId)).filter((r) => r.rating !== 'independent');
     const newest = new Map<string, SeenResult>();
     for (const r of all) if ((newest.get(r.instrumentId)?.completedOn ?? '') <= r.completedOn) newest.set(r.instrumentId, r);
     return [...newest.values()].sort((a, b) => a.instrumentId.localeCompare(b.instrumentId)).map(({ _id, version: _version, rating: _rating, ...rest }) => rest);
