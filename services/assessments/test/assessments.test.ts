@@ -191,11 +191,20 @@ describe('assessments', () => {
     const before = now;
     try {
       now = new Date(now.getTime() + 86_400_000);
+      // A new joint rating rests on ratings of its own round, not on those of the last one.
+      const stale = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn: [first, second], answers: { samlet: 'yellow', omraader: ['sprog'] } });
+      expect([stale.status, stale.body.code, stale.body.errors.map((e: { field: string }) => e.field)]).toEqual([422, 'RATINGS_MISSING', ['basedOn', 'basedOn[0]', 'basedOn[1]']]);
+      expect(stale.body.errors[1].message).toMatch(/before the team’s last joint rating/);
+      const fresh = [await rate(educator, 'yellow'), await rate(colleague, 'green')];
       // A yellow rating names its areas of concern (version 2).
-      const unnamed = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn: [first, second], answers: { samlet: 'yellow' }, complete: true });
+      const unnamed = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn: fresh, answers: { samlet: 'yellow' }, complete: true });
       expect([unnamed.status, unnamed.body.code, unnamed.body.errors.map((e: { field: string }) => e.field)]).toEqual([422, 'ANSWERS_INVALID', ['answers.omraader']]);
-      const calmer = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn: [first, second], answers: { samlet: 'yellow', omraader: ['sprog'] }, complete: true });
+      const twin = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn: fresh, answers: { samlet: 'green' } });
+      const calmer = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn: fresh, answers: { samlet: 'yellow', omraader: ['sprog'] }, complete: true });
       expect([calmer.status, calmer.body.instrumentVersion]).toEqual([201, 2]);
+      // A second joint draft on the same ratings is not completed once the first one is.
+      const twinDone = await request(assessments.url).post(`/assessments/${twin.body.id}/complete`).set('authorization', educator);
+      expect([twinDone.status, twinDone.body.code]).toEqual([422, 'RATINGS_MISSING']);
       expect((await history(colleague)).body.prompts).toEqual([]);
     } finally {
       now = before;
@@ -423,6 +432,17 @@ describe('assessments', () => {
   }
 
   test('an amendment that turns the team’s rating red raises the concern too; one that changes nothing is refused and leaves no audit entry', async () => {
+    // The next round, after the ratings of the tests above (the latest two days after `now`).
+    const before = now;
+    now = new Date(now.getTime() + 3 * 86_400_000);
+    try {
+      await amendedToRed();
+    } finally {
+      now = before;
+    }
+  });
+
+  async function amendedToRed() {
     const rate = async (token: string, light: string) => (await start({ instrumentId: 'trivselsvurdering', childId, answers: { samlet: light, ...(light === 'green' ? {} : { omraader: ['socialt'] }) }, complete: true }, token)).body.id as string;
     const basedOn = [await rate(educator, 'green'), await rate(colleague, 'yellow')];
     const joint = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn, answers: { samlet: 'green' }, complete: true });
@@ -440,7 +460,7 @@ describe('assessments', () => {
     const records = await readTopicUntil(brokers, topicFor('assessments', 'assessment'), 'the concern of the amendment', (rs) => rs.some((r) => r.value!.includes('concern-raised') && r.value!.includes(joint.body.id)));
     const types = records.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === joint.body.id).map((e) => `${e.type}@${e.aggregateversion}`);
     expect(types).toEqual(['dk.spor.assessments.assessment.completed.v1@1', 'dk.spor.assessments.assessment.amended.v1@2', 'dk.spor.assessments.assessment.concern-raised.v1@2']);
-  });
+  }
 
   test('answers of any shape that do not fit are 422 naming the items, not a 400', async () => {
     const odd = await start({ instrumentId: 'sprogvurdering', childId, answers: { note: 'x'.repeat(4001), rim: { svar: true }, constructor: 1 } });

@@ -1,7 +1,8 @@
 // Independent ratings (TOPI: each professional rates, then the team agrees): another
 // professional's rating stays sealed until the viewer has rated too, or a joint rating rests on it.
 import { describe, expect, test } from '@jest/globals';
-import { sealedFor, type Assessment } from '../src/domain/assessment.js';
+import type { AppError } from '@spor/service-kit';
+import { jointBasis, sealedFor, type Assessment } from '../src/domain/assessment.js';
 
 const base: Assessment = {
   municipalityId: '510',
@@ -48,5 +49,48 @@ describe('sealed independent ratings', () => {
     const joint = rating('j1', { rating: 'joint', createdBy: 'leder', basedOn: ['a1', 'b1'], completedAt: '2026-09-05T09:00:00.000Z' });
     expect(sealedFor('carl', anna, [anna, joint])).toBe(false);
     expect(sealedFor('carl', joint, [anna, joint])).toBe(false);
+  });
+});
+
+describe('what a joint rating rests on', () => {
+  const anna = rating('a1', {});
+  const bo = rating('b1', { createdBy: 'bo', completedAt: '2026-09-02T09:00:00.000Z' });
+  const joint = { instrumentId: 'trivselsvurdering', target: base.target, institutionId: 'i' };
+  const refusal = (named: (ReturnType<typeof rating> | null)[], childRatings: ReturnType<typeof rating>[]) => {
+    try {
+      jointBasis(joint, 2, named, childRatings);
+    } catch (e) {
+      const { code, errors } = e as AppError;
+      return { code, fields: errors!.map((x) => x.field), messages: errors!.map((x) => x.message) };
+    }
+    throw new Error('accepted');
+  };
+
+  test('two professionals’ completed ratings of the child here, once each', () => {
+    expect(jointBasis(joint, 2, [anna, bo, anna], [anna, bo])).toEqual(['a1', 'b1']);
+    // Two ratings by one professional are one rater.
+    const annaAgain = rating('a2', { completedAt: '2026-09-03T09:00:00.000Z' });
+    expect(refusal([anna, annaAgain], [anna, annaAgain])).toMatchObject({ code: 'RATINGS_MISSING', fields: ['basedOn'] });
+  });
+
+  test('each named rating that cannot carry it is named by its place, with one message for what is not this child’s here', () => {
+    const elsewhere = rating('b2', { createdBy: 'bo', institutionId: 'old' });
+    const draft = rating('b3', { createdBy: 'bo', status: 'draft', completedAt: undefined });
+    const otherChild = rating('b4', { createdBy: 'bo', target: { kind: 'child', childId: 'other' } });
+    const { fields, messages } = refusal([anna, elsewhere, null, draft, otherChild], [anna]);
+    expect(fields).toEqual(['basedOn', 'basedOn[1]', 'basedOn[2]', 'basedOn[3]', 'basedOn[4]']);
+    expect(new Set(messages.slice(1)).size).toBe(1);
+  });
+
+  test('ratings completed before the team’s last joint rating carry no new one', () => {
+    const last = rating('j1', { rating: 'joint', basedOn: ['a1', 'b1'], completedAt: '2026-09-05T09:00:00.000Z' });
+    const { fields, messages } = refusal([anna, bo], [anna, bo, last]);
+    expect(fields).toEqual(['basedOn', 'basedOn[0]', 'basedOn[1]']);
+    expect(messages[1]).toContain('2026-09-05T09:00:00.000Z');
+    // A joint draft, or another instrument's joint rating, is no round's end.
+    expect(jointBasis(joint, 2, [anna, bo], [anna, bo, { ...last, status: 'draft' }, { ...last, instrumentId: 'andet' }])).toEqual(['a1', 'b1']);
+    const annaNew = rating('a3', { completedAt: '2026-09-06T09:00:00.000Z' });
+    const boNew = rating('b5', { createdBy: 'bo', completedAt: '2026-09-07T09:00:00.000Z' });
+    expect(jointBasis(joint, 2, [annaNew, boNew], [anna, bo, last, annaNew, boNew])).toEqual(['a3', 'b5']);
   });
 });

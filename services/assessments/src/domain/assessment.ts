@@ -131,6 +131,41 @@ export function sealedFor(viewer: string, rating: WithId, others: WithId[]): boo
   return !same.some((a) => a.rating === 'independent' && a.createdBy === viewer && a.completedAt! > lastJoint);
 }
 
+/**
+ * The independent ratings a joint rating rests on (TOPI: each professional rates on their own,
+ * then the team agrees), or a 422 naming each one that cannot carry it. They are completed
+ * independent ratings of the same child with the same instrument, made at the institution whose
+ * team rates jointly, by as many different professionals as the instrument asks; and completed
+ * since the team's last joint rating of the child, so that each joint rating rests on ratings of
+ * its own round, as the seal (sealedFor) assumes. `named` are the ratings `basedOn` names, in its
+ * order (null for an id that names none); `childRatings` the child's assessments.
+ */
+export function jointBasis(joint: Pick<Assessment, 'instrumentId' | 'target' | 'institutionId'>, raters: number, named: (WithId | null)[], childRatings: WithId[]): string[] {
+  const lastJoint = childRatings.reduce((latest, a) => (a.rating === 'joint' && a.status === 'completed' && a.instrumentId === joint.instrumentId && a.completedAt! > latest ? a.completedAt! : latest), '');
+  const problems: { index: number; message: string }[] = [];
+  const counted = new Map<string, WithId>();
+  named.forEach((r, index) => {
+    // One message for every rating that is not this child's here, so an id says nothing of other children or institutions.
+    if (!r || r.rating !== 'independent' || r.status !== 'completed' || r.instrumentId !== joint.instrumentId || JSON.stringify(r.target) !== JSON.stringify(joint.target) || r.institutionId !== joint.institutionId) {
+      problems.push({ index, message: 'not a completed independent rating of this child with this instrument at this institution' });
+    } else if (r.completedAt! <= lastJoint) {
+      problems.push({ index, message: `completed before the team’s last joint rating (${lastJoint}); rate again for a new joint rating` });
+    } else counted.set(r._id, r);
+  });
+  // The professional who made the rating (only they complete it), not whoever pressed complete.
+  const found = new Set([...counted.values()].map((r) => r.createdBy)).size;
+  if (found < raters) {
+    throw new AppError({
+      status: 422,
+      code: 'RATINGS_MISSING',
+      title: 'Not enough independent ratings',
+      detail: `basedOn: a joint rating rests on completed independent ratings of this child by ${raters} different professionals since the team’s last joint rating; found ${found}`,
+      errors: [{ in: 'body', field: 'basedOn', message: `needs ${raters} independent ratings by different professionals` }, ...problems.map((p) => ({ in: 'body' as const, field: `basedOn[${p.index}]`, message: p.message }))],
+    });
+  }
+  return [...counted.keys()];
+}
+
 /** The same answers: the same items with the same values, a multiple choice in any order. */
 export function sameAnswers(a: Answers, b: Answers): boolean {
   const canonical = (answers: Answers) => JSON.stringify(Object.keys(answers).sort().map((k) => [k, Array.isArray(answers[k]) ? [...(answers[k] as string[])].sort() : answers[k]]));

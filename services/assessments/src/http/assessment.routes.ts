@@ -9,7 +9,7 @@ import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@
 import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, staffMaySeeChild, type DirectoryView, type KnownPlacement } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
-import { amend, answer, answerAsParent, complete, concernPrompt, sealedFor, shared, startAssessment, PARENT_FIELDS, type Assessment, type Target } from '../domain/assessment.js';
+import { amend, answer, answerAsParent, complete, concernPrompt, jointBasis, sealedFor, shared, startAssessment, PARENT_FIELDS, type Assessment, type Target } from '../domain/assessment.js';
 import { ageInMonths, type Answer, type Answers, type InstrumentDefinition } from '../domain/instrument.js';
 import type { InstrumentCatalogue } from '../store/instrument-catalogue.js';
 import type { AssessmentRepository } from '../store/assessment-repository.js';
@@ -90,9 +90,9 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
    * A change: the domain decides first, so a refused change (409, 422) leaves no entry claiming
    * it happened; the entry is written before the store write, so no change is ever without one.
    */
-  async function change(req: Request, id: string, action: string, next: (a: Stored<Assessment>, def: InstrumentDefinition) => Assessment, publish?: 'completed' | 'amended'): Promise<Stored<Assessment>> {
+  async function change(req: Request, id: string, action: string, next: (a: Stored<Assessment>, def: InstrumentDefinition) => Assessment | Promise<Assessment>, publish?: 'completed' | 'amended'): Promise<Stored<Assessment>> {
     const { a, def } = await access(req, id);
-    const changed = next(a, def);
+    const changed = await next(a, def);
     // The domain answers the same assessment when there is nothing to change: a read, not a write.
     if (changed === a) {
       await auditOf(req, a, 'read');
@@ -144,7 +144,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
         if (target.kind !== current.target) throw new AppError({ status: 422, code: 'WRONG_TARGET', title: 'The instrument assesses something else', detail: `${current.instrumentId} assesses a ${current.target}`, errors: [{ in: 'body', field: target.kind === 'child' ? 'childId' : 'groupId', message: `${current.instrumentId} assesses a ${current.target}` }] });
         const institutionId = await institutionFor(principal, target, current);
         const rating = body.rating ?? (current.independentRaters ? 'independent' : 'single');
-        const basedOn = await checkRatings(current, target, rating, body.basedOn ?? []);
+        const basedOn = await checkRatings(current, { target, institutionId }, rating, body.basedOn ?? []);
         let ageMonths: number | null = null;
         if (target.kind === 'child') {
           const child = await directory.person(target.childId);
@@ -172,21 +172,16 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     }
   }
 
-  /** A joint rating rests on completed independent ratings by different professionals, as many as the instrument asks. */
-  async function checkRatings(def: InstrumentDefinition, target: Target, rating: Assessment['rating'], basedOn: string[]): Promise<string[]> {
+  /** A joint rating rests on independent ratings of its own round (jointBasis); one professional's rating on none. */
+  async function checkRatings(def: InstrumentDefinition, joint: Pick<Assessment, 'target' | 'institutionId'>, rating: Assessment['rating'], basedOn: string[]): Promise<string[]> {
     if (!def.independentRaters) {
       if (rating !== 'single') throw new AppError({ status: 422, code: 'RATING_INVALID', title: 'Not a multi-rater instrument', detail: `rating: ${def.instrumentId} is rated once`, errors: [{ in: 'body', field: 'rating', message: 'the instrument is rated once (single)' }] });
       return [];
     }
     if (rating === 'single') throw new AppError({ status: 422, code: 'RATING_INVALID', title: 'A multi-rater instrument', detail: `rating: ${def.instrumentId} is rated independently by ${def.independentRaters} professionals, then jointly`, errors: [{ in: 'body', field: 'rating', message: 'independent or joint' }] });
-    if (rating === 'independent') return [];
-    const ratings = (await Promise.all(basedOn.map((id) => assessments.get(id)))).filter((r): r is Stored<Assessment> => r !== null && r.rating === 'independent' && r.status === 'completed' && r.instrumentId === def.instrumentId && JSON.stringify(r.target) === JSON.stringify(target));
-    // The professional who made the rating (only they complete it), not whoever pressed complete.
-    const raters = new Set(ratings.map((r) => r.createdBy));
-    if (raters.size < def.independentRaters) {
-      throw new AppError({ status: 422, code: 'RATINGS_MISSING', title: 'Not enough independent ratings', detail: `basedOn: a joint rating rests on completed independent ratings of this child by ${def.independentRaters} different professionals; found ${raters.size}`, errors: [{ in: 'body', field: 'basedOn', message: `needs ${def.independentRaters} independent ratings by different professionals` }] });
-    }
-    return ratings.map((r) => r._id);
+    if (rating === 'independent' || joint.target.kind !== 'child') return [];
+    const [named, childRatings] = await Promise.all([Promise.all(basedOn.map((id) => assessments.get(id))), assessments.forChild(joint.target.childId)]);
+    return jointBasis({ instrumentId: def.instrumentId, ...joint }, def.independentRaters, named, childRatings);
   }
 
   router.get(
@@ -219,7 +214,14 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     '/assessments/:assessmentId/complete',
     validated({ params }, async ({ params: p }, req, res) => {
       staffOnly(req);
-      res.json(staffView(await change(req, p.assessmentId, 'complete', (a, def) => (raterOnly(req, a), complete(a, def, principalOf(req).subject, clock())), 'completed')));
+      const completed = await change(req, p.assessmentId, 'complete', async (a, def) => {
+        raterOnly(req, a);
+        const done = complete(a, def, principalOf(req).subject, clock());
+        // Another joint rating may have been completed on the same ratings since this one was started.
+        if (a.rating === 'joint') await checkRatings(def, a, a.rating, a.basedOn);
+        return done;
+      }, 'completed');
+      res.json(staffView(completed));
     }),
   );
 
