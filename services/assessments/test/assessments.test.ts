@@ -20,7 +20,7 @@ let identity: RunningIdentity;
 let transitions: RunningTransitions;
 let assessments: RunningAssessments;
 let now = new Date();
-const units = {} as Record<'mun' | 'district' | 'kindergarten' | 'group' | 'other' | 'school', string>;
+const units = {} as Record<'mun' | 'district' | 'kindergarten' | 'group' | 'other' | 'school' | 'sibling', string>;
 let childId: string;
 let mother: string;
 let stranger: string;
@@ -44,6 +44,7 @@ beforeAll(async () => {
   units.district = await post('/admin/org-units', { kind: 'district', name: 'D', parentId: units.mun });
   units.kindergarten = await post('/admin/org-units', { kind: 'institution', name: 'Børnehaven', parentId: units.district, institutionType: 'boernehave' });
   units.group = await post('/admin/org-units', { kind: 'group', name: 'Mariehønen', parentId: units.kindergarten });
+  units.sibling = await post('/admin/org-units', { kind: 'group', name: 'Sommerfuglen', parentId: units.kindergarten });
   units.other = await post('/admin/org-units', { kind: 'institution', name: 'Den anden', parentId: units.district, institutionType: 'boernehave' });
   units.school = await post('/admin/org-units', { kind: 'institution', name: 'Skolen', parentId: units.district, institutionType: 'skole' });
   const serial = Math.floor(Math.random() * 900);
@@ -294,6 +295,11 @@ describe('assessments', () => {
     expect(history.body.development).toEqual([{ instrumentId: 'laeringsmiljoe', points: [expect.objectContaining({ ageMonths: null, results: done.body.results })] }]);
     expect((await request(assessments.url).get(`/groups/${units.group}/assessments?instrumentId=motorik`).set('authorization', colleague)).body.items).toEqual([]);
     expect((await request(assessments.url).get(`/groups/${units.group}/assessments`).set('authorization', otherInstitution)).status).toBe(404);
+    // An educator of the kindergarten's other group neither lists nor reads nor changes this group's assessments.
+    const sibling = await as('educator', units.sibling);
+    expect((await request(assessments.url).get(`/groups/${units.group}/assessments`).set('authorization', sibling)).status).toBe(404);
+    expect((await request(assessments.url).get(`/assessments/${done.body.id}`).set('authorization', sibling)).status).toBe(403);
+    expect((await request(assessments.url).patch(`/assessments/${draft.body.id}`).set('authorization', sibling).send({ answers: { 'voksen-barn': 1 } })).status).toBe(403);
     expect((await request(assessments.url).get(`/groups/${units.group}/assessments`).set('authorization', await parent(mother))).status).toBe(403);
     // Not in a child's history.
     const child = await request(assessments.url).get(`/children/${childId}/assessments`).set('authorization', educator);
@@ -460,6 +466,21 @@ describe('assessments', () => {
     const records = await readTopicUntil(brokers, topicFor('assessments', 'assessment'), 'the concern of the amendment', (rs) => rs.some((r) => r.value!.includes('concern-raised') && r.value!.includes(joint.body.id)));
     const types = records.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === joint.body.id).map((e) => `${e.type}@${e.aggregateversion}`);
     expect(types).toEqual(['dk.spor.assessments.assessment.completed.v1@1', 'dk.spor.assessments.assessment.amended.v1@2', 'dk.spor.assessments.assessment.concern-raised.v1@2']);
+
+    // Behind a newer rating that is not red, an older one amended red raises nothing: no prompt rests on it.
+    expect((await amend({ samlet: 'green' })).status).toBe(201);
+    now = new Date(now.getTime() + 3_600_000);
+    const newer = [await rate(educator, 'green'), await rate(colleague, 'green')];
+    const latest = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn: newer, answers: { samlet: 'green' }, complete: true });
+    expect(latest.status).toBe(201);
+    expect((await amend({ samlet: 'red', omraader: ['familie'] })).status).toBe(201);
+    expect((await request(assessments.url).get(`/children/${childId}/assessments`).set('authorization', educator)).body.prompts).toEqual([]);
+    // The newest rating's amendment is published after it, on the child's partition: once it is read, so is all before it.
+    const amendLatest = await request(assessments.url).post(`/assessments/${latest.body.id}/amendments`).set('authorization', educator).send({ answers: { samlet: 'green', omraader: [] }, reason: 'Rettet efter teammødet' });
+    expect(amendLatest.status).toBe(201);
+    const after = await readTopicUntil(brokers, topicFor('assessments', 'assessment'), 'the newest rating amended', (rs) => rs.some((r) => r.value!.includes('amended') && r.value!.includes(latest.body.id)));
+    const since = after.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === joint.body.id).map((e) => `${e.type}@${e.aggregateversion}`);
+    expect(since.slice(3)).toEqual(['dk.spor.assessments.assessment.amended.v1@3', 'dk.spor.assessments.assessment.amended.v1@4']);
   }
 
   test('answers of any shape that do not fit are 422 naming the items, not a 400', async () => {

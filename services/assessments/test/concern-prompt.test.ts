@@ -1,29 +1,10 @@
 // The duty-to-notify prompt on its own: the team's newest well-being rating decides, never one
 // professional's independent rating, and a newer rating that is not red lifts it.
 import { describe, expect, test } from '@jest/globals';
-import { concernPrompt, type Assessment } from '../src/domain/assessment.js';
+import { concernPrompt, developmentOf, promptRestsOn } from '../src/domain/assessment.js';
+import { teamRating } from './rating-fixture.js';
 
-const rating = (id: string, light: string, completedAt: string | undefined, over: Partial<Assessment> = {}): Assessment & { _id: string } => ({
-  _id: id,
-  municipalityId: '510',
-  instrumentId: 'trivselsvurdering',
-  instrumentVersion: 1,
-  target: { kind: 'child', childId: 'c' },
-  institutionId: 'i',
-  ageMonths: 50,
-  rating: 'joint',
-  basedOn: [],
-  status: completedAt ? 'completed' : 'draft',
-  answers: { samlet: light },
-  parentAnswers: {},
-  results: [{ section: 'samlet', score: null, category: light }],
-  sharedWithParents: false,
-  createdBy: 's',
-  createdAt: '2026-10-01T08:00:00.000Z',
-  ...(completedAt ? { completedAt } : {}),
-  amendments: [],
-  ...over,
-});
+const rating = teamRating;
 
 describe('the duty-to-notify prompt', () => {
   test('while the newest joint (or single) rating is red; an independent red rating, a draft or another instrument raise none', () => {
@@ -44,5 +25,32 @@ describe('the duty-to-notify prompt', () => {
     // An independent green after a red joint rating does not lift it.
     expect(concernPrompt([red, rating('i', 'green', '2026-12-01T09:00:00.000Z', { rating: 'independent' })])?.assessmentId).toBe('red');
     expect(concernPrompt([rating('first', 'yellow', '2026-10-01T09:00:00.000Z'), rating('second', 'red', '2026-10-01T09:00:00.000Z')])?.assessmentId).toBe('second');
+  });
+});
+
+describe('an amendment to red', () => {
+  const older = rating('older', 'yellow', '2026-10-01T09:00:00.000Z');
+  const newer = rating('newer', 'green', '2026-11-01T09:00:00.000Z');
+  const red = (a: typeof older) => ({ ...a, answers: { samlet: 'red' }, results: [{ section: 'samlet', score: null, category: 'red' }] });
+  test('raises the prompt on the team’s newest rating only', () => {
+    expect(promptRestsOn('newer', red(newer), [older, newer])).toBe(true);
+    // An older rating amended red behind a newer green one asks nothing new of the team.
+    expect(promptRestsOn('older', red(older), [older, newer])).toBe(false);
+    // An independent rating behind it is no newer rating of the team.
+    expect(promptRestsOn('older', red(older), [older, rating('i', 'green', '2026-11-01T09:00:00.000Z', { rating: 'independent' })])).toBe(true);
+  });
+});
+
+describe('development over time', () => {
+  test('the team’s completed results in the order they were completed, per instrument', () => {
+    const startedFirst = rating('a', 'yellow', '2026-09-20T09:00:00.000Z', { createdAt: '2026-09-01T08:00:00.000Z' });
+    const startedLater = rating('b', 'green', '2026-09-06T09:00:00.000Z', { createdAt: '2026-09-05T08:00:00.000Z' });
+    const independent = rating('i', 'red', '2026-09-04T09:00:00.000Z', { rating: 'independent' });
+    const motor = rating('m', 'ok', '2026-09-10T09:00:00.000Z', { instrumentId: 'motorik', rating: 'single' });
+    const lines = developmentOf([startedFirst, startedLater, independent, rating('d', 'red', undefined), motor]);
+    expect(lines.map((l) => [l.instrumentId, l.points.map((p) => p.completedAt)])).toEqual([
+      ['trivselsvurdering', ['2026-09-06T09:00:00.000Z', '2026-09-20T09:00:00.000Z']],
+      ['motorik', ['2026-09-10T09:00:00.000Z']],
+    ]);
   });
 });

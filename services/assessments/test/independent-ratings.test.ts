@@ -2,28 +2,9 @@
 // professional's rating stays sealed until the viewer has rated too, or a joint rating rests on it.
 import { describe, expect, test } from '@jest/globals';
 import type { AppError } from '@spor/service-kit';
-import { jointBasis, sealedFor, type Assessment } from '../src/domain/assessment.js';
+import { jointBasis, sealedFor } from '../src/domain/assessment.js';
+import { rating, type Rated } from './rating-fixture.js';
 
-const base: Assessment = {
-  municipalityId: '510',
-  instrumentId: 'trivselsvurdering',
-  instrumentVersion: 1,
-  target: { kind: 'child', childId: 'c' },
-  institutionId: 'i',
-  ageMonths: 40,
-  rating: 'independent',
-  basedOn: [],
-  status: 'completed',
-  answers: { samlet: 'red' },
-  parentAnswers: {},
-  results: [{ section: 'trivsel', score: 2, category: 'red' }],
-  sharedWithParents: false,
-  createdBy: 'anna',
-  createdAt: '2026-09-01T08:00:00.000Z',
-  completedAt: '2026-09-01T09:00:00.000Z',
-  amendments: [],
-};
-const rating = (id: string, over: Partial<Assessment>) => ({ ...base, _id: id, ...over });
 
 describe('sealed independent ratings', () => {
   const anna = rating('a1', {});
@@ -55,8 +36,8 @@ describe('sealed independent ratings', () => {
 describe('what a joint rating rests on', () => {
   const anna = rating('a1', {});
   const bo = rating('b1', { createdBy: 'bo', completedAt: '2026-09-02T09:00:00.000Z' });
-  const joint = { instrumentId: 'trivselsvurdering', target: base.target, institutionId: 'i' };
-  const refusal = (named: (ReturnType<typeof rating> | null)[], childRatings: ReturnType<typeof rating>[]) => {
+  const joint = { instrumentId: 'trivselsvurdering', target: anna.target, institutionId: 'i' };
+  const refusal = (named: (Rated | null)[], childRatings: Rated[]) => {
     try {
       jointBasis(joint, 2, named, childRatings);
     } catch (e) {

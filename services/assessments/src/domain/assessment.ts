@@ -202,3 +202,31 @@ export function concernPrompt(assessments: (Assessment & { _id: string })[]): Co
   }
   return newest && raisesConcern(newest) ? { kind: 'consider-duty-to-notify', law: 'Barnets lov § 133', assessmentId: newest._id, raisedAt: newest.completedAt! } : null;
 }
+
+/**
+ * Whether the child's prompt rests on this rating once it reads `after`: it is the team's newest
+ * well-being rating, and red. An amendment that turns an older rating red, behind a newer one
+ * that is not, changes no prompt and asks nothing new of the team.
+ */
+export function promptRestsOn(id: string, after: Assessment, childRatings: WithId[]): boolean {
+  return concernPrompt(childRatings.map((a) => (a._id === id ? { ...after, _id: id } : a)))?.assessmentId === id;
+}
+
+export type DevelopmentLine = { instrumentId: string; points: { completedAt: string; instrumentVersion: number; ageMonths: number | null; results: SectionResult[] }[] };
+
+/**
+ * Development over time: the completed results per instrument, in the order they were completed
+ * (a draft started early and completed late lands where it was completed). The line is the
+ * team's: one professional's independent rating is a step towards the joint one, not a point of
+ * its own (nor does it depend on who looks, as a sealed one would).
+ */
+export function developmentOf(assessments: Assessment[]): DevelopmentLine[] {
+  const byInstrument = new Map<string, DevelopmentLine>();
+  const done = assessments.filter((a) => a.status === 'completed' && a.rating !== 'independent').sort((a, b) => (a.completedAt! < b.completedAt! ? -1 : a.completedAt! > b.completedAt! ? 1 : 0));
+  for (const a of done) {
+    const line = byInstrument.get(a.instrumentId) ?? { instrumentId: a.instrumentId, points: [] };
+    line.points.push({ completedAt: a.completedAt!, instrumentVersion: a.instrumentVersion, ageMonths: a.ageMonths, results: a.results });
+    byInstrument.set(a.instrumentId, line);
+  }
+  return [...byInstrument.values()];
+}

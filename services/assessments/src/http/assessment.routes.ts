@@ -9,7 +9,7 @@ import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@
 import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, staffMaySeeChild, type DirectoryView, type KnownPlacement } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
-import { amend, answer, answerAsParent, complete, concernPrompt, jointBasis, sealedFor, shared, startAssessment, PARENT_FIELDS, type Assessment, type Target } from '../domain/assessment.js';
+import { amend, answer, answerAsParent, complete, concernPrompt, developmentOf, jointBasis, sealedFor, shared, startAssessment, PARENT_FIELDS, type Assessment, type Target } from '../domain/assessment.js';
 import { ageInMonths, type Answer, type Answers, type InstrumentDefinition } from '../domain/instrument.js';
 import type { InstrumentCatalogue } from '../store/instrument-catalogue.js';
 import type { AssessmentRepository } from '../store/assessment-repository.js';
@@ -66,10 +66,15 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
   const refusal = (principal: Principal, childId: string) => childAccessRefusal(directory, principal, childId);
 
 
-  /** Staff see an assessment while they may work with its target and it was made at an institution they reach. */
+  /**
+   * Staff see an assessment while they may work with its target and it was made at an institution
+   * they reach. A group's is for those who work with that group (or above it): reaching the
+   * institution through another of its groups is not enough.
+   */
   async function staffMaySee(principal: Principal, a: Assessment, childSeen = false): Promise<boolean> {
     if (a.municipalityId !== principal.municipalityId || !(await works(principal, a.institutionId))) return false;
-    return a.target.kind === 'group' || childSeen || (await staffMaySeeChild(directory, principal, a.target.childId, today(), ASSESSMENT_ROLES));
+    if (a.target.kind === 'group') return works(principal, a.target.groupId);
+    return childSeen || (await staffMaySeeChild(directory, principal, a.target.childId, today(), ASSESSMENT_ROLES));
   }
 
   /** The assessment and its instrument version, once access is checked; not yet audited. */
@@ -274,7 +279,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
       const shown = visible.map((a) => ({ a, sealed: sealedFor(principal.subject, a, all) }));
       // The duty-to-notify prompt is for the team, not the parents (R13), whatever instrument is asked for.
       const prompt = concernPrompt(visibleAll);
-      res.json({ childId: p.childId, items: shown.map(({ a, sealed }) => (sealed ? sealedView(a) : staffView(a))), development: developmentOf(shown.filter((s) => !s.sealed).map((s) => s.a)), prompts: prompt ? [prompt] : [] });
+      res.json({ childId: p.childId, items: shown.map(({ a, sealed }) => (sealed ? sealedView(a) : staffView(a))), development: developmentOf(visible), prompts: prompt ? [prompt] : [] });
     }),
   );
 
@@ -292,18 +297,4 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
       res.json({ groupId: p.groupId, items: visible.map(staffView), development: developmentOf(visible) });
     }),
   );
-}
-
-type DevelopmentLine = { instrumentId: string; points: { completedAt: string; instrumentVersion: number; ageMonths: number | null; results: Assessment['results'] }[] };
-
-/** Development over time: the completed results per instrument, oldest first. */
-function developmentOf(assessments: Assessment[]): DevelopmentLine[] {
-  const byInstrument = new Map<string, DevelopmentLine>();
-  for (const a of assessments) {
-    if (a.status !== 'completed') continue;
-    const line = byInstrument.get(a.instrumentId) ?? { instrumentId: a.instrumentId, points: [] };
-    line.points.push({ completedAt: a.completedAt!, instrumentVersion: a.instrumentVersion, ageMonths: a.ageMonths, results: a.results });
-    byInstrument.set(a.instrumentId, line);
-  }
-  return [...byInstrument.values()];
 }

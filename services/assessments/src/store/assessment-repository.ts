@@ -4,7 +4,7 @@ import type { Collection } from 'mongodb';
 import { AggregateStore, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import { findEach } from '@spor/mongo';
 import { danishDay } from '@spor/directory';
-import { raisesConcern, type Assessment } from '../domain/assessment.js';
+import { promptRestsOn, raisesConcern, type Assessment } from '../domain/assessment.js';
 
 /** The stored top-level copy of a child assessment's target.childId (null for a group's). */
 export const CHILD_KEY = 'lookupChildId';
@@ -74,18 +74,23 @@ export class AssessmentRepository {
 
   /**
    * Saves a change; `publish` names the event it is (completed or amended), none for drafts. An
-   * amendment that turns the team's rating red asks the team to consider the duty to notify, as a
-   * red completion does.
+   * amendment that turns the team's newest rating red asks the team to consider the duty to
+   * notify, as a red completion does (the child's ratings are read only then).
    */
-  save(current: Stored<Assessment>, next: Assessment, publish?: 'completed' | 'amended'): Promise<Stored<Assessment>> {
+  async save(current: Stored<Assessment>, next: Assessment, publish?: 'completed' | 'amended'): Promise<Stored<Assessment>> {
     const version = current.version + 1;
     const events =
       publish === 'completed'
         ? this.completionEvents(current._id, version, next)
         : publish === 'amended'
-          ? [this.event('amended', current._id, version, next), ...(raisesConcern(next) && !raisesConcern(current) ? [this.event('concern-raised', current._id, version, next)] : [])]
+          ? [this.event('amended', current._id, version, next), ...((await this.newConcern(current, next)) ? [this.event('concern-raised', current._id, version, next)] : [])]
           : [];
     return this.store.save(current._id, current.version, next, events);
+  }
+
+  private async newConcern(current: Stored<Assessment>, next: Assessment): Promise<boolean> {
+    if (!raisesConcern(next) || raisesConcern(current) || next.target.kind !== 'child') return false;
+    return promptRestsOn(current._id, next, await this.forChild(next.target.childId));
   }
 
   private event(verb: 'completed' | 'amended' | 'concern-raised', id: string, version: number, a: Assessment) {
