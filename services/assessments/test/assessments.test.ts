@@ -257,6 +257,10 @@ describe('assessments', () => {
     const bad = await request(assessments.url).post(`/children/${childId}/external-results`).set('authorization', educator).send({ source: 'ordblindetesten', testName: 'Ordblindetesten', testedOn: '2026-05-12', score: 60, maxScore: 52, interpretation: 'as-expected' });
     expect(bad.status).toBe(422);
     expect(bad.body.errors[0].field).toBe('score');
+    // A code that reads as a CPR number would be published; it is refused before anything is written.
+    const cprShaped = await request(assessments.url).post(`/children/${childId}/external-results`).set('authorization', educator).send({ source: 'a0101011234', testName: 'Test', testedOn: '2026-05-12', score: 1, interpretation: 'as-expected' });
+    expect([cprShaped.status, cprShaped.body.errors?.[0]?.field]).toEqual([400, 'source']);
+    expect(JSON.stringify(cprShaped.body)).not.toContain('0101011234');
     const twice = await request(assessments.url).post(`/children/${childId}/external-results`).set('authorization', educator).send({ source: 'ordblindetesten', testName: 'ordblindetesten, 3. KLASSE', testedOn: '2026-05-12', score: 40, maxScore: 52, interpretation: 'below-expected' });
     expect([twice.status, twice.body.code]).toEqual([409, 'RESULT_EXISTS']);
     const list = await request(assessments.url).get(`/children/${childId}/external-results`).set('authorization', educator);
@@ -346,6 +350,9 @@ describe('assessments', () => {
       expect(fresh.body.items).toEqual([]);
       const results = await request(assessments.url).get(`/children/${childId}/external-results`).set('authorization', otherInstitution);
       expect([results.status, results.body.items]).toEqual([200, []]);
+      // Nor does it record a test from the child's time at the old one: that result is the old institution's.
+      const earlier = await request(assessments.url).post(`/children/${childId}/external-results`).set('authorization', otherInstitution).send({ source: 'nationale-test-laesning', testName: 'Nationale test, læsning', testedOn: '2026-05-12', score: 40, interpretation: 'as-expected' });
+      expect([earlier.status, earlier.body.code, earlier.body.errors[0].field]).toEqual([422, 'TESTED_ELSEWHERE', 'testedOn']);
     } finally {
       now = before;
     }

@@ -1,7 +1,7 @@
 // External test results: the derived id, the checks of one result, and the row checks of an
 // import file (shape, child, values, repeats), each problem naming its row and field.
 import { describe, expect, test } from '@jest/globals';
-import { checkImportRows, csvRow, importJobId, parseImportRows, resultId, resultOwner, resultProblems, type RowResolver } from '../src/domain/external-result.js';
+import { checkImportRows, csvRow, importJobId, parseImportRows, resultId, resultOwner, resultProblems, testDayInstitution, type RowResolver } from '../src/domain/external-result.js';
 
 const CHILD = '3f0c9f7e-8a51-4c3e-9d0a-6f1b2c3d4e5f';
 const OTHER = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
@@ -56,8 +56,10 @@ describe('import rows', () => {
       { ...good, childCpr: cpr },
       { ...good, name: 'Anna' },
       { ...good, testName: 'Nationale test, LÆSNING 2. kl.' },
+      // A CPR number where a code or a test's name goes: the code is published, the name shown.
+      { ...good, source: `x${cpr}`, testName: `Test ${cpr}` },
     ]);
-    expect(problems.map((p) => `${p.row}.${p.field}`)).toEqual(['2.childCpr', '3.childId', '4.score', '5.testedOn', '5.interpretation', '6.childCpr', '7.(row)', '8.testedOn']);
+    expect(problems.map((p) => `${p.row}.${p.field}`)).toEqual(['2.childCpr', '3.childId', '4.score', '5.testedOn', '5.interpretation', '6.childCpr', '7.(row)', '8.testedOn', '9.source', '9.testName']);
     expect(problems.find((p) => p.row === 8)!.message).toBe('the same child, test and day as row 1');
     expect(JSON.stringify(problems)).not.toContain(cpr);
     expect(rows.map((r) => r.row)).toEqual([1]);
@@ -92,3 +94,22 @@ describe('whose a result is', () => {
     expect(resultOwner({ institutionId: null, testedOn: '2023-06-01' }, [])).toBeNull();
   });
 });
+
+describe('a child in school and SFO', () => {
+  // Pre-school SFO from April, school from August; SFO goes on beside the school.
+  const history = [
+    { institutionId: 'sfo', institutionType: 'sfo', from: '2025-04-01', to: null },
+    { institutionId: 'school', institutionType: 'skole', from: '2025-08-11', to: null },
+  ];
+  test('is tested at the school, whichever placement came first; in the SFO while it is the only one', () => {
+    expect(testDayInstitution(history, '2026-03-01')).toBe('school');
+    expect(testDayInstitution(history, '2025-05-01')).toBe('sfo');
+    expect(testDayInstitution(history, '2025-03-01')).toBeNull();
+    expect(testDayInstitution([{ institutionId: 'old', from: '2024-01-01', to: '2025-03-31' }, ...history], '2025-03-31')).toBe('old');
+  });
+  test('a test from before either belongs to the school', () => {
+    expect(resultOwner({ institutionId: null, testedOn: '2025-03-01' }, history)).toBe('school');
+    expect(resultOwner({ institutionId: null, testedOn: '2025-03-01' }, history.slice(0, 1))).toBe('sfo');
+  });
+});
+

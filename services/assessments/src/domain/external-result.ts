@@ -5,7 +5,7 @@
 // Files from municipal IT are checked whole before anything is written; every bad row and
 // field is named.
 import { createHash } from 'node:crypto';
-import { z } from '@spor/service-kit';
+import { containsCpr, z } from '@spor/service-kit';
 
 export const INTERPRETATIONS = ['well-below-expected', 'below-expected', 'as-expected', 'above-expected'] as const;
 export type Interpretation = (typeof INTERPRETATIONS)[number];
@@ -34,9 +34,15 @@ export interface ExternalResult extends ResultValues {
   corrections?: (Pick<ResultValues, 'score' | 'maxScore' | 'interpretation'> & { replacedAt: Date; replacedBy: string; importJobId?: string })[];
 }
 
+// A code or a test's name never holds a CPR number: the source is published in events, and the
+// name is shown to everyone who reads the child's results.
+const noCpr = (s: string) => !containsCpr(s);
 export const resultFields = {
-  source: z.string().regex(/^[a-z][a-z0-9-]{1,60}$/, { error: 'a code such as ordblindetesten or nationale-test-laesning' }),
-  testName: z.string().trim().min(2).max(200),
+  source: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,60}$/, { error: 'a code such as ordblindetesten or nationale-test-laesning' })
+    .refine(noCpr, { error: 'must not hold a CPR number' }),
+  testName: z.string().trim().min(2).max(200).refine(noCpr, { error: 'must not hold a CPR number' }),
   testedOn: z.iso.date(),
   score: z.number().finite().min(0),
   maxScore: z.number().finite().positive().optional(),
@@ -165,6 +171,25 @@ export function importJobId(municipalityId: string, rows: ResolvedRow[]): string
  * stays there when the child moves on (the next institution gets it through a handover only).
  * `history` is the child's placements in the municipality, oldest first.
  */
-export function resultOwner(result: Pick<ExternalResult, 'institutionId' | 'testedOn'>, history: { institutionId: string; from: string }[]): string | null {
-  return result.institutionId ?? history.find((p) => p.from > result.testedOn)?.institutionId ?? null;
+export function resultOwner(result: Pick<ExternalResult, 'institutionId' | 'testedOn'>, history: Placed[]): string | null {
+  return result.institutionId ?? mainOf(history.filter((p) => p.from > result.testedOn))?.institutionId ?? null;
+}
+
+type Placed = { institutionId: string; institutionType?: string; from: string; to?: string | null };
+
+/** SFO is the school's leisure-time part: a test belongs to the school beside it, not there. */
+const LEISURE_TYPES = ['sfo'];
+
+/** The first placement that is no leisure-time one, else the first. `placements` oldest first. */
+function mainOf<P extends Placed>(placements: P[]): P | undefined {
+  return placements.find((p) => !LEISURE_TYPES.includes(p.institutionType ?? '')) ?? placements[0];
+}
+
+/**
+ * The institution where the child was when tested: the placement covering the test day, the
+ * school rather than the SFO beside it (a child in both is tested at school, whichever came
+ * first). `history` is the child's placements in the municipality, oldest first.
+ */
+export function testDayInstitution(history: Placed[], testedOn: string): string | null {
+  return mainOf(history.filter((p) => p.from <= testedOn && (p.to === null || p.to === undefined || p.to >= testedOn)))?.institutionId ?? null;
 }

@@ -20,6 +20,7 @@ import {
   parseImportRows,
   type ImportProblem,
   type ParsedRow,
+  testDayInstitution,
 } from '../domain/external-result.js';
 import type { ResultImportJobs } from '../store/external-results.js';
 import type { ResultImporter } from '../result-importer.js';
@@ -121,7 +122,7 @@ export function externalResultImportRoutes(router: Router, deps: ImportDeps): vo
     };
     const children = [...new Set(parsed.map(resolved).flatMap((c) => (typeof c === 'string' ? [] : [c.childId])))];
     const placements = new Map(await inChunks(children, async (id) => [id, await directory.placementHistory(id)] as const));
-    const institutionOn = (childId: string, day: string) => (placements.get(childId) ?? []).find((pl: KnownPlacement) => pl.municipalityId === municipalityId && pl.from <= day && (pl.to === null || pl.to >= day))?.institutionId ?? null;
+    const institutionOn = (childId: string, day: string) => testDayInstitution((placements.get(childId) ?? []).filter((pl: KnownPlacement) => pl.municipalityId === municipalityId), day);
 
     const { rows, problems } = checkImportRows(parsed, { child: (_row, r) => resolved({ row: _row, r }), institutionOn }, municipalityId, today);
     const all = [...unreadable, ...shapeProblems, ...problems];
@@ -134,8 +135,9 @@ export function externalResultImportRoutes(router: Router, deps: ImportDeps): vo
       return;
     }
     const job = { _id: jobId, municipalityId, actor: principal.subject, payload: { rows, roles: principal.roles } };
-    const started = await jobs.start(job);
+    // The entry before the job is stored, as for every write: the sweep would apply a stored job whose entry failed.
     await audit.record(principal, { action: 'import', recordType: 'external-result-import', recordId: jobId, purpose: `${rows.length} rows` });
+    const started = await jobs.start(job);
     if (started) void importer.start({ ...job, status: 'applying', startedAt: clock() });
     res.status(202).location(`/imports/external-results/${jobId}`).json({ jobId, status: 'applying', rows: rows.length, ...(started ? {} : { repeated: true }) });
   });

@@ -7,7 +7,7 @@ import { AppError, conflict, validated, z } from '@spor/service-kit';
 import { principalOf } from '@spor/auth';
 import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, type DirectoryView } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
-import { resultFields, resultId, resultOwner, resultProblems, type ExternalResult } from '../domain/external-result.js';
+import { resultFields, resultId, resultOwner, resultProblems, testDayInstitution, type ExternalResult } from '../domain/external-result.js';
 import type { ExternalResults } from '../store/external-results.js';
 import { ASSESSMENT_ROLES } from './assessment.routes.js';
 
@@ -21,6 +21,8 @@ export const resultView = ({ _id, version: _version, recordedAt, corrections, ..
 export function externalResultRoutes(router: Router, deps: { results: ExternalResults; directory: DirectoryView; audit: AuditLog; clock: () => Date }): void {
   const { results, directory, audit, clock } = deps;
   const params = z.object({ childId: z.uuid() });
+  /** The child's placements in the municipality, oldest first. */
+  const placementsIn = async (childId: string, municipalityId: string) => (await directory.placementHistory(childId)).filter((pl) => pl.municipalityId === municipalityId);
 
   router.post(
     '/children/:childId/external-results',
@@ -31,7 +33,16 @@ export function externalResultRoutes(router: Router, deps: { results: ExternalRe
       if (!placement) throw await childAccessRefusal(directory, principal, p.childId);
       const problems = resultProblems(body, today);
       if (problems.length > 0) throw new AppError({ status: 422, code: 'RESULT_INVALID', title: 'The result is not valid', detail: problems.map((x) => `${x.field}: ${x.message}`).join('; '), errors: problems.map((x) => ({ in: 'body', field: x.field, message: x.message })) });
-      const doc: ExternalResult = { _id: resultId(principal.municipalityId, p.childId, body), municipalityId: principal.municipalityId, childId: p.childId, institutionId: placement.institutionId, ...body, maxScore: body.maxScore ?? null, recordedBy: principal.subject, recordedAt: clock() };
+      // The result belongs where the child was when tested, as an imported one does, and is
+      // recorded by staff who work there: a test from before the child came is the earlier
+      // institution's, and comes here through a handover only.
+      const history = await placementsIn(p.childId, principal.municipalityId);
+      const institutionId = testDayInstitution(history, body.testedOn);
+      const owner = resultOwner({ institutionId, testedOn: body.testedOn }, history);
+      if (!owner || !(await holdsRoleAt(directory, principal, ASSESSMENT_ROLES, owner))) {
+        throw new AppError({ status: 422, code: 'TESTED_ELSEWHERE', title: 'The child was tested at another institution', detail: 'testedOn: on that day the child was not at an institution you work with; the result is recorded there, and comes to you with a handover', errors: [{ in: 'body', field: 'testedOn', message: 'the child was at another institution that day' }] });
+      }
+      const doc: ExternalResult = { _id: resultId(principal.municipalityId, p.childId, body), municipalityId: principal.municipalityId, childId: p.childId, institutionId, ...body, maxScore: body.maxScore ?? null, recordedBy: principal.subject, recordedAt: clock() };
       const exists = () => conflict('RESULT_EXISTS', `a result of ${body.testName} (${body.source}) on ${body.testedOn} is recorded for this child already`);
       if (await results.get(doc._id)) throw exists();
       // The entry before the write: a write is never without one (a failed write leaves an entry of an attempt).
@@ -49,7 +60,7 @@ export function externalResultRoutes(router: Router, deps: { results: ExternalRe
       // As with assessments: results from an institution the staff member does not reach (the
       // child's earlier one) stay there (resultOwner).
       const all = await results.forChild(p.childId, principal.municipalityId);
-      const history = (await directory.placementHistory(p.childId)).filter((pl) => pl.municipalityId === principal.municipalityId);
+      const history = await placementsIn(p.childId, principal.municipalityId);
       const ownerOf = (r: ExternalResult) => resultOwner(r, history);
       const reached = new Map<string, boolean>();
       for (const institutionId of new Set(all.flatMap((r) => ownerOf(r) ?? []))) reached.set(institutionId, await holdsRoleAt(directory, principal, ASSESSMENT_ROLES, institutionId));
