@@ -25,6 +25,18 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
     dispose: (id) => disposeAggregate(assessments, id, { locks, what: `assessment ${id}` }),
   };
 
+  // A group's learning environment, with what the oldest children said in their interviews: not
+  // about one child, so in no child's insight, yet not to be kept for ever either.
+  const groupAssessment: RetainedKind = {
+    kind: 'group-assessment',
+    description: 'assessments of a group’s learning environment, with the children’s interview answers, counted from the day the assessment is completed',
+    defaultDays: 3 * YEAR_DAYS,
+    publicRecord: false,
+    candidates: (startedBy) => aggregateCandidates(assessments, { status: 'completed' }, startedBy, (a) => ({ retainedFrom: a.target.kind === 'group' && a.completedAt ? new Date(a.completedAt) : null })),
+    ofChild: async () => [],
+    dispose: (id) => disposeAggregate(assessments, id, { locks, what: `group assessment ${id}` }),
+  };
+
   const externalResults = db.collection<{ _id: string; version: number; municipalityId: string; childId: string; testedOn: string }>('external_results');
   // Results of standardised tests taken elsewhere (a dyslexia test, the national tests): kept as
   // long as Spor's own assessments, counted from the day of the test.
@@ -78,5 +90,5 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
     // Parents see it too: it is a judgement about their child.
     'language-presumption': { collection: 'language_presumptions', childField: '_id', parents: {} },
   });
-  return { kinds: [assessment, externalResult, presumption], data };
+  return { kinds: [assessment, groupAssessment, externalResult, presumption], data };
 }
