@@ -499,6 +499,32 @@ describe('assessments', () => {
     expect(since.slice(3)).toEqual(['dk.spor.assessments.assessment.amended.v1@3', 'dk.spor.assessments.assessment.amended.v1@4']);
   }
 
+  test('a child is assessed at its age on the day the assessment is completed: a later age band, or refused once outgrown', async () => {
+    // The toddler (37 or 38 months, in no group) is assessed by a colleague on the institution; motor skills is for 24–84 months.
+    const motor = { hopper: 2, balance: 2, kaster: 2, trapper: 2, loeber: 2, blyant: 1, klipper: 1, perler: 1, tegner: 1, knapper: 1 };
+    const started = await start({ instrumentId: 'motorik', childId: toddler, answers: motor }, colleague);
+    const outgrown = await start({ instrumentId: 'motorik', childId: toddler, answers: motor }, colleague);
+    const startedAt = started.body.ageMonths as number;
+    const before = now;
+    const completeAt = (id: string, days: number) => {
+      now = new Date(before.getTime() + days * 86_400_000);
+      return request(assessments.url).post(`/assessments/${id}/complete`).set('authorization', colleague);
+    };
+    try {
+      const done = await completeAt(started.body.id, 300);
+      expect(done.status).toBe(200);
+      expect(done.body.ageMonths).toBeGreaterThanOrEqual(startedAt + 9);
+      // Four years on, the child is past 84 months.
+      const late = await completeAt(outgrown.body.id, 4 * 365);
+      expect([late.status, late.body.code, late.body.errors[0].field]).toEqual([422, 'OUTSIDE_AGE_RANGE', 'childId']);
+      // Completing a completed one is still 409, whatever the age.
+      expect((await completeAt(started.body.id, 4 * 365)).status).toBe(409);
+      expect((await request(assessments.url).get(`/assessments/${outgrown.body.id}`).set('authorization', colleague)).body.status).toBe('draft');
+    } finally {
+      now = before;
+    }
+  });
+
   test('answers of any shape that do not fit are 422 naming the items, not a 400', async () => {
     const odd = await start({ instrumentId: 'sprogvurdering', childId, answers: { note: 'x'.repeat(4001), rim: { svar: true }, constructor: 1 } });
     expect(odd.status).toBe(422);

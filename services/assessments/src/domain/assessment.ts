@@ -22,7 +22,7 @@ export interface Assessment {
   target: Target;
   /** The institution the child (or group) belonged to when the assessment was made. */
   institutionId: string;
-  /** The child's age in months on the day the assessment was created (child assessments). */
+  /** The child's age in months on the day the assessment was completed (on the day it was created, while a draft). */
   ageMonths: number | null;
   /** For multi-rater instruments: one professional's independent rating, or the team's joint one. */
   rating: 'single' | 'independent' | 'joint';

@@ -150,12 +150,8 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
         const institutionId = await institutionFor(principal, target, current);
         const rating = body.rating ?? (current.independentRaters ? 'independent' : 'single');
         const basedOn = await checkRatings(current, { target, institutionId }, rating, body.basedOn ?? []);
-        let ageMonths: number | null = null;
-        if (target.kind === 'child') {
-          const child = await directory.person(target.childId);
-          ageMonths = child?.birthYear && child.birthMonth ? ageInMonths(child.birthYear, child.birthMonth, today()) : null;
-          checkAge(current, ageMonths);
-        }
+        const ageMonths = target.kind === 'child' ? await ageToday(target.childId) : null;
+        if (target.kind === 'child') checkAge(current, ageMonths);
         const id = randomUUID();
         const draft = startAssessment({ municipalityId: principal.municipalityId, instrumentId: current.instrumentId, instrumentVersion: current.version, target, institutionId, ageMonths, rating, basedOn, createdBy: principal.subject, createdAt: clock().toISOString(), ...(body.answers ? { answers: body.answers } : {}) }, current);
         // A form filled in at once (or offline) is created and completed in one write.
@@ -167,6 +163,24 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
       },
     ),
   );
+
+  /** The child's age in months today (null when its birth month is not known). */
+  async function ageToday(childId: string): Promise<number | null> {
+    const child = await directory.person(childId);
+    return child?.birthYear && child.birthMonth ? ageInMonths(child.birthYear, child.birthMonth, today()) : null;
+  }
+
+  /**
+   * A child is assessed at its age on the day the assessment is completed: a draft started at 47
+   * months and completed at 49 is scored in the age band of 49, and one the child has outgrown
+   * meanwhile is not completed. A child no longer in the directory keeps the age it was started at.
+   */
+  async function ageOnCompletion(a: Assessment, def: InstrumentDefinition): Promise<Assessment> {
+    if (a.target.kind !== 'child') return a;
+    const ageMonths = (await ageToday(a.target.childId)) ?? a.ageMonths;
+    checkAge(def, ageMonths);
+    return ageMonths === a.ageMonths ? a : { ...a, ageMonths };
+  }
 
   /** An age-banded instrument scores a child of an age it was written for, and needs that age known. */
   function checkAge(def: InstrumentDefinition, ageMonths: number | null): void {
@@ -221,7 +235,8 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
       staffOnly(req);
       const completed = await change(req, p.assessmentId, 'complete', async (a, def) => {
         raterOnly(req, a);
-        const done = complete(a, def, principalOf(req).subject, clock());
+        // Completing a completed assessment is 409 whatever the child's age now.
+        const done = complete(a.status === 'draft' ? await ageOnCompletion(a, def) : a, def, principalOf(req).subject, clock());
         // Another joint rating may have been completed on the same ratings since this one was started.
         if (a.rating === 'joint') await checkRatings(def, a, a.rating, a.basedOn);
         return done;
