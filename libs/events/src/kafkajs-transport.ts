@@ -230,7 +230,9 @@ export class KafkajsTransport implements EventTransport {
         const offsets = await admin.fetchTopicOffsets(topic);
         return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
       } catch (error) {
-        const retriable = (error as { retriable?: boolean }).retriable === true;
+        // While its partitions have no leader yet, kafkajs's admin also fails with a TypeError of its
+        // own (it reads the offsets of a partition list the broker left empty): the same moment.
+        const retriable = (error as { retriable?: boolean }).retriable === true || error instanceof TypeError;
         if (!retriable || attempt >= 20) throw error;
         await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1_000)));
         await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
