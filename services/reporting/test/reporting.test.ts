@@ -169,20 +169,19 @@ async function settled(token: string) {
     async () => {
       const nov = await figures(ids.a, '2026-11', token);
       const oct = await figures(ids.mun, '2026-10', token);
-      const district = await figures(ids.district, '2026-10', token);
       const a = of(oct.body, ids.a);
       const b = of(oct.body, ids.b);
       if (!oct.body.units || !nov.body.units) throw new Error(`figures answered ${oct.status} ${JSON.stringify(oct.body)} ${nov.status} ${JSON.stringify(nov.body)}`);
       const state = {
         planned: nov.body.units?.[0]?.figures.transitions.cells.planned,
-        district: of(district.body, ids.district)?.wellbeing.total,
+        wellbeing: of(oct.body, ids.mun)?.wellbeing.total,
         overdue: a?.overdue.cells.overdue,
         plans: a?.plans.total,
         coverage: a?.coverage['motorik:2021'],
         language: a?.language.total,
         cases: b?.cases.total,
       };
-      const expected = { planned: 12, district: 80, overdue: 6, plans: 24, coverage: { cells: { assessed: 12, notAssessed: 5 }, total: 17, suppressed: [] }, language: 14, cases: 6 };
+      const expected = { planned: 12, wellbeing: 83, overdue: 6, plans: 24, coverage: { cells: { assessed: 12, notAssessed: 5 }, total: 17, suppressed: [] }, language: 14, cases: 6 };
       if (JSON.stringify(state) !== JSON.stringify(expected)) throw new Error(`not yet: ${JSON.stringify(state)} ${oct.status} ${oct.status === 200 ? '' : JSON.stringify(oct.body)}`);
       return oct;
     },
@@ -196,9 +195,17 @@ describe('management information', () => {
     const admin = await as('administration', ids.mun);
     const res = await settled(admin);
     const district = await figures(ids.district, '2026-10', admin);
-    expect(of(district.body, ids.district).wellbeing).toEqual({ cells: { green: 35, yellow: 30, red: 15 }, total: 80, suppressed: [] });
-    // a's 4 yellow is hidden, and a second cell of its row; b's yellow too, so the district's 30 does not give it away.
-    expect(of(district.body, ids.a).wellbeing).toEqual({ cells: { green: 20, yellow: null, red: null }, total: 30, suppressed: ['red', 'yellow'] });
+    // A cell is hidden or shown the same in every report (R16 across requests): the other
+    // district's 3 would be the municipality's 83 minus this district's 80, so this district's row
+    // is hidden in its own view too, as it is in the municipality's; were it shown here, the two
+    // views together would give the 3 away.
+    expect(of(res.body, ids.mun).wellbeing).toEqual({ cells: { green: 38, yellow: 30, red: 15 }, total: 83, suppressed: [] });
+    expect(of(res.body, ids.otherDistrict).wellbeing.total).toBeNull();
+    expect(of(district.body, ids.district).wellbeing.total).toBeNull();
+    expect(of(district.body, ids.district).wellbeing.cells.green).toBeNull();
+    for (const unitId of [ids.district, ids.a, ids.b]) expect([unitId, of(district.body, unitId).wellbeing]).toEqual([unitId, of(res.body, unitId).wellbeing]);
+    // a's 4 yellow is hidden, and a second cell of its row; its total with the district's.
+    expect(of(district.body, ids.a).wellbeing).toEqual({ cells: { green: 20, yellow: null, red: null }, total: null, suppressed: ['red', 'yellow'] });
     expect(of(district.body, ids.b).wellbeing.cells.yellow).toBeNull();
     expect(of(district.body, ids.a).movement).toEqual({ cells: { improved: 10, worsened: 0, unchanged: 0 }, total: 10, suppressed: [] });
     // September: the 10 children rated red and the late rating: 11, once each.
@@ -206,10 +213,6 @@ describe('management information', () => {
     expect(september.body.units[0].figures.wellbeing).toEqual({ cells: { green: 0, yellow: 0, red: 11 }, total: 11, suppressed: [] });
     // Institution c has 3 children rated (its independent ratings do not count): nothing shown.
     expect(of(res.body, ids.c).wellbeing.total).toBeNull();
-    // In the municipality's view the other district's 3 would be the municipality's 83 minus this
-    // district's 80, so this district's total is hidden there too (it is shown in its own view, above).
-    expect(of(res.body, ids.mun).wellbeing.total).toBe(83);
-    expect(of(res.body, ids.district).wellbeing.total).toBeNull();
   });
 
   test('language categories, plans by level with escalations, overdue evaluations', async () => {
@@ -281,6 +284,16 @@ describe('management information', () => {
     expect(json.status).toBe(200);
     expect(json.body.columns.map((c: { month: string }) => c.month)).toEqual(['2026-08', '2026-09', '2026-10', '2026-11', 'period']);
     assertNothingRecoverable(json.body);
+    // Nor across the reports of every unit under it, for the period and its months (differencing).
+    const reports = [json.body];
+    for (const unitId of [ids.district, ids.otherDistrict, ids.a, ids.b, ids.c, ids.groupA]) {
+      for (const [from, to] of [['2026-08', '2026-11'], ['2026-09', '2026-10'], ['2026-10', '2026-10']]) {
+        const other = await request(reporting.url).get(`/quality-report?unitId=${unitId}&from=${from}&to=${to}`).set('authorization', admin);
+        expect(other.status).toBe(200);
+        reports.push(other.body);
+      }
+    }
+    assertNothingRecoverable(reports);
     const html = await request(reporting.url).get(`/quality-report.html?unitId=${ids.mun}&from=2026-08&to=2026-11`).set('authorization', admin);
     expect(html.status).toBe(200);
     expect(html.headers['content-type']).toContain('text/html');
@@ -297,7 +310,10 @@ describe('management information', () => {
     const lines = csv.text.trim().split('\r\n');
     expect(lines[0]).toBe('month,unitId,unitKind,parentId,externalId,figure,key,value,suppressed');
     expect(lines).toContain(`2026-10,${ids.a},institution,${ids.district},,wellbeing,yellow,,true`);
-    expect(lines).toContain(`2026-10,${ids.district},district,,,wellbeing,total,80,false`);
+    expect(lines).toContain(`2026-09,${ids.district},district,,,wellbeing,total,11,false`);
+    // October's total is hidden (see the first test), so the period's, which would give it away, is too.
+    expect(lines).toContain(`2026-10,${ids.district},district,,,wellbeing,total,,true`);
+    expect(lines).toContain(`period,${ids.district},district,,,wellbeing,total,,true`);
     expect(lines.some((l) => l.startsWith(`period,${ids.district},`))).toBe(true);
   });
 

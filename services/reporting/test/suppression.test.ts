@@ -46,7 +46,7 @@ describe('small-cell protection across a breakdown', () => {
 
 describe('small-cell protection across units and months (the report)', () => {
   test('a cell of 4 in one institution and month cannot be recovered from its district, the municipality or the period', async () => {
-    const { buildReport } = await import('../src/domain/report.js');
+    const { buildReport, decideMonth } = await import('../src/domain/report.js');
     const { assertNothingRecoverable } = await import('./recoverable.js');
     const units = [
       { unitId: 'm', kind: 'municipality', parentId: null },
@@ -67,7 +67,9 @@ describe('small-cell protection across units and months (the report)', () => {
       return out;
     };
     const raw = (unitId: string, month: string) => (unitId === 'm' ? sum(['i1', 'i2', 'i3'], month) : unitId === 'd1' ? sum(['i1', 'i2'], month) : unitId === 'd2' ? sum(['i3'], month) : (counts[unitId]?.[month] ?? {}));
-    const columns = buildReport(units, ['2026-09', '2026-10'], raw, { period: true, only: 'wellbeing' });
+    // Each month is decided once over the whole tree (here the report's units are the whole tree), then the report reads the decisions.
+    const months = ['2026-09', '2026-10'];
+    const columns = buildReport(units, months, months.map((m) => decideMonth(units, m, (unitId) => raw(unitId, m))), { period: true, only: 'wellbeing' });
     const cell = (month: string, unit: string) => (columns.find((c) => c.month === month)!.units[unit]!.wellbeing as { cells: Record<string, number | null> }).cells;
     expect(cell('2026-10', 'i1').yellow).toBeNull();
     expect(cell('2026-10', 'm').yellow).toBe(41);

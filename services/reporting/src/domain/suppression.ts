@@ -3,8 +3,9 @@
 // published sum may have exactly one hidden member, or that member is the sum minus the others
 // (secondary suppression). The sums are every relation a reader can see: a row's total, a
 // district's cell as the sum of its institutions' cells, the municipality's as the sum of its
-// districts', an institution's as the sum of its groups' (and those in no group), and a period's
-// as the sum of its months. Hiding repeats until no sum has a single unknown.
+// districts', an institution's as the sum of its groups' (and those in no group). Hiding repeats
+// until no sum has a single unknown. Which sums go in (a month's whole organisation tree) and how a
+// period follows its months is decided in report.ts.
 
 export const MIN_CELL = 5;
 

@@ -1,10 +1,11 @@
 // Protected figures are read far more often than a month's cells change, and computing them for a
 // whole municipality (reading some hundred cells, then protecting ten thousand numbers at once)
 // costs more than any other read here. So a report is kept in the process under the revision
-// tokens of its months and the organisation tree it was built on, and used again only while
-// both are the same: a read never sees older figures than the store holds. The tokens are read
-// before the cells (see Projections.touch), and every replica reads them from the store, so a
-// write through any replica is seen by all.
+// tokens of its months and the organisation tree it was built on, and so is each month's decision
+// of which cells are hidden (under its month's token); either is used again only while both are
+// the same, so a read never sees older figures than the store holds. The tokens are read before
+// the cells (see Projections.touch), and every replica reads them from the store, so a write
+// through any replica is seen by all.
 import type { KnownUnit } from '@spor/directory';
 
 interface Entry<T> {

@@ -7,15 +7,17 @@ import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, type Principal } from '@spor/auth';
 import type { DirectoryView, KnownUnit } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
-import { FIGURE_NAMES, buildReport, type ReportColumn, type ReportUnit } from '../domain/report.js';
+import { FIGURE_NAMES, buildReport, decideMonth, type MonthDecision, type ReportColumn, type ReportUnit } from '../domain/report.js';
 import { monthAt, monthIndex } from '../domain/contributions.js';
-import type { Projections } from '../store/projections.js';
+import type { CellDoc, Projections } from '../store/projections.js';
 import { reportCsv } from './csv.js';
 import { FigureCache } from './figure-cache.js';
 import { qualityReportHtml } from './quality-report.html.js';
 
 const READERS = ['leader', 'district-council-member', 'administration', 'pedagogical-consultant', 'system-administrator'];
 export const MAX_MONTHS = 24;
+/** Month decisions kept in the process: a 24-month quality report of five municipalities. */
+const DECISIONS_KEPT = 120;
 
 export interface FigureDeps {
   projections: Projections;
@@ -31,8 +33,8 @@ const period = z.strictObject({ unitId: z.uuid(), from: month, to: month });
 export interface Scoped {
   unit: KnownUnit;
   units: (ReportUnit & { externalId?: string })[];
-  /** The municipality's tree the breakdown was read from (null for a group, which has none). */
-  tree: readonly KnownUnit[] | null;
+  /** The municipality's whole tree, which the breakdown was read from and the months are decided over. */
+  tree: readonly KnownUnit[];
 }
 
 /** The queries behind the routes (the benchmark calls them without HTTP). */
@@ -48,11 +50,10 @@ export function figureQueries(deps: FigureDeps) {
     if (!(principal.kind === 'staff' && principal.roles.some((r) => READERS.includes(r.role) && ids.has(r.unitId)))) {
       throw forbidden('figures are for the unit’s leader and those above it', 'ROLE_REQUIRED');
     }
-    const tree = unit.kind === 'group' ? null : await directory.unitsOf(unit.municipalityId);
-    const all = tree ?? [];
+    const tree = await directory.unitsOf(unit.municipalityId);
     const own = { unitId: unit._id, kind: unit.kind, parentId: null, ...(unit.externalId ? { externalId: unit.externalId } : {}) };
     const entry = (u: KnownUnit, parentId: string) => ({ unitId: u._id, kind: u.kind, parentId, ...(u.externalId ? { externalId: u.externalId } : {}) });
-    const under = (id: string, kind: KnownUnit['kind']) => all.filter((u) => u.parentId === id && u.kind === kind && !u.closedOn);
+    const under = (id: string, kind: KnownUnit['kind']) => tree.filter((u) => u.parentId === id && u.kind === kind && !u.closedOn);
     if (unit.kind === 'institution') return { unit, tree, units: [own, ...under(unit._id, 'group').map((g) => entry(g, unit._id))] };
     if (unit.kind === 'district') return { unit, tree, units: [own, ...under(unit._id, 'institution').map((i) => entry(i, unit._id))] };
     if (unit.kind === 'municipality') {
@@ -66,43 +67,30 @@ export function figureQueries(deps: FigureDeps) {
     return { unit, tree, units: [own] };
   }
 
-  /** The raw counts of each unit in the report and month: institutions and groups from their cells, districts and the municipality as sums. */
-  async function rawCounts(scoped: Scoped, months: string[]): Promise<(unitId: string, month: string) => Record<string, number>> {
-    const { unit, units } = scoped;
-    const byUnit = new Map<string, Record<string, number>>();
-    const cells = await projections.cellsOf(unit.kind === 'group' ? { groupId: unit._id } : unit.kind === 'institution' ? { institutionId: unit._id } : { municipalityId: unit.municipalityId }, months);
-    for (const cell of cells) byUnit.set(`${cell.groupId ?? cell.institutionId}|${cell.month}`, cell.c);
-    const tree = new Map<string, string[]>();
-    for (const u of units) if (u.parentId) tree.set(u.parentId, [...(tree.get(u.parentId) ?? []), u.unitId]);
-    const institutionsUnder = (): Map<string, string[]> => {
-      // A district's or municipality's figure is the sum of every institution under it, listed in the report or not.
-      const all = scoped.tree ?? [];
-      const parent = new Map(all.map((u) => [u._id, u.parentId]));
-      const out = new Map<string, string[]>();
-      for (const i of all.filter((u) => u.kind === 'institution')) {
-        for (let p = parent.get(i._id); p; p = parent.get(p)) out.set(p, [...(out.get(p) ?? []), i._id]);
-      }
-      return out;
-    };
-    const sums = unit.kind === 'district' || unit.kind === 'municipality' ? institutionsUnder() : new Map<string, string[]>();
-    return (unitId, m) => {
-      const own = byUnit.get(`${unitId}|${m}`);
-      if (own) return own;
-      const parts = sums.get(unitId);
-      if (!parts) return {};
-      const total: Record<string, number> = {};
-      for (const i of parts) for (const [k, n] of Object.entries(byUnit.get(`${i}|${m}`) ?? {})) total[k] = (total[k] ?? 0) + n;
-      return total;
-    };
+  /**
+   * The month's decision of which cells are hidden, over the municipality's whole tree (see
+   * report.ts), kept under the month's revision token and the tree: a change of the month's cells
+   * or of the organisation makes a new one, and every report of the month reads the one kept.
+   */
+  const decisions = new FigureCache<MonthDecision>(DECISIONS_KEPT);
+  function decisionOf(municipalityId: string, month: string, token: string, tree: readonly KnownUnit[]): Promise<MonthDecision> {
+    return decisions.get(`${municipalityId}|${month}`, token, tree, async () => {
+      const counts = countsOfUnits(tree, await projections.cellsOf(municipalityId, month));
+      return decideMonth(tree.map((u) => ({ unitId: u._id, parentId: u.parentId })), month, counts);
+    });
   }
 
   const cache = new FigureCache<ReportColumn[]>();
   async function report(principal: Principal, unitId: string, months: string[], options: { period: boolean; only?: string }) {
     const scoped = await scope(principal, unitId);
+    const municipalityId = scoped.unit.municipalityId;
     // The tokens first: cells written after this read give a new token, so nothing older than them is kept.
-    const revision = await projections.revisionOf(scoped.unit.municipalityId, months);
+    const tokens = await projections.revisionsOf(municipalityId, months);
     const key = `${unitId}|${months.join(',')}|${options.period}|${options.only ?? ''}`;
-    const columns = await cache.get(key, revision, scoped.tree, async () => buildReport(scoped.units, months, await rawCounts(scoped, months), options));
+    const columns = await cache.get(key, tokens.join(','), scoped.tree, async () => {
+      const decided = await Promise.all(months.map((m, i) => decisionOf(municipalityId, m, tokens[i]!, scoped.tree)));
+      return buildReport(scoped.units, months, decided, options);
+    });
     return { scoped, columns };
   }
   return { scope, report };
@@ -193,4 +181,22 @@ export interface QualityReport {
 
 function qualityReport(scoped: Scoped, from: string, to: string, columns: ReportColumn[]): QualityReport {
   return { municipalityId: scoped.unit.municipalityId, unitId: scoped.unit._id, kind: scoped.unit.kind, from, to, generatedAt: new Date().toISOString(), minimumCell: 5, units: scoped.units, columns };
+}
+
+/**
+ * Every unit's raw counts in a month: an institution's and a group's from their own cells, a
+ * district's and the municipality's as the sums of every institution under them.
+ */
+export function countsOfUnits(tree: readonly KnownUnit[], cells: Pick<CellDoc, 'institutionId' | 'groupId' | 'c'>[]): (unitId: string) => Record<string, number> {
+  const own = new Map(cells.map((cell) => [cell.groupId ?? cell.institutionId, cell.c]));
+  const parent = new Map(tree.map((u) => [u._id, u.parentId]));
+  const sums = new Map<string, Record<string, number>>();
+  for (const i of tree.filter((u) => u.kind === 'institution')) {
+    for (let p = parent.get(i._id); p; p = parent.get(p)) {
+      const sum = sums.get(p) ?? {};
+      for (const [k, n] of Object.entries(own.get(i._id) ?? {})) sum[k] = (sum[k] ?? 0) + n;
+      sums.set(p, sum);
+    }
+  }
+  return (unitId) => own.get(unitId) ?? sums.get(unitId) ?? {};
 }

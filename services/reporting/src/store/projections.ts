@@ -338,11 +338,11 @@ export class Projections {
   }
 
   /** The months' revision tokens, in order ('-' for a month never written). */
-  async revisionOf(municipalityId: string, months: string[]): Promise<string> {
+  async revisionsOf(municipalityId: string, months: string[]): Promise<string[]> {
     const ids = months.map((m) => `${municipalityId}|${m}`);
     const docs = ids.length === 1 ? [await this.revisions.findOne({ _id: ids[0]! })].filter((d) => d !== null) : await this.revisions.find({ _id: { $in: ids } }).toArray();
     const token = new Map(docs.map((d) => [d._id, d.token]));
-    return ids.map((id) => token.get(id) ?? '-').join(',');
+    return ids.map((id) => token.get(id) ?? '-');
   }
 
   /** Finishes changes a crash left pending. */
@@ -428,10 +428,9 @@ export class Projections {
     return { subjects: all.length, cells: cells.length, disposed: disposedDocs.length };
   }
 
-  /** The cells of a group, an institution (with its groups'), or the institutions of a municipality, for some months; their counts only. */
-  async cellsOf(scope: { groupId: string } | { institutionId: string } | { municipalityId: string }, months: string[]): Promise<Pick<CellDoc, 'institutionId' | 'groupId' | 'month' | 'c'>[]> {
-    const filter = 'municipalityId' in scope ? { ...scope, groupId: null } : scope;
-    return this.cells.find({ ...filter, month: months.length === 1 ? months[0]! : { $in: months } }, { projection: { _id: 0, institutionId: 1, groupId: 1, month: 1, c: 1 } }).toArray();
+  /** Every cell of a municipality's month, its institutions' and their groups'; their counts only. */
+  async cellsOf(municipalityId: string, month: string): Promise<Pick<CellDoc, 'institutionId' | 'groupId' | 'c'>[]> {
+    return this.cells.find({ municipalityId, month }, { projection: { _id: 0, institutionId: 1, groupId: 1, c: 1 } }).toArray();
   }
 }
 
