@@ -103,13 +103,13 @@ describe('AsyncAPI document', () => {
   });
 
   test('the schemas use only keywords JSON Schema draft-07 (what the payloads declare) and 2020-12 (what ajv reads) share', () => {
-    const shared = new Set(['$schema', '$id', '$ref', '$comment', 'title', 'description', 'examples', 'default', 'type', 'enum', 'const', 'format', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'properties', 'required', 'additionalProperties', 'items', 'minItems', 'maxItems', 'uniqueItems', 'oneOf', 'anyOf', 'allOf', 'not', 'x-event-type']);
+    const shared = new Set(['$schema', '$id', '$ref', '$comment', 'title', 'description', 'examples', 'default', 'type', 'enum', 'const', 'format', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'properties', 'required', 'additionalProperties', 'items', 'minItems', 'maxItems', 'uniqueItems', 'oneOf', 'anyOf', 'allOf', 'not', 'if', 'then', 'else', 'x-event-type']);
     const used = new Set<string>();
     const walk = (schema: any): void => {
       for (const [key, value] of Object.entries<any>(schema)) {
         used.add(Array.isArray(value) && key === 'items' ? 'items (tuple)' : key);
         if (key === 'properties') Object.values(value).forEach(walk);
-        else if (['items', 'additionalProperties', 'not'].includes(key) && value && typeof value === 'object' && !Array.isArray(value)) walk(value);
+        else if (['items', 'additionalProperties', 'not', 'if', 'then', 'else'].includes(key) && value && typeof value === 'object' && !Array.isArray(value)) walk(value);
         else if (['oneOf', 'anyOf', 'allOf'].includes(key)) value.forEach(walk);
       }
     };
