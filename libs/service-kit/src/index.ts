@@ -8,6 +8,7 @@ export * from './http/create-app.js';
 export * from './http/validate.js';
 export * from './http/versions.js';
 export * from './http/csv.js';
+export * from './http/nul.js';
 export * from './http/request-context.js';
 export * from './http/metrics.js';
 export * from './http/health.js';

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { z } from 'zod';
-import { createApp, createLogger, createRegistry, ruleViolation, validated, type ReadinessCheck } from '../src/index.js';
+import { createApp, createLogger, createRegistry, readCsv, ruleViolation, validated, type ReadinessCheck } from '../src/index.js';
 import { Writable } from 'node:stream';
 
 const sink = new Writable({ write: (_c, _e, cb) => cb() });
@@ -63,6 +63,18 @@ describe('createApp', () => {
     const fields = (res.body.errors as { in: string; field: string }[]).map((e) => `${e.in}:${e.field}`).sort();
     expect(fields).toEqual(['body:', 'body:evaluateOn', 'body:goals.0.signs', 'body:goals.0.text', 'params:childId', 'query:dryRun']);
     expect(res.body.detail).toContain('body.goals.0.signs');
+  });
+
+  test('when a text or a key holds a NUL character, then 400 names where (no store here can keep one)', async () => {
+    const res = await request(buildApp()).post(`/children/${childId}/plans`).send({ goals: [{ text: 'ok', signs: ['ok', 'a\u0000b'] }], evaluateOn: '2027-01-15' });
+    expect([res.status, res.body.code, res.body.errors]).toEqual([400, 'VALIDATION_FAILED', [{ in: 'body', field: 'goals.0.signs.1', message: expect.stringContaining('U+0000') }]]);
+    const key = await request(buildApp()).post(`/children/${childId}/plans`).send({ goals: [{ text: 'ok', signs: ['ok'], 'x\u0000': 1 }], evaluateOn: '2027-01-15' });
+    expect([key.status, key.body.errors[0].field]).toEqual([400, 'goals.0']);
+  });
+
+  test('a CSV file with a NUL character (one saved as UTF-16) is 422 naming its line', () => {
+    expect(() => readCsv('a,b\n1,2\n3,\u0000\n', ['a', 'b'], 'test')).toThrow(expect.objectContaining({ status: 422, code: 'CSV_MALFORMED', detail: expect.stringContaining('line 3 holds a NUL') }));
+    expect(readCsv('a,b\n1,2\n', ['a', 'b'], 'test')).toEqual([{ a: '1', b: '2' }]);
   });
 
   test('when the body is missing, then 400 says so', async () => {

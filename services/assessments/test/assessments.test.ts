@@ -525,11 +525,14 @@ describe('assessments', () => {
     }
   });
 
-  test('answers of any shape that do not fit are 422 naming the items, not a 400', async () => {
+  test('answers of any shape that do not fit are 422 naming the items, not a 400; a NUL character anywhere is the 400 naming where', async () => {
     const odd = await start({ instrumentId: 'sprogvurdering', childId, answers: { note: 'x'.repeat(4001), rim: { svar: true }, constructor: 1 } });
     expect(odd.status).toBe(422);
     expect(odd.body.code).toBe('ANSWERS_INVALID');
     expect(odd.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['answers.constructor', 'answers.note', 'answers.rim']);
+    // A NUL character is no text any store here keeps (it was a 500 from FerretDB): 400 naming where it is.
+    const nul = await start({ instrumentId: 'sprogvurdering', childId, answers: { note: 'Taler\u0000' } });
+    expect([nul.status, nul.body.code, nul.body.errors]).toEqual([400, 'VALIDATION_FAILED', [{ in: 'body', field: 'answers.note', message: expect.stringContaining('U+0000') }]]);
   });
 
   test('a municipality’s own instrument: a version looked for before it was published is found once it is, and a child outside its age range is refused', async () => {

@@ -149,6 +149,12 @@ describe('external test result imports', () => {
     expect(broken.status).toBe(422);
     expect(broken.body.errors).toEqual([{ in: 'body', field: 'results[2].(row)', message: 'is not a JSON object' }]);
     expect(JSON.stringify(broken.body)).not.toContain(cpr.anna);
+
+    // A NUL character cannot be stored (FerretDB's PostgreSQL refuses it): a row with one would fail each time the job was applied.
+    const nul = await importAs('application/x-ndjson', `${JSON.stringify(lines[0])}\n${JSON.stringify({ ...lines[0], testName: 'Ordblinde\u0000testen' })}\n`);
+    expect([nul.status, nul.body.errors]).toEqual([422, [{ in: 'body', field: 'results[2].testName', message: expect.stringContaining('U+0000') }]]);
+    const utf16 = await importAs('text/csv', Buffer.from('childId,source\r\n', 'utf16le').toString('latin1'));
+    expect([utf16.status, utf16.body.code, utf16.body.detail]).toEqual([422, 'CSV_MALFORMED', expect.stringContaining('line 1 holds a NUL')]);
   });
 
   test('a job a stopped process left half-applied is finished at the next sweep', async () => {

@@ -4,7 +4,9 @@ import express, { type Express, type Request, type Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import { AppError } from '../errors/app-error.js';
+import { AppError, validationFailed } from '../errors/app-error.js';
+import { scrubCpr } from '../privacy/personal-data.js';
+import { NUL_MESSAGE, nulAt } from './nul.js';
 import { notFoundHandler, problemHandler } from '../errors/problem.js';
 import { requestContext } from './request-context.js';
 import { httpMetrics, type Registry } from './metrics.js';
@@ -129,4 +131,9 @@ function useBodyParsing(app: Express, accepted: string[], bodyLimit: string | un
     next();
   });
   app.use(express.json({ limit: bodyLimit ?? '100kb', type: ['application/json', 'application/*+json'], strict: true }));
+  app.use((req, _res, next) => {
+    const at = typeof req.body === 'object' && req.body !== null ? nulAt(req.body) : null;
+    // The path is made of the body's own keys, which may be anything a client sent.
+    next(at === null ? undefined : validationFailed([{ in: 'body', field: scrubCpr(at), message: NUL_MESSAGE }]));
+  });
 }

@@ -4,8 +4,14 @@
 import { parse } from 'csv-parse/sync';
 import { AppError } from '../errors/app-error.js';
 import { scrubCpr } from '../privacy/personal-data.js';
+import { NUL, NUL_MESSAGE } from './nul.js';
 
 export function readCsv(text: string, columns: readonly string[], what: string): Record<string, string>[] {
+  const nul = text.indexOf(NUL);
+  if (nul >= 0) {
+    const line = text.slice(0, nul).split('\n').length;
+    throw new AppError({ status: 422, code: 'CSV_MALFORMED', title: 'The CSV file cannot be read', detail: `line ${line} ${NUL_MESSAGE}; a file saved as UTF-16 has one in every character: save it as UTF-8` });
+  }
   let records: string[][];
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: false, delimiter: [',', ';'] }) as string[][];

@@ -6,7 +6,7 @@
 // in the background; GET /imports/external-results/:jobId tells how far it is. The same file
 // sent again is the same job and writes nothing twice.
 import express, { type Request, type Router } from 'express';
-import { AppError, notFound, readCsv, scrubCpr, validated, z, type FieldError } from '@spor/service-kit';
+import { AppError, NUL_MESSAGE, notFound, nulAt, readCsv, scrubCpr, validated, z, type FieldError } from '@spor/service-kit';
 import { principalOf, requireRole, type ServiceTokenClient, type StaffRole } from '@spor/auth';
 import { danishDay, type DirectoryView, type KnownPlacement } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
@@ -63,7 +63,10 @@ function rowsOf(req: Request): { raw: unknown[]; problems: ImportProblem[] } {
       .filter((line) => line.trim() !== '')
       .map((line, i) => {
         try {
-          return JSON.parse(line) as unknown;
+          const row = JSON.parse(line) as unknown;
+          const nul = nulAt(row);
+          if (nul !== null) problems.push({ row: i + 1, field: nul || '(row)', message: NUL_MESSAGE });
+          return row;
         } catch {
           // Not the parser's message: it quotes the line, which may hold a CPR number.
           problems.push({ row: i + 1, field: '(row)', message: 'is not a JSON object' });
