@@ -496,7 +496,27 @@ describe('assessments', () => {
     expect(amendLatest.status).toBe(201);
     const after = await readTopicUntil(brokers, topicFor('assessments', 'assessment'), 'the newest rating amended', (rs) => rs.some((r) => r.value!.includes('amended') && r.value!.includes(latest.body.id)));
     const since = after.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === joint.body.id).map((e) => `${e.type}@${e.aggregateversion}`);
-    expect(since.slice(3)).toEqual(['dk.spor.assessments.assessment.amended.v1@3', 'dk.spor.assessments.assessment.amended.v1@4']);
+    // Amended back to green, the joint rating the prompt rested on ends it (concern-lifted), with the same version as its amendment.
+    const events = after.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === joint.body.id);
+    expect(since.slice(3)).toEqual(['dk.spor.assessments.assessment.amended.v1@3', 'dk.spor.assessments.assessment.concern-lifted.v1@3', 'dk.spor.assessments.assessment.amended.v1@4']);
+    const lifted = events.find((e) => e.type.endsWith('concern-lifted.v1'));
+    expect(lifted.data).toMatchObject({ assessmentId: joint.body.id, promptAssessmentId: joint.body.id, reason: 'amended', target: 'child', childId, results: [{ category: 'green' }] });
+    expect(contractRegistry().check(lifted)).toEqual([]);
+    // The newer green rating lifted nothing: no prompt rested anywhere when it was completed.
+    expect(after.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === latest.body.id).map((e) => e.type.split('.')[4])).toEqual(['completed', 'amended']);
+
+    // The newest rating amended red prompts again; a newer team rating that is not red ends that prompt.
+    const toRed = await request(assessments.url).post(`/assessments/${latest.body.id}/amendments`).set('authorization', educator).send({ answers: { samlet: 'red', omraader: ['familie'] }, reason: 'Rettet efter teammødet' });
+    expect(toRed.status).toBe(201);
+    now = new Date(now.getTime() + 3_600_000);
+    const round = [await rate(educator, 'green'), await rate(colleague, 'yellow')];
+    const calmer = await start({ instrumentId: 'trivselsvurdering', childId, rating: 'joint', basedOn: round, answers: { samlet: 'yellow', omraader: ['socialt'] }, complete: true });
+    expect(calmer.status).toBe(201);
+    const ended = await readTopicUntil(brokers, topicFor('assessments', 'assessment'), 'the prompt ended by a newer rating', (rs) => rs.some((r) => r.value!.includes('concern-lifted') && r.value!.includes(calmer.body.id)));
+    const byNewer = ended.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === calmer.body.id);
+    expect(byNewer.map((e) => `${e.type.split('.')[4]}@${e.aggregateversion}`)).toEqual(['completed@1', 'concern-lifted@1']);
+    expect(byNewer[1].data).toMatchObject({ assessmentId: calmer.body.id, promptAssessmentId: latest.body.id, reason: 'newer-rating', results: [{ category: 'yellow' }] });
+    expect((await request(assessments.url).get(`/children/${childId}/assessments`).set('authorization', educator)).body.prompts).toEqual([]);
   }
 
   test('a child is assessed at its age on the day the assessment is completed: a later age band, or refused once outgrown', async () => {

@@ -1,7 +1,7 @@
 // The duty-to-notify prompt on its own: the team's newest well-being rating decides, never one
 // professional's independent rating, and a newer rating that is not red lifts it.
 import { describe, expect, test } from '@jest/globals';
-import { concernPrompt, developmentOf, promptRestsOn } from '../src/domain/assessment.js';
+import { concernPrompt, developmentOf, liftedPrompt, promptRestsOn } from '../src/domain/assessment.js';
 import { teamRating } from './rating-fixture.js';
 
 const rating = teamRating;
@@ -38,6 +38,24 @@ describe('an amendment to red', () => {
     expect(promptRestsOn('older', red(older), [older, newer])).toBe(false);
     // An independent rating behind it is no newer rating of the team.
     expect(promptRestsOn('older', red(older), [older, rating('i', 'green', '2026-11-01T09:00:00.000Z', { rating: 'independent' })])).toBe(true);
+  });
+});
+
+describe('the end of a prompt (concern-lifted)', () => {
+  const red = rating('red', 'red', '2026-10-01T09:00:00.000Z');
+  const green = (id: string, at: string) => rating(id, 'green', at);
+  test('a newer team rating that is not red ends the prompt of the red one; a red one, an independent one or no prompt ends none', () => {
+    expect(liftedPrompt('new', green('new', '2026-11-01T09:00:00.000Z'), [red])?.assessmentId).toBe('red');
+    expect(liftedPrompt('new', rating('new', 'red', '2026-11-01T09:00:00.000Z'), [red])).toBeNull();
+    expect(liftedPrompt('new', rating('new', 'green', '2026-11-01T09:00:00.000Z', { rating: 'independent' }), [red])).toBeNull();
+    expect(liftedPrompt('new', green('new', '2026-11-01T09:00:00.000Z'), [rating('y', 'yellow', '2026-10-01T09:00:00.000Z')])).toBeNull();
+    expect(liftedPrompt('new', green('new', '2026-11-01T09:00:00.000Z'), [])).toBeNull();
+  });
+
+  test('the red rating amended ends its prompt; an older one amended, behind it, does not', () => {
+    expect(liftedPrompt('red', { ...red, answers: { samlet: 'yellow' }, results: [{ section: 'samlet', score: null, category: 'yellow' }] }, [red])?.assessmentId).toBe('red');
+    const older = rating('older', 'red', '2026-09-01T09:00:00.000Z');
+    expect(liftedPrompt('older', green('older', '2026-09-01T09:00:00.000Z'), [older, red])).toBeNull();
   });
 });
 

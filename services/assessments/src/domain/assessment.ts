@@ -212,6 +212,17 @@ export function promptRestsOn(id: string, after: Assessment, childRatings: WithI
   return concernPrompt(childRatings.map((a) => (a._id === id ? { ...after, _id: id } : a)))?.assessmentId === id;
 }
 
+/**
+ * The prompt this change ends, if any: the child had one (its newest team rating was red) and,
+ * with rating `id` reading `after` (amended, or newly completed and so the newest), has none.
+ * `childRatings` are as stored before the change.
+ */
+export function liftedPrompt(id: string, after: Assessment, childRatings: WithId[]): ConcernPrompt | null {
+  const before = concernPrompt(childRatings);
+  if (!before) return null;
+  return concernPrompt([...childRatings.filter((a) => a._id !== id), { ...after, _id: id }]) ? null : before;
+}
+
 export type DevelopmentLine = { instrumentId: string; points: { completedAt: string; instrumentVersion: number; ageMonths: number | null; results: SectionResult[] }[] };
 
 /**

@@ -4,7 +4,7 @@ import type { Collection } from 'mongodb';
 import { AggregateStore, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import { findEach } from '@spor/mongo';
 import { danishDay } from '@spor/directory';
-import { promptRestsOn, raisesConcern, type Assessment } from '../domain/assessment.js';
+import { WELLBEING_INSTRUMENT, liftedPrompt, promptRestsOn, raisesConcern, type Assessment } from '../domain/assessment.js';
 
 /** The stored top-level copy of a child assessment's target.childId (null for a group's). */
 export const CHILD_KEY = 'lookupChildId';
@@ -63,27 +63,29 @@ export class AssessmentRepository {
     return this.store.create(id, a, []);
   }
 
-  createCompleted(id: string, a: Assessment): Promise<Stored<Assessment>> {
-    return this.store.create(id, a, this.completionEvents(id, 1, a));
+  async createCompleted(id: string, a: Assessment): Promise<Stored<Assessment>> {
+    return this.store.create(id, a, await this.completionEvents(id, 1, a));
   }
 
-  private completionEvents(id: string, version: number, a: Assessment) {
-    // A red joint (or single) well-being rating also asks the team to consider the duty to notify.
-    return [this.event('completed', id, version, a), ...(raisesConcern(a) ? [this.event('concern-raised', id, version, a)] : [])];
+  private async completionEvents(id: string, version: number, a: Assessment) {
+    // A red joint (or single) well-being rating also asks the team to consider the duty to notify;
+    // one that is not red, newer than a red one, ends that prompt.
+    return [this.event('completed', id, version, a), ...(raisesConcern(a) ? [this.event('concern-raised', id, version, a)] : []), ...(await this.lifted(id, version, a, 'newer-rating'))];
   }
 
   /**
    * Saves a change; `publish` names the event it is (completed or amended), none for drafts. An
    * amendment that turns the team's newest rating red asks the team to consider the duty to
-   * notify, as a red completion does (the child's ratings are read only then).
+   * notify, as a red completion does (the child's ratings are read only then); one that turns it
+   * from red ends the prompt (`concern-lifted`).
    */
   async save(current: Stored<Assessment>, next: Assessment, publish?: 'completed' | 'amended'): Promise<Stored<Assessment>> {
     const version = current.version + 1;
     const events =
       publish === 'completed'
-        ? this.completionEvents(current._id, version, next)
+        ? await this.completionEvents(current._id, version, next)
         : publish === 'amended'
-          ? [this.event('amended', current._id, version, next), ...((await this.newConcern(current, next)) ? [this.event('concern-raised', current._id, version, next)] : [])]
+          ? [this.event('amended', current._id, version, next), ...((await this.newConcern(current, next)) ? [this.event('concern-raised', current._id, version, next)] : []), ...(await this.lifted(current._id, version, next, 'amended'))]
           : [];
     return this.store.save(current._id, current.version, next, events);
   }
@@ -93,7 +95,17 @@ export class AssessmentRepository {
     return promptRestsOn(current._id, next, await this.forChild(next.target.childId));
   }
 
-  private event(verb: 'completed' | 'amended' | 'concern-raised', id: string, version: number, a: Assessment) {
+  /**
+   * `concern-lifted` when this change ends the child's prompt. Only a team well-being rating of a
+   * child that is not red can, so the child's ratings are read only for those.
+   */
+  private async lifted(id: string, version: number, next: Assessment, reason: 'amended' | 'newer-rating') {
+    if (next.target.kind !== 'child' || next.instrumentId !== WELLBEING_INSTRUMENT || next.rating === 'independent' || raisesConcern(next)) return [];
+    const prompt = liftedPrompt(id, next, await this.forChild(next.target.childId));
+    return prompt ? [this.event('concern-lifted', id, version, next, { promptAssessmentId: prompt.assessmentId, reason })] : [];
+  }
+
+  private event(verb: 'completed' | 'amended' | 'concern-raised' | 'concern-lifted', id: string, version: number, a: Assessment, extra: Record<string, string> = {}) {
     const subject = a.target.kind === 'child' ? a.target.childId : a.target.groupId;
     return this.factory.create(`dk.spor.assessments.assessment.${verb}.v1`, {
       subject: id,
@@ -112,6 +124,7 @@ export class AssessmentRepository {
         results: a.results.map((r) => ({ section: r.section, category: r.category })),
         // The Danish calendar day: a rating at 00:30 on 1 September belongs to September.
         completedOn: danishDay(a.completedAt ? new Date(a.completedAt) : new Date()),
+        ...extra,
       },
     });
   }
