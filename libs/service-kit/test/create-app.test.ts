@@ -65,11 +65,13 @@ describe('createApp', () => {
     expect(res.body.detail).toContain('body.goals.0.signs');
   });
 
-  test('when a text or a key holds a NUL character, then 400 names where (no store here can keep one)', async () => {
+  test('when a text or a key of the body or the query holds a NUL character, then 400 names where (no store here can keep one)', async () => {
     const res = await request(buildApp()).post(`/children/${childId}/plans`).send({ goals: [{ text: 'ok', signs: ['ok', 'a\u0000b'] }], evaluateOn: '2027-01-15' });
     expect([res.status, res.body.code, res.body.errors]).toEqual([400, 'VALIDATION_FAILED', [{ in: 'body', field: 'goals.0.signs.1', message: expect.stringContaining('U+0000') }]]);
     const key = await request(buildApp()).post(`/children/${childId}/plans`).send({ goals: [{ text: 'ok', signs: ['ok'], 'x\u0000': 1 }], evaluateOn: '2027-01-15' });
     expect([key.status, key.body.errors[0].field]).toEqual([400, 'goals.0']);
+    const query = await request(buildApp()).post(`/children/${childId}/plans?dryRun=true%00`).send({ goals: [{ text: 'ok', signs: ['ok'] }], evaluateOn: '2027-01-15' });
+    expect([query.status, query.body.errors]).toEqual([400, [{ in: 'query', field: 'dryRun', message: expect.stringContaining('U+0000') }]]);
   });
 
   test('a CSV file with a NUL character (one saved as UTF-16) is 422 naming its line', () => {

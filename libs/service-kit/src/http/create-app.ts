@@ -1,10 +1,10 @@
 // The express app every Spor service is built from: the same security headers, logging,
 // limits, health endpoints and error shape everywhere; the service adds only its routes.
-import express, { type Express, type Request, type Router } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import { AppError, validationFailed } from '../errors/app-error.js';
+import { AppError, validationFailed, type FieldError } from '../errors/app-error.js';
 import { scrubCpr } from '../privacy/personal-data.js';
 import { NUL_MESSAGE, nulAt } from './nul.js';
 import { notFoundHandler, problemHandler } from '../errors/problem.js';
@@ -100,6 +100,7 @@ export function createApp(options: CreateAppOptions): Express {
 
   const accepted = ['application/json', 'application/*+json', ...(options.extraBodyTypes ?? [])];
   if (options.parseBodies !== false) useBodyParsing(app, accepted, options.bodyLimit);
+  app.use(refuseNul);
 
   const router = express.Router();
   options.routes(router);
@@ -131,9 +132,16 @@ function useBodyParsing(app: Express, accepted: string[], bodyLimit: string | un
     next();
   });
   app.use(express.json({ limit: bodyLimit ?? '100kb', type: ['application/json', 'application/*+json'], strict: true }));
-  app.use((req, _res, next) => {
-    const at = typeof req.body === 'object' && req.body !== null ? nulAt(req.body) : null;
-    // The path is made of the body's own keys, which may be anything a client sent.
-    next(at === null ? undefined : validationFailed([{ in: 'body', field: scrubCpr(at), message: NUL_MESSAGE }]));
-  });
 }
+
+/** A NUL character in the query string or a parsed body is refused before any route reads it (see nul.ts). */
+const refuseNul: RequestHandler = (req, _res, next) => {
+  const errors: FieldError[] = [];
+  for (const part of ['query', 'body'] as const) {
+    const value: unknown = req[part];
+    const at = typeof value === 'object' && value !== null ? nulAt(value) : null;
+    // The path is made of the request's own keys, which may be anything a client sent.
+    if (at !== null) errors.push({ in: part, field: scrubCpr(at), message: NUL_MESSAGE });
+  }
+  next(errors.length > 0 ? validationFailed(errors) : undefined);
+};

@@ -203,13 +203,17 @@ export function concernPrompt(assessments: (Assessment & { _id: string })[]): Co
   return newest && raisesConcern(newest) ? { kind: 'consider-duty-to-notify', law: 'Barnets lov § 133', assessmentId: newest._id, raisedAt: newest.completedAt! } : null;
 }
 
+/** The child's ratings once rating `id` reads `after`: in its place when it is stored, else the newest. */
+const withChange = (id: string, after: Assessment, childRatings: WithId[]): WithId[] =>
+  childRatings.some((a) => a._id === id) ? childRatings.map((a) => (a._id === id ? { ...after, _id: id } : a)) : [...childRatings, { ...after, _id: id }];
+
 /**
  * Whether the child's prompt rests on this rating once it reads `after`: it is the team's newest
  * well-being rating, and red. An amendment that turns an older rating red, behind a newer one
  * that is not, changes no prompt and asks nothing new of the team.
  */
 export function promptRestsOn(id: string, after: Assessment, childRatings: WithId[]): boolean {
-  return concernPrompt(childRatings.map((a) => (a._id === id ? { ...after, _id: id } : a)))?.assessmentId === id;
+  return concernPrompt(withChange(id, after, childRatings))?.assessmentId === id;
 }
 
 /**
@@ -219,8 +223,7 @@ export function promptRestsOn(id: string, after: Assessment, childRatings: WithI
  */
 export function liftedPrompt(id: string, after: Assessment, childRatings: WithId[]): ConcernPrompt | null {
   const before = concernPrompt(childRatings);
-  if (!before) return null;
-  return concernPrompt([...childRatings.filter((a) => a._id !== id), { ...after, _id: id }]) ? null : before;
+  return before && !concernPrompt(withChange(id, after, childRatings)) ? before : null;
 }
 
 export type DevelopmentLine = { instrumentId: string; points: { completedAt: string; instrumentVersion: number; ageMonths: number | null; results: SectionResult[] }[] };

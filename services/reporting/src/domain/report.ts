@@ -85,6 +85,24 @@ export interface TreeUnit {
   parentId: string | null;
 }
 
+/**
+ * Every unit's raw counts in a month from the month's cells: an institution's and a group's are
+ * their own cells, a district's and the municipality's the sums of every institution under them.
+ */
+export function countsOfUnits(tree: readonly (TreeUnit & { kind: string })[], cells: { institutionId: string; groupId: string | null; c: Record<string, number> }[]): (unitId: string) => Record<string, number> {
+  const own = new Map(cells.map((cell) => [cell.groupId ?? cell.institutionId, cell.c]));
+  const parent = new Map(tree.map((u) => [u.unitId, u.parentId]));
+  const sums = new Map<string, Record<string, number>>();
+  for (const i of tree.filter((u) => u.kind === 'institution')) {
+    for (let p = parent.get(i.unitId); p; p = parent.get(p)) {
+      const sum = sums.get(p) ?? {};
+      for (const [k, n] of Object.entries(own.get(i.unitId) ?? {})) sum[k] = (sum[k] ?? 0) + n;
+      sums.set(p, sum);
+    }
+  }
+  return (unitId) => own.get(unitId) ?? sums.get(unitId) ?? {};
+}
+
 /** Which of a municipality's cells are hidden in a month, for every report that shows any of them. */
 export interface MonthDecision {
   month: string;

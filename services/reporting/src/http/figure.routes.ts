@@ -7,9 +7,9 @@ import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, type Principal } from '@spor/auth';
 import type { DirectoryView, KnownUnit } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
-import { FIGURE_NAMES, buildReport, decideMonth, type MonthDecision, type ReportColumn, type ReportUnit } from '../domain/report.js';
+import { FIGURE_NAMES, buildReport, countsOfUnits, decideMonth, type MonthDecision, type ReportColumn, type ReportUnit } from '../domain/report.js';
 import { monthAt, monthIndex } from '../domain/contributions.js';
-import type { CellDoc, Projections } from '../store/projections.js';
+import type { Projections } from '../store/projections.js';
 import { reportCsv } from './csv.js';
 import { FigureCache } from './figure-cache.js';
 import { qualityReportHtml } from './quality-report.html.js';
@@ -75,8 +75,8 @@ export function figureQueries(deps: FigureDeps) {
   const decisions = new FigureCache<MonthDecision>(DECISIONS_KEPT);
   function decisionOf(municipalityId: string, month: string, token: string, tree: readonly KnownUnit[]): Promise<MonthDecision> {
     return decisions.get(`${municipalityId}|${month}`, token, tree, async () => {
-      const counts = countsOfUnits(tree, await projections.cellsOf(municipalityId, month));
-      return decideMonth(tree.map((u) => ({ unitId: u._id, parentId: u.parentId })), month, counts);
+      const units = tree.map((u) => ({ unitId: u._id, parentId: u.parentId, kind: u.kind }));
+      return decideMonth(units, month, countsOfUnits(units, await projections.cellsOf(municipalityId, month)));
     });
   }
 
@@ -181,22 +181,4 @@ export interface QualityReport {
 
 function qualityReport(scoped: Scoped, from: string, to: string, columns: ReportColumn[]): QualityReport {
   return { municipalityId: scoped.unit.municipalityId, unitId: scoped.unit._id, kind: scoped.unit.kind, from, to, generatedAt: new Date().toISOString(), minimumCell: 5, units: scoped.units, columns };
-}
-
-/**
- * Every unit's raw counts in a month: an institution's and a group's from their own cells, a
- * district's and the municipality's as the sums of every institution under them.
- */
-export function countsOfUnits(tree: readonly KnownUnit[], cells: Pick<CellDoc, 'institutionId' | 'groupId' | 'c'>[]): (unitId: string) => Record<string, number> {
-  const own = new Map(cells.map((cell) => [cell.groupId ?? cell.institutionId, cell.c]));
-  const parent = new Map(tree.map((u) => [u._id, u.parentId]));
-  const sums = new Map<string, Record<string, number>>();
-  for (const i of tree.filter((u) => u.kind === 'institution')) {
-    for (let p = parent.get(i._id); p; p = parent.get(p)) {
-      const sum = sums.get(p) ?? {};
-      for (const [k, n] of Object.entries(own.get(i._id) ?? {})) sum[k] = (sum[k] ?? 0) + n;
-      sums.set(p, sum);
-    }
-  }
-  return (unitId) => own.get(unitId) ?? sums.get(unitId) ?? {};
 }
