@@ -1,11 +1,12 @@
 // Applies import jobs of external test results after the request that checked the file has
 // answered (202 with the job): each row is written idempotently under its derived id and
 // audit-logged with its child, then the job is marked done and its rows are dropped. A job a
-// stopped process left half-applied is finished at the next start, or by the periodic sweep
-// after a failed round; applying a row twice changes nothing.
+// stopped process left half-applied is finished at the next start, and one whose attempt
+// failed by the periodic sweep after its back-off, until its attempts run out (libs/mongo
+// import-jobs); applying a row twice changes nothing.
 import type { Logger } from '@spor/service-kit';
 import type { AuditLog } from '@spor/audit';
-import type { ImportJob } from '@spor/mongo';
+import { AttemptStopped, logOutcome, type ImportJob } from '@spor/mongo';
 import { resultId, type ExternalResult } from './domain/external-result.js';
 import type { ExternalResults, ImportCounts, ImportPayload, ResultImportJobs } from './store/external-results.js';
 
@@ -20,22 +21,21 @@ export class ResultImporter {
     private readonly deps: { jobs: ResultImportJobs; results: ExternalResults; audit: AuditLog; logger: Logger; clock: () => Date },
   ) {}
 
-  /** Starts applying a job in the background (once per job in this process); resolves when it is done. */
+  /** Applies a job just started (its lease held by the request) in the background; resolves when the attempt ends. */
   start(job: ImportJob<ImportPayload, ImportCounts>): Promise<void> {
-    const existing = this.running.get(job._id);
-    if (existing) return existing;
-    const run = this.apply(job)
-      .catch((error: unknown) => this.deps.logger.error({ err: error, jobId: job._id }, 'an external-result import failed; the sweep retries it'))
-      .finally(() => this.running.delete(job._id));
-    this.running.set(job._id, run);
-    return run;
+    const { jobs, logger } = this.deps;
+    return this.tracked(
+      job._id,
+      jobs.attempt(job, (j) => this.apply(j)).then(
+        (outcome) => logOutcome(logger, job, outcome),
+        (error: unknown) => logger.error({ err: error, jobId: job._id }, 'an external-result import attempt could not be recorded; the sweep takes the job up when its lease ends'),
+      ),
+    );
   }
 
-  /** Applies every unfinished job not already running here; answers how many it found. */
-  async resume(): Promise<number> {
-    const unfinished = (await this.deps.jobs.unfinished()).filter((job) => !this.running.has(job._id));
-    await Promise.all(unfinished.map((job) => this.start(job)));
-    return unfinished.length;
+  /** Claims and applies the due jobs not running here; answers how many it attempted. */
+  resume(): Promise<number> {
+    return this.deps.jobs.resume((job) => this.apply(job), this.deps.logger, { skip: (id) => this.stopped || this.running.has(id), track: (id, attempt) => this.tracked(id, attempt) });
   }
 
   /** Lets the rows in hand finish; the rest of a job stays for the next start. */
@@ -44,14 +44,22 @@ export class ResultImporter {
     await Promise.all(this.running.values());
   }
 
-  private async apply(job: ImportJob<ImportPayload, ImportCounts>): Promise<void> {
+  /** Keeps an attempt in hand until it ends, so that stopping waits for it. */
+  private tracked<T>(id: string, attempt: Promise<T>): Promise<T> {
+    const run = attempt.finally(() => this.running.delete(id));
+    this.running.set(id, run.then(() => undefined, () => undefined));
+    return run;
+  }
+
+  private async apply(job: ImportJob<ImportPayload, ImportCounts>): Promise<ImportCounts> {
     const { rows, roles } = job.payload ?? { rows: [], roles: [] };
     const { results, audit, clock } = this.deps;
     // The importer as the audit trail names them, also when a later start finishes the job.
     const principal = { subject: job.actor, kind: 'staff' as const, municipalityId: job.municipalityId, roles, children: [], scopes: [], expiresAt: new Date(0) };
     const counts: ImportCounts = { created: 0, updated: 0, unchanged: 0 };
     for (let i = 0; i < rows.length; i += BATCH) {
-      if (this.stopped) return;
+      if (this.stopped) throw new AttemptStopped();
+      if (i > 0) await this.deps.jobs.renew(job._id);
       const audited: Promise<void>[] = [];
       for (const row of rows.slice(i, i + BATCH)) {
         const { row: _n, ...values } = row;
@@ -64,7 +72,6 @@ export class ResultImporter {
     }
     // A job finished after a restart counts (and audits again) the rows it wrote before the stop as
     // what it did to them (ExternalResults.upsert): an entry that the stop cut off is not missing.
-    await this.deps.jobs.finish(job._id, counts);
-    this.deps.logger.info({ jobId: job._id, counts }, 'external-result import applied');
+    return counts;
   }
 }

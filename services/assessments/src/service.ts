@@ -70,7 +70,7 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
 
   const results = new ExternalResults(db.collection<StoredResult>('external_results'), factory, locks, relay);
   await results.init();
-  const jobs = openResultImportJobs(db);
+  const jobs = openResultImportJobs(db, clock);
   const importer = new ResultImporter({ jobs, results, audit, logger: log, clock });
   // Stops before the database closes (stop steps run last-registered first): the rows in hand finish.
   runtime.onStop('external-result imports', () => importer.stop());

@@ -11,6 +11,7 @@ import { memoryLogger, quietLogger, readTopicUntil, testInfra, uniqueName, waitF
 import { EventFactory, KeyedMutex, topicFor } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { ExternalResults } from '../src/store/external-results.js';
+import { resultId } from '../src/domain/external-result.js';
 import type { RunningIdentity } from '../../identity/src/service.js';
 import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
 import { startTransitions, type RunningTransitions } from '../../transitions/src/service.js';
@@ -193,6 +194,43 @@ describe('external test result imports', () => {
     const listed = (await resultsOf(ids.anna!)).find((r) => r.id === earlier._id);
     expect(listed).toMatchObject({ source: 'nationale-test-laesning', score: 55 });
     expect(listed).not.toHaveProperty('version');
+  });
+
+  test('a row the store cannot take: the job is tried again after each back-off, ends as failed at its last attempt with its rows dropped, and starts anew when the file is sent again', async () => {
+    const values = { source: 'nationale-test-laesning', testName: 'Nationale test, læsning 6. kl.', testedOn: '2026-04-20', score: 70, maxScore: 100, interpretation: 'as-expected' };
+    const id = resultId('510', ids.anna!, values);
+    const results = store.db(dbName).collection('external_results');
+    // A stored result the importer cannot correct (its corrections are no list): a cause that no retry mends.
+    await results.insertOne({ _id: id as never, municipalityId: '510', childId: ids.anna, institutionId: ids.school, ...values, score: 10, interpretation: 'below-expected', recordedBy: 'importer-0', recordedAt: new Date(), version: 1, corrections: 5 });
+    const sent = await importJson({ results: [{ childId: ids.anna, ...values }] });
+    expect(sent.status).toBe(202);
+    const location = sent.headers.location as string;
+    const jobs = store.db(dbName).collection('external_result_imports');
+    const job = async () => (await request(assessments.url).get(location).set('authorization', admin)).body;
+    await waitFor('the first attempt to fail', async () => (await job()).lastFailure !== undefined);
+    expect(await job()).toMatchObject({ status: 'applying', attempts: 1, rows: 1, lastFailure: { error: 'TypeError' } });
+    // Inside its back-off the sweep leaves it.
+    expect(await assessments.resumeImports()).toBe(0);
+    for (let attempt = 2; attempt <= 8; attempt++) {
+      // The back-off over (moved in the store: it is 30 seconds, doubling).
+      await jobs.updateOne({ _id: sent.body.jobId }, { $set: { leaseUntil: new Date(Date.now() - 1) } });
+      expect(await assessments.resumeImports()).toBe(1);
+      expect((await job()).attempts).toBe(attempt);
+    }
+    const failed = await job();
+    expect(failed).toMatchObject({ status: 'failed', attempts: 8, lastFailure: { error: 'TypeError' }, finishedAt: expect.any(String) });
+    expect(await jobs.findOne({ _id: sent.body.jobId })).not.toHaveProperty('payload');
+    expect(logs.lines().filter((l) => l.jobId === sent.body.jobId).map((l) => l.msg)).toEqual([...Array(7).fill(expect.stringContaining('tried again')), expect.stringContaining('last attempt')]);
+    await jobs.updateOne({ _id: sent.body.jobId }, { $set: { leaseUntil: new Date(0) } });
+    expect(await assessments.resumeImports()).toBe(0);
+
+    // The cause mended, the same file sent again starts the job anew.
+    await results.deleteOne({ _id: id as never });
+    const again = await importJson({ results: [{ childId: ids.anna, ...values }] });
+    expect([again.status, again.body]).toEqual([202, { jobId: sent.body.jobId, status: 'applying', rows: 1, repeated: true }]);
+    expect(await finished(location)).toMatchObject({ status: 'done', attempts: 1, counts: { created: 1, updated: 0, unchanged: 0 } });
+    expect(await job()).not.toHaveProperty('lastFailure');
+    expect((await resultsOf(ids.anna!)).find((r) => r.id === id)).toMatchObject({ score: 70, interpretation: 'as-expected' });
   });
 
   test('only the municipality’s administration imports and reads jobs; staff with the child read the results', async () => {

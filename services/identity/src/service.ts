@@ -17,7 +17,7 @@ import { orgUnitRoutes } from './http/org-unit.routes.js';
 import { personRoutes } from './http/person.routes.js';
 import { relationRoutes } from './http/relation.routes.js';
 import { erasureRoutes } from './http/erasure.routes.js';
-import { importRoutes, resumeImports, type ImportDeps } from './http/import.routes.js';
+import { IMPORT_SWEEP_MS, importRoutes, resumeImports, type ImportDeps } from './http/import.routes.js';
 import { oidcLoginRoutes, removeStaleLoginAttempts, type LoginAttempt, type LoginProvider } from './http/oidc-login.routes.js';
 import { sessionRoutes } from './http/session.routes.js';
 import { serviceTokenRoutes } from './http/service-token.routes.js';
@@ -142,6 +142,8 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
     },
   };
   await resumeImports(imports, log);
+  // An import whose request failed is taken up again once its back-off is over.
+  runtime.every('import sweep', IMPORT_SWEEP_MS, () => resumeImports(imports, log));
   const cookie = { secure: config.SESSION_COOKIE_SECURE, maxAgeMs: config.SESSION_MAX_HOURS * 3600_000 };
   const absolute = (url: string) => new URL(url, `${config.TOKEN_ISSUER}/`).href;
 

@@ -1,7 +1,9 @@
 // Directory imports by municipal IT: all or nothing, every bad row named, re-importable,
 // and finished after a restart when a process died half-way.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import request from 'supertest';
+import { AttemptStopped } from '@spor/mongo';
 import { quietLogger } from '@spor/testkit';
 import type { RunningIdentity } from '../src/service.js';
 import { resumeImports } from '../src/http/import.routes.js';
@@ -110,13 +112,38 @@ describe('directory import', () => {
     const orphan = freshCpr();
     const file = { units: [], persons: [{ kind: 'child', cpr: orphan, givenName: 'Halv', familyName: 'Import' }], memberships: [], guardianships: [] };
     const jobId = 'half-applied-job';
-    await identity.imports.jobs.start({ _id: jobId, municipalityId: '510', actor: 'test', payload: identity.imports.vault.sealText(JSON.stringify(file), jobId) });
+    const { jobs } = identity.imports;
+    await jobs.start({ _id: jobId, municipalityId: '510', actor: 'test', payload: identity.imports.vault.sealText(JSON.stringify(file), jobId) });
     expect((await lookup(orphan)).status).toBe(404);
+    // Its attempt still owns it (the lease a crashed process leaves runs out by itself).
+    expect(await resumeImports(identity.imports, quietLogger())).toBe(0);
+    // The process stopping hands it back.
+    expect(await jobs.attempt((await jobs.get(jobId))!, () => Promise.reject(new AttemptStopped()))).toEqual({ status: 'stopped' });
     expect(await resumeImports(identity.imports, quietLogger())).toBe(1);
     expect((await lookup(orphan)).status).toBe(200);
     const job = await identity.imports.jobs.get(jobId);
     expect(job).toMatchObject({ status: 'done', counts: { persons: { created: 1, unchanged: 0 } } });
     expect(job).not.toHaveProperty('payload');
+  });
+
+  test('the same file sent while another request applies it is told to wait; once that attempt ends without an end, the file sent again finishes it', async () => {
+    const orphan = freshCpr();
+    const file = { units: [], persons: [{ kind: 'child', cpr: orphan, givenName: 'Lang', familyName: 'Import' }], memberships: [], guardianships: [] };
+    const jobId = createHash('sha256').update(`510\n${JSON.stringify(file)}`).digest('hex').slice(0, 32);
+    const { jobs, vault } = identity.imports;
+    // As another replica's request left it, still applying.
+    expect(await jobs.start({ _id: jobId, municipalityId: '510', actor: 'test', payload: vault.sealText(JSON.stringify(file), jobId) })).toBe('started');
+    const busy = await importFile(file);
+    expect([busy.status, busy.body.code]).toEqual([409, 'IMPORT_IN_PROGRESS']);
+    expect(Number(busy.headers['retry-after'])).toBeGreaterThan(500);
+    expect(Number(busy.headers['retry-after'])).toBeLessThanOrEqual(600);
+
+    await jobs.attempt((await jobs.get(jobId))!, () => Promise.reject(new AttemptStopped()));
+    const taken = await importFile(file);
+    expect([taken.status, taken.body]).toEqual([201, { jobId, status: 'done', counts: expect.objectContaining({ persons: { created: 1, unchanged: 0 } }) }]);
+    expect(await jobs.get(jobId)).toMatchObject({ status: 'done', attempts: 1 });
+    expect((await lookup(orphan)).status).toBe(200);
+    expect((await importFile(file)).body).toMatchObject({ status: 'done', repeated: true });
   });
 });
 

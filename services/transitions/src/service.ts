@@ -16,7 +16,7 @@ import { transitionRoutes } from './http/transition.routes.js';
 import { TransitionRepository } from './store/transition-repository.js';
 import { completeDue, completeTransition } from './completion.js';
 import { revokeOnLostConsent } from './revocation.js';
-import { importRoutes, resumeImports } from './http/import.routes.js';
+import { IMPORT_SWEEP_MS, importRoutes, resumeImports } from './http/import.routes.js';
 import { openImportJobs } from './store/import-jobs.js';
 import type { LegalBasis } from './domain/transition.js';
 import { ResultsView } from './store/results-view.js';
@@ -94,6 +94,8 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
 
   const jobs = openImportJobs(db);
   await resumeImports(jobs, enrollments, log);
+  // An import whose request failed is taken up again once its back-off is over.
+  runtime.every('enrollment import sweep', IMPORT_SWEEP_MS, () => resumeImports(jobs, enrollments, log));
   const identity =
     config.IDENTITY_URL && config.TRANSITIONS_CLIENT_SECRET
       ? new ServiceTokenClient({ identityUrl: config.IDENTITY_URL, clientId: config.TRANSITIONS_CLIENT_ID, clientSecret: config.TRANSITIONS_CLIENT_SECRET, scope: 'persons:lookup' })

@@ -100,6 +100,7 @@ export function forbidden(detail: string, code = 'FORBIDDEN'): AppError {
   return new AppError({ status: 403, code, title: 'Forbidden', detail });
 }
 
-export function conflict(code: string, detail: string): AppError {
-  return new AppError({ status: 409, code, title: 'Conflict', detail });
+/** A conflict; with `retryAfterSeconds` when it ends by itself (another request's work in hand). */
+export function conflict(code: string, detail: string, retryAfterSeconds?: number): AppError {
+  return new AppError({ status: 409, code, title: 'Conflict', detail, ...(retryAfterSeconds !== undefined ? { headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) } } : {}) });
 }

@@ -95,6 +95,8 @@ export function externalResultImportRoutes(router: Router, deps: ImportDeps): vo
     ...(job.counts ? { rows: job.counts.created + job.counts.updated + job.counts.unchanged, counts: job.counts } : {}),
     startedAt: job.startedAt.toISOString(),
     ...(job.finishedAt ? { finishedAt: job.finishedAt.toISOString() } : {}),
+    ...(job.attempts ? { attempts: job.attempts } : {}),
+    ...(job.lastFailure ? { lastFailure: { at: job.lastFailure.at.toISOString(), error: job.lastFailure.error } } : {}),
   });
 
   router.post('/imports/external-results', requireRole(...IMPORT_ROLES), express.text({ type: IMPORT_BODY_TYPES, limit: deps.bodyLimit }), async (req, res) => {
@@ -133,7 +135,8 @@ export function externalResultImportRoutes(router: Router, deps: ImportDeps): vo
 
     const jobId = importJobId(municipalityId, rows);
     const before = await jobs.get(jobId);
-    if (before) {
+    // The same file again: answered from its job, unless that job failed, when it starts anew.
+    if (before && before.status !== 'failed') {
       res.status(before.status === 'done' ? 200 : 202).location(`/imports/external-results/${jobId}`).json({ ...jobView(before), repeated: true });
       return;
     }
@@ -141,8 +144,9 @@ export function externalResultImportRoutes(router: Router, deps: ImportDeps): vo
     // The entry before the job is stored, as for every write: the sweep would apply a stored job whose entry failed.
     await audit.record(principal, { action: 'import', recordType: 'external-result-import', recordId: jobId, purpose: `${rows.length} rows` });
     const started = await jobs.start(job);
-    if (started) void importer.start({ ...job, status: 'applying', startedAt: clock() });
-    res.status(202).location(`/imports/external-results/${jobId}`).json({ jobId, status: 'applying', rows: rows.length, ...(started ? {} : { repeated: true }) });
+    const stored = started === 'exists' ? null : await jobs.get(jobId);
+    if (stored) void importer.start(stored);
+    res.status(202).location(`/imports/external-results/${jobId}`).json({ jobId, status: 'applying', rows: rows.length, ...(started === 'started' ? {} : { repeated: true }) });
   });
 
   router.get(

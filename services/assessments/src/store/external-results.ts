@@ -17,7 +17,7 @@ export interface ImportPayload {
   roles: RoleGrant[];
 }
 export type ResultImportJobs = Jobs<ImportPayload, ImportCounts>;
-export const openResultImportJobs = (db: Db): ResultImportJobs => new Jobs(db.collection('external_result_imports'));
+export const openResultImportJobs = (db: Db, clock?: () => Date): ResultImportJobs => new Jobs(db.collection('external_result_imports'), {}, clock);
 
 export type Written = 'created' | 'updated' | 'unchanged';
 

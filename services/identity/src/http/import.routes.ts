@@ -91,28 +91,24 @@ async function runImport(deps: ImportDeps, req: Request, res: Response, body: un
   if (problems.length > 0) refuse(problems);
 
   const jobId = createHash('sha256').update(`${municipalityId}\n${JSON.stringify(body)}`).digest('hex').slice(0, 32);
-  const before = await deps.jobs.get(jobId);
-  if (before?.status === 'done') {
-    res.status(200).json({ jobId, status: 'done', repeated: true, counts: before.counts });
+  const job = { _id: jobId, municipalityId, actor: principal.subject, payload: deps.vault.sealText(JSON.stringify(file), jobId) };
+  const run = await deps.jobs.applyNow(job, () => applyImport(file, municipalityId, cprs, deps.vault, deps.targets, todayIso()), req.log);
+  if (run.status === 'busy') throw conflict('IMPORT_IN_PROGRESS', `this file is being imported already (job ${jobId})`, (run.until.getTime() - Date.now()) / 1000);
+  if (run.repeated) {
+    res.status(200).json({ jobId, status: 'done', repeated: true, counts: run.counts });
     return;
   }
-  if (!(await deps.jobs.start({ _id: jobId, municipalityId, actor: principal.subject, payload: deps.vault.sealText(JSON.stringify(file), jobId) }))) {
-    throw conflict('IMPORT_IN_PROGRESS', `this file is being imported already (job ${jobId})`);
-  }
-  const counts = await applyImport(file, municipalityId, cprs, deps.vault, deps.targets, todayIso());
-  await deps.jobs.finish(jobId, counts);
   await deps.audit.record(principal, { action: 'import', recordType: 'import', recordId: jobId });
-  res.status(201).json({ jobId, status: 'done', counts });
+  res.status(201).json({ jobId, status: 'done', counts: run.counts });
 }
 
-/** Finishes imports a stopped process left half-applied (each step is idempotent). */
-export async function resumeImports(deps: ImportDeps, logger: Logger): Promise<number> {
-  const unfinished = await deps.jobs.unfinished();
-  for (const job of unfinished) {
+/** How often imports are looked for whose attempt ended without an end. */
+export const IMPORT_SWEEP_MS = 60_000;
+
+/** Finishes the imports whose attempt ended without an end: a stopped process, a failed request (each step is idempotent). */
+export function resumeImports(deps: ImportDeps, logger: Logger): Promise<number> {
+  return deps.jobs.resume((job) => {
     const file = importFileSchema.parse(JSON.parse(deps.vault.openText(job.payload!, job._id)));
-    const counts = await applyImport(file, job.municipalityId, cprsOf(file), deps.vault, deps.targets, todayIso());
-    await deps.jobs.finish(job._id, counts);
-    logger.info({ jobId: job._id, counts }, 'finished an import left half-applied');
-  }
-  return unfinished.length;
+    return applyImport(file, job.municipalityId, cprsOf(file), deps.vault, deps.targets, todayIso());
+  }, logger);
 }

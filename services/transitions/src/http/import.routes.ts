@@ -94,26 +94,17 @@ export function importRoutes(router: Router, deps: ImportDeps): void {
       if (problems.length > 0) refuse(problems);
 
       const jobId = createHash('sha256').update(`${municipalityId}\n${JSON.stringify(file)}`).digest('hex').slice(0, 32);
-      const before = await deps.jobs.get(jobId);
-      if (before?.status === 'done') {
-        res.status(200).json({ jobId, status: 'done', repeated: true, counts: before.counts });
-        return;
-      }
-      if (!(await deps.jobs.start({ _id: jobId, municipalityId, actor: principal.subject, payload: rows }))) throw conflict('IMPORT_IN_PROGRESS', `this file is being imported already (job ${jobId})`);
-      const counts = await applyRows(deps.enrollments, rows, municipalityId);
-      await deps.jobs.finish(jobId, counts);
-      res.status(201).json({ jobId, status: 'done', counts });
+      const run = await deps.jobs.applyNow({ _id: jobId, municipalityId, actor: principal.subject, payload: rows }, () => applyRows(deps.enrollments, rows, municipalityId), req.log);
+      if (run.status === 'busy') throw conflict('IMPORT_IN_PROGRESS', `this file is being imported already (job ${jobId})`, (run.until.getTime() - Date.now()) / 1000);
+      res.status(run.repeated ? 200 : 201).json({ jobId, status: 'done', ...(run.repeated ? { repeated: true } : {}), counts: run.counts });
     },
   );
 }
 
-/** Finishes imports a stopped process left half-applied. */
-export async function resumeImports(jobs: ImportJobs, enrollments: EnrollmentRepository, logger: Logger): Promise<number> {
-  const unfinished = await jobs.unfinished();
-  for (const job of unfinished) {
-    const counts = await applyRows(enrollments, job.payload ?? [], job.municipalityId);
-    await jobs.finish(job._id, counts);
-    logger.info({ jobId: job._id, counts }, 'finished an enrollment import left half-applied');
-  }
-  return unfinished.length;
+/** How often imports are looked for whose attempt ended without an end. */
+export const IMPORT_SWEEP_MS = 60_000;
+
+/** Finishes the imports whose attempt ended without an end: a stopped process, a failed request. */
+export function resumeImports(jobs: ImportJobs, enrollments: EnrollmentRepository, logger: Logger): Promise<number> {
+  return jobs.resume((job) => applyRows(enrollments, job.payload ?? [], job.municipalityId), logger);
 }
