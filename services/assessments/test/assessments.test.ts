@@ -625,5 +625,31 @@ describe('assessments', () => {
     expect(screening.body.institutionId).toBe(units.school);
     const daycareOnly = await start({ instrumentId: 'alsidig-udvikling', childId: pupil }, consultant);
     expect([daycareOnly.status, daycareOnly.body.code]).toEqual([422, 'INSTRUMENT_NOT_FOR_INSTITUTION']);
+
+    // Two teams rate the pupil's well-being, the school's and the SFO's, each its own round.
+    const staff = async (unitId: string, n: number) => as('educator', unitId, `${unitId.slice(0, 8)}-0000-4000-8000-00000000000${n}`);
+    const [teacher1, teacher2, sfo1, sfo2] = [await staff(units.school, 1), await staff(units.school, 2), await staff(sfo, 1), await staff(sfo, 2)];
+    const rate = async (token: string, light: string) => {
+      const rated = await start({ instrumentId: 'trivselsvurdering', childId: pupil, answers: { samlet: light, ...(light === 'green' ? {} : { omraader: ['socialt'] }) }, complete: true }, token);
+      expect(rated.status).toBe(201);
+      return rated.body as { id: string; institutionId: string };
+    };
+    const school = [await rate(teacher1, 'red'), await rate(teacher2, 'red')];
+    expect(school.map((r) => r.institutionId)).toEqual([units.school, units.school]);
+    const schoolJoint = await start({ instrumentId: 'trivselsvurdering', childId: pupil, rating: 'joint', basedOn: school.map((r) => r.id), answers: { samlet: 'red', omraader: ['familie'] }, complete: true }, teacher1);
+    expect(schoolJoint.status).toBe(201);
+    // The SFO's round is its own: the school's joint rating neither ends it nor opens the school's ratings to it.
+    const sfoRatings = [await rate(sfo1, 'green'), await rate(sfo2, 'green')];
+    expect(sfoRatings.map((r) => r.institutionId)).toEqual([sfo, sfo]);
+    const sfoJoint = await start({ instrumentId: 'trivselsvurdering', childId: pupil, rating: 'joint', basedOn: sfoRatings.map((r) => r.id), answers: { samlet: 'green' }, complete: true }, sfo1);
+    expect([sfoJoint.status, sfoJoint.body.code]).toEqual([201, undefined]);
+    // The SFO's green rating lifts no prompt of the school's team: the school's staff, and those above both, still see it.
+    const prompts = async (token: string) => (await request(assessments.url).get(`/children/${pupil}/assessments`).set('authorization', token)).body.prompts as { assessmentId: string; institutionId: string }[];
+    expect(await prompts(teacher2)).toEqual([expect.objectContaining({ assessmentId: schoolJoint.body.id, institutionId: units.school })]);
+    expect(await prompts(consultant)).toEqual([expect.objectContaining({ assessmentId: schoolJoint.body.id, institutionId: units.school })]);
+    expect(await prompts(sfo2)).toEqual([]);
+    const records = await readTopicUntil(brokers, topicFor('assessments', 'assessment'), 'the SFO’s joint rating', (rs) => rs.some((r) => r.value!.includes(sfoJoint.body.id)));
+    const published = records.map((r) => JSON.parse(r.value!)).filter((e) => e.data.childId === pupil && e.data.rating === 'joint');
+    expect(published.map((e) => `${e.type.split('.')[4]} ${e.data.institutionId === sfo ? 'sfo' : 'school'}`)).toEqual(['completed school', 'concern-raised school', 'completed sfo']);
   });
 });

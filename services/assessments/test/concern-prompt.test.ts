@@ -1,14 +1,14 @@
 // The duty-to-notify prompt on its own: the team's newest well-being rating decides, never one
 // professional's independent rating, and a newer rating that is not red lifts it.
 import { describe, expect, test } from '@jest/globals';
-import { concernPrompt, developmentOf, liftedPrompt, promptRestsOn } from '../src/domain/assessment.js';
+import { concernPrompt, concernPrompts, developmentOf, liftedPrompt, promptRestsOn } from '../src/domain/assessment.js';
 import { teamRating } from './rating-fixture.js';
 
 const rating = teamRating;
 
 describe('the duty-to-notify prompt', () => {
   test('while the newest joint (or single) rating is red; an independent red rating, a draft or another instrument raise none', () => {
-    expect(concernPrompt([rating('a', 'red', '2026-10-01T09:00:00.000Z')])).toEqual({ kind: 'consider-duty-to-notify', law: 'Barnets lov § 133', assessmentId: 'a', raisedAt: '2026-10-01T09:00:00.000Z' });
+    expect(concernPrompt([rating('a', 'red', '2026-10-01T09:00:00.000Z')])).toEqual({ kind: 'consider-duty-to-notify', law: 'Barnets lov § 133', assessmentId: 'a', raisedAt: '2026-10-01T09:00:00.000Z', institutionId: 'i' });
     expect(concernPrompt([rating('s', 'red', '2026-10-01T09:00:00.000Z', { rating: 'single' })])?.assessmentId).toBe('s');
     expect(concernPrompt([rating('i', 'red', '2026-10-01T09:00:00.000Z', { rating: 'independent' })])).toBeNull();
     expect(concernPrompt([rating('d', 'red', undefined)])).toBeNull();
@@ -25,6 +25,22 @@ describe('the duty-to-notify prompt', () => {
     // An independent green after a red joint rating does not lift it.
     expect(concernPrompt([red, rating('i', 'green', '2026-12-01T09:00:00.000Z', { rating: 'independent' })])?.assessmentId).toBe('red');
     expect(concernPrompt([rating('first', 'yellow', '2026-10-01T09:00:00.000Z'), rating('second', 'red', '2026-10-01T09:00:00.000Z')])?.assessmentId).toBe('second');
+  });
+});
+
+describe('one prompt per team', () => {
+  test('a child in a school and an SFO has a team at each: one team’s newer rating neither lifts the other’s prompt nor rests it on its own', () => {
+    const schoolRed = rating('school-red', 'red', '2026-10-01T09:00:00.000Z');
+    const sfoGreen = rating('sfo-green', 'green', '2026-10-02T09:00:00.000Z', { institutionId: 'sfo' });
+    expect(concernPrompts([schoolRed, sfoGreen])).toEqual([expect.objectContaining({ assessmentId: 'school-red', institutionId: 'i' })]);
+    expect(liftedPrompt('sfo-green', sfoGreen, [schoolRed])).toBeNull();
+    expect(promptRestsOn('school-red', schoolRed, [schoolRed, sfoGreen])).toBe(true);
+    const sfoRed = rating('sfo-red', 'red', '2026-09-01T09:00:00.000Z', { institutionId: 'sfo' });
+    expect(concernPrompts([schoolRed, sfoRed]).map((p) => [p.assessmentId, p.institutionId])).toEqual([
+      ['sfo-red', 'sfo'],
+      ['school-red', 'i'],
+    ]);
+    expect(liftedPrompt('sfo-green', sfoGreen, [schoolRed, sfoRed])?.assessmentId).toBe('sfo-red');
   });
 });
 

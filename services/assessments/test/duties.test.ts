@@ -1,6 +1,6 @@
 // Who is due: rounds and the language-assessment duties, boundaries included.
 import { describe, expect, test } from '@jest/globals';
-import { languageDuty, roundInstitution, roundStatus, roundsOverlap, schoolStart } from '../src/domain/duties.js';
+import { countsOnList, languageDuty, roundInstitution, roundStatus, roundsOverlap, schoolStart } from '../src/domain/duties.js';
 
 describe('rounds', () => {
   const autumn = { instrumentId: 'trivselsvurdering', from: '2026-09-01', to: '2026-10-31', institutionTypes: ['boernehave'] };
@@ -37,6 +37,24 @@ describe('rounds', () => {
     expect(roundInstitution(both, autumn, '2026-10-01', 'sfo')).toBe('sfo');
     // Without a kind, the latest placement wins (one institution per child).
     expect(roundInstitution(both, autumn, '2026-10-01')).toBe('sfo');
+  });
+
+  test('a rating counts on the lists of its own kind: the school’s rating leaves the SFO’s round open; a rating at the børnehave the child moved from counts', () => {
+    const both = [
+      { institutionId: 'skolen', institutionType: 'skole', from: '2026-08-01', to: null },
+      { institutionId: 'sfo', institutionType: 'sfo', from: '2026-08-10', to: null },
+    ];
+    expect(countsOnList(both, 'skolen', 'skole')).toBe(true);
+    expect(countsOnList(both, 'skolen', 'sfo')).toBe(false);
+    expect(countsOnList(both, 'sfo', 'sfo')).toBe(true);
+    const moved = [
+      { institutionId: 'A', institutionType: 'boernehave', from: '2025-01-01', to: '2026-09-14' },
+      { institutionId: 'B', institutionType: 'boernehave', from: '2026-09-15', to: null },
+    ];
+    expect(countsOnList(moved, 'A', 'boernehave')).toBe(true);
+    // A place the history no longer holds, or a list without a kind, counts as before.
+    expect(countsOnList(moved, 'gone', 'boernehave')).toBe(true);
+    expect(countsOnList(both, 'skolen', undefined)).toBe(true);
   });
 
   test('rounds of one instrument overlap when their windows and institution types meet', () => {

@@ -26,6 +26,14 @@ describe('sealed independent ratings', () => {
     expect(sealedFor('bo', anna, [anna, { ...bo, instrumentId: 'andet' }])).toBe(true);
   });
 
+  test('the team is the institution: a rating Bo made at the SFO opens nothing at the school, and the SFO’s joint rating closes no school round', () => {
+    const boAtSfo = rating('b1', { createdBy: 'bo', institutionId: 'sfo', completedAt: '2026-09-02T09:00:00.000Z' });
+    expect(sealedFor('bo', anna, [anna, boAtSfo])).toBe(true);
+    const bo = rating('b2', { createdBy: 'bo', completedAt: '2026-09-02T09:00:00.000Z' });
+    const sfoJoint = rating('j9', { rating: 'joint', createdBy: 'bo', institutionId: 'sfo', completedAt: '2026-09-03T09:00:00.000Z' });
+    expect(sealedFor('bo', anna, [anna, bo, sfoJoint])).toBe(false);
+  });
+
   test('open to everyone once a joint rating rests on it; never sealed when it is not an independent rating', () => {
     const joint = rating('j1', { rating: 'joint', createdBy: 'leder', basedOn: ['a1', 'b1'], completedAt: '2026-09-05T09:00:00.000Z' });
     expect(sealedFor('carl', anna, [anna, joint])).toBe(false);
@@ -73,5 +81,10 @@ describe('what a joint rating rests on', () => {
     const annaNew = rating('a3', { completedAt: '2026-09-06T09:00:00.000Z' });
     const boNew = rating('b5', { createdBy: 'bo', completedAt: '2026-09-07T09:00:00.000Z' });
     expect(jointBasis(joint, 2, [annaNew, boNew], [anna, bo, last, annaNew, boNew])).toEqual(['a3', 'b5']);
+  });
+
+  test('another team’s joint rating of the child (the SFO beside the school) ends no round here, and its time is not told', () => {
+    const sfoJoint = rating('j2', { rating: 'joint', institutionId: 'sfo', completedAt: '2026-09-05T09:00:00.000Z' });
+    expect(jointBasis(joint, 2, [anna, bo], [anna, bo, sfoJoint])).toEqual(['a1', 'b1']);
   });
 });

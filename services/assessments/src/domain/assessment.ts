@@ -116,6 +116,13 @@ export function shared(a: Assessment, sharedWithParents: boolean): Assessment {
 type WithId = Assessment & { _id: string };
 
 /**
+ * The ratings of one team: the staff of one institution. A child in a school and the SFO beside
+ * it has two teams, each with its own rounds of independent and joint ratings and its own prompt;
+ * one team's rating neither closes the other's round nor lifts the other's prompt.
+ */
+export const ofTeam = <T extends Pick<Assessment, 'institutionId'>>(institutionId: string, ratings: T[]): T[] => ratings.filter((a) => a.institutionId === institutionId);
+
+/**
  * Whether one professional's independent rating is sealed to a viewer: its answers and results
  * withheld, so that the next professional rates without seeing the first's (TOPI: independently,
  * then jointly). Open to its own rater; to the others once a joint rating rests on it, or once
@@ -124,7 +131,7 @@ type WithId = Assessment & { _id: string };
  */
 export function sealedFor(viewer: string, rating: WithId, others: WithId[]): boolean {
   if (rating.rating !== 'independent' || rating.createdBy === viewer) return false;
-  const same = others.filter((a) => a.instrumentId === rating.instrumentId && a.status === 'completed');
+  const same = ofTeam(rating.institutionId, others).filter((a) => a.instrumentId === rating.instrumentId && a.status === 'completed');
   const joints = same.filter((a) => a.rating === 'joint');
   if (joints.some((j) => j.basedOn.includes(rating._id))) return false;
   const lastJoint = joints.reduce((latest, j) => (j.completedAt! > latest ? j.completedAt! : latest), '');
@@ -141,7 +148,7 @@ export function sealedFor(viewer: string, rating: WithId, others: WithId[]): boo
  * order (null for an id that names none); `childRatings` the child's assessments.
  */
 export function jointBasis(joint: Pick<Assessment, 'instrumentId' | 'target' | 'institutionId'>, raters: number, named: (WithId | null)[], childRatings: WithId[]): string[] {
-  const lastJoint = childRatings.reduce((latest, a) => (a.rating === 'joint' && a.status === 'completed' && a.instrumentId === joint.instrumentId && a.completedAt! > latest ? a.completedAt! : latest), '');
+  const lastJoint = ofTeam(joint.institutionId, childRatings).reduce((latest, a) => (a.rating === 'joint' && a.status === 'completed' && a.instrumentId === joint.instrumentId && a.completedAt! > latest ? a.completedAt! : latest), '');
   const problems: { index: number; message: string }[] = [];
   const counted = new Map<string, WithId>();
   named.forEach((r, index) => {
@@ -187,10 +194,12 @@ export interface ConcernPrompt {
   law: 'Barnets lov § 133';
   assessmentId: string;
   raisedAt: string;
+  /** The team (institution) whose rating it is. */
+  institutionId: string;
 }
 
 /**
- * The prompt a child carries: while the team's newest completed well-being rating (joint, or a
+ * The prompt a team's ratings of a child carry (ofTeam): while the team's newest completed well-being rating (joint, or a
  * single rater's; never one professional's independent one) is red. A newer rating that is not
  * red lifts it. `assessments` in the order they were made; the later of two at the same instant counts.
  */
@@ -200,7 +209,13 @@ export function concernPrompt(assessments: (Assessment & { _id: string })[]): Co
     if (a.instrumentId !== WELLBEING_INSTRUMENT || a.rating === 'independent' || a.status !== 'completed' || !a.completedAt) continue;
     if (!newest || a.completedAt >= newest.completedAt!) newest = a;
   }
-  return newest && raisesConcern(newest) ? { kind: 'consider-duty-to-notify', law: 'Barnets lov § 133', assessmentId: newest._id, raisedAt: newest.completedAt! } : null;
+  return newest && raisesConcern(newest) ? { kind: 'consider-duty-to-notify', law: 'Barnets lov § 133', assessmentId: newest._id, raisedAt: newest.completedAt!, institutionId: newest.institutionId } : null;
+}
+
+/** The prompts of each team that rates the child (ofTeam), oldest first: what a viewer who reaches several teams sees. */
+export function concernPrompts(assessments: WithId[]): ConcernPrompt[] {
+  const teams = new Set(assessments.map((a) => a.institutionId));
+  return [...teams].flatMap((institutionId) => concernPrompt(ofTeam(institutionId, assessments)) ?? []).sort((a, b) => (a.raisedAt < b.raisedAt ? -1 : a.raisedAt > b.raisedAt ? 1 : 0));
 }
 
 /** The child's ratings once rating `id` reads `after`: in its place when it is stored, else the newest. */
@@ -213,7 +228,7 @@ const withChange = (id: string, after: Assessment, childRatings: WithId[]): With
  * that is not, changes no prompt and asks nothing new of the team.
  */
 export function promptRestsOn(id: string, after: Assessment, childRatings: WithId[]): boolean {
-  return concernPrompt(withChange(id, after, childRatings))?.assessmentId === id;
+  return concernPrompt(withChange(id, after, ofTeam(after.institutionId, childRatings)))?.assessmentId === id;
 }
 
 /**
@@ -222,8 +237,9 @@ export function promptRestsOn(id: string, after: Assessment, childRatings: WithI
  * `childRatings` are as stored before the change.
  */
 export function liftedPrompt(id: string, after: Assessment, childRatings: WithId[]): ConcernPrompt | null {
-  const before = concernPrompt(childRatings);
-  return before && !concernPrompt(withChange(id, after, childRatings)) ? before : null;
+  const team = ofTeam(after.institutionId, childRatings);
+  const before = concernPrompt(team);
+  return before && !concernPrompt(withChange(id, after, team)) ? before : null;
 }
 
 export type DevelopmentLine = { instrumentId: string; points: { completedAt: string; instrumentVersion: number; ageMonths: number | null; results: SectionResult[] }[] };

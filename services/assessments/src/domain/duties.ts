@@ -39,6 +39,18 @@ export function roundInstitution(placements: PlacementSpan[], round: Pick<Round,
   return candidates[0]?.institutionId ?? null;
 }
 
+/**
+ * Whether a rating made at `ratedAt` counts on the list of an institution of `institutionType`:
+ * made at an institution of the same kind, as the lists are drawn (roundInstitution). A child in
+ * a school and the SFO beside it has a team, and a round, at each; a child that moved from one
+ * børnehave to another during the window was rated by the first. A place the child's history no
+ * longer holds counts, as it did before the kind was asked.
+ */
+export function countsOnList(placements: PlacementSpan[], ratedAt: string, institutionType?: string | null): boolean {
+  const kinds = placements.filter((p) => p.institutionId === ratedAt).map((p) => p.institutionType);
+  return !institutionType || kinds.length === 0 || kinds.some((k) => k === undefined || k === institutionType);
+}
+
 /** Two rounds of one instrument that share a window and an institution type would count one rating twice. */
 export function roundsOverlap(a: Round, b: Round): boolean {
   return a.instrumentId === b.instrumentId && a.from <= b.to && b.from <= a.to && a.institutionTypes.some((t) => b.institutionTypes.includes(t));

@@ -9,7 +9,7 @@ import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@
 import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, staffMaySeeChild, type DirectoryView, type KnownPlacement } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
-import { amend, answer, answerAsParent, complete, concernPrompt, developmentOf, jointBasis, sealedFor, shared, startAssessment, PARENT_FIELDS, type Assessment, type Target } from '../domain/assessment.js';
+import { amend, answer, answerAsParent, complete, concernPrompts, developmentOf, jointBasis, sealedFor, shared, startAssessment, PARENT_FIELDS, type Assessment, type Target } from '../domain/assessment.js';
 import { ageInMonths, type Answer, type Answers, type InstrumentDefinition } from '../domain/instrument.js';
 import type { InstrumentCatalogue } from '../store/instrument-catalogue.js';
 import type { AssessmentRepository } from '../store/assessment-repository.js';
@@ -293,8 +293,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
       // Sealed independent ratings are listed (the team needs their ids for the joint one) without what they say.
       const shown = visible.map((a) => ({ a, sealed: sealedFor(principal.subject, a, all) }));
       // The duty-to-notify prompt is for the team, not the parents (R13), whatever instrument is asked for.
-      const prompt = concernPrompt(visibleAll);
-      res.json({ childId: p.childId, items: shown.map(({ a, sealed }) => (sealed ? sealedView(a) : staffView(a))), development: developmentOf(visible), prompts: prompt ? [prompt] : [] });
+      res.json({ childId: p.childId, items: shown.map(({ a, sealed }) => (sealed ? sealedView(a) : staffView(a))), development: developmentOf(visible), prompts: concernPrompts(visibleAll) });
     }),
   );
 

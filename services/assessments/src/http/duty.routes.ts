@@ -9,7 +9,7 @@ import { principalOf, requireRole, type StaffRole } from '@spor/auth';
 import { childAccessRefusal, danishDay, holdsRoleAt, type DirectoryView, type KnownPerson } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import { findEach } from '@spor/mongo';
-import { languageDuty, roundInstitution, roundStatus, roundsOverlap, type Round } from '../domain/duties.js';
+import { countsOnList, languageDuty, roundInstitution, roundStatus, roundsOverlap, type Round } from '../domain/duties.js';
 import { ageInMonths } from '../domain/instrument.js';
 import type { InstrumentCatalogue } from '../store/instrument-catalogue.js';
 import type { AssessmentRepository } from '../store/assessment-repository.js';
@@ -64,12 +64,12 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
   }
 
   const completedOn = async (childIds: string[], instrumentId: string) => {
-    const done = new Map<string, { day: string; ageMonths: number | null }[]>();
+    const done = new Map<string, { day: string; ageMonths: number | null; institutionId: string }[]>();
     for (const a of await assessments.completedFor(childIds, instrumentId)) {
       if (a.target.kind !== 'child' || a.rating === 'independent') continue;
       const list = done.get(a.target.childId) ?? [];
       // The Danish calendar day, as the window is: 00:30 on 1 September is inside a September round.
-      list.push({ day: danishDay(new Date(a.completedAt!)), ageMonths: a.ageMonths });
+      list.push({ day: danishDay(new Date(a.completedAt!)), ageMonths: a.ageMonths, institutionId: a.institutionId });
       done.set(a.target.childId, list);
     }
     return done;
@@ -111,12 +111,14 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
     const placements = (await directory.placementsAt(institution._id, round.from, round.to)).filter((p) => !groupId || p.groupId === groupId);
     // A child that moved during the window is on one list only: the institution it is counted at.
     const today = danishDay(clock());
-    const here = await Promise.all([...new Set(placements.map((p) => p.childId))].map(async (id) => (roundInstitution(await directory.placementHistory(id), round, today, institution.institutionType) === institution._id ? id : null)));
+    const histories = new Map(await Promise.all([...new Set(placements.map((p) => p.childId))].map(async (id) => [id, await directory.placementHistory(id)] as const)));
+    const here = [...histories].map(([id, history]) => (roundInstitution(history, round, today, institution.institutionType) === institution._id ? id : null));
     const people = await Promise.all(here.filter((id): id is string => id !== null).map((id) => directory.person(id)));
     const ageRange = instrument?.ageMonths;
     const due = people.filter((p): p is KnownPerson => !!p && (!ageRange || (p.birthYear !== undefined && ageInMonths(p.birthYear, p.birthMonth!, round.to) >= ageRange.min && ageInMonths(p.birthYear, p.birthMonth!, round.from) <= ageRange.max)));
     const done = await completedOn(due.map((p) => p._id), round.instrumentId);
-    const children = due.map((p) => ({ childId: p._id, status: roundStatus(round, (done.get(p._id) ?? []).map((d) => d.day)) }));
+    const counted = (childId: string) => (done.get(childId) ?? []).filter((d) => countsOnList(histories.get(childId) ?? [], d.institutionId, institution.institutionType)).map((d) => d.day);
+    const children = due.map((p) => ({ childId: p._id, status: roundStatus(round, counted(p._id)) }));
     await audit.record(principalOf(req), { action: 'read', recordType: 'round-list', recordId: round._id, institutionId: groupId ?? institution._id });
     return { applies: true, due: children.length, done: children.filter((c) => c.status === 'done').length, children };
   }
