@@ -51,6 +51,14 @@ export function requireScope(scope: string): RequestHandler {
   };
 }
 
+/** The caller must be a parent (a route of the parents' own: staff are told so before any NSIS level is asked of them). */
+export function requireParent(description: string): RequestHandler {
+  return (req, _res, next) => {
+    if (principalOf(req).kind !== 'parent') throw forbidden(description, 'PARENT_REQUIRED');
+    next();
+  };
+}
+
 /** The caller must be a parent (or anyone) authenticated at least at this NSIS level. */
 export function requireNsisLevel(level: NsisLevel): RequestHandler {
   return (req, _res, next) => {

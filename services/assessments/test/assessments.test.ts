@@ -121,6 +121,19 @@ describe('assessments', () => {
     const incomplete = await request(assessments.url).post(`/assessments/${draft.body.id}/complete`).set('authorization', educator);
     expect(incomplete.status).toBe(422);
     expect(incomplete.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['answers.balance', 'answers.knapper']));
+    // Clearing an answer names an item too: an unknown one, or one of the parents' part, is no staff answer to clear.
+    const clearing = await request(assessments.url).patch(`/assessments/${draft.body.id}`).set('authorization', educator).send({ answers: { ukendt: null, hopper: null } });
+    expect([clearing.status, clearing.body.code, clearing.body.errors?.map((e: { field: string }) => e.field)]).toEqual([422, 'ANSWERS_INVALID', ['answers.ukendt']]);
+    const read = await request(assessments.url).get(`/assessments/${draft.body.id}`).set('authorization', educator);
+    expect([read.body.version, read.body.answers, read.headers.etag]).toEqual([1, { hopper: 2 }, '"1"']);
+    // A change sent with If-Match applies to that version only: a stale one is 412, and leaves no entry.
+    const patch = (etag: string) => request(assessments.url).patch(`/assessments/${draft.body.id}`).set('authorization', educator).set('if-match', etag).send({ answers: { balance: 2 } });
+    const stale = await patch('"7"');
+    expect([stale.status, stale.body.code]).toEqual([412, 'VERSION_MISMATCH']);
+    expect((await assessments.audit.forRecord(draft.body.id)).map((e) => e.operation)).toEqual(['create', 'read']);
+    const fresh = await patch(read.headers.etag!);
+    expect([fresh.status, fresh.headers.etag, fresh.body.answers]).toEqual([200, '"2"', { hopper: 2, balance: 2 }]);
+    expect((await patch(read.headers.etag!)).status).toBe(412);
     expect((await start({ instrumentId: 'motorik', instrumentVersion: 1, childId })).body).toMatchObject({ code: 'WRONG_INSTRUMENT_VERSION' });
     expect((await start({ instrumentId: 'laeringsmiljoe', childId })).body).toMatchObject({ code: 'WRONG_TARGET' });
   });
@@ -162,6 +175,48 @@ describe('assessments', () => {
     expect((await request(assessments.url).post(`/assessments/${id}/complete`).set('authorization', await parent(mother))).status).toBe(403);
   });
 
+  test('the parents’ part: custody holders answer it while the dialog is prepared and shared with them; staff see it; completed, it is locked with the rest', async () => {
+    const themes = ['personlig', 'social', 'sprog', 'krop', 'natur', 'kultur'];
+    const dialog = await start({ instrumentId: 'alsidig-udvikling', childId, answers: Object.fromEntries(themes.flatMap((t) => [[`${t}-engagement`, 3], [`${t}-mestring`, 3]])) });
+    expect(dialog.status).toBe(201);
+    const id = dialog.body.id as string;
+    const answerAs = async (token: string, answers: object) => request(assessments.url).put(`/assessments/${id}/parent-answers`).set('authorization', token).send({ answers });
+    const mine = await parent(mother);
+    // Not shared yet: to the parents it does not exist.
+    expect((await answerAs(mine, { 'foraeldre-trivsel': 4 })).status).toBe(404);
+    await request(assessments.url).post(`/assessments/${id}/sharing`).set('authorization', educator).send({ sharedWithParents: true }).expect(200);
+    const bad = await answerAs(mine, { 'foraeldre-trivsel': 9, 'social-engagement': 2, ukendt: 'x' });
+    expect([bad.status, bad.body.code, bad.body.errors.map((e: { field: string }) => e.field).sort()]).toEqual([422, 'ANSWERS_INVALID', ['answers.foraeldre-trivsel', 'answers.social-engagement', 'answers.ukendt']]);
+    const missing = await answerAs(mine, { 'foraeldre-styrker': 'Glad for at tegne' });
+    expect([missing.status, missing.body.errors.map((e: { field: string }) => e.field)]).toEqual([422, ['answers.foraeldre-trivsel']]);
+    const answered = await answerAs(mine, { 'foraeldre-trivsel': 4, 'foraeldre-styrker': 'Glad for at tegne' });
+    expect(answered.status).toBe(200);
+    expect(answered.body).toMatchObject({ status: 'draft', parentAnswers: { 'foraeldre-trivsel': 4, 'foraeldre-styrker': 'Glad for at tegne' } });
+    expect(answered.body).not.toHaveProperty('answers');
+    // Another parent does not learn it exists; staff do not answer for the parents.
+    expect((await answerAs(await parent(stranger), { 'foraeldre-trivsel': 1 })).status).toBe(404);
+    const byStaff = await answerAs(educator, { 'foraeldre-trivsel': 1 });
+    expect([byStaff.status, byStaff.body.code]).toEqual([403, 'PARENT_REQUIRED']);
+    expect((await request(assessments.url).get(`/assessments/${id}`).set('authorization', educator)).body.parentAnswers).toEqual({ 'foraeldre-trivsel': 4, 'foraeldre-styrker': 'Glad for at tegne' });
+
+    expect((await request(assessments.url).post(`/assessments/${id}/complete`).set('authorization', educator)).status).toBe(200);
+    const late = await answerAs(mine, { 'foraeldre-trivsel': 1 });
+    expect([late.status, late.body.code]).toEqual([409, 'ASSESSMENT_COMPLETED']);
+    expect((await request(assessments.url).get(`/assessments/${id}`).set('authorization', mine)).body.parentAnswers['foraeldre-trivsel']).toBe(4);
+    expect((await assessments.audit.forRecord(id)).filter((e) => e.operation !== 'read').map((e) => [e.operation, e.actor === mother ? 'mother' : 'staff'])).toEqual([
+      ['create', 'staff'],
+      ['share', 'staff'],
+      ['answer-as-parent', 'mother'],
+      ['complete', 'staff'],
+    ]);
+
+    // An instrument without a parents' part has nothing for them to answer.
+    const motor = await start({ instrumentId: 'motorik', childId, answers: { hopper: 2 } });
+    await request(assessments.url).post(`/assessments/${motor.body.id}/sharing`).set('authorization', educator).send({ sharedWithParents: true }).expect(200);
+    const none = await request(assessments.url).put(`/assessments/${motor.body.id}/parent-answers`).set('authorization', mine).send({ answers: { hopper: 1 } });
+    expect([none.status, none.body.code]).toEqual([409, 'NO_PARENTS_PART']);
+  });
+
   test('well-being: two independent ratings, then a joint red rating prompts the duty-to-notify consideration', async () => {
     const rate = async (token: string, light: string) => {
       const r = await start({ instrumentId: 'trivselsvurdering', childId, answers: { samlet: light, omraader: ['socialt'] } }, token);
@@ -184,7 +239,7 @@ describe('assessments', () => {
 
     // The prompt is visible on the child for the team, whatever instrument is asked for, and not for the parents.
     const history = (token: string, query = '') => request(assessments.url).get(`/children/${childId}/assessments${query}`).set('authorization', token);
-    const prompt = { kind: 'consider-duty-to-notify', law: 'Barnets lov § 133', assessmentId: joint.body.id, raisedAt: now.toISOString() };
+    const prompt = { kind: 'consider-duty-to-notify', law: 'Barnets lov § 133', assessmentId: joint.body.id, raisedAt: now.toISOString(), institutionId: units.kindergarten };
     expect((await history(colleague)).body.prompts).toEqual([prompt]);
     expect((await history(educator, '?instrumentId=motorik')).body.prompts).toEqual([prompt]);
     expect((await history(await parent(mother))).body).not.toHaveProperty('prompts');
@@ -343,7 +398,7 @@ describe('assessments', () => {
 
   test('every read and write is audited; after the child moves, the old institution loses access', async () => {
     const entries = await assessments.audit.forChild(childId);
-    expect(new Set(entries.map((e) => e.operation))).toEqual(new Set(['create', 'create-completed', 'update', 'complete', 'amend', 'read', 'share']));
+    expect(new Set(entries.map((e) => e.operation))).toEqual(new Set(['create', 'create-completed', 'update', 'complete', 'amend', 'read', 'share', 'answer-as-parent']));
     expect(entries.filter((e) => e.recordType === 'external-result').map((e) => e.operation)).toEqual(['create', 'read']);
     const admin = await as('system-administrator', units.mun);
     const placement = (await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', admin)).body.current[0];

@@ -115,6 +115,8 @@ describe('consent requests and answers', () => {
     const low = await answer(body.id, 'grant', await parentToken(mother, 'low'));
     expect(low.status).toBe(403);
     expect(low.body).toMatchObject({ code: 'NSIS_LEVEL_TOO_LOW', detail: 'requires authentication at NSIS level substantial or higher' });
+    // Staff are told the answer is the parents', not that their login is too weak.
+    for (const action of ['grant', 'withdraw'] as const) expect((await answer(body.id, action, staff)).body.code).toBe('PARENT_REQUIRED');
   });
 
   test('both custody holders must grant; a withdrawal by either makes it invalid at once, in the check and in the events', async () => {

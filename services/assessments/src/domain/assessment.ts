@@ -3,7 +3,7 @@
 // from the instrument's rules. A correction after completion is an amendment: the original
 // answers and results are kept with who changed them and why.
 import { AppError, conflict } from '@spor/service-kit';
-import { answerProblems, score, type Answers, type InstrumentDefinition, type SectionResult } from './instrument.js';
+import { answerProblems, itemProblem, score, type Answers, type InstrumentDefinition, type SectionResult } from './instrument.js';
 
 export type Target = { kind: 'child'; childId: string } | { kind: 'group'; groupId: string };
 
@@ -68,13 +68,24 @@ export function answer(a: Assessment, def: InstrumentDefinition, changes: Record
     if (value === null) delete answers[item];
     else answers[item] = value;
   }
-  const problems = answerProblems(def, Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== null)) as Answers, { complete: false, part: 'staff' });
+  // An answer cleared must name an item of the staff's part too: clearing an unknown one is no change, and a mistake to name.
+  const cleared = Object.keys(changes).flatMap((item) => {
+    const problem = changes[item] === null ? itemProblem(def, item, 'staff') : null;
+    return problem ? [{ item, message: problem }] : [];
+  });
+  const problems = [...answerProblems(def, Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== null)) as Answers, { complete: false, part: 'staff' }), ...cleared];
   if (problems.length > 0) refuseAnswers(problems);
   return { ...a, answers };
 }
 
+/**
+ * The parents' part, answered while the assessment is prepared (staff share the draft before the
+ * dialog); once completed it is locked with the rest, so what the parents said at completion is
+ * what stays on the record.
+ */
 export function answerAsParent(a: Assessment, def: InstrumentDefinition, answers: Answers): Assessment {
   if (!def.parentsTakePart) throw conflict('NO_PARENTS_PART', `${def.title} has no parents' part`);
+  if (a.status !== 'draft') throw conflict('ASSESSMENT_COMPLETED', 'the assessment is completed and locked, the parents’ part with it; it is answered while the assessment is prepared');
   const problems = answerProblems(def, answers, { complete: true, part: 'parents' });
   if (problems.length > 0) refuseAnswers(problems);
   return { ...a, parentAnswers: answers };

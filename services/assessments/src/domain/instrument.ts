@@ -120,17 +120,22 @@ export function answeredWith(answers: Answers, id: string, values: string[]): bo
  * What is wrong with answers for this instrument: unknown items, values that do not fit, and
  * (when `complete`) required items left out. Parents' sections are left out of `staffOnly` checks.
  */
+const itemsOf = (def: InstrumentDefinition) => new Map(def.sections.flatMap((s) => s.items.map((i) => [i.id, { item: i, parents: s.parents === true }] as const)));
+
+/** Why `id` is no item of this part of the version, or null when it is one (an answer cleared is checked as one given). */
+export function itemProblem(def: InstrumentDefinition, id: string, part: 'staff' | 'parents'): string | null {
+  const known = itemsOf(def).get(id);
+  if (!known) return 'no such item in this instrument version';
+  if ((part === 'parents') !== known.parents) return part === 'parents' ? 'the parents answer only the parents’ part' : 'this item belongs to the parents’ part';
+  return null;
+}
+
 export function answerProblems(def: InstrumentDefinition, answers: Answers, options: { complete: boolean; part: 'staff' | 'parents' }): AnswerProblem[] {
   const problems: AnswerProblem[] = [];
-  const items = new Map(def.sections.flatMap((s) => s.items.map((i) => [i.id, { item: i, parents: s.parents === true }] as const)));
+  const items = itemsOf(def);
   for (const [id, value] of Object.entries(answers)) {
-    const known = items.get(id);
-    if (!known) problems.push({ item: id, message: 'no such item in this instrument version' });
-    else if ((options.part === 'parents') !== known.parents) problems.push({ item: id, message: options.part === 'parents' ? 'the parents answer only the parents’ part' : 'this item belongs to the parents’ part' });
-    else {
-      const problem = answerProblem(known.item, value);
-      if (problem) problems.push({ item: id, message: problem });
-    }
+    const problem = itemProblem(def, id, options.part) ?? answerProblem(items.get(id)!.item, value);
+    if (problem) problems.push({ item: id, message: problem });
   }
   if (options.complete) {
     for (const [id, { item, parents }] of items) {

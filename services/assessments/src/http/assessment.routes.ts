@@ -4,8 +4,8 @@
 // parents' part. Every read and write is audit-logged.
 import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
-import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
-import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@spor/auth';
+import { AppError, forbidden, notFound, setVersionTag, validated, versionToChange, z } from '@spor/service-kit';
+import { principalOf, requireNsisLevel, requireParent, type Principal, type StaffRole } from '@spor/auth';
 import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, staffMaySeeChild, type DirectoryView, type KnownPlacement } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
@@ -97,14 +97,19 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
    */
   async function change(req: Request, id: string, action: string, next: (a: Stored<Assessment>, def: InstrumentDefinition) => Assessment | Promise<Assessment>, publish?: 'completed' | 'amended'): Promise<Stored<Assessment>> {
     const { a, def } = await access(req, id);
+    // A change sent with If-Match applies to that version only (412 otherwise), before anything is decided or logged.
+    versionToChange(req, a.version);
     const changed = await next(a, def);
     // The domain answers the same assessment when there is nothing to change: a read, not a write.
     if (changed === a) {
       await auditOf(req, a, 'read');
+      setVersionTag(req.res!, a.version);
       return a;
     }
     await auditOf(req, a, action);
-    return assessments.save(a, changed, publish);
+    const saved = await assessments.save(a, changed, publish);
+    setVersionTag(req.res!, saved.version);
+    return saved;
   }
 
   /** One professional's independent rating is theirs alone until it is completed. */
@@ -159,6 +164,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
         // The entry before the write, as for every change: a write is never without one.
         await audit.record(principal, { action: body.complete ? 'create-completed' : 'create', recordType: 'assessment', recordId: id, ...(body.childId ? { childId: body.childId } : {}) });
         const created = completed ? await assessments.createCompleted(id, completed) : await assessments.create(id, draft);
+        setVersionTag(res, created.version);
         res.status(201).location(`/assessments/${id}`).json(staffView(created));
       },
     ),
@@ -208,6 +214,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     validated({ params }, async ({ params: p }, req, res) => {
       const { a } = await access(req, p.assessmentId);
       await auditOf(req, a, 'read');
+      setVersionTag(res, a.version);
       const principal = principalOf(req);
       if (principal.kind === 'parent') {
         res.json(parentView(a));
@@ -264,9 +271,9 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
   // The parents' part: custody holders answer it while the assessment is open to them (staff share it).
   router.put(
     '/assessments/:assessmentId/parent-answers',
+    requireParent('the parents’ part is answered by the parents'),
     requireNsisLevel('substantial'),
     validated({ params, body: z.strictObject({ answers }) }, async ({ params: p, body }, req, res) => {
-      if (principalOf(req).kind !== 'parent') throw forbidden('the parents’ part is answered by the parents', 'PARENT_REQUIRED');
       res.json(parentView(await change(req, p.assessmentId, 'answer-as-parent', (a, def) => answerAsParent(a, def, body.answers))));
     }),
   );

@@ -63,11 +63,18 @@ export class InstrumentCatalogue {
     return ((await this.collection.findOne({ _id: versionId(municipalityId, instrumentId, version) })) ?? (await this.collection.findOne({ _id: versionId(EVERY, instrumentId, version) })))?.definition ?? null;
   }
 
+  /**
+   * The version in use of every instrument, by the rule `current` follows: the municipality's own
+   * newest once it has one, even when a built-in version with a higher number comes later (what
+   * is listed is what a new assessment uses).
+   */
   async allCurrent(municipalityId: string): Promise<InstrumentDefinition[]> {
     const all = await this.collection.find({ municipalityId: { $in: [municipalityId, EVERY] }, status: 'published' }).toArray();
-    const newest = new Map<string, InstrumentDefinition>();
-    for (const doc of all) if ((newest.get(doc.instrumentId)?.version ?? 0) < doc.version) newest.set(doc.instrumentId, doc.definition);
-    return [...newest.values()].sort((a, b) => a.instrumentId.localeCompare(b.instrumentId));
+    // Any version of the municipality's own outranks every built-in one.
+    const rank = (doc: StoredInstrument) => (doc.municipalityId === EVERY ? 0 : 1_000_000) + doc.version;
+    const newest = new Map<string, StoredInstrument>();
+    for (const doc of all) if (rank(doc) > rank(newest.get(doc.instrumentId) ?? doc) || !newest.has(doc.instrumentId)) newest.set(doc.instrumentId, doc);
+    return [...newest.values()].map((doc) => doc.definition).sort((a, b) => a.instrumentId.localeCompare(b.instrumentId));
   }
 
   draft(municipalityId: string, instrumentId: string): Promise<StoredInstrument | null> {

@@ -4,7 +4,7 @@
 // at NSIS substantial or higher, and withdraws; a service checks with the scope consent:read.
 import type { Request, Router } from 'express';
 import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
-import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@spor/auth';
+import { principalOf, requireNsisLevel, requireParent, type Principal, type StaffRole } from '@spor/auth';
 import type { Stored } from '@spor/events';
 import { consentIdOf, evaluate, grantConsent, requestConsent, withdrawConsent, type Consent } from '../domain/consent.js';
 import { SCOPE_FIELDS, scopeProblems, type Scope } from '../domain/purposes.js';
@@ -127,7 +127,6 @@ export function consentRoutes(router: Router, deps: ConsentDeps): void {
   const answer = (action: 'grant' | 'withdraw') =>
     validated({ params: consentParams }, async ({ params }, req, res) => {
       const principal = principalOf(req);
-      if (principal.kind !== 'parent') throw forbidden('only a custody holder answers a consent request', 'PARENT_REQUIRED');
       const consent = await consentFor(req, params.consentId);
       const now = clock();
       const acr = principal.nsisLevel ?? 'unknown';
@@ -137,8 +136,9 @@ export function consentRoutes(router: Router, deps: ConsentDeps): void {
       await logged(req, action, consent.childId, consent._id);
       res.json(await view(saved));
     });
-  router.post('/consents/:consentId/grant', requireNsisLevel('substantial'), answer('grant'));
-  router.post('/consents/:consentId/withdraw', answer('withdraw'));
+  const custodyHolder = requireParent('only a custody holder answers a consent request');
+  router.post('/consents/:consentId/grant', custodyHolder, requireNsisLevel('substantial'), answer('grant'));
+  router.post('/consents/:consentId/withdraw', custodyHolder, answer('withdraw'));
 
   // The question other services ask before they act: is there a valid consent now?
   router.get(
