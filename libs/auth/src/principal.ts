@@ -69,3 +69,12 @@ export function nsisLevelAtLeast(actual: NsisLevel | undefined, required: NsisLe
   const order: NsisLevel[] = ['low', 'substantial', 'high'];
   return actual !== undefined && order.indexOf(actual) >= order.indexOf(required);
 }
+
+/**
+ * The staff member who sent an import, as the audit trail names them when the job is applied
+ * after their request (a resumed attempt, a background job): who, where and with which roles,
+ * holding no token.
+ */
+export function importerPrincipal(job: { actor: string; municipalityId: string }, roles: RoleGrant[]): Principal {
+  return { subject: job.actor, kind: 'staff', municipalityId: job.municipalityId, roles, children: [], scopes: [], expiresAt: new Date(0) };
+}

@@ -3,15 +3,19 @@
 // payload is dropped. A job's id is the hash of municipality and file, so the same file sent
 // again is answered from the finished job without writing anything.
 //
-// Whoever applies a job holds its lease: the request that started it, or a process that claimed
-// it once the lease ran out (a restart, a sweep, the same file sent again). A failed attempt
-// hands the job back with a back-off, and a job that failed `maxAttempts` times ends as
-// `failed`, its payload dropped: a cause that does not pass (a store that refuses a row) is not
-// retried for ever, and an operator sees the job failed and sends the file again once the cause
-// is mended, which starts it anew.
+// One attempt at a time applies a job: the request that started it, or a process that claimed
+// it (a restart, a sweep, the same file sent again). The attempt holds a lease, renewed by a
+// heartbeat while it runs, and every write of its end names the attempt (`attemptId`), so an
+// attempt that lost its lease (a process stalled past it) can neither end nor fail the job that
+// another attempt now holds. A failed attempt hands the job back with a back-off, and a job
+// that failed `maxAttempts` times ends as `failed`, its payload dropped: a cause that does not
+// pass (a store that refuses a row) is not retried for ever, and an operator sees the job failed
+// and sends the file again once the cause is mended, which starts it anew.
+import { randomUUID } from 'node:crypto';
 import type { Collection, Filter, OptionalUnlessRequiredId, UpdateFilter } from 'mongodb';
 import type { Logger } from 'pino';
 import { isDuplicateKeyError } from './connection.js';
+import { KeyedMutex } from './keyed-mutex.js';
 
 export interface ImportJob<P, C> {
   _id: string;
@@ -25,15 +29,21 @@ export interface ImportJob<P, C> {
   counts?: C;
   /** Attempts so far, the first included (absent on jobs stored before attempts were counted). */
   attempts?: number;
-  /** Until when the attempt in hand owns the job; after it, another may claim it. */
+  /** The attempt that holds the job: the only one whose end is written. */
+  attemptId?: string;
+  /** Until when the attempt in hand owns the job, or until when a failed attempt's back-off runs. */
   leaseUntil?: Date;
+  /** Set while a back-off runs: no attempt is in hand, so the same file sent again may take the job at once. */
+  backingOff?: boolean;
   /** The last failed attempt: when, and the error's kind (its name and code, never its message, which can quote a row). */
   lastFailure?: { at: Date; error: string };
 }
 
 export interface ImportJobPolicy {
-  /** How long an attempt owns its job before another process may take it over. */
+  /** How long an attempt owns its job without a heartbeat before another process may take it over. */
   leaseMs: number;
+  /** How often a running attempt renews its lease. */
+  heartbeatMs: number;
   /** Attempts before the job ends as failed. */
   maxAttempts: number;
   /** The wait after the first failed attempt; it doubles with each further one, up to `maxBackoffMs`. */
@@ -41,14 +51,24 @@ export interface ImportJobPolicy {
   maxBackoffMs: number;
 }
 
-/** Eight attempts over about two hours: a store outage of an hour does not end a job; a row the store refuses does. */
-export const DEFAULT_IMPORT_JOB_POLICY: ImportJobPolicy = { leaseMs: 10 * 60_000, maxAttempts: 8, backoffMs: 30_000, maxBackoffMs: 60 * 60_000 };
+/**
+ * Eight attempts, waiting 1, 2, 4, 8, 16, 32 and 60 minutes between them (about two hours): a
+ * store outage of an hour does not end a job; a row the store refuses does. A process that dies
+ * mid-attempt leaves its job to another after two minutes.
+ */
+export const DEFAULT_IMPORT_JOB_POLICY: ImportJobPolicy = { leaseMs: 120_000, heartbeatMs: 30_000, maxAttempts: 8, backoffMs: 60_000, maxBackoffMs: 60 * 60_000 };
 
 /**
- * What became of an attempt: the job done, handed back for a later attempt, ended as failed, or
- * stopped with its process (handed back at once, not counted against it).
+ * What became of an attempt: the job done, handed back for a later attempt, ended as failed,
+ * stopped with its process (handed back at once, not counted against it), or lost (its lease
+ * passed to another attempt, which writes the end; nothing of this one's was written).
  */
-export type AttemptOutcome<C> = { status: 'done'; counts: C } | { status: 'retry' | 'failed'; error: unknown; attempts: number } | { status: 'stopped' };
+export type AttemptOutcome<C> =
+  | { status: 'done'; counts: C }
+  | { status: 'retry'; error: unknown; attempts: number }
+  | { status: 'failed'; error: unknown; attempts: number }
+  | { status: 'stopped' }
+  | { status: 'lost' };
 
 /** Thrown by an apply that stops between rows because its process is stopping. */
 export class AttemptStopped extends Error {
@@ -56,6 +76,19 @@ export class AttemptStopped extends Error {
     super('the process is stopping');
     this.name = 'AttemptStopped';
   }
+}
+
+/** Thrown by an apply that finds its lease gone between rows: another attempt holds the job. */
+export class AttemptLost extends Error {
+  constructor() {
+    super('the attempt lost its lease to another');
+    this.name = 'AttemptLost';
+  }
+}
+
+/** The attempt in hand, as its apply sees it: whether the lease still holds (the heartbeat's last word). */
+export interface Lease {
+  held(): boolean;
 }
 
 /** The error's kind as a job keeps it: a class name and a driver's code, no message. */
@@ -72,8 +105,12 @@ export interface ResumeOptions {
   track?: <T>(id: string, attempt: Promise<T>) => Promise<T>;
 }
 
+type Apply<P, C> = (job: ImportJob<P, C>, lease: Lease) => Promise<C>;
+
 export class ImportJobs<P, C> {
   private readonly policy: ImportJobPolicy;
+  /** Every write of a job's lease or end in this process, one at a time: FerretDB 1.x does not isolate conditional updates (decision 0003). */
+  private readonly locks = new KeyedMutex();
 
   constructor(
     private readonly collection: Collection<ImportJob<P, C>>,
@@ -90,125 +127,106 @@ export class ImportJobs<P, C> {
   /**
    * Starts a job, its first attempt holding the lease: `started`; `restarted` when the same file
    * had failed before (the job starts anew, its attempts counted from one); `exists` when a job
-   * with this id is applying or done.
+   * with this id is applying or done. `job` is the attempt to apply, when there is one.
    */
-  async start(job: { _id: string; municipalityId: string; actor: string; payload: P }): Promise<'started' | 'restarted' | 'exists'> {
+  async start(job: { _id: string; municipalityId: string; actor: string; payload: P }): Promise<{ outcome: 'started' | 'restarted'; job: ImportJob<P, C> } | { outcome: 'exists' }> {
     const now = this.clock();
-    const fresh = { ...job, status: 'applying' as const, startedAt: now, attempts: 1, leaseUntil: this.leaseFrom(now) };
+    const fresh: ImportJob<P, C> = { ...job, status: 'applying', startedAt: now, attempts: 1, attemptId: randomUUID(), leaseUntil: this.leaseFrom(now) };
     try {
       await this.collection.insertOne(fresh as OptionalUnlessRequiredId<ImportJob<P, C>>);
-      return 'started';
+      return { outcome: 'started', job: fresh };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
     const { _id, ...rest } = fresh;
-    const restarted = await this.collection.updateOne({ _id, status: 'failed' } as Filter<ImportJob<P, C>>, {
-      $set: rest,
-      $unset: { finishedAt: '', counts: '', lastFailure: '' },
-    } as UpdateFilter<ImportJob<P, C>>);
-    return restarted.modifiedCount === 1 ? 'restarted' : 'exists';
+    const restarted = await this.locks.run(_id, () =>
+      this.collection.updateOne(
+        { _id, status: 'failed' } as Filter<ImportJob<P, C>>,
+        { $set: rest, $unset: { finishedAt: '', counts: '', lastFailure: '', backingOff: '' } } as UpdateFilter<ImportJob<P, C>>,
+      ),
+    );
+    return restarted.modifiedCount === 1 ? { outcome: 'restarted', job: fresh } : { outcome: 'exists' };
   }
 
-  /** Takes over an applying job whose lease ran out, counting the attempt; null when it is done, failed or owned. */
-  async claim(id: string): Promise<ImportJob<P, C> | null> {
+  /**
+   * Takes over an applying job that no attempt holds (its lease ran out), counting the attempt;
+   * with `takeOver` (the same file sent again) also one waiting out a back-off. Null when it is
+   * done, failed or held.
+   */
+  async claim(id: string, options: { takeOver?: boolean } = {}): Promise<ImportJob<P, C> | null> {
     const now = this.clock();
-    const claimed = await this.collection.findOneAndUpdate(
-      { _id: id, ...this.leaseOver(now) } as Filter<ImportJob<P, C>>,
-      { $set: { leaseUntil: this.leaseFrom(now) }, $inc: { attempts: 1 } } as UpdateFilter<ImportJob<P, C>>,
-      { returnDocument: 'after' },
+    const free = this.free(now);
+    const filter = options.takeOver ? { _id: id, status: 'applying', $or: [...free.$or, { backingOff: true }] } : { _id: id, ...free };
+    const claimed = await this.locks.run(id, () =>
+      this.collection.findOneAndUpdate(
+        filter as Filter<ImportJob<P, C>>,
+        { $set: { attemptId: randomUUID(), leaseUntil: this.leaseFrom(now) }, $unset: { backingOff: '' }, $inc: { attempts: 1 } } as UpdateFilter<ImportJob<P, C>>,
+        { returnDocument: 'after' },
+      ),
     );
     return (claimed as ImportJob<P, C> | null) ?? null;
   }
 
-  /** Keeps the lease of a long attempt (between batches of rows). */
-  async renew(id: string): Promise<void> {
-    await this.collection.updateOne({ _id: id, status: 'applying' } as Filter<ImportJob<P, C>>, { $set: { leaseUntil: this.leaseFrom(this.clock()) } } as UpdateFilter<ImportJob<P, C>>);
-  }
-
-  /** When the lease of an applying job ends (a re-send inside it is told to wait that long). */
-  leaseEnds(job: ImportJob<P, C>): Date | null {
-    return job.status === 'applying' && job.leaseUntil && job.leaseUntil > this.clock() ? job.leaseUntil : null;
-  }
-
   /**
-   * Marks a job done and drops its payload: nothing it held outlives the import. Only once: a
-   * second run of a job (a resume racing the first) does not overwrite the first run's counts.
+   * Applies a job whose attempt is held here (from `start` or `claim`), its lease renewed while
+   * `apply` runs: the job done with its counts, or the failure recorded. `apply` may look at its
+   * lease between rows and stop with AttemptLost once it is gone, or AttemptStopped when the
+   * process stops.
    */
-  async finish(id: string, counts: C): Promise<void> {
-    await this.collection.updateOne(
-      { _id: id, status: 'applying' } as Filter<ImportJob<P, C>>,
-      { $set: { status: 'done', finishedAt: this.clock(), counts }, $unset: { payload: '', leaseUntil: '' } } as UpdateFilter<ImportJob<P, C>>,
-    );
-  }
-
-  /**
-   * Records a failed attempt: the job waits out its back-off before another attempt may claim
-   * it, or, at its last attempt, ends as failed with its payload dropped.
-   */
-  async failed(id: string, error: unknown): Promise<'retry' | 'failed'> {
-    const now = this.clock();
-    const job = await this.get(id);
-    if (!job || job.status !== 'applying') return 'failed';
-    const attempts = job.attempts ?? 1;
-    const lastFailure = { at: now, error: errorKind(error) };
-    if (attempts >= this.policy.maxAttempts) {
-      await this.collection.updateOne(
-        { _id: id, status: 'applying' } as Filter<ImportJob<P, C>>,
-        { $set: { status: 'failed', finishedAt: now, lastFailure }, $unset: { payload: '', leaseUntil: '' } } as UpdateFilter<ImportJob<P, C>>,
+  async attempt(job: ImportJob<P, C>, apply: Apply<P, C>): Promise<AttemptOutcome<C>> {
+    let held = true;
+    const heartbeat = setInterval(() => {
+      this.renew(job).then(
+        (kept) => (held &&= kept),
+        // A renewal the store refused is tried again at the next beat; the lease still has time.
+        () => undefined,
       );
-      return 'failed';
-    }
-    const wait = Math.min(this.policy.backoffMs * 2 ** (attempts - 1), this.policy.maxBackoffMs);
-    await this.collection.updateOne({ _id: id, status: 'applying' } as Filter<ImportJob<P, C>>, { $set: { leaseUntil: new Date(now.getTime() + wait), lastFailure } } as UpdateFilter<ImportJob<P, C>>);
-    return 'retry';
-  }
-
-  /** Applies a job whose lease is held here: done with its counts, or the failure recorded. */
-  async attempt(job: ImportJob<P, C>, apply: (job: ImportJob<P, C>) => Promise<C>): Promise<AttemptOutcome<C>> {
+    }, this.policy.heartbeatMs);
+    heartbeat.unref();
     let counts: C;
     try {
-      counts = await apply(job);
+      counts = await apply(job, { held: () => held });
     } catch (error) {
-      if (error instanceof AttemptStopped) {
-        // The next start (this process's or another's) takes it up, the attempt given back.
-        await this.collection.updateOne({ _id: job._id, status: 'applying' } as Filter<ImportJob<P, C>>, { $set: { leaseUntil: this.clock() }, $inc: { attempts: -1 } } as UpdateFilter<ImportJob<P, C>>);
-        return { status: 'stopped' };
-      }
-      return { status: await this.failed(job._id, error), error, attempts: job.attempts ?? 1 };
+      if (error instanceof AttemptLost) return { status: 'lost' };
+      if (error instanceof AttemptStopped) return (await this.handBack(job)) ? { status: 'stopped' } : { status: 'lost' };
+      const ended = await this.failed(job, error);
+      return ended === 'lost' ? { status: 'lost' } : { status: ended, error, attempts: job.attempts ?? 1 };
+    } finally {
+      clearInterval(heartbeat);
     }
-    await this.finish(job._id, counts);
-    return { status: 'done', counts };
+    return (await this.finish(job, counts)) ? { status: 'done', counts } : { status: 'lost' };
   }
 
   /**
    * Applies a job in the request that brought its file, for services that answer an import when
-   * it is applied: a new job; a failed one started anew; or one whose earlier attempt ended
-   * without an end (a request that failed, a process that stopped), taken over once its lease or
-   * back-off is over. Answers the job done (`repeated` when an earlier attempt or request did
-   * it), or `busy` with the end of the lease another attempt holds. A failed attempt is
-   * recorded and its error thrown.
+   * it is applied: a new job; a failed one started anew; or one that no attempt holds (a request
+   * that failed and waits out its back-off, a process that stopped), taken over. Answers the
+   * job done (`repeated` when an earlier attempt or request did it), or `busy` with the end of
+   * the lease another attempt holds. A failed attempt is recorded and its error thrown.
    */
   async applyNow(job: { _id: string; municipalityId: string; actor: string; payload: P }, apply: () => Promise<C>, logger: Logger): Promise<{ status: 'done'; counts: C; repeated: boolean } | { status: 'busy'; until: Date }> {
     const answered = (stored: ImportJob<P, C> | null) => (stored?.status === 'done' ? { status: 'done' as const, counts: stored.counts as C, repeated: true } : null);
     const done = answered(await this.get(job._id));
     if (done) return done;
     const started = await this.start(job);
-    const held = started === 'exists' ? await this.claim(job._id) : await this.get(job._id);
-    if (!held) {
+    const held = started.outcome === 'exists' ? await this.claim(job._id, { takeOver: true }) : started.job;
+    const busy = async () => {
       const current = await this.get(job._id);
-      return answered(current) ?? { status: 'busy', until: current?.leaseUntil ?? this.clock() };
-    }
-    const outcome = await this.attempt(held, apply);
+      return answered(current) ?? { status: 'busy' as const, until: current?.leaseUntil ?? this.clock() };
+    };
+    if (!held) return busy();
+    const outcome = await this.attempt(held, () => apply());
     logOutcome(logger, held, outcome);
     if (outcome.status === 'done') return { status: 'done', counts: outcome.counts, repeated: false };
-    throw 'error' in outcome ? outcome.error : new AttemptStopped();
+    if (outcome.status === 'lost' || outcome.status === 'stopped') return busy();
+    throw outcome.error;
   }
 
   /**
    * Claims and applies the due jobs one after the other (an import is large: two at once would
    * only contend for the store), leaving those `skip` names; answers how many it attempted.
    */
-  async resume(apply: (job: ImportJob<P, C>) => Promise<C>, logger: Logger, options: ResumeOptions = {}): Promise<number> {
+  async resume(apply: Apply<P, C>, logger: Logger, options: ResumeOptions = {}): Promise<number> {
     const { skip = () => false, track = (_id, attempt) => attempt } = options;
     let attempted = 0;
     for (const due of await this.due()) {
@@ -222,26 +240,71 @@ export class ImportJobs<P, C> {
     return attempted;
   }
 
-  /** Applying jobs that no attempt owns: stopped half-way, or waiting out a back-off that has passed. */
+  /** Applying jobs that no attempt holds: stopped half-way, or waiting out a back-off that has passed. */
   due(): Promise<ImportJob<P, C>[]> {
-    return this.collection.find(this.leaseOver(this.clock()) as Filter<ImportJob<P, C>>).toArray() as Promise<ImportJob<P, C>[]>;
+    return this.collection.find({ status: 'applying', ...this.free(this.clock()) } as Filter<ImportJob<P, C>>).toArray() as Promise<ImportJob<P, C>[]>;
+  }
+
+  /** Keeps the attempt's lease; false once another attempt holds the job (or it ended). */
+  private async renew(job: ImportJob<P, C>): Promise<boolean> {
+    return this.ofAttempt(job, { $set: { leaseUntil: this.leaseFrom(this.clock()) } });
+  }
+
+  /**
+   * Marks a job done and drops its payload: nothing it held outlives the import. Only by the
+   * attempt that holds it: an attempt that lost its lease does not overwrite the end another writes.
+   */
+  private async finish(job: ImportJob<P, C>, counts: C): Promise<boolean> {
+    return this.ofAttempt(job, { $set: { status: 'done', finishedAt: this.clock(), counts }, $unset: { payload: '', leaseUntil: '', attemptId: '' } });
+  }
+
+  /**
+   * Records a failed attempt: the job waits out its back-off before another attempt may claim
+   * it, or, at its last attempt, ends as failed with its payload dropped.
+   */
+  private async failed(job: ImportJob<P, C>, error: unknown): Promise<'retry' | 'failed' | 'lost'> {
+    const now = this.clock();
+    const attempts = job.attempts ?? 1;
+    const lastFailure = { at: now, error: errorKind(error) };
+    const last = attempts >= this.policy.maxAttempts;
+    const wait = Math.min(this.policy.backoffMs * 2 ** (attempts - 1), this.policy.maxBackoffMs);
+    const ended = await this.ofAttempt(
+      job,
+      last
+        ? { $set: { status: 'failed', finishedAt: now, lastFailure }, $unset: { payload: '', leaseUntil: '', attemptId: '' } }
+        : { $set: { leaseUntil: new Date(now.getTime() + wait), backingOff: true, lastFailure }, $unset: { attemptId: '' } },
+    );
+    if (!ended) return 'lost';
+    return last ? 'failed' : 'retry';
+  }
+
+  /** Gives a stopped attempt back at once, uncounted: the next start takes the job up. */
+  private async handBack(job: ImportJob<P, C>): Promise<boolean> {
+    return this.ofAttempt(job, { $set: { leaseUntil: this.clock() }, $unset: { attemptId: '' }, $inc: { attempts: -1 } });
+  }
+
+  /** Writes to the job only while this attempt holds it; false when another does (or it ended). */
+  private async ofAttempt(job: ImportJob<P, C>, update: object): Promise<boolean> {
+    const written = await this.locks.run(job._id, () => this.collection.updateOne({ _id: job._id, status: 'applying', attemptId: job.attemptId } as Filter<ImportJob<P, C>>, update as UpdateFilter<ImportJob<P, C>>));
+    return written.matchedCount === 1;
   }
 
   private leaseFrom(now: Date): Date {
     return new Date(now.getTime() + this.policy.leaseMs);
   }
 
-  private leaseOver(now: Date): Filter<ImportJob<P, C>> {
+  private free(now: Date): { $or: Filter<ImportJob<P, C>>[] } {
     // Jobs stored before leases have none: they are due as they were before.
-    return { status: 'applying', $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lte: now } }] } as Filter<ImportJob<P, C>>;
+    return { $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lte: now } }] as Filter<ImportJob<P, C>>[] };
   }
 }
 
-/** One line per attempt that did not end the job well, and one for a job done; no payload, no error message beyond the logger's own. */
+/** One line per attempt: done, stopped or lost at info, a retry at warn, the last failure at error; no payload. */
 export function logOutcome<C>(logger: Logger, job: { _id: string; attempts?: number }, outcome: AttemptOutcome<C>): void {
   const at = { jobId: job._id, attempt: job.attempts ?? 1 };
   if (outcome.status === 'done') logger.info({ ...at, counts: outcome.counts }, 'import job applied');
   else if (outcome.status === 'stopped') logger.info(at, 'an import job attempt stopped with its process; the next start takes it up');
+  else if (outcome.status === 'lost') logger.warn(at, 'an import job attempt lost its lease to another attempt, which finishes the job');
   else if (outcome.status === 'retry') logger.warn({ ...at, err: outcome.error }, 'an import job attempt failed; it is tried again after its back-off');
   else logger.error({ ...at, err: outcome.error }, 'an import job failed at its last attempt; its file must be sent again');
 }

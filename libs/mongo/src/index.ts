@@ -5,3 +5,4 @@ export type { Connection, Model } from 'mongoose';
 export type { Collection, Document as MongoDocument } from 'mongodb';
 export * from './import-jobs.js';
 export * from './find-each.js';
+export * from './keyed-mutex.js';

@@ -29,4 +29,24 @@ describe('ServiceRuntime', () => {
     await expect(fetch(`http://127.0.0.1:${port}/slow`)).rejects.toThrow();
     expect(order).toEqual(['after-http', 'consumers', 'database']);
   });
+
+  test('a scheduled round is not joined by the next while it runs, and stopping waits for it before the steps registered earlier', async () => {
+    const runtime = new ServiceRuntime(pino({ level: 'silent' }));
+    const order: string[] = [];
+    runtime.onStop('database', async () => void order.push('database'));
+    let rounds = 0;
+    let inRound = 0;
+    let most = 0;
+    runtime.every('sweep', 10, async () => {
+      rounds++;
+      most = Math.max(most, ++inRound);
+      await new Promise((r) => setTimeout(r, 80));
+      inRound--;
+      order.push(`round ${rounds} ended`);
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    await runtime.shutdown();
+    expect(most).toBe(1);
+    expect(order).toEqual(['round 1 ended', 'database']);
+  });
 });

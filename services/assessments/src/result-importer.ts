@@ -6,7 +6,8 @@
 // import-jobs); applying a row twice changes nothing.
 import type { Logger } from '@spor/service-kit';
 import type { AuditLog } from '@spor/audit';
-import { AttemptStopped, logOutcome, type ImportJob } from '@spor/mongo';
+import { importerPrincipal } from '@spor/auth';
+import { AttemptLost, AttemptStopped, logOutcome, type ImportJob, type Lease } from '@spor/mongo';
 import { resultId, type ExternalResult } from './domain/external-result.js';
 import type { ExternalResults, ImportCounts, ImportPayload, ResultImportJobs } from './store/external-results.js';
 
@@ -26,7 +27,7 @@ export class ResultImporter {
     const { jobs, logger } = this.deps;
     return this.tracked(
       job._id,
-      jobs.attempt(job, (j) => this.apply(j)).then(
+      jobs.attempt(job, (j, lease) => this.apply(j, lease)).then(
         (outcome) => logOutcome(logger, job, outcome),
         (error: unknown) => logger.error({ err: error, jobId: job._id }, 'an external-result import attempt could not be recorded; the sweep takes the job up when its lease ends'),
       ),
@@ -35,7 +36,7 @@ export class ResultImporter {
 
   /** Claims and applies the due jobs not running here; answers how many it attempted. */
   resume(): Promise<number> {
-    return this.deps.jobs.resume((job) => this.apply(job), this.deps.logger, { skip: (id) => this.stopped || this.running.has(id), track: (id, attempt) => this.tracked(id, attempt) });
+    return this.deps.jobs.resume((job, lease) => this.apply(job, lease), this.deps.logger, { skip: (id) => this.stopped || this.running.has(id), track: (id, attempt) => this.tracked(id, attempt) });
   }
 
   /** Lets the rows in hand finish; the rest of a job stays for the next start. */
@@ -51,15 +52,16 @@ export class ResultImporter {
     return run;
   }
 
-  private async apply(job: ImportJob<ImportPayload, ImportCounts>): Promise<ImportCounts> {
+  private async apply(job: ImportJob<ImportPayload, ImportCounts>, lease: Lease): Promise<ImportCounts> {
     const { rows, roles } = job.payload ?? { rows: [], roles: [] };
     const { results, audit, clock } = this.deps;
     // The importer as the audit trail names them, also when a later start finishes the job.
-    const principal = { subject: job.actor, kind: 'staff' as const, municipalityId: job.municipalityId, roles, children: [], scopes: [], expiresAt: new Date(0) };
+    const principal = importerPrincipal(job, roles);
     const counts: ImportCounts = { created: 0, updated: 0, unchanged: 0 };
     for (let i = 0; i < rows.length; i += BATCH) {
       if (this.stopped) throw new AttemptStopped();
-      if (i > 0) await this.deps.jobs.renew(job._id);
+      // Another attempt holds the job (this process stalled past its lease): it writes the rest.
+      if (!lease.held()) throw new AttemptLost();
       const audited: Promise<void>[] = [];
       for (const row of rows.slice(i, i + BATCH)) {
         const { row: _n, ...values } = row;

@@ -33,13 +33,25 @@ export class ServiceRuntime {
 
   /**
    * Runs `work` every `intervalMs` until the service stops (sweeps for expiry, overdue dates,
-   * due transitions). A failed round is logged and the next one runs as planned.
+   * due transitions, import jobs). A failed round is logged and the next one runs as planned; a
+   * round still running when the next is due is not joined by a second; stopping waits for the
+   * round in hand, so it does not run on into a closed database.
    */
   every(name: string, intervalMs: number, work: () => Promise<unknown>): void {
+    let running: Promise<void> | undefined;
     const timer = setInterval(() => {
-      work().catch((error: unknown) => this.logger.error({ err: error, job: name }, 'a scheduled round failed; it runs again at the next interval'));
+      if (running) return;
+      running = work()
+        .then(
+          () => undefined,
+          (error: unknown) => this.logger.error({ err: error, job: name }, 'a scheduled round failed; it runs again at the next interval'),
+        )
+        .finally(() => (running = undefined));
     }, intervalMs);
-    this.onStop(name, async () => clearInterval(timer));
+    this.onStop(name, async () => {
+      clearInterval(timer);
+      await running;
+    });
   }
 
   async listen(app: Express, port: number, host = '0.0.0.0'): Promise<Server> {

@@ -144,9 +144,8 @@ export function externalResultImportRoutes(router: Router, deps: ImportDeps): vo
     // The entry before the job is stored, as for every write: the sweep would apply a stored job whose entry failed.
     await audit.record(principal, { action: 'import', recordType: 'external-result-import', recordId: jobId, purpose: `${rows.length} rows` });
     const started = await jobs.start(job);
-    const stored = started === 'exists' ? null : await jobs.get(jobId);
-    if (stored) void importer.start(stored);
-    res.status(202).location(`/imports/external-results/${jobId}`).json({ jobId, status: 'applying', rows: rows.length, ...(started === 'started' ? {} : { repeated: true }) });
+    if (started.outcome !== 'exists') void importer.start(started.job);
+    res.status(202).location(`/imports/external-results/${jobId}`).json({ jobId, status: 'applying', rows: rows.length, ...(started.outcome === 'started' ? {} : { repeated: true }) });
   });
 
   router.get(

@@ -92,13 +92,14 @@ async function runImport(deps: ImportDeps, req: Request, res: Response, body: un
 
   const jobId = createHash('sha256').update(`${municipalityId}\n${JSON.stringify(body)}`).digest('hex').slice(0, 32);
   const job = { _id: jobId, municipalityId, actor: principal.subject, payload: deps.vault.sealText(JSON.stringify(file), jobId) };
+  // The entry before the job, as for every write: an attempt the sweep finishes later is on the record too.
+  await deps.audit.record(principal, { action: 'import', recordType: 'import', recordId: jobId });
   const run = await deps.jobs.applyNow(job, () => applyImport(file, municipalityId, cprs, deps.vault, deps.targets, todayIso()), req.log);
   if (run.status === 'busy') throw conflict('IMPORT_IN_PROGRESS', `this file is being imported already (job ${jobId})`, (run.until.getTime() - Date.now()) / 1000);
   if (run.repeated) {
     res.status(200).json({ jobId, status: 'done', repeated: true, counts: run.counts });
     return;
   }
-  await deps.audit.record(principal, { action: 'import', recordType: 'import', recordId: jobId });
   res.status(201).json({ jobId, status: 'done', counts: run.counts });
 }
 
