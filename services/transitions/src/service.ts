@@ -93,9 +93,9 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
   });
 
   const jobs = openImportJobs(db);
-  await resumeImports(jobs, enrollments, log);
+  await resumeImports({ jobs, enrollments, audit }, log);
   // An import whose request failed is taken up again once its back-off is over.
-  runtime.every('enrollment import sweep', IMPORT_SWEEP_MS, () => resumeImports(jobs, enrollments, log));
+  runtime.every('enrollment import sweep', IMPORT_SWEEP_MS, () => resumeImports({ jobs, enrollments, audit }, log));
   const identity =
     config.IDENTITY_URL && config.TRANSITIONS_CLIENT_SECRET
       ? new ServiceTokenClient({ identityUrl: config.IDENTITY_URL, clientId: config.TRANSITIONS_CLIENT_ID, clientSecret: config.TRANSITIONS_CLIENT_SECRET, scope: 'persons:lookup' })
@@ -118,7 +118,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
     routes: (router) => {
       enrollmentRoutes(router, { enrollments, directory, clock, audit });
       privacy.routes(router);
-      importRoutes(router, { jobs, enrollments, directory, identity, logger: log });
+      importRoutes(router, { jobs, enrollments, directory, identity, audit, logger: log });
       transitionRoutes(router, {
         transitions,
         enrollments,

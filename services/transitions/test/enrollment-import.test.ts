@@ -109,6 +109,16 @@ describe('enrollment import', () => {
       [ids.nursery, '2025-02-01'],
       [ids.kindergarten, '2026-01-01'],
     ]);
+
+    // On the record: each file the importer sent (once per request), and each placement it made on the child's, as the importer's.
+    const jobs = [first.body.jobId, viaCsv.body.jobId] as string[];
+    expect(await Promise.all(jobs.map(async (id) => (await transitions.audit.forRecord(id)).map((e) => e.operation)))).toEqual([['import', 'import'], ['import']]);
+    const placed = (await transitions.audit.forChild(ids.bo!)).filter((e) => e.recordType === 'placement');
+    expect(placed.map((e) => [e.operation, e.institutionId, e.purpose])).toEqual([
+      ['import', ids.nursery, `import job ${jobs[0]}`],
+      ['import', ids.kindergarten, `import job ${jobs[1]}`],
+    ]);
+    expect(new Set(placed.map((e) => e.actorKind))).toEqual(new Set(['staff']));
   });
 
   test('identity audits the lookups with the calling service; no CPR number reaches transitions’ log', async () => {

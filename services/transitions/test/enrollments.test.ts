@@ -128,6 +128,18 @@ describe('enrollments', () => {
     now = new Date('2026-09-01T08:00:00Z');
     const current = (await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', admin)).body.current;
     expect(current.map((p: { institutionType: string }) => p.institutionType).sort()).toEqual(['sfo', 'skole']);
+
+    // Every placement write is on the child's record, before it is made: enrolled, moved (the old one changed, the new one made), ended.
+    const writes = (await transitions.audit.forChild(childId)).filter((e) => e.recordType === 'placement' && e.operation !== 'read');
+    expect(writes.map((e) => `${e.operation} ${e.institutionId === units.nursery ? 'nursery' : e.institutionId === units.kindergarten ? 'kindergarten' : e.institutionId === units.school ? 'school' : 'sfo'}`)).toEqual([
+      'create nursery',
+      'update nursery',
+      'create kindergarten',
+      'update kindergarten',
+      'create school',
+      'create sfo',
+    ]);
+    expect((await transitions.audit.forRecord(ended.body.placementId)).map((e) => e.operation)).toEqual(['create', 'update']);
   });
 
   test('the child’s placements leave 5 years from the day after the last one ended, archived first, and not a day before', async () => {

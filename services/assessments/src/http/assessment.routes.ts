@@ -4,7 +4,7 @@
 // parents' part. Every read and write is audit-logged.
 import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
-import { AppError, forbidden, notFound, setVersionTag, validated, versionToChange, z } from '@spor/service-kit';
+import { AppError, forbidden, notFound, setVersionTag, validated, versionToChange, writeAtVersion, z } from '@spor/service-kit';
 import { principalOf, requireNsisLevel, requireParent, type Principal, type StaffRole } from '@spor/auth';
 import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, staffMaySeeChild, type DirectoryView, type KnownPlacement } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
@@ -107,7 +107,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
       return a;
     }
     await auditOf(req, a, action);
-    const saved = await assessments.save(a, changed, publish);
+    const saved = await writeAtVersion(req, () => assessments.save(a, changed, publish));
     setVersionTag(req.res!, saved.version);
     return saved;
   }

@@ -1,7 +1,7 @@
 // Admin API for the organisation tree, for the municipality's system administrators.
 import { randomUUID } from 'node:crypto';
 import type { Router } from 'express';
-import { AppError, conflict, setVersionTag, validated, versionToChange, z } from '@spor/service-kit';
+import { AppError, conflict, setVersionTag, validated, versionToChange, writeAtVersion, z } from '@spor/service-kit';
 import { principalOf, requireRole } from '@spor/auth';
 import { INSTITUTION_TYPES, UNIT_EXTERNAL_ID, UNIT_KINDS, changeOrgUnit, createOrgUnit } from '../domain/org-unit.js';
 import { inMunicipality, toResource } from './resources.js';
@@ -67,7 +67,7 @@ export function orgUnitRoutes(router: Router, units: OrgUnitRepository): void {
         if (holder) throw conflict('EXTERNAL_ID_TAKEN', `externalId ${body.externalId} belongs to unit ${holder._id} already`);
       }
       const newParent = body.parentId !== undefined && body.parentId !== unit.parentId ? inMunicipality(req, 'organisation unit', body.parentId, await units.get(body.parentId)) : null;
-      const changed = await units.change(unit, version, changeOrgUnit(unit, body, newParent));
+      const changed = await writeAtVersion(req, () => units.change(unit, version, changeOrgUnit(unit, body, newParent)));
       setVersionTag(res, changed.version);
       res.json(toResource(changed));
     }),

@@ -3,7 +3,7 @@
 // other than that read.
 import { randomUUID } from 'node:crypto';
 import type { Router } from 'express';
-import { conflict, notFound, setVersionTag, validated, versionToChange, z } from '@spor/service-kit';
+import { conflict, notFound, setVersionTag, validated, versionToChange, writeAtVersion, z } from '@spor/service-kit';
 import { principalOf, requireRole } from '@spor/auth';
 import type { Stored } from '@spor/events';
 import { PERSON_EXTERNAL_ID, PERSON_KINDS, buildPerson, validCprOf, type Person } from '../domain/person.js';
@@ -76,7 +76,7 @@ export function personRoutes(router: Router, persons: PersonRepository, vault: C
           if (holder) throw conflict('EXTERNAL_ID_TAKEN', `externalId is the login of staff member ${holder._id} already`);
         }
         const { _id, version: _v, ...state } = person;
-        const changed = await persons.change(_id, version, { ...state, ...body });
+        const changed = await writeAtVersion(req, () => persons.change(_id, version, { ...state, ...body }));
         await audit.record(principal, { action: 'update', recordType: 'person', recordId: _id, ...aboutChild(person), purpose: `changed ${Object.keys(body).join(', ')}` });
         setVersionTag(res, changed.version);
         res.json(toJson(changed));

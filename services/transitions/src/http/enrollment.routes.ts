@@ -32,6 +32,10 @@ export interface EnrollmentDeps {
 export function enrollmentRoutes(router: Router, deps: EnrollmentDeps): void {
   const { enrollments, directory, clock } = deps;
 
+  /** A placement's write (or a write that found it done already, a read) on the child's record. */
+  const placementLogged = (req: Request, action: 'create' | 'update' | 'read', childId: string, placement: Pick<Placement, 'placementId' | 'institutionId'>) =>
+    deps.audit.record(principalOf(req), { action, recordType: 'placement', recordId: placement.placementId, childId, institutionId: placement.institutionId });
+
   /** The institution (and group) a placement names, checked against the directory; `path` holds it and the units above it. */
   async function placeOf(req: Request, institutionId: string, groupId: string | null, from: string): Promise<{ institution: KnownUnit; path: Set<string> }> {
     const principal = principalOf(req);
@@ -90,10 +94,14 @@ export function enrollmentRoutes(router: Router, deps: EnrollmentDeps): void {
       // The same enrolment sent again (a retry, a re-run import) finds the placement it made.
       const same = samePlacement(current, placement);
       if (same) {
+        await placementLogged(req, 'read', params.childId, same);
         res.status(200).location(`/children/${params.childId}/placements/${same.placementId}`).json(same);
         return;
       }
-      await enrollments.enrolled(params.childId, current, enrol(current, institution.municipalityId, placement), placement);
+      // The domain decides first (an overlap is refused with no entry); the entry before the write, so a placement is never without one.
+      const next = enrol(current, institution.municipalityId, placement);
+      await placementLogged(req, 'create', params.childId, placement);
+      await enrollments.enrolled(params.childId, current, next, placement);
       res.status(201).location(`/children/${params.childId}/placements/${placement.placementId}`).json(placement);
     }),
   );
@@ -111,6 +119,8 @@ export function enrollmentRoutes(router: Router, deps: EnrollmentDeps): void {
       mayManage(req, path, new Set((await directory.unitPath(from.institutionId)).map((u) => u._id)));
       const placement = newPlacement(institution, { groupId, from: body.on });
       const { state, previous } = move(current, params.placementId, placement);
+      await placementLogged(req, 'update', params.childId, from);
+      await placementLogged(req, 'create', params.childId, placement);
       await enrollments.moved(current, state, placement, previous);
       res.status(201).location(`/children/${params.childId}/placements/${placement.placementId}`).json({ placement, previous });
     }),
@@ -125,9 +135,11 @@ export function enrollmentRoutes(router: Router, deps: EnrollmentDeps): void {
       mayManage(req, new Set((await directory.unitPath(placement.institutionId)).map((u) => u._id)));
       const result = end(current, params.placementId, body.to);
       if (!result) {
+        await placementLogged(req, 'read', params.childId, placement);
         res.json(placement);
         return;
       }
+      await placementLogged(req, 'update', params.childId, placement);
       await enrollments.ended(current, result.state, result.ended);
       res.json(result.ended);
     }),

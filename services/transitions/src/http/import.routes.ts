@@ -4,15 +4,17 @@
 import { createHash, randomUUID } from 'node:crypto';
 import express, { type Router } from 'express';
 import { AppError, conflict, readCsv, type FieldError, type Logger } from '@spor/service-kit';
-import { principalOf, requireRole, type ServiceTokenClient } from '@spor/auth';
+import { importerPrincipal, principalOf, requireRole, type ServiceTokenClient } from '@spor/auth';
+import type { AuditLog } from '@spor/audit';
 import type { DirectoryView } from '@spor/directory';
 import { samePlacement, enrol, type ChildEnrollment, type InstitutionType, type Placement } from '../domain/enrollment.js';
 import { ENROLLMENT_CSV_COLUMNS, checkEnrollmentFile, enrollmentFileSchema, type ImportProblem, type ResolvedRow } from '../domain/enrollment-import.js';
 import type { EnrollmentRepository } from '../store/enrollment-repository.js';
-import type { ImportJobs } from '../store/import-jobs.js';
+import type { ImportJobs, ImportPayload } from '../store/import-jobs.js';
 
 export interface ImportDeps {
   jobs: ImportJobs;
+  audit: AuditLog;
   enrollments: EnrollmentRepository;
   directory: DirectoryView;
   /** identity, for mapping CPR numbers; undefined when not configured. */
@@ -25,8 +27,11 @@ function refuse(problems: ImportProblem[]): never {
   throw new AppError({ status: 422, code: 'IMPORT_INVALID', title: 'The import file has bad rows; nothing was imported', detail: `${problems.length} problem(s) in ${new Set(problems.map((p) => p.row)).size} row(s)`, errors });
 }
 
-/** Applies checked rows; each is idempotent, so a resumed job changes nothing already done. */
-export async function applyRows(enrollments: EnrollmentRepository, rows: ResolvedRow[], municipalityId: string): Promise<{ created: number; unchanged: number }> {
+/**
+ * Applies checked rows; each is idempotent, so a resumed job changes nothing already done. A
+ * placement it makes is audit-logged on the child before it is written (`audited`).
+ */
+export async function applyRows(enrollments: EnrollmentRepository, rows: ResolvedRow[], municipalityId: string, audited: (childId: string, placement: Placement) => Promise<void>): Promise<{ created: number; unchanged: number }> {
   const counts = { created: 0, unchanged: 0 };
   for (const r of [...rows].sort((a, b) => a.from.localeCompare(b.from))) {
     const current = await enrollments.get(r.childId);
@@ -35,7 +40,9 @@ export async function applyRows(enrollments: EnrollmentRepository, rows: Resolve
       counts.unchanged++;
       continue;
     }
-    await enrollments.enrolled(r.childId, current, enrol(current, municipalityId, placement), placement);
+    const next = enrol(current, municipalityId, placement);
+    await audited(r.childId, placement);
+    await enrollments.enrolled(r.childId, current, next, placement);
     counts.created++;
   }
   return counts;
@@ -94,7 +101,10 @@ export function importRoutes(router: Router, deps: ImportDeps): void {
       if (problems.length > 0) refuse(problems);
 
       const jobId = createHash('sha256').update(`${municipalityId}\n${JSON.stringify(file)}`).digest('hex').slice(0, 32);
-      const run = await deps.jobs.applyNow({ _id: jobId, municipalityId, actor: principal.subject, payload: rows }, () => applyRows(deps.enrollments, rows, municipalityId), req.log);
+      // The entry before the job, as for every write: an attempt the sweep finishes later is on the record too.
+      await deps.audit.record(principal, { action: 'import', recordType: 'enrollment-import', recordId: jobId, purpose: `${rows.length} rows` });
+      const job = { _id: jobId, municipalityId, actor: principal.subject, payload: { rows, roles: principal.roles } };
+      const run = await deps.jobs.applyNow(job, () => applyJob(deps, job), req.log);
       if (run.status === 'busy') throw conflict('IMPORT_IN_PROGRESS', `this file is being imported already (job ${jobId})`, (run.until.getTime() - Date.now()) / 1000);
       res.status(run.repeated ? 200 : 201).json({ jobId, status: 'done', ...(run.repeated ? { repeated: true } : {}), counts: run.counts });
     },
@@ -104,7 +114,18 @@ export function importRoutes(router: Router, deps: ImportDeps): void {
 /** How often imports are looked for whose attempt ended without an end. */
 export const IMPORT_SWEEP_MS = 60_000;
 
+/** A job's rows applied, each placement on the record as the importer's. */
+function applyJob(deps: Pick<ImportDeps, 'enrollments' | 'audit'>, job: { _id: string; municipalityId: string; actor: string; payload?: ImportPayload }) {
+  const payload = job.payload ?? [];
+  // A job stored before the roles were kept names its importer without them.
+  const { rows, roles } = Array.isArray(payload) ? { rows: payload, roles: [] } : payload;
+  const principal = importerPrincipal(job, roles);
+  return applyRows(deps.enrollments, rows, job.municipalityId, (childId, placement) =>
+    deps.audit.record(principal, { action: 'import', recordType: 'placement', recordId: placement.placementId, childId, institutionId: placement.institutionId, purpose: `import job ${job._id}` }),
+  );
+}
+
 /** Finishes the imports whose attempt ended without an end: a stopped process, a failed request. */
-export function resumeImports(jobs: ImportJobs, enrollments: EnrollmentRepository, logger: Logger): Promise<number> {
-  return jobs.resume((job) => applyRows(enrollments, job.payload ?? [], job.municipalityId), logger);
+export function resumeImports(deps: Pick<ImportDeps, 'jobs' | 'enrollments' | 'audit'>, logger: Logger): Promise<number> {
+  return deps.jobs.resume((job) => applyJob(deps, job), logger);
 }
