@@ -17,7 +17,7 @@ export class AssessmentRepository {
   constructor(
     private readonly collection: Collection<Stored<Assessment>>,
     private readonly factory: EventFactory,
-    locks: KeyedMutex,
+    private readonly locks: KeyedMutex,
     relay: OutboxRelay,
   ) {
     // A child's (a group's) assessments are looked up by a top-level copy of target.childId
@@ -64,7 +64,18 @@ export class AssessmentRepository {
   }
 
   async createCompleted(id: string, a: Assessment): Promise<Stored<Assessment>> {
-    return this.store.create(id, a, await this.completionEvents(id, 1, a));
+    return this.onePromptAtATime(a, async () => this.store.create(id, a, await this.completionEvents(id, 1, a)));
+  }
+
+  /**
+   * Whether a write raises or lifts a team's prompt is decided from the child's ratings as read
+   * before it: two team well-being ratings of one child written at once would each miss the
+   * other (two concern-lifted events, or none). Within a process they are written one at a time
+   * per team and child; across replicas the race stays (as every aggregate's on FerretDB, 0003).
+   */
+  private onePromptAtATime<T>(a: Assessment, write: () => Promise<T>): Promise<T> {
+    if (a.target.kind !== 'child' || a.instrumentId !== WELLBEING_INSTRUMENT || a.rating === 'independent') return write();
+    return this.locks.run(`wellbeing-prompt:${a.institutionId}:${a.target.childId}`, write);
   }
 
   private async completionEvents(id: string, version: number, a: Assessment) {
@@ -80,14 +91,15 @@ export class AssessmentRepository {
    * from red ends the prompt (`concern-lifted`).
    */
   async save(current: Stored<Assessment>, next: Assessment, publish?: 'completed' | 'amended'): Promise<Stored<Assessment>> {
-    const version = current.version + 1;
-    const events =
-      publish === 'completed'
-        ? await this.completionEvents(current._id, version, next)
-        : publish === 'amended'
-          ? [this.event('amended', current._id, version, next), ...((await this.newConcern(current, next)) ? [this.event('concern-raised', current._id, version, next)] : []), ...(await this.lifted(current._id, version, next, 'amended'))]
-          : [];
-    return this.store.save(current._id, current.version, next, events);
+    if (!publish) return this.store.save(current._id, current.version, next, []);
+    return this.onePromptAtATime(next, async () => {
+      const version = current.version + 1;
+      const events =
+        publish === 'completed'
+          ? await this.completionEvents(current._id, version, next)
+          : [this.event('amended', current._id, version, next), ...((await this.newConcern(current, next)) ? [this.event('concern-raised', current._id, version, next)] : []), ...(await this.lifted(current._id, version, next, 'amended'))];
+      return this.store.save(current._id, current.version, next, events);
+    });
   }
 
   private async newConcern(current: Stored<Assessment>, next: Assessment): Promise<boolean> {
