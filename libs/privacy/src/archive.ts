@@ -17,7 +17,9 @@ export interface ArchivePackage {
   retainedFrom: string;
   expiredOn: string;
   archivedAt: string;
-  record: unknown;
+  /** The record, when its kind keeps it (public records); else only its fingerprint. */
+  record?: unknown;
+  recordSha256?: string;
 }
 
 export interface ArchiveHook {

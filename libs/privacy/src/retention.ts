@@ -9,7 +9,7 @@ import type { Collection, Db, Document, Filter } from 'mongodb';
 import type { Logger } from 'pino';
 import { servicePrincipal, type AuditLog } from '@spor/audit';
 import { WITHOUT_OUTBOX, deletePublished, documentLockKey, outboxForInsert, topicFor, withPendingEvents, type KeyedMutex, type OutboxRelay, type SchemaRegistry, type SporEvent } from '@spor/events';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { AppError, conflict } from '@spor/service-kit';
 import type { ArchiveHook } from './archive.js';
 import type { LegalHolds } from './legal-hold.js';
@@ -35,6 +35,9 @@ export interface RetentionCandidate {
 
 export type Disposal = 'deleted' | 'anonymised';
 
+/** The SHA-256 of a record as the archive would have written it (its JSON). */
+export const fingerprint = (record: Document): string => createHash('sha256').update(JSON.stringify(record)).digest('hex');
+
 /** One kind of record a service keeps, and how it leaves. */
 export interface RetainedKind {
   kind: string;
@@ -43,6 +46,14 @@ export interface RetainedKind {
   defaultDays: number;
   /** Public records (offentlige arkivalier) must reach the national archives before deletion. */
   publicRecord: boolean;
+  /**
+   * What the archive keeps of a record: the record (`record`), or only its SHA-256 with the
+   * disposal's facts (`fingerprint`), so that a record that is deleted at the end of its period
+   * is not kept on in the archive, while a copy found later can still be matched to it. Default:
+   * the record for a public record, the fingerprint otherwise. A kind whose `record` is already
+   * the reduced entry it means to keep (identity's) names `record`.
+   */
+  archives?: 'record' | 'fingerprint';
   /** Records whose clock started at or before `startedBy` (a superset is fine: the sweep checks each). */
   candidates(startedBy: Date): Promise<RetentionCandidate[]>;
   /** The child's records of this kind, with when their clock started (null while in use). */
@@ -292,7 +303,7 @@ export class Retention {
       retainedFrom: candidate.retainedFrom.toISOString(),
       expiredOn: expiredOn.toISOString(),
       archivedAt: this.options.clock().toISOString(),
-      record: candidate.record,
+      ...((kind.archives ?? (kind.publicRecord ? 'record' : 'fingerprint')) === 'record' ? { record: candidate.record } : { recordSha256: fingerprint(candidate.record) }),
     });
     const announced = (await kind.announce?.(candidate)) ?? [];
     for (const e of announced) this.options.registry.assertValid(e);

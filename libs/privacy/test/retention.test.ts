@@ -11,7 +11,7 @@ import { AuditLog } from '@spor/audit';
 import { contractRegistry } from '@spor/contracts';
 import { EventFactory, KeyedMutex } from '@spor/events';
 import { quietLogger, testInfra, uniqueName } from '@spor/testkit';
-import { DirectoryArchive, LegalHolds, Retention, SweepLease, disposeAggregate, type ArchiveHook, type ArchivePackage, type RetainedKind } from '../src/index.js';
+import { DirectoryArchive, LegalHolds, Retention, SweepLease, disposeAggregate, fingerprint, type ArchiveHook, type ArchivePackage, type RetainedKind } from '../src/index.js';
 
 const DAY = 86_400_000;
 let client: MongoClient;
@@ -93,6 +93,33 @@ describe('retention', () => {
   const child = randomUUID();
   const heldChild = randomUUID();
   const closedAt = new Date('2030-01-01T00:00:00Z');
+
+  test('a record that is no public record is archived as its fingerprint only: deleted at the end of its period, it is not kept on in the archive', async () => {
+    const privateNotes = db.collection<{ _id: string; childId: string; municipalityId: string; closedAt: Date; text: string }>('private_notes');
+    const note = { _id: 'p-1', childId: randomUUID(), municipalityId: '510', closedAt, text: 'Et notat om barnet' };
+    await privateNotes.insertOne(note);
+    const privateKind: RetainedKind = {
+      ...kind,
+      kind: 'private-note',
+      publicRecord: false,
+      candidates: async () => (await privateNotes.find({}).toArray()).map((r) => ({ id: r._id, municipalityId: r.municipalityId, childId: r.childId, retainedFrom: r.closedAt, record: r })),
+      ofChild: async () => [],
+      dispose: async (id) => {
+        await privateNotes.deleteOne({ _id: id });
+        return 'deleted';
+      },
+      announce: undefined,
+    };
+    const privateRetention = new Retention({ service: 'test-private', db, kinds: [privateKind], archive: new DirectoryArchive(dir), holds, audit, registry: contractRegistry(), clock: () => new Date(closedAt.getTime() + 31 * DAY), logger: quietLogger() });
+    await privateRetention.init();
+    expect(await privateRetention.sweep()).toMatchObject({ archived: 1, disposed: 1 });
+    expect(await privateNotes.countDocuments({})).toBe(0);
+    const [file] = await readdir(join(dir, 'test-private', '510', 'private-note'));
+    const text = await readFile(join(dir, 'test-private', '510', 'private-note', file!), 'utf8');
+    expect(text).not.toContain('notat');
+    expect(JSON.parse(text).package).toEqual(expect.objectContaining({ recordId: 'p-1', publicRecord: false, recordSha256: fingerprint(note) }));
+    expect(JSON.parse(text).package).not.toHaveProperty('record');
+  });
 
   test('a record is kept until its period has run out, then archived, and only then deleted', async () => {
     await records.insertMany([{ _id: 'n-1', childId: child, municipalityId: '510', closedAt }]);

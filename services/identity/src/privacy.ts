@@ -192,6 +192,8 @@ export function identityRetention(deps: {
     // so a parent can see those records for as long as they exist.
     defaultDays: 5 * YEAR_DAYS,
     publicRecord: false,
+    // Its record is the reduced entry the archive keeps (no name, no CPR number: docs/data-protection.md).
+    archives: 'record',
     async candidates(startedBy) {
       const byChild = new Map<string, { from: string; to: string | null }[]>();
       for (const p of await placements.everyPlacement()) byChild.set(p.childId, [...(byChild.get(p.childId) ?? []), p]);
@@ -232,6 +234,7 @@ export function identityRetention(deps: {
     description: "a parent's entry in the directory (name, the sealed CPR number), counted from the day the last child it was a parent of left the directory (a parent never linked to a child: from its registration)",
     defaultDays: 30,
     publicRecord: false,
+    archives: 'record',
     async candidates(startedBy) {
       const candidates: RetentionCandidate[] = [];
       // One read for every parent's links, not one per parent (dispose counts again, exactly).
