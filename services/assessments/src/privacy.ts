@@ -10,16 +10,20 @@ import { PARENT_FIELDS } from './domain/assessment.js';
 const YEAR_DAYS = 365;
 
 export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<DirectoryView, 'person'>): { kinds: RetainedKind[]; data: ChildDataSource } {
-  const assessments = db.collection<{ _id: string; version: number; target: { kind: string; childId?: string }; municipalityId: string; status: string; completedAt?: string; sharedWithParents: boolean }>('assessments');
+  const assessments = db.collection<{ _id: string; version: number; target: { kind: string; childId?: string }; municipalityId: string; status: string; createdAt: string; completedAt?: string; sharedWithParents: boolean }>('assessments');
+  // The clock of an assessment: from its completion; one never completed (the child moved on, the
+  // team gave up on it), from the day it was started, so a draft nobody can finish any more does
+  // not stay for ever with its notes and the parents' answers.
+  const clockOf = (a: { status: string; createdAt: string; completedAt?: string }) => new Date(a.status === 'completed' && a.completedAt ? a.completedAt : a.createdAt);
 
   const assessment: RetainedKind = {
     kind: 'assessment',
-    description: 'assessments of the child (well-being, language, motor skills, all-round development), counted from the day the assessment is completed',
+    description: 'assessments of the child (well-being, language, motor skills, all-round development), counted from the day the assessment is completed (one never completed: from the day it was started)',
     defaultDays: 3 * YEAR_DAYS,
     publicRecord: false,
-    candidates: (startedBy) => aggregateCandidates(assessments, { status: 'completed' }, startedBy, (a) => (a.target.kind === 'child' && a.completedAt ? { childId: a.target.childId!, retainedFrom: new Date(a.completedAt) } : { retainedFrom: null })),
+    candidates: (startedBy) => aggregateCandidates(assessments, {}, startedBy, (a) => (a.target.kind === 'child' ? { childId: a.target.childId!, retainedFrom: clockOf(a) } : { retainedFrom: null })),
     async ofChild(childId) {
-      return (await assessments.find({ [CHILD_KEY]: childId }, { projection: { status: 1, completedAt: 1 } }).toArray()).map((a) => ({ id: a._id, retainedFrom: a.status === 'completed' && a.completedAt ? new Date(a.completedAt) : null }));
+      return (await assessments.find({ [CHILD_KEY]: childId }, { projection: { status: 1, createdAt: 1, completedAt: 1 } }).toArray()).map((a) => ({ id: a._id, retainedFrom: clockOf(a) }));
     },
     // An amendment just now (its event waiting for the relay) keeps it until the next sweep.
     dispose: (id) => disposeAggregate(assessments, id, { locks, what: `assessment ${id}` }),
@@ -29,10 +33,10 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
   // about one child, so in no child's insight, yet not to be kept for ever either.
   const groupAssessment: RetainedKind = {
     kind: 'group-assessment',
-    description: 'assessments of a group’s learning environment, with the children’s interview answers, counted from the day the assessment is completed',
+    description: 'assessments of a group’s learning environment, with the children’s interview answers, counted from the day the assessment is completed (one never completed: from the day it was started)',
     defaultDays: 3 * YEAR_DAYS,
     publicRecord: false,
-    candidates: (startedBy) => aggregateCandidates(assessments, { status: 'completed' }, startedBy, (a) => ({ retainedFrom: a.target.kind === 'group' && a.completedAt ? new Date(a.completedAt) : null })),
+    candidates: (startedBy) => aggregateCandidates(assessments, {}, startedBy, (a) => ({ retainedFrom: a.target.kind === 'group' ? clockOf(a) : null })),
     ofChild: async () => [],
     dispose: (id) => disposeAggregate(assessments, id, { locks, what: `group assessment ${id}` }),
   };
