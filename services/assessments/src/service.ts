@@ -93,7 +93,7 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
     readiness: backbone.readiness,
     extraBodyTypes: IMPORT_BODY_TYPES,
     routes: (router) => {
-      instrumentRoutes(router, catalogue);
+      instrumentRoutes(router, catalogue, audit);
       assessmentRoutes(router, { assessments, catalogue, directory, audit, clock });
       externalResultRoutes(router, { results, directory, audit, clock });
       externalResultImportRoutes(router, { jobs, importer, directory, audit, identity, bodyLimit: config.ASSESSMENTS_IMPORT_BODY_LIMIT, clock });

@@ -638,6 +638,24 @@ describe('assessments', () => {
     // The toddler is three: younger than the instrument is written for.
     const young = await start({ instrumentId, childId: toddler }, colleague);
     expect([young.status, young.body.code, young.body.errors[0].field]).toEqual([422, 'OUTSIDE_AGE_RANGE', 'childId']);
+    // Who drafted and who published how the municipality's children are categorised is on the record.
+    expect((await assessments.audit.forRecord(instrumentId)).map((e) => [e.recordType, e.operation])).toEqual([
+      ['instrument-draft', 'update'],
+      ['instrument', 'create'],
+    ]);
+
+    // A draft saved before a check it fails was added (stored here as an older version left it) is held to the check as it is published.
+    const store = await MongoClient.connect(mongoUrl);
+    try {
+      const older = `gruppe-${Math.floor(Math.random() * 1e6)}`;
+      const groupWithParents = { ...definition, instrumentId: older, version: 0, target: 'group', ageMonths: undefined, parentsTakePart: true, sections: [...definition.sections, { id: 'foraeldre', title: 'F', parents: true, items: [{ id: 'f1', text: 'F', type: 'free-text', required: false }] }] };
+      await store.db(assessments.config.ASSESSMENTS_DB_NAME).collection('instruments').insertOne({ _id: `510:${older}:draft` as never, municipalityId: '510', instrumentId: older, status: 'draft', version: 0, definition: JSON.parse(JSON.stringify(groupWithParents)), savedAt: new Date(), savedBy: 'earlier' });
+      const refused = await request(assessments.url).post(`/instruments/${older}/draft/publish`).set('authorization', consultant);
+      expect([refused.status, refused.body.code, refused.body.errors.map((e: { field: string }) => e.field)]).toEqual([422, 'INSTRUMENT_INVALID', ['parentsTakePart']]);
+      expect((await request(assessments.url).get(`/instruments/${older}/versions/1`).set('authorization', educator)).status).toBe(404);
+    } finally {
+      await store.close();
+    }
   });
 
   test('the parents’ insight shows a shared assessment as their own view does: results, never staff’s answers or notes', async () => {

@@ -73,6 +73,10 @@ describe('what a definition means', () => {
     ['a rule on the parents’ part', { ...base(), parentsTakePart: true, sections: [{ ...base().sections[0]!, parents: true }] }, "scoring.s: the parents' part is not scored (their answers are shown, not scored)"],
     ['an age range that ends before it begins', { ...base(), ageMonths: { min: 72, max: 36 } }, 'ageMonths: the range ends before it begins'],
     ['a section of free text scored', { ...base(), sections: [{ id: 's', title: 'S', items: [{ id: 'a', text: 'A', type: 'free-text', required: false }] }] }, 'scoring.s: the section has nothing to sum (only free text)'],
+    ['a scale so wide a mean of it is infinite', item({ min: 0, max: 1e308 }), "items.a: a scale's min and max are within ±1000000000"],
+    ['an option scored beyond any sum', item({ type: 'single', min: undefined, max: undefined, options: [{ value: 'x', label: 'X', score: 1e308 }] }), "items.a: an option's score is within ±1000000000"],
+    ['a parents’ part on a group', { ...base(), target: 'group', ageMonths: undefined, parentsTakePart: true, sections: [...base().sections, { id: 'f', title: 'F', parents: true, items: [{ id: 'f1', text: 'F', type: 'free-text', required: true }] }] }, 'parentsTakePart: a group has no parents; the parents take part in a child’s assessment'],
+    ['more categories than anyone reads', rule({ categories: Array.from({ length: 31 }, (_, i) => ({ id: `c${i}`, label: 'C', min: i, max: i })) }), 'scoring.0.categories: must NOT have more than 30 items'],
   ])('%s is refused, naming where', (_what, definition, problem) => {
     expect(definitionProblems(definition)).toContain(problem);
   });
@@ -85,6 +89,23 @@ describe('what a definition means', () => {
     // Kept, but behind a category that takes every score first: no rating is ever red.
     const shadowed = { ...wellbeing, scoring: wellbeing.scoring.map((r) => ({ ...r, categories: [{ id: 'groen', label: 'Alle' }, ...r.categories] })) };
     expect(definitionProblems(shadowed)).toEqual([problem]);
+    // A group's well-being version: no child's rating, so no prompt ever.
+    expect(definitionProblems({ ...wellbeing, target: 'group', ageMonths: undefined, independentRaters: undefined })).toContain('target: trivselsvurdering rates a child, whose red rating prompts the team to consider the duty to notify');
+  });
+
+  test('whether red is reached is decided at the categories’ bounds: red behind age bands that take every score is not, red far up a wide scale is', () => {
+    const wide = (categories: object[]) => ({
+      ...base(),
+      instrumentId: 'trivselsvurdering',
+      ageMonths: { min: 0, max: 999 },
+      sections: [{ id: 's', title: 'S', items: [{ id: 'a', text: 'A', type: 'scale', required: true, min: 0, max: 30000 }] }],
+      scoring: [{ section: 's', method: 'max', categories }],
+    });
+    // Age bands that take every score first, then red: never reached.
+    const bands = Array.from({ length: 29 }, (_, i) => ({ id: `b${i}`, label: 'B', ageMonths: { min: i * 35, max: Math.min(999, i * 35 + 34) } }));
+    expect(definitionProblems(wide([...bands, { id: 'red', label: 'R' }]))).toEqual(expect.arrayContaining([expect.stringContaining('keeps a category red that some rating reaches')]));
+    // Red only at 25,000 and up, beyond where walking every score used to stop: reached.
+    expect(definitionProblems(wide([{ id: 'green', label: 'G', max: 24999 }, { id: 'red', label: 'R', min: 25000 }]))).toEqual([]);
   });
 
   test('what the checks leave alone: a count beside a free-text note, an unbounded number nobody scores, a required multiple choice that always adds', () => {

@@ -94,14 +94,24 @@ function firstGap(categories: Category[], lo: number, hi: number, step: number):
   return reach < lo ? `no category for a score of ${round(lo)}` : `no category for a score just above ${round(reach)}`;
 }
 
-/** Whether some score the rule can give, at some age, gets category `id` (first match wins). */
+/**
+ * Whether some score the rule can give, at some age, gets category `id` (first match wins).
+ * Which category a score gets changes only at the categories' bounds, so the scores tried are
+ * the first the rule can give at or after each bound inside the category's own: a handful per
+ * category and age, whatever the range (walking every score of a wide range took seconds).
+ */
 function reachable(def: InstrumentDefinition, rule: ScoringRule, section: Section, id: string): boolean {
   const range = scoreRange(rule, section);
   if (!range) return false;
-  const step = range.step || 0.01;
-  const points = Math.min(20_000, Math.floor((range.hi - range.lo) / step) + 1);
-  for (const age of def.target === 'group' ? [null] : ageSteps(def, rule)) {
-    for (let k = 0; k < points; k++) if (categoryFor(rule, range.lo + k * step, age) === id) return true;
+  const EPS = 1e-9;
+  // The first score on the rule's grid at or after x (any score when it has none).
+  const onGrid = (x: number) => (range.step > 0 ? range.lo + Math.ceil((x - range.lo) / range.step - EPS) * range.step : x);
+  const bounds = rule.categories.flatMap((c) => [c.min, c.max === undefined ? undefined : c.max + (range.step || 0.01)]).filter((b): b is number => b !== undefined);
+  for (const target of rule.categories.filter((c) => c.id === id)) {
+    const from = Math.max(range.lo, target.min ?? range.lo);
+    const to = Math.min(range.hi, target.max ?? range.hi);
+    const tried = [from, ...bounds.filter((b) => b > from && b <= to)].map(onGrid).filter((x) => x >= from - EPS && x <= to + EPS);
+    for (const age of def.target === 'group' ? [null] : ageSteps(def, rule)) if (tried.some((x) => categoryFor(rule, x, age) === id)) return true;
   }
   return false;
 }
@@ -194,6 +204,9 @@ export function meaningProblems(def: InstrumentDefinition): string[] {
     for (const v of new Set(values)) if (values.filter((x) => x === v).length > 1) problems.push(`${at}: the option ${v} is there twice`);
     if (item.type === 'scale' && (item.min === undefined || item.max === undefined || item.min >= item.max)) problems.push(`${at}: a scale needs min < max`);
     else if (item.type === 'scale' && (!Number.isInteger(item.min) || !Number.isInteger(item.max))) problems.push(`${at}: a scale's steps are whole numbers`);
+    // As for numbers: beyond this a mean or a sum of scores is no longer a number worth a category.
+    if (item.type === 'scale' && [item.min, item.max].some((b) => b !== undefined && Math.abs(b) > MAX_NUMBER)) problems.push(`${at}: a scale's min and max are within ±${MAX_NUMBER}`);
+    if ((item.options ?? []).some((o) => o.score !== undefined && Math.abs(o.score) > MAX_NUMBER)) problems.push(`${at}: an option's score is within ±${MAX_NUMBER}`);
     if (item.type === 'number' && item.min !== undefined && item.max !== undefined && item.min > item.max) problems.push(`${at}: a number needs min <= max`);
     if (!['scale', 'number'].includes(item.type) && (item.min !== undefined || item.max !== undefined)) problems.push(`${at}: only scales and numbers have min and max`);
     if (item.requiredWhen) problems.push(...conditionProblems(def, item));
@@ -202,6 +215,10 @@ export function meaningProblems(def: InstrumentDefinition): string[] {
   if (def.parentsTakePart && !parentsPart) problems.push('parentsTakePart: there is no section for the parents (parents: true)');
   if (!def.parentsTakePart && parentsPart) problems.push('parentsTakePart: a section is for the parents, but parents do not take part');
   if (def.target === 'group' && def.ageMonths) problems.push('ageMonths: a group instrument has no age range');
+  // A group's assessment is shared with no parents, so their part could never be answered.
+  if (def.target === 'group' && def.parentsTakePart) problems.push('parentsTakePart: a group has no parents; the parents take part in a child’s assessment');
+  // The prompt follows a child's rating (Barnets lov § 133 is about a child): a group version would turn it off.
+  if (def.instrumentId === WELLBEING_INSTRUMENT && def.target !== 'child') problems.push(`target: ${WELLBEING_INSTRUMENT} rates a child, whose red rating prompts the team to consider the duty to notify`);
   if (def.ageMonths && def.ageMonths.min > def.ageMonths.max) problems.push('ageMonths: the range ends before it begins');
   // The duty-to-notify prompt (raisesConcern) follows the well-being rating's category `red`:
   // a municipality's own version that renamed it would silently turn the prompt off.

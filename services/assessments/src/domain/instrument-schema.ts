@@ -64,6 +64,7 @@ export const INSTRUMENT_SCHEMA = {
     },
     scoring: {
       type: 'array',
+      maxItems: 50,
       items: {
         type: 'object',
         additionalProperties: false,
@@ -75,6 +76,7 @@ export const INSTRUMENT_SCHEMA = {
           categories: {
             type: 'array',
             minItems: 1,
+            maxItems: 30,
             items: {
               type: 'object',
               additionalProperties: false,
