@@ -90,9 +90,10 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
   const data = collectionsByChild(db, {
     // Parents see what GET /assessments/:id shows them: results and their own answers, not staff's answers, notes or amendments.
     assessment: { collection: 'assessments', childField: CHILD_KEY, parents: { sharedWithParents: true }, hide: [CHILD_KEY], parentFields: [...PARENT_FIELDS] },
-    'external-result': { collection: 'external_results', childField: 'childId' },
-    // Parents see it too: it is a judgement about their child.
-    'language-presumption': { collection: 'language_presumptions', childField: '_id', parents: {} },
+    // Parents see the results recorded about their child (which test, when, the score and what it means), not who recorded them or the corrections' history.
+    'external-result': { collection: 'external_results', childField: 'childId', parents: {}, parentFields: ['source', 'testName', 'testedOn', 'score', 'maxScore', 'interpretation'] },
+    // Parents see it too: it is a judgement about their child; staff appear by role and institution, never by id.
+    'language-presumption': { collection: 'language_presumptions', childField: '_id', parents: {}, parentFields: ['presumedNeed', 'at'] },
   });
   return { kinds: [assessment, groupAssessment, externalResult, presumption], data };
 }

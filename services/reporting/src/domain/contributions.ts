@@ -22,7 +22,8 @@ const LEVELS: Level[] = ['preventive', 'anticipatory', 'intervening'];
 export const COVERAGE = [
   { instrumentId: 'trivselsvurdering', types: [...DAYCARE, 'skole', 'sfo'], minAge: 0, maxAge: 84, window: 12 },
   { instrumentId: 'alsidig-udvikling', types: DAYCARE, minAge: 12, maxAge: 84, window: 12 },
-  { instrumentId: 'motorik', types: [...DAYCARE, 'skole'], minAge: 24, maxAge: 84, window: 12 },
+  // From 36 months, as the screening in use (version 2) is written for: a child of 24 to 35 months counted as due could never be assessed.
+  { instrumentId: 'motorik', types: [...DAYCARE, 'skole'], minAge: 36, maxAge: 84, window: 12 },
   { instrumentId: 'sprogvurdering', types: [...DAYCARE, 'skole'], minAge: 60, maxAge: 84, window: null, assessedFromAge: 30 },
 ] as const;
 
