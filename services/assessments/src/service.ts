@@ -95,8 +95,10 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
     routes: (router) => {
       instrumentRoutes(router, catalogue, audit);
       assessmentRoutes(router, { assessments, catalogue, directory, audit, clock });
-      externalResultRoutes(router, { results, directory, audit, clock });
-      externalResultImportRoutes(router, { jobs, importer, directory, audit, identity, bodyLimit: config.ASSESSMENTS_IMPORT_BODY_LIMIT, clock });
+      // A result older than the municipality keeps results is refused, not written to be deleted at once.
+      const keptDays = async (municipalityId: string) => (await privacy.retention.periods(municipalityId)).find((k) => k.kind === 'external-result')!.days;
+      externalResultRoutes(router, { results, directory, audit, clock, keptDays });
+      externalResultImportRoutes(router, { jobs, importer, directory, audit, identity, bodyLimit: config.ASSESSMENTS_IMPORT_BODY_LIMIT, clock, keptDays });
       privacy.routes(router);
       dutyRoutes(router, { rounds: db.collection<StoredRound>('rounds'), presumptions: db.collection<Presumption>('language_presumptions'), assessments, catalogue, directory, audit, clock });
     },

@@ -1,7 +1,7 @@
 // External test results: the derived id, the checks of one result, and the row checks of an
 // import file (shape, child, values, repeats), each problem naming its row and field.
 import { describe, expect, test } from '@jest/globals';
-import { checkImportRows, csvRow, importJobId, parseImportRows, resultId, resultOwner, resultProblems, testDayInstitution, type RowResolver } from '../src/domain/external-result.js';
+import { checkImportRows, csvRow, importJobId, keptFor, parseImportRows, resultId, resultOwner, resultProblems, testDayInstitution, type RowResolver } from '../src/domain/external-result.js';
 
 const CHILD = '3f0c9f7e-8a51-4c3e-9d0a-6f1b2c3d4e5f';
 const OTHER = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
@@ -32,6 +32,16 @@ describe('one result', () => {
     ]);
     expect(resultProblems({ score: 100, maxScore: 100, testedOn: '2026-06-01' }, '2026-06-01')).toEqual([]);
     expect(resultProblems({ score: 7, maxScore: null, testedOn: '2026-01-01' }, '2026-06-01')).toEqual([]);
+  });
+
+  test('a result from before the municipality keeps results is refused: it would be deleted at its first sweep', () => {
+    // Kept 10 days from the day of the test: tested on the 1st, deleted at the start of the 11th.
+    const kept = keptFor('2026-06-10', 10);
+    expect(kept).toEqual({ days: 10, since: '2026-06-01' });
+    expect(resultProblems({ score: 1, testedOn: '2026-06-01' }, '2026-06-10', kept)).toEqual([]);
+    expect(resultProblems({ score: 1, testedOn: '2026-05-31' }, '2026-06-10', kept)).toEqual([{ field: 'testedOn', message: 'is before 2026-06-01: results are kept 10 days from the day of the test, so it would be deleted at once' }]);
+    // Three years across a leap day.
+    expect(keptFor('2028-03-01', 3 * 365).since).toBe('2025-03-03');
   });
 });
 

@@ -85,6 +85,8 @@ describe('external test result imports', () => {
         row({ testName: 'NATIONALE TEST, læsning 2. kl.' }),
         row({ interpretation: 'fine' }),
         { ...row(), [cpr.bo]: 'a CPR number where it does not belong' },
+        // Older than results are kept (3 years from the day of the test): it would be deleted at once.
+        row({ testedOn: '2020-01-01' }),
       ],
     });
     expect(res.status).toBe(422);
@@ -101,7 +103,9 @@ describe('external test result imports', () => {
       'results[9].testedOn',
       'results[10].interpretation',
       'results[11].(row)',
+      'results[12].testedOn',
     ]);
+    expect(res.body.errors[10].message).toMatch(/results are kept 1095 days from the day of the test/);
     expect(JSON.stringify(res.body)).not.toMatch(new RegExp(Object.values(cpr).join('|')));
     expect(await resultsOf(ids.anna!)).toEqual([]);
   });

@@ -60,11 +60,27 @@ export interface ResultProblem {
   message: string;
 }
 
+/**
+ * How long the municipality keeps a result, from the day of the test: a result from before
+ * `since` would be deleted at its first retention sweep, its event published for nothing.
+ */
+export interface KeptFor {
+  days: number;
+  since: string;
+}
+
+/** The first day of a test whose result is still kept today (retention counts whole days from the day of the test). */
+export function keptFor(today: string, days: number): KeptFor {
+  const since = new Date(Date.parse(`${today}T00:00:00Z`) - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+  return { days, since };
+}
+
 /** What is wrong with a result beyond its shape. */
-export function resultProblems(r: { score: number; maxScore?: number | null; testedOn: string }, today: string): ResultProblem[] {
+export function resultProblems(r: { score: number; maxScore?: number | null; testedOn: string }, today: string, kept?: KeptFor): ResultProblem[] {
   const problems: ResultProblem[] = [];
   if (r.maxScore !== undefined && r.maxScore !== null && r.score > r.maxScore) problems.push({ field: 'score', message: `${r.score} is above the test's maximum ${r.maxScore}` });
   if (r.testedOn > today) problems.push({ field: 'testedOn', message: 'lies in the future' });
+  if (kept && r.testedOn < kept.since) problems.push({ field: 'testedOn', message: `is before ${kept.since}: results are kept ${kept.days} days from the day of the test, so it would be deleted at once` });
   return problems;
 }
 
@@ -133,13 +149,13 @@ export function parseImportRows(raw: unknown[], unreadable: ReadonlySet<number> 
 }
 
 /** Checks the rows that have the right shape (child, values, repeats inside the file); answers the rows to apply and the problems. */
-export function checkImportRows(parsed: ParsedRow[], resolve: RowResolver, municipalityId: string, today: string): { rows: ResolvedRow[]; problems: ImportProblem[] } {
+export function checkImportRows(parsed: ParsedRow[], resolve: RowResolver, municipalityId: string, today: string, kept?: KeptFor): { rows: ResolvedRow[]; problems: ImportProblem[] } {
   const problems: ImportProblem[] = [];
   const rows: ResolvedRow[] = [];
   const seen = new Map<string, number>();
   for (const { row, r } of parsed) {
     const child = resolve.child(row, r);
-    const valueProblems = resultProblems(r, today);
+    const valueProblems = resultProblems(r, today, kept);
     if (typeof child === 'string') problems.push({ row, field: r.childCpr !== undefined ? 'childCpr' : 'childId', message: child });
     problems.push(...valueProblems.map((p) => ({ row, ...p })));
     if (typeof child === 'string' || valueProblems.length > 0) continue;

@@ -14,6 +14,7 @@ import {
   MAX_IMPORT_ROWS,
   RESULT_CSV_COLUMNS,
   checkImportRows,
+  keptFor,
   csvRow,
   importFileSchema,
   importJobId,
@@ -43,6 +44,8 @@ export interface ImportDeps {
   identity: ServiceTokenClient | undefined;
   bodyLimit: string;
   clock: () => Date;
+  /** How many days the municipality keeps a result from the day of the test (its retention period). */
+  keptDays: (municipalityId: string) => Promise<number>;
 }
 
 function refuse(problems: ImportProblem[]): never {
@@ -129,7 +132,7 @@ export function externalResultImportRoutes(router: Router, deps: ImportDeps): vo
     const placements = new Map(await inChunks(children, async (id) => [id, await directory.placementHistory(id)] as const));
     const institutionOn = (childId: string, day: string) => testDayInstitution((placements.get(childId) ?? []).filter((pl: KnownPlacement) => pl.municipalityId === municipalityId), day);
 
-    const { rows, problems } = checkImportRows(parsed, { child: (_row, r) => resolved({ row: _row, r }), institutionOn }, municipalityId, today);
+    const { rows, problems } = checkImportRows(parsed, { child: (_row, r) => resolved({ row: _row, r }), institutionOn }, municipalityId, today, keptFor(today, await deps.keptDays(municipalityId)));
     const all = [...unreadable, ...shapeProblems, ...problems];
     if (all.length > 0) refuse(all);
 

@@ -7,7 +7,7 @@ import { AppError, conflict, validated, z } from '@spor/service-kit';
 import { principalOf } from '@spor/auth';
 import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, type DirectoryView } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
-import { resultFields, resultId, resultOwner, resultProblems, testDayInstitution, type ExternalResult } from '../domain/external-result.js';
+import { keptFor, resultFields, resultId, resultOwner, resultProblems, testDayInstitution, type ExternalResult } from '../domain/external-result.js';
 import type { ExternalResults } from '../store/external-results.js';
 import { ASSESSMENT_ROLES } from './assessment.routes.js';
 
@@ -18,7 +18,7 @@ export const resultView = ({ _id, version: _version, recordedAt, corrections, ..
   ...(corrections ? { corrections: corrections.map((c) => ({ ...c, replacedAt: c.replacedAt.toISOString() })) } : {}),
 });
 
-export function externalResultRoutes(router: Router, deps: { results: ExternalResults; directory: DirectoryView; audit: AuditLog; clock: () => Date }): void {
+export function externalResultRoutes(router: Router, deps: { results: ExternalResults; directory: DirectoryView; audit: AuditLog; clock: () => Date; keptDays: (municipalityId: string) => Promise<number> }): void {
   const { results, directory, audit, clock } = deps;
   const params = z.object({ childId: z.uuid() });
   /** The child's placements in the municipality, oldest first. */
@@ -31,7 +31,7 @@ export function externalResultRoutes(router: Router, deps: { results: ExternalRe
       const today = danishDay(clock());
       const placement = await placementGivingAccess(directory, principal, p.childId, today, ASSESSMENT_ROLES);
       if (!placement) throw await childAccessRefusal(directory, principal, p.childId);
-      const problems = resultProblems(body, today);
+      const problems = resultProblems(body, today, keptFor(today, await deps.keptDays(principal.municipalityId)));
       if (problems.length > 0) throw new AppError({ status: 422, code: 'RESULT_INVALID', title: 'The result is not valid', detail: problems.map((x) => `${x.field}: ${x.message}`).join('; '), errors: problems.map((x) => ({ in: 'body', field: x.field, message: x.message })) });
       // The result belongs where the child was when tested, as an imported one does, and is
       // recorded by staff who work there: a test from before the child came is the earlier
