@@ -264,6 +264,36 @@ export class Retention {
   }
 
   /**
+   * Disposes of every record this service keeps about a child whose entry left the directory
+   * (dk.spor.identity.person.removed.v1, through DirectoryView.alsoForget): without the entry the
+   * records can no longer be exported, shown to the parents or held, so they go with it, the
+   * same way as one record disposed of now (archived first, deleted, logged with `purpose`,
+   * published). A legal hold keeps them all; a record that cannot go yet (its events still wait
+   * for the relay, a write in between) is left to its own period. Answers how many went.
+   */
+  async disposeChild(childId: string, purpose: string): Promise<number> {
+    if (await this.options.holds.isHeld(childId)) {
+      this.options.logger.warn({ childId, purpose }, 'retention: a child under a legal hold left the directory; its records are kept until the hold is released');
+      return 0;
+    }
+    let disposed = 0;
+    for (const kind of this.options.kinds) {
+      // Every record of the kind whose clock has started, whenever it would run out.
+      const mine = (await kind.candidates(new Date(8.64e15))).filter((c) => c.childId === childId);
+      for (const candidate of mine) {
+        try {
+          await this.disposeNow(kind.kind, candidate, purpose);
+          disposed++;
+        } catch (error) {
+          if (!(error instanceof AppError) || error.code !== 'RECORD_IN_USE') throw error;
+          this.options.logger.warn({ kind: kind.kind, recordId: candidate.id, childId }, 'retention: a record of a child who left the directory came into use as it was disposed of; it is left to its own period');
+        }
+      }
+    }
+    return disposed;
+  }
+
+  /**
    * Disposes of one record now, before its period has run out: identity's erasure of an entry
    * registered in error. The same steps as the sweep (archived first, then deleted, logged with
    * `purpose`, published), so nothing is lost and every keeper of the record hears of it. A child

@@ -94,6 +94,43 @@ describe('retention', () => {
   const heldChild = randomUUID();
   const closedAt = new Date('2030-01-01T00:00:00Z');
 
+  test('a child who left the directory takes all its records with it at once, whatever their clocks; a legal hold keeps them', async () => {
+    const notes = db.collection<{ _id: string; childId: string; municipalityId: string; closedAt: Date }>('child_notes');
+    const [leaving, held, staying] = [randomUUID(), randomUUID(), randomUUID()];
+    // Closed only yesterday: years from running out.
+    const closed = new Date('2030-06-01T00:00:00Z');
+    await notes.insertMany([
+      { _id: 'l-1', childId: leaving, municipalityId: '510', closedAt: closed },
+      { _id: 'l-2', childId: leaving, municipalityId: '510', closedAt: closed },
+      { _id: 'h-1', childId: held, municipalityId: '510', closedAt: closed },
+      { _id: 's-1', childId: staying, municipalityId: '510', closedAt: closed },
+    ]);
+    const notesKind: RetainedKind = {
+      ...kind,
+      kind: 'child-note',
+      defaultDays: 3650,
+      candidates: async (startedBy) => (await notes.find({}).toArray()).filter((r) => r.closedAt <= startedBy).map((r) => ({ id: r._id, municipalityId: r.municipalityId, childId: r.childId, retainedFrom: r.closedAt, record: r })),
+      ofChild: async (childId) => (await notes.find({ childId }).toArray()).map((r) => ({ id: r._id, retainedFrom: r.closedAt })),
+      dispose: async (id) => {
+        await notes.deleteOne({ _id: id });
+        return 'deleted';
+      },
+      announce: undefined,
+    };
+    const childRetention = new Retention({ service: 'test-leaving', db, kinds: [notesKind], archive: new DirectoryArchive(dir), holds, audit, registry: contractRegistry(), clock: () => new Date('2030-06-02T00:00:00Z'), logger: quietLogger() });
+    await childRetention.init();
+    await holds.place({ childId: held, municipalityId: '510', caseRef: 'SAG-1', placedBy: 'dpo', at: new Date('2030-06-01T00:00:00Z') });
+    expect(await childRetention.disposeChild(leaving, 'person-removed')).toBe(2);
+    expect(await childRetention.disposeChild(held, 'person-removed')).toBe(0);
+    expect((await notes.find({}).toArray()).map((n) => n._id).sort()).toEqual(['h-1', 's-1']);
+    expect((await audit.forChild(leaving)).map((e) => [e.operation, e.purpose])).toEqual([
+      ['archive', 'person-removed'],
+      ['delete', 'person-removed'],
+      ['archive', 'person-removed'],
+      ['delete', 'person-removed'],
+    ]);
+  });
+
   test('a record that is no public record is archived as its fingerprint only: deleted at the end of its period, it is not kept on in the archive', async () => {
     const privateNotes = db.collection<{ _id: string; childId: string; municipalityId: string; closedAt: Date; text: string }>('private_notes');
     const note = { _id: 'p-1', childId: randomUUID(), municipalityId: '510', closedAt, text: 'Et notat om barnet' };

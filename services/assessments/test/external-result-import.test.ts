@@ -262,4 +262,20 @@ describe('external test result imports', () => {
       expect(logs.text()).not.toContain(value);
     }
   });
+
+  test('a child whose entry leaves the directory takes its results here with it: archived as a fingerprint, deleted, logged and published', async () => {
+    const results = store.db(dbName).collection('external_results');
+    const root = await bearer(identity, '510');
+    // A child registered in error, never placed nor linked to a parent, with a result imported by its id.
+    const stray = (await request(identity.url).post('/admin/persons').set('authorization', root).send({ kind: 'child', cpr: freshCpr(), givenName: 'Forkert', familyName: 'Registreret' })).body.id as string;
+    let sent!: request.Response;
+    await waitFor('assessments to know the child', async () => (sent = await importJson({ results: [{ childId: stray, source: 'ordblindetesten', testName: 'Ordblindetesten', testedOn: '2026-05-05', score: 30, maxScore: 52, interpretation: 'as-expected' }] })).status === 202, 60_000);
+    await finished(sent.headers.location as string);
+    expect(await results.countDocuments({ childId: stray })).toBe(1);
+    const erased = await request(identity.url).post(`/admin/persons/${stray}/erasure`).set('authorization', root).send({ reason: 'Oprettet ved en fejl' });
+    expect([erased.status, erased.body.detail]).toEqual([200, undefined]);
+    await waitFor('assessments to dispose of the child’s result', async () => (await results.countDocuments({ childId: stray })) === 0, 60_000);
+    expect((await assessments.privacy.retention.disposalsOf(stray)).map((d) => [d.kind, d.status])).toEqual([['external-result', 'disposed']]);
+    expect((await assessments.audit.forChild(stray)).filter((e) => e.purpose === 'person-removed').map((e) => e.operation)).toEqual(['archive', 'delete']);
+  });
 });
