@@ -130,6 +130,9 @@ describe('what a definition means', () => {
     const mean = (categories: object[]) => rule({ method: 'mean', categories });
     expect(definitionProblems(mean([{ id: 'lav', label: 'L', max: 2.49 }, { id: 'hoej', label: 'H', min: 2.5 }]))).toEqual([]);
     expect(definitionProblems(mean([{ id: 'lav', label: 'L', max: 2 }, { id: 'hoej', label: 'H', min: 3 }]))).toEqual(['scoring.s: no category for a score of 2.01']);
+    // A mean is rounded as scoring rounds it: of numbers from 0.004 it can be 0, below a category from 0.004.
+    const rounded = { ...base(), sections: [{ id: 's', title: 'S', items: [{ id: 'a', text: 'A', type: 'number', required: true, min: 0.004, max: 10 }] }], scoring: [{ section: 's', method: 'mean', categories: [{ id: 'alle', label: 'A', min: 0.004 }] }] };
+    expect(definitionProblems(rounded)).toEqual(['scoring.s: no category for a score of 0']);
   });
 });
 

@@ -64,8 +64,11 @@ function scoreRange(rule: ScoringRule, section: Section): { lo: number; hi: numb
     const hi = scored.reduce((sum, s) => sum + (s.item.required ? s.hi : Math.max(0, s.hi)), 0);
     return { lo, hi, step: whole ? 1 : 0 };
   }
-  // A mean is rounded to two decimals; a max is one item's score.
-  return { lo: Math.min(...scored.map((s) => s.lo)), hi: Math.max(...scored.map((s) => s.hi)), step: rule.method === 'mean' ? 0.01 : whole ? 1 : 0 };
+  // A mean is rounded to two decimals, as scoring rounds it (so its range is the rounded bounds,
+  // on a grid of whole hundredths: a mean of 0.004 scores 0); a max is one item's score.
+  const [lo, hi] = [Math.min(...scored.map((s) => s.lo)), Math.max(...scored.map((s) => s.hi))];
+  const hundredths = (x: number) => Math.round(x * 100) / 100;
+  return rule.method === 'mean' ? { lo: hundredths(lo), hi: hundredths(hi), step: 0.01 } : { lo, hi, step: whole ? 1 : 0 };
 }
 
 /** The first score from `lo` to `hi` that no category gives: on the step's grid, or any number when the step is 0. */
