@@ -97,3 +97,19 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
   });
   return { kinds: [assessment, groupAssessment, externalResult, presumption], data };
 }
+
+/**
+ * Language presumptions stored before their municipality was (2026-12) get it now, from the
+ * directory while it still knows the child: once the child has left it, the sweep could no
+ * longer tell whose period applies, and the presumption would never go. Answers how many.
+ */
+export async function backfillPresumptionMunicipalities(db: Db, directory: Pick<DirectoryView, 'person'>): Promise<number> {
+  const presumptions = db.collection<{ _id: string; municipalityId?: string }>('language_presumptions');
+  let filled = 0;
+  for (const p of await presumptions.find({ municipalityId: { $exists: false } }).toArray()) {
+    const municipalityId = (await directory.person(p._id))?.municipalityId;
+    if (!municipalityId) continue;
+    filled += (await presumptions.updateOne({ _id: p._id, municipalityId: { $exists: false } }, { $set: { municipalityId } })).modifiedCount;
+  }
+  return filled;
+}

@@ -18,7 +18,7 @@ import { IMPORT_BODY_TYPES, externalResultImportRoutes } from './http/external-r
 import { ExternalResults, openResultImportJobs, type StoredResult } from './store/external-results.js';
 import { ResultImporter } from './result-importer.js';
 import { startPrivacy, type Privacy } from '@spor/privacy';
-import { assessmentsPrivacy } from './privacy.js';
+import { assessmentsPrivacy, backfillPresumptionMunicipalities } from './privacy.js';
 
 export const SERVICE = 'assessments';
 export const TOPICS = [topicFor(SERVICE, 'assessment'), topicFor(SERVICE, 'external-result')];
@@ -66,6 +66,7 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
   const audit = await startAuditLog(backbone, SERVICE, { runtime, logger: log, metrics, config });
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
+  await backfillPresumptionMunicipalities(db, directory);
   const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...assessmentsPrivacy(db, locks, directory) });
   // A child whose entry left the directory (erased as registered in error, or by identity's
   // retention) can no longer be exported, shown to its parents or held: its records here go too.
