@@ -105,11 +105,16 @@ describe('retention', () => {
       { _id: 'h-1', childId: held, municipalityId: '510', closedAt: closed },
       { _id: 's-1', childId: staying, municipalityId: '510', closedAt: closed },
     ]);
+    // The kind is asked for the child's records only; it answers a superset (every note), which disposeChild narrows.
+    const asked: (string | undefined)[] = [];
     const notesKind: RetainedKind = {
       ...kind,
       kind: 'child-note',
       defaultDays: 3650,
-      candidates: async (startedBy) => (await notes.find({}).toArray()).filter((r) => r.closedAt <= startedBy).map((r) => ({ id: r._id, municipalityId: r.municipalityId, childId: r.childId, retainedFrom: r.closedAt, record: r })),
+      candidates: async (startedBy, childId) => {
+        asked.push(childId);
+        return (await notes.find({}).toArray()).filter((r) => r.closedAt <= startedBy).map((r) => ({ id: r._id, municipalityId: r.municipalityId, childId: r.childId, retainedFrom: r.closedAt, record: r }));
+      },
       ofChild: async (childId) => (await notes.find({ childId }).toArray()).map((r) => ({ id: r._id, retainedFrom: r.closedAt })),
       dispose: async (id) => {
         await notes.deleteOne({ _id: id });
@@ -123,6 +128,7 @@ describe('retention', () => {
     expect(await childRetention.disposeChild(leaving, 'person-removed')).toBe(2);
     expect(await childRetention.disposeChild(held, 'person-removed')).toBe(0);
     expect((await notes.find({}).toArray()).map((n) => n._id).sort()).toEqual(['h-1', 's-1']);
+    expect(asked).toEqual([leaving]);
     expect((await audit.forChild(leaving)).map((e) => [e.operation, e.purpose])).toEqual([
       ['archive', 'person-removed'],
       ['delete', 'person-removed'],

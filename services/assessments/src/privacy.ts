@@ -21,7 +21,7 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
     description: 'assessments of the child (well-being, language, motor skills, all-round development), counted from the day the assessment is completed (one never completed: from the day it was started)',
     defaultDays: 3 * YEAR_DAYS,
     publicRecord: false,
-    candidates: (startedBy) => aggregateCandidates(assessments, {}, startedBy, (a) => (a.target.kind === 'child' ? { childId: a.target.childId!, retainedFrom: clockOf(a) } : { retainedFrom: null })),
+    candidates: (startedBy, childId) => aggregateCandidates(assessments, childId ? { [CHILD_KEY]: childId } : {}, startedBy, (a) => (a.target.kind === 'child' ? { childId: a.target.childId!, retainedFrom: clockOf(a) } : { retainedFrom: null })),
     async ofChild(childId) {
       return (await assessments.find({ [CHILD_KEY]: childId }, { projection: { status: 1, createdAt: 1, completedAt: 1 } }).toArray()).map((a) => ({ id: a._id, retainedFrom: clockOf(a) }));
     },
@@ -36,7 +36,8 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
     description: 'assessments of a group’s learning environment, with the children’s interview answers, counted from the day the assessment is completed (one never completed: from the day it was started)',
     defaultDays: 3 * YEAR_DAYS,
     publicRecord: false,
-    candidates: (startedBy) => aggregateCandidates(assessments, {}, startedBy, (a) => ({ retainedFrom: a.target.kind === 'group' ? clockOf(a) : null })),
+    // About no one child: none of a child's.
+    candidates: async (startedBy, childId) => (childId ? [] : aggregateCandidates(assessments, {}, startedBy, (a) => ({ retainedFrom: a.target.kind === 'group' ? clockOf(a) : null }))),
     ofChild: async () => [],
     dispose: (id) => disposeAggregate(assessments, id, { locks, what: `group assessment ${id}` }),
   };
@@ -49,7 +50,7 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
     description: 'results of standardised tests recorded or imported from outside Spor (a dyslexia test, the national tests), counted from the day of the test',
     defaultDays: 3 * YEAR_DAYS,
     publicRecord: false,
-    candidates: (startedBy) => aggregateCandidates(externalResults, {}, startedBy, (r) => ({ childId: r.childId, retainedFrom: new Date(`${r.testedOn}T00:00:00Z`) })),
+    candidates: (startedBy, childId) => aggregateCandidates(externalResults, childId ? { childId } : {}, startedBy, (r) => ({ childId: r.childId, retainedFrom: new Date(`${r.testedOn}T00:00:00Z`) })),
     async ofChild(childId) {
       return (await externalResults.find({ childId }, { projection: { testedOn: 1 } }).toArray()).map((r) => ({ id: r._id, retainedFrom: new Date(`${r.testedOn}T00:00:00Z`) }));
     },
@@ -65,9 +66,9 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
     description: 'staff’s presumption that the child may need language support around age three (who, when, yes or no), counted from the day it was recorded',
     defaultDays: 3 * YEAR_DAYS,
     publicRecord: false,
-    async candidates(startedBy) {
+    async candidates(startedBy, childId) {
       const candidates: RetentionCandidate[] = [];
-      for (const p of await presumptions.find({}).toArray()) {
+      for (const p of await presumptions.find(childId ? { _id: childId } : {}).toArray()) {
         if (p.at > startedBy) continue;
         // Entries from before the municipality was stored with them: the directory knows the child's.
         const municipalityId = p.municipalityId ?? (await directory.person(p._id))?.municipalityId;
