@@ -58,6 +58,9 @@ export interface ImportJobPolicy {
  */
 export const DEFAULT_IMPORT_JOB_POLICY: ImportJobPolicy = { leaseMs: 120_000, heartbeatMs: 30_000, maxAttempts: 8, backoffMs: 60_000, maxBackoffMs: 60 * 60_000 };
 
+/** How often a service looks for jobs no attempt holds (a back-off's shortest wait). */
+export const IMPORT_SWEEP_MS = 60_000;
+
 /**
  * What became of an attempt: the job done, handed back for a later attempt, ended as failed,
  * stopped with its process (handed back at once, not counted against it), or lost (its lease

@@ -103,9 +103,6 @@ async function runImport(deps: ImportDeps, req: Request, res: Response, body: un
   res.status(201).json({ jobId, status: 'done', counts: run.counts });
 }
 
-/** How often imports are looked for whose attempt ended without an end. */
-export const IMPORT_SWEEP_MS = 60_000;
-
 /** Finishes the imports whose attempt ended without an end: a stopped process, a failed request (each step is idempotent). */
 export function resumeImports(deps: ImportDeps, logger: Logger): Promise<number> {
   return deps.jobs.resume((job) => {

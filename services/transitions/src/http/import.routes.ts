@@ -111,9 +111,6 @@ export function importRoutes(router: Router, deps: ImportDeps): void {
   );
 }
 
-/** How often imports are looked for whose attempt ended without an end. */
-export const IMPORT_SWEEP_MS = 60_000;
-
 /** A job's rows applied, each placement on the record as the importer's. */
 function applyJob(deps: Pick<ImportDeps, 'enrollments' | 'audit'>, job: { _id: string; municipalityId: string; actor: string; payload?: ImportPayload }) {
   const payload = job.payload ?? [];
