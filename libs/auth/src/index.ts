@@ -4,3 +4,4 @@ export * from './middleware.js';
 export * from './config.js';
 export * from './service-token-client.js';
 export * from './serve.js';
+export * from './job-route.js';

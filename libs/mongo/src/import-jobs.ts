@@ -58,6 +58,19 @@ export interface ImportJobPolicy {
  */
 export const DEFAULT_IMPORT_JOB_POLICY: ImportJobPolicy = { leaseMs: 120_000, heartbeatMs: 30_000, maxAttempts: 8, backoffMs: 60_000, maxBackoffMs: 60 * 60_000 };
 
+/** A job as it is answered to the importer: how far it is, and why it failed; never its payload. */
+export function importJobView<C>(job: ImportJob<unknown, C>) {
+  return {
+    jobId: job._id,
+    status: job.status,
+    startedAt: job.startedAt.toISOString(),
+    ...(job.finishedAt ? { finishedAt: job.finishedAt.toISOString() } : {}),
+    ...(job.counts ? { counts: job.counts } : {}),
+    ...(job.attempts ? { attempts: job.attempts } : {}),
+    ...(job.lastFailure ? { lastFailure: { at: job.lastFailure.at.toISOString(), error: job.lastFailure.error } } : {}),
+  };
+}
+
 /** How often a service looks for jobs no attempt holds (a back-off's shortest wait). */
 export const IMPORT_SWEEP_MS = 60_000;
 

@@ -147,6 +147,12 @@ describe('directory import', () => {
     expect((await importFile(file)).body).toMatchObject({ status: 'done', repeated: true });
     // Each request is on the record before its job is touched, the one told to wait included.
     expect((await identity.audit.forRecord(jobId)).map((e) => e.operation)).toEqual(['import', 'import', 'import']);
+    // The importer reads how far the job is; another municipality finds nothing; a malformed id is named.
+    const job = await request(identity.url).get(`/admin/import-jobs/${jobId}`).set('authorization', admin);
+    expect([job.status, job.body]).toEqual([200, { jobId, status: 'done', startedAt: expect.any(String), finishedAt: expect.any(String), counts: expect.objectContaining({ persons: { created: 1, unchanged: 0 } }), attempts: 1 }]);
+    expect((await request(identity.url).get(`/admin/import-jobs/${jobId}`).set('authorization', await bearer(identity, '461'))).status).toBe(404);
+    const malformed = await request(identity.url).get('/admin/import-jobs/not-a-job').set('authorization', admin);
+    expect([malformed.status, malformed.body.errors?.[0]?.field]).toEqual([400, 'jobId']);
   });
 });
 

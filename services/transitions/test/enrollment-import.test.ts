@@ -119,6 +119,10 @@ describe('enrollment import', () => {
       ['import', ids.kindergarten, `import job ${jobs[1]}`],
     ]);
     expect(new Set(placed.map((e) => e.actorKind))).toEqual(new Set(['staff']));
+    // The importer reads how far a job is; another municipality finds nothing.
+    const job = await request(transitions.url).get(`/imports/enrollments/${jobs[1]}`).set('authorization', admin);
+    expect([job.status, job.body]).toEqual([200, { jobId: jobs[1], status: 'done', startedAt: expect.any(String), finishedAt: expect.any(String), counts: { created: 1, unchanged: 1 }, attempts: 1 }]);
+    expect((await request(transitions.url).get(`/imports/enrollments/${jobs[1]}`).set('authorization', await bearer(identity, '461', 'system-administrator'))).status).toBe(404);
   });
 
   test('identity audits the lookups with the calling service; no CPR number reaches transitions’ log', async () => {

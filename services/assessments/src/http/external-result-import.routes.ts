@@ -6,10 +6,11 @@
 // in the background; GET /imports/external-results/:jobId tells how far it is. The same file
 // sent again is the same job and writes nothing twice.
 import express, { type Request, type Router } from 'express';
-import { AppError, NUL_MESSAGE, notFound, nulAt, readCsv, scrubCpr, validated, z, type FieldError } from '@spor/service-kit';
-import { principalOf, requireRole, type ServiceTokenClient, type StaffRole } from '@spor/auth';
+import { AppError, NUL_MESSAGE, nulAt, readCsv, scrubCpr, type FieldError } from '@spor/service-kit';
+import { importJobRoute, principalOf, requireRole, type ServiceTokenClient, type StaffRole } from '@spor/auth';
 import { danishDay, type DirectoryView, type KnownPlacement } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
+import { importJobView } from '@spor/mongo';
 import {
   MAX_IMPORT_ROWS,
   RESULT_CSV_COLUMNS,
@@ -92,14 +93,9 @@ async function inChunks<T, R>(items: T[], work: (item: T) => Promise<R>): Promis
 export function externalResultImportRoutes(router: Router, deps: ImportDeps): void {
   const { jobs, importer, directory, audit, clock } = deps;
   const jobView = (job: NonNullable<Awaited<ReturnType<ResultImportJobs['get']>>>) => ({
-    jobId: job._id,
-    status: job.status,
+    ...importJobView(job),
     ...(job.payload ? { rows: job.payload.rows.length } : {}),
-    ...(job.counts ? { rows: job.counts.created + job.counts.updated + job.counts.unchanged, counts: job.counts } : {}),
-    startedAt: job.startedAt.toISOString(),
-    ...(job.finishedAt ? { finishedAt: job.finishedAt.toISOString() } : {}),
-    ...(job.attempts ? { attempts: job.attempts } : {}),
-    ...(job.lastFailure ? { lastFailure: { at: job.lastFailure.at.toISOString(), error: job.lastFailure.error } } : {}),
+    ...(job.counts ? { rows: job.counts.created + job.counts.updated + job.counts.unchanged } : {}),
   });
 
   router.post('/imports/external-results', requireRole(...IMPORT_ROLES), express.text({ type: IMPORT_BODY_TYPES, limit: deps.bodyLimit }), async (req, res) => {
@@ -151,13 +147,5 @@ export function externalResultImportRoutes(router: Router, deps: ImportDeps): vo
     res.status(202).location(`/imports/external-results/${jobId}`).json({ jobId, status: 'applying', rows: rows.length, ...(started.outcome === 'started' ? {} : { repeated: true }) });
   });
 
-  router.get(
-    '/imports/external-results/:jobId',
-    requireRole(...IMPORT_ROLES),
-    validated({ params: z.object({ jobId: z.string().regex(/^[0-9a-f]{32}$/) }) }, async ({ params }, req, res) => {
-      const job = await jobs.get(params.jobId);
-      if (!job || job.municipalityId !== principalOf(req).municipalityId) throw notFound(`import job ${params.jobId}`);
-      res.json(jobView(job));
-    }),
-  );
+  importJobRoute(router, '/imports/external-results', IMPORT_ROLES, (id) => jobs.get(id), jobView);
 }

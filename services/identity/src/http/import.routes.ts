@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { AppError, conflict, validated, z, type FieldError } from '@spor/service-kit';
+import { importJobView } from '@spor/mongo';
 import { CSV_SECTIONS, csvToImport, type CsvSection } from '../domain/csv-import.js';
-import { principalOf, requireRole } from '@spor/auth';
+import { importJobRoute, principalOf, requireRole } from '@spor/auth';
 import { checkImport, importFileSchema, type ImportFile, type ImportProblem } from '../domain/directory-import.js';
 import { applyImport, type ImportTargets } from '../domain/apply-import.js';
 import { parseCpr, type Cpr } from '../domain/cpr.js';
@@ -48,6 +49,7 @@ function cprsOf(file: ImportFile): Map<string, Cpr> {
 
 export function importRoutes(router: Router, deps: ImportDeps, bodyLimit: string): void {
   router.post('/admin/imports', requireRole('system-administrator'), (req, res) => runImport(deps, req, res, req.body));
+  importJobRoute(router, '/admin/import-jobs', ['system-administrator'], (id) => deps.jobs.get(id), importJobView);
   router.post(
     '/admin/imports/:section',
     requireRole('system-administrator'),

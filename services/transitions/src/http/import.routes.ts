@@ -4,7 +4,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import express, { type Router } from 'express';
 import { AppError, conflict, readCsv, type FieldError, type Logger } from '@spor/service-kit';
-import { importerPrincipal, principalOf, requireRole, type ServiceTokenClient } from '@spor/auth';
+import { importJobView } from '@spor/mongo';
+import { importJobRoute, importerPrincipal, principalOf, requireRole, type ServiceTokenClient } from '@spor/auth';
 import type { AuditLog } from '@spor/audit';
 import type { DirectoryView } from '@spor/directory';
 import { samePlacement, enrol, type ChildEnrollment, type InstitutionType, type Placement } from '../domain/enrollment.js';
@@ -49,6 +50,7 @@ export async function applyRows(enrollments: EnrollmentRepository, rows: Resolve
 }
 
 export function importRoutes(router: Router, deps: ImportDeps): void {
+  importJobRoute(router, '/imports/enrollments', ['system-administrator', 'administration'], (id) => deps.jobs.get(id), importJobView);
   router.post(
     '/imports/enrollments',
     requireRole('system-administrator', 'administration'),
