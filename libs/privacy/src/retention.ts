@@ -19,7 +19,7 @@ export const RETENTION_EVENT_TYPE = 'dk.spor.privacy.retention.disposed.v1';
 // As AUDIT_TOPIC: the name events are published to, namespace included.
 export const RETENTION_TOPIC = topicFor('privacy', 'retention');
 const DAY_MS = 86_400_000;
-/** One disposal per record: a sweep that archives it again after a crash replaces it. */
+/** A record's first disposal; a record re-created under the same id gets a disposal of its own (see `openDisposalId`). */
 const disposalId = (kind: string, recordId: string) => `${kind}:${recordId}`;
 
 /** A record whose retention clock has started. */
@@ -216,7 +216,7 @@ export class Retention {
         // One record that cannot be disposed of yet (events still unpublished) must not stop
         // the sweep for every other record: it is tried again at the next sweep.
         result.failed++;
-        stuck.add(interrupted._id);
+        stuck.add(disposalId(interrupted.kind, interrupted.recordId));
         this.options.logger.error({ err: error, kind: kind.kind, recordId: interrupted.recordId }, 'retention: disposing of an archived record failed; tried again at the next sweep');
       }
     }
@@ -345,7 +345,7 @@ export class Retention {
     const announced = (await kind.announce?.(candidate)) ?? [];
     for (const e of announced) this.options.registry.assertValid(e);
     const doc: DisposalDoc = {
-      _id: disposalId(kind.kind, candidate.id),
+      _id: await this.openDisposalId(kind.kind, candidate.id),
       kind: kind.kind,
       recordId: candidate.id,
       municipalityId: candidate.municipalityId,
@@ -359,6 +359,19 @@ export class Retention {
     await this.disposals.replaceOne({ _id: doc._id }, { ...doc, ...outboxForInsert([]) }, { upsert: true });
     await this.options.audit.record(servicePrincipal(this.options.service), { action: 'archive', recordType: kind.kind, recordId: candidate.id, municipalityId: candidate.municipalityId, purpose, ...(candidate.childId ? { childId: candidate.childId } : {}) });
     return doc;
+  }
+
+  /**
+   * The id the record's disposal is written under. An unfinished one (archived again after a crash,
+   * or by disposeNow before the sweep finished it) is replaced. A finished one is the proof of an
+   * earlier record under the same id (an imported test result imported again after its child left,
+   * say): it stays, with its events, and this disposal gets an id of its own.
+   */
+  private async openDisposalId(kind: string, recordId: string): Promise<string> {
+    const open = await this.disposals.findOne({ status: 'archived', kind, recordId }, { projection: { _id: 1 } });
+    if (open) return open._id;
+    const first = disposalId(kind, recordId);
+    return (await this.disposals.findOne({ _id: first }, { projection: { _id: 1 } })) ? `${first}:${randomUUID()}` : first;
   }
 
   /** Deletes or anonymises an archived record, then logs and publishes that it is gone. */

@@ -187,6 +187,24 @@ describe('retention', () => {
     expect(event).toMatchObject({ type: 'dk.spor.privacy.retention.disposed.v1', source: 'spor/test-service', data: { recordKind: 'note', recordId: 'n-1', childId: child, disposal: 'deleted', archived: true } });
   });
 
+  test('a record re-created under the id of one disposed of gets a proof of its own: the first proof and its unpublished event stay', async () => {
+    const reborn = randomUUID();
+    await records.insertOne({ _id: 'r-1', childId: reborn, municipalityId: '510', closedAt });
+    now = new Date(closedAt.getTime() + 30 * DAY);
+    expect(await retention.sweep()).toMatchObject({ archived: 1, disposed: 1 });
+    const later = new Date(closedAt.getTime() + 31 * DAY);
+    await records.insertOne({ _id: 'r-1', childId: reborn, municipalityId: '510', closedAt: later });
+    now = new Date(later.getTime() + 30 * DAY);
+    expect(await retention.sweep()).toMatchObject({ archived: 1, disposed: 1 });
+    const proofs = await db.collection<{ _id: string; status: string; retainedFrom: Date; pendingEvents: { event: { data: { retainedFrom: string } } }[] }>('retention_disposals').find({ childId: reborn }).toArray();
+    expect(proofs.map((p) => [p.status, p.retainedFrom.toISOString(), p.pendingEvents.map((e) => e.event.data.retainedFrom)]).sort()).toEqual([
+      ['disposed', closedAt.toISOString(), [closedAt.toISOString()]],
+      ['disposed', later.toISOString(), [later.toISOString()]],
+    ]);
+    expect(proofs.map((p) => p._id).sort()).toEqual(['note:r-1', expect.stringMatching(/^note:r-1:[0-9a-f-]{36}$/)]);
+    expect(await retention.disposalsOf(reborn)).toHaveLength(2);
+  });
+
   test('nothing is deleted that did not reach the archive', async () => {
     steps.length = 0;
     await records.insertOne({ _id: 'n-2', childId: child, municipalityId: '510', closedAt });
