@@ -25,7 +25,7 @@ import { internalRoutes } from './http/internal.routes.js';
 import { citizenResolver, staffResolver, subjectOfPerson } from './domain/login-subjects.js';
 import { SessionStore, type Session } from './store/session-store.js';
 import { RelationRepository } from './store/relation-repository.js';
-import { PersonRepository } from './store/person-repository.js';
+import { PersonRepository, STAFF_LOGIN } from './store/person-repository.js';
 import { startAuditLog, type AuditLog } from '@spor/audit';
 import { IMPORT_SWEEP_MS, ImportJobs } from '@spor/mongo';
 import type { ImportCounts } from './store/import-jobs.js';
@@ -85,6 +85,8 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   await orgUnits.createIndex({ parentId: 1 });
   const personDocs = db.collection('persons');
   await personDocs.createIndex({ cprHash: 1 }, { unique: true });
+  // One login id, one staff member (STAFF_LOGIN); sparse: only staff have one.
+  await personDocs.createIndex({ [STAFF_LOGIN]: 1 }, { unique: true, sparse: true });
   const membershipDocs = db.collection('memberships');
   await membershipDocs.createIndex({ personId: 1 });
   const guardianshipDocs = db.collection('guardianships');
@@ -94,6 +96,7 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   const factory = new EventFactory(SERVICE, registry);
   const units = new OrgUnitRepository(orgUnits as never, db.collection('municipality_roots'), factory, locks, relay);
   const persons = new PersonRepository(personDocs as never, factory, locks, relay);
+  await persons.backfillLogins(log);
   const audit = await startAuditLog(backbone, SERVICE, { runtime, logger: log, metrics, config });
   const vault = new CprVault({
     encryptionKeys: parseVaultKeys(config.CPR_ENCRYPTION_KEYS, 'CPR_ENCRYPTION_KEYS'),

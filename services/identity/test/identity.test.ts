@@ -50,6 +50,9 @@ describe('organisation tree admin API', () => {
     const twice = await post({ kind: 'municipality', name: 'Haderslev igen', parentId: null, municipalityCode: '510' });
     expect(twice.status).toBe(409);
     expect(twice.body).toMatchObject({ code: 'MUNICIPALITY_EXISTS', detail: `municipality 510 exists already as unit ${municipality.body.id}` });
+    const sameExternalId = await post({ kind: 'institution', name: 'Dublet', parentId: district.body.id, institutionType: 'boernehave', externalId: 'INST-0042' });
+    expect(sameExternalId.status).toBe(409);
+    expect(sameExternalId.body).toMatchObject({ code: 'EXTERNAL_ID_TAKEN', detail: `externalId INST-0042 belongs to unit ${institution.body.id} already` });
 
     const children = await request(identity.url).get(`/admin/org-units/${district.body.id}/children`).set('authorization', admin);
     expect(children.body.items.map((u: { name: string }) => u.name)).toEqual(['Børnehuset Solstrålen']);

@@ -19,6 +19,11 @@ beforeAll(async () => {
 
 afterAll(() => identity.runtime.shutdown());
 
+/** A CPR number of someone born 1970–1988 (7th digit 4: the 1900s for those years). */
+const adultCpr = () => {
+  const n = (below: number) => Math.floor(Math.random() * below);
+  return `${String(1 + n(28)).padStart(2, '0')}${String(1 + n(12)).padStart(2, '0')}${70 + n(19)}4${String(n(1000)).padStart(3, '0')}`;
+};
 const importFile = (body: unknown) => request(identity.url).post('/admin/imports').set('authorization', admin).send(body as object);
 const lookup = (cpr: string) => request(identity.url).post('/admin/person-lookups').set('authorization', admin).send({ cpr, purpose: 'import test check' });
 
@@ -100,6 +105,43 @@ describe('directory import', () => {
     );
     expect(JSON.stringify(res.body)).not.toContain('3213214321');
     expect((await lookup(newChild)).status).toBe(404);
+  });
+
+  test('an import links only its own municipality’s persons, and gives no staff member a login another one has', async () => {
+    // A child and a staff member of municipality 561, with a login.
+    const admin561 = await bearer(identity, '561');
+    const theirChild = freshCpr();
+    const theirStaff = adultCpr();
+    const login = `laerer.${Math.floor(Math.random() * 1e9)}@kommune561.dk`;
+    const theirs = await request(identity.url).post('/admin/imports').set('authorization', admin561).send({ persons: [{ kind: 'child', cpr: theirChild, givenName: 'A', familyName: 'B' }, { kind: 'staff', cpr: theirStaff, givenName: 'C', familyName: 'D', externalId: login }] });
+    expect(theirs.status).toBe(201);
+
+    const mum = adultCpr();
+    const ours = adultCpr();
+    const res = await importFile({
+      persons: [
+        { kind: 'parent', cpr: mum, givenName: 'E', familyName: 'F' },
+        { kind: 'child', cpr: theirChild, givenName: 'A', familyName: 'B' },
+        { kind: 'staff', cpr: ours, givenName: 'G', familyName: 'H', externalId: login },
+        { kind: 'staff', cpr: adultCpr(), givenName: 'I', familyName: 'J', externalId: 'to.i.en@haderslev.dk' },
+        { kind: 'staff', cpr: adultCpr(), givenName: 'K', familyName: 'L', externalId: 'to.i.en@haderslev.dk' },
+      ],
+      memberships: [{ cpr: theirStaff, unitExternalId: 'GRP-1', role: 'educator' }],
+      guardianships: [{ parentCpr: mum, childCpr: theirChild, custody: true }],
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.errors.map((e: { field: string; message: string }) => `${e.field}: ${e.message}`).sort()).toEqual([
+      `guardianships[1].childCpr: is registered in another municipality's directory: it is neither registered nor linked here`,
+      `memberships[1].cpr: is registered in another municipality's directory: it is neither registered nor linked here`,
+      `persons[2].cpr: is registered in another municipality's directory: it is neither registered nor linked here`,
+      `persons[3].externalId: ${login} is the login of a staff member in another municipality already`,
+      'persons[5].externalId: to.i.en@haderslev.dk is the login of another staff member in the file',
+    ]);
+    expect((await lookup(mum)).status).toBe(404);
+    // Registering one by hand does not tell this municipality the other's id either.
+    const byHand = await request(identity.url).post('/admin/persons').set('authorization', admin).send({ kind: 'child', cpr: theirChild, givenName: 'A', familyName: 'B' });
+    expect(byHand.status).toBe(409);
+    expect(byHand.body.detail).toBe('a person with this CPR number is registered already');
   });
 
   test('a malformed row is named by section and row', async () => {

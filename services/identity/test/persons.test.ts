@@ -6,7 +6,9 @@ import { contractRegistry } from '@spor/contracts';
 import { memoryLogger, readTopicUntil, testInfra } from '@spor/testkit';
 import type { RunningIdentity } from '../src/service.js';
 import { ADMIN_ID, bearer, freshCpr, startTestIdentity } from './support.js';
-import { topicFor } from '@spor/events';
+import { EventFactory, KeyedMutex, topicFor } from '@spor/events';
+import { randomUUID } from 'node:crypto';
+import { PersonRepository } from '../src/store/person-repository.js';
 
 const { brokers } = testInfra();
 const logs = memoryLogger('debug');
@@ -95,6 +97,41 @@ describe('persons', () => {
     expect(taken.body.code).toBe('EXTERNAL_ID_TAKEN');
     const audit = await identity.audit.forRecord(staff.id);
     expect(audit.map((a) => [a.operation, a.purpose ?? null])).toEqual([['create', null], ['update', 'changed familyName, externalId']]);
+  });
+
+  test('one login id opens one staff member: a second staff member with it is refused, also when both are sent at once; a child may carry the same id', async () => {
+    const admin = await auth();
+    const login = `delt.${Math.floor(Math.random() * 1e9)}@haderslev.dk`;
+    const first = await request(identity.url).post('/admin/persons').set('authorization', admin).send({ kind: 'staff', cpr: freshCpr(), givenName: 'A', familyName: 'B', externalId: login });
+    expect(first.status).toBe(201);
+    const cpr = freshCpr();
+    const second = await request(identity.url).post('/admin/persons').set('authorization', admin).send({ kind: 'staff', cpr, givenName: 'C', familyName: 'D', externalId: login });
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ code: 'EXTERNAL_ID_TAKEN', detail: expect.stringContaining(login) });
+    expect((await request(identity.url).post('/admin/person-lookups').set('authorization', admin).send({ cpr, purpose: 'was it stored?' })).status).toBe(404);
+    expect((await request(identity.url).post('/admin/persons').set('authorization', admin).send({ kind: 'child', cpr: freshCpr(), givenName: 'E', familyName: 'F', externalId: login })).status).toBe(201);
+    expect(first.body).not.toHaveProperty('staffLogin');
+
+    // Both checks pass before either writes: the store's unique index lets one of them win.
+    const contested = `kamp.${Math.floor(Math.random() * 1e9)}@haderslev.dk`;
+    const staff = await Promise.all([1, 2].map(async () => (await request(identity.url).post('/admin/persons').set('authorization', admin).send({ kind: 'staff', cpr: freshCpr(), givenName: 'G', familyName: 'H' })).body.id as string));
+    const answers = await Promise.all(staff.map((id) => request(identity.url).patch(`/admin/persons/${id}`).set('authorization', admin).send({ externalId: contested })));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    expect(answers.find((a) => a.status === 409)!.body.code).toBe('EXTERNAL_ID_TAKEN');
+  });
+
+  test('staff entries stored before logins were unique get theirs at start; a login two of them share stays with one, and the other is logged by id', async () => {
+    const persons = identity.db.collection('persons');
+    const login = `gammel.${Math.floor(Math.random() * 1e9)}@haderslev.dk`;
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    const legacy = (id: string, kind: string) => ({ _id: id, kind, municipalityId: '510', externalId: login, version: 1, givenName: 'X', familyName: 'Y', cprHash: randomUUID() });
+    await persons.insertMany([legacy(a, 'staff'), legacy(b, 'staff'), legacy(c, 'child')] as never[]);
+    const repository = new PersonRepository(persons as never, new EventFactory('identity', contractRegistry()), new KeyedMutex(), undefined as never);
+    expect(await repository.backfillLogins(logs.logger)).toEqual({ written: 1, shared: 1 });
+    const holder = (await repository.findStaffByExternalId(login))!._id;
+    expect([a, b]).toContain(holder);
+    expect(logs.lines().some((e) => String(e.msg).includes('share a login id') && e.personId === (holder === a ? b : a) && e.loginHeldBy === holder)).toBe(true);
+    expect(await repository.backfillLogins(logs.logger)).toEqual({ written: 0, shared: 1 });
   });
 
   test('another municipality’s person is not found, and neither is its CPR number', async () => {

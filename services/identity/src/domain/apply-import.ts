@@ -37,10 +37,17 @@ export async function applyImport(file: ImportFile, municipalityId: string, cprs
     count('units', true);
   }
 
-  const personId = async (raw: string) => (await to.personByCprHash(vault.lookupHash(cprs.get(raw)!)))?._id;
+  // Only this municipality's persons are linked. The check refused the others; one registered
+  // elsewhere since (a job finished later) fails the attempt rather than linking across.
+  const ownPerson = async (raw: string) => {
+    const person = await to.personByCprHash(vault.lookupHash(cprs.get(raw)!));
+    if (person && person.municipalityId !== municipalityId) throw new Error(`person ${person._id} of the import is registered in another municipality since the file was checked`);
+    return person;
+  };
+  const personId = async (raw: string) => (await ownPerson(raw))?._id;
   for (const p of file.persons) {
     const cpr = cprs.get(p.cpr)!;
-    if (await to.personByCprHash(vault.lookupHash(cpr))) {
+    if (await ownPerson(p.cpr)) {
       count('persons', false);
       continue;
     }

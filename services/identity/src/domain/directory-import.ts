@@ -44,9 +44,22 @@ export interface ImportProblem {
 export interface ExistingDirectory {
   unitKinds: Map<string, string>;
   personKinds: Map<string, string>;
+  /** The directory's entries of the file's persons, by CPR number. */
+  personIds?: Map<string, string>;
+  /** The file's CPR numbers that another municipality's directory has: neither registered nor linked by this one's import. */
+  elsewhere?: Set<string>;
+  /** Staff login ids in the file that a staff member in the directory has already: that member, and how to name them to this administrator. */
+  staffLogins?: Map<string, { personId: string; described: string }>;
   /** The external id of the municipality's root unit when it exists (null: it has none). */
   municipalityRoot?: { unitId: string; externalId: string | null };
 }
+
+/**
+ * A CPR number another municipality's directory has. An import links only its own municipality's
+ * persons: a guardianship or a membership across municipalities would give a parent or a staff
+ * member another municipality's child or unit (PUT /admin/guardianships refuses it the same way).
+ */
+const ELSEWHERE = "is registered in another municipality's directory: it is neither registered nor linked here";
 
 /** Every problem of the file: shape, CPR numbers, references and the tree's rules. */
 export function checkImport(file: ImportFile, municipalityId: string, existing: ExistingDirectory, today = new Date()): { problems: ImportProblem[]; cprs: Map<string, Cpr> } {
@@ -84,25 +97,37 @@ export function checkImport(file: ImportFile, municipalityId: string, existing: 
 
   const personKinds = new Map(existing.personKinds);
   const seenPersons = new Set<string>();
+  const seenLogins = new Set<string>();
   file.persons.forEach((p, i) => {
     const parsed = cpr('persons', i + 1, 'cpr', p.cpr);
     if (!parsed) return;
     if (seenPersons.has(parsed)) problems.push({ section: 'persons', row: i + 1, field: 'cpr', message: 'the same CPR number appears twice in the file' });
     seenPersons.add(parsed);
+    if (existing.elsewhere?.has(parsed)) problems.push({ section: 'persons', row: i + 1, field: 'cpr', message: ELSEWHERE });
+    // A staff member's externalId is their login: one login id opens one person's roles.
+    if (p.kind === 'staff' && p.externalId) {
+      const holder = existing.staffLogins?.get(p.externalId);
+      if (seenLogins.has(p.externalId)) problems.push({ section: 'persons', row: i + 1, field: 'externalId', message: `${p.externalId} is the login of another staff member in the file` });
+      else if (holder && holder.personId !== existing.personIds?.get(parsed)) problems.push({ section: 'persons', row: i + 1, field: 'externalId', message: `${p.externalId} is the login of ${holder.described} already` });
+      seenLogins.add(p.externalId);
+    }
     const before = personKinds.get(parsed);
     if (before && before !== p.kind) problems.push({ section: 'persons', row: i + 1, field: 'kind', message: `this person is registered as a ${before}` });
     personKinds.set(parsed, p.kind);
   });
   file.memberships.forEach((m, i) => {
     const parsed = cpr('memberships', i + 1, 'cpr', m.cpr);
-    if (parsed && personKinds.get(parsed) !== 'staff') problems.push({ section: 'memberships', row: i + 1, field: 'cpr', message: 'must be a staff member in the file or the directory' });
+    if (parsed && existing.elsewhere?.has(parsed)) problems.push({ section: 'memberships', row: i + 1, field: 'cpr', message: ELSEWHERE });
+    else if (parsed && personKinds.get(parsed) !== 'staff') problems.push({ section: 'memberships', row: i + 1, field: 'cpr', message: 'must be a staff member in the file or the directory' });
     if (!unitKinds.has(m.unitExternalId)) problems.push({ section: 'memberships', row: i + 1, field: 'unitExternalId', message: 'names no unit in the file or the directory' });
   });
   file.guardianships.forEach((g, i) => {
     const parent = cpr('guardianships', i + 1, 'parentCpr', g.parentCpr);
     const child = cpr('guardianships', i + 1, 'childCpr', g.childCpr);
-    if (parent && personKinds.get(parent) !== 'parent') problems.push({ section: 'guardianships', row: i + 1, field: 'parentCpr', message: 'must be a parent in the file or the directory' });
-    if (child && personKinds.get(child) !== 'child') problems.push({ section: 'guardianships', row: i + 1, field: 'childCpr', message: 'must be a child in the file or the directory' });
+    if (parent && existing.elsewhere?.has(parent)) problems.push({ section: 'guardianships', row: i + 1, field: 'parentCpr', message: ELSEWHERE });
+    else if (parent && personKinds.get(parent) !== 'parent') problems.push({ section: 'guardianships', row: i + 1, field: 'parentCpr', message: 'must be a parent in the file or the directory' });
+    if (child && existing.elsewhere?.has(child)) problems.push({ section: 'guardianships', row: i + 1, field: 'childCpr', message: ELSEWHERE });
+    else if (child && personKinds.get(child) !== 'child') problems.push({ section: 'guardianships', row: i + 1, field: 'childCpr', message: 'must be a child in the file or the directory' });
   });
   return { problems, cprs };
 }

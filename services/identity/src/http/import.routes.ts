@@ -14,7 +14,7 @@ import type { CprVault } from '../domain/cpr-vault.js';
 import type { ImportJobs } from '../store/import-jobs.js';
 import type { AuditLog } from '@spor/audit';
 import type { OrgUnitRepository } from '../store/org-unit-repository.js';
-import type { PersonRepository } from '../store/person-repository.js';
+import { loginHolder, type PersonRepository } from '../store/person-repository.js';
 
 export interface ImportDeps {
   jobs: ImportJobs;
@@ -80,14 +80,29 @@ async function runImport(deps: ImportDeps, req: Request, res: Response, body: un
 
   // Look up what the file refers to in the directory, then check the whole file.
   const personKinds = new Map<string, string>();
+  const personIds = new Map<string, string>();
+  const elsewhere = new Set<string>();
   for (const cpr of cprsOf(file).values()) {
     const person = await deps.persons.findByCprHash(deps.vault.lookupHash(cpr));
-    if (person) personKinds.set(cpr, person.kind);
+    if (person && person.municipalityId !== principal.municipalityId) elsewhere.add(cpr);
+    else if (person) {
+      personKinds.set(cpr, person.kind);
+      personIds.set(cpr, person._id);
+    }
+  }
+  const staffLogins = new Map<string, { personId: string; described: string }>();
+  for (const p of file.persons) {
+    if (p.kind !== 'staff' || !p.externalId || staffLogins.has(p.externalId)) continue;
+    const holder = await deps.persons.findStaffByExternalId(p.externalId);
+    if (holder) staffLogins.set(p.externalId, { personId: holder._id, described: loginHolder(holder, principal.municipalityId) });
   }
   const root = await deps.units.root(municipalityId);
   const { problems, cprs } = checkImport(file, municipalityId, {
     unitKinds: await deps.units.kindsByExternalId(municipalityId),
     personKinds,
+    personIds,
+    staffLogins,
+    elsewhere,
     ...(root ? { municipalityRoot: { unitId: root._id, externalId: root.externalId ?? null } } : {}),
   });
   if (problems.length > 0) refuse(problems);

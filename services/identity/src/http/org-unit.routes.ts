@@ -38,6 +38,9 @@ export function orgUnitRoutes(router: Router, units: OrgUnitRepository): void {
       if (unit.municipalityId !== principal.municipalityId) {
         throw new AppError({ status: 403, code: 'OTHER_MUNICIPALITY', title: 'Forbidden', detail: `you administer municipality ${principal.municipalityId}, not ${unit.municipalityId}` });
       }
+      // An import finds units by their externalId: two with one id would leave it to chance which.
+      const holder = unit.externalId ? await units.byExternalId(unit.municipalityId, unit.externalId) : null;
+      if (holder) throw conflict('EXTERNAL_ID_TAKEN', `externalId ${unit.externalId} belongs to unit ${holder._id} already`);
       const id = randomUUID();
       const stored = await units.create(id, unit);
       res.status(201).location(`/admin/org-units/${id}`).json(toResource(stored));

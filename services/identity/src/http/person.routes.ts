@@ -3,13 +3,13 @@
 // other than that read.
 import { randomUUID } from 'node:crypto';
 import type { Router } from 'express';
-import { conflict, notFound, setVersionTag, validated, versionToChange, writeAtVersion, z } from '@spor/service-kit';
+import { notFound, setVersionTag, validated, versionToChange, writeAtVersion, z } from '@spor/service-kit';
 import { principalOf, requireRole } from '@spor/auth';
 import type { Stored } from '@spor/events';
 import { PERSON_EXTERNAL_ID, PERSON_KINDS, buildPerson, validCprOf, type Person } from '../domain/person.js';
 import type { CprVault } from '../domain/cpr-vault.js';
 import type { Cpr } from '../domain/cpr.js';
-import type { PersonRepository } from '../store/person-repository.js';
+import { STAFF_LOGIN, loginHolder, loginTaken, type PersonRepository } from '../store/person-repository.js';
 import type { AuditLog } from '@spor/audit';
 import { inMunicipality, toResource } from './resources.js';
 
@@ -73,7 +73,7 @@ export function personRoutes(router: Router, persons: PersonRepository, vault: C
         const version = versionToChange(req, person.version);
         if (body.externalId !== undefined && body.externalId !== person.externalId && person.kind === 'staff') {
           const holder = await persons.findStaffByExternalId(body.externalId);
-          if (holder) throw conflict('EXTERNAL_ID_TAKEN', `externalId is the login of staff member ${holder._id} already`);
+          if (holder) throw loginTaken(body.externalId, loginHolder(holder, person.municipalityId));
         }
         const { _id, version: _v, ...state } = person;
         const changed = await writeAtVersion(req, () => persons.change(_id, version, { ...state, ...body }));
@@ -114,4 +114,4 @@ export function personRoutes(router: Router, persons: PersonRepository, vault: C
 export const aboutChild = (person: Stored<Person>): { childId?: string } => (person.kind === 'child' ? { childId: person._id } : {});
 
 // The sealed CPR and its hash stay inside identity.
-const toJson = (person: Stored<Person>) => toResource(person, ['sealedCpr', 'cprHash']);
+const toJson = (person: Stored<Person>) => toResource(person, ['sealedCpr', 'cprHash', STAFF_LOGIN]);

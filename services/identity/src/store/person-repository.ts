@@ -1,6 +1,7 @@
 // Persons as aggregates: the sealed CPR and its lookup hash live only here.
 import type { Collection } from 'mongodb';
 import { conflict, isAppError } from '@spor/service-kit';
+import { isDuplicateKey } from '@spor/mongo';
 import { AggregateStore, WITHOUT_OUTBOX, deletePublished, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import type { Person } from '../domain/person.js';
 
@@ -10,6 +11,15 @@ const RETENTION_FIELDS = { kind: 1, municipalityId: 1, birthYear: 1, birthMonth:
 export const PERSON_REGISTERED = 'dk.spor.identity.person.registered.v1';
 /** Published by the retention sweep with the disposal of a person's entry (src/privacy.ts). */
 export const PERSON_REMOVED = 'dk.spor.identity.person.removed.v1';
+
+/**
+ * A staff member's login (their externalId, the user id KOMBIT's Context Handler sends) stored
+ * once more as `staffLogin`, under a unique index: one login id opens one person's roles. Only
+ * staff have it, so children's and parents' external ids (other systems' numbers) may coincide
+ * with a login without a conflict. Never returned (toJson in the routes leaves it out).
+ */
+export const STAFF_LOGIN = 'staffLogin';
+const loginOf = (p: Person): { staffLogin?: string } => (p.kind === 'staff' && p.externalId ? { [STAFF_LOGIN]: p.externalId } : {});
 
 export class PersonRepository {
   private readonly store: AggregateStore<Person>;
@@ -32,12 +42,40 @@ export class PersonRepository {
   }
 
   async findStaffByExternalId(externalId: string): Promise<Stored<Person> | null> {
-    return (await this.collection.findOne({ externalId, kind: 'staff' }, { projection: WITHOUT_OUTBOX })) as Stored<Person> | null;
+    return (await this.collection.findOne({ [STAFF_LOGIN]: externalId } as never, { projection: WITHOUT_OUTBOX })) as Stored<Person> | null;
   }
 
   /** Saves changed names or login id; events never carry those, so none is published. */
-  change(id: string, expectedVersion: number, next: Person): Promise<Stored<Person>> {
-    return this.store.save(id, expectedVersion, next, []);
+  async change(id: string, expectedVersion: number, next: Person): Promise<Stored<Person>> {
+    try {
+      return await this.store.save(id, expectedVersion, { ...next, ...loginOf(next) }, []);
+    } catch (error) {
+      // Another staff member took the login id between the route's check and this write.
+      if (isDuplicateKey(error)) throw loginTaken(next.externalId!);
+      throw error;
+    }
+  }
+
+  /**
+   * Gives the staff entries stored before `staffLogin` existed their login, at start. A login id
+   * two entries share (registered before it was refused) stays with the first one; the other is
+   * logged for the administrators to correct, by id only, and cannot log in until then.
+   */
+  async backfillLogins(logger: { error: (o: object, msg: string) => void }): Promise<{ written: number; shared: number }> {
+    const lacking = await this.collection.find({ kind: 'staff', externalId: { $exists: true }, [STAFF_LOGIN]: { $exists: false } } as never, { projection: { externalId: 1 } }).toArray();
+    let written = 0;
+    let shared = 0;
+    for (const doc of lacking as unknown as { _id: string; externalId: string }[]) {
+      try {
+        written += (await this.collection.updateOne({ _id: doc._id, [STAFF_LOGIN]: { $exists: false } } as never, { $set: { [STAFF_LOGIN]: doc.externalId } } as never)).modifiedCount;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        shared++;
+        const holder = await this.findStaffByExternalId(doc.externalId);
+        logger.error({ personId: doc._id, loginHeldBy: holder?._id }, 'identity: two staff entries share a login id; the first keeps it, this one cannot log in until an administrator gives it its own (PATCH /admin/persons/{personId})');
+      }
+    }
+    return { written, shared };
   }
 
   /** Every entry of one kind, for the retention sweep (equality only: FerretDB pushes it down). */
@@ -74,7 +112,11 @@ export class PersonRepository {
 
   async register(id: string, person: Person): Promise<Stored<Person>> {
     const existing = await this.findByCprHash(person.cprHash);
-    if (existing) throw conflict('PERSON_EXISTS', `a person with this CPR number is registered already: ${existing._id}`);
+    // The id only of one's own municipality's entry: another municipality's is not for this administrator to open.
+    if (existing) throw conflict('PERSON_EXISTS', `a person with this CPR number is registered already${existing.municipalityId === person.municipalityId ? `: ${existing._id}` : ''}`);
+    const login = loginOf(person).staffLogin;
+    const holder = login ? await this.findStaffByExternalId(login) : null;
+    if (login && holder) throw loginTaken(login, loginHolder(holder, person.municipalityId));
     const event = this.factory.create(PERSON_REGISTERED, {
       subject: id,
       municipalityId: person.municipalityId,
@@ -83,11 +125,25 @@ export class PersonRepository {
     });
     try {
       // registeredAt: no retention clock starts before the entry existed (domain/person-retention.ts).
-      return await this.store.create(id, { ...person, registeredAt: new Date() }, [event]);
+      return await this.store.create(id, { ...person, registeredAt: new Date(), ...loginOf(person) }, [event]);
     } catch (error) {
-      // Two registrations of one CPR number at once: the unique index on cprHash lets one win.
-      if (isAppError(error, 'ALREADY_EXISTS')) throw conflict('PERSON_EXISTS', 'a person with this CPR number is registered already');
+      // Two registrations of one CPR number (or one login id) at once: the unique index lets one win.
+      if (isAppError(error, 'ALREADY_EXISTS')) throw (await this.findByCprHash(person.cprHash)) || !login ? conflict('PERSON_EXISTS', 'a person with this CPR number is registered already') : loginTaken(login);
       throw error;
     }
   }
+}
+
+/**
+ * Who has a login id, as told to an administrator of `municipalityId`: their own municipality's
+ * staff member by id, another municipality's by no id (not theirs to open).
+ */
+export function loginHolder(holder: { _id: string; municipalityId: string } | null | undefined, municipalityId: string): string {
+  if (!holder) return 'another staff member';
+  return holder.municipalityId === municipalityId ? `staff member ${holder._id}` : 'a staff member in another municipality';
+}
+
+/** 409 for a login id another staff member has: the same answer from every route that sets one. */
+export function loginTaken(externalId: string, holder = 'another staff member') {
+  return conflict('EXTERNAL_ID_TAKEN', `externalId ${externalId} is the login of ${holder} already`);
 }
