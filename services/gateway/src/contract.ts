@@ -14,7 +14,7 @@ const PAGE = /^\/docs(?:\/|\/init\.js|\/assets\/.*)?$/;
 /** Whether the gateway's document leaves this path to someone else: a service's document, or none (the page). */
 export function outsideOwnContract(path: string): boolean {
   const service = UPSTREAM.exec(path)?.[1]?.toLowerCase();
-  return (service !== undefined && service in UPSTREAM_VARIABLES) || PAGE.test(path);
+  return (service !== undefined && Object.hasOwn(UPSTREAM_VARIABLES, service)) || PAGE.test(path);
 }
 
 /** createApp's `openapiExempt` for the gateway. */

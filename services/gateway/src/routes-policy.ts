@@ -41,7 +41,7 @@ export function isLongRunning(service: UpstreamName, method: string, path: strin
 const INTERNAL_PATHS = /^\/(internal|metrics|healthz|readyz)(\/|$)/i;
 
 export function isPublicRoute(service: UpstreamName, method: string, path: string): boolean {
-  return (PUBLIC_ROUTES[service] ?? []).some((rule) => rule.methods.includes(method) && rule.path.test(path));
+  return (Object.hasOwn(PUBLIC_ROUTES, service) ? PUBLIC_ROUTES[service]! : []).some((rule) => rule.methods.includes(method) && rule.path.test(path));
 }
 
 export function isInternalPath(path: string): boolean {

@@ -43,7 +43,7 @@ const API_PATH = /^\/api\/([A-Za-z0-9-]+)(\/[^?]*)?(\?.*)?$/;
 function routeOf(req: Request): Routed {
   const match = API_PATH.exec(req.originalUrl);
   const service = match?.[1]?.toLowerCase();
-  if (!match || !service || !(service in UPSTREAM_VARIABLES)) throw notFound(`service ${match?.[1] ?? ''}; known: ${Object.keys(UPSTREAM_VARIABLES).join(', ')}`);
+  if (!match || !service || !Object.hasOwn(UPSTREAM_VARIABLES, service)) throw notFound(`service ${match?.[1] ?? ''}; known: ${Object.keys(UPSTREAM_VARIABLES).join(', ')}`);
   return { service: service as UpstreamName, path: normalisePath(match[2] ?? '/'), query: match[3] ?? '' };
 }
 

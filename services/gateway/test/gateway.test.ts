@@ -101,10 +101,12 @@ describe('tokens and roles', () => {
     }
   });
 
-  test('an unknown service is 404 naming the known ones', async () => {
-    const res = await request(gateway.url).get('/api/payroll/x').set('authorization', admin);
-    expect(res.status).toBe(404);
-    expect(res.body.detail).toContain('identity');
+  test.each(['payroll', 'constructor', 'toString', '__proto__'])('an unknown service (%s) is 404 naming the known ones, also for a name every object has', async (name) => {
+    for (const auth of [admin, undefined]) {
+      const res = await (auth ? request(gateway.url).get(`/api/${name}/x`).set('authorization', auth) : request(gateway.url).get(`/api/${name}/x`));
+      expect(res.status).toBe(404);
+      expect(res.body.detail).toContain('identity');
+    }
   });
 });
 
