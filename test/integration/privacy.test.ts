@@ -172,6 +172,10 @@ describe('data protection across the services', () => {
     ]);
     const forDpo = await request(actionPlans.url).get(`/children/${ids.child}/export`).set('authorization', tokens.dpo).expect(200);
     expect(forDpo.body.retention.find((k: { kind: string }) => k.kind === 'concern-notification').records).toHaveLength(1);
+    // Nor is it given away by the access log: recording it and reading it are in the officer's export only.
+    const concernEntries = (log: { recordType: string }[]) => log.filter((e) => e.recordType === 'concern-notification').length;
+    expect(concernEntries(forDpo.body.accessLog)).toBeGreaterThanOrEqual(1);
+    expect(concernEntries(insight.body.accessLog)).toBe(0);
     expect(JSON.stringify(insight.body)).not.toContain(ids.otherChild);
 
     const consents = await request(consent.url).get(`/children/${ids.child}/insight`).set('authorization', tokens.mother).expect(200);

@@ -36,6 +36,11 @@ export interface ChildDataSource {
   all(childId: string, reader: Principal): Promise<RecordsByKind>;
   /** What a custody holder may see under the rules (shared plans, shared assessments, ...). */
   forParent(childId: string, parentId: string): Promise<RecordsByKind>;
+  /**
+   * Kinds of record whose very existence parents are not told (a notification of concern, R13):
+   * the access log parents see leaves out the entries about them. The officer's export keeps them.
+   */
+  unknownToParents?: string[];
 }
 
 /** One access to the child's records as a parent sees it: by role and institution, never by name. */
@@ -119,6 +124,8 @@ export interface CollectionPart {
   parents?: Document;
   /** Stored fields that are no part of the record (lookup keys, AggregateStoreOptions.lookup). */
   hide?: string[];
+  /** Parents are not told these records exist, not even by who read them (ChildDataSource.unknownToParents). */
+  unknownToParents?: boolean;
   /**
    * The only fields parents see, where the service's own parent view shows less than the record
    * (staff's answers and notes stay with staff); absent: the whole record.
@@ -138,5 +145,9 @@ export function collectionsByChild(db: Db, parts: Record<string, CollectionPart>
     }
     return out;
   };
-  return { all: (childId) => read(childId, false), forParent: (childId) => read(childId, true) };
+  return {
+    all: (childId) => read(childId, false),
+    forParent: (childId) => read(childId, true),
+    unknownToParents: Object.entries(parts).filter(([, part]) => part.unknownToParents).map(([kind]) => kind),
+  };
 }

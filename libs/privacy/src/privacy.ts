@@ -189,7 +189,7 @@ function privacyRoutes(router: Router, deps: PrivacyOptions & { retention: Reten
         service: deps.service,
         childId: params.childId,
         records,
-        accessLog: await accessSeenByParent(entries, principal.subject, directory),
+        accessLog: await accessSeenByParent(entries.filter((e) => !data.unknownToParents?.includes(e.recordType)), principal.subject, directory),
         retention: await retentionOf(params.childId, child.municipalityId, idsOf(records)),
       };
       if (deps.extendInsight) insight = await deps.extendInsight(insight, params.childId, principal.subject);

@@ -58,11 +58,12 @@ export function actionPlansPrivacy(db: Db, locks: KeyedMutex): { kinds: Retained
     },
   };
 
-  // Parents see the plans shared with them; notifications of concern are for the leader and the consultants only (R13).
+  // Parents see the plans shared with them; notifications of concern are for the leader and the consultants only (R13):
+  // parents are not told one exists, not even by the access log of their insight.
   const data = collectionsByChild(db, {
     'action-plan': { collection: 'plans', childField: 'childId', parents: { sharedWithParents: true } },
     'resource-case': { collection: 'resource_cases', childField: 'childId' },
-    'concern-notification': { collection: 'concern_notifications', childField: 'childId' },
+    'concern-notification': { collection: 'concern_notifications', childField: 'childId', unknownToParents: true },
   });
   return { kinds: [plan, resourceCase, concernNotification], data };
 }
