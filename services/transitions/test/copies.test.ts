@@ -28,7 +28,7 @@ const apply = async (...events: SporEvent[]) => {
 const assessment = (verb: 'completed' | 'amended', assessmentId: string, childId: string, version: number, category: string) =>
   event(`dk.spor.assessments.assessment.${verb}.v1`, assessmentId, version, { assessmentId, target: 'child', childId, instrumentId: 'trivselsvurdering', instrumentVersion: 1, institutionId: 'inst', rating: 'joint', completedOn: '2026-10-01', results: [{ section: 'trivsel', category }] });
 const plan = (verb: 'activated' | 'closed', planId: string, childId: string, version: number) =>
-  event(`dk.spor.action-plans.plan.${verb}.v1`, planId, version, { planId, childId, on: '2026-09-01', effortLevels: ['preventive'] });
+  event(`dk.spor.action-plans.plan.${verb}.v1`, planId, version, { planId, childId, institutionId: 'inst', on: '2026-09-01', effortLevels: ['preventive'] });
 const externalResult = (verb: 'recorded' | 'corrected', resultId: string, childId: string, version: number, source: string, testedOn: string, score: number) =>
   event(`dk.spor.assessments.external-result.${verb}.v1`, resultId, version, { resultId, childId, source, testedOn, score, maxScore: 52, interpretation: score < 40 ? 'below-expected' : 'as-expected', institutionId: null });
 const disposal = (service: string, recordKind: string, recordId: string, childId: string) =>
@@ -60,34 +60,53 @@ describe('copies for handover packages', () => {
     const child = randomUUID();
     const [gone, kept] = [randomUUID(), randomUUID()];
     await apply(assessment('completed', gone, child, 1, 'red'), event('dk.spor.assessments.assessment.completed.v1', kept, 1, { assessmentId: kept, target: 'child', childId: child, instrumentId: 'sprogvurdering-3', instrumentVersion: 1, institutionId: 'inst', rating: 'joint', completedOn: '2026-10-02', results: [{ section: 'samlet', category: 'generel' }] }));
-    expect((await results.latestPerInstrument(child)).map((r) => r.instrumentId)).toEqual(['sprogvurdering-3', 'trivselsvurdering']);
+    expect((await results.latestPerInstrument(child, 'inst')).map((r) => r.instrumentId)).toEqual(['sprogvurdering-3', 'trivselsvurdering']);
 
     await apply(disposal('assessments', 'assessment', gone, child), disposal('consent', 'consent', randomUUID(), child));
-    expect((await results.latestPerInstrument(child)).map((r) => r.instrumentId)).toEqual(['sprogvurdering-3']);
+    expect((await results.latestPerInstrument(child, 'inst')).map((r) => r.instrumentId)).toEqual(['sprogvurdering-3']);
     await apply(assessment('completed', gone, child, 1, 'red'), assessment('amended', gone, child, 2, 'yellow'));
-    expect((await results.latestPerInstrument(child)).map((r) => r.instrumentId)).toEqual(['sprogvurdering-3']);
+    expect((await results.latestPerInstrument(child, 'inst')).map((r) => r.instrumentId)).toEqual(['sprogvurdering-3']);
     // A disposal of the same id from another kind leaves it alone.
     const planId = randomUUID();
     await apply(plan('activated', planId, child, 1), disposal('assessments', 'assessment', planId, child));
-    expect((await plans.summaries(child)).map((p) => p.planId)).toEqual([planId]);
+    expect((await plans.summaries(child, 'inst')).map((p) => p.planId)).toEqual([planId]);
     await apply(disposal('action-plans', 'action-plan', planId, child), plan('closed', planId, child, 2));
-    expect(await plans.summaries(child)).toEqual([]);
+    expect(await plans.summaries(child, 'inst')).toEqual([]);
+  });
+
+  test('a package carries the sending institution’s own records only: not another institution’s results, tests or plans', async () => {
+    const child = randomUUID();
+    const [ours, theirs] = [randomUUID(), randomUUID()];
+    await apply(
+      assessment('completed', ours, child, 1, 'green'),
+      event('dk.spor.assessments.assessment.completed.v1', theirs, 1, { assessmentId: theirs, target: 'child', childId: child, instrumentId: 'sprogvurdering-3', instrumentVersion: 1, institutionId: 'other', rating: 'joint', completedOn: '2026-10-02', results: [{ section: 'samlet', category: 'fokuseret' }] }),
+      event('dk.spor.action-plans.plan.activated.v1', theirs, 1, { planId: theirs, childId: child, institutionId: 'other', on: '2026-09-01', effortLevels: ['anticipatory'] }),
+      externalResult('recorded', randomUUID(), child, 1, 'ordblindetesten', '2026-05-01', 45),
+      event('dk.spor.assessments.external-result.recorded.v1', randomUUID(), 1, { resultId: randomUUID(), childId: child, source: 'nationale-test-dansk', testedOn: '2026-05-02', score: 30, maxScore: 52, interpretation: 'below-expected', institutionId: 'other' }),
+    );
+    expect((await results.latestPerInstrument(child, 'inst')).map((r) => r.instrumentId)).toEqual(['trivselsvurdering']);
+    expect((await results.latestPerInstrument(child, 'other')).map((r) => r.instrumentId)).toEqual(['sprogvurdering-3']);
+    expect(await plans.summaries(child, 'inst')).toEqual([]);
+    expect((await plans.summaries(child, 'other')).map((p) => p.planId)).toEqual([theirs]);
+    // A test recorded at no institution is no other institution's: it goes along from either.
+    expect((await external.latestPerSource(child, 'inst')).map((r) => r.source)).toEqual(['ordblindetesten']);
+    expect((await external.latestPerSource(child, 'other')).map((r) => r.source)).toEqual(['ordblindetesten', 'nationale-test-dansk']);
   });
 
   test('a child that left the directory takes every copy with it, and later events about it are passed over', async () => {
     const child = randomUUID();
     const [a, p] = [randomUUID(), randomUUID()];
     await apply(event(DIRECTORY_EVENTS.personRegistered, child, 1, { personId: child, kind: 'child', birthYear: 2021, birthMonth: 5 }), assessment('completed', a, child, 1, 'green'), plan('activated', p, child, 1));
-    expect(await results.latestPerInstrument(child)).toHaveLength(1);
-    expect(await plans.summaries(child)).toHaveLength(1);
+    expect(await results.latestPerInstrument(child, 'inst')).toHaveLength(1);
+    expect(await plans.summaries(child, 'inst')).toHaveLength(1);
 
     await apply(event(DIRECTORY_EVENTS.personRemoved, child, 2, { personId: child, kind: 'child' }));
-    expect(await results.latestPerInstrument(child)).toEqual([]);
-    expect(await plans.summaries(child)).toEqual([]);
+    expect(await results.latestPerInstrument(child, 'inst')).toEqual([]);
+    expect(await plans.summaries(child, 'inst')).toEqual([]);
     // Late (another topic, another order) or replayed: nothing comes back.
     await apply(assessment('amended', a, child, 2, 'yellow'), plan('closed', p, child, 2), assessment('completed', randomUUID(), child, 1, 'green'));
-    expect(await results.latestPerInstrument(child)).toEqual([]);
-    expect(await plans.summaries(child)).toEqual([]);
+    expect(await results.latestPerInstrument(child, 'inst')).toEqual([]);
+    expect(await plans.summaries(child, 'inst')).toEqual([]);
     expect(await db.collection('assessment_results').countDocuments({ childId: child })).toBe(0);
   });
 
@@ -102,19 +121,19 @@ describe('copies for handover packages', () => {
       externalResult('recorded', older, child, 1, 'ordblindetesten', '2025-05-02', 30),
       externalResult('recorded', national, child, 1, 'nationale-test-laesning', '2026-03-10', 61),
     );
-    expect(await external.latestPerSource(child)).toEqual([
+    expect(await external.latestPerSource(child, 'inst')).toEqual([
       { source: 'nationale-test-laesning', testedOn: '2026-03-10', score: 61, maxScore: 52, interpretation: 'as-expected' },
       { source: 'ordblindetesten', testedOn: '2026-05-12', score: 44, maxScore: 52, interpretation: 'as-expected' },
     ]);
     // A disposal of an assessment with that id is not one of a result.
     await apply(disposal('assessments', 'assessment', newer, child));
-    expect((await external.latestPerSource(child)).map((r) => r.testedOn)).toEqual(['2026-03-10', '2026-05-12']);
+    expect((await external.latestPerSource(child, 'inst')).map((r) => r.testedOn)).toEqual(['2026-03-10', '2026-05-12']);
     await apply(disposal('assessments', 'external-result', newer, child), externalResult('corrected', newer, child, 2, 'ordblindetesten', '2026-05-12', 44));
-    expect((await external.latestPerSource(child)).map((r) => [r.source, r.testedOn])).toEqual([
+    expect((await external.latestPerSource(child, 'inst')).map((r) => [r.source, r.testedOn])).toEqual([
       ['ordblindetesten', '2025-05-02'],
       ['nationale-test-laesning', '2026-03-10'],
     ]);
     await apply(event(DIRECTORY_EVENTS.personRemoved, child, 2, { personId: child, kind: 'child' }));
-    expect(await external.latestPerSource(child)).toEqual([]);
+    expect(await external.latestPerSource(child, 'inst')).toEqual([]);
   });
 });

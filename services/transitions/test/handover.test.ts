@@ -71,6 +71,12 @@ describe('handover to school (R15)', () => {
 
   test('the kindergarten plans the move to school and writes the package; release without consent is refused', async () => {
     const leader = await as('leader', units.kindergarten);
+    // The group the child will be placed in must be one of the receiving institution's: a placement there is access.
+    for (const toGroupId of [units.kindergarten, crypto.randomUUID()]) {
+      const wrongGroup = await request(transitions.url).post('/transitions').set('authorization', leader).send({ childId, toInstitutionId: units.school, toGroupId, date: dayFromNow(30) });
+      expect(wrongGroup.status).toBe(422);
+      expect(wrongGroup.body).toMatchObject({ code: 'TRANSITION_INVALID', errors: [{ field: 'toGroupId' }] });
+    }
     const planned = await request(transitions.url).post('/transitions').set('authorization', leader).send({ childId, toInstitutionId: units.school, toGroupId: units.schoolClass, date: dayFromNow(30) });
     expect(planned.status).toBe(201);
     expect(planned.body).toMatchObject({ kind: 'daycare-to-school', fromInstitutionId: units.kindergarten, status: 'planned', handover: { status: 'draft' } });
@@ -169,6 +175,12 @@ describe('handover to school (R15)', () => {
       now = new Date(`${dayFromNow(30)}T08:00:00Z`);
       expect(await transitions.completeDue()).toBe(1);
       expect((await read()).status).toBe(404);
+      // Nor does it preview, write or release the package any more; it reads the transition as it stands.
+      const preview = await request(transitions.url).get(`/transitions/${transitionId}/handover/preview`).set('authorization', kindergartenEducator);
+      expect(preview.status).toBe(409);
+      expect(preview.body.code).toBe('TRANSITION_COMPLETED');
+      expect((await request(transitions.url).patch(`/transitions/${transitionId}/handover`).set('authorization', kindergartenEducator).send({ note: 'efter flytningen' })).status).toBe(409);
+      expect((await request(transitions.url).get(`/transitions/${transitionId}`).set('authorization', kindergartenEducator)).body.status).toBe('completed');
       const teacher = await as('educator', units.schoolClass);
       const placements = await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', teacher);
       expect(placements.body.current).toEqual([expect.objectContaining({ institutionId: units.school, groupId: units.schoolClass, from: dayFromNow(30) })]);

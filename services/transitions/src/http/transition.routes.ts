@@ -5,7 +5,7 @@
 import type { AuditLog } from '@spor/audit';
 import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
-import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
+import { AppError, conflict, forbidden, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, requireNsisLevel, type StaffRole } from '@spor/auth';
 import { holdsRoleAt, type ConsentView, type DirectoryView } from '@spor/directory';
 import type { Stored } from '@spor/events';
@@ -40,6 +40,10 @@ export interface TransitionDeps {
 }
 
 
+/** 422 naming the field that makes a planned transition impossible. */
+const transitionInvalid = (field: string, message: string) =>
+  new AppError({ status: 422, code: 'TRANSITION_INVALID', title: 'The transition is not valid', detail: `${field}: ${message}`, errors: [{ in: 'body', field, message }] });
+
 export function transitionRoutes(router: Router, deps: TransitionDeps): void {
   const { transitions, enrollments, directory, consents, clock } = deps;
 
@@ -57,6 +61,19 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
   async function asSender(req: Request, id: string, roles = SENDERS): Promise<Stored<Transition>> {
     const t = await load(req, id);
     if (!(await holdsRoleAt(directory, principalOf(req), roles, t.fromInstitutionId))) throw notFound(`transition ${id}`);
+    await logged(req, 'transition', t, t.fromInstitutionId);
+    return t;
+  }
+
+  /**
+   * The sending side while the child is still theirs to hand over: once the transition is
+   * completed (the child has moved) or cancelled, the institution it left reads the transition as
+   * it stands but no longer previews, writes or releases a package. Refused before it is logged.
+   */
+  async function asSenderBeforeTheMove(req: Request, id: string): Promise<Stored<Transition>> {
+    const t = await load(req, id);
+    if (!(await holdsRoleAt(directory, principalOf(req), SENDERS, t.fromInstitutionId))) throw notFound(`transition ${id}`);
+    if (t.status !== 'planned') throw conflict(t.status === 'completed' ? 'TRANSITION_COMPLETED' : 'TRANSITION_CANCELLED', `the transition is ${t.status}: the child is no longer the sending institution's to hand over`);
     await logged(req, 'transition', t, t.fromInstitutionId);
     return t;
   }
@@ -91,12 +108,19 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
     const { _id, version, ...rest } = t;
     return { id: _id, version, ...rest };
   };
-  /** What goes along from the other services, as transitions knows it from their events now. */
+  /**
+   * What goes along from the other services, as transitions knows it from their events now: the
+   * sending institution's own records only. What another institution made (an earlier one, whose
+   * handover may have been withdrawn, or a later one) is not the sender's to pass on.
+   */
   const packageContent = async (t: Transition) => ({
     ...(t.handover.includeAssessments
-      ? { assessmentResults: (await deps.results.latestPerInstrument(t.childId)).map(({ childId: _c, institutionId: _i, ...r }) => r), externalResults: await deps.externalResults.latestPerSource(t.childId) }
+      ? {
+          assessmentResults: (await deps.results.latestPerInstrument(t.childId, t.fromInstitutionId)).map(({ childId: _c, institutionId: _i, ...r }) => r),
+          externalResults: await deps.externalResults.latestPerSource(t.childId, t.fromInstitutionId),
+        }
       : {}),
-    ...(t.handover.includeActionPlans ? { actionPlans: await deps.plans.summaries(t.childId) } : {}),
+    ...(t.handover.includeActionPlans ? { actionPlans: await deps.plans.summaries(t.childId, t.fromInstitutionId) } : {}),
   });
 
   /** What the receiving institution reads: the package, not the sender's checklist. */
@@ -112,11 +136,18 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
         const to = await directory.unit(body.toInstitutionId);
         if (!enrollment || enrollment.municipalityId !== principal.municipalityId) throw notFound(`placements of child ${body.childId}`);
         if (!to || to.kind !== 'institution' || to.municipalityId !== principal.municipalityId) throw notFound(`institution ${body.toInstitutionId}`);
+        if (to.closedOn && to.closedOn <= body.date) throw transitionInvalid('toInstitutionId', `the institution closes on ${to.closedOn}`);
+        // The group becomes the child's placement on the day, and with it who may see the child.
+        if (body.toGroupId) {
+          const group = await directory.unit(body.toGroupId);
+          if (!group || group.kind !== 'group' || group.parentId !== to._id) throw transitionInvalid('toGroupId', `unit ${body.toGroupId} is not a group of institution ${to._id}`);
+          if (group.closedOn && group.closedOn <= body.date) throw transitionInvalid('toGroupId', `the group closes on ${group.closedOn}`);
+        }
         const toType = to.institutionType as InstitutionType;
         // The child leaves the placement it has the day before, of the same kind, or (into SFO) its school.
         const before = placementsOn(enrollment, dayBefore(body.date));
         const from = before.find((p) => categoryOf(p.institutionType) === categoryOf(toType)) ?? (categoryOf(toType) === 'sfo' ? before.find((p) => categoryOf(p.institutionType) === 'school') : undefined) ?? before.find((p) => categoryOf(p.institutionType) === 'daycare');
-        if (!from) throw new AppError({ status: 422, code: 'TRANSITION_INVALID', title: 'The transition is not valid', detail: `date: the child has no placement on ${dayBefore(body.date)} to leave from`, errors: [{ in: 'body', field: 'date', message: 'no placement the day before' }] });
+        if (!from) throw transitionInvalid('date', `the child has no placement on ${dayBefore(body.date)} to leave from`);
         if (!(await holdsRoleAt(directory, principal, PLANNERS, from.institutionId))) throw forbidden(`planning a transition needs one of the roles ${PLANNERS.join(', ')} on the sending institution or above it`, 'ROLE_REQUIRED');
         const id = randomUUID();
         const planned = planTransition({ municipalityId: enrollment.municipalityId, childId: body.childId, fromPlacementId: from.placementId, fromInstitutionId: from.institutionId, toInstitutionId: to._id, toGroupId: body.toGroupId ?? null, date: body.date, plannedBy: principal.subject, fromType: from.institutionType, toType, ...(body.checklist ? { checklist: body.checklist } : {}) });
@@ -132,7 +163,7 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
   router.post(
     '/transitions/:transitionId/checklist/:key',
     validated({ params: params.extend({ key: z.string().max(41) }), body: z.strictObject({ done: z.boolean() }) }, async ({ params: p, body }, req, res) => {
-      const t = await asSender(req, p.transitionId);
+      const t = await asSenderBeforeTheMove(req, p.transitionId);
       res.json(show(await transitions.save(t, tickChecklist(t, p.key, body.done, principalOf(req).subject, clock()))));
     }),
   );
@@ -142,7 +173,7 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
     validated(
       { params, body: z.strictObject({ note: text.optional(), childPerspective: text.optional(), parentsPerspective: text.optional(), includeAssessments: z.boolean().optional(), includeActionPlans: z.boolean().optional() }).refine((b) => Object.keys(b).length > 0, { error: 'name at least one field of the package' }) },
       async ({ params: p, body }, req, res) => {
-        const t = await asSender(req, p.transitionId);
+        const t = await asSenderBeforeTheMove(req, p.transitionId);
         const change = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
         res.json(show(await transitions.save(t, editHandover(t, change))));
       },
@@ -153,7 +184,7 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
   router.get(
     '/transitions/:transitionId/handover/preview',
     validated({ params }, async ({ params: p }, req, res) => {
-      const t = await asSender(req, p.transitionId);
+      const t = await asSenderBeforeTheMove(req, p.transitionId);
       const content = await packageContent(t);
       res.json({ ...showPackage(t).handover, assessmentResults: content.assessmentResults ?? [], externalResults: content.externalResults ?? [], actionPlans: content.actionPlans ?? [] });
     }),
@@ -162,7 +193,7 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
   router.post(
     '/transitions/:transitionId/handover/show-parents',
     validated({ params }, async ({ params: p }, req, res) => {
-      const t = await asSender(req, p.transitionId);
+      const t = await asSenderBeforeTheMove(req, p.transitionId);
       res.json(show(await transitions.save(t, showToParents(t, await packageContent(t)))));
     }),
   );
@@ -170,7 +201,7 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
   router.post(
     '/transitions/:transitionId/handover/release',
     validated({ params }, async ({ params: p }, req, res) => {
-      const t = await asSender(req, p.transitionId);
+      const t = await asSenderBeforeTheMove(req, p.transitionId);
       const basis = deps.legalBasis(t.municipalityId);
       const consent = basis === 'consent' ? await consents.validConsent(t.childId, 'transition-transfer', { receivingUnitId: t.toInstitutionId }, clock()) : null;
       // What goes along is frozen now: the receiving institution sees what was released, not later results.

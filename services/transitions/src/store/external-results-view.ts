@@ -36,10 +36,13 @@ export class ExternalResultsView extends ChildRecordCopies<SeenExternalResult> {
     return { 'dk.spor.assessments.external-result.recorded.v1': apply, 'dk.spor.assessments.external-result.corrected.v1': apply };
   }
 
-  /** The newest result per test (source), oldest test first. */
-  async latestPerSource(childId: string): Promise<HandoverExternalResult[]> {
+  /**
+   * The newest result per test (source), oldest test first, of the tests taken while the child was
+   * at `institutionId`, or at no institution (recorded by the municipality, no other one's).
+   */
+  async latestPerSource(childId: string, institutionId: string): Promise<HandoverExternalResult[]> {
     const newest = new Map<string, SeenExternalResult>();
-    for (const r of await this.ofChild(childId)) if ((newest.get(r.source)?.testedOn ?? '') <= r.testedOn) newest.set(r.source, r);
+    for (const r of (await this.ofChild(childId)).filter((x) => x.institutionId === institutionId || x.institutionId === null)) if ((newest.get(r.source)?.testedOn ?? '') <= r.testedOn) newest.set(r.source, r);
     return [...newest.values()]
       .sort((a, b) => a.testedOn.localeCompare(b.testedOn) || a.source.localeCompare(b.source))
       .map(({ source, testedOn, score, maxScore, interpretation }) => ({ source, testedOn, score, maxScore, interpretation }));

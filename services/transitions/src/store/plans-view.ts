@@ -10,13 +10,15 @@ export interface SeenPlan {
   version: number;
   childId: string;
   status: 'active' | 'closed';
+  /** The institution whose plan it is (copies stored before it was kept have none: they go along with no package). */
+  institutionId?: string;
   effortLevels: string[];
   activatedOn?: string;
   lastEvaluatedOn?: string;
   closedOn?: string;
 }
 
-export type PlanSummary = Omit<SeenPlan, '_id' | 'version' | 'childId'> & { planId: string };
+export type PlanSummary = Omit<SeenPlan, '_id' | 'version' | 'childId' | 'institutionId'> & { planId: string };
 
 /** Copies that follow the plans' disposals and the child's removal (ChildRecordCopies). */
 export class PlansView extends ChildRecordCopies<SeenPlan> {
@@ -32,9 +34,9 @@ export class PlansView extends ChildRecordCopies<SeenPlan> {
 
   handlers(): Record<string, EventHandler> {
     const apply = (extra: (d: { on: string }) => Partial<SeenPlan>): EventHandler => async (event) => {
-      const d = event.data as { planId: string; childId?: string; on: string; effortLevels: string[] };
+      const d = event.data as { planId: string; childId?: string; institutionId: string; on: string; effortLevels: string[] };
       if (!d.childId) return;
-      await this.apply(d.planId, event.aggregateversion, d.childId, { effortLevels: d.effortLevels, ...extra(d) });
+      await this.apply(d.planId, event.aggregateversion, d.childId, { institutionId: d.institutionId, effortLevels: d.effortLevels, ...extra(d) });
     };
     return {
       'dk.spor.action-plans.plan.activated.v1': apply((d) => ({ status: 'active', activatedOn: d.on })),
@@ -44,7 +46,8 @@ export class PlansView extends ChildRecordCopies<SeenPlan> {
     };
   }
 
-  async summaries(childId: string): Promise<PlanSummary[]> {
-    return (await this.ofChild(childId)).map(({ _id, version: _v, childId: _c, ...rest }) => ({ planId: _id, ...rest, status: rest.status ?? 'active' }));
+  /** The child's plans that `institutionId` keeps. */
+  async summaries(childId: string, institutionId: string): Promise<PlanSummary[]> {
+    return (await this.ofChild(childId)).filter((p) => p.institutionId === institutionId).map(({ _id, version: _v, childId: _c, institutionId: _i, ...rest }) => ({ planId: _id, ...rest, status: rest.status ?? 'active' }));
   }
 }

@@ -43,9 +43,9 @@ export class ResultsView extends ChildRecordCopies<SeenResult> {
     return { 'dk.spor.assessments.assessment.completed.v1': apply, 'dk.spor.assessments.assessment.amended.v1': apply };
   }
 
-  /** The newest result per instrument (a team's joint rating, never one professional's independent one). */
-  async latestPerInstrument(childId: string): Promise<HandoverResult[]> {
-    const all = (await this.ofChild(childId)).filter((r) => r.rating !== 'independent');
+  /** The newest result per instrument that `institutionId` made (a team's joint rating, never one professional's independent one). */
+  async latestPerInstrument(childId: string, institutionId: string): Promise<HandoverResult[]> {
+    const all = (await this.ofChild(childId)).filter((r) => r.rating !== 'independent' && r.institutionId === institutionId);
     const newest = new Map<string, SeenResult>();
     for (const r of all) if ((newest.get(r.instrumentId)?.completedOn ?? '') <= r.completedOn) newest.set(r.instrumentId, r);
     return [...newest.values()].sort((a, b) => a.instrumentId.localeCompare(b.instrumentId)).map(({ _id, version: _version, rating: _rating, ...rest }) => rest);
