@@ -61,7 +61,10 @@ const api = () => request(actionPlans.url);
 describe('action plans', () => {
   let planId: string;
   let goalId: string;
+  let firstGoalId: string;
   let signId: string;
+  /** Every goal of the plan, none of its signs seen (R4: an evaluation records each goal). */
+  const everyGoal = () => [{ goalId: firstGoalId, signsSeen: [] }, { goalId, signsSeen: [] }];
 
   test('R1: a plan is activated only with a goal that has a sign and an evaluation date', async () => {
     const draft = await api().post('/plans').set('authorization', educator).send({ childId, startOn: day(-60), goals: [{ text: 'Deltager i samlingen', signs: [] }], perspectives: { child: { seeMeAsIAm: 'Jeg bygger gerne med klodser' }, parents: { letMeBelong: 'Hun savner en fast legekammerat' } } });
@@ -73,6 +76,7 @@ describe('action plans', () => {
     expect(refused.body).toMatchObject({ code: 'PLAN_INCOMPLETE', rule: 'R1' });
     const edited = await api().patch(`/plans/${planId}`).set('authorization', educator).send({ addGoals: [{ text: 'Leger med andre', signs: ['Tager initiativ til leg'] }], nextEvaluationOn: day(-30) });
     goalId = edited.body.goals[1].goalId;
+    firstGoalId = edited.body.goals[0].goalId;
     signId = edited.body.goals[1].signs[0].signId;
     const active = await api().post(`/plans/${planId}/activate`).set('authorization', educator);
     expect(active.body.status).toBe('active');
@@ -80,7 +84,7 @@ describe('action plans', () => {
 
   test('R5: escalation to an intervening effort only after evaluated preventive and anticipatory efforts', async () => {
     const effort = (level: string, start: string) => api().post(`/plans/${planId}/efforts`).set('authorization', educator).send({ level, description: `${level} indsats`, actors: level === 'anticipatory' ? ['praksisvejleder'] : ['team'], start });
-    const evaluateOn = (on: string, next: string) => api().post(`/plans/${planId}/evaluations`).set('authorization', educator).send({ on, goals: [{ goalId, signsSeen: [signId], adjustment: 'Mere voksenstøtte' }], decision: 'continue', nextEvaluationOn: next });
+    const evaluateOn = (on: string, next: string) => api().post(`/plans/${planId}/evaluations`).set('authorization', educator).send({ on, goals: [{ goalId: firstGoalId, signsSeen: [] }, { goalId, signsSeen: [signId], adjustment: 'Mere voksenstøtte' }], decision: 'continue', nextEvaluationOn: next });
 
     const tooEarly = await effort('intervening', day(-50));
     expect(tooEarly.status).toBe(409);
@@ -110,8 +114,11 @@ describe('action plans', () => {
     expect(unknownGoal.status).toBe(422);
     expect(unknownGoal.body).toMatchObject({ code: 'PLAN_INVALID', rule: 'R4' });
     expect(unknownGoal.body.errors[0].field).toBe('goals.0.goalId');
-    const beforeStart = await api().post(`/plans/${planId}/evaluations`).set('authorization', educator).send({ on: day(-90), goals: [], decision: 'continue', nextEvaluationOn: day(20) });
-    expect(beforeStart.body.errors[0].field).toBe('on');
+    const beforeStart = await api().post(`/plans/${planId}/evaluations`).set('authorization', educator).send({ on: day(-90), goals: everyGoal(), decision: 'continue', nextEvaluationOn: day(20) });
+    expect(beforeStart.body.errors.map((e: { field: string }) => e.field)).toEqual(['on']);
+    const noGoal = await api().post(`/plans/${planId}/evaluations`).set('authorization', educator).send({ on: day(1), goals: [], decision: 'continue', nextEvaluationOn: day(20) });
+    expect(noGoal.status).toBe(422);
+    expect(noGoal.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['goals', 'on']);
     const level = await api().post(`/plans/${planId}/efforts`).set('authorization', educator).send({ level: 'urgent', description: 'x', actors: ['team'], start: day(-1) });
     expect(level.status).toBe(422);
     expect(level.body).toMatchObject({ code: 'PLAN_INVALID', rule: 'R2' });

@@ -2,13 +2,13 @@
 // parents informed for a group case, the grant's period and goals, and who decides what.
 import { describe, expect, test } from '@jest/globals';
 import { activate, addEffort, draftPlan, evaluate, type Plan } from '../src/domain/plan.js';
-import { checkSubmission, decide, type ResourceCase } from '../src/domain/resource-case.js';
+import { addMonths, checkSubmission, decide, type ResourceCase } from '../src/domain/resource-case.js';
 
 function readyPlan(): Plan {
   let plan = activate(draftPlan({ municipalityId: '510', childId: 'child', groupId: null, institutionId: 'inst', startOn: '2026-01-05', nextEvaluationOn: '2026-02-01', goals: [{ text: 'Mål', signs: ['Tegn'] }], perspectives: { child: {}, parents: {} }, participants: [], createdBy: 's' }), '2026-01-05');
   plan = addEffort(plan, { level: 'preventive', description: 'p', actors: ['team'], start: '2026-01-06', end: null }, []).plan;
   plan = addEffort(plan, { level: 'anticipatory', description: 'a', actors: ['praksisvejleder'], start: '2026-01-07', end: null }, plan.efforts).plan;
-  return evaluate(plan, { on: '2026-02-01', by: 's', goals: [], decision: 'escalate', nextEvaluationOn: '2026-03-01' }).plan;
+  return evaluate(plan, { on: '2026-02-01', by: 's', goals: plan.goals.map((g) => ({ goalId: g.goalId, signsSeen: [] })), decision: 'escalate', nextEvaluationOn: '2026-03-01' }, '2026-12-31').plan;
 }
 
 const childCase = (submittedOn: string, meetingOn = '2026-03-20'): Omit<ResourceCase, 'status'> => ({ municipalityId: '510', districtId: 'd', institutionId: 'inst', kind: 'child-with-cpr', childId: 'child', groupId: null, planId: 'plan', meetingId: 'm', meetingOn, consentId: 'c', parentsInformedOn: null, submittedOn, submittedBy: 'leader' });
@@ -46,8 +46,20 @@ describe('R9 and R10 decisions', () => {
     expect(() => decide(granted, { outcome: 'refused', goals: [], answer: 'igen igen' }, consultant, '2026-03-21', true)).toThrow(expect.objectContaining({ code: 'CASE_DECIDED' }));
   });
 
+  test('a period ends the day before the same date, or on the last day of a shorter month', () => {
+    expect([addMonths('2026-04-01', 6), addMonths('2026-01-15', 6), addMonths('2026-08-31', 6), addMonths('2027-08-31', 6), addMonths('2026-01-31', 1), addMonths('2026-12-01', 1)]).toEqual(['2026-09-30', '2026-07-14', '2027-02-28', '2028-02-29', '2026-02-28', '2026-12-31']);
+  });
+
   test('consent withdrawn after submission stops the decision', () => {
     expect(() => decide(submitted, { outcome: 'mellemform', goals: ['x'], answer: 'Bevilget mellemform' }, consultant, '2026-03-20', false)).toThrow(expect.objectContaining({ code: 'CONSENT_REQUIRED', rule: 'R7' }));
+  });
+
+  test('special daycare is an intervening effort: R5 holds for it, not for extra resources for a chronic illness', () => {
+    const bare = { ...childCase('2026-03-01'), meetingId: null, meetingOn: null, consentId: null };
+    expect(() => checkSubmission({ ...bare, kind: 'special-provision' }, { plan: null, childEfforts: [], consentValid: false })).toThrow(expect.objectContaining({ code: 'ESCALATION_REQUIRES_EVALUATED_PRIOR_EFFORTS', rule: 'R5' }));
+    const plan = readyPlan();
+    expect(() => checkSubmission({ ...bare, kind: 'special-provision' }, { plan: null, childEfforts: plan.efforts, consentValid: false })).not.toThrow();
+    expect(() => checkSubmission({ ...bare, kind: 'chronic-illness' }, { plan: null, childEfforts: [], consentValid: false })).not.toThrow();
   });
 
   test('R10: special provision is decided by the pedagogical consultant, not the council', () => {

@@ -63,9 +63,10 @@ beforeAll(async () => {
   await api().post(`/plans/${planId}/activate`).set('authorization', educator).expect(200);
   const step = async (path: string, body: object) => api().post(`/plans/${planId}/${path}`).set('authorization', educator).send(body).expect(201);
   await step('efforts', { level: 'preventive', description: 'Mindre grupper', actors: ['team'], start: day(-85) });
-  await step('evaluations', { on: day(-60), goals: [], decision: 'continue', nextEvaluationOn: day(-30) });
+  const goals = (draft.body.goals as { goalId: string }[]).map((g) => ({ goalId: g.goalId, signsSeen: [] }));
+  await step('evaluations', { on: day(-60), goals, decision: 'continue', nextEvaluationOn: day(-30) });
   await step('efforts', { level: 'anticipatory', description: 'Praksisvejleder i gruppen', actors: ['praksisvejleder'], start: day(-55) });
-  await step('evaluations', { on: day(-30), goals: [], decision: 'escalate', nextEvaluationOn: day(30) });
+  await step('evaluations', { on: day(-30), goals, decision: 'escalate', nextEvaluationOn: day(30) });
 });
 
 afterAll(async () => {
@@ -229,6 +230,13 @@ describe('cases without a plan, a council meeting or a consent; refused decision
     });
     expect(submitted.status).toBe(201);
     expect(submitted.body).toMatchObject({ status: 'submitted', childId: null, groupId: group, planId: null, meetingId, meetingOn: day(12), consentId: null, parentsInformedOn: day(-2) });
+    // A group case names no child: the case would land on that child's record, its events name it, its parents read it.
+    const withChild = await api().post('/resource-cases').set('authorization', leader).send({ kind: 'group-without-cpr', groupId: group, childId, meetingId, parentsInformedOn: day(-2) });
+    expect(withChild.status).toBe(422);
+    expect(withChild.body).toMatchObject({ code: 'CASE_INVALID', errors: [{ field: 'childId' }] });
+    const childWithGroup = await api().post('/resource-cases').set('authorization', leader).send({ kind: 'special-provision', childId, groupId: group });
+    expect(childWithGroup.status).toBe(422);
+    expect(childWithGroup.body).toMatchObject({ code: 'CASE_INVALID', errors: [{ field: 'groupId' }] });
 
     const decided = await api().post(`/resource-cases/${submitted.body.id}/decision`).set('authorization', consultant).send({ outcome: 'refused', answer: 'Distriktsrådet har ikke bevilget ressourcer til gruppen.' });
     expect(decided.status).toBe(200);

@@ -95,18 +95,19 @@ export function activate(plan: Plan, on: string): Plan {
 
 /**
  * R5: an intervening effort for a child only when the child's plans hold preventive and
- * anticipatory efforts, each evaluated at least once. `childEfforts` are the efforts of all the
- * child's plans (this one included).
+ * anticipatory efforts, each evaluated at least once before it (`startsOn`, when the effort has
+ * a start: an intervening effort dated back before the evaluations is not after them).
+ * `childEfforts` are the efforts of all the child's plans (this one included).
  */
-export function checkEscalation(level: EffortLevel, childId: string | null, childEfforts: Effort[]): void {
+export function checkEscalation(level: EffortLevel, childId: string | null, childEfforts: Effort[], startsOn?: string): void {
   if (level !== 'intervening' || !childId) return;
   const prior = childEfforts.filter((e) => e.level !== 'intervening');
   const problems: string[] = [];
   for (const needed of ['preventive', 'anticipatory'] as const) {
     const ofLevel = prior.filter((e) => e.level === needed);
     if (ofLevel.length === 0) problems.push(`no ${needed} effort`);
-    const unevaluated = ofLevel.filter((e) => e.evaluatedOn.length === 0);
-    if (unevaluated.length > 0) problems.push(`${unevaluated.length} ${needed} effort(s) not yet evaluated (${unevaluated.map((e) => e.effortId).join(', ')})`);
+    const unevaluated = ofLevel.filter((e) => !e.evaluatedOn.some((on) => !startsOn || on <= startsOn));
+    if (unevaluated.length > 0) problems.push(`${unevaluated.length} ${needed} effort(s) not yet evaluated${startsOn ? ` on or before ${startsOn}` : ''} (${unevaluated.map((e) => e.effortId).join(', ')})`);
   }
   if (problems.length > 0) {
     throw ruleViolation({ code: 'ESCALATION_REQUIRES_EVALUATED_PRIOR_EFFORTS', rule: 'R5', detail: `an intervening effort needs documented and evaluated preventive and anticipatory efforts first: ${problems.join('; ')}` });
@@ -117,26 +118,38 @@ export function addEffort(plan: Plan, effort: Omit<Effort, 'effortId' | 'evaluat
   if (plan.status === 'closed') throw conflict('PLAN_CLOSED', 'the plan is closed');
   if (effort.start < plan.startOn) throw invalid([{ in: 'body', field: 'start', message: `is before the plan starts (${plan.startOn})` }]);
   if (effort.end && effort.end < effort.start) throw invalid([{ in: 'body', field: 'end', message: 'is before the effort starts' }]);
-  checkEscalation(effort.level, plan.childId, childEfforts);
+  checkEscalation(effort.level, plan.childId, childEfforts, effort.start);
   const added: Effort = { ...effort, effortId: randomUUID(), evaluatedOn: [] };
   return { plan: { ...plan, efforts: [...plan.efforts, added] }, effort: added };
 }
 
-/** R4: an evaluation per goal; the efforts running on the day count as evaluated; `close` closes the plan. */
-export function evaluate(plan: Plan, input: Omit<Evaluation, 'evaluationId'>): { plan: Plan; evaluation: Evaluation } {
+/**
+ * R4: an evaluation records every goal of the plan, on a day that has come (`today`); the efforts
+ * that ran since the last evaluation (or the plan's start) count as evaluated, also one that ended
+ * meanwhile; `close` closes the plan. An evaluation of no goal, or dated ahead, would meet R5 and
+ * quiet the overdue flag without anything having been evaluated.
+ */
+export function evaluate(plan: Plan, input: Omit<Evaluation, 'evaluationId'>, today: string): { plan: Plan; evaluation: Evaluation } {
   if (plan.status !== 'active') throw conflict('PLAN_NOT_ACTIVE', `only an active plan is evaluated; this one is ${plan.status}`);
   const errors: FieldError[] = [];
   if (input.on < plan.startOn) errors.push({ in: 'body', field: 'on', message: `is before the plan starts (${plan.startOn})` });
+  if (input.on > today) errors.push({ in: 'body', field: 'on', message: `is after today (${today}): an evaluation records what was seen` });
+  const seen = new Set<string>();
   input.goals.forEach((g, i) => {
     const goal = plan.goals.find((x) => x.goalId === g.goalId);
     if (!goal) errors.push({ in: 'body', field: `goals.${i}.goalId`, message: `the plan has no goal ${g.goalId}` });
     else g.signsSeen.forEach((s, j) => goal.signs.some((x) => x.signId === s) || errors.push({ in: 'body', field: `goals.${i}.signsSeen.${j}`, message: `goal ${g.goalId} has no sign ${s}` }));
+    if (seen.has(g.goalId)) errors.push({ in: 'body', field: `goals.${i}.goalId`, message: `goal ${g.goalId} is evaluated twice` });
+    seen.add(g.goalId);
   });
+  const missing = plan.goals.filter((g) => !seen.has(g.goalId));
+  if (missing.length > 0) errors.push({ in: 'body', field: 'goals', message: `every goal of the plan is evaluated; missing ${missing.map((g) => g.goalId).join(', ')}` });
   if (input.decision !== 'close' && !input.nextEvaluationOn) errors.push({ in: 'body', field: 'nextEvaluationOn', message: 'the next evaluation date is needed unless the plan closes' });
   if (input.nextEvaluationOn && input.nextEvaluationOn <= input.on) errors.push({ in: 'body', field: 'nextEvaluationOn', message: `must come after the evaluation (${input.on})` });
   if (errors.length > 0) throw invalid(errors, 'R4');
   const evaluation: Evaluation = { ...input, evaluationId: randomUUID() };
-  const efforts = plan.efforts.map((e) => (e.start <= input.on && (e.end === null || e.end >= input.on) ? { ...e, evaluatedOn: [...e.evaluatedOn, input.on] } : e));
+  const since = plan.evaluations.reduce((last, x) => (x.on > last && x.on <= input.on ? x.on : last), plan.startOn);
+  const efforts = plan.efforts.map((e) => (e.start <= input.on && (e.end === null || e.end >= since) ? { ...e, evaluatedOn: [...e.evaluatedOn, input.on] } : e));
   const closing = input.decision === 'close';
   return {
     plan: { ...plan, efforts, evaluations: [...plan.evaluations, evaluation], nextEvaluationOn: closing ? null : input.nextEvaluationOn, ...(closing ? { status: 'closed' as const, closedOn: input.on } : {}) },

@@ -70,6 +70,9 @@ export function checkSubmission(c: Omit<ResourceCase, 'status'>, context: { plan
     checkEscalation('intervening', c.childId, context.childEfforts);
     if (!context.consentValid) throw ruleViolation({ code: 'CONSENT_REQUIRED', rule: 'R7', detail: 'a resource case with CPR needs the valid consent of every custody holder (purpose resource-assessment)' });
   }
+  // Special daycare is an intervening effort (R2): decided by the consultant (R10), but R5 holds.
+  // Extra resources for a chronic illness answer the illness, not efforts that did not suffice.
+  if (c.kind === 'special-provision') checkEscalation('intervening', c.childId, context.childEfforts);
   if (c.kind === 'group-without-cpr' && !c.parentsInformedOn) {
     throw ruleViolation({ code: 'PARENTS_NOT_INFORMED', rule: 'R8', status: 422, detail: 'resources for a group without CPR need no signature, but the parents of the children concerned must be informed: give parentsInformedOn' });
   }
@@ -94,9 +97,16 @@ export function decide(c: ResourceCase, input: { outcome: string; from?: string 
   return { ...c, status: 'decided', decision: { outcome: input.outcome, from, to, goals: input.goals, answer: input.answer, decidedBy: by.personId, decidedOn: on } };
 }
 
-function addMonths(day: string, months: number): string {
+/**
+ * The last day of a period of `months` from `day`: the day before the same date `months` later,
+ * or the month's last day where that month is shorter (six months from 31 August end on 28 or 29
+ * February, not in March).
+ */
+export function addMonths(day: string, months: number): string {
   const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCMonth(d.getUTCMonth() + months);
-  d.setUTCDate(d.getUTCDate() - 1);
-  return d.toISOString().slice(0, 10);
+  const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1));
+  const lastOfTarget = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  const end = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth(), Math.min(d.getUTCDate(), lastOfTarget)));
+  if (d.getUTCDate() <= lastOfTarget) end.setUTCDate(end.getUTCDate() - 1);
+  return end.toISOString().slice(0, 10);
 }

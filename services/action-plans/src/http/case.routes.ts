@@ -47,6 +47,9 @@ export function caseRoutes(router: Router, deps: PlanDeps & { cases: CaseReposit
       async ({ body }, req, res) => {
         const principal = principalOf(req);
         let institutionId: string;
+        // A case is about a group or about one child: the other id would put the case on a record it does not concern.
+        const stray = body.kind === 'group-without-cpr' ? (body.childId ? 'childId' : null) : body.groupId ? 'groupId' : null;
+        if (stray) throw new AppError({ status: 422, code: 'CASE_INVALID', title: 'The case is not valid', detail: `${stray}: a ${body.kind} case ${stray === 'childId' ? 'is about a group, not one child' : 'is about one child, not a group'}`, errors: [{ in: 'body', field: stray, message: `not part of a ${body.kind} case` }] });
         if (body.kind === 'group-without-cpr') {
           const group = body.groupId ? await directory.unit(body.groupId) : null;
           if (!group || group.kind !== 'group' || group.municipalityId !== principal.municipalityId || !group.parentId) throw new AppError({ status: 422, code: 'CASE_INVALID', title: 'The case is not valid', detail: 'groupId: a group case names a group of the municipality' });
@@ -79,8 +82,8 @@ export function caseRoutes(router: Router, deps: PlanDeps & { cases: CaseReposit
         };
         checkSubmission(candidate, { plan, childEfforts: body.childId ? (await plans.forChild(body.childId)).flatMap((p) => p.efforts) : [], consentValid: candidate.consentId !== null });
         const id = randomUUID();
-        const saved = await cases.submit(id, { ...candidate, status: 'submitted' });
         await audit.record(principal, { action: 'submit', recordType: 'resource-case', recordId: id, ...(body.childId ? { childId: body.childId } : {}) });
+        const saved = await cases.submit(id, { ...candidate, status: 'submitted' });
         res.status(201).location(`/resource-cases/${id}`).json(show(saved));
       },
     ),
@@ -122,8 +125,8 @@ export function caseRoutes(router: Router, deps: PlanDeps & { cases: CaseReposit
         if (principal.kind !== 'staff') throw forbidden('decisions are recorded by staff', 'ROLE_REQUIRED');
         const c = await load(principal, params.caseId);
         const next = decide(c, body, { personId: principal.subject, roles: principal.roles.map((r) => r.role) }, today(), c.childId && c.kind === 'child-with-cpr' ? await consentValid(c.childId) : true);
-        const saved = await cases.decided(c, next);
         await audit.record(principal, { action: 'decide', recordType: 'resource-case', recordId: c._id, ...(c.childId ? { childId: c.childId } : {}) });
+        const saved = await cases.decided(c, next);
         res.json(show(saved));
       },
     ),

@@ -77,8 +77,8 @@ export function meetingRoutes(router: Router, deps: PlanDeps & { consents: Conse
       const placement = await placementGivingAccess(directory, principal, params.childId, today(), PLAN_ROLES);
       if (!placement) throw notFound(`child ${params.childId}`);
       const doc: ConcernNotification = { _id: randomUUID(), municipalityId: principal.municipalityId, childId: params.childId, institutionId: placement.institutionId, on: body.on, summary: body.summary, recordedBy: principal.subject, recordedAt: clock() };
-      await notifications.insertOne(doc);
       await audit.record(principal, { action: 'record-concern', recordType: 'concern-notification', recordId: doc._id, childId: params.childId });
+      await notifications.insertOne(doc);
       // The one who records it sees the receipt, not the list: that stays with the leader and the consultants.
       res.status(201).json({ id: doc._id, childId: doc.childId, on: doc.on, recordedAt: doc.recordedAt.toISOString() });
     }),

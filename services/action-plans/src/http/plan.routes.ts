@@ -88,8 +88,9 @@ export function planRoutes(router: Router, deps: PlanDeps): { loadPlan: (req: Re
         const institutionId = await institutionFor(principal, body.childId ?? null, body.groupId ?? null);
         const id = randomUUID();
         const plan = draftPlan({ municipalityId: principal.municipalityId, childId: body.childId ?? null, groupId: body.groupId ?? null, institutionId, startOn: body.startOn, nextEvaluationOn: body.nextEvaluationOn ?? null, goals: body.goals, perspectives: body.perspectives, participants: body.participants, createdBy: principal.subject });
-        const saved = await plans.create(id, plan);
+        // The entry before the write, as for every change: a plan is never without one.
         await audit.record(principal, { action: 'create', recordType: 'action-plan', recordId: id, ...(plan.childId ? { childId: plan.childId } : {}) });
+        const saved = await plans.create(id, plan);
         res.status(201).location(`/plans/${id}`).json(show(saved));
       },
     ),
@@ -142,7 +143,7 @@ export function planRoutes(router: Router, deps: PlanDeps): { loadPlan: (req: Re
     validated({ params, body: z.strictObject({ on: day, goals: z.array(z.strictObject({ goalId: z.uuid(), signsSeen: z.array(z.uuid()).max(20), adjustment: text.max(2000).optional() })).max(20), decision: z.enum(DECISIONS), nextEvaluationOn: day.nullable().default(null) }) }, async ({ params: p, body }, req, res) => {
       staffOnly(req);
       const plan = await load(req, p.planId, 'evaluate');
-      const { plan: next, evaluation } = evaluate(plan, { ...body, by: principalOf(req).subject });
+      const { plan: next, evaluation } = evaluate(plan, { ...body, by: principalOf(req).subject }, today());
       const saved = await plans.save(plan, next, 'evaluated', { decision: evaluation.decision, nextEvaluationOn: evaluation.nextEvaluationOn }, body.on);
       res.status(201).json({ plan: show(saved), evaluation });
     }),
