@@ -15,7 +15,7 @@ export interface SeenConsent {
   scope: Record<string, string>;
   valid: boolean;
   validUntil: string | null;
-  /** What the last event was: requested, granted, withdrawn or expired. */
+  /** What the last event was: requested, granted, withdrawn, expired, or reevaluated (the custody holders changed). */
   lastChange: string;
 }
 
@@ -29,8 +29,8 @@ interface ConsentEventData {
   validUntil?: string;
 }
 
-const CONSENT_EVENT = /^dk\.spor\.consent\.consent\.(requested|granted|withdrawn|expired)\.v1$/;
-const TYPES = ['requested', 'granted', 'withdrawn', 'expired'].map((verb) => `dk.spor.consent.consent.${verb}.v1`);
+const CONSENT_EVENT = /^dk\.spor\.consent\.consent\.(requested|granted|withdrawn|expired|reevaluated)\.v1$/;
+const TYPES = ['requested', 'granted', 'withdrawn', 'expired', 'reevaluated'].map((verb) => `dk.spor.consent.consent.${verb}.v1`);
 const REMOVED = 'dk.spor.consent.consent.removed.v1';
 
 export class ConsentView {

@@ -117,6 +117,8 @@ export class DirectoryView {
 
   /** Other views of the service that keep records about children: they forget a removed child too. */
   private readonly followers: { forgetChild(childId: string): Promise<void> }[] = [];
+  /** What the service does when a child's custody holders may have changed (onCustodyChange). */
+  private readonly custodyListeners: ((childId: string, changedAt: Date) => Promise<void>)[] = [];
 
   /**
    * `parts`: what this service keeps; only their topics are consumed. `keepRemovedPlacements`:
@@ -166,7 +168,7 @@ export class DirectoryView {
         },
         [DIRECTORY_EVENTS.personRemoved]: async (event) => {
           const data = event.data as { personId: string; kind: KnownPerson['kind'] };
-          await this.forgetPerson(data.personId, data.kind, event.aggregateversion);
+          await this.forgetPerson(data.personId, data.kind, event.aggregateversion, new Date(event.time));
         },
       },
       custody: {
@@ -174,6 +176,7 @@ export class DirectoryView {
           const data = event.data as { parentId: string; childId: string; custody: boolean };
           if (await this.removed(data.childId, data.parentId)) return;
           await applyVersioned(this.custody, event.subject, event.aggregateversion, { $set: { parentId: data.parentId, childId: data.childId, custody: data.custody } });
+          await this.custodyChanged([data.childId], new Date(event.time));
         },
       },
       units: {
@@ -230,7 +233,7 @@ export class DirectoryView {
    * own view keeps placements only, calls it as it disposes of the child (no event version: the
    * marker then outranks any registration).
    */
-  async forgetPerson(personId: string, kind: KnownPerson['kind'], version = Number.MAX_SAFE_INTEGER): Promise<void> {
+  async forgetPerson(personId: string, kind: KnownPerson['kind'], version = Number.MAX_SAFE_INTEGER, at = new Date()): Promise<void> {
     // The marker first: an enrollment applied between the deletes below and it would otherwise stay.
     await applyVersioned(this.persons, personId, version, { $set: { kind, removed: true }, $unset: { municipalityId: '', birthYear: '', birthMonth: '' } });
     if (kind === 'child') {
@@ -239,7 +242,9 @@ export class DirectoryView {
       this.childPlacements.delete(personId);
       for (const follower of this.followers) await follower.forgetChild(personId);
     } else {
+      const children = (await this.custody.find({ parentId: personId, custody: true }).toArray()).map((r) => r.childId);
       await this.custody.deleteMany({ parentId: personId });
+      await this.custodyChanged(children, at);
     }
     this.people.delete(personId);
   }
@@ -251,6 +256,21 @@ export class DirectoryView {
    */
   alsoForget(...views: { forgetChild(childId: string): Promise<void> }[]): void {
     this.followers.push(...views);
+  }
+
+  /**
+   * Runs `listener` for a child whose custody holders may have changed: a guardianship registered
+   * or changed, a custody holder who left the directory, with when that happened (the event's
+   * time). In the same handling of the event, after the view has it, and again on a redelivery or
+   * a replay: a listener must be repeatable, and one that acts must tell an old change replayed
+   * into a view being rebuilt (which then knows only part of the custody) from a new one.
+   */
+  onCustodyChange(listener: (childId: string, changedAt: Date) => Promise<void>): void {
+    this.custodyListeners.push(listener);
+  }
+
+  private async custodyChanged(childIds: string[], at: Date): Promise<void> {
+    for (const childId of childIds) for (const listener of this.custodyListeners) await listener(childId, at);
   }
 
   /** Whether the person left the directory (a removed person's marker stays). */

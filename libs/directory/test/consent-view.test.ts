@@ -51,8 +51,15 @@ describe('ConsentView', () => {
     expect(await view.validConsent(childId, 'network-meeting', {}, day(181))).toBeNull();
   });
 
+  test('a re-evaluation after a change of custody makes a valid consent invalid in the view, and onChange hears it', async () => {
+    await apply(consentEvent('reevaluated', 3, { valid: false, parentIds: [randomUUID(), randomUUID()] }));
+    expect(await view.get(consentId)).toMatchObject({ version: 3, valid: false, lastChange: 'reevaluated' });
+    expect(await view.validConsent(childId, 'network-meeting', {}, day(1))).toBeNull();
+    expect(changes.at(-1)).toMatchObject({ version: 3, valid: false });
+  });
+
   test('a removed consent leaves the view; asked for again (same id, version 1) it is seen afresh', async () => {
-    await apply(consentEvent('withdrawn', 3), consentEvent('removed', 4));
+    await apply(consentEvent('withdrawn', 4), consentEvent('removed', 5));
     expect(await view.get(consentId)).toBeNull();
     const seen = changes.length;
     await apply(consentEvent('requested', 1), consentEvent('granted', 2, { valid: true }));

@@ -35,6 +35,6 @@ export function consentPrivacy(db: Db, deps: { locks: KeyedMutex; factory: Event
   };
 
   // Consents are the evidence of what parents agreed to: parents see every one about their child.
-  const data = collectionsByChild(db, { consent: { collection: 'consents', childField: 'childId', parents: {}, hide: [EXPIRY_DAY_KEY] } });
+  const data = collectionsByChild(db, { consent: { collection: 'consents', childField: 'childId', parents: {}, hide: [EXPIRY_DAY_KEY, 'published'] } });
   return { kinds: [consent], data };
 }

@@ -15,6 +15,7 @@ import { consentPrivacy } from './privacy.js';
 import { consentRoutes } from './http/consent.routes.js';
 import { purposeRoutes } from './http/purpose.routes.js';
 import { expirySweep } from './expiry.js';
+import { reevaluateOnCustodyChange } from './custody.js';
 
 export const SERVICE = 'consent';
 export const TOPICS = [topicFor(SERVICE, 'consent')];
@@ -70,6 +71,8 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
     extendInsight: async (insight) => ({ ...insight, consents: insight.records.consent ?? [] }),
   });
 
+  // Registered before the consumer starts: every custody event it applies is acted on.
+  directory.onCustodyChange(reevaluateOnCustodyChange({ consents, directory, clock, logger: log }));
   await startProjectionConsumer(backbone, { groupId: config.CONSENT_DIRECTORY_GROUP, topics: directory.topics(), handlers: directory.handlers(), registry, runtime, logger: log, metrics });
 
   const expireDue = expirySweep({ consents, directory, clock, logger: log });

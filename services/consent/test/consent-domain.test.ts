@@ -1,6 +1,6 @@
 // The consent rules on their own: who must agree, withdrawal at once, expiry, idempotence.
 import { describe, expect, test } from '@jest/globals';
-import { consentClockStart, consentIdOf, evaluate, expireGrants, grantConsent, requestConsent, withdrawConsent } from '../src/domain/consent.js';
+import { consentClockStart, consentIdOf, evaluate, expireGrants, grantConsent, reevaluate, requestConsent, withdrawConsent, type Consent } from '../src/domain/consent.js';
 import { BUILT_IN_PURPOSES, scopeProblems } from '../src/domain/purposes.js';
 
 const transfer = BUILT_IN_PURPOSES.find((p) => p.purposeId === 'transition-transfer')!;
@@ -14,6 +14,25 @@ describe('consent rules', () => {
     expect(evaluate(one, ['far', 'mor'], t0)).toEqual({ valid: false, missing: ['far'], validUntil: null });
     const both = grantConsent(one, 'far', 'high', later(1))!;
     expect(evaluate(both, ['far', 'mor'], later(1))).toEqual({ valid: true, missing: [], validUntil: later(transfer.validityDays).toISOString() });
+  });
+
+  test('a change of custody that changes validity is re-evaluated; one that does not, an old one replayed, or a consent never granted is not', () => {
+    const asPublished = (c: Consent, holders: string[], at: Date): Consent => ({ ...c, published: { ...evaluate(c, holders, at), at: at.toISOString() } });
+    const motherOnly = asPublished(grantConsent(request(), 'mor', 'substantial', t0)!, ['mor'], t0);
+    expect(motherOnly.published).toMatchObject({ valid: true });
+    // The father is registered a day later: no longer valid, recorded as evidence.
+    const next = reevaluate(motherOnly, ['far', 'mor'], later(1), later(1));
+    expect(next?.history.at(-1)).toEqual({ at: later(1).toISOString(), action: 'reevaluated', purposeVersion: 1 });
+    // The same holders as the last event: nothing to say.
+    expect(reevaluate(motherOnly, ['mor'], later(1), later(1))).toBeNull();
+    // The mother's own registration, replayed into a view being rebuilt long after: not published again.
+    expect(reevaluate(motherOnly, [], later(30), later(-30))).toBeNull();
+    // Stored before `published` was kept, never granted: invalid before and after.
+    expect(reevaluate(request(), ['far', 'mor'], later(1), later(1))).toBeNull();
+    // A re-evaluation does not restart the retention clock.
+    const withdrawn = withdrawConsent(motherOnly, 'mor', 'substantial', later(2))!;
+    const after = reevaluate({ ...withdrawn, published: { valid: true, validUntil: null, at: later(2).toISOString() } }, ['far', 'mor'], later(3), later(3))!;
+    expect(consentClockStart(after)).toEqual(later(2));
   });
 
   test('a withdrawal by either holder makes it invalid at once, and the history keeps every step', () => {

@@ -30,6 +30,8 @@ let father: string;
 let stranger: string;
 let childId: string;
 const schoolId = '6f1c1b2a-3d4e-4f50-8a6b-7c8d9e0f1a2b';
+let institution: string;
+let enrolling: string;
 
 const parentToken = (personId: string, level: keyof typeof NSIS_LEVELS = 'substantial') => bearer(identity, '510', 'educator', { personId, kind: 'parent', roles: [], acr: NSIS_LEVELS[level] });
 
@@ -41,7 +43,7 @@ beforeAll(async () => {
   const unit = async (body: object) => (await request(identity.url).post('/admin/org-units').set('authorization', admin).send(body)).body.id as string;
   const mun = await unit({ kind: 'municipality', name: 'K', parentId: null, municipalityCode: '510' });
   const district = await unit({ kind: 'district', name: 'D', parentId: mun });
-  const institution = await unit({ kind: 'institution', name: 'Børnehaven', parentId: district, institutionType: 'boernehave' });
+  institution = await unit({ kind: 'institution', name: 'Børnehaven', parentId: district, institutionType: 'boernehave' });
   const other = await unit({ kind: 'institution', name: 'Den anden', parentId: district, institutionType: 'boernehave' });
   staff = await bearer(identity, '510', 'educator', { roles: [{ role: 'educator', unitId: institution }] });
   otherInstitutionStaff = await bearer(identity, '510', 'educator', { roles: [{ role: 'educator', unitId: other }] });
@@ -68,7 +70,7 @@ beforeAll(async () => {
   // Staff see the children placed in their institution: the placement comes from transitions' events.
   const common = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` };
   transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: uniqueName('transitions-test'), TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions') }, { logger: logs.logger });
-  const enrolling = await bearer(identity, '510', 'system-administrator', { roles: [{ role: 'system-administrator', unitId: mun }] });
+  enrolling = await bearer(identity, '510', 'system-administrator', { roles: [{ role: 'system-administrator', unitId: mun }] });
   await waitFor('the child enrolled', async () => (await request(transitions.url).post(`/children/${childId}/placements`).set('authorization', enrolling).send({ institutionId: institution, from: '2024-08-01' })).status === 201);
   // The projection of identity's directory has caught up when both custody holders show.
   await waitFor('custody holders from identity’s events', async () => {
@@ -154,6 +156,38 @@ describe('consent requests and answers', () => {
         ['withdrawn', father, 'substantial', 1],
       ]);
     }
+  });
+
+  test('a consent one parent granted while consent knew only that parent is re-evaluated when the other custody holder is registered, and published as such', async () => {
+    const person = async (kind: string) => (await request(identity.url).post('/admin/persons').set('authorization', admin).send({ kind, cpr: freshCpr(), givenName: 'Navn', familyName: 'Efternavn' })).body.id as string;
+    const [child, mum, dad] = [await person('child'), await person('parent'), await person('parent')];
+    await request(identity.url).put('/admin/guardianships').set('authorization', admin).send({ parentId: mum, childId: child, custody: true }).expect(201);
+    await waitFor('the child enrolled', async () => (await request(transitions.url).post(`/children/${child}/placements`).set('authorization', enrolling).send({ institutionId: institution, from: '2024-08-01' })).status === 201);
+    const checkChild = () => request(consent.url).get(`/consent-checks?childId=${child}&purposeId=referral-ppv`).set('authorization', staff);
+    await waitFor('consent to know the mother', async () => (await checkChild()).body.missing?.length === 1);
+    const asked = await waitFor('consent to know the placement', async () => {
+      const res = await ask({ childId: child, purposeId: 'referral-ppv' });
+      return res.status === 201 ? res : false;
+    });
+    const id = asked.body.id as string;
+    await answer(id, 'grant', await parentToken(mum)).then((r) => expect(r.status).toBe(200));
+    expect((await checkChild()).body).toMatchObject({ valid: true });
+
+    await request(identity.url).put('/admin/guardianships').set('authorization', admin).send({ parentId: dad, childId: child, custody: true }).expect(201);
+    const records = await readTopicUntil(brokers, topicFor('consent', 'consent'), 'the re-evaluation', (rs) => rs.some((r) => r.value!.includes('consent.reevaluated') && r.value!.includes(id)));
+    const events = records.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === id);
+    expect(events.map((e) => [e.type.split('.')[4], e.data.valid])).toEqual([['requested', false], ['granted', true], ['reevaluated', false]]);
+    expect(contractRegistry().checkEnvelope(events[2])).toEqual([]);
+    expect(events[2].data.parentIds).toEqual([mum, dad].sort());
+    expect((await checkChild()).body).toMatchObject({ valid: false, missing: [dad] });
+    const read = await request(consent.url).get(`/consents/${id}`).set('authorization', staff);
+    expect(read.body.history.map((h: { action: string }) => h.action)).toEqual(['requested', 'granted', 'reevaluated']);
+
+    // The same custody again (a redelivery, a re-sent registration) changes nothing and publishes nothing.
+    await request(identity.url).put('/admin/guardianships').set('authorization', admin).send({ parentId: dad, childId: child, custody: true });
+    await answer(id, 'grant', await parentToken(dad)).then((r) => expect(r.status).toBe(200));
+    const after = await readTopicUntil(brokers, topicFor('consent', 'consent'), 'the father’s grant', (rs) => rs.some((r) => r.value!.includes('consent.granted') && r.value!.includes(dad)));
+    expect(after.map((r) => JSON.parse(r.value!)).filter((e) => e.subject === id).map((e) => e.type.split('.')[4])).toEqual(['requested', 'granted', 'reevaluated', 'granted']);
   });
 
   test('grants expire on time: not a second before their period ends, and consent.expired is published', async () => {

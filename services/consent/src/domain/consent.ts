@@ -4,7 +4,7 @@
 import { hashedUuid } from '@spor/service-kit';
 import type { PurposeVersion, Scope } from './purposes.js';
 
-export type ConsentAction = 'requested' | 'granted' | 'withdrawn' | 'expired';
+export type ConsentAction = 'requested' | 'granted' | 'withdrawn' | 'expired' | 'reevaluated';
 
 export interface Evidence {
   at: string;
@@ -38,6 +38,8 @@ export interface Consent {
   history: Evidence[];
   /** Earliest expiry among the live grants, for the expiry sweep. */
   nextExpiry: string | null;
+  /** Whether the last event said the consent is valid, and until when (absent on consents stored before it was kept). */
+  published?: { valid: boolean; validUntil: string | null; at: string };
 }
 
 /** One consent per child, purpose and scope: asking again finds the same one. */
@@ -128,6 +130,28 @@ export function evaluate(consent: Consent, custodyHolders: string[], now: Date):
  */
 export function consentClockStart(consent: Pick<Consent, 'grants' | 'history'>): Date | null {
   if (Object.keys(consent.grants).length > 0) return null;
-  const last = consent.history.map((e) => e.at).sort().at(-1);
+  // A re-evaluation records what custody did, not a use of the consent: it does not restart the clock.
+  const last = consent.history.filter((e) => e.action !== 'reevaluated').map((e) => e.at).sort().at(-1);
   return last ? new Date(last) : null;
+}
+
+const REPLAY_MARGIN_MS = 3_600_000;
+
+/**
+ * The consent against the custody holders as they are now, when that changes what its last event
+ * said (valid, or until when); null when it does not. A consent one parent granted while consent
+ * knew only that parent is no longer valid once the other custody holder is registered, and the
+ * consumers that act on it (transitions' handover, action-plans' meetings) must hear so, though
+ * no parent acted. Recorded in the history as evidence.
+ */
+export function reevaluate(consent: Consent, custodyHolders: string[], now: Date, changedAt: Date): Consent | null {
+  // A change of custody long before the consent's last event was known when that event was made:
+  // it comes again only as a replay into a directory view being rebuilt, which knows part of the
+  // custody yet, and must not publish that. An hour covers a change that reached consent late.
+  if (consent.published && changedAt.getTime() < Date.parse(consent.published.at) - REPLAY_MARGIN_MS) return null;
+  const { valid, validUntil } = evaluate(consent, custodyHolders, now);
+  // Stored before `published` was kept, with no grant: it was invalid and still is.
+  if (!consent.published && Object.keys(consent.grants).length === 0) return null;
+  if (consent.published && consent.published.valid === valid && consent.published.validUntil === validUntil) return null;
+  return { ...consent, history: [...consent.history, { at: now.toISOString(), action: 'reevaluated', purposeVersion: consent.purposeVersion }] };
 }

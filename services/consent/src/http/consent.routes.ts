@@ -60,7 +60,8 @@ export function consentRoutes(router: Router, deps: ConsentDeps): void {
   const view = async (consent: Stored<Consent>, holdersOf: (childId: string) => Promise<string[]> = (id) => directory.custodyHolders(id)) => {
     const now = clock();
     const holders = await holdersOf(consent.childId);
-    const { _id, version, ...rest } = consent;
+    // `published` is what the last event said: bookkeeping for re-evaluation, not part of the consent.
+    const { _id, version, published: _published, ...rest } = consent;
     return { id: _id, version, ...rest, custodyHolders: holders, ...evaluate(consent, holders, now) };
   };
 

@@ -4,7 +4,7 @@
 import type { Collection } from 'mongodb';
 import { findEach } from '@spor/mongo';
 import { AggregateStore, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
-import { evaluate, type Consent, type ConsentAction } from '../domain/consent.js';
+import { evaluate, type Consent, type ConsentAction, type Evaluation } from '../domain/consent.js';
 
 /** The stored UTC day (YYYY-MM-DD) of a consent's next expiry, null without one. */
 export const EXPIRY_DAY_KEY = 'lookupExpiryDay';
@@ -70,16 +70,17 @@ export class ConsentRepository {
   }
 
   create(id: string, consent: Consent, custodyHolders: string[], by: Date): Promise<Stored<Consent>> {
-    return this.store.create(id, consent, [this.event(id, 1, consent, 'requested', undefined, custodyHolders, by)]);
+    const evaluation = evaluate(consent, custodyHolders, by);
+    return this.store.create(id, published(consent, evaluation, by), [this.event(id, 1, consent, 'requested', undefined, evaluation)]);
   }
 
   /** One change, one event (a sweep that expires two parents' grants at once names both). */
   save(current: Stored<Consent>, next: Consent, action: ConsentAction, parentIds: string[], custodyHolders: string[], now: Date): Promise<Stored<Consent>> {
-    return this.store.save(current._id, current.version, next, [this.event(current._id, current.version + 1, next, action, parentIds, custodyHolders, now)]);
+    const evaluation = evaluate(next, custodyHolders, now);
+    return this.store.save(current._id, current.version, published(next, evaluation, now), [this.event(current._id, current.version + 1, next, action, parentIds, evaluation)]);
   }
 
-  private event(id: string, version: number, consent: Consent, action: ConsentAction, parentIds: string[] | undefined, custodyHolders: string[], now: Date) {
-    const evaluation = evaluate(consent, custodyHolders, now);
+  private event(id: string, version: number, consent: Consent, action: ConsentAction, parentIds: string[] | undefined, evaluation: Evaluation) {
     return this.factory.create(consentEventType(action), {
       subject: id,
       // One child's consents stay in order (ARCHITECTURE.md: keyed by the child's id).
@@ -99,3 +100,6 @@ export class ConsentRepository {
     });
   }
 }
+
+/** The consent with what its event says of it, so a later change of custody can tell whether that changed (reevaluate). */
+const published = (consent: Consent, evaluation: Evaluation, at: Date): Consent => ({ ...consent, published: { valid: evaluation.valid, validUntil: evaluation.validUntil, at: at.toISOString() } });
