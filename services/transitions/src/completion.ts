@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, notFound, type Logger } from '@spor/service-kit';
 import type { Stored } from '@spor/events';
 import { danishDay } from '@spor/directory';
-import { enrol, move, samePlacement, type Placement } from './domain/enrollment.js';
+import { categoryOf, enrol, move, samePlacement, type Placement } from './domain/enrollment.js';
 import type { Transition } from './domain/transition.js';
 import type { EnrollmentRepository } from './store/enrollment-repository.js';
 import type { TransitionRepository } from './store/transition-repository.js';
@@ -27,7 +27,10 @@ export async function completeTransition(deps: CompletionDeps, id: string): Prom
   const placement: Placement = { placementId: randomUUID(), institutionId: t.toInstitutionId, institutionType: t.toInstitutionType, groupId: t.toGroupId, from: t.date, to: null };
   if (!enrollment) throw notFound(`placements of child ${t.childId}`);
   if (!samePlacement(enrollment, placement)) {
-    if (t.kind === 'into-sfo') {
+    // Into SFO from school the school placement stays; from another SFO that one ends (a child
+    // has one SFO placement at a time: enrolling beside it would overlap, refused at every sweep).
+    const leaving = enrollment.placements.find((p) => p.placementId === t.fromPlacementId);
+    if (t.kind === 'into-sfo' && !(leaving && categoryOf(leaving.institutionType) === 'sfo')) {
       await deps.enrollments.enrolled(t.childId, enrollment, enrol(enrollment, enrollment.municipalityId, placement), placement);
     } else {
       // The sending placement ends the day before, also from daycare into school.

@@ -86,6 +86,15 @@ describe('enrollment import', () => {
     expect(await placementsOf(ids.anna!)).toEqual([]);
   });
 
+  test('a file of more rows than identity looks up at once is looked up in parts: the last row is checked like the first', async () => {
+    const rows = Array.from({ length: 5_001 }, (_, i) => ({ childCpr: i === 5_000 ? cpr.parent : cpr.anna, institutionExternalId: ext('INST-100'), from: '2025-08-01', to: '2025-08-01' }));
+    const res = await importJson({ enrollments: rows });
+    expect(res.status).toBe(422);
+    // Every row of Anna's after the first overlaps it; the last names the parent, who is no child.
+    expect(res.body.errors.at(-1)).toMatchObject({ field: 'enrollments[5001].childCpr', message: expect.stringContaining('not as a child') });
+    expect(await placementsOf(ids.anna!)).toEqual([]);
+  }, 60_000);
+
   test('a good file is applied; the same file again changes nothing; CSV works the same', async () => {
     const file = {
       enrollments: [

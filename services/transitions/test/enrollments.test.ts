@@ -13,7 +13,7 @@ const { brokers, mongoUrl } = testInfra();
 let identity: RunningIdentity;
 let transitions: RunningTransitions;
 let now = new Date('2026-01-15T09:00:00Z');
-const units = {} as Record<'mun' | 'district' | 'nursery' | 'kindergarten' | 'school' | 'sfo' | 'groupA' | 'groupB', string>;
+const units = {} as Record<'mun' | 'district' | 'nursery' | 'kindergarten' | 'school' | 'sfo' | 'otherSfo' | 'groupA' | 'groupB', string>;
 let admin: string;
 let childId: string;
 
@@ -29,6 +29,7 @@ beforeAll(async () => {
   units.kindergarten = await post('/admin/org-units', { kind: 'institution', name: 'Børnehaven', parentId: units.district, institutionType: 'boernehave' });
   units.school = await post('/admin/org-units', { kind: 'institution', name: 'Skolen', parentId: units.district, institutionType: 'skole' });
   units.sfo = await post('/admin/org-units', { kind: 'institution', name: 'SFO', parentId: units.district, institutionType: 'sfo' });
+  units.otherSfo = await post('/admin/org-units', { kind: 'institution', name: 'SFO 2', parentId: units.district, institutionType: 'sfo' });
   units.groupA = await post('/admin/org-units', { kind: 'group', name: 'A', parentId: units.nursery });
   units.groupB = await post('/admin/org-units', { kind: 'group', name: 'B', parentId: units.nursery });
   childId = await post('/admin/persons', { kind: 'child', cpr: freshCpr(), givenName: 'Barn', familyName: 'Test' });
@@ -173,4 +174,27 @@ describe('enrollments', () => {
     expect((await enrol({ institutionId: units.school, from: '2041-08-10' })).status).toBe(201);
     expect(await retention.kind('enrollment')!.ofChild(childId)).toEqual([{ id: childId, retainedFrom: null }]);
   });
+
+  test('a planned move from one SFO to another ends the first on the day before; the school placement stays', async () => {
+    // A child of its own: the retention test counts the other child's records.
+    const pupil = (await request(identity.url).post('/admin/persons').set('authorization', await bearer(identity, '510')).send({ kind: 'child', cpr: freshCpr(), givenName: 'Elev', familyName: 'Test' })).body.id as string;
+    const place = (institutionId: string) => request(transitions.url).post(`/children/${pupil}/placements`).set('authorization', admin).send({ institutionId, from: '2026-08-10' });
+    await waitFor('the pupil in transitions', async () => (await place(units.school)).status === 201);
+    expect((await place(units.sfo)).status).toBe(201);
+    const planned = await request(transitions.url).post('/transitions').set('authorization', admin).send({ childId: pupil, toInstitutionId: units.otherSfo, date: '2026-10-01' });
+    expect(planned.status).toBe(201);
+    expect(planned.body).toMatchObject({ kind: 'into-sfo', fromInstitutionId: units.sfo });
+    const start = now;
+    now = new Date('2026-10-01T08:00:00Z');
+    try {
+      expect(await transitions.completeDue()).toBe(1);
+      const state = (await request(transitions.url).get(`/children/${pupil}/placements`).set('authorization', admin)).body;
+      expect(state.current.map((p: { institutionId: string }) => p.institutionId).sort()).toEqual([units.school, units.otherSfo].sort());
+      expect(state.items.find((p: { institutionId: string }) => p.institutionId === units.sfo)).toMatchObject({ to: '2026-09-30' });
+      expect((await request(transitions.url).get(`/transitions/${planned.body.id}`).set('authorization', admin)).body).toMatchObject({ status: 'completed' });
+    } finally {
+      now = start;
+    }
+  });
+
 });
