@@ -128,7 +128,8 @@ async function start(brokers: string[], mongoUrl: string, stops: (() => Promise<
     step = await go(`${page}?account=${encodeURIComponent(account)}`);
     while (step.next && !step.next.startsWith(`${issuer}/auth/${kind}/callback`)) step = await go(step.next);
     if (!step.next) throw new Error(`${kind} login of ${account} did not come back: ${step.res.status} ${await step.res.text()}`);
-    const done = await fetch(step.next, { redirect: 'manual' });
+    // With the login cookie identity set as the login began: the callback is finished only in that browser.
+    const done = await fetch(step.next, { redirect: 'manual', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
     const cookie = done.headers.getSetCookie().find((c) => c.includes('spor_session='))?.split(';')[0];
     if (done.status !== 303 || !cookie) throw new Error(`${kind} login of ${account} failed: ${done.status} ${await done.text()}`);
     const issued = await fetch(`${issuer}/auth/token`, { method: 'POST', headers: { cookie } });

@@ -6,7 +6,7 @@ import { createTokenVerifier } from '@spor/auth';
 import { freePort } from '../../../deploy/local/infra-lib.js';
 import type { RunningIdentity } from '../src/service.js';
 import { NSIS, startDevIdp, type DevIdp } from '../dev/dev-idp.js';
-import { bearer, browseLogin, finishLogin, freshCpr, startTestIdentity, tokenFromSession } from './support.js';
+import { bearer, browseLogin, callbackInBrowser, finishLogin, freshCpr, loginCookieOf, startTestIdentity, tokenFromSession } from './support.js';
 
 const REDIRECT = 'https://identity.spor.test/auth/citizen/callback';
 let idp: DevIdp;
@@ -41,6 +41,7 @@ afterAll(async () => {
 });
 
 const browseToCallback = () => browseLogin(identity.url, idp.issuer, 'citizen', REDIRECT);
+const inBrowser = (path: string) => callbackInBrowser(identity, path);
 
 describe('citizen login (MitID through an OIDC broker)', () => {
   test('a parent at NSIS substantial gets an access token with the children in custody, which other services accept', async () => {
@@ -67,12 +68,28 @@ describe('citizen login (MitID through an OIDC broker)', () => {
   test('a replayed callback, or one with a state identity never issued, is refused', async () => {
     idp.nextLogin = { account: { sub: 'mitid-1', cpr: parentCpr }, acr: NSIS.substantial };
     const path = await browseToCallback();
-    expect((await request(identity.url).get(path)).status).toBe(303);
-    const replay = await request(identity.url).get(path);
+    expect((await callbackInBrowser(identity, path)).status).toBe(303);
+    const replay = await callbackInBrowser(identity, path);
     expect(replay.status).toBe(400);
     expect(replay.body.code).toBe('LOGIN_STATE_UNKNOWN');
-    const forged = await request(identity.url).get(path.replace(/state=[^&]+/, 'state=forged'));
+    const forged = await callbackInBrowser(identity, path.replace(/state=[^&]+/, 'state=forged'));
     expect(forged.body.code).toBe('LOGIN_STATE_UNKNOWN');
+  });
+
+  test('a callback opened in a browser that did not begin the login is refused, and leaves the login to the browser that did', async () => {
+    idp.nextLogin = { account: { sub: 'mitid-1', cpr: parentCpr }, acr: NSIS.substantial };
+    // The link an attacker who logged in as themselves and stopped at the callback would send a victim.
+    const path = await browseToCallback();
+    const other = await browseToCallback();
+    for (const cookie of [undefined, loginCookieOf(other)]) {
+      const res = cookie === undefined ? await request(identity.url).get(path) : await request(identity.url).get(path).set('cookie', cookie);
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('LOGIN_OTHER_BROWSER');
+      expect(JSON.stringify(res.headers['set-cookie'] ?? [])).not.toContain('spor_session=');
+    }
+    const own = await inBrowser(path);
+    expect(own.status).toBe(303);
+    expect(own.headers['set-cookie']).toEqual(expect.arrayContaining([expect.stringMatching(/spor_session=\w/), expect.stringMatching(/spor_login_citizen=; .*Expires=Thu, 01 Jan 1970/)]));
   });
 
   test('a code from another login (its PKCE verifier does not match) is refused', async () => {
@@ -80,7 +97,7 @@ describe('citizen login (MitID through an OIDC broker)', () => {
     const first = new URLSearchParams((await browseToCallback()).split('?')[1]);
     const second = new URLSearchParams((await browseToCallback()).split('?')[1]);
     first.set('code', second.get('code')!);
-    const res = await request(identity.url).get(`/auth/citizen/callback?${first}`);
+    const res = await request(identity.url).get(`/auth/citizen/callback?${first}`).set('cookie', loginCookieOf(`?${first}`));
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('LOGIN_FAILED');
   });
@@ -91,7 +108,7 @@ describe('citizen login (MitID through an OIDC broker)', () => {
     const state = new URLSearchParams(path.split('?')[1]).get('state')!;
     // As if the ID token had been made for another login: the nonce identity expects differs.
     await identity.db.collection('login_attempts').updateOne({ _id: state as never }, { $set: { nonce: 'another-login' } });
-    const res = await request(identity.url).get(path);
+    const res = await inBrowser(path);
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('LOGIN_FAILED');
     expect(res.body.detail).toBe("the ID token's nonce claim does not match this login");
@@ -104,7 +121,7 @@ describe('citizen login (MitID through an OIDC broker)', () => {
     idp.idTokenTtlSeconds = 1;
     idp.tokenResponseDelayMs = 2100;
     try {
-      const res = await request(identity.url).get(await browseToCallback());
+      const res = await inBrowser(await browseToCallback());
       expect(res.status).toBe(401);
       expect(res.body).toMatchObject({ code: 'LOGIN_FAILED', detail: 'the ID token has expired; log in again' });
     } finally {
@@ -115,14 +132,14 @@ describe('citizen login (MitID through an OIDC broker)', () => {
 
   test('a login below NSIS substantial is refused with 403 naming the level required', async () => {
     idp.nextLogin = { account: { sub: 'mitid-1', cpr: parentCpr }, acr: NSIS.low };
-    const res = await request(identity.url).get(await browseToCallback());
+    const res = await inBrowser(await browseToCallback());
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ code: 'NSIS_LEVEL_TOO_LOW', detail: 'a citizen login needs NSIS level substantial or higher; this login was at low' });
   });
 
   test('a citizen who is not a parent in the directory is refused with 403, not 500', async () => {
     idp.nextLogin = { account: { sub: 'mitid-2', cpr: freshCpr() }, acr: NSIS.high };
-    const res = await request(identity.url).get(await browseToCallback());
+    const res = await inBrowser(await browseToCallback());
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('UNKNOWN_CITIZEN');
   });

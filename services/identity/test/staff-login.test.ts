@@ -5,7 +5,7 @@ import request from 'supertest';
 import { createTokenVerifier } from '@spor/auth';
 import type { RunningIdentity } from '../src/service.js';
 import { NSIS, type DevIdp } from '../dev/dev-idp.js';
-import { browseLogin, finishLogin, startStaffLogin, tokenFromSession } from './support.js';
+import { browseLogin, callbackInBrowser, finishLogin, startStaffLogin, tokenFromSession } from './support.js';
 
 let REDIRECT: string;
 let idp: DevIdp;
@@ -35,7 +35,7 @@ describe('staff login', () => {
 
   test('an unknown user is refused with 403 UNKNOWN_STAFF', async () => {
     idp.nextLogin = { account: { sub: 'kombit-2', email: 'nobody@haderslev.dk' }, acr: NSIS.substantial };
-    const res = await request(identity.url).get(await browseLogin(identity.url, idp.issuer, 'staff', REDIRECT));
+    const res = await callbackInBrowser(identity, await browseLogin(identity.url, idp.issuer, 'staff', REDIRECT));
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('UNKNOWN_STAFF');
   });

@@ -103,10 +103,26 @@ async function browse(start: string, idpIssuer: string, jar: CookieJar, until: (
   throw new Error('too many redirects');
 }
 
+/** The login cookie identity set as each login began, by the login's state: the browser that began it sends it back with the callback. */
+const loginCookies = new Map<string, string>();
+
+/** The `cookie` header of the browser that began the login this callback path finishes ('' for a state no login here began). */
+export function loginCookieOf(callbackPath: string): string {
+  return loginCookies.get(new URLSearchParams(callbackPath.split('?')[1] ?? '').get('state') ?? '') ?? '';
+}
+
+/** identity's callback, asked by the browser that began the login (with its login cookie). */
+export function callbackInBrowser(identity: RunningIdentity, callbackPath: string): request.Test {
+  return request(identity.url).get(callbackPath).set('cookie', loginCookieOf(callbackPath));
+}
+
 /** Plays the browser through an OIDC login: follows redirects with cookies until the IdP sends it back to `redirect`; returns that path and query. */
 export async function browseLogin(identityUrl: string, idpIssuer: string, kind: 'citizen' | 'staff', redirect: string, idpJar: CookieJar = new Map()): Promise<string> {
-  const location = (await fetch(`${identityUrl}/auth/${kind}/login`, { redirect: 'manual' })).headers.get('location')!;
-  const back = await browse(location, idpIssuer, idpJar, (url) => url.href.startsWith(redirect));
+  const started = await fetch(`${identityUrl}/auth/${kind}/login`, { redirect: 'manual' });
+  const loginCookie = started.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.includes('spor_login_'));
+  const back = await browse(started.headers.get('location')!, idpIssuer, idpJar, (url) => url.href.startsWith(redirect));
+  const state = back.searchParams.get('state');
+  if (state && loginCookie) loginCookies.set(state, loginCookie);
   return `${back.pathname}${back.search}`;
 }
 
@@ -117,7 +133,7 @@ export async function logoutAtIdp(idpIssuer: string, idpJar: CookieJar, clientId
 
 /** Completes a login at identity's callback; answers the response and the session cookie it set. */
 export async function finishLogin(identity: RunningIdentity, callbackPath: string): Promise<{ res: Response; cookie: string | undefined; setCookie: string | undefined }> {
-  const res = await fetch(`${identity.url}${callbackPath}`, { redirect: 'manual' });
+  const res = await fetch(`${identity.url}${callbackPath}`, { redirect: 'manual', headers: { cookie: loginCookieOf(callbackPath) } });
   const setCookie = res.headers.getSetCookie().find((c) => c.includes('spor_session='));
   return { res, cookie: setCookie?.split(';')[0], setCookie };
 }

@@ -5,6 +5,7 @@
 // `resolve` maps the ID token to a person in the directory. A good login opens a browser
 // session (see session.routes.ts), from which the web client fetches access tokens.
 // The IdP can end that session again through back-channel logout.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type Router } from 'express';
 import type { Collection } from 'mongodb';
 import * as oidc from 'openid-client';
@@ -13,7 +14,7 @@ import { AppError, forbidden, validated, z, type Logger } from '@spor/service-ki
 import { NSIS_LEVELS, nsisLevelAtLeast, type NsisLevel } from '@spor/auth';
 import type { LoginSubject } from '../domain/login-subjects.js';
 import type { SessionStore } from '../store/session-store.js';
-import { setSessionCookie, type CookieSettings } from './session-cookie.js';
+import { clearLoginCookie, readLoginCookie, setLoginCookie, setSessionCookie, type CookieSettings } from './session-cookie.js';
 
 export interface OidcLoginSettings {
   /** `citizen` or `staff`: the path segment and the name in messages. */
@@ -50,10 +51,13 @@ export interface LoginAttempt {
   kind: string;
   codeVerifier: string;
   nonce: string;
+  /** SHA-256 of the login cookie set in the browser that started the attempt (setLoginCookie). */
+  browserHash: string;
   createdAt: Date;
 }
 
 const ATTEMPT_TTL_MS = 10 * 60_000;
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 /**
  * Drops logins abandoned for longer than they could still complete (the callback refuses them
@@ -104,7 +108,9 @@ export function oidcLoginRoutes(
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const now = new Date();
-    await deps.attempts.insertOne({ _id: state, kind, codeVerifier, nonce, createdAt: now });
+    const browser = randomBytes(32).toString('base64url');
+    await deps.attempts.insertOne({ _id: state, kind, codeVerifier, nonce, browserHash: sha256(browser), createdAt: now });
+    setLoginCookie(res, deps.cookie, kind, browser, ATTEMPT_TTL_MS);
     const params = {
       redirect_uri: deps.settings.redirectUri,
       scope: deps.settings.scope,
@@ -121,8 +127,16 @@ export function oidcLoginRoutes(
   router.get(
     `/auth/${kind}/callback`,
     validated({ query: z.object({ state: z.string().min(1).max(200) }).passthrough() }, async ({ query }, req, res) => {
+      // Only in the browser that started it: a callback link opened anywhere else is refused before
+      // the attempt is used, so it cannot log that browser in as whoever started the login.
+      const browser = readLoginCookie(req, deps.cookie, kind);
+      const started = await deps.attempts.findOne({ _id: query.state });
+      if (started && (!browser || !started.browserHash || !timingSafeEqual(Buffer.from(sha256(browser)), Buffer.from(started.browserHash)))) {
+        throw new AppError({ status: 400, code: 'LOGIN_OTHER_BROWSER', title: 'The login cannot be completed here', detail: 'this login was started in another browser (or its login cookie is gone); start the login again here' });
+      }
+      clearLoginCookie(res, deps.cookie, kind);
       // One use per state: a replayed or forged state finds nothing to delete.
-      const attempt = await deps.attempts.findOne({ _id: query.state });
+      const attempt = started;
       const claimed = attempt ? (await deps.attempts.deleteOne({ _id: query.state })).deletedCount === 1 : false;
       if (!attempt || !claimed || attempt.kind !== kind || Date.now() - attempt.createdAt.getTime() > ATTEMPT_TTL_MS) {
         throw new AppError({ status: 400, code: 'LOGIN_STATE_UNKNOWN', title: 'The login cannot be completed', detail: 'unknown, used or expired state; start the login again' });
