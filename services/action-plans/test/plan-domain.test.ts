@@ -1,6 +1,6 @@
 // The plan rules R1–R6 on their own, with accepted and refused cases.
 import { describe, expect, test } from '@jest/globals';
-import { activate, addEffort, checkEscalation, draftPlan, evaluate, evaluationOverdue, type Effort, type Plan } from '../src/domain/plan.js';
+import { activate, addEffort, changePlan, checkEscalation, draftPlan, evaluate, evaluationOverdue, type Effort, type Plan } from '../src/domain/plan.js';
 
 const base = { municipalityId: '510', childId: 'child', groupId: null, institutionId: 'inst', startOn: '2026-01-05', nextEvaluationOn: '2026-03-01', perspectives: { child: { seeMeAsIAm: 'Jeg kan lide at bygge' }, parents: {} }, participants: [], createdBy: 'staff' };
 const active = (): Plan => activate(draftPlan({ ...base, goals: [{ text: 'Deltager i samlingen', signs: ['Sidder med i fem minutter'] }] }), '2026-01-05');
@@ -60,6 +60,26 @@ describe('R4 evaluations', () => {
   test('an evaluation date that passed without an evaluation is overdue', () => {
     expect(evaluationOverdue(active(), '2026-03-01')).toBe(false);
     expect(evaluationOverdue(active(), '2026-03-02')).toBe(true);
+  });
+});
+
+describe('changing a plan', () => {
+  test('an active plan’s evaluation date is not put in the past or before the start, and an overdue one moves only by an evaluation', () => {
+    const plan = active(); // next evaluation 2026-03-01
+    expect(changePlan(plan, { nextEvaluationOn: '2026-04-01' }, '2026-02-01').nextEvaluationOn).toBe('2026-04-01');
+    expect(() => changePlan(plan, { nextEvaluationOn: '2026-01-20' }, '2026-02-01')).toThrow(expect.objectContaining({ status: 422, errors: [expect.objectContaining({ field: 'nextEvaluationOn', message: expect.stringContaining('in the past') })] }));
+    expect(() => changePlan(plan, { nextEvaluationOn: '2025-12-01' }, '2026-02-01')).toThrow(expect.objectContaining({ status: 422, errors: [expect.objectContaining({ message: expect.stringContaining('before the plan starts') })] }));
+    expect(() => changePlan(plan, { nextEvaluationOn: '2026-06-01' }, '2026-03-05')).toThrow(expect.objectContaining({ status: 409, code: 'EVALUATION_OVERDUE', rule: 'R4' }));
+    // Other changes of an overdue plan are not held up.
+    expect(changePlan(plan, { sharedWithParents: true }, '2026-03-05').sharedWithParents).toBe(true);
+  });
+
+  test('a closed plan is a public record: only whether the parents see it changes', () => {
+    const plan = active();
+    const closed = evaluate(plan, { on: '2026-03-01', by: 's', goals: allGoals(plan), decision: 'close', nextEvaluationOn: null }, TODAY).plan;
+    expect(() => changePlan(closed, { addGoals: [{ text: 'Nyt mål', signs: [] }] }, TODAY)).toThrow(expect.objectContaining({ status: 409, code: 'PLAN_CLOSED' }));
+    expect(() => changePlan(closed, { perspectives: { child: { seeMeAsIAm: 'ændret' } } }, TODAY)).toThrow(expect.objectContaining({ code: 'PLAN_CLOSED' }));
+    expect(changePlan(closed, { sharedWithParents: true }, TODAY)).toMatchObject({ status: 'closed', sharedWithParents: true });
   });
 });
 

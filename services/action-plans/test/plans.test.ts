@@ -119,6 +119,9 @@ describe('action plans', () => {
     const noGoal = await api().post(`/plans/${planId}/evaluations`).set('authorization', educator).send({ on: day(1), goals: [], decision: 'continue', nextEvaluationOn: day(20) });
     expect(noGoal.status).toBe(422);
     expect(noGoal.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['goals', 'on']);
+    const pastDate = await api().patch(`/plans/${planId}`).set('authorization', educator).send({ nextEvaluationOn: day(-100) });
+    expect(pastDate.status).toBe(422);
+    expect(pastDate.body.errors[0].field).toBe('nextEvaluationOn');
     const level = await api().post(`/plans/${planId}/efforts`).set('authorization', educator).send({ level: 'urgent', description: 'x', actors: ['team'], start: day(-1) });
     expect(level.status).toBe(422);
     expect(level.body).toMatchObject({ code: 'PLAN_INVALID', rule: 'R2' });
@@ -150,6 +153,8 @@ describe('action plans', () => {
       expect(await actionPlans.flagOverdue()).toBe(0);
       const list = await api().get(`/institutions/${units.kindergarten}/overdue-evaluations`).set('authorization', await as('leader', units.kindergarten));
       expect(list.body.items).toEqual([{ planId, childId, groupId: null, dueOn: day(30) }]);
+      // Naming the child on the list is a read of its plan, on the child's record.
+      expect((await actionPlans.audit.forChild(childId)).filter((e) => e.purpose === 'overdue-evaluations').map((e) => [e.recordType, e.recordId])).toEqual([['action-plan', planId]]);
       await readTopicUntil(brokers, topicFor('action-plans', 'plan'), 'the overdue flag', (rs) => rs.some((r) => r.value!.includes(planId) && r.value!.includes('evaluation-overdue')));
     } finally {
       now = start;

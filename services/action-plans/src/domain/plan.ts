@@ -164,3 +164,39 @@ export function close(plan: Plan, on: string): Plan {
 
 /** Plans whose evaluation date has passed without an evaluation (R4's flag). */
 export const evaluationOverdue = (plan: Plan, today: string) => plan.status === 'active' && plan.nextEvaluationOn !== null && plan.nextEvaluationOn < today;
+
+export interface PlanChange {
+  addGoals?: NewGoal[];
+  nextEvaluationOn?: string;
+  perspectives?: { child?: Perspective; parents?: Perspective };
+  sharedWithParents?: boolean;
+}
+
+/**
+ * A change of a plan's goals, perspectives, evaluation date or sharing, under the rules the rest
+ * of the plan keeps. A closed plan is a public record: only whether parents see it changes. The
+ * evaluation date is not before the plan starts; on an active plan it is not in the past, and an
+ * overdue one moves only by an evaluation (R4), so the flag to the team and leader is not
+ * quieted without one.
+ */
+export function changePlan(plan: Plan, change: PlanChange, today: string): Plan {
+  const content = Object.keys(change).filter((k) => k !== 'sharedWithParents');
+  if (plan.status === 'closed' && content.length > 0) throw conflict('PLAN_CLOSED', `the plan is closed: ${content.join(', ')} no longer change (sharing with the parents still does)`);
+  const next = change.nextEvaluationOn;
+  if (next !== undefined) {
+    const errors: FieldError[] = [];
+    if (next < plan.startOn) errors.push({ in: 'body', field: 'nextEvaluationOn', message: `is before the plan starts (${plan.startOn})` });
+    else if (plan.status === 'active' && next < today) errors.push({ in: 'body', field: 'nextEvaluationOn', message: `is in the past (today is ${today})` });
+    if (errors.length > 0) throw invalid(errors, 'R4');
+    if (evaluationOverdue(plan, today) && next !== plan.nextEvaluationOn) {
+      throw ruleViolation({ code: 'EVALUATION_OVERDUE', rule: 'R4', status: 409, detail: `the evaluation due on ${plan.nextEvaluationOn} is overdue: record it (POST /plans/{id}/evaluations), which sets the next date` });
+    }
+  }
+  return {
+    ...plan,
+    goals: [...plan.goals, ...(change.addGoals ?? []).map(newGoal)],
+    ...(next !== undefined ? { nextEvaluationOn: next } : {}),
+    perspectives: { child: { ...plan.perspectives.child, ...change.perspectives?.child }, parents: { ...plan.perspectives.parents, ...change.perspectives?.parents } },
+    ...(change.sharedWithParents !== undefined ? { sharedWithParents: change.sharedWithParents } : {}),
+  };
+}

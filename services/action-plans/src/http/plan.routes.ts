@@ -8,7 +8,7 @@ import { principalOf, type Principal, type StaffRole } from '@spor/auth';
 import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, staffMaySeeChild, type DirectoryView } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
-import { ACTORS, DECISIONS, EFFORT_LEVELS, PERSPECTIVE_KEYS, activate, addEffort, close, draftPlan, evaluate, invalid, newGoal, type Plan } from '../domain/plan.js';
+import { ACTORS, DECISIONS, EFFORT_LEVELS, PERSPECTIVE_KEYS, activate, addEffort, changePlan, close, draftPlan, evaluate, invalid, type Plan } from '../domain/plan.js';
 import type { PlanRepository } from '../store/plan-repository.js';
 
 export const PLAN_ROLES: StaffRole[] = ['educator', 'leader', 'internal-guide', 'praksisvejleder', 'advisory-team', 'family-counsellor', 'ppr-psychologist', 'pedagogical-consultant'];
@@ -103,14 +103,7 @@ export function planRoutes(router: Router, deps: PlanDeps): { loadPlan: (req: Re
     validated({ params, body: z.strictObject({ addGoals: z.array(goal).max(20).optional(), nextEvaluationOn: day.optional(), perspectives: z.strictObject({ child: perspective.optional(), parents: perspective.optional() }).optional(), sharedWithParents: z.boolean().optional() }) }, async ({ params: p, body }, req, res) => {
       staffOnly(req);
       const plan = await load(req, p.planId, 'update');
-      const next: Plan = {
-        ...plan,
-        goals: [...plan.goals, ...(body.addGoals ?? []).map(newGoal)],
-        ...(body.nextEvaluationOn !== undefined ? { nextEvaluationOn: body.nextEvaluationOn } : {}),
-        perspectives: { child: { ...plan.perspectives.child, ...body.perspectives?.child }, parents: { ...plan.perspectives.parents, ...body.perspectives?.parents } },
-        ...(body.sharedWithParents !== undefined ? { sharedWithParents: body.sharedWithParents } : {}),
-      };
-      res.json(show(await plans.save(plan, next)));
+      res.json(show(await plans.save(plan, changePlan(plan, body, today()))));
     }),
   );
 
@@ -193,9 +186,17 @@ export function overdueRoutes(router: Router, deps: PlanDeps & { overdue: () => 
       const path = await deps.directory.unitPath(p.institutionId);
       if (!path[0] || path[0].municipalityId !== principal.municipalityId) throw notFound(`institution ${p.institutionId}`);
       if (!(await holdsRoleAt(deps.directory, principal, PLAN_ROLES, p.institutionId))) throw forbidden('the list is for the institution’s team and leader, and those above', 'ROLE_REQUIRED');
-      const items = (await deps.overdue()).filter((plan) => plan.institutionId === p.institutionId).map((plan) => ({ planId: plan._id, childId: plan.childId, groupId: plan.groupId, dueOn: plan.nextEvaluationOn }));
+      // A child the caller may no longer see (moved to another institution) is not named to them;
+      // each child named is a read of that child's plan, on the child's own record.
+      const today = danishDay(deps.clock());
+      const listed: Stored<Plan>[] = [];
+      for (const plan of (await deps.overdue()).filter((x) => x.institutionId === p.institutionId)) {
+        if (!plan.childId || (await staffMaySeeChild(deps.directory, principal, plan.childId, today, PLAN_ROLES))) listed.push(plan);
+      }
       await deps.audit.record(principal, { action: 'read', recordType: 'overdue-evaluations', recordId: p.institutionId });
-      res.json({ institutionId: p.institutionId, on: danishDay(deps.clock()), items });
+      for (const plan of listed.filter((x) => x.childId)) await deps.audit.record(principal, { action: 'read', recordType: 'action-plan', recordId: plan._id, childId: plan.childId!, purpose: 'overdue-evaluations' });
+      const items = listed.map((plan) => ({ planId: plan._id, childId: plan.childId, groupId: plan.groupId, dueOn: plan.nextEvaluationOn }));
+      res.json({ institutionId: p.institutionId, on: today, items });
     }),
   );
 }
