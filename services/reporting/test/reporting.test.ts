@@ -144,14 +144,15 @@ beforeAll(async () => {
   await publish(cases);
 
   // Transitions from a starting in November: 12 planned; 5 released on consent and 5 on the guidelines, one more released on
-  // consent and then revoked; 7 acknowledged.
-  const transitions = times(12, (i) => {
+  // consent and then revoked; 7 acknowledged. A 13th planned and called off counts nowhere.
+  const transitions = times(13, (i) => {
     const [transitionId, childId] = [randomUUID(), randomUUID()];
     const common = { transitionId, childId, fromInstitutionId: ids.a, toInstitutionId: ids.c, date: '2026-11-01', kind: 'daycare-to-school' };
     const out = [event('dk.spor.transitions.handover.planned.v1', transitionId, common, 1, childId)];
     if (i < 11) out.push(event('dk.spor.transitions.handover.released.v1', transitionId, { ...common, legalBasis: i < 5 || i === 10 ? 'consent' : 'guidelines', ...(i < 5 || i === 10 ? { consentId: randomUUID() } : {}) }, 2, childId));
     if (i < 7) out.push(event('dk.spor.transitions.handover.acknowledged.v1', transitionId, common, 3, childId));
     if (i === 10) out.push(event('dk.spor.transitions.handover.revoked.v1', transitionId, { ...common, reason: 'consent-withdrawn' }, 3, childId));
+    if (i === 12) out.push(event('dk.spor.transitions.handover.cancelled.v1', transitionId, common, 2, childId));
     return out;
   }).flat();
   await publish(transitions);

@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { NSIS_LEVELS } from '@spor/auth';
-import { quietLogger, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import { quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import { contractRegistry } from '@spor/contracts';
+import { topicFor } from '@spor/events';
 import type { RunningIdentity } from '../../identity/src/service.js';
 import { bearer, freshCpr, startTestIdentity } from '../../identity/test/support.js';
 import { startAssessments, type RunningAssessments } from '../../assessments/src/service.js';
@@ -18,6 +20,9 @@ let assessments: RunningAssessments;
 const units = {} as Record<'mun' | 'kindergarten' | 'school', string>;
 let childId: string;
 let mother: string;
+let now = new Date();
+/** The transition the first test releases, called off by the second. */
+let transitionId: string;
 
 const dayFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 const as = (role: string, unitId: string) => bearer(identity, '510', role, { roles: [{ role, unitId }] });
@@ -37,7 +42,7 @@ beforeAll(async () => {
 
   const common = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` };
   assessments = await startAssessments({ ...common, ASSESSMENTS_DB_NAME: uniqueName('assessments-test'), ASSESSMENTS_CONSUMER_GROUP: uniqueName('assessments') }, { logger: quietLogger() });
-  transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: uniqueName('transitions-test'), TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions'), HANDOVER_LEGAL_BASIS_BY_MUNICIPALITY: JSON.stringify({ '510': 'guidelines' }) }, { logger: quietLogger() });
+  transitions = await startTransitions({ ...common, TRANSITIONS_DB_NAME: uniqueName('transitions-test'), TRANSITIONS_CONSUMER_GROUP: uniqueName('transitions'), HANDOVER_LEGAL_BASIS_BY_MUNICIPALITY: JSON.stringify({ '510': 'guidelines' }) }, { logger: quietLogger(), clock: () => now });
   const admin = await as('system-administrator', units.mun);
   await waitFor('the child enrolled in the kindergarten', async () => (await request(transitions.url).post(`/children/${childId}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, from: dayFromNow(-400) })).status === 201, 60_000);
   // In no group and with no end: the roster answers both as null (checked against the HTTP contract).
@@ -87,5 +92,32 @@ describe('handover on the municipality’s guidelines', () => {
     expect(released.body.handover).toMatchObject({ status: 'released', legalBasis: 'guidelines', externalResults: [first], parentComments: [expect.objectContaining({ by: mother })] });
     const read = await request(transitions.url).get(`/handovers/${id}`).set('authorization', await as('educator', units.school));
     expect(read.body.handover.externalResults).toEqual([first]);
+    transitionId = id;
+  });
+
+  test('the parents choose another school: the transition is called off, the school loses the package, and the child is not moved on the date', async () => {
+    const school = await as('educator', units.school);
+    // An educator, who does not plan transitions, does not find one to call off (404, as for completing it).
+    expect((await request(transitions.url).post(`/transitions/${transitionId}/cancel`).set('authorization', await as('educator', units.kindergarten))).status).toBe(404);
+    const cancelled = await request(transitions.url).post(`/transitions/${transitionId}/cancel`).set('authorization', await as('leader', units.kindergarten));
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', cancelledAt: expect.any(String), handover: { status: 'revoked', revokedBecause: 'transition-cancelled' } });
+    expect((await request(transitions.url).get(`/handovers/${transitionId}`).set('authorization', school)).status).toBe(404);
+    // Again: nothing changes.
+    expect((await request(transitions.url).post(`/transitions/${transitionId}/cancel`).set('authorization', await as('leader', units.kindergarten))).body.version).toBe(cancelled.body.version);
+    const records = await readTopicUntil(brokers, topicFor('transitions', 'handover'), 'the cancellation', (rs) => rs.some((r) => r.value!.includes('handover.cancelled') && r.value!.includes(transitionId)));
+    const event = records.map((r) => JSON.parse(r.value!)).find((e) => e.type === 'dk.spor.transitions.handover.cancelled.v1' && e.subject === transitionId);
+    expect(contractRegistry().checkEnvelope(event)).toEqual([]);
+    expect(event.data).toEqual({ transitionId, childId, fromInstitutionId: units.kindergarten, toInstitutionId: units.school, date: dayFromNow(30), kind: 'daycare-to-school' });
+    // The sweep on the date passes it over: the child stays in the kindergarten.
+    const start = now;
+    now = new Date(`${dayFromNow(31)}T08:00:00Z`);
+    try {
+      expect(await transitions.completeDue()).toBe(0);
+      const placements = await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', await as('leader', units.kindergarten));
+      expect(placements.body.current.map((p: { institutionId: string }) => p.institutionId)).toEqual([units.kindergarten]);
+    } finally {
+      now = start;
+    }
   });
 });

@@ -161,6 +161,8 @@ function cases(s: Subject, add: Add, groupAt: GroupAt): void {
 /** Transitions by the month the child starts at the receiving institution, counted at the sending one. */
 function transitions(s: Subject, add: Add, groupAt: GroupAt): void {
   for (const t of Object.values(s.transitions)) {
+    // A transition called off is no move: it counts nowhere.
+    if (t.seen.cancelled) continue;
     const month = monthOf(t.date);
     const group = groupAt(t.fromInstitutionId, t.date);
     const newest = Math.max(...Object.values(t.seen));

@@ -51,7 +51,7 @@ export interface TransitionFact {
   fromInstitutionId: string;
   date: string;
   /** The version of the newest event of each kind. */
-  seen: Partial<Record<'planned' | 'released' | 'acknowledged' | 'revoked', number>>;
+  seen: Partial<Record<'planned' | 'released' | 'acknowledged' | 'revoked' | 'cancelled', number>>;
   legalBasis?: 'consent' | 'guidelines';
 }
 
@@ -96,6 +96,7 @@ export const HANDLED_TYPES = [
   'dk.spor.transitions.handover.released.v1',
   'dk.spor.transitions.handover.acknowledged.v1',
   'dk.spor.transitions.handover.revoked.v1',
+  'dk.spor.transitions.handover.cancelled.v1',
 ] as const;
 
 /**
@@ -166,7 +167,8 @@ export function applyEvent(s: Subject, event: SporEvent): boolean {
     case 'dk.spor.transitions.handover.planned.v1':
     case 'dk.spor.transitions.handover.released.v1':
     case 'dk.spor.transitions.handover.acknowledged.v1':
-    case 'dk.spor.transitions.handover.revoked.v1': {
+    case 'dk.spor.transitions.handover.revoked.v1':
+    case 'dk.spor.transitions.handover.cancelled.v1': {
       const t = (s.transitions[d.transitionId] ??= { fromInstitutionId: d.fromInstitutionId, date: d.date, seen: {} });
       const kind = verb as keyof TransitionFact['seen'];
       if ((t.seen[kind] ?? 0) >= v) return false;

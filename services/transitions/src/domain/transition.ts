@@ -76,6 +76,9 @@ export interface Transition {
   checklist: ChecklistItem[];
   handover: Handover;
   plannedBy: string;
+  /** Who called the transition off, and when (status cancelled). */
+  cancelledBy?: string;
+  cancelledAt?: string;
   /** Why the enrollment could not be moved when the date came, for staff to resolve. */
   completionProblem?: string;
 }
@@ -178,6 +181,24 @@ export function acknowledge(t: Transition, by: string, at: Date): Transition {
   if (t.handover.status === 'acknowledged') return t;
   if (t.handover.status !== 'released') throw conflict('HANDOVER_NOT_RELEASED', 'only a released package is acknowledged');
   return { ...t, handover: { ...t.handover, status: 'acknowledged', acknowledgedAt: at.toISOString(), acknowledgedBy: by } };
+}
+
+/**
+ * Calls a planned transition off before it is completed (the parents chose another school, say):
+ * the child is not moved on the date, and a package released for it leaves the receiving
+ * institution. Cancelling a cancelled one changes nothing (null); a completed one is 409.
+ */
+export function cancelTransition(t: Transition, by: string, at: Date): Transition | null {
+  if (t.status === 'cancelled') return null;
+  if (t.status === 'completed') throw conflict('TRANSITION_COMPLETED', 'the child has moved already: the transition is completed');
+  const shared = t.handover.status === 'released' || t.handover.status === 'acknowledged';
+  return {
+    ...t,
+    status: 'cancelled',
+    cancelledBy: by,
+    cancelledAt: at.toISOString(),
+    ...(shared ? { handover: { ...t.handover, status: 'revoked' as const, revokedAt: at.toISOString(), revokedBecause: 'transition-cancelled' } } : {}),
+  };
 }
 
 export function revoke(t: Transition, because: string, at: Date): Transition | null {

@@ -10,7 +10,7 @@ import { principalOf, requireNsisLevel, type StaffRole } from '@spor/auth';
 import { holdsRoleAt, type ConsentView, type DirectoryView } from '@spor/directory';
 import type { Stored } from '@spor/events';
 import { categoryOf, dayBefore, placementsOn, type InstitutionType } from '../domain/enrollment.js';
-import { acknowledge, commentAsParent, editHandover, planTransition, release, revoke, showToParents, tickChecklist, type LegalBasis, type Transition } from '../domain/transition.js';
+import { acknowledge, cancelTransition, commentAsParent, editHandover, planTransition, release, revoke, showToParents, tickChecklist, type LegalBasis, type Transition } from '../domain/transition.js';
 import type { EnrollmentRepository } from '../store/enrollment-repository.js';
 import type { TransitionRepository } from '../store/transition-repository.js';
 import { READERS } from './enrollment.routes.js';
@@ -209,6 +209,15 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
       const next = release(t, basis, consent?._id ?? null, principalOf(req).subject, clock(), content);
       const saved = next === t ? t : await transitions.save(t, next, 'released', { legalBasis: basis, ...(consent ? { consentId: consent._id } : {}) });
       res.json(show(saved));
+    }),
+  );
+
+  router.post(
+    '/transitions/:transitionId/cancel',
+    validated({ params }, async ({ params: p }, req, res) => {
+      const t = await asSender(req, p.transitionId, PLANNERS);
+      const next = cancelTransition(t, principalOf(req).subject, clock());
+      res.json(show(next ? await transitions.save(t, next, 'cancelled') : t));
     }),
   );
 

@@ -6,7 +6,7 @@ import { findEach } from '@spor/mongo';
 import { AggregateStore, WITHOUT_OUTBOX, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import type { Transition } from '../domain/transition.js';
 
-export type HandoverEvent = 'planned' | 'released' | 'acknowledged' | 'revoked';
+export type HandoverEvent = 'planned' | 'released' | 'acknowledged' | 'revoked' | 'cancelled';
 
 export class TransitionRepository {
   private readonly store: AggregateStore<Transition>;
