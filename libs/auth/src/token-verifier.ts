@@ -1,7 +1,7 @@
 // Verifies Spor access tokens against identity's JWKS. Keys are cached; a token signed
 // with an unknown `kid` makes the set refetch (key rotation), at most once per cooldown.
 import { createRemoteJWKSet, jwtVerify, errors, type JWTVerifyGetKey, type JWTPayload } from 'jose';
-import { unauthorized } from '@spor/service-kit';
+import { AppError, unauthorized } from '@spor/service-kit';
 import { NSIS_LEVELS, STAFF_ROLES, type NsisLevel, type Principal, type RoleGrant, type SporTokenClaims } from './principal.js';
 
 export interface TokenVerifierOptions {
@@ -59,8 +59,33 @@ export function principalFromClaims(payload: JWTPayload & Partial<SporTokenClaim
   };
 }
 
+/**
+ * The key set, kept working while identity cannot be reached. The remote set is fetched again
+ * every 10 minutes; a fetch that fails (identity down, a timeout, a 5xx) would otherwise fail
+ * every token, valid ones too: a key that verified before still does, and a token signed with a
+ * key never seen is 503 (try again), not 401 (log in again). A key identity no longer publishes
+ * is refused as before once the set can be fetched.
+ */
+function lastingKeys(keySet: JWTVerifyGetKey): JWTVerifyGetKey {
+  const known = new Map<string, Awaited<ReturnType<JWTVerifyGetKey>>>();
+  return async (header, token) => {
+    const id = `${header.alg}:${header.kid ?? ''}`;
+    try {
+      const key = await keySet(header, token);
+      known.set(id, key);
+      return key;
+    } catch (error) {
+      // The set answered, and the key is not in it (or not only once): that is the token's fault.
+      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
+      const key = known.get(id);
+      if (key) return key;
+      throw new AppError({ status: 503, code: 'UPSTREAM_UNAVAILABLE', title: 'Tokens cannot be checked now', detail: "identity's signing keys could not be fetched; try again shortly", headers: { 'Retry-After': '5' }, cause: error });
+    }
+  };
+}
+
 export function createTokenVerifier(options: TokenVerifierOptions, keys?: JWTVerifyGetKey): TokenVerifier {
-  const keySet = keys ?? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: options.cooldownMs ?? 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 3_000 });
+  const keySet = lastingKeys(keys ?? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: options.cooldownMs ?? 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 3_000 }));
   // A client sends the same token with every request until it expires; checking its signature
   // again each time is the largest CPU cost of a request. The exact token string is the key, so
   // only a token that verified is ever answered from here, and never after its expiry. (Spor's

@@ -145,6 +145,30 @@ describe('authentication', () => {
     await expect(verifier.verify(`${token.slice(0, -4)}AAAA`)).rejects.toMatchObject({ status: 401 });
   });
 
+  test('when identity cannot be reached, then a key that verified before still does; a key never seen is 503, not 401', async () => {
+    let reachable = true;
+    // As the remote set: what identity publishes at the time of the fetch.
+    const verifier = createTokenVerifier({ jwksUrl, issuer: ISSUER, audience: AUDIENCE, rememberMs: 0 }, async (header, token) => {
+      if (!reachable) throw new TypeError('fetch failed');
+      return createLocalJWKSet({ keys: [...published] })(header, token);
+    });
+    await verifier.verify(await sign({}));
+    await addKey('key-3');
+    reachable = false;
+    expect((await verifier.verify(await sign({ mun: '461' }))).municipalityId).toBe('461');
+    await expect(verifier.verify(await sign({}, { kid: 'key-3' }))).rejects.toMatchObject({ status: 503, code: 'UPSTREAM_UNAVAILABLE' });
+    // Reached again, the set decides: a key it lacks is the token's fault.
+    reachable = true;
+    expect((await verifier.verify(await sign({}, { kid: 'key-3' }))).subject).toBeDefined();
+    await addKey('never-published', false);
+    await expect(verifier.verify(await sign({}, { kid: 'never-published' }))).rejects.toMatchObject({ status: 401 });
+  });
+
+  test('when identity’s key set is not there at all, then 503 with Retry-After', async () => {
+    const verifier = createTokenVerifier({ jwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json', issuer: ISSUER, audience: AUDIENCE });
+    await expect(verifier.verify(await sign({}))).rejects.toMatchObject({ status: 503, code: 'UPSTREAM_UNAVAILABLE', headers: { 'Retry-After': '5' } });
+  });
+
   test('when a key is not in the JWKS, then 401', async () => {
     await addKey('rogue', false);
     const res = await request(buildApp()).get('/me').set('authorization', `Bearer ${await sign({}, { kid: 'rogue' })}`);
