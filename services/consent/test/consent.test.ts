@@ -211,6 +211,32 @@ describe('consent requests and answers', () => {
     }
   });
 
+  test('a grant that ran out before the sweep dropped it is recorded as expired before a new grant replaces it', async () => {
+    const { body } = await ask({ childId, purposeId: 'share-assessment', scope: { assessmentId: crypto.randomUUID(), professionalId: crypto.randomUUID() } });
+    await answer(body.id, 'grant', await parentToken(mother));
+    const start = now;
+    try {
+      now = new Date(now.getTime() + 400 * 86_400_000);
+      const again = await answer(body.id, 'grant', await parentToken(mother));
+      expect(again.status).toBe(200);
+      expect(again.body.history.map((h: { action: string; parentId?: string }) => [h.action, h.parentId ?? null])).toEqual([
+        ['requested', null],
+        ['granted', mother],
+        ['expired', mother],
+        ['granted', mother],
+      ]);
+    } finally {
+      now = start;
+    }
+  });
+
+  test('asked for twice at once, one request makes the consent and the other finds it (201 and 200, one id)', async () => {
+    const scope = { receivingUnitId: crypto.randomUUID() };
+    const answers = await Promise.all([ask({ childId, purposeId: 'transition-transfer', scope }), ask({ childId, purposeId: 'transition-transfer', scope })]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 201]);
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+  });
+
   test('the expiry sweep finds a consent by the day its grant runs out; a range round also finds one an earlier missed sweep left', async () => {
     const client = await MongoClient.connect(mongoUrl);
     const scratch = client.db(uniqueName('consent-expiry'));

@@ -3,10 +3,10 @@
 // read and check; a parent holding custody (per identity's guardianship events) reads, grants
 // at NSIS substantial or higher, and withdraws; a service checks with the scope consent:read.
 import type { Request, Router } from 'express';
-import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
+import { AppError, forbidden, isAppError, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, requireNsisLevel, requireParent, type Principal, type StaffRole } from '@spor/auth';
 import type { Stored } from '@spor/events';
-import { consentIdOf, evaluate, grantConsent, requestConsent, withdrawConsent, type Consent } from '../domain/consent.js';
+import { consentIdOf, evaluate, expireGrants, grantConsent, requestConsent, withdrawConsent, type Consent } from '../domain/consent.js';
 import { SCOPE_FIELDS, scopeProblems, type Scope } from '../domain/purposes.js';
 import type { PurposeCatalogue } from '../store/purpose-catalogue.js';
 import type { ConsentRepository } from '../store/consent-repository.js';
@@ -88,8 +88,17 @@ export function consentRoutes(router: Router, deps: ConsentDeps): void {
         return;
       }
       const now = clock();
-      const created = await consents.create(id, requestConsent({ municipalityId: child.municipalityId, childId: body.childId, scope, requestedBy: principal.subject }, purpose, now), await directory.custodyHolders(body.childId), now);
       await logged(req, 'create', body.childId, id);
+      let created: Stored<Consent>;
+      try {
+        created = await consents.create(id, requestConsent({ municipalityId: child.municipalityId, childId: body.childId, scope, requestedBy: principal.subject }, purpose, now), await directory.custodyHolders(body.childId), now);
+      } catch (error) {
+        // Asked twice at once: the other request made it, and this one finds it as asking again would.
+        const made = isAppError(error, 'ALREADY_EXISTS') ? await consents.get(id) : null;
+        if (!made) throw error;
+        res.status(200).location(`/consents/${id}`).json(await view(made));
+        return;
+      }
       res.status(201).location(`/consents/${id}`).json(await view(created));
     }),
   );
@@ -131,10 +140,13 @@ export function consentRoutes(router: Router, deps: ConsentDeps): void {
       const consent = await consentFor(req, params.consentId);
       const now = clock();
       const acr = principal.nsisLevel ?? 'unknown';
-      const next = action === 'grant' ? grantConsent(consent, principal.subject, acr, now) : withdrawConsent(consent, principal.subject, acr, now);
+      // A grant that ran out and that the sweep has not dropped yet is recorded as expired first: a
+      // new grant does not overwrite it without that evidence.
+      const current = expireGrants(consent, now).consent;
+      const next = action === 'grant' ? grantConsent(current, principal.subject, acr, now) : withdrawConsent(current, principal.subject, acr, now);
+      await logged(req, action, consent.childId, consent._id);
       // Granting what is granted, or withdrawing what is not, changes nothing and says so with 200.
       const saved = next ? await consents.save(consent, next, action === 'grant' ? 'granted' : 'withdrawn', [principal.subject], await directory.custodyHolders(consent.childId), now) : consent;
-      await logged(req, action, consent.childId, consent._id);
       res.json(await view(saved));
     });
   const custodyHolder = requireParent('only a custody holder answers a consent request');
