@@ -7,6 +7,9 @@ import { aggregateCandidates, collectionsByChild, disposeAggregate, type ChildDa
 const YEAR_DAYS = 365;
 const fromDay = (day: string | undefined) => (day ? new Date(`${day}T00:00:00Z`) : null);
 
+/** What parents read of a resource case about their child, here and at GET /resource-cases/{id}. */
+export const PARENTS_SEE_OF_A_CASE = ['kind', 'status', 'decision.outcome', 'decision.from', 'decision.to', 'decision.goals', 'decision.answer', 'decision.decidedOn'];
+
 export function actionPlansPrivacy(db: Db, locks: KeyedMutex): { kinds: RetainedKind[]; data: ChildDataSource } {
   const plans = db.collection<{ _id: string; version: number; childId: string | null; municipalityId: string; status: string; closedOn?: string; sharedWithParents: boolean }>('plans');
 
@@ -62,7 +65,8 @@ export function actionPlansPrivacy(db: Db, locks: KeyedMutex): { kinds: Retained
   // parents are not told one exists, not even by the access log of their insight.
   const data = collectionsByChild(db, {
     'action-plan': { collection: 'plans', childField: 'childId', parents: { sharedWithParents: true } },
-    'resource-case': { collection: 'resource_cases', childField: 'childId' },
+    // The parents' written answer (R7): what was decided, for how long, with which goals; not the case file, nor who decided.
+    'resource-case': { collection: 'resource_cases', childField: 'childId', parents: {}, parentFields: PARENTS_SEE_OF_A_CASE },
     'concern-notification': { collection: 'concern_notifications', childField: 'childId', unknownToParents: true },
   });
   return { kinds: [plan, resourceCase, concernNotification], data };

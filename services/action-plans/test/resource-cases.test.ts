@@ -217,6 +217,12 @@ describe('cases without a plan, a council meeting or a consent; refused decision
     const forFather = await api().get(`/resource-cases/${caseId}`).set('authorization', await parent(father));
     expect(forFather.status).toBe(200);
     expect(forFather.body).toMatchObject({ status: 'decided', decision: { outcome: 'refused', from: null, to: null, answer } });
+    expect(forFather.body.decision).not.toHaveProperty('decidedBy');
+    // The parents' insight lists the child's cases with their written answers, without the case file or who decided.
+    const insight = await api().get(`/children/${childId}/insight`).set('authorization', await parent(father));
+    const seen = (insight.body.records['resource-case'] as { id: string; decision?: Record<string, unknown> }[]).find((c) => c.id === caseId);
+    expect(seen).toEqual({ id: caseId, kind: 'special-provision', status: 'decided', decision: { outcome: 'refused', from: null, to: null, goals: [], answer, decidedOn: expect.any(String) } });
+    expect(insight.body.retention.find((k: { kind: string }) => k.kind === 'resource-case').records.map((r: { recordId: string }) => r.recordId)).toContain(caseId);
   });
 
   test('R8: a case for a group without CPR names the group and when the parents were informed, and no child', async () => {

@@ -112,7 +112,7 @@ export function caseRoutes(router: Router, deps: PlanDeps & { cases: CaseReposit
       const c = await load(principal, params.caseId);
       await audit.record(principal, { action: 'read', recordType: 'resource-case', recordId: c._id, ...(c.childId ? { childId: c.childId } : {}) });
       // Parents read the decision and its written answer (R7), not the case file.
-      res.json(principal.kind === 'parent' ? { id: c._id, kind: c.kind, status: c.status, decision: c.decision ?? null } : show(c));
+      res.json(principal.kind === 'parent' ? { id: c._id, kind: c.kind, status: c.status, decision: c.decision ? parentsSeeOfDecision(c.decision) : null } : show(c));
     }),
   );
 
@@ -131,4 +131,9 @@ export function caseRoutes(router: Router, deps: PlanDeps & { cases: CaseReposit
       },
     ),
   );
+}
+
+/** The decision as parents read it (PARENTS_SEE_OF_A_CASE): without who decided. */
+function parentsSeeOfDecision({ decidedBy: _by, ...decision }: NonNullable<ResourceCase['decision']>) {
+  return decision;
 }
