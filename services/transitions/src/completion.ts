@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, notFound, type Logger } from '@spor/service-kit';
 import type { Stored } from '@spor/events';
+import { servicePrincipal, type AuditLog } from '@spor/audit';
+import type { Principal } from '@spor/auth';
 import { danishDay } from '@spor/directory';
 import { categoryOf, enrol, move, samePlacement, type Placement } from './domain/enrollment.js';
 import type { Transition } from './domain/transition.js';
@@ -15,14 +17,23 @@ import type { TransitionRepository } from './store/transition-repository.js';
 export interface CompletionDeps {
   transitions: TransitionRepository;
   enrollments: EnrollmentRepository;
+  audit: AuditLog;
   clock: () => Date;
   logger: Logger;
 }
 
-export async function completeTransition(deps: CompletionDeps, id: string): Promise<Stored<Transition>> {
+/**
+ * Moves the child's enrollment for a transition whose date has come. `by` is staff who confirm it
+ * early, or (the sweep) the service itself: the placements it writes are on the child's record
+ * either way, before they are written, as every placement write is.
+ */
+export async function completeTransition(deps: CompletionDeps, id: string, by?: Principal): Promise<Stored<Transition>> {
   const t = await deps.transitions.get(id);
   if (!t) throw notFound(`transition ${id}`);
   if (t.status !== 'planned') return t;
+  const actor = by ?? servicePrincipal('transitions', t.municipalityId);
+  const logged = (action: 'create' | 'update', p: Pick<Placement, 'placementId' | 'institutionId'>) =>
+    deps.audit.record(actor, { action, recordType: 'placement', recordId: p.placementId, childId: t.childId, institutionId: p.institutionId, purpose: 'transition-completed' });
   const enrollment = await deps.enrollments.get(t.childId);
   const placement: Placement = { placementId: randomUUID(), institutionId: t.toInstitutionId, institutionType: t.toInstitutionType, groupId: t.toGroupId, from: t.date, to: null };
   if (!enrollment) throw notFound(`placements of child ${t.childId}`);
@@ -31,10 +42,13 @@ export async function completeTransition(deps: CompletionDeps, id: string): Prom
     // has one SFO placement at a time: enrolling beside it would overlap, refused at every sweep).
     const leaving = enrollment.placements.find((p) => p.placementId === t.fromPlacementId);
     if (t.kind === 'into-sfo' && !(leaving && categoryOf(leaving.institutionType) === 'sfo')) {
+      await logged('create', placement);
       await deps.enrollments.enrolled(t.childId, enrollment, enrol(enrollment, enrollment.municipalityId, placement), placement);
     } else {
       // The sending placement ends the day before, also from daycare into school.
       const { state, previous } = move(enrollment, t.fromPlacementId, placement, { acrossKinds: true });
+      await logged('update', previous);
+      await logged('create', placement);
       await deps.enrollments.moved(enrollment, state, placement, previous);
     }
   }

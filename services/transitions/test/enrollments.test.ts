@@ -192,6 +192,12 @@ describe('enrollments', () => {
       expect(state.current.map((p: { institutionId: string }) => p.institutionId).sort()).toEqual([units.school, units.otherSfo].sort());
       expect(state.items.find((p: { institutionId: string }) => p.institutionId === units.sfo)).toMatchObject({ to: '2026-09-30' });
       expect((await request(transitions.url).get(`/transitions/${planned.body.id}`).set('authorization', admin)).body).toMatchObject({ status: 'completed' });
+      // The sweep's placement writes are on the child's record, as the service's.
+      const bySweep = (await transitions.audit.forChild(pupil)).filter((e) => e.purpose === 'transition-completed');
+      expect(bySweep.map((e) => [e.operation, e.actorKind, e.institutionId])).toEqual([
+        ['update', 'service', units.sfo],
+        ['create', 'service', units.otherSfo],
+      ]);
     } finally {
       now = start;
     }

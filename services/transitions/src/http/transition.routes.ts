@@ -6,7 +6,7 @@ import type { AuditLog } from '@spor/audit';
 import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { AppError, conflict, forbidden, notFound, validated, z } from '@spor/service-kit';
-import { principalOf, requireNsisLevel, type StaffRole } from '@spor/auth';
+import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@spor/auth';
 import { holdsRoleAt, type ConsentView, type DirectoryView } from '@spor/directory';
 import type { Stored } from '@spor/events';
 import { categoryOf, dayBefore, placementsOn, type InstitutionType } from '../domain/enrollment.js';
@@ -35,7 +35,7 @@ export interface TransitionDeps {
   legalBasis: (municipalityId: string) => LegalBasis;
   clock: () => Date;
   /** Moves the enrollment of a transition whose date has come or that staff confirm. */
-  complete: (id: string) => Promise<Stored<Transition>>;
+  complete: (id: string, by: Principal) => Promise<Stored<Transition>>;
   audit: AuditLog;
 }
 
@@ -225,7 +225,7 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
     '/transitions/:transitionId/complete',
     validated({ params }, async ({ params: p }, req, res) => {
       await asSender(req, p.transitionId, PLANNERS);
-      res.json(show(await deps.complete(p.transitionId)));
+      res.json(show(await deps.complete(p.transitionId, principalOf(req))));
     }),
   );
 
