@@ -1,5 +1,4 @@
 // POST /admin/imports: the directory from municipal IT in one JSON file, all or nothing.
-import { createHash } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { AppError, conflict, validated, z, type FieldError } from '@spor/service-kit';
@@ -107,7 +106,7 @@ async function runImport(deps: ImportDeps, req: Request, res: Response, body: un
   });
   if (problems.length > 0) refuse(problems);
 
-  const jobId = createHash('sha256').update(`${municipalityId}\n${JSON.stringify(body)}`).digest('hex').slice(0, 32);
+  const jobId = deps.vault.keyedDigest(`${municipalityId}\n${JSON.stringify(body)}`).slice(0, 32);
   const job = { _id: jobId, municipalityId, actor: principal.subject, payload: deps.vault.sealText(JSON.stringify(file), jobId) };
   // The entry before the job, as for every write: an attempt the sweep finishes later is on the record too.
   await deps.audit.record(principal, { action: 'import', recordType: 'import', recordId: jobId });

@@ -108,7 +108,9 @@ export function importRoutes(router: Router, deps: ImportDeps): void {
       );
       if (problems.length > 0) refuse(problems);
 
-      const jobId = createHash('sha256').update(`${municipalityId}\n${JSON.stringify(file)}`).digest('hex').slice(0, 32);
+      // From the rows as resolved (children by id), not the file: a hash of a file of CPR numbers
+      // could be reversed by trying the numbers of a birth date, and the id goes into logs and URLs.
+      const jobId = createHash('sha256').update(`${municipalityId}\n${JSON.stringify(rows)}`).digest('hex').slice(0, 32);
       // The entry before the job, as for every write: an attempt the sweep finishes later is on the record too.
       await deps.audit.record(principal, { action: 'import', recordType: 'enrollment-import', recordId: jobId, purpose: `${rows.length} rows` });
       const job = { _id: jobId, municipalityId, actor: principal.subject, payload: { rows, roles: principal.roles } };
