@@ -63,6 +63,8 @@ export async function startActionPlans(environment: NodeJS.ProcessEnv, options: 
   const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...actionPlansPrivacy(db, locks) });
   const notifications = db.collection<ConcernNotification>('concern_notifications');
   await notifications.createIndex({ childId: 1 });
+  // A child's cases: the mellemform grants a provision needs (CaseRepository.grantsFor), the child's export.
+  await db.collection('resource_cases').createIndex({ childId: 1 });
 
   await startProjectionConsumer(backbone, { groupId: config.ACTION_PLANS_CONSUMER_GROUP, topics: [...directory.topics(), ...consents.topics()], handlers: { ...directory.handlers(), ...consents.handlers() }, registry, runtime, logger: log, metrics });
   const flagOverdue = () => flagOverdueEvaluations({ plans, clock, logger: log });
@@ -80,7 +82,7 @@ export async function startActionPlans(environment: NodeJS.ProcessEnv, options: 
     routes: (router) => {
       const deps = { plans, directory, audit, clock };
       const { loadPlan } = planRoutes(router, deps);
-      meetingRoutes(router, { ...deps, consents, notifications, loadPlan });
+      meetingRoutes(router, { ...deps, consents, cases, notifications, loadPlan });
       caseRoutes(router, { ...deps, cases, consents });
       privacy.routes(router);
       overdueRoutes(router, { ...deps, overdue: async () => (await plans.active()).filter((p) => evaluationOverdue(p, danishDay(clock()))) });

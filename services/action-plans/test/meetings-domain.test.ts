@@ -18,11 +18,21 @@ describe('R11 and R12: the consents a meeting needs', () => {
 });
 
 describe('R14: a mellemform', () => {
-  const provision = { purpose: 'Ro og struktur', content: 'Mindre gruppe', method: 'Visuel dagsorden', pedagogy: 'Anerkendende', from: '2026-04-01', to: '2026-09-30', followUpOn: '2026-06-15', parentsInvolvement: 'Ugentlig samtale', childPerspective: 'Jeg kan lide de små grupper' };
-  test('is time-limited with a follow-up inside the period, and linked to an active plan', () => {
-    expect(() => checkProvision(provision, 'active')).not.toThrow();
-    expect(() => checkProvision({ ...provision, to: '2026-04-01', followUpOn: '2026-04-01' }, 'active')).toThrow(expect.objectContaining({ status: 422, rule: 'R14', errors: [expect.objectContaining({ field: 'to' })] }));
-    expect(() => checkProvision({ ...provision, followUpOn: '2026-10-01' }, 'active')).toThrow(expect.objectContaining({ errors: [expect.objectContaining({ field: 'followUpOn' })] }));
-    expect(() => checkProvision(provision, 'draft')).toThrow(expect.objectContaining({ errors: [expect.objectContaining({ field: 'planId' })] }));
+  const provision = { purpose: 'Ro og struktur', content: 'Mindre gruppe', method: 'Visuel dagsorden', pedagogy: 'Anerkendende', from: '2026-04-01', to: '2026-09-30', followUpOn: '2026-06-15', parentsInvolvement: 'Ugentlig samtale', childPerspective: 'Jeg kan lide de små grupper', learningCommunity: 'Deltager i formiddagens samling med sin gruppe' };
+  const plan = { status: 'active', childId: 'child' };
+  const granted = [{ from: '2026-04-01', to: '2026-09-30' }];
+  test('is time-limited with a follow-up inside the period, and linked to the child’s active individual plan', () => {
+    expect(() => checkProvision(provision, plan, granted)).not.toThrow();
+    expect(() => checkProvision({ ...provision, to: '2026-04-01', followUpOn: '2026-04-01' }, plan, granted)).toThrow(expect.objectContaining({ status: 422, rule: 'R14', errors: [expect.objectContaining({ field: 'to' })] }));
+    expect(() => checkProvision({ ...provision, followUpOn: '2026-10-01' }, plan, granted)).toThrow(expect.objectContaining({ errors: [expect.objectContaining({ field: 'followUpOn' })] }));
+    expect(() => checkProvision(provision, { ...plan, status: 'draft' }, granted)).toThrow(expect.objectContaining({ errors: [expect.objectContaining({ field: 'planId' })] }));
+    expect(() => checkProvision(provision, { ...plan, childId: null }, granted)).toThrow(expect.objectContaining({ rule: 'R14', errors: [expect.objectContaining({ field: 'planId', message: expect.stringContaining('one child') })] }));
+  });
+
+  test('R9: runs within a period the district council granted the child a mellemform for', () => {
+    expect(() => checkProvision(provision, plan, [])).toThrow(expect.objectContaining({ status: 409, code: 'MELLEMFORM_NOT_GRANTED', rule: 'R9' }));
+    expect(() => checkProvision({ ...provision, to: '2026-10-31' }, plan, granted)).toThrow(expect.objectContaining({ code: 'MELLEMFORM_NOT_GRANTED', detail: expect.stringContaining('granted: 2026-04-01 to 2026-09-30') }));
+    // A refusal has no period.
+    expect(() => checkProvision(provision, plan, [{ from: null, to: null }])).toThrow(expect.objectContaining({ code: 'MELLEMFORM_NOT_GRANTED' }));
   });
 });

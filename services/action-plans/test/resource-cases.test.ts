@@ -151,6 +151,23 @@ describe('resource assessment in the district council (R7, R9)', () => {
     }
   });
 
+  test('R9, R14: a mellemform is added to the child’s plan only within a period the council granted one for', async () => {
+    const provision = (from: string, to: string) => ({ purpose: 'Ro og struktur', content: 'Mindre gruppe om formiddagen', method: 'Visuel dagsorden', pedagogy: 'Anerkendende', from, to, followUpOn: from, parentsInvolvement: 'Ugentlig samtale', childPerspective: 'Jeg kan lide de små grupper', learningCommunity: 'Deltager i samling og frokost med sin gruppe' });
+    // The praksisvejleder granted above is no mellemform.
+    const refused = await api().post(`/plans/${planId}/provisions`).set('authorization', educator).send(provision(day(14), day(60)));
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'MELLEMFORM_NOT_GRANTED', rule: 'R9' });
+    const submitted = await api().post('/resource-cases').set('authorization', leader).send({ kind: 'child-with-cpr', childId, planId, meetingId: inTime });
+    expect(submitted.status).toBe(201);
+    await api().post(`/resource-cases/${submitted.body.id}/decision`).set('authorization', consultant).send({ outcome: 'mellemform', from: day(14), months: 3, goals: ['Deltager i fælles leg'], answer: 'Distriktsrådet har bevilget en mellemform i tre måneder.' }).expect(200);
+    const added = await api().post(`/plans/${planId}/provisions`).set('authorization', educator).send(provision(day(14), day(60)));
+    expect(added.status).toBe(201);
+    expect(added.body.provision).toMatchObject({ from: day(14), to: day(60), learningCommunity: 'Deltager i samling og frokost med sin gruppe' });
+    expect((await api().post(`/plans/${planId}/provisions`).set('authorization', educator).send(provision(day(14), day(200)))).body.code).toBe('MELLEMFORM_NOT_GRANTED');
+    const noCommunity = await api().post(`/plans/${planId}/provisions`).set('authorization', educator).send({ ...provision(day(14), day(60)), learningCommunity: undefined });
+    expect([noCommunity.status, noCommunity.body.errors?.[0]?.field]).toEqual([400, 'learningCommunity']);
+  });
+
   test('consent withdrawn after submission: the case cannot be decided', async () => {
     const second = await api().post('/resource-cases').set('authorization', leader).send({ kind: 'child-with-cpr', childId, planId, meetingId: inTime });
     expect(second.status).toBe(201);
@@ -173,20 +190,21 @@ describe('retention of cases and notifications', () => {
     const cases = await ofChild('resource-case');
     const decided = cases.filter((c) => c.retainedFrom !== null);
     const open = cases.filter((c) => c.retainedFrom === null).map((c) => c.id);
-    expect(decided).toHaveLength(1);
+    // The praksisvejleder and the mellemform decided above.
+    expect(decided).toHaveLength(2);
     expect(open.length).toBeGreaterThan(0);
     // The decision's day is the Danish day it was made (past 23:00 UTC, tomorrow's date).
-    const starts = [today, decided[0]!.retainedFrom!.getTime()];
+    const starts = [today, ...decided.map((c) => c.retainedFrom!.getTime())];
     await eventsPublished(mongoUrl, actionPlans.config.ACTION_PLANS_DB_NAME, 'resource_cases', 'concern_notifications');
     try {
       ahead = Math.min(...starts) + 5 * 365 * DAY - Date.now() - 60_000;
       expect(await actionPlans.privacy.sweep()).toMatchObject({ archived: 0, failed: 0 });
       ahead = Math.max(...starts) + 5 * 365 * DAY - Date.now() + 60_000;
-      expect(await actionPlans.privacy.sweep()).toMatchObject({ archived: 2, disposed: 2, failed: 0 });
+      expect(await actionPlans.privacy.sweep()).toMatchObject({ archived: 3, disposed: 3, failed: 0 });
       expect(await ofChild('concern-notification')).toEqual([]);
       expect((await ofChild('resource-case')).map((c) => c.id).sort()).toEqual([...open].sort());
       const disposals = await retention.disposalsOf(childId);
-      expect(disposals.map((d) => [d.kind, d.status]).sort()).toEqual([['concern-notification', 'disposed'], ['resource-case', 'disposed']]);
+      expect(disposals.map((d) => [d.kind, d.status]).sort()).toEqual([['concern-notification', 'disposed'], ['resource-case', 'disposed'], ['resource-case', 'disposed']]);
       expect((await retention.periods('510')).filter((p) => p.kind !== 'action-plan').map((p) => [p.kind, p.days, p.publicRecord])).toEqual([['resource-case', 5 * 365, true], ['concern-notification', 5 * 365, true]]);
     } finally {
       ahead = 0;

@@ -45,13 +45,20 @@ export interface Provision {
   followUpOn: string;
   parentsInvolvement: string;
   childPerspective: string;
+  /** How the child stays part of a learning community meanwhile (R14). */
+  learningCommunity: string;
 }
 
 /** R14: a mellemform is described by purpose, content, method and pedagogy, is time-limited, and has a follow-up. */
-export function checkProvision(p: Omit<Provision, 'provisionId'>, planStatus: string): void {
+export function checkProvision(p: Omit<Provision, 'provisionId'>, plan: { status: string; childId: string | null }, grants: { from: string | null; to: string | null }[]): void {
   const errors: FieldError[] = [];
-  if (planStatus !== 'active') errors.push({ in: 'body', field: 'planId', message: 'a mellemform is linked to the child’s active plan' });
+  if (plan.status !== 'active') errors.push({ in: 'body', field: 'planId', message: 'a mellemform is linked to the child’s active plan' });
+  if (!plan.childId) errors.push({ in: 'body', field: 'planId', message: 'a mellemform is for one child: it belongs in the child’s individual plan, not a group’s' });
   if (p.to <= p.from) errors.push({ in: 'body', field: 'to', message: 'a mellemform is time-limited: it ends after it begins' });
   if (p.followUpOn < p.from || p.followUpOn > p.to) errors.push({ in: 'body', field: 'followUpOn', message: 'the follow-up falls within the period' });
   if (errors.length > 0) throw ruleViolation({ code: 'PROVISION_INVALID', rule: 'R14', status: 422, detail: errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors });
+  // R9: the district council grants a mellemform, for a period; the provision runs within it.
+  if (!grants.some((g) => g.from !== null && g.to !== null && g.from <= p.from && p.to <= g.to)) {
+    throw ruleViolation({ code: 'MELLEMFORM_NOT_GRANTED', rule: 'R9', status: 409, detail: `no decision of the district council grants this child a mellemform for ${p.from} to ${p.to}${grants.length > 0 ? ` (granted: ${grants.map((g) => `${g.from} to ${g.to}`).join(', ')})` : ''}` });
+  }
 }

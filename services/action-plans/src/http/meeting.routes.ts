@@ -10,6 +10,7 @@ import { danishDay, placementGivingAccess, type ConsentView } from '@spor/direct
 import type { Stored } from '@spor/events';
 import { MEETING_KINDS, REFERRALS, checkProvision, consentsNeeded, refuseWithoutConsent, type Meeting } from '../domain/meetings.js';
 import type { Plan } from '../domain/plan.js';
+import type { CaseRepository } from '../store/case-repository.js';
 import { PLAN_ROLES, type PlanDeps } from './plan.routes.js';
 
 export interface ConcernNotification {
@@ -27,7 +28,7 @@ const text = z.string().trim().min(1).max(10_000);
 const day = z.iso.date();
 const CONCERN_READERS = ['leader', 'pedagogical-consultant'] as const;
 
-export function meetingRoutes(router: Router, deps: PlanDeps & { consents: ConsentView; notifications: Collection<ConcernNotification>; loadPlan: (req: Request, id: string, action: string) => Promise<Stored<Plan>> }): void {
+export function meetingRoutes(router: Router, deps: PlanDeps & { consents: ConsentView; cases: Pick<CaseRepository, 'grantsFor'>; notifications: Collection<ConcernNotification>; loadPlan: (req: Request, id: string, action: string) => Promise<Stored<Plan>> }): void {
   const { plans, consents, notifications, directory, audit, clock } = deps;
   const today = () => danishDay(clock());
 
@@ -55,11 +56,11 @@ export function meetingRoutes(router: Router, deps: PlanDeps & { consents: Conse
     validated(
       {
         params: z.object({ planId: z.uuid() }),
-        body: z.strictObject({ purpose: text, content: text, method: text, pedagogy: text, from: day, to: day, followUpOn: day, parentsInvolvement: text, childPerspective: text }),
+        body: z.strictObject({ purpose: text, content: text, method: text, pedagogy: text, from: day, to: day, followUpOn: day, parentsInvolvement: text, childPerspective: text, learningCommunity: text }),
       },
       async ({ params, body }, req, res) => {
         const plan = await deps.loadPlan(req, params.planId, 'add-provision');
-        checkProvision(body, plan.status);
+        checkProvision(body, plan, plan.childId ? await deps.cases.grantsFor(plan.childId, 'mellemform') : []);
         const provision = { provisionId: randomUUID(), ...body };
         await plans.save(plan, { ...plan, provisions: [...plan.provisions, provision] });
         res.status(201).json({ planId: plan._id, provision });

@@ -16,7 +16,7 @@ export class CaseRepository {
   private readonly store: AggregateStore<ResourceCase>;
 
   constructor(
-    collection: Collection<Stored<ResourceCase>>,
+    private readonly collection: Collection<Stored<ResourceCase>>,
     readonly meetings: Collection<CouncilMeeting>,
     private readonly factory: EventFactory,
     locks: KeyedMutex,
@@ -27,6 +27,12 @@ export class CaseRepository {
 
   get(id: string): Promise<Stored<ResourceCase> | null> {
     return this.store.load(id);
+  }
+
+  /** The periods the council granted the child an outcome for (one equality, then filtered here). */
+  async grantsFor(childId: string, outcome: string): Promise<{ from: string | null; to: string | null }[]> {
+    const decided = (await this.collection.find({ childId, status: 'decided' } as never, { projection: { decision: 1 } }).toArray()) as unknown as ResourceCase[];
+    return decided.filter((c) => c.decision?.outcome === outcome).map((c) => ({ from: c.decision!.from, to: c.decision!.to }));
   }
 
   submit(id: string, c: ResourceCase): Promise<Stored<ResourceCase>> {
