@@ -87,6 +87,15 @@ describe('handover to school (R15)', () => {
     await request(transitions.url).post(`/transitions/${transitionId}/checklist/visit`).set('authorization', educator).send({ done: true }).expect(200);
     const edited = await request(transitions.url).patch(`/transitions/${transitionId}/handover`).set('authorization', educator).send({ note: 'Elsker at bygge med klodser; trives i små grupper.', childPerspective: 'Jeg glæder mig til at få en madpakke.' });
     expect(edited.status).toBe(200);
+    // Need to know: the municipality's administration plans moves, but the package's words are the pedagogical staff's.
+    const administration = await as('system-administrator', units.mun);
+    const seen = await request(transitions.url).get(`/transitions/${transitionId}`).set('authorization', administration);
+    expect(seen.status).toBe(200);
+    expect(seen.body.handover).toMatchObject({ status: 'draft', parentComments: [] });
+    expect(seen.body.handover).not.toHaveProperty('note');
+    expect(JSON.stringify(seen.body)).not.toContain('madpakke');
+    expect((await request(transitions.url).get(`/transitions/${transitionId}/handover/preview`).set('authorization', administration)).status).toBe(404);
+    expect((await request(transitions.url).patch(`/transitions/${transitionId}/handover`).set('authorization', administration).send({ note: 'x' })).status).toBe(404);
 
     // A motor-skills screening completed at the kindergarten: its result categories go along.
     const screening = await waitFor('assessments to know the placement', async () => {
@@ -139,6 +148,7 @@ describe('handover to school (R15)', () => {
     const teacher = await as('educator', units.schoolClass);
     const read = await request(transitions.url).get(`/handovers/${transitionId}`).set('authorization', teacher);
     expect(read.status).toBe(200);
+    expect((await request(transitions.url).get(`/handovers/${transitionId}`).set('authorization', await as('administration', units.mun))).status).toBe(404);
     expect(read.body.handover.note).toBe('Elsker at bygge med klodser; trives i små grupper.');
     // The school sees the results the package carried, frozen at release; not the assessments themselves.
     expect(read.body.handover.assessmentResults).toEqual([expect.objectContaining({ instrumentId: 'motorik', results: [{ section: 'grovmotorik', category: 'as-expected' }, { section: 'finmotorik', category: 'watch' }] })]);

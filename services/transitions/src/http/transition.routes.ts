@@ -10,7 +10,7 @@ import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@
 import { holdsRoleAt, type ConsentView, type DirectoryView } from '@spor/directory';
 import type { Stored } from '@spor/events';
 import { categoryOf, dayBefore, placementsOn, type InstitutionType } from '../domain/enrollment.js';
-import { acknowledge, cancelTransition, commentAsParent, editHandover, planTransition, release, revoke, showToParents, tickChecklist, type LegalBasis, type Transition } from '../domain/transition.js';
+import { acknowledge, cancelTransition, commentAsParent, type Handover, editHandover, planTransition, release, revoke, showToParents, tickChecklist, type LegalBasis, type Transition } from '../domain/transition.js';
 import type { EnrollmentRepository } from '../store/enrollment-repository.js';
 import type { TransitionRepository } from '../store/transition-repository.js';
 import { READERS } from './enrollment.routes.js';
@@ -19,8 +19,15 @@ import type { ResultsView } from '../store/results-view.js';
 import type { ExternalResultsView } from '../store/external-results-view.js';
 import type { PlansView } from '../store/plans-view.js';
 
-const SENDERS: StaffRole[] = ['educator', 'leader', 'pedagogical-consultant', 'system-administrator', 'administration'];
-const PLANNERS: StaffRole[] = ['leader', 'pedagogical-consultant', 'system-administrator', 'administration'];
+/**
+ * Need to know: the package (the child's and the parents' own words, results, plans) is the
+ * pedagogical staff's, on both sides. The municipality's administration plans, completes and
+ * cancels moves, and sees a transition without the package's content.
+ */
+const ADMINISTRATIVE: StaffRole[] = ['system-administrator', 'administration'];
+const SENDERS: StaffRole[] = ['educator', 'leader', 'pedagogical-consultant'];
+const PLANNERS: StaffRole[] = ['leader', 'pedagogical-consultant', ...ADMINISTRATIVE];
+const PACKAGE_READERS: StaffRole[] = READERS.filter((r) => !ADMINISTRATIVE.includes(r));
 const text = z.string().trim().min(1).max(10_000);
 const params = z.object({ transitionId: z.uuid() });
 
@@ -43,6 +50,12 @@ export interface TransitionDeps {
 /** 422 naming the field that makes a planned transition impossible. */
 const transitionInvalid = (field: string, message: string) =>
   new AppError({ status: 422, code: 'TRANSITION_INVALID', title: 'The transition is not valid', detail: `${field}: ${message}`, errors: [{ in: 'body', field, message }] });
+
+/** A package as the administration sees it: where it stands, not what it says. */
+function withoutContent(h: Handover): Handover {
+  const { note: _n, childPerspective: _c, parentsPerspective: _p, assessmentResults: _a, externalResults: _e, actionPlans: _ap, ...rest } = h;
+  return { ...rest, parentComments: [] };
+}
 
 export function transitionRoutes(router: Router, deps: TransitionDeps): void {
   const { transitions, enrollments, directory, consents, clock } = deps;
@@ -90,7 +103,7 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
   /** The receiving side sees a package only while it is released on a basis that still holds. */
   async function asReceiver(req: Request, id: string): Promise<Stored<Transition>> {
     const t = await load(req, id);
-    if (!(await holdsRoleAt(directory, principalOf(req), READERS, t.toInstitutionId))) throw notFound(`handover ${id}`);
+    if (!(await holdsRoleAt(directory, principalOf(req), PACKAGE_READERS, t.toInstitutionId))) throw notFound(`handover ${id}`);
     if (t.handover.status !== 'released' && t.handover.status !== 'acknowledged') throw notFound(`handover ${id}`);
     if (t.handover.legalBasis === 'consent' && !(await consents.validConsent(t.childId, 'transition-transfer', { receivingUnitId: t.toInstitutionId }, clock()))) {
       // The consent event may still be on its way to the revocation handler; the read is refused
@@ -158,7 +171,14 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
     ),
   );
 
-  router.get('/transitions/:transitionId', validated({ params }, async ({ params: p }, req, res) => res.json(show(await asSender(req, p.transitionId)))));
+  router.get(
+    '/transitions/:transitionId',
+    validated({ params }, async ({ params: p }, req, res) => {
+      const t = await asSender(req, p.transitionId, [...SENDERS, ...PLANNERS]);
+      const pedagogical = await holdsRoleAt(directory, principalOf(req), SENDERS, t.fromInstitutionId);
+      res.json(pedagogical ? show(t) : show({ ...t, handover: withoutContent(t.handover) }));
+    }),
+  );
 
   router.post(
     '/transitions/:transitionId/checklist/:key',
