@@ -27,7 +27,7 @@ export async function issueServiceToken(ring: SigningKeyRing, settings: AccessTo
 }
 
 async function sign(ring: SigningKeyRing, settings: AccessTokenSettings, subject: string, claims: Record<string, unknown>, now: Date): Promise<{ token: string; expiresAt: Date }> {
-  const key = ring.active();
+  const key = ring.active(now);
   const issuedAt = Math.floor(now.getTime() / 1000);
   const expiresAt = issuedAt + settings.ttlSeconds;
   const token = await new SignJWT(claims)

@@ -9,6 +9,8 @@ export const SIGNING_ALGORITHM = 'ES256';
 export interface SigningKey {
   kid: string;
   createdAt: Date;
+  /** When it begins to sign (its rotation period's start); unset: from `createdAt`. A key is published before it signs. */
+  activeFrom?: Date;
   /** When it stopped signing; unset while it is the active key. */
   retiredAt?: Date;
   privateJwk: JWK;
@@ -39,8 +41,12 @@ export class SigningKeyRing {
     return [...this.keys];
   }
 
-  active(): SigningKey {
-    const active = this.keys.filter((k) => !k.retiredAt).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
+  /** The key that signs at `now`: the latest begun and not retired. A key published ahead waits for its period. */
+  active(now = new Date()): SigningKey {
+    const from = (k: SigningKey) => (k.activeFrom ?? k.createdAt).getTime();
+    const active = this.keys
+      .filter((k) => from(k) <= now.getTime() && (!k.retiredAt || k.retiredAt.getTime() > now.getTime()))
+      .sort((a, b) => from(b) - from(a))[0];
     if (!active) throw new Error('there is no active signing key; rotate first');
     return active;
   }

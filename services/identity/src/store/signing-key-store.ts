@@ -16,6 +16,9 @@ interface StoredSigningKey {
   sealedPrivateJwk: string;
 }
 
+/** How long before its period a key is published: past two reloads (60 s each) and the services' JWKS cooldown (30 s). */
+export const PUBLISH_AHEAD_MS = 5 * 60_000;
+
 export class SigningKeyStore {
   constructor(
     private readonly collection: Collection<StoredSigningKey>,
@@ -27,18 +30,27 @@ export class SigningKeyStore {
     return Math.floor(now.getTime() / this.policy.rotateAfterMs);
   }
 
-  /** The ring as stored, with a new key first if the current period has none. */
+  /**
+   * The ring as stored, with a key for the current period if it has none, and one for the next
+   * period once that is less than PUBLISH_AHEAD_MS away. Published ahead, the next key is in every
+   * replica's key set (each reloads every minute) and in the services' caches before any replica
+   * signs with it: each switches at the period's start by the clock, not when it reloads.
+   */
   async load(now: Date): Promise<SigningKeyRing> {
     const period = this.periodOf(now);
+    const wanted = [period, ...((period + 1) * this.policy.rotateAfterMs - now.getTime() <= PUBLISH_AHEAD_MS ? [period + 1] : [])];
     let stored = await this.collection.find({}).sort({ period: 1 }).toArray();
-    if (!stored.some((k) => k.period === period)) {
-      await this.insert(await generateSigningKey(now, `p${period}`), period, now);
+    const missing = wanted.filter((p) => !stored.some((k) => k.period === p));
+    if (missing.length > 0) {
+      for (const p of missing) await this.insert(await generateSigningKey(now, `p${p}`), p, now);
       stored = await this.collection.find({}).sort({ period: 1 }).toArray();
     }
+    const startOf = (p: number) => new Date(p * this.policy.rotateAfterMs);
     const keys: SigningKey[] = stored.map((k, i) => ({
       kid: k._id,
       createdAt: k.createdAt,
-      ...(stored[i + 1] ? { retiredAt: stored[i + 1]!.createdAt } : {}),
+      activeFrom: startOf(k.period),
+      ...(stored[i + 1] ? { retiredAt: startOf(stored[i + 1]!.period) } : {}),
       publicJwk: k.publicJwk,
       privateJwk: JSON.parse(open(k.sealedPrivateJwk, new Map([[this.sealKey.id, this.sealKey.key]]), `spor:signing-key:${k._id}`)) as JWK,
     }));
