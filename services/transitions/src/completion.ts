@@ -8,6 +8,7 @@ import { AppError, notFound, type Logger } from '@spor/service-kit';
 import type { Stored } from '@spor/events';
 import { servicePrincipal, type AuditLog } from '@spor/audit';
 import type { Principal } from '@spor/auth';
+import type { KeyedMutex } from '@spor/mongo';
 import { danishDay } from '@spor/directory';
 import { categoryOf, enrol, move, samePlacement, type Placement } from './domain/enrollment.js';
 import type { Transition } from './domain/transition.js';
@@ -18,6 +19,8 @@ export interface CompletionDeps {
   transitions: TransitionRepository;
   enrollments: EnrollmentRepository;
   audit: AuditLog;
+  /** Completing and cancelling one transition take turns (transitionFlowKey). */
+  locks: KeyedMutex;
   clock: () => Date;
   logger: Logger;
 }
@@ -27,7 +30,18 @@ export interface CompletionDeps {
  * early, or (the sweep) the service itself: the placements it writes are on the child's record
  * either way, before they are written, as every placement write is.
  */
-export async function completeTransition(deps: CompletionDeps, id: string, by?: Principal): Promise<Stored<Transition>> {
+export function completeTransition(deps: CompletionDeps, id: string, by?: Principal): Promise<Stored<Transition>> {
+  // A cancellation sent meanwhile must not find a child half moved, nor a move find it cancelled
+  // after the placements are written: the two take turns on the transition, and each reads it
+  // again once it has its turn. (Across replicas the version check on the transition's save is
+  // all there is, as for every aggregate on FerretDB 1.x: decision 0003.)
+  return deps.locks.run(transitionFlowKey(id), () => completeInTurn(deps, id, by));
+}
+
+/** The lock a completion and a cancellation of one transition share. */
+export const transitionFlowKey = (id: string) => `transition-flow:${id}`;
+
+async function completeInTurn(deps: CompletionDeps, id: string, by?: Principal): Promise<Stored<Transition>> {
   const t = await deps.transitions.get(id);
   if (!t) throw notFound(`transition ${id}`);
   if (t.status !== 'planned') return t;
@@ -66,7 +80,7 @@ export async function completeDue(deps: CompletionDeps): Promise<number> {
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
       const t = await deps.transitions.get(id);
-      if (t && t.completionProblem !== error.detail) await deps.transitions.save(t, { ...t, completionProblem: error.detail ?? error.code });
+      if (t && t.status === 'planned' && t.completionProblem !== error.detail) await deps.transitions.save(t, { ...t, completionProblem: error.detail ?? error.code });
       deps.logger.warn({ transitionId: id, code: error.code }, 'a transition could not move the enrollment');
     }
   }

@@ -21,7 +21,11 @@ export function transitionsPrivacy(db: Db, deps: { locks: KeyedMutex; factory: E
     description: 'moves to another institution and their handover packages (the texts, the child’s and the parents’ perspectives and comments, the assessment results, external test results and plan summaries passed on), counted from the day of the move',
     defaultDays: 3 * YEAR_DAYS,
     publicRecord: false,
-    candidates: (startedBy) => aggregateCandidates(transitions, { status: 'completed' }, startedBy, (t) => ({ childId: t.childId, retainedFrom: transitionClockStart(t) })),
+    // Completed and cancelled ones (one equality each: FerretDB reads the whole collection for `$in`).
+    candidates: async (startedBy) => {
+      const of = (status: 'completed' | 'cancelled') => aggregateCandidates(transitions, { status }, startedBy, (t) => ({ childId: t.childId, retainedFrom: transitionClockStart(t) }));
+      return [...(await of('completed')), ...(await of('cancelled'))];
+    },
     async ofChild(childId) {
       return (await transitions.find({ childId }, { projection: { status: 1, date: 1 } }).toArray()).map((t) => ({ id: t._id, retainedFrom: transitionClockStart(t) }));
     },

@@ -102,7 +102,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
       ? new ServiceTokenClient({ identityUrl: config.IDENTITY_URL, clientId: config.TRANSITIONS_CLIENT_ID, clientSecret: config.TRANSITIONS_CLIENT_SECRET, scope: 'persons:lookup' })
       : undefined;
 
-  const completion = { transitions, enrollments, audit, clock, logger: log };
+  const completion = { transitions, enrollments, audit, locks, clock, logger: log };
   runtime.every('transition sweep', config.TRANSITIONS_SWEEP_SECONDS * 1000, () => completeDue(completion));
   const byMunicipality = JSON.parse(config.HANDOVER_LEGAL_BASIS_BY_MUNICIPALITY) as Record<string, LegalBasis>;
 
@@ -132,6 +132,7 @@ export async function startTransitions(environment: NodeJS.ProcessEnv, options: 
         legalBasis: (municipalityId) => byMunicipality[municipalityId] ?? config.HANDOVER_LEGAL_BASIS,
         complete: (id, by) => completeTransition(completion, id, by),
         audit,
+        locks,
       });
     },
   });

@@ -203,4 +203,22 @@ describe('enrollments', () => {
     }
   });
 
+
+  test('a completion and a cancellation sent at once take turns: the child is moved and the transition completed, or neither', async () => {
+    const pupil = (await request(identity.url).post('/admin/persons').set('authorization', await bearer(identity, '510')).send({ kind: 'child', cpr: freshCpr(), givenName: 'Elev', familyName: 'To' })).body.id as string;
+    const place = (institutionId: string) => request(transitions.url).post(`/children/${pupil}/placements`).set('authorization', admin).send({ institutionId, from: '2026-08-10' });
+    await waitFor('the pupil in transitions', async () => (await place(units.school)).status === 201);
+    expect((await place(units.sfo)).status).toBe(201);
+    const planned = await request(transitions.url).post('/transitions').set('authorization', admin).send({ childId: pupil, toInstitutionId: units.otherSfo, date: '2026-11-02' });
+    const id = planned.body.id as string;
+    const [completed, cancelled] = await Promise.all([
+      request(transitions.url).post(`/transitions/${id}/complete`).set('authorization', admin),
+      request(transitions.url).post(`/transitions/${id}/cancel`).set('authorization', admin),
+    ]);
+    const final = (await request(transitions.url).get(`/transitions/${id}`).set('authorization', admin)).body.status;
+    const moved = (await request(transitions.url).get(`/children/${pupil}/placements`).set('authorization', admin)).body.items.some((p: { institutionId: string }) => p.institutionId === units.otherSfo);
+    // Whichever came first: completed and moved (the cancellation refused), or cancelled and not moved (the completion a no-op).
+    expect([final, moved]).toEqual(final === 'completed' ? ['completed', true] : ['cancelled', false]);
+    expect(final === 'completed' ? cancelled.status : completed.status).toBe(final === 'completed' ? 409 : 200);
+  });
 });

@@ -8,7 +8,8 @@ import type { Request, Router } from 'express';
 import { AppError, conflict, forbidden, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@spor/auth';
 import { holdsRoleAt, type ConsentView, type DirectoryView } from '@spor/directory';
-import type { Stored } from '@spor/events';
+import type { KeyedMutex, Stored } from '@spor/events';
+import { transitionFlowKey } from '../completion.js';
 import { categoryOf, dayBefore, placementsOn, type InstitutionType } from '../domain/enrollment.js';
 import { acknowledge, cancelTransition, commentAsParent, type Handover, editHandover, planTransition, release, revoke, showToParents, tickChecklist, type LegalBasis, type Transition } from '../domain/transition.js';
 import type { EnrollmentRepository } from '../store/enrollment-repository.js';
@@ -43,6 +44,8 @@ export interface TransitionDeps {
   clock: () => Date;
   /** Moves the enrollment of a transition whose date has come or that staff confirm. */
   complete: (id: string, by: Principal) => Promise<Stored<Transition>>;
+  /** Completing and cancelling one transition take turns (completion.ts). */
+  locks: KeyedMutex;
   audit: AuditLog;
 }
 
@@ -171,12 +174,14 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
     ),
   );
 
+  /** A transition as its reader may see it: the package's content for the sending institution's pedagogical staff only. */
+  const shownTo = async (req: Request, t: Stored<Transition>) =>
+    (await holdsRoleAt(directory, principalOf(req), SENDERS, t.fromInstitutionId)) ? show(t) : show({ ...t, handover: withoutContent(t.handover) });
+
   router.get(
     '/transitions/:transitionId',
     validated({ params }, async ({ params: p }, req, res) => {
-      const t = await asSender(req, p.transitionId, [...SENDERS, ...PLANNERS]);
-      const pedagogical = await holdsRoleAt(directory, principalOf(req), SENDERS, t.fromInstitutionId);
-      res.json(pedagogical ? show(t) : show({ ...t, handover: withoutContent(t.handover) }));
+      res.json(await shownTo(req, await asSender(req, p.transitionId, [...SENDERS, ...PLANNERS])));
     }),
   );
 
@@ -235,9 +240,14 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
   router.post(
     '/transitions/:transitionId/cancel',
     validated({ params }, async ({ params: p }, req, res) => {
-      const t = await asSender(req, p.transitionId, PLANNERS);
-      const next = cancelTransition(t, principalOf(req).subject, clock());
-      res.json(show(next ? await transitions.save(t, next, 'cancelled') : t));
+      await asSender(req, p.transitionId, PLANNERS);
+      // In turn with a completion of the same transition, on the transition as it is then.
+      const saved = await deps.locks.run(transitionFlowKey(p.transitionId), async () => {
+        const t = (await transitions.get(p.transitionId))!;
+        const next = cancelTransition(t, principalOf(req).subject, clock());
+        return next ? transitions.save(t, next, 'cancelled') : t;
+      });
+      res.json(await shownTo(req, saved));
     }),
   );
 
@@ -245,7 +255,7 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
     '/transitions/:transitionId/complete',
     validated({ params }, async ({ params: p }, req, res) => {
       await asSender(req, p.transitionId, PLANNERS);
-      res.json(show(await deps.complete(p.transitionId, principalOf(req))));
+      res.json(await shownTo(req, await deps.complete(p.transitionId, principalOf(req))));
     }),
   );
 
