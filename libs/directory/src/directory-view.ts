@@ -27,6 +27,8 @@ interface RemovedPerson {
   version: number;
   kind: KnownPerson['kind'];
   removed: true;
+  /** A removed parent's children in custody, kept so a redelivered removal tells the listeners again (onCustodyChange). */
+  formerChildren?: string[];
 }
 
 export interface CustodyRecord {
@@ -242,7 +244,12 @@ export class DirectoryView {
       this.childPlacements.delete(personId);
       for (const follower of this.followers) await follower.forgetChild(personId);
     } else {
-      const children = (await this.custody.find({ parentId: personId, custody: true }).toArray()).map((r) => r.childId);
+      // Kept on the marker before the rows go: if a listener fails, the redelivered removal finds
+      // no rows, and must still tell it which children's custody changed.
+      const held = (await this.custody.find({ parentId: personId, custody: true }).toArray()).map((r) => r.childId);
+      const marker = (await this.persons.findOne({ _id: personId })) as RemovedPerson | null;
+      const children = [...new Set([...(marker?.formerChildren ?? []), ...held])];
+      if (held.length > 0) await this.persons.updateOne({ _id: personId }, { $set: { formerChildren: children } });
       await this.custody.deleteMany({ parentId: personId });
       await this.custodyChanged(children, at);
     }

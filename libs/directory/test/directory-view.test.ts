@@ -95,6 +95,26 @@ describe('directory view', () => {
     ]);
   });
 
+  test('a change of custody is told to the listeners with its time: a guardianship, and a custody holder who left, also when the removal comes again after a listener failed', async () => {
+    const [child, parent] = [randomUUID(), randomUUID()];
+    const heard: [string, string][] = [];
+    let failing = false;
+    view.onCustodyChange(async (childId, at) => {
+      if (failing) throw new Error('the consent store did not answer');
+      heard.push([childId, at.toISOString()]);
+    });
+    const registered = event(DIRECTORY_EVENTS.guardianshipRegistered, `${parent}:${child}`, 1, { parentId: parent, childId: child, custody: true });
+    await apply(event(DIRECTORY_EVENTS.personRegistered, parent, 1, { personId: parent, kind: 'parent', birthYear: 1990, birthMonth: 2 }), registered);
+    expect(heard).toEqual([[child, registered.time]]);
+    const removal = event(DIRECTORY_EVENTS.personRemoved, parent, 2, { personId: parent, kind: 'parent' });
+    failing = true;
+    await expect(apply(removal)).rejects.toThrow('did not answer');
+    expect(await view.custodyHolders(child)).toEqual([]);
+    failing = false;
+    await apply(removal);
+    expect(heard.at(-1)).toEqual([child, removal.time]);
+  });
+
   test('a child’s entry removed from the directory takes its person, custody and placements out of the view; a parent’s its person and custody', async () => {
     const [child, mother, father, placement] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     const removed = (personId: string, kind: string) => event(DIRECTORY_EVENTS.personRemoved, personId, 2, { personId, kind });

@@ -14,6 +14,12 @@ export interface CustodyDeps {
   directory: Pick<DirectoryView, 'custodyHolders'>;
   clock: () => Date;
   logger: Logger;
+  /**
+   * Set while the directory view is rebuilt (it was empty at start while consents exist): changes
+   * of custody from before it are replays into a view that knows part of the custody yet, and
+   * evaluating against that would publish a consent valid (or invalid) that is not.
+   */
+  rebuildingSince?: Date;
 }
 
 /** Tries a consent a parent or the sweep changed meanwhile again with what they wrote. */
@@ -22,12 +28,13 @@ const ATTEMPTS = 3;
 /** The DirectoryView listener (onCustodyChange): repeatable, so a redelivered event publishes nothing twice. */
 export function reevaluateOnCustodyChange(deps: CustodyDeps): (childId: string, changedAt: Date) => Promise<void> {
   return async (childId, changedAt) => {
+    if (deps.rebuildingSince && changedAt < deps.rebuildingSince) return;
     const holders = await deps.directory.custodyHolders(childId);
     for (const found of await deps.consents.forChildren([childId])) {
       let current: typeof found | null = found;
       for (let attempt = 1; current; attempt++) {
         const now = deps.clock();
-        const next = reevaluate(current, holders, now, changedAt);
+        const next = reevaluate(current, holders, now);
         if (!next) break;
         try {
           await deps.consents.save(current, next, 'reevaluated', holders, holders, now);

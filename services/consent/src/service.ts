@@ -71,8 +71,12 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
     extendInsight: async (insight) => ({ ...insight, consents: insight.records.consent ?? [] }),
   });
 
-  // Registered before the consumer starts: every custody event it applies is acted on.
-  directory.onCustodyChange(reevaluateOnCustodyChange({ consents, directory, clock, logger: log }));
+  // Registered before the consumer starts: every custody event it applies is acted on, except
+  // replays into a view being rebuilt (emptied, as deploy/OPERATIONS.md rebuilds it).
+  const rebuilding = (await db.collection('directory_custody').countDocuments({}, { limit: 1 })) === 0 && (await db.collection('consents').countDocuments({}, { limit: 1 })) > 0;
+  if (rebuilding) log.warn('consent: the directory view is empty while consents exist (a rebuild): changes of custody from before now are applied to the view but do not re-evaluate consents');
+  const reevaluateChild = reevaluateOnCustodyChange({ consents, directory, clock, logger: log, ...(rebuilding ? { rebuildingSince: clock() } : {}) });
+  directory.onCustodyChange(reevaluateChild);
   await startProjectionConsumer(backbone, { groupId: config.CONSENT_DIRECTORY_GROUP, topics: directory.topics(), handlers: directory.handlers(), registry, runtime, logger: log, metrics });
 
   const expireDue = expirySweep({ consents, directory, clock, logger: log });
@@ -91,7 +95,7 @@ export async function startConsent(environment: NodeJS.ProcessEnv, options: Cons
     routes: (router) => {
       purposeRoutes(router, catalogue);
       privacy.routes(router);
-      consentRoutes(router, { consents, catalogue, directory, clock, audit });
+      consentRoutes(router, { consents, catalogue, directory, clock, audit, reevaluateChild });
     },
   });
   return { url, runtime, config, audit, privacy, expireDue };

@@ -39,7 +39,7 @@ export interface Consent {
   /** Earliest expiry among the live grants, for the expiry sweep. */
   nextExpiry: string | null;
   /** Whether the last event said the consent is valid, and until when (absent on consents stored before it was kept). */
-  published?: { valid: boolean; validUntil: string | null; at: string };
+  published?: { valid: boolean; validUntil: string | null; at: string; holders?: string[] };
 }
 
 /** One consent per child, purpose and scope: asking again finds the same one. */
@@ -135,8 +135,6 @@ export function consentClockStart(consent: Pick<Consent, 'grants' | 'history'>):
   return last ? new Date(last) : null;
 }
 
-const REPLAY_MARGIN_MS = 3_600_000;
-
 /**
  * The consent against the custody holders as they are now, when that changes what its last event
  * said (valid, or until when); null when it does not. A consent one parent granted while consent
@@ -144,11 +142,10 @@ const REPLAY_MARGIN_MS = 3_600_000;
  * consumers that act on it (transitions' handover, action-plans' meetings) must hear so, though
  * no parent acted. Recorded in the history as evidence.
  */
-export function reevaluate(consent: Consent, custodyHolders: string[], now: Date, changedAt: Date): Consent | null {
-  // A change of custody long before the consent's last event was known when that event was made:
-  // it comes again only as a replay into a directory view being rebuilt, which knows part of the
-  // custody yet, and must not publish that. An hour covers a change that reached consent late.
-  if (consent.published && changedAt.getTime() < Date.parse(consent.published.at) - REPLAY_MARGIN_MS) return null;
+export function reevaluate(consent: Consent, custodyHolders: string[], now: Date): Consent | null {
+  // Evaluated against these holders already: nothing changed for it (a redelivered event).
+  const holders = [...custodyHolders].sort();
+  if (consent.published?.holders && JSON.stringify(consent.published.holders) === JSON.stringify(holders)) return null;
   const { valid, validUntil } = evaluate(consent, custodyHolders, now);
   // Stored before `published` was kept, with no grant: it was invalid and still is.
   if (!consent.published && Object.keys(consent.grants).length === 0) return null;

@@ -26,6 +26,8 @@ export interface ConsentDeps {
   directory: DirectoryView;
   clock: () => Date;
   audit: AuditLog;
+  /** Evaluates the child's consents against its custody holders now (custody.ts): after an answer, for a change of custody applied while it was written. */
+  reevaluateChild?: (childId: string, changedAt: Date) => Promise<void>;
 }
 
 const isConsentStaff = (p: Principal) => p.kind === 'staff' && p.roles.some((r) => CONSENT_STAFF_ROLES.includes(r.role));
@@ -146,7 +148,14 @@ export function consentRoutes(router: Router, deps: ConsentDeps): void {
       const next = action === 'grant' ? grantConsent(current, principal.subject, acr, now) : withdrawConsent(current, principal.subject, acr, now);
       await logged(req, action, consent.childId, consent._id);
       // Granting what is granted, or withdrawing what is not, changes nothing and says so with 200.
-      const saved = next ? await consents.save(consent, next, action === 'grant' ? 'granted' : 'withdrawn', [principal.subject], await directory.custodyHolders(consent.childId), now) : consent;
+      let saved = next ? await consents.save(consent, next, action === 'grant' ? 'granted' : 'withdrawn', [principal.subject], await directory.custodyHolders(consent.childId), now) : consent;
+      // A change of custody applied between reading the holders and this write found the consent
+      // as it was before it, and decided on that: evaluated once more, the answer's event is not
+      // left saying valid against holders that are no longer the child's.
+      if (next && deps.reevaluateChild) {
+        await deps.reevaluateChild(consent.childId, now);
+        saved = (await consents.get(consent._id)) ?? saved;
+      }
       res.json(await view(saved));
     });
   const custodyHolder = requireParent('only a custody holder answers a consent request');

@@ -71,13 +71,13 @@ export class ConsentRepository {
 
   create(id: string, consent: Consent, custodyHolders: string[], by: Date): Promise<Stored<Consent>> {
     const evaluation = evaluate(consent, custodyHolders, by);
-    return this.store.create(id, published(consent, evaluation, by), [this.event(id, 1, consent, 'requested', undefined, evaluation)]);
+    return this.store.create(id, published(consent, evaluation, custodyHolders, by), [this.event(id, 1, consent, 'requested', undefined, evaluation)]);
   }
 
   /** One change, one event (a sweep that expires two parents' grants at once names both). */
   save(current: Stored<Consent>, next: Consent, action: ConsentAction, parentIds: string[], custodyHolders: string[], now: Date): Promise<Stored<Consent>> {
     const evaluation = evaluate(next, custodyHolders, now);
-    return this.store.save(current._id, current.version, published(next, evaluation, now), [this.event(current._id, current.version + 1, next, action, parentIds, evaluation)]);
+    return this.store.save(current._id, current.version, published(next, evaluation, custodyHolders, now), [this.event(current._id, current.version + 1, next, action, parentIds, evaluation)]);
   }
 
   private event(id: string, version: number, consent: Consent, action: ConsentAction, parentIds: string[] | undefined, evaluation: Evaluation) {
@@ -102,4 +102,7 @@ export class ConsentRepository {
 }
 
 /** The consent with what its event says of it, so a later change of custody can tell whether that changed (reevaluate). */
-const published = (consent: Consent, evaluation: Evaluation, at: Date): Consent => ({ ...consent, published: { valid: evaluation.valid, validUntil: evaluation.validUntil, at: at.toISOString() } });
+const published = (consent: Consent, evaluation: Evaluation, holders: string[], at: Date): Consent => ({
+  ...consent,
+  published: { valid: evaluation.valid, validUntil: evaluation.validUntil, at: at.toISOString(), holders: [...holders].sort() },
+});
