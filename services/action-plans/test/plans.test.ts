@@ -204,5 +204,8 @@ describe('a group plan (R3: a group without a child)', () => {
     expect(evaluated.body.evaluation).toMatchObject({ decision: 'close', nextEvaluationOn: null, goals: [{ goalId, signsSeen: [] }] });
     expect(evaluated.body.evaluation.goals[0]).not.toHaveProperty('adjustment');
     expect(evaluated.body.plan).toMatchObject({ status: 'closed', nextEvaluationOn: null, childId: null, groupId: units.group });
+    // Closed, it takes no more meetings.
+    const late = await api().post(`/plans/${groupPlanId}/meetings`).set('authorization', educator).send({ kind: 'parents-conversation', on: day(1), participants: [{ role: 'forælder', external: false }] });
+    expect([late.status, late.body.code]).toEqual([409, 'PLAN_CLOSED']);
   });
 });

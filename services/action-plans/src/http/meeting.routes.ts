@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import type { Collection } from 'mongodb';
-import { notFound, validated, z } from '@spor/service-kit';
+import { conflict, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, type Principal } from '@spor/auth';
 import { danishDay, placementGivingAccess, type ConsentView } from '@spor/directory';
 import type { Stored } from '@spor/events';
@@ -41,6 +41,8 @@ export function meetingRoutes(router: Router, deps: PlanDeps & { consents: Conse
       },
       async ({ params, body }, req, res) => {
         const plan = await deps.loadPlan(req, params.planId, 'record-meeting');
+        // A closed plan is a public record as it was closed (as PATCH keeps it).
+        if (plan.status === 'closed') throw conflict('PLAN_CLOSED', 'the plan is closed: a meeting is recorded on an open plan');
         const needed = plan.childId ? consentsNeeded(body) : [];
         const found = await Promise.all(needed.map(async (n) => ({ need: n, consent: await consents.validConsent(plan.childId!, n.purposeId, {}, clock()) })));
         refuseWithoutConsent(found.filter((f) => !f.consent).map((f) => f.need));
