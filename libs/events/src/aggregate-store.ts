@@ -3,7 +3,7 @@
 // repositories on this so every aggregate is written the same, safe way.
 import type { Collection, Document } from 'mongodb';
 import { conflict } from '@spor/service-kit';
-import { isDuplicateKey } from '@spor/mongo';
+import { isDuplicateKeyError } from '@spor/mongo';
 import type { SporEvent } from './envelope.js';
 import { documentLockKey, type KeyedMutex } from './keyed-mutex.js';
 import type { OutboxRelay, WrittenOutbox } from './outbox-relay.js';
@@ -108,7 +108,7 @@ export class AggregateStore<S extends Document> {
       try {
         await this.collection.insertOne({ ...stored, ...this.lookupOf(state), ...outbox });
       } catch (error) {
-        if (isDuplicateKey(error)) throw conflict('ALREADY_EXISTS', `${this.options.aggregate} ${id} already exists`);
+        if (isDuplicateKeyError(error)) throw conflict('ALREADY_EXISTS', `${this.options.aggregate} ${id} already exists`);
         throw error;
       }
     });

@@ -6,4 +6,3 @@ export type { Collection, Document as MongoDocument } from 'mongodb';
 export * from './import-jobs.js';
 export * from './find-each.js';
 export * from './keyed-mutex.js';
-export * from './duplicate-key.js';

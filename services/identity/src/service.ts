@@ -12,7 +12,7 @@ import { identityConfigSchema, serviceClientsOf, type IdentityConfig } from './c
 import { parseBoxKey } from './domain/sealed-box.js';
 import type { SigningKeyRing } from './domain/signing-keys.js';
 import { SigningKeyStore } from './store/signing-key-store.js';
-import { OrgUnitRepository } from './store/org-unit-repository.js';
+import { OrgUnitRepository, UNIT_KEY } from './store/org-unit-repository.js';
 import { orgUnitRoutes } from './http/org-unit.routes.js';
 import { personRoutes } from './http/person.routes.js';
 import { relationRoutes } from './http/relation.routes.js';
@@ -83,6 +83,8 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
 
   const orgUnits = db.collection('org_units');
   await orgUnits.createIndex({ parentId: 1 });
+  // One external id per unit of a municipality (UNIT_KEY); sparse: only units with one have it.
+  await orgUnits.createIndex({ [UNIT_KEY]: 1 }, { unique: true, sparse: true });
   const personDocs = db.collection('persons');
   await personDocs.createIndex({ cprHash: 1 }, { unique: true });
   // One login id, one staff member (STAFF_LOGIN); sparse: only staff have one.
@@ -97,6 +99,7 @@ export async function startIdentity(environment: NodeJS.ProcessEnv, logger?: Log
   const units = new OrgUnitRepository(orgUnits as never, db.collection('municipality_roots'), factory, locks, relay);
   const persons = new PersonRepository(personDocs as never, factory, locks, relay);
   await persons.backfillLogins(log);
+  await units.backfillKeys(log);
   const audit = await startAuditLog(backbone, SERVICE, { runtime, logger: log, metrics, config });
   const vault = new CprVault({
     encryptionKeys: parseVaultKeys(config.CPR_ENCRYPTION_KEYS, 'CPR_ENCRYPTION_KEYS'),

@@ -8,7 +8,8 @@ import { readTopicUntil, testInfra } from '@spor/testkit';
 import type { RunningIdentity } from '../src/service.js';
 import { issueAccessToken } from '../src/domain/access-token.js';
 import { bearer, startTestIdentity } from './support.js';
-import { topicFor } from '@spor/events';
+import { EventFactory, KeyedMutex, topicFor } from '@spor/events';
+import { OrgUnitRepository } from '../src/store/org-unit-repository.js';
 
 const { brokers } = testInfra();
 let identity: RunningIdentity;
@@ -53,6 +54,12 @@ describe('organisation tree admin API', () => {
     const sameExternalId = await post({ kind: 'institution', name: 'Dublet', parentId: district.body.id, institutionType: 'boernehave', externalId: 'INST-0042' });
     expect(sameExternalId.status).toBe(409);
     expect(sameExternalId.body).toMatchObject({ code: 'EXTERNAL_ID_TAKEN', detail: `externalId INST-0042 belongs to unit ${institution.body.id} already` });
+    expect(institution.body).not.toHaveProperty('unitKey');
+    // Both checks pass before either writes: the store's unique index lets one of them win.
+    const [g1, g2] = [(await post({ kind: 'group', name: 'G1', parentId: institution.body.id })).body, (await post({ kind: 'group', name: 'G2', parentId: institution.body.id })).body];
+    const contested = await Promise.all([g1, g2].map((g) => request(identity.url).patch(`/admin/org-units/${g.id}`).set('authorization', admin).send({ externalId: 'GRP-KAMP' })));
+    expect(contested.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(contested.find((r) => r.status === 409)!.body.code).toBe('EXTERNAL_ID_TAKEN');
 
     const children = await request(identity.url).get(`/admin/org-units/${district.body.id}/children`).set('authorization', admin);
     expect(children.body.items.map((u: { name: string }) => u.name)).toEqual(['Børnehuset Solstrålen']);
@@ -173,3 +180,19 @@ describe('organisation tree admin API', () => {
     expect(otherCode.body.code).toBe('OTHER_MUNICIPALITY');
   });
 });
+
+describe('units stored before external ids were unique', () => {
+  test('get their key at start; an external id two of them share stays with one, and the other is logged by id', async () => {
+    const units = identity.db.collection('org_units');
+    const [a, b, c] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    const legacy = (id: string, municipalityId: string) => ({ _id: id, kind: 'institution', name: 'X', parentId: null, municipalityId, institutionType: 'boernehave', externalId: 'INST-GAMMEL', version: 1 });
+    await units.insertMany([legacy(a, '510'), legacy(b, '510'), legacy(c, '561')] as never[]);
+    const lines: Record<string, unknown>[] = [];
+    const repository = new OrgUnitRepository(units as never, identity.db.collection('municipality_roots'), new EventFactory('identity', contractRegistry()), new KeyedMutex(), undefined as never);
+    // The same external id in another municipality is no clash.
+    expect(await repository.backfillKeys({ error: (o) => void lines.push(o as Record<string, unknown>) })).toEqual({ written: 2, shared: 1 });
+    const holder = ((await units.findOne({ unitKey: '510:INST-GAMMEL' })) as unknown as { _id: string })._id;
+    expect(lines).toEqual([{ unitId: holder === a ? b : a, municipalityId: '510', heldBy: holder }]);
+  });
+});
+

@@ -5,7 +5,7 @@ import { AppError, conflict, setVersionTag, validated, versionToChange, writeAtV
 import { principalOf, requireRole } from '@spor/auth';
 import { INSTITUTION_TYPES, UNIT_EXTERNAL_ID, UNIT_KINDS, changeOrgUnit, createOrgUnit } from '../domain/org-unit.js';
 import { inMunicipality, toResource } from './resources.js';
-import type { OrgUnitRepository } from '../store/org-unit-repository.js';
+import { UNIT_KEY, type OrgUnitRepository } from '../store/org-unit-repository.js';
 
 const unitBody = z.strictObject({
   kind: z.enum(UNIT_KINDS),
@@ -43,7 +43,7 @@ export function orgUnitRoutes(router: Router, units: OrgUnitRepository): void {
       if (holder) throw conflict('EXTERNAL_ID_TAKEN', `externalId ${unit.externalId} belongs to unit ${holder._id} already`);
       const id = randomUUID();
       const stored = await units.create(id, unit);
-      res.status(201).location(`/admin/org-units/${id}`).json(toResource(stored));
+      res.status(201).location(`/admin/org-units/${id}`).json(toResource(stored, [UNIT_KEY]));
     }),
   );
 
@@ -53,7 +53,7 @@ export function orgUnitRoutes(router: Router, units: OrgUnitRepository): void {
     validated({ params: unitParams }, async ({ params }, req, res) => {
       const unit = inMunicipality(req, 'organisation unit', params.unitId, await units.get(params.unitId));
       setVersionTag(res, unit.version);
-      res.json(toResource(unit));
+      res.json(toResource(unit, [UNIT_KEY]));
     }),
   );
 
@@ -72,7 +72,7 @@ export function orgUnitRoutes(router: Router, units: OrgUnitRepository): void {
       const newParent = body.parentId !== undefined && body.parentId !== unit.parentId ? inMunicipality(req, 'organisation unit', body.parentId, await units.get(body.parentId)) : null;
       const changed = await writeAtVersion(req, () => units.change(unit, version, changeOrgUnit(unit, body, newParent)));
       setVersionTag(res, changed.version);
-      res.json(toResource(changed));
+      res.json(toResource(changed, [UNIT_KEY]));
     }),
   );
 
@@ -83,7 +83,7 @@ export function orgUnitRoutes(router: Router, units: OrgUnitRepository): void {
       const unit = inMunicipality(req, 'organisation unit', params.unitId, await units.get(params.unitId));
       const open = (await units.children(unit._id)).filter((child) => !child.closedOn);
       if (open.length > 0) throw conflict('UNIT_HAS_OPEN_CHILDREN', `close its ${open.length} open unit(s) first: ${open.map((c) => c._id).join(', ')}`);
-      res.json(toResource(await units.close(unit, body.closedOn)));
+      res.json(toResource(await units.close(unit, body.closedOn), [UNIT_KEY]));
     }),
   );
 
@@ -92,7 +92,7 @@ export function orgUnitRoutes(router: Router, units: OrgUnitRepository): void {
     admin,
     validated({ params: unitParams }, async ({ params }, req, res) => {
       inMunicipality(req, 'organisation unit', params.unitId, await units.get(params.unitId));
-      res.json({ items: (await units.children(params.unitId)).map((u) => toResource(u)) });
+      res.json({ items: (await units.children(params.unitId)).map((u) => toResource(u, [UNIT_KEY])) });
     }),
   );
 }

@@ -1,6 +1,6 @@
 // Organisation units as aggregates: state and events in one write (see libs/events).
 import type { Collection } from 'mongodb';
-import { conflict } from '@spor/service-kit';
+import { conflict, isAppError } from '@spor/service-kit';
 import { isDuplicateKeyError } from '@spor/mongo';
 import { AggregateStore, WITHOUT_OUTBOX, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import type { OrgUnit } from '../domain/org-unit.js';
@@ -8,6 +8,15 @@ import type { OrgUnit } from '../domain/org-unit.js';
 export const ORG_UNIT_CREATED = 'dk.spor.identity.orgunit.created.v1';
 export const ORG_UNIT_CLOSED = 'dk.spor.identity.orgunit.closed.v1';
 export const ORG_UNIT_CHANGED = 'dk.spor.identity.orgunit.changed.v1';
+
+/**
+ * A unit's external id within its municipality (`<municipality>:<externalId>`), stored once more as
+ * `unitKey` under a unique sparse index: imports find units by it, and two with one id would leave
+ * it to chance which. Only units with an external id have it. Never returned (the routes leave it out).
+ */
+export const UNIT_KEY = 'unitKey';
+const keyOf = (u: OrgUnit): { unitKey?: string } => (u.externalId ? { [UNIT_KEY]: `${u.municipalityId}:${u.externalId}` } : {});
+const externalIdTaken = (u: OrgUnit) => conflict('EXTERNAL_ID_TAKEN', `externalId ${u.externalId} belongs to another unit of the municipality already`);
 
 export class OrgUnitRepository {
   private readonly store: AggregateStore<OrgUnit>;
@@ -62,7 +71,13 @@ export class OrgUnitRepository {
         ...(unit.externalId ? { externalId: unit.externalId } : {}),
       },
     });
-    return this.store.create(id, unit, [event]);
+    try {
+      return await this.store.create(id, { ...unit, ...keyOf(unit) }, [event]);
+    } catch (error) {
+      // Two units with one external id at once: the unique index on unitKey lets one win.
+      if (isAppError(error, 'ALREADY_EXISTS') && unit.externalId) throw externalIdTaken(unit);
+      throw error;
+    }
   }
 
   /**
@@ -91,7 +106,34 @@ export class OrgUnitRepository {
               },
             }),
           ];
-    return this.store.save(_id, expectedVersion, next, events);
+    try {
+      return await this.store.save(_id, expectedVersion, { ...next, ...keyOf(next) }, events);
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw externalIdTaken(next);
+      throw error;
+    }
+  }
+
+  /**
+   * Gives units stored before `unitKey` existed theirs, at start. An external id two units of a
+   * municipality already share stays with the first; the other is logged by id for the
+   * administrators to correct (PATCH /admin/org-units/{unitId}).
+   */
+  async backfillKeys(logger: { error: (o: object, msg: string) => void }): Promise<{ written: number; shared: number }> {
+    const lacking = (await this.collection.find({ externalId: { $exists: true }, [UNIT_KEY]: { $exists: false } } as never, { projection: { municipalityId: 1, externalId: 1 } }).toArray()) as unknown as (OrgUnit & { _id: string })[];
+    let written = 0;
+    let shared = 0;
+    for (const unit of lacking) {
+      try {
+        written += (await this.collection.updateOne({ _id: unit._id, [UNIT_KEY]: { $exists: false } } as never, { $set: keyOf(unit) } as never)).modifiedCount;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        shared++;
+        const holder = await this.collection.findOne(keyOf(unit) as never, { projection: { _id: 1 } });
+        logger.error({ unitId: unit._id, municipalityId: unit.municipalityId, heldBy: holder?._id }, 'identity: two units of a municipality share an external id; imports use the first, give this one its own');
+      }
+    }
+    return { written, shared };
   }
 
   /** Closes a unit from a date; closing it again changes nothing. */

@@ -1,7 +1,7 @@
 // Persons as aggregates: the sealed CPR and its lookup hash live only here.
 import type { Collection } from 'mongodb';
 import { conflict, isAppError } from '@spor/service-kit';
-import { isDuplicateKey } from '@spor/mongo';
+import { isDuplicateKeyError } from '@spor/mongo';
 import { AggregateStore, WITHOUT_OUTBOX, deletePublished, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import type { Person } from '../domain/person.js';
 
@@ -51,7 +51,7 @@ export class PersonRepository {
       return await this.store.save(id, expectedVersion, { ...next, ...loginOf(next) }, []);
     } catch (error) {
       // Another staff member took the login id between the route's check and this write.
-      if (isDuplicateKey(error)) throw loginTaken(next.externalId!);
+      if (isDuplicateKeyError(error)) throw loginTaken(next.externalId!);
       throw error;
     }
   }
@@ -69,7 +69,7 @@ export class PersonRepository {
       try {
         written += (await this.collection.updateOne({ _id: doc._id, [STAFF_LOGIN]: { $exists: false } } as never, { $set: { [STAFF_LOGIN]: doc.externalId } } as never)).modifiedCount;
       } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
+        if (!isDuplicateKeyError(error)) throw error;
         shared++;
         const holder = await this.findStaffByExternalId(doc.externalId);
         logger.error({ personId: doc._id, loginHeldBy: holder?._id }, 'identity: two staff entries share a login id; the first keeps it, this one cannot log in until an administrator gives it its own (PATCH /admin/persons/{personId})');
