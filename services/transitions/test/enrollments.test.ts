@@ -61,6 +61,15 @@ afterAll(async () => {
 
 const enrol = (body: object, token = admin) => request(transitions.url).post(`/children/${childId}/placements`).set('authorization', token).send(body);
 
+/** A child of its own in the school and its SFO from 2026-08-10 (the retention test counts the other child's records). */
+async function pupilInSchoolAndSfo(): Promise<string> {
+  const pupil = (await request(identity.url).post('/admin/persons').set('authorization', await bearer(identity, '510')).send({ kind: 'child', cpr: freshCpr(), givenName: 'Elev', familyName: 'Test' })).body.id as string;
+  const place = (institutionId: string) => request(transitions.url).post(`/children/${pupil}/placements`).set('authorization', admin).send({ institutionId, from: '2026-08-10' });
+  await waitFor('the pupil in transitions', async () => (await place(units.school)).status === 201);
+  expect((await place(units.sfo)).status).toBe(201);
+  return pupil;
+}
+
 describe('enrollments', () => {
   test('a child is enrolled, moved and placed beside; overlaps are refused; each change is published', async () => {
     await waitFor('the child in transitions', async () => (await enrol({ institutionId: units.nursery, groupId: units.groupA, from: '2025-08-01' })).status === 201);
@@ -176,11 +185,7 @@ describe('enrollments', () => {
   });
 
   test('a planned move from one SFO to another ends the first on the day before; the school placement stays', async () => {
-    // A child of its own: the retention test counts the other child's records.
-    const pupil = (await request(identity.url).post('/admin/persons').set('authorization', await bearer(identity, '510')).send({ kind: 'child', cpr: freshCpr(), givenName: 'Elev', familyName: 'Test' })).body.id as string;
-    const place = (institutionId: string) => request(transitions.url).post(`/children/${pupil}/placements`).set('authorization', admin).send({ institutionId, from: '2026-08-10' });
-    await waitFor('the pupil in transitions', async () => (await place(units.school)).status === 201);
-    expect((await place(units.sfo)).status).toBe(201);
+    const pupil = await pupilInSchoolAndSfo();
     const planned = await request(transitions.url).post('/transitions').set('authorization', admin).send({ childId: pupil, toInstitutionId: units.otherSfo, date: '2026-10-01' });
     expect(planned.status).toBe(201);
     expect(planned.body).toMatchObject({ kind: 'into-sfo', fromInstitutionId: units.sfo });
@@ -203,12 +208,8 @@ describe('enrollments', () => {
     }
   });
 
-
   test('a completion and a cancellation sent at once take turns: the child is moved and the transition completed, or neither', async () => {
-    const pupil = (await request(identity.url).post('/admin/persons').set('authorization', await bearer(identity, '510')).send({ kind: 'child', cpr: freshCpr(), givenName: 'Elev', familyName: 'To' })).body.id as string;
-    const place = (institutionId: string) => request(transitions.url).post(`/children/${pupil}/placements`).set('authorization', admin).send({ institutionId, from: '2026-08-10' });
-    await waitFor('the pupil in transitions', async () => (await place(units.school)).status === 201);
-    expect((await place(units.sfo)).status).toBe(201);
+    const pupil = await pupilInSchoolAndSfo();
     const planned = await request(transitions.url).post('/transitions').set('authorization', admin).send({ childId: pupil, toInstitutionId: units.otherSfo, date: '2026-11-02' });
     const id = planned.body.id as string;
     const [completed, cancelled] = await Promise.all([
