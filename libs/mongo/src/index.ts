@@ -6,3 +6,4 @@ export type { Collection, Document as MongoDocument } from 'mongodb';
 export * from './import-jobs.js';
 export * from './find-each.js';
 export * from './keyed-mutex.js';
+export * from './unique-key.js';

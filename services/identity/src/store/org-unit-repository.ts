@@ -1,7 +1,7 @@
 // Organisation units as aggregates: state and events in one write (see libs/events).
 import type { Collection } from 'mongodb';
 import { conflict, isAppError } from '@spor/service-kit';
-import { isDuplicateKeyError } from '@spor/mongo';
+import { backfillUniqueKey, isDuplicateKeyError } from '@spor/mongo';
 import { AggregateStore, WITHOUT_OUTBOX, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import type { OrgUnit } from '../domain/org-unit.js';
 
@@ -119,21 +119,14 @@ export class OrgUnitRepository {
    * municipality already share stays with the first; the other is logged by id for the
    * administrators to correct (PATCH /admin/org-units/{unitId}).
    */
-  async backfillKeys(logger: { error: (o: object, msg: string) => void }): Promise<{ written: number; shared: number }> {
-    const lacking = (await this.collection.find({ externalId: { $exists: true }, [UNIT_KEY]: { $exists: false } } as never, { projection: { municipalityId: 1, externalId: 1 } }).toArray()) as unknown as (OrgUnit & { _id: string })[];
-    let written = 0;
-    let shared = 0;
-    for (const unit of lacking) {
-      try {
-        written += (await this.collection.updateOne({ _id: unit._id, [UNIT_KEY]: { $exists: false } } as never, { $set: keyOf(unit) } as never)).modifiedCount;
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-        shared++;
-        const holder = await this.collection.findOne(keyOf(unit) as never, { projection: { _id: 1 } });
-        logger.error({ unitId: unit._id, municipalityId: unit.municipalityId, heldBy: holder?._id }, 'identity: two units of a municipality share an external id; imports use the first, give this one its own');
-      }
-    }
-    return { written, shared };
+  backfillKeys(logger: { error: (o: object, msg: string) => void }): Promise<{ written: number; shared: number }> {
+    return backfillUniqueKey(this.collection as never, {
+      field: UNIT_KEY,
+      owners: { externalId: { $exists: true } },
+      projection: { municipalityId: 1, externalId: 1 },
+      keyOf: (u: OrgUnit) => keyOf(u).unitKey!,
+      onShared: (u, heldBy) => logger.error({ unitId: u._id, municipalityId: u.municipalityId, heldBy }, 'identity: two units of a municipality share an external id; imports use the first, give this one its own'),
+    });
   }
 
   /** Closes a unit from a date; closing it again changes nothing. */

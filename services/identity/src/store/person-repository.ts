@@ -1,7 +1,7 @@
 // Persons as aggregates: the sealed CPR and its lookup hash live only here.
 import type { Collection } from 'mongodb';
 import { conflict, isAppError } from '@spor/service-kit';
-import { isDuplicateKeyError } from '@spor/mongo';
+import { backfillUniqueKey, isDuplicateKeyError } from '@spor/mongo';
 import { AggregateStore, WITHOUT_OUTBOX, deletePublished, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import type { Person } from '../domain/person.js';
 
@@ -61,21 +61,14 @@ export class PersonRepository {
    * two entries share (registered before it was refused) stays with the first one; the other is
    * logged for the administrators to correct, by id only, and cannot log in until then.
    */
-  async backfillLogins(logger: { error: (o: object, msg: string) => void }): Promise<{ written: number; shared: number }> {
-    const lacking = await this.collection.find({ kind: 'staff', externalId: { $exists: true }, [STAFF_LOGIN]: { $exists: false } } as never, { projection: { externalId: 1 } }).toArray();
-    let written = 0;
-    let shared = 0;
-    for (const doc of lacking as unknown as { _id: string; externalId: string }[]) {
-      try {
-        written += (await this.collection.updateOne({ _id: doc._id, [STAFF_LOGIN]: { $exists: false } } as never, { $set: { [STAFF_LOGIN]: doc.externalId } } as never)).modifiedCount;
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-        shared++;
-        const holder = await this.findStaffByExternalId(doc.externalId);
-        logger.error({ personId: doc._id, loginHeldBy: holder?._id }, 'identity: two staff entries share a login id; the first keeps it, this one cannot log in until an administrator gives it its own (PATCH /admin/persons/{personId})');
-      }
-    }
-    return { written, shared };
+  backfillLogins(logger: { error: (o: object, msg: string) => void }): Promise<{ written: number; shared: number }> {
+    return backfillUniqueKey(this.collection as never, {
+      field: STAFF_LOGIN,
+      owners: { kind: 'staff', externalId: { $exists: true } },
+      projection: { kind: 1, externalId: 1 },
+      keyOf: (p: Person) => loginOf(p).staffLogin!,
+      onShared: (p, heldBy) => logger.error({ personId: p._id, loginHeldBy: heldBy }, 'identity: two staff entries share a login id; the first keeps it, this one cannot log in until an administrator gives it its own (PATCH /admin/persons/{personId})'),
+    });
   }
 
   /** Every entry of one kind, for the retention sweep (equality only: FerretDB pushes it down). */

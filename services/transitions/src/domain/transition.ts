@@ -116,6 +116,12 @@ const editable = (h: Handover) => h.status === 'draft' || h.status === 'shown-to
 const CONTENT_KEYS = ['assessmentResults', 'externalResults', 'actionPlans'] as const;
 export type PackageContent = Pick<Handover, (typeof CONTENT_KEYS)[number]>;
 
+/** The package as the administration sees it: where it stands, none of what it says nor carries. */
+export function packageOutline(h: Handover): Handover {
+  const { note: _n, childPerspective: _c, parentsPerspective: _p, ...rest } = withoutContent(h);
+  return { ...rest, parentComments: [] };
+}
+
 /** The handover without any content frozen into it. */
 function withoutContent(h: Handover): Handover {
   const rest = { ...h };

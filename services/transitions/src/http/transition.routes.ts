@@ -11,7 +11,7 @@ import { holdsRoleAt, type ConsentView, type DirectoryView } from '@spor/directo
 import type { KeyedMutex, Stored } from '@spor/events';
 import { transitionFlowKey } from '../completion.js';
 import { categoryOf, dayBefore, placementsOn, type InstitutionType } from '../domain/enrollment.js';
-import { acknowledge, cancelTransition, commentAsParent, type Handover, editHandover, planTransition, release, revoke, showToParents, tickChecklist, type LegalBasis, type Transition } from '../domain/transition.js';
+import { acknowledge, cancelTransition, commentAsParent, packageOutline, editHandover, planTransition, release, revoke, showToParents, tickChecklist, type LegalBasis, type Transition } from '../domain/transition.js';
 import type { EnrollmentRepository } from '../store/enrollment-repository.js';
 import type { TransitionRepository } from '../store/transition-repository.js';
 import { READERS } from './enrollment.routes.js';
@@ -53,12 +53,6 @@ export interface TransitionDeps {
 /** 422 naming the field that makes a planned transition impossible. */
 const transitionInvalid = (field: string, message: string) =>
   new AppError({ status: 422, code: 'TRANSITION_INVALID', title: 'The transition is not valid', detail: `${field}: ${message}`, errors: [{ in: 'body', field, message }] });
-
-/** A package as the administration sees it: where it stands, not what it says. */
-function withoutContent(h: Handover): Handover {
-  const { note: _n, childPerspective: _c, parentsPerspective: _p, assessmentResults: _a, externalResults: _e, actionPlans: _ap, ...rest } = h;
-  return { ...rest, parentComments: [] };
-}
 
 export function transitionRoutes(router: Router, deps: TransitionDeps): void {
   const { transitions, enrollments, directory, consents, clock } = deps;
@@ -176,7 +170,7 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
 
   /** A transition as its reader may see it: the package's content for the sending institution's pedagogical staff only. */
   const shownTo = async (req: Request, t: Stored<Transition>) =>
-    (await holdsRoleAt(directory, principalOf(req), SENDERS, t.fromInstitutionId)) ? show(t) : show({ ...t, handover: withoutContent(t.handover) });
+    (await holdsRoleAt(directory, principalOf(req), SENDERS, t.fromInstitutionId)) ? show(t) : show({ ...t, handover: packageOutline(t.handover) });
 
   router.get(
     '/transitions/:transitionId',
