@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, notFound, type Logger } from '@spor/service-kit';
 import type { Stored } from '@spor/events';
 import { servicePrincipal, type AuditLog } from '@spor/audit';
+import { recordPlacement } from './placement-audit.js';
 import type { Principal } from '@spor/auth';
 import type { KeyedMutex } from '@spor/mongo';
 import { danishDay } from '@spor/directory';
@@ -47,7 +48,7 @@ async function completeInTurn(deps: CompletionDeps, id: string, by?: Principal):
   if (t.status !== 'planned') return t;
   const actor = by ?? servicePrincipal('transitions', t.municipalityId);
   const logged = (action: 'create' | 'update', p: Pick<Placement, 'placementId' | 'institutionId'>) =>
-    deps.audit.record(actor, { action, recordType: 'placement', recordId: p.placementId, childId: t.childId, institutionId: p.institutionId, purpose: 'transition-completed' });
+    recordPlacement(deps.audit, actor, action, t.childId, p, 'transition-completed');
   const enrollment = await deps.enrollments.get(t.childId);
   const placement: Placement = { placementId: randomUUID(), institutionId: t.toInstitutionId, institutionType: t.toInstitutionType, groupId: t.toGroupId, from: t.date, to: null };
   if (!enrollment) throw notFound(`placements of child ${t.childId}`);

@@ -4,6 +4,7 @@
 // children placed there on a day. Units and children are checked against transitions' own
 // view of identity's directory.
 import type { AuditLog } from '@spor/audit';
+import { recordPlacement } from '../placement-audit.js';
 import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { AppError, forbidden, notFound, validated, z } from '@spor/service-kit';
@@ -34,7 +35,7 @@ export function enrollmentRoutes(router: Router, deps: EnrollmentDeps): void {
 
   /** A placement's write (or a write that found it done already, a read) on the child's record. */
   const placementLogged = (req: Request, action: 'create' | 'update' | 'read', childId: string, placement: Pick<Placement, 'placementId' | 'institutionId'>) =>
-    deps.audit.record(principalOf(req), { action, recordType: 'placement', recordId: placement.placementId, childId, institutionId: placement.institutionId });
+    recordPlacement(deps.audit, principalOf(req), action, childId, placement);
 
   /** The institution (and group) a placement names, checked against the directory; `path` holds it and the units above it. */
   async function placeOf(req: Request, institutionId: string, groupId: string | null, from: string): Promise<{ institution: KnownUnit; path: Set<string> }> {

@@ -7,6 +7,7 @@ import { AppError, conflict, readCsv, type FieldError, type Logger } from '@spor
 import { importJobView } from '@spor/mongo';
 import { importJobRoute, importerPrincipal, principalOf, requireRole, type ServiceTokenClient } from '@spor/auth';
 import type { AuditLog } from '@spor/audit';
+import { recordPlacement } from '../placement-audit.js';
 import type { DirectoryView } from '@spor/directory';
 import { samePlacement, enrol, type ChildEnrollment, type InstitutionType, type Placement } from '../domain/enrollment.js';
 import { ENROLLMENT_CSV_COLUMNS, checkEnrollmentFile, enrollmentFileSchema, type ImportProblem, type ResolvedRow } from '../domain/enrollment-import.js';
@@ -128,7 +129,7 @@ function applyJob(deps: Pick<ImportDeps, 'enrollments' | 'audit'>, job: { _id: s
   const { rows, roles } = Array.isArray(payload) ? { rows: payload, roles: [] } : payload;
   const principal = importerPrincipal(job, roles);
   return applyRows(deps.enrollments, rows, job.municipalityId, (childId, placement) =>
-    deps.audit.record(principal, { action: 'import', recordType: 'placement', recordId: placement.placementId, childId, institutionId: placement.institutionId, purpose: `import job ${job._id}` }),
+    recordPlacement(deps.audit, principal, 'import', childId, placement, `import job ${job._id}`),
   );
 }
 
