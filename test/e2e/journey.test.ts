@@ -10,6 +10,7 @@ import { demoLogins } from '../../deploy/local/demo-municipality.js';
 import { startSuite, type ServiceName, type Suite } from './suite.js';
 import { TopicTap, type Envelope } from './topic-tap.js';
 import { topicFor } from '@spor/events';
+import { danishDay } from '@spor/directory';
 
 let suite: Suite;
 let tap: TopicTap;
@@ -167,7 +168,7 @@ describe('the journey of one child, from a yellow light to school', () => {
     expect(events.at(-1)!.data).toMatchObject({ childId: emma, purposeId: 'resource-assessment', valid: true });
 
     const meeting = await eventually('action-plans to see the network-meeting consent', 201, () =>
-      post('action-plans', `/plans/${planId}/meetings`, tokens.educator, { kind: 'network', on: day(0), participants: [{ role: 'ppr-psykolog', external: true }, { role: 'pædagog', external: false }], minutes: 'Aftalt at søge ressourcevurdering' }),
+      post('action-plans', `/plans/${planId}/meetings`, tokens.educator, { kind: 'network', on: danishDay(new Date()), participants: [{ role: 'ppr-psykolog', external: true }, { role: 'pædagog', external: false }], minutes: 'Aftalt at søge ressourcevurdering' }),
     );
     expect(meeting.body.meeting).toMatchObject({ kind: 'network', consentIds: [network.body.id] });
   });

@@ -12,8 +12,8 @@ describe('R11 and R12: the consents a meeting needs', () => {
     expect(consentsNeeded({ kind: 'parents-conversation', participants: [{ role: 'mor', external: false }], referral: 'ppv' })).toEqual([expect.objectContaining({ purposeId: 'referral-ppv', rule: 'R12' })]);
     expect(consentsNeeded({ kind: 'network', participants: [{ role: 'ppr', external: true }], referral: 'viso' }).map((n) => n.purposeId)).toEqual(['network-meeting', 'referral-viso']);
     expect(() => consentsNeeded({ kind: 'sparring', participants: [{ role: 'leder', external: false }], referral: 'ppv' })).toThrow(expect.objectContaining({ status: 422, code: 'MEETING_INVALID' }));
-    expect(() => refuseWithoutConsent([{ purposeId: 'referral-viso', rule: 'R12', why: 'a referral to VISO' }])).toThrow(expect.objectContaining({ status: 409, code: 'CONSENT_REQUIRED', rule: 'R12' }));
-    expect(() => refuseWithoutConsent([])).not.toThrow();
+    expect(() => refuseWithoutConsent([{ purposeId: 'referral-viso', rule: 'R12', why: 'a referral to VISO' }], '2030-03-04')).toThrow(expect.objectContaining({ status: 409, code: 'CONSENT_REQUIRED', rule: 'R12', detail: expect.stringContaining('valid on the meeting’s day 2030-03-04') }));
+    expect(() => refuseWithoutConsent([], '2030-03-04')).not.toThrow();
   });
 });
 

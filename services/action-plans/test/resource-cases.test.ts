@@ -12,6 +12,7 @@ import { startTransitions, type RunningTransitions } from '../../transitions/src
 import { startConsent, type RunningConsent } from '../../consent/src/service.js';
 import { startActionPlans, type RunningActionPlans } from '../src/service.js';
 import { topicFor } from '@spor/events';
+import { danishDay } from '@spor/directory';
 
 const { brokers, mongoUrl } = testInfra();
 let identity: RunningIdentity;
@@ -83,6 +84,31 @@ describe('meetings and notifications', () => {
     expect(network.body).toMatchObject({ code: 'CONSENT_REQUIRED', rule: 'R11' });
     const parents = await api().post(`/plans/${planId}/meetings`).set('authorization', educator).send({ kind: 'parents-conversation', on: day(-5), participants: [{ role: 'mor', external: false }], minutes: 'Aftalt at følge op' });
     expect(parents.status).toBe(201);
+  });
+
+  test('R11: the consent must cover the meeting’s day; one granted today does not make a meeting held last week lawful', async () => {
+    const asked = await waitFor('consent to know the placement', async () => {
+      const res = await request(consent.url).post('/consents').set('authorization', educator).send({ childId, purposeId: 'network-meeting' });
+      return res.status === 201 ? res : false;
+    });
+    await waitFor('consent to know both custody holders', async () => (await request(consent.url).get(`/consents/${asked.body.id}`).set('authorization', educator)).body.custodyHolders?.length === 2);
+    for (const p of [mother, father]) await request(consent.url).post(`/consents/${asked.body.id}/grant`).set('authorization', await parent(p)).expect(200);
+    // Meeting days are Danish days, as the service counts them.
+    const day = (offset: number) => danishDay(new Date(Date.now() + offset * 86_400_000));
+    const meeting = (on: string) => api().post(`/plans/${planId}/meetings`).set('authorization', educator).send({ kind: 'network', on, participants: [{ role: 'sundhedsplejerske', external: true }] });
+    const today = await waitFor('action-plans to see both grants', async () => {
+      const res = await meeting(day(0));
+      return res.status === 201 ? res : false;
+    });
+    expect(today.body.meeting).toMatchObject({ on: day(0), consentIds: [asked.body.id] });
+    expect((await meeting(day(7))).status).toBe(201);
+    const lastWeek = await meeting(day(-7));
+    expect(lastWeek.status).toBe(409);
+    expect(lastWeek.body).toMatchObject({ code: 'CONSENT_REQUIRED', rule: 'R11', detail: expect.stringContaining(`valid on the meeting’s day ${day(-7)}`) });
+    // Withdrawn, it covers no meeting from today on.
+    await request(consent.url).post(`/consents/${asked.body.id}/withdraw`).set('authorization', await parent(mother)).expect(200);
+    await waitFor('action-plans to see the withdrawal', async () => (await meeting(day(0))).status === 409);
+    expect((await meeting(day(7))).status).toBe(409);
   });
 
   test('R13: a notification of concern needs no consent and is seen only by the leader and the consultants', async () => {

@@ -28,10 +28,10 @@ export function consentsNeeded(meeting: Pick<Meeting, 'kind' | 'participants' | 
   return needed;
 }
 
-export function refuseWithoutConsent(missing: { purposeId: string; rule: string; why: string }[]): void {
+export function refuseWithoutConsent(missing: { purposeId: string; rule: string; why: string }[], on: string): void {
   if (missing.length === 0) return;
   const first = missing[0]!;
-  throw ruleViolation({ code: 'CONSENT_REQUIRED', rule: first.rule, detail: missing.map((m) => `${m.why} needs the parents’ valid consent (purpose ${m.purposeId}, ${m.rule})`).join('; ') });
+  throw ruleViolation({ code: 'CONSENT_REQUIRED', rule: first.rule, detail: missing.map((m) => `${m.why} needs the parents’ consent, valid on the meeting’s day ${on} (purpose ${m.purposeId}, ${m.rule})`).join('; ') });
 }
 
 export interface Provision {

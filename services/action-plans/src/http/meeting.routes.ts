@@ -44,8 +44,10 @@ export function meetingRoutes(router: Router, deps: PlanDeps & { consents: Conse
         // A closed plan is a public record as it was closed (as PATCH keeps it).
         if (plan.status === 'closed') throw conflict('PLAN_CLOSED', 'the plan is closed: a meeting is recorded on an open plan');
         const needed = plan.childId ? consentsNeeded(body) : [];
-        const found = await Promise.all(needed.map(async (n) => ({ need: n, consent: await consents.validConsent(plan.childId!, n.purposeId, {}, clock()) })));
-        refuseWithoutConsent(found.filter((f) => !f.consent).map((f) => f.need));
+        // The consent must have covered the meeting's day (R11, R12): one granted after a
+        // meeting held without it does not make that meeting lawful.
+        const found = await Promise.all(needed.map(async (n) => ({ need: n, consent: await consents.validConsentOn(plan.childId!, n.purposeId, {}, body.on, clock()) })));
+        refuseWithoutConsent(found.filter((f) => !f.consent).map((f) => f.need), body.on);
         const meeting: Meeting = { meetingId: randomUUID(), ...body, consentIds: found.map((f) => f.consent!._id) };
         const saved = await plans.save(plan, { ...plan, meetings: [...plan.meetings, meeting] });
         res.status(201).json({ planId: saved._id, meeting });
