@@ -120,4 +120,33 @@ describe('handover on the municipality’s guidelines', () => {
       now = start;
     }
   });
+
+  test('the school reads the package while the child is its pupil, and loses it when the child leaves the school again', async () => {
+    const leader = await as('leader', units.kindergarten);
+    const educator = await as('educator', units.kindergarten);
+    const school = await as('educator', units.school);
+    const planned = await request(transitions.url).post('/transitions').set('authorization', leader).send({ childId, toInstitutionId: units.school, date: dayFromNow(30) });
+    expect(planned.status).toBe(201);
+    const id = planned.body.id as string;
+    await request(transitions.url).post(`/transitions/${id}/handover/show-parents`).set('authorization', educator).expect(200);
+    await request(transitions.url).post(`/transitions/${id}/handover/release`).set('authorization', educator).expect(200);
+    // Before the move the school prepares; confirmed ahead of the date, the child is the school's from it.
+    expect((await request(transitions.url).get(`/handovers/${id}`).set('authorization', school)).status).toBe(200);
+    expect((await request(transitions.url).post(`/transitions/${id}/complete`).set('authorization', leader)).body.status).toBe('completed');
+    expect((await request(transitions.url).get(`/handovers/${id}`).set('authorization', school)).status).toBe(200);
+    const admin = await as('system-administrator', units.mun);
+    const atSchool = (await request(transitions.url).get(`/children/${childId}/placements`).set('authorization', admin)).body.items.find((p: { institutionId: string }) => p.institutionId === units.school);
+    await request(transitions.url).post(`/children/${childId}/placements/${atSchool.placementId}/end`).set('authorization', admin).send({ to: dayFromNow(40) }).expect(200);
+    const start = now;
+    try {
+      now = new Date(`${dayFromNow(40)}T12:00:00Z`);
+      expect((await request(transitions.url).get(`/handovers/${id}`).set('authorization', school)).status).toBe(200);
+      now = new Date(`${dayFromNow(41)}T12:00:00Z`);
+      const gone = await request(transitions.url).get(`/handovers/${id}`).set('authorization', school);
+      expect([gone.status, gone.body.code]).toEqual([404, 'NOT_FOUND']);
+      expect((await request(transitions.url).post(`/handovers/${id}/acknowledge`).set('authorization', school)).status).toBe(404);
+    } finally {
+      now = start;
+    }
+  });
 });

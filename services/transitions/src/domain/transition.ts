@@ -3,7 +3,7 @@
 // persists what these return. The package's texts are personal data: they stay in this
 // service's database and never go into an event.
 import { AppError, conflict, ruleViolation } from '@spor/service-kit';
-import { categoryOf, type InstitutionType } from './enrollment.js';
+import { categoryOf, type InstitutionType, type Placement } from './enrollment.js';
 
 export const TRANSITION_KINDS = ['daycare-to-daycare', 'daycare-to-school', 'school-to-school', 'into-sfo'] as const;
 export type TransitionKind = (typeof TRANSITION_KINDS)[number];
@@ -210,6 +210,17 @@ export function cancelTransition(t: Transition, by: string, at: Date): Transitio
 export function revoke(t: Transition, because: string, at: Date): Transition | null {
   if (t.handover.status !== 'released' && t.handover.status !== 'acknowledged') return null;
   return { ...t, handover: { ...t.handover, status: 'revoked', revokedAt: at.toISOString(), revokedBecause: because } };
+}
+
+/**
+ * Whether the receiving institution still has the child to know its package for: before the
+ * move it prepares; after the move, for as long as the child is (or is yet to be) placed there.
+ * Once the child has left it again, its staff lose the package, as an institution loses a
+ * child's records when the child moves on (the package itself stays, for retention).
+ */
+export function receiverStillHasTheChild(t: Pick<Transition, 'status' | 'toInstitutionId'>, placements: Placement[], today: string): boolean {
+  if (t.status !== 'completed') return true;
+  return placements.some((p) => p.institutionId === t.toInstitutionId && (p.to === null || p.to >= today));
 }
 
 /**

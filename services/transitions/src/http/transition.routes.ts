@@ -1,17 +1,18 @@
 // Planned transitions, the goodbye/hello checklist and the handover package. The sending
 // institution's staff plan, tick, write and release; parents with custody see the package and
 // comment on it; the receiving institution's staff read and acknowledge a released package for
-// as long as its legal basis holds (a withdrawn consent ends their access at once: 404).
+// as long as its legal basis holds (a withdrawn consent ends their access at once: 404) and the
+// child has not left them again.
 import type { AuditLog } from '@spor/audit';
 import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { AppError, conflict, forbidden, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, requireNsisLevel, type Principal, type StaffRole } from '@spor/auth';
-import { holdsRoleAt, type ConsentView, type DirectoryView } from '@spor/directory';
+import { danishDay, holdsRoleAt, type ConsentView, type DirectoryView } from '@spor/directory';
 import type { KeyedMutex, Stored } from '@spor/events';
 import { transitionFlowKey } from '../completion.js';
 import { categoryOf, dayBefore, placementsOn, type InstitutionType } from '../domain/enrollment.js';
-import { acknowledge, cancelTransition, commentAsParent, packageOutline, editHandover, planTransition, release, revoke, showToParents, tickChecklist, type LegalBasis, type Transition } from '../domain/transition.js';
+import { acknowledge, cancelTransition, commentAsParent, packageOutline, editHandover, planTransition, receiverStillHasTheChild, release, revoke, showToParents, tickChecklist, type LegalBasis, type Transition } from '../domain/transition.js';
 import type { EnrollmentRepository } from '../store/enrollment-repository.js';
 import type { TransitionRepository } from '../store/transition-repository.js';
 import { READERS } from './enrollment.routes.js';
@@ -97,11 +98,15 @@ export function transitionRoutes(router: Router, deps: TransitionDeps): void {
     return t;
   }
 
-  /** The receiving side sees a package only while it is released on a basis that still holds. */
+  /**
+   * The receiving side sees a package only while it is released on a basis that still holds,
+   * and, once the child has moved, while the child is still theirs.
+   */
   async function asReceiver(req: Request, id: string): Promise<Stored<Transition>> {
     const t = await load(req, id);
     if (!(await holdsRoleAt(directory, principalOf(req), PACKAGE_READERS, t.toInstitutionId))) throw notFound(`handover ${id}`);
     if (t.handover.status !== 'released' && t.handover.status !== 'acknowledged') throw notFound(`handover ${id}`);
+    if (!receiverStillHasTheChild(t, (await enrollments.get(t.childId))?.placements ?? [], danishDay(clock()))) throw notFound(`handover ${id}`);
     if (t.handover.legalBasis === 'consent' && !(await consents.validConsent(t.childId, 'transition-transfer', { receivingUnitId: t.toInstitutionId }, clock()))) {
       // The consent event may still be on its way to the revocation handler; the read is refused
       // now and the revocation recorded here as well (idempotent with the handler's).
