@@ -5,7 +5,8 @@ import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-
 import { EventConsumer, startBackbone, startProjectionConsumer } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { principalOf, requireRole, serveAuthenticated } from '@spor/auth';
-import { DirectoryView } from '@spor/directory';
+import { forbidden } from '@spor/service-kit';
+import { DirectoryView, holdsRoleAt } from '@spor/directory';
 import { startAuditLog } from '@spor/audit';
 import { reportingConfigSchema, type ReportingConfig } from './config.js';
 import { Projections } from './store/projections.js';
@@ -76,6 +77,7 @@ export async function startReporting(environment: NodeJS.ProcessEnv, options: { 
       }
     })());
 
+  const REBUILDERS = ['system-administrator', 'administration'] as const;
   const url = await serveAuthenticated({
     service: SERVICE,
     openapi: fileURLToPath(new URL('../openapi.yaml', import.meta.url)),
@@ -86,10 +88,15 @@ export async function startReporting(environment: NodeJS.ProcessEnv, options: { 
     readiness: backbone.readiness,
     routes: (router) => {
       figureRoutes(router, { projections, directory, audit });
-      router.post('/admin/rebuild', requireRole('system-administrator', 'administration'), async (req, res) => {
-        const result = await rebuild();
-        await audit.record(principalOf(req), { action: 'rebuild', recordType: 'projections', recordId: null });
-        res.json(result);
+      router.post('/admin/rebuild', requireRole(...REBUILDERS), async (req, res) => {
+        // A rebuild empties and recomputes every figure the installation holds: it is the
+        // municipality's own administration's, not a role on one institution or district's.
+        const principal = principalOf(req);
+        const municipality = (await directory.unitsOf(principal.municipalityId)).find((u) => u.kind === 'municipality' && u.parentId === null);
+        if (!municipality || !(await holdsRoleAt(directory, principal, REBUILDERS, municipality._id))) throw forbidden('a rebuild needs the administration or system administrator role on the municipality itself', 'ROLE_REQUIRED');
+        // Logged before the projections are emptied, so a rebuild that fails half way is on record too.
+        await audit.record(principal, { action: 'rebuild', recordType: 'projections', recordId: null });
+        res.json(await rebuild());
       });
     },
   });

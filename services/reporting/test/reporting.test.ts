@@ -327,6 +327,9 @@ describe('management information', () => {
       return [{ ...r.body, generatedAt: undefined }, { ...a.body, generatedAt: undefined }];
     };
     const before = await report();
+    // It recomputes every figure: a role on one institution does not start it.
+    const refused = await request(reporting.url).post('/admin/rebuild').set('authorization', await as('system-administrator', ids.a));
+    expect([refused.status, refused.body.code]).toEqual([403, 'ROLE_REQUIRED']);
     const rebuilt = await request(reporting.url).post('/admin/rebuild').set('authorization', await as('system-administrator', ids.mun));
     expect(rebuilt.status).toBe(200);
     expect(rebuilt.body.events).toBeGreaterThan(0);

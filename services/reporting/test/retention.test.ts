@@ -384,4 +384,19 @@ describe('reporting’s audit log', () => {
     expect(shipped[0].source).toBe('spor/reporting');
     expect(shipped[0].data).toMatchObject({ action: 'read', recordType: 'figures', recordId: ids.a, roles: [{ role: 'leader', unitId: ids.a }] });
   });
+
+  test('figures leaving as a file are recorded as an export, with the figure, the period and the format', async () => {
+    const leader = await as('leader', ids.a);
+    expect((await request(reporting.url).get(`/figures/wellbeing/export.csv?unitId=${ids.a}&from=2026-09&to=2026-10`).set('authorization', leader)).status).toBe(200);
+    expect((await request(reporting.url).get(`/quality-report.html?unitId=${ids.a}&from=2026-08&to=2026-10`).set('authorization', leader)).status).toBe(200);
+    expect((await request(reporting.url).get(`/figures/cases?unitId=${ids.a}&month=2026-10`).set('authorization', leader)).status).toBe(200);
+    const entries = (await db.collection('audit_log').find({ recordId: ids.a, recordType: 'figures' }).toArray()).filter((e) => e.roles.includes(`leader@${ids.a}`));
+    expect(entries.map((e) => [e.action, e.criterion])).toEqual(
+      expect.arrayContaining([
+        ['export', { figure: 'wellbeing', from: '2026-09', to: '2026-10', format: 'csv' }],
+        ['export', { figure: 'all', from: '2026-08', to: '2026-10', format: 'html' }],
+        ['read', { figure: 'cases', from: '2026-10', to: '2026-10' }],
+      ]),
+    );
+  });
 });

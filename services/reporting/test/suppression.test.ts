@@ -75,4 +75,28 @@ describe('small-cell protection across units and months (the report)', () => {
     expect(cell('2026-10', 'm').yellow).toBe(41);
     assertNothingRecoverable({ units, columns });
   });
+
+  test('the mean time to a decision is shown only where the count of cases it divides by is shown', async () => {
+    const { buildReport, decideMonth } = await import('../src/domain/report.js');
+    const units = [
+      { unitId: 'd', kind: 'district', parentId: null },
+      { unitId: 'a', kind: 'institution', parentId: 'd' },
+      { unitId: 'b', kind: 'institution', parentId: 'd' },
+    ];
+    // a: 5 cases decided after 20 days each; b: one case after 50 days.
+    const own: Record<string, Record<string, number>> = {
+      a: { 'cases:praksisvejleder': 5, 'leadTime:cases': 5, 'leadTime:days': 100 },
+      b: { 'cases:praksisvejleder': 1, 'leadTime:cases': 1, 'leadTime:days': 50 },
+    };
+    const raw = (unitId: string): Record<string, number> =>
+      unitId === 'd' ? Object.fromEntries(Object.keys(own.a!).map((k) => [k, own.a![k]! + own.b![k]!])) : own[unitId]!;
+    const [column] = buildReport(units, ['2026-10'], [decideMonth(units, '2026-10', raw)], { period: false, only: 'cases' });
+    const figures = (unit: string) => column!.units[unit]!;
+    // b's single case is hidden, and a's count with it: a's mean would give both away (6 × 13.3 - 5 × 20 = 50 days).
+    expect((figures('b').cases as { total: number | null }).total).toBeNull();
+    expect((figures('a').cases as { total: number | null }).total).toBeNull();
+    expect(figures('a').meanDaysToDecision).toBeNull();
+    expect((figures('d').cases as { total: number | null }).total).toBe(6);
+    expect(figures('d').meanDaysToDecision).toBe(25);
+  });
 });

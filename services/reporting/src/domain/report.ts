@@ -194,8 +194,12 @@ export function buildReport(units: ReportUnit[], months: string[], decisions: re
           figures.shareWithConsent = h && h.total && h.cells.withConsent !== null ? Math.round((h.cells.withConsent! / h.total) * 1000) / 1000 : null;
         }
         if (!options.only || options.only === 'cases') {
+          // The mean is shown only where the count it divides by is a shown cell: shown beside a
+          // hidden count it says the count is at least 5, and with the district's mean and count,
+          // what the hidden cases took (R16). So it is as protected as the cases' total.
           const n = rawLead(u.unitId, month, 'cases');
-          figures.meanDaysToDecision = n >= MIN_CELL ? Math.round((rawLead(u.unitId, month, 'days') / n) * 10) / 10 : null;
+          const shownCases = (figures.cases as ProtectedFigure | undefined)?.total;
+          figures.meanDaysToDecision = n >= MIN_CELL && shownCases === n ? Math.round((rawLead(u.unitId, month, 'days') / n) * 10) / 10 : null;
         }
         return [u.unitId, figures];
       }),

@@ -98,9 +98,14 @@ export function figureQueries(deps: FigureDeps) {
 
 export function figureRoutes(router: Router, deps: FigureDeps): void {
   const queries = figureQueries(deps);
-  async function report(principal: Principal, unitId: string, months: string[], options: { period: boolean; only?: string }) {
+  /**
+   * A report, audit-logged with what was asked for: a read on screen, an export when the figures
+   * leave as a file (CSV, the printable report), so the access report tells which figures left.
+   */
+  async function report(principal: Principal, unitId: string, months: string[], options: { period: boolean; only?: string }, format?: 'csv' | 'html') {
     const result = await queries.report(principal, unitId, months, options);
-    await deps.audit.record(principal, { action: 'read', recordType: 'figures', recordId: result.scoped.unit._id });
+    const criterion = { figure: options.only ?? 'all', from: months[0]!, to: months.at(-1)!, ...(format ? { format } : {}) };
+    await deps.audit.record(principal, { action: format ? 'export' : 'read', recordType: 'figures', recordId: result.scoped.unit._id, criterion });
     return result;
   }
 
@@ -138,7 +143,7 @@ export function figureRoutes(router: Router, deps: FigureDeps): void {
     '/figures/:figure/export.csv',
     validated({ params: z.strictObject({ figure }), query: period }, async ({ params, query }, req, res) => {
       const months = monthsOf(query.from, query.to);
-      const { scoped, columns } = await report(principalOf(req), query.unitId, months, { period: true, only: params.figure });
+      const { scoped, columns } = await report(principalOf(req), query.unitId, months, { period: true, only: params.figure }, 'csv');
       res
         .type('text/csv; charset=utf-8')
         .setHeader('content-disposition', `attachment; filename="${params.figure}-${query.from}-${query.to}.csv"`)
@@ -146,9 +151,9 @@ export function figureRoutes(router: Router, deps: FigureDeps): void {
     }),
   );
 
-  const snapshot = async (principal: Principal, query: z.infer<typeof period>) => {
+  const snapshot = async (principal: Principal, query: z.infer<typeof period>, format?: 'html') => {
     const months = monthsOf(query.from, query.to);
-    const { scoped, columns } = await report(principal, query.unitId, months, { period: true });
+    const { scoped, columns } = await report(principal, query.unitId, months, { period: true }, format);
     return qualityReport(scoped, query.from, query.to, columns);
   };
 
@@ -162,7 +167,7 @@ export function figureRoutes(router: Router, deps: FigureDeps): void {
   router.get(
     '/quality-report.html',
     validated({ query: period }, async ({ query }, req, res) => {
-      res.type('text/html; charset=utf-8').send(qualityReportHtml(await snapshot(principalOf(req), query)));
+      res.type('text/html; charset=utf-8').send(qualityReportHtml(await snapshot(principalOf(req), query, 'html')));
     }),
   );
 }
