@@ -35,6 +35,7 @@ export const monthIndex = (month: string) => Number(month.slice(0, 4)) * 12 + Nu
 export const monthAt = (index: number) => `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
 const endOfMonth = (month: string) => `${month}-31`;
 const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
+const dayBefore = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 
 export function contributionsOf(s: Subject): Contributions {
   const out: Contributions = new Map();
@@ -90,6 +91,13 @@ function language(s: Subject, add: Add, groupAt: GroupAt): void {
   for (const [month, a] of newest) add(a.institutionId, groupAt(a.institutionId, a.on), month, `language:${a.category}`);
 }
 
+/**
+ * Coverage counts each child once a month per instrument, at one placement: the district's and
+ * the municipality's figures are sums of their institutions', so a child counted at two (a pupil
+ * in school and SFO, a move in the middle of the month) would be two children there. The one is
+ * the placement the child holds at the month's end (the newest, for a move), and the school over
+ * its SFO, whose pupils the school assesses.
+ */
 function coverage(s: Subject, placements: Placement[], add: Add): void {
   if (!s.birth) return;
   const born = s.birth.year * 12 + s.birth.month - 1;
@@ -97,21 +105,29 @@ function coverage(s: Subject, placements: Placement[], add: Add): void {
     const done = Object.values(s.assessments)
       .filter((a) => a.instrumentId === instrument.instrumentId && a.rating !== 'independent')
       .map((a) => monthIndex(monthOf(a.completedOn)));
-    const counted = new Set<string>();
+    const atMonth = new Map<number, Placement>();
     for (const p of placements) {
       if (!(instrument.types as readonly string[]).includes(p.institutionType)) continue;
       const first = Math.max(monthIndex(monthOf(p.from)), born + instrument.minAge);
       const last = Math.min(p.to ? monthIndex(monthOf(p.to)) : Infinity, born + instrument.maxAge);
       for (let m = first; m <= last; m++) {
-        const month = monthAt(m);
-        if (counted.has(`${p.institutionId}|${month}`)) continue;
-        counted.add(`${p.institutionId}|${month}`);
-        const assessed =
-          instrument.window === null ? done.some((d) => d <= m && d - born >= instrument.assessedFromAge) : done.some((d) => d <= m && d > m - instrument.window);
-        add(p.institutionId, p.groupId, month, `coverage:${instrument.instrumentId}:${s.birth.year}:${assessed ? 'assessed' : 'notAssessed'}`);
+        const held = atMonth.get(m);
+        if (!held || countsBefore(p, held)) atMonth.set(m, p);
       }
     }
+    for (const [m, p] of atMonth) {
+      const assessed =
+        instrument.window === null ? done.some((d) => d <= m && d - born >= instrument.assessedFromAge) : done.some((d) => d <= m && d > m - instrument.window);
+      add(p.institutionId, p.groupId, monthAt(m), `coverage:${instrument.instrumentId}:${s.birth.year}:${assessed ? 'assessed' : 'notAssessed'}`);
+    }
   }
+}
+
+/** Whether a child's month is counted at `a` rather than at `b`: the school over its SFO, then the later end, then the later start. */
+function countsBefore(a: Placement, b: Placement): boolean {
+  if ((a.institutionType === 'sfo') !== (b.institutionType === 'sfo')) return b.institutionType === 'sfo';
+  const end = (p: Placement) => p.to ?? '9999-12-31';
+  return end(a) !== end(b) ? end(a) > end(b) : a.from > b.from;
 }
 
 const rank = (levels: Level[]) => Math.max(-1, ...levels.map((l) => LEVELS.indexOf(l)));
@@ -164,7 +180,8 @@ function transitions(s: Subject, add: Add, groupAt: GroupAt): void {
     // A transition called off is no move: it counts nowhere.
     if (t.seen.cancelled) continue;
     const month = monthOf(t.date);
-    const group = groupAt(t.fromInstitutionId, t.date);
+    // The group the child leaves: on the day before the move, since the move ends that placement then.
+    const group = groupAt(t.fromInstitutionId, dayBefore(t.date));
     const newest = Math.max(...Object.values(t.seen));
     const revoked = t.seen.revoked === newest;
     add(t.fromInstitutionId, group, month, 'transitions:planned');
