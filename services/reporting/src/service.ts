@@ -1,7 +1,9 @@
 // Wires reporting together: its projections of the other services' events, the figures API,
 // and the rebuild that replays every topic from the start.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
+import { conflict, prepareService, type Logger, type ServiceRuntime } from '@spor/service-kit';
 import { EventConsumer, startBackbone, startProjectionConsumer } from '@spor/events';
 import { contractRegistry } from '@spor/contracts';
 import { principalOf, requireRole, serveAuthenticated } from '@spor/auth';
@@ -10,7 +12,8 @@ import { DirectoryView, holdsRoleAt } from '@spor/directory';
 import { startAuditLog } from '@spor/audit';
 import { reportingConfigSchema, type ReportingConfig } from './config.js';
 import { Projections } from './store/projections.js';
-import { replayInto, type RebuildResult } from './store/rebuild.js';
+import { rebuildUnderLease, type RebuildResult } from './store/rebuild.js';
+import { RebuildLease } from './store/rebuild-lease.js';
 import { figureRoutes } from './http/figure.routes.js';
 
 export const SERVICE = 'reporting';
@@ -20,8 +23,10 @@ export interface RunningReporting {
   url: string;
   runtime: ServiceRuntime;
   config: ReportingConfig;
-  /** Replays every topic into emptied projections (what POST /admin/rebuild does). */
+  /** Replays every topic into emptied projections (what POST /admin/rebuild does); 409 REBUILD_RUNNING while another replica rebuilds. */
   rebuild: () => Promise<RebuildResult>;
+  /** Whether this replica's live consumer is paused (for its own rebuild, or another replica's). */
+  livePaused: () => boolean;
 }
 
 export async function startReporting(environment: NodeJS.ProcessEnv, options: { logger?: Logger } = {}): Promise<RunningReporting> {
@@ -37,7 +42,7 @@ export async function startReporting(environment: NodeJS.ProcessEnv, options: { 
     logger: log,
     metrics,
     aggregateCollections: [],
-    otherCollections: [...Projections.collections, ...DirectoryView.collections],
+    otherCollections: [...Projections.collections, ...RebuildLease.collections, ...DirectoryView.collections],
     topics: [],
   });
   const { db, transport } = backbone;
@@ -54,28 +59,66 @@ export async function startReporting(environment: NodeJS.ProcessEnv, options: { 
   const topics = projections.topics();
   const handlers = projections.handlers();
   await transport.ensureTopics(topics.map((topic) => ({ topic, partitions: 3 })));
-  // Fresh projections start with a rebuild (folding in memory is far faster than the live path);
-  // the live consumer then passes over what the rebuild applied, as duplicates.
-  if ((await projections.subjects.estimatedDocumentCount()) === 0) await replayInto(projections, { groupPrefix: config.REPORTING_CONSUMER_GROUP, topics, registry, transport, logger: log });
-  let consumer = new EventConsumer({ groupId: config.REPORTING_CONSUMER_GROUP, topics, handlers, registry, transport, logger: log, metrics });
-  await consumer.start();
-  runtime.onStop('consumer', () => consumer.stop());
+  // The live consumer runs unless this replica rebuilds or another replica holds the rebuild
+  // lease. Pausing stops it, resuming starts a new one from the group's committed offsets, so
+  // events that arrived meanwhile are applied then (applying by version makes the overlap harmless).
+  const lease = new RebuildLease(db, `${hostname()}:${process.pid}:${randomUUID()}`, config.REPORTING_REBUILD_STALE_SECONDS * 1000);
+  const pausedFor = new Set<'rebuild' | 'another-replica'>();
+  let consumer: EventConsumer | null = null;
+  let turns = Promise.resolve();
+  const pause = (reason: 'rebuild' | 'another-replica', paused: boolean): Promise<void> => {
+    const turn = turns.then(async () => {
+      if (paused) pausedFor.add(reason);
+      else pausedFor.delete(reason);
+      if (pausedFor.size > 0 && consumer) {
+        const stopping = consumer;
+        consumer = null;
+        await stopping.stop();
+        log.info({ reasons: [...pausedFor] }, 'live consumer paused');
+      } else if (pausedFor.size === 0 && !consumer) {
+        consumer = new EventConsumer({ groupId: config.REPORTING_CONSUMER_GROUP, topics, handlers, registry, transport, logger: log, metrics });
+        await consumer.start();
+      }
+    });
+    turns = turn.catch(() => undefined);
+    return turn;
+  };
+  runtime.onStop('consumer', async () => void (await consumer?.stop()));
 
-  // The live consumer pauses while the projections are rebuilt from the start of every topic;
-  // then it resumes from its own offsets, so events that arrived meanwhile are applied too
-  // (applying by version makes the overlap harmless).
   let rebuilding: Promise<RebuildResult> | undefined;
   const rebuild = () =>
     (rebuilding ??= (async () => {
-      await consumer.stop();
+      if (lease.heldByAnother(await lease.current())) throw conflict('REBUILD_RUNNING', 'another replica is rebuilding the projections: try again when it is done');
+      await pause('rebuild', true);
       try {
-        return await replayInto(projections, { groupPrefix: config.REPORTING_CONSUMER_GROUP, topics: projections.topics(), registry, transport, logger: log });
+        const result = await rebuildUnderLease(projections, lease, { groupPrefix: config.REPORTING_CONSUMER_GROUP, topics, registry, transport, logger: log, settleMs: 2 * config.REPORTING_REBUILD_WATCH_MS + 500 });
+        if (!result) throw conflict('REBUILD_RUNNING', 'another replica is rebuilding the projections: try again when it is done');
+        return result;
       } finally {
-        consumer = new EventConsumer({ groupId: config.REPORTING_CONSUMER_GROUP, topics, handlers, registry, transport, logger: log, metrics });
-        await consumer.start();
         rebuilding = undefined;
+        await pause('rebuild', false);
       }
     })());
+
+  // Fresh projections start with a rebuild (folding in memory is far faster than the live path);
+  // the live consumer then passes over what the rebuild applied, as duplicates. Replicas started
+  // together: one rebuilds, the others wait paused.
+  if ((await projections.subjects.estimatedDocumentCount()) === 0) {
+    await rebuild().catch((error: unknown) => {
+      if ((error as { code?: string }).code !== 'REBUILD_RUNNING') throw error;
+    });
+  }
+  const watchLease = async () => {
+    const held = await lease.current();
+    await pause('another-replica', lease.heldByAnother(held));
+    // A rebuild that died after emptying the projections left them partial: whoever sees its lease go stale rebuilds.
+    if (held?.partial && lease.isStale(held) && !rebuilding) {
+      log.warn({ holder: held.holder }, 'a rebuild left the figures partial: rebuilding them');
+      void rebuild().catch((error: unknown) => log.error({ err: error }, 'the rebuild of partial figures failed'));
+    }
+  };
+  await watchLease();
+  runtime.every('rebuild-lease', config.REPORTING_REBUILD_WATCH_MS, watchLease);
 
   const REBUILDERS = ['system-administrator', 'administration'] as const;
   const url = await serveAuthenticated({
@@ -100,5 +143,5 @@ export async function startReporting(environment: NodeJS.ProcessEnv, options: { 
       });
     },
   });
-  return { url, runtime, config, rebuild };
+  return { url, runtime, config, rebuild, livePaused: () => consumer === null };
 }

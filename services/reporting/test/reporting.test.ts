@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { MongoClient } from 'mongodb';
 import { contractRegistry } from '@spor/contracts';
 import { CLOUDEVENTS_CONTENT_TYPE, EventFactory, HEADERS, KafkajsTransport, toPending, type SporEvent } from '@spor/events';
 import { quietLogger, testInfra, uniqueName, waitFor } from '@spor/testkit';
@@ -52,6 +53,8 @@ const planEvent = (verb: string, planId: string, childId: string, institutionId:
   event(`dk.spor.action-plans.plan.${verb}.v1`, planId, { planId, childId, institutionId, on, effortLevels: levels, ...extra }, version);
 
 const times = <T>(n: number, make: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => make(i));
+/** Replicas look at the rebuild lease every 100 ms here, so a rebuild waits 0.7 s for them to pause. */
+const reportingEnv = { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', REPORTING_REBUILD_WATCH_MS: '100' };
 
 const as = (role: string, unitId: string) => bearer(identity, mun, role, { roles: [{ role, unitId }] });
 const figures = async (unitId: string, month: string, token: string, figure?: string) => request(reporting.url).get(`/figures${figure ? `/${figure}` : ''}?unitId=${unitId}&month=${month}`).set('authorization', token);
@@ -65,7 +68,7 @@ beforeAll(async () => {
   identity = await startTestIdentity();
   transport = new KafkajsTransport({ clientId: 'reporting-test', brokers, logger: quietLogger() });
   reporting = await startReporting(
-    { MONGO_URL: mongoUrl, KAFKA_BROKERS: brokers.join(','), PORT: '0', REPORTING_DB_NAME: uniqueName('reporting-test'), REPORTING_CONSUMER_GROUP: uniqueName('reporting'), TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` },
+    { ...reportingEnv, REPORTING_DB_NAME: uniqueName('reporting-test'), REPORTING_CONSUMER_GROUP: uniqueName('reporting'), TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` },
     { logger: quietLogger() },
   );
   await publish([
@@ -334,5 +337,63 @@ describe('management information', () => {
     expect(rebuilt.status).toBe(200);
     expect(rebuilt.body.events).toBeGreaterThan(0);
     expect(await report()).toEqual(before);
+  });
+});
+
+describe('rebuilding with more than one replica', () => {
+  let replica: RunningReporting;
+  let client: MongoClient;
+  const lease = () => client.db(reporting.config.REPORTING_DB_NAME).collection<{ _id: string; holder: string; beatAt: Date; partial: boolean }>('report_rebuild');
+  const report = async (admin: string) => {
+    const r = await request(reporting.url).get(`/quality-report?unitId=${ids.mun}&from=2026-08&to=2026-11`).set('authorization', admin);
+    return { ...r.body, generatedAt: undefined };
+  };
+
+  beforeAll(async () => {
+    client = await MongoClient.connect(mongoUrl);
+    // A second replica: the same store and consumer group.
+    replica = await startReporting({ ...reportingEnv, REPORTING_DB_NAME: reporting.config.REPORTING_DB_NAME, REPORTING_CONSUMER_GROUP: reporting.config.REPORTING_CONSUMER_GROUP, TOKEN_ISSUER: identity.config.TOKEN_ISSUER, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` }, { logger: quietLogger() });
+  });
+
+  afterAll(async () => {
+    await replica?.runtime.shutdown();
+    await client?.close();
+  });
+
+  test('the other replica pauses its live consumer while one rebuilds, and resumes after; the figures are the same', async () => {
+    const admin = await as('administration', ids.mun);
+    await settled(admin);
+    const before = await report(admin);
+    expect(replica.livePaused()).toBe(false);
+    const rebuilt = request(reporting.url).post('/admin/rebuild').set('authorization', await as('system-administrator', ids.mun)).then((r) => r);
+    await waitFor('the replica to pause', async () => replica.livePaused(), 10_000, 20);
+    expect((await rebuilt).status).toBe(200);
+    expect(await report(admin)).toEqual(before);
+    await waitFor('the replica to resume', async () => !replica.livePaused(), 10_000, 50);
+    expect(await lease().findOne({ _id: 'rebuild' })).toBeNull();
+  });
+
+  test('while another holder rebuilds, a rebuild is refused (409 REBUILD_RUNNING) and both replicas wait', async () => {
+    await lease().insertOne({ _id: 'rebuild', holder: 'elsewhere', beatAt: new Date(), partial: false });
+    try {
+      await waitFor('both replicas to pause', async () => reporting.livePaused() && replica.livePaused(), 10_000, 20);
+      const refused = await request(reporting.url).post('/admin/rebuild').set('authorization', await as('system-administrator', ids.mun));
+      expect([refused.status, refused.body.code]).toEqual([409, 'REBUILD_RUNNING']);
+    } finally {
+      await lease().deleteOne({ _id: 'rebuild' });
+    }
+    await waitFor('both replicas to resume', async () => !reporting.livePaused() && !replica.livePaused(), 10_000, 50);
+  });
+
+  test('a rebuild that died after emptying the projections is done again by a replica once its lease is stale', async () => {
+    const admin = await as('administration', ids.mun);
+    const before = await report(admin);
+    // As a pod that died half way through writing leaves them: cells gone, the lease partial and no longer renewed.
+    await lease().insertOne({ _id: 'rebuild', holder: 'died', beatAt: new Date(Date.now() - 10 * 60_000), partial: true });
+    const cells = client.db(reporting.config.REPORTING_DB_NAME).collection('report_cells');
+    await cells.deleteMany({});
+    await waitFor('a replica to rebuild', async () => (await lease().findOne({ _id: 'rebuild' })) === null, 60_000, 100);
+    expect(await cells.countDocuments()).toBeGreaterThan(0);
+    expect(await report(admin)).toEqual(before);
   });
 });
