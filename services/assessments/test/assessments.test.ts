@@ -8,6 +8,7 @@ import { contractRegistry } from '@spor/contracts';
 import { eventsPublished, memoryLogger, quietLogger, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
 import type { RunningIdentity } from '../../identity/src/service.js';
 import { bearer, cprBornOn, cprOfAge, startTestIdentity } from '../../identity/test/support.js';
+import { danishDay } from '@spor/directory';
 import { startTransitions, type RunningTransitions } from '../../transitions/src/service.js';
 import { startAssessments, type RunningAssessments } from '../src/service.js';
 import { AssessmentRepository, CHILD_KEY } from '../src/store/assessment-repository.js';
@@ -277,12 +278,18 @@ describe('assessments', () => {
     const status = Object.fromEntries(list.body.children.map((c: { childId: string; status: string }) => [c.childId, c.status]));
     // The joint rating of the test above counts; the toddler has none.
     expect(status).toEqual({ [childId]: 'done', [toddler]: 'not-done' });
+    // Each child's status on the list is a read of the child's record, logged on the child with the list as purpose.
+    const listedReads = async (child: string) => (await assessments.audit.forChild(child)).filter((e) => e.purpose === 'round-list').map((e) => [e.operation, e.recordType, e.recordId, e.institutionId]);
+    const read = ['read', 'round-status', round.body._id, units.kindergarten];
+    expect([await listedReads(childId), await listedReads(toddler)]).toEqual([[read], [read]]);
     expect((await request(assessments.url).get(`/rounds/${round.body._id}/institutions/${units.kindergarten}`).set('authorization', otherInstitution)).status).toBe(403);
     // Per group: that group's children only (the toddler is in no group).
     const groupList = await request(assessments.url).get(`/rounds/${round.body._id}/groups/${units.group}`).set('authorization', educator);
     expect(groupList.status).toBe(200);
     expect(groupList.body).toEqual({ roundId: round.body._id, groupId: units.group, institutionId: units.kindergarten, applies: true, due: 1, done: 1, children: [{ childId, status: 'done' }] });
     expect((await request(assessments.url).get(`/rounds/${round.body._id}/groups/${units.group}`).set('authorization', otherInstitution)).status).toBe(403);
+    // Only the children listed: the group's list names the child, not the toddler; a refused list names no one.
+    expect([(await listedReads(childId)).length, (await listedReads(toddler)).length]).toEqual([2, 1]);
     expect((await request(assessments.url).get(`/rounds/${round.body._id}/groups/${units.kindergarten}`).set('authorization', educator)).status).toBe(404);
     // A round for schools does not apply to a kindergarten: no counts.
     const schools = await request(assessments.url).post('/rounds').set('authorization', consultant).send({ name: 'Trivsel skole', instrumentId: 'trivselsvurdering', from: day(-10), to: day(10), institutionTypes: ['skole'] });
@@ -295,10 +302,15 @@ describe('assessments', () => {
     const wide = await request(assessments.url).get('/language-duties').set('authorization', consultant);
     expect(wide.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ childId: unplaced, inDaycare: false, duty: expect.objectContaining({ duty: 'three-year', status: 'due' }) })]));
     expect(wide.body.items.map((i: { childId: string }) => i.childId)).not.toContain(toddler);
+    // Each child listed with its duty is a read of the child's record, logged on the child; a child not listed is not read.
+    const dutyReads = async (child: string) => (await assessments.audit.forChild(child)).filter((e) => e.purpose === 'language-duties').map((e) => [e.operation, e.recordType, e.institutionId ?? null]);
+    expect(await dutyReads(unplaced)).toEqual([['read', 'language-duty', null]]);
     const institution = () => request(assessments.url).get(`/language-duties?institutionId=${units.kindergarten}`).set('authorization', educator);
     expect((await institution()).body.items.map((i: { childId: string }) => i.childId)).not.toContain(toddler);
+    expect(await dutyReads(toddler)).toEqual([]);
     await request(assessments.url).put(`/children/${toddler}/language-presumption`).set('authorization', educator).send({ presumedNeed: true }).expect(200);
     expect((await institution()).body.items).toEqual([expect.objectContaining({ childId: toddler, duty: expect.objectContaining({ duty: 'three-year', status: 'due' }) })]);
+    expect(await dutyReads(toddler)).toEqual([['read', 'language-duty', units.kindergarten]]);
     // Another institution's staff may not record a judgement about the child: 403, as elsewhere.
     const foreign = await request(assessments.url).put(`/children/${toddler}/language-presumption`).set('authorization', otherInstitution).send({ presumedNeed: true });
     expect([foreign.status, foreign.body.code]).toEqual([403, 'RELATION_REQUIRED']);
@@ -356,10 +368,19 @@ describe('assessments', () => {
     expect(history.body.items.map((a: { id: string }) => a.id).sort()).toEqual([done.body.id, draft.body.id].sort());
     expect(history.body.development).toEqual([{ instrumentId: 'laeringsmiljoe', points: [expect.objectContaining({ ageMonths: null, results: done.body.results })] }]);
     expect((await request(assessments.url).get(`/groups/${units.group}/assessments?instrumentId=motorik`).set('authorization', colleague)).body.items).toEqual([]);
-    expect((await request(assessments.url).get(`/groups/${units.group}/assessments`).set('authorization', otherInstitution)).status).toBe(404);
+    // Staff of the municipality who do not work with the group: 403, as for a child there; a group
+    // that is unknown, or another municipality's, is 404.
+    const groupHistory = (groupId: string, token: string) => request(assessments.url).get(`/groups/${groupId}/assessments`).set('authorization', token);
+    const foreign = await groupHistory(units.group, otherInstitution);
+    expect([foreign.status, foreign.body.code]).toEqual([403, 'RELATION_REQUIRED']);
+    const foreignStart = await start({ instrumentId: 'laeringsmiljoe', groupId: units.group, answers: { 'voksen-barn': 2 } }, otherInstitution);
+    expect([foreignStart.status, foreignStart.body.code]).toEqual([403, 'RELATION_REQUIRED']);
+    expect((await groupHistory('00000000-0000-4000-8000-000000000000', otherInstitution)).status).toBe(404);
+    expect((await groupHistory(units.kindergarten, colleague)).status).toBe(404);
+    expect((await groupHistory(units.group, await bearer(identity, '751', 'educator', { roles: [{ role: 'educator', unitId: units.group }] }))).status).toBe(404);
     // An educator of the kindergarten's other group neither lists nor reads nor changes this group's assessments.
     const sibling = await as('educator', units.sibling);
-    expect((await request(assessments.url).get(`/groups/${units.group}/assessments`).set('authorization', sibling)).status).toBe(404);
+    expect((await groupHistory(units.group, sibling)).status).toBe(403);
     expect((await request(assessments.url).get(`/assessments/${done.body.id}`).set('authorization', sibling)).status).toBe(403);
     expect((await request(assessments.url).patch(`/assessments/${draft.body.id}`).set('authorization', sibling).send({ answers: { 'voksen-barn': 1 } })).status).toBe(403);
     expect((await request(assessments.url).get(`/groups/${units.group}/assessments`).set('authorization', await parent(mother))).status).toBe(403);
@@ -427,6 +448,52 @@ describe('assessments', () => {
       now = before;
     }
     expect(logs.text()).not.toMatch(/\b\d{6}-?\d{4}\b/);
+  });
+
+  test('a child who moved between two institutions of one leader: the first one’s records stay there, for the leader and for roles above both', async () => {
+    const root = await bearer(identity, '510');
+    const admin = await as('system-administrator', units.mun);
+    const mover = (await request(identity.url).post('/admin/persons').set('authorization', root).send({ kind: 'child', cpr: cprOfAge(4), givenName: 'Flytter', familyName: 'Test' })).body.id as string;
+    await waitFor('the mover enrolled', async () => (await request(transitions.url).post(`/children/${mover}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, from: '2025-01-01' })).status === 201, 60_000);
+    const leader = await bearer(identity, '510', 'leader', { personId: '44444444-4444-4444-8444-444444444444', roles: [{ role: 'leader', unitId: units.kindergarten }, { role: 'leader', unitId: units.other }] });
+    const consultant = await as('pedagogical-consultant', units.district);
+    await waitFor('assessments to know the mover', async () => (await request(assessments.url).get(`/children/${mover}/assessments`).set('authorization', leader)).status === 200, 60_000);
+    const motor = { hopper: 2, balance: 2, kaster: 2, trapper: 2, loeber: 2, blyant: 1, klipper: 1, perler: 1, tegner: 1, knapper: 1 };
+    const first = await start({ instrumentId: 'motorik', childId: mover, answers: motor, complete: true }, leader);
+    const firstDraft = await start({ instrumentId: 'motorik', childId: mover, answers: { hopper: 2 } }, leader);
+    expect([first.body.institutionId, firstDraft.body.institutionId]).toEqual([units.kindergarten, units.kindergarten]);
+    const testedOn = danishDay(now);
+    const result = { source: 'ordblindetesten', testName: 'Ordblindetesten', testedOn, score: 30, maxScore: 52, interpretation: 'below-expected' };
+    expect((await request(assessments.url).post(`/children/${mover}/external-results`).set('authorization', leader).send(result)).status).toBe(201);
+
+    const placement = (await request(transitions.url).get(`/children/${mover}/placements`).set('authorization', admin)).body.current[0];
+    const moveOn = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
+    await request(transitions.url).post(`/children/${mover}/placements/${placement.placementId}/move`).set('authorization', admin).send({ institutionId: units.other, on: moveOn }).expect(201);
+    const before = now;
+    try {
+      now = new Date(`${moveOn}T09:00:00Z`);
+      await waitFor('assessments to learn of the move', async () => (await request(assessments.url).get(`/children/${mover}/assessments`).set('authorization', colleague)).status === 403);
+      const second = await start({ instrumentId: 'motorik', childId: mover, answers: motor, complete: true }, leader);
+      expect([second.status, second.body.institutionId]).toEqual([201, units.other]);
+      for (const token of [leader, consultant]) {
+        const old = await request(assessments.url).get(`/assessments/${first.body.id}`).set('authorization', token);
+        expect([old.status, old.body.code]).toEqual([403, 'RELATION_REQUIRED']);
+        const change = await request(assessments.url).patch(`/assessments/${firstDraft.body.id}`).set('authorization', token).send({ answers: { balance: 2 } });
+        expect([change.status, change.body.code]).toEqual([403, 'RELATION_REQUIRED']);
+        expect((await request(assessments.url).post(`/assessments/${firstDraft.body.id}/complete`).set('authorization', token)).status).toBe(403);
+        expect((await request(assessments.url).get(`/assessments/${second.body.id}`).set('authorization', token)).status).toBe(200);
+        const history = await request(assessments.url).get(`/children/${mover}/assessments`).set('authorization', token);
+        expect(history.body.items.map((a: { id: string }) => a.id)).toEqual([second.body.id]);
+        // The test result taken at the first institution stays there too, and nothing more is recorded there.
+        expect((await request(assessments.url).get(`/children/${mover}/external-results`).set('authorization', token)).body.items).toEqual([]);
+        const late = await request(assessments.url).post(`/children/${mover}/external-results`).set('authorization', token).send({ ...result, testName: 'Ordblindetesten, igen', score: 31 });
+        expect([late.status, late.body.code, late.body.errors[0].field]).toEqual([422, 'TESTED_ELSEWHERE', 'testedOn']);
+      }
+      // The refused draft is unchanged, and refusals leave no entry claiming a change.
+      expect((await assessments.audit.forRecord(firstDraft.body.id)).map((e) => e.operation)).toEqual(['create']);
+    } finally {
+      now = before;
+    }
   });
 
   test('an external test result leaves 3 years after the day of the test, archived first; the child’s assessments keep their own clock', async () => {
@@ -688,6 +755,10 @@ describe('assessments', () => {
     const overlapping = await request(assessments.url).post('/rounds').set('authorization', consultant).send({ ...body, from: '2031-03-15', to: '2031-04-30', institutionTypes: ['boernehave'] });
     expect([overlapping.status, overlapping.body.code]).toEqual([409, 'ROUND_OVERLAPS']);
     expect((await request(assessments.url).post('/rounds').set('authorization', consultant).send({ ...body, from: '2031-03-15', to: '2031-04-30', institutionTypes: ['skole'] })).status).toBe(201);
+    // A round at kinds of institution where the instrument is not used (alsidig-udvikling is for daycare) is refused, naming them.
+    const notUsed = await request(assessments.url).post('/rounds').set('authorization', consultant).send({ ...body, instrumentId: 'alsidig-udvikling', institutionTypes: ['boernehave', 'skole', 'sfo'] });
+    expect([notUsed.status, notUsed.body.code, notUsed.body.errors]).toEqual([422, 'ROUND_INVALID', [{ in: 'body', field: 'institutionTypes', message: 'alsidig-udvikling is not used at skole, sfo' }]]);
+    expect((await request(assessments.url).get('/rounds').set('authorization', consultant)).body.items.map((r: { instrumentId: string }) => r.instrumentId)).not.toContain('alsidig-udvikling');
     expect((await request(assessments.url).get('/rounds').set('authorization', await parent(mother))).status).toBe(403);
   });
   test('a child in school and SFO is screened at the school, whichever placement came first; an instrument for neither is 422', async () => {

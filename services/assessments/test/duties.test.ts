@@ -90,6 +90,12 @@ describe('language duties (daycare act § 11)', () => {
     expect(languageDuty(child(false), '2028-08-01', [])).toEqual({ duty: 'pre-school', status: 'due', schoolStart: '2029-08-01' });
   });
 
+  test('an overdue child assessed at last, past 47 months, has met the three-year duty; one assessed before 30 months has not', () => {
+    expect(languageDuty(child(false), '2027-09-10', [50])).toBeNull(); // 54 months, assessed at 50
+    expect(languageDuty(child(true, true), '2027-03-10', [48])).toBeNull(); // 48 months, presumed need, assessed at 48
+    expect(languageDuty(child(false), '2027-03-10', [29])).toMatchObject({ duty: 'three-year', status: 'overdue' });
+  });
+
   test('before school start: every child never assessed, from a year before, overdue in the last three months', () => {
     expect(languageDuty(child(), '2028-07-31', [])).toBeNull();
     expect(languageDuty(child(), '2028-08-01', [])).toEqual({ duty: 'pre-school', status: 'due', schoolStart: '2029-08-01' });

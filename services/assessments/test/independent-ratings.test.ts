@@ -71,6 +71,17 @@ describe('what a joint rating rests on', () => {
     expect(new Set(messages.slice(1)).size).toBe(1);
   });
 
+  test('a named rating that cannot carry it is refused even when enough others can: nothing named is dropped unsaid', () => {
+    const elsewhere = rating('b2', { createdBy: 'bo', institutionId: 'old' });
+    const last = rating('j1', { rating: 'joint', basedOn: ['a0', 'b0'], completedAt: '2026-09-01T12:00:00.000Z' });
+    const stale = rating('c1', { createdBy: 'carl', completedAt: '2026-09-01T10:00:00.000Z' });
+    const annaNew = rating('a3', { completedAt: '2026-09-02T09:00:00.000Z' });
+    const refused = refusal([annaNew, bo, elsewhere, null, stale], [annaNew, bo, stale, last]);
+    expect(refused).toMatchObject({ code: 'RATINGS_INVALID', fields: ['basedOn[2]', 'basedOn[3]', 'basedOn[4]'] });
+    expect(refused.messages[2]).toContain('2026-09-01T12:00:00.000Z');
+    expect(jointBasis(joint, 2, [annaNew, bo], [annaNew, bo, last])).toEqual(['a3', 'b1']);
+  });
+
   test('ratings completed before the team’s last joint rating carry no new one', () => {
     const last = rating('j1', { rating: 'joint', basedOn: ['a1', 'b1'], completedAt: '2026-09-05T09:00:00.000Z' });
     const { fields, messages } = refusal([anna, bo], [anna, bo, last]);

@@ -172,13 +172,25 @@ export function jointBasis(joint: Pick<Assessment, 'instrumentId' | 'target' | '
   });
   // The professional who made the rating (only they complete it), not whoever pressed complete.
   const found = new Set([...counted.values()].map((r) => r.createdBy)).size;
+  const misfits = problems.map((p) => ({ in: 'body' as const, field: `basedOn[${p.index}]`, message: p.message }));
   if (found < raters) {
     throw new AppError({
       status: 422,
       code: 'RATINGS_MISSING',
       title: 'Not enough independent ratings',
       detail: `basedOn: a joint rating rests on completed independent ratings of this child by ${raters} different professionals since the team’s last joint rating; found ${found}`,
-      errors: [{ in: 'body', field: 'basedOn', message: `needs ${raters} independent ratings by different professionals` }, ...problems.map((p) => ({ in: 'body' as const, field: `basedOn[${p.index}]`, message: p.message }))],
+      errors: [{ in: 'body', field: 'basedOn', message: `needs ${raters} independent ratings by different professionals` }, ...misfits],
+    });
+  }
+  // Enough good ones are no reason to drop the others unsaid: the team named them as what the joint
+  // rating rests on, and would not learn that it rests on less.
+  if (problems.length > 0) {
+    throw new AppError({
+      status: 422,
+      code: 'RATINGS_INVALID',
+      title: 'A named rating cannot carry the joint rating',
+      detail: `basedOn: ${problems.map((p) => `basedOn[${p.index}] is ${p.message}`).join('; ')}`,
+      errors: misfits,
     });
   }
   return [...counted.keys()];

@@ -84,8 +84,12 @@ function schoolStartFor(child: DutyChild, day: string): string {
 }
 const yearOf = (day: string) => Number(day.slice(0, 4));
 
-/** Ages in months at which an assessment counts as the one around three. */
-const AROUND_THREE = { from: 30, to: 47 } as const;
+/**
+ * The youngest age in months at which a language assessment meets the duty around three. One made
+ * later (an overdue child assessed at last, at 50 months) meets it too: the duty is to assess the
+ * child, and one assessed late is no longer due.
+ */
+const THREE_YEAR_ASSESSMENT_FROM = 30;
 
 export interface LanguageDuty {
   duty: 'three-year' | 'pre-school';
@@ -114,7 +118,7 @@ export function languageDuty(child: DutyChild, day: string, assessedAt: number[]
     if (assessedAt.length > 0) return null;
     return { duty: 'pre-school', status: day >= `${yearOf(start)}-05-01` ? 'overdue' : 'due', schoolStart: start };
   }
-  const assessedAroundThree = assessedAt.some((age) => age >= AROUND_THREE.from && age <= AROUND_THREE.to);
+  const assessedAroundThree = assessedAt.some((age) => age >= THREE_YEAR_ASSESSMENT_FROM);
   const threeYearApplies = !child.inDaycare || child.presumedNeed;
   // A child never assessed around three stays overdue until the duty before school start takes over.
   if (threeYearApplies && ageMonths >= THREE_YEAR_WINDOW.from && !assessedAroundThree) {

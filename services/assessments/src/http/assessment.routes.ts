@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { AppError, forbidden, notFound, setVersionTag, validated, versionToChange, writeAtVersion, z } from '@spor/service-kit';
 import { principalOf, requireNsisLevel, requireParent, type Principal, type StaffRole } from '@spor/auth';
-import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, staffMaySeeChild, type DirectoryView, type KnownPlacement } from '@spor/directory';
+import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, type DirectoryView, type KnownPlacement } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
 import { amend, answer, answerAsParent, complete, concernPrompts, developmentOf, jointBasis, sealedFor, shared, startAssessment, PARENT_FIELDS, type Assessment, type Target } from '../domain/assessment.js';
@@ -15,6 +15,22 @@ import type { InstrumentCatalogue } from '../store/instrument-catalogue.js';
 import type { AssessmentRepository } from '../store/assessment-repository.js';
 
 export const ASSESSMENT_ROLES: StaffRole[] = ['educator', 'leader', 'internal-guide', 'praksisvejleder', 'advisory-team', 'ppr-psychologist', 'pedagogical-consultant'];
+
+/**
+ * The institutions where the child is placed on `day` through a placement that gives the staff
+ * member access (a role on the child's group, the institution or a unit above it). A child's
+ * records made at an institution are theirs while this holds for that institution: asking apart
+ * whether they reach the institution and whether they may see the child let a leader of two
+ * børnehaver keep reading the first one's records after the child moved to the second.
+ */
+export async function institutionsGivingAccess(directory: DirectoryView, principal: Principal, childId: string, day: string): Promise<Set<string>> {
+  const reached = new Set<string>();
+  for (const { institutionId } of await directory.placementsOn(childId, day)) {
+    if (reached.has(institutionId)) continue;
+    if (await placementGivingAccess(directory, principal, childId, day, ASSESSMENT_ROLES, (p) => p.institutionId === institutionId)) reached.add(institutionId);
+  }
+  return reached;
+}
 
 // Any JSON value here: whether it fits an item is the instrument's question, answered with 422
 // ANSWERS_INVALID naming the items (the body limit bounds the size).
@@ -53,7 +69,9 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
       throw await refusal(principal, target.childId);
     }
     const group = await directory.unit(target.groupId);
-    if (!group || group.kind !== 'group' || group.municipalityId !== principal.municipalityId || !(await works(principal, target.groupId)) || !group.parentId) throw notFound(`group ${target.groupId}`);
+    if (!group || group.kind !== 'group' || group.municipalityId !== principal.municipalityId || !group.parentId) throw notFound(`group ${target.groupId}`);
+    // A group of the municipality is no secret to its staff: 403 as for a child there, not 404.
+    if (!(await works(principal, target.groupId))) throw forbidden('no access: you hold no role on this group or a unit above it', 'RELATION_REQUIRED');
     // A group's type is its institution's (the unit path is cached).
     const type = (await directory.unitPath(group.parentId))[0]?.institutionType;
     if (def && type && !def.institutionTypes.includes(type)) throw notForInstitution(def, type);
@@ -67,14 +85,17 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
 
 
   /**
-   * Staff see an assessment while they may work with its target and it was made at an institution
-   * they reach. A group's is for those who work with that group (or above it): reaching the
-   * institution through another of its groups is not enough.
+   * Staff see a child's assessment while the child is placed, today, at the institution it was made
+   * at, through a placement that gives them access (institutionsGivingAccess): after a move the old
+   * institution's assessments stay there, also for staff who work at both institutions or above
+   * them. `reached`: the child's institutionsGivingAccess, when the caller has them already. A
+   * group's is for those who work with that group (or above it): reaching the institution through
+   * another of its groups is not enough.
    */
-  async function staffMaySee(principal: Principal, a: Assessment, childSeen = false): Promise<boolean> {
-    if (a.municipalityId !== principal.municipalityId || !(await works(principal, a.institutionId))) return false;
-    if (a.target.kind === 'group') return works(principal, a.target.groupId);
-    return childSeen || (await staffMaySeeChild(directory, principal, a.target.childId, today(), ASSESSMENT_ROLES));
+  async function staffMaySee(principal: Principal, a: Assessment, reached?: Set<string>): Promise<boolean> {
+    if (a.municipalityId !== principal.municipalityId) return false;
+    if (a.target.kind === 'group') return (await works(principal, a.institutionId)) && works(principal, a.target.groupId);
+    return (reached ?? (await institutionsGivingAccess(directory, principal, a.target.childId, today()))).has(a.institutionId);
   }
 
   /** The assessment and its instrument version, once access is checked; not yet audited. */
@@ -283,14 +304,15 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     validated({ params: z.object({ childId: z.uuid() }), query: z.strictObject({ instrumentId: z.string().max(61).optional() }) }, async ({ params: p, query }, req, res) => {
       const principal = principalOf(req);
       if (principal.kind === 'service') throw notFound(`child ${p.childId}`);
-      if (principal.kind === 'staff' && !(await staffMaySeeChild(directory, principal, p.childId, today(), ASSESSMENT_ROLES))) throw await refusal(principal, p.childId);
+      const reached = principal.kind === 'staff' ? await institutionsGivingAccess(directory, principal, p.childId, today()) : new Set<string>();
+      if (principal.kind === 'staff' && reached.size === 0) throw await refusal(principal, p.childId);
       const visibleAll: Stored<Assessment>[] = [];
-      // The relation to the child is checked once above (staff) or here (parents), not per assessment.
+      // The relation to the child is looked up once above (staff) or here (parents), not per assessment.
       const custody = principal.kind === 'parent' && (await directory.custodyHolders(p.childId)).includes(principal.subject);
       // A parent without custody learns nothing, not even an empty list, and leaves no read in the child's trail.
       if (principal.kind === 'parent' && !custody) throw notFound(`child ${p.childId}`);
       const all = await assessments.forChild(p.childId);
-      for (const a of all) if (principal.kind === 'parent' ? custody && a.sharedWithParents : await staffMaySee(principal, a, true)) visibleAll.push(a);
+      for (const a of all) if (principal.kind === 'parent' ? custody && a.sharedWithParents : await staffMaySee(principal, a, reached)) visibleAll.push(a);
       const visible = visibleAll.filter((a) => !query.instrumentId || a.instrumentId === query.instrumentId);
       await audit.record(principal, { action: 'read', recordType: 'assessment-history', recordId: null, childId: p.childId });
       if (principal.kind === 'parent') {

@@ -63,6 +63,16 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
     return institution;
   }
 
+  /**
+   * A list that shows each child's status is a read of each child's record, logged on the child
+   * so that the child's (and parents') access report shows it; `purpose` names the list. Recorded
+   * together: the audit log writes entries that arrive at once in one group commit, in this order.
+   */
+  const auditEachChild = async (req: Request, listed: { childId: string }[], entry: { recordType: string; recordId: string | null; institutionId?: string; purpose: string }) => {
+    const principal = principalOf(req);
+    await Promise.all(listed.map(({ childId }) => audit.record(principal, { action: 'read', ...entry, childId })));
+  };
+
   const completedOn = async (childIds: string[], instrumentId: string) => {
     const done = new Map<string, { day: string; ageMonths: number | null; institutionId: string }[]>();
     for (const a of await assessments.completedFor(childIds, instrumentId)) {
@@ -83,6 +93,9 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
       if (body.to < body.from) throw new AppError({ status: 422, code: 'ROUND_INVALID', title: 'The round is not valid', detail: `to: the window ends (${body.to}) before it begins (${body.from})`, errors: [{ in: 'body', field: 'to', message: 'before from' }] });
       const instrument = await catalogue.current(principal.municipalityId, body.instrumentId);
       if (!instrument || instrument.target !== 'child') throw new AppError({ status: 422, code: 'UNKNOWN_INSTRUMENT', title: 'No such instrument for children', detail: `instrumentId: no child instrument ${body.instrumentId}`, errors: [{ in: 'body', field: 'instrumentId', message: 'no child instrument of that id' }] });
+      // No assessment with the instrument can be made at another kind of institution, so its list there would never be done.
+      const notUsed = body.institutionTypes.filter((t) => !instrument.institutionTypes.includes(t));
+      if (notUsed.length > 0) throw new AppError({ status: 422, code: 'ROUND_INVALID', title: 'The round is not valid', detail: `institutionTypes: ${body.instrumentId} is used at ${instrument.institutionTypes.join(', ')}, not at ${notUsed.join(', ')}`, errors: [{ in: 'body', field: 'institutionTypes', message: `${body.instrumentId} is not used at ${notUsed.join(', ')}` }] });
       const round: StoredRound = { _id: randomUUID(), municipalityId: principal.municipalityId, createdBy: principal.subject, ...body };
       const overlapping = (await rounds.find({ municipalityId: principal.municipalityId, instrumentId: body.instrumentId }).toArray()).find((r) => roundsOverlap(r, round));
       if (overlapping) throw conflict('ROUND_OVERLAPS', `round ${overlapping._id} (${overlapping.from} to ${overlapping.to}) already runs ${body.instrumentId} for ${overlapping.institutionTypes.filter((t) => (body.institutionTypes as string[]).includes(t)).join(', ')} in part of this window`);
@@ -120,6 +133,7 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
     const counted = (childId: string) => (done.get(childId) ?? []).filter((d) => countsOnList(histories.get(childId) ?? [], d.institutionId, institution.institutionType)).map((d) => d.day);
     const children = due.map((p) => ({ childId: p._id, status: roundStatus(round, counted(p._id)) }));
     await audit.record(principalOf(req), { action: 'read', recordType: 'round-list', recordId: round._id, institutionId: groupId ?? institution._id });
+    await auditEachChild(req, children, { recordType: 'round-status', recordId: round._id, institutionId: institution._id, purpose: 'round-list' });
     return { applies: true, due: children.length, done: children.filter((c) => c.status === 'done').length, children };
   }
 
@@ -193,6 +207,7 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
         .map((c) => ({ childId: c.person._id, ageMonths: c.ageMonths, inDaycare: c.inDaycare, duty: languageDuty({ birthYear: c.birthYear, birthMonth: c.birthMonth, inDaycare: c.inDaycare, presumedNeed: presumed.has(c.person._id) }, today, (done.get(c.person._id) ?? []).map((d) => d.ageMonths ?? -1)) }))
         .filter((c) => c.duty !== null);
       await audit.record(principal, { action: 'read', recordType: 'language-duties', recordId: query.institutionId ?? null });
+      await auditEachChild(req, items, { recordType: 'language-duty', recordId: null, ...(query.institutionId ? { institutionId: query.institutionId } : {}), purpose: 'language-duties' });
       res.json({ on: today, items });
     }),
   );
