@@ -248,7 +248,17 @@ describe('scoring', () => {
 
   test('language screening outside the age bands gives no category rather than a wrong one', () => {
     expect(categoryOf('sprogvurdering', yes(10), 29)).toBeNull();
-    expect(categoryOf('sprogvurdering', yes(10), 85)).toBeNull();
+    expect(categoryOf('sprogvurdering', yes(10), 92)).toBeNull();
+  });
+
+  test('language screening version 2: the band before school start runs to 91 months (deferred school start); version 1 keeps scoring to 84', () => {
+    const v1 = BUILT_IN_INSTRUMENTS.find((i) => i.instrumentId === 'sprogvurdering' && i.version === 1)!;
+    expect(instrument('sprogvurdering')).toMatchObject({ version: 2, ageMonths: { min: 30, max: 91 } });
+    expect(categoryOf('sprogvurdering', yes(11), 85)).toBe('general');
+    expect(categoryOf('sprogvurdering', yes(8), 91)).toBe('focused');
+    expect(categoryOf('sprogvurdering', yes(7), 91)).toBe('special');
+    expect(score(v1, yes(11), 85)[0]!.category).toBeNull();
+    expect(score(v1, yes(11), 84)[0]!.category).toBe('general');
   });
 
   test('motor skills: each section summed into its own category', () => {

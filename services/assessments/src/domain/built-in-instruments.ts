@@ -253,5 +253,20 @@ const wellbeingV2: InstrumentDefinition = {
   sections: wellbeing.sections.map((section) => ({ ...section, items: section.items.map((item) => (item.id === 'omraader' ? { ...item, requiredWhen: { item: 'samlet', values: ['yellow', 'red'] } } : item)) })),
 };
 
+/**
+ * Language, version 2: the band before school start runs to 91 months. A child whose school start
+ * is deferred (daycare act § 29a) starts school in the August of the year it turns seven, at up to
+ * 7 years and 7 months, and the duty before school start runs on to then (duties.ts). Version 1
+ * ended at 84 months, so a child born in the first half of the year was listed as due, then
+ * overdue, and could not be assessed.
+ */
+const languageV2: InstrumentDefinition = {
+  ...language,
+  version: 2,
+  description: 'Screening af barnets sproglige udvikling efter dagtilbudslovens § 11. Scoren sammenholdes med barnets alder: 3-årsbåndet (30–47 mdr.), 5-årsbåndet (48–65 mdr.) og før skolestart (66–91 mdr., også ved udsat skolestart).',
+  ageMonths: { min: 30, max: 91 },
+  scoring: [{ section: 'sprog', method: 'sum', categories: [...band(30, 47, 7, 4), ...band(48, 65, 9, 6), ...band(66, 91, 11, 8)] }],
+};
+
 /** Every version of every built-in instrument. */
-export const BUILT_IN_INSTRUMENTS: InstrumentDefinition[] = [wellbeing, wellbeingV2, development, language, motor, motorV2, environment, environmentV2];
+export const BUILT_IN_INSTRUMENTS: InstrumentDefinition[] = [wellbeing, wellbeingV2, development, language, languageV2, motor, motorV2, environment, environmentV2];
