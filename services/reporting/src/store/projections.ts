@@ -4,8 +4,12 @@
 //
 // Live: an event changes its subject; the difference between the subject's contributions before
 // and after is written inside the subject's own document (one write, like the outbox of decision
-// 0003), then added to the cells, each cell guarded by the change's id so a retry adds nothing
-// twice, then cleared. A crash in between leaves the change pending; it is finished at start.
+// 0003), then added to the cells, then cleared. A crash in between leaves the change pending; it
+// is finished at start, or before the subject's next change. Each cell keeps, per subject, the
+// newest change it holds (`last`: the subject's revision, under the random key of the subject's
+// lifetime, never the child's id), and takes a change only if it is newer. A subject's changes reach the cells in order
+// (the next is made only once the one before is finished), so this holds however long a change
+// stays pending, where a window of the last change ids did not.
 //
 // Disposals (dk.spor.privacy.retention.disposed.v1 on spor.privacy.retention.v1): a record a
 // source service disposed of by retention leaves its child's subject for a `report_disposed`
@@ -57,10 +61,22 @@ import {
 export interface CellChanges {
   id: string;
   cells: { cell: string; inc: Record<string, number> }[];
+  /**
+   * Whose change it is and which: the key of its subject (or disposed record) and the revision
+   * the change was made at. Absent on changes made before cells kept `last`: those are guarded by
+   * their id in the cell's `applied` (no longer added to, so it still holds them).
+   */
+  by?: { key: string; rev: number };
 }
 
 export interface SubjectDoc extends Subject {
   rev: number;
+  /**
+   * The random key of the subject's lifetime, under which cells keep its newest change: not the
+   * child's id, which cells never hold. A subject emptied by disposals is deleted, and one made
+   * again later for the same id counts its revisions from 1 under a key of its own.
+   */
+  born?: string;
   pending?: CellChanges;
   /** A child identity disposed of: the document holds nothing else (see the top of this file). */
   gone?: true;
@@ -94,6 +110,9 @@ export interface CellDoc {
   groupId: string | null;
   month: string;
   c: Record<string, number>;
+  /** Per subject key (CellChanges.by), the revision of the newest change added. */
+  last?: Record<string, number>;
+  /** The ids of the last changes added before `last` was kept. */
   applied?: string[];
 }
 
@@ -168,8 +187,10 @@ export class Projections {
     const before = contributionsOf(subject);
     if (!applyEvent(subject, event)) return;
     const delta = difference(before, contributionsOf(subject));
-    const pending = changesOf(delta);
-    const next: SubjectDoc = { ...subject, rev: (doc?.rev ?? 0) + 1, ...(pending ? { pending } : {}) };
+    const rev = (doc?.rev ?? 0) + 1;
+    const born = doc?.born ?? randomUUID().replaceAll('-', '');
+    const pending = changesOf(delta, { key: born, rev });
+    const next: SubjectDoc = { ...subject, rev, born, ...(pending ? { pending } : {}) };
     if (doc) {
       const result = await this.subjects.replaceOne({ _id: id, rev: doc.rev }, next);
       if (result.matchedCount === 0) throw new Error(`subject ${id} changed while applying ${event.id}`);
@@ -251,7 +272,7 @@ export class Projections {
     if (disposed.pending) await this.finishDisposed(disposed);
     const rest = withoutRecord(full, field, record.recordId);
     await this.disposed.updateOne({ _id: record.key }, { $set: { held: { field, fact, residue: changesOf(residueOf(rest, full))?.cells ?? [] } }, $inc: { rev: 1 } });
-    const result = isEmptySubject(rest) ? await this.subjects.deleteOne({ _id: subjectId, rev: doc.rev }).then((r) => r.deletedCount) : await this.subjects.replaceOne({ _id: subjectId, rev: doc.rev }, { ...rest, rev: doc.rev + 1 }).then((r) => r.matchedCount);
+    const result = isEmptySubject(rest) ? await this.subjects.deleteOne({ _id: subjectId, rev: doc.rev }).then((r) => r.deletedCount) : await this.subjects.replaceOne({ _id: subjectId, rev: doc.rev }, { ...rest, rev: doc.rev + 1, ...(doc.born ? { born: doc.born } : {}) }).then((r) => r.matchedCount);
     if (result === 0) throw new Error(`subject ${subjectId} changed while a disposed record was taken out`);
   }
 
@@ -278,7 +299,8 @@ export class Projections {
     const fact = factOf(full, field, record.recordId);
     if (!fact) return;
     const residue = residueOf(rest, full);
-    const pending = changesOf(difference(contributionsFrom(disposed.held?.residue ?? []), residue));
+    // A disposed record's document is never deleted: its revisions only go up.
+    const pending = changesOf(difference(contributionsFrom(disposed.held?.residue ?? []), residue), { key: `disposed:${record.key}`, rev: disposed.rev + 1 });
     const { pending: _old, ...kept } = disposed;
     const next: DisposedDoc = { ...kept, rev: disposed.rev + 1, held: { field, fact, residue: changesOf(residue)?.cells ?? [] }, ...(pending ? { pending } : {}) };
     const result = await this.disposed.replaceOne({ _id: record.key, rev: disposed.rev }, next);
@@ -303,21 +325,23 @@ export class Projections {
     // One change touches each cell once, and changes are applied one at a time: its cells can be written side by side.
     const queue = [...pending.cells];
     const worker = async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) await this.addToCell(municipalityId, pending.id, next.cell, next.inc);
+      for (let next = queue.shift(); next; next = queue.shift()) await this.addToCell(municipalityId, pending, next.cell, next.inc);
     };
     await Promise.all(Array.from({ length: CELL_WRITERS }, worker));
     await this.touch(municipalityId, new Set(pending.cells.map(({ cell }) => cell.split('|')[2]!)));
   }
 
-  private async addToCell(municipalityId: string, changeId: string, cell: string, inc: Record<string, number>): Promise<void> {
+  private async addToCell(municipalityId: string, change: CellChanges, cell: string, inc: Record<string, number>): Promise<void> {
     const [institutionId, group, month] = cell.split('|') as [string, string, string];
+    const last = change.by && `last.${change.by.key}`;
     try {
       await this.cells.updateOne(
-        { _id: cell, applied: { $ne: changeId } },
+        // Missing or older: `$not` matches both.
+        last ? { _id: cell, [last]: { $not: { $gte: change.by!.rev } } } : { _id: cell, applied: { $ne: change.id } },
         {
           $inc: Object.fromEntries(Object.entries(inc).map(([key, n]) => [`c.${key}`, n])),
           $setOnInsert: { municipalityId, institutionId, groupId: group === '-' ? null : group, month },
-          $push: { applied: { $each: [changeId], $slice: -20 } },
+          ...(last ? { $set: { [last]: change.by!.rev } } : { $push: { applied: { $each: [change.id], $slice: -20 } } }),
         },
         { upsert: true },
       );
@@ -469,9 +493,9 @@ function disposedDocOf(event: SporEvent): DisposedDoc {
 }
 
 /** A difference as the pending change of a document; undefined when nothing changes. */
-function changesOf(delta: Contributions): CellChanges | undefined {
+function changesOf(delta: Contributions, by?: CellChanges['by']): CellChanges | undefined {
   const cells = [...delta].map(([cell, keys]) => ({ cell, inc: Object.fromEntries(keys) }));
-  return cells.length > 0 ? { id: randomUUID(), cells } : undefined;
+  return cells.length > 0 ? { id: randomUUID(), cells, ...(by ? { by } : {}) } : undefined;
 }
 
 function contributionsFrom(cells: CellChanges['cells']): Contributions {
@@ -480,6 +504,6 @@ function contributionsFrom(cells: CellChanges['cells']): Contributions {
 
 function strip(doc: SubjectDoc): Subject {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  const { rev, pending, ...subject } = doc;
+  const { rev, pending, born, ...subject } = doc;
   return subject;
 }
