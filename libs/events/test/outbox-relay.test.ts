@@ -159,6 +159,20 @@ describe('outbox relay', () => {
     expect(records.map((r) => [r.key, (JSON.parse(r.value!) as SporEvent).aggregateversion]).sort()).toEqual([...ids.map((id) => [id, 1]), [ids[1], 2]].sort());
   });
 
+  test('when a saved state drops a field the state before it had, then the document drops it too', async () => {
+    const { factory, type, collection } = await setup();
+    const store = new AggregateStore<Counter & { note?: string }>({ collection, locks: new KeyedMutex(), aggregate: 'counter' });
+    const id = newCounterId();
+    const first = await store.create(id, { total: 1, note: 'kept until dropped' }, []);
+    const { _id, version, ...state } = first;
+    const { note: _dropped, ...withoutNote } = state;
+    await store.save(_id, version, { ...withoutNote, total: 2 }, [factory.create(type, { subject: id, municipalityId: '510', aggregateVersion: 2, data: { counterId: id, amount: 1 } })], state);
+    expect(await store.load(id)).toEqual({ _id: id, version: 2, total: 2 });
+    // Given as undefined, without the state before: dropped all the same.
+    await store.save(id, 2, { total: 3, note: undefined }, []);
+    expect(await collection.findOne({ _id: id })).not.toHaveProperty('note');
+  });
+
   test('when an aggregate store has lookup keys, then every write stores them top-level, reads leave them out, and a backfill gives older documents theirs', async () => {
     const { factory, type, collection } = await setup();
     const locks = new KeyedMutex();

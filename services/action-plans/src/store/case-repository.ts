@@ -41,7 +41,7 @@ export class CaseRepository {
 
   decided(current: Stored<ResourceCase>, next: ResourceCase): Promise<Stored<ResourceCase>> {
     const d = next.decision!;
-    return this.store.save(current._id, current.version, next, [this.event('decided', current._id, current.version + 1, next, { outcome: d.outcome, from: d.from, to: d.to, decidedOn: d.decidedOn })]);
+    return this.store.save(current._id, current.version, next, [this.event('decided', current._id, current.version + 1, next, { outcome: d.outcome, from: d.from, to: d.to, decidedOn: d.decidedOn })], current);
   }
 
   private event(verb: 'submitted' | 'decided', id: string, version: number, c: ResourceCase, extra: Record<string, unknown>) {

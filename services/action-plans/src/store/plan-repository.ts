@@ -43,7 +43,7 @@ export class PlanRepository {
 
   save(current: Stored<Plan>, next: Plan, event?: PlanEvent, extra: Record<string, unknown> = {}, on?: string): Promise<Stored<Plan>> {
     const events = event ? [this.event(event, current._id, current.version + 1, next, extra, on ?? new Date().toISOString().slice(0, 10))] : [];
-    return this.store.save(current._id, current.version, next, events);
+    return this.store.save(current._id, current.version, next, events, current);
   }
 
   private event(verb: PlanEvent, id: string, version: number, p: Plan, extra: Record<string, unknown>, on: string) {

@@ -91,14 +91,14 @@ export class AssessmentRepository {
    * from red ends the prompt (`concern-lifted`).
    */
   async save(current: Stored<Assessment>, next: Assessment, publish?: 'completed' | 'amended'): Promise<Stored<Assessment>> {
-    if (!publish) return this.store.save(current._id, current.version, next, []);
+    if (!publish) return this.store.save(current._id, current.version, next, [], current);
     return this.onePromptAtATime(next, async () => {
       const version = current.version + 1;
       const events =
         publish === 'completed'
           ? await this.completionEvents(current._id, version, next)
           : [this.event('amended', current._id, version, next), ...((await this.newConcern(current, next)) ? [this.event('concern-raised', current._id, version, next)] : []), ...(await this.lifted(current._id, version, next, 'amended'))];
-      return this.store.save(current._id, current.version, next, events);
+      return this.store.save(current._id, current.version, next, events, current);
     });
   }
 

@@ -98,7 +98,7 @@ export class ExternalResults {
         corrections: [...(stored.corrections ?? []), { score: stored.score, maxScore: stored.maxScore, interpretation: stored.interpretation, replacedAt: recordedAt, replacedBy: recordedBy, ...(importJobId ? { importJobId } : {}) }],
       };
       try {
-        await this.store.save(stored._id, stored.version, next, [this.event('corrected', stored._id, stored.version + 1, next)]);
+        await this.store.save(stored._id, stored.version, next, [this.event('corrected', stored._id, stored.version + 1, next)], stored);
         return 'updated';
       } catch (error) {
         if (!isAppError(error, 'VERSION_CONFLICT')) throw error;

@@ -77,7 +77,7 @@ export class ConsentRepository {
   /** One change, one event (a sweep that expires two parents' grants at once names both). */
   save(current: Stored<Consent>, next: Consent, action: ConsentAction, parentIds: string[], custodyHolders: string[], now: Date): Promise<Stored<Consent>> {
     const evaluation = evaluate(next, custodyHolders, now);
-    return this.store.save(current._id, current.version, published(next, evaluation, custodyHolders, now), [this.event(current._id, current.version + 1, next, action, parentIds, evaluation)]);
+    return this.store.save(current._id, current.version, published(next, evaluation, custodyHolders, now), [this.event(current._id, current.version + 1, next, action, parentIds, evaluation)], current);
   }
 
   private event(id: string, version: number, consent: Consent, action: ConsentAction, parentIds: string[] | undefined, evaluation: Evaluation) {

@@ -140,7 +140,7 @@ export class OrgUnitRepository {
       data: { unitId: unit._id, closedOn },
     });
     const { _id, version, ...state } = unit;
-    return this.store.save(_id, version, { ...state, closedOn }, [event]);
+    return this.store.save(_id, version, { ...state, closedOn }, [event], unit);
   }
 
   private async claimRoot(code: string, unitId: string): Promise<void> {

@@ -39,7 +39,7 @@ export class RelationRepository {
     const events = UNPUBLISHED_ROLES.has(m.role)
       ? []
       : [this.factory.create(MEMBERSHIP_GRANTED, { subject: id, partitionKey: m.personId, municipalityId: m.municipalityId, aggregateVersion: version, data: { membershipId: id, personId: m.personId, unitId: m.unitId, role: m.role, from: m.from } })];
-    const membership = current ? await this.memberships.save(id, current.version, { ...m }, events) : await this.memberships.create(id, { ...m }, events);
+    const membership = current ? await this.memberships.save(id, current.version, { ...m }, events, current) : await this.memberships.create(id, { ...m }, events);
     return { membership, changed: true };
   }
 
@@ -55,7 +55,7 @@ export class RelationRepository {
       ? []
       : [this.factory.create(MEMBERSHIP_ENDED, { subject: id, partitionKey: current.personId, municipalityId: current.municipalityId, aggregateVersion: current.version + 1, data: { membershipId: id, personId: current.personId, unitId: current.unitId, role: current.role, to } })];
     const { _id: _i, version: _v, ...state } = current;
-    return this.memberships.save(id, current.version, { ...state, to }, events);
+    return this.memberships.save(id, current.version, { ...state, to }, events, current);
   }
 
   membershipsOf(personId: string): Promise<Stored<Membership>[]> {
@@ -75,7 +75,7 @@ export class RelationRepository {
       aggregateVersion: (current?.version ?? 0) + 1,
       data: { parentId: g.parentId, childId: g.childId, custody: g.custody },
     });
-    const guardianship = current ? await this.guardianships.save(id, current.version, g, [event]) : await this.guardianships.create(id, g, [event]);
+    const guardianship = current ? await this.guardianships.save(id, current.version, g, [event], current) : await this.guardianships.create(id, g, [event]);
     return { guardianship, changed: true };
   }
 

@@ -51,7 +51,7 @@ export class TransitionRepository {
   }
 
   save(current: Stored<Transition>, next: Transition, event?: HandoverEvent, extra: Record<string, unknown> = {}): Promise<Stored<Transition>> {
-    return this.store.save(current._id, current.version, next, event ? [this.event(event, current._id, current.version + 1, next, extra)] : []);
+    return this.store.save(current._id, current.version, next, event ? [this.event(event, current._id, current.version + 1, next, extra)] : [], current);
   }
 
   private event(verb: HandoverEvent, id: string, version: number, t: Transition, extra: Record<string, unknown> = {}) {
