@@ -1,7 +1,10 @@
 // Runs a consumer group: validates each event, dispatches it by type, deduplicates,
 // retries a failing handler with back-off and, when it keeps failing (or the message is
 // malformed), parks it in `<topic>.dlq.<group>` with the error and moves on, so one bad
-// message never stops its partition. Offsets are committed only after processing.
+// message never stops its partition. A handler that fails because the store or the broker
+// cannot be reached is retried for as long as that lasts: the event is not at fault, and once
+// parked, a projection applying by version would pass it by with the key's later events and
+// could not take it from the dead-letter topic again. Offsets are committed only after processing.
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { runWithContext, scrubCpr } from '@spor/service-kit';
@@ -46,6 +49,31 @@ export interface EventConsumerOptions {
 
 export type Outcome = 'processed' | 'duplicate' | 'skipped' | 'dead-lettered';
 
+export interface ParkedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  reason: string;
+}
+
+const UNREACHABLE_NAMES = /^(Mongo(ServerSelection|Network|NetworkTimeout|PoolCleared|NotConnected|TopologyClosed)Error|KafkaJS(Connection|RequestTimeout|NumberOfRetriesExceeded|BrokerNotFound)Error)$/;
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
+// FerretDB passes its backend's failure on when PostgreSQL cannot be reached.
+const UNREACHABLE_TEXT = /connection refused|failed to connect|the database system is (starting up|shutting down)|terminating connection due to administrator command/i;
+
+/** Whether an error says the store or the broker could not be reached (through its causes), not that the event was refused. */
+export function isUnreachable(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { name, code, message } = e as { name?: string; code?: unknown; message?: string };
+    if (name && UNREACHABLE_NAMES.test(name)) return true;
+    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
+    const labelled = (e as { hasErrorLabel?: (label: string) => boolean }).hasErrorLabel;
+    if (typeof labelled === 'function' && (labelled.call(e, 'RetryableWriteError') || labelled.call(e, 'ResetPool'))) return true;
+    if (message && UNREACHABLE_TEXT.test(message)) return true;
+  }
+  return false;
+}
+
 const DEFAULT_RETRY: RetryPolicy = { attempts: 5, initialDelayMs: 100, maxDelayMs: 5_000 };
 const metricsByRegistry = new WeakMap<Registry, Counter<'group' | 'outcome'>>();
 
@@ -67,6 +95,9 @@ export class EventConsumer {
   private readonly counter?: Counter<'group' | 'outcome'>;
   private readonly progress = new Map<string, bigint>();
   private progressListener?: () => void;
+  private stopping = false;
+  private readonly parkedCounts = new Map<string, number>();
+  private firstParked = new Map<string, ParkedMessage>();
 
   constructor(private readonly options: EventConsumerOptions) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -74,6 +105,7 @@ export class EventConsumer {
   }
 
   async start(): Promise<void> {
+    this.stopping = false;
     this.subscription = await this.options.transport.consume({
       groupId: this.options.groupId,
       topics: this.options.topics,
@@ -88,8 +120,15 @@ export class EventConsumer {
     });
   }
 
+  /** How many messages this consumer has parked since it was made for `reason` (MALFORMED, SCHEMA_INVALID, HANDLER_FAILED), and the first. */
+  parked(reason: string): { count: number; first?: ParkedMessage } {
+    const first = this.firstParked.get(reason);
+    return { count: this.parkedCounts.get(reason) ?? 0, ...(first ? { first } : {}) };
+  }
+
   /** Finishes the message in hand, commits, leaves the group. */
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.subscription?.stop();
     this.subscription = undefined;
   }
@@ -110,7 +149,7 @@ export class EventConsumer {
     }
   }
 
-  /** Processes one message; only a failure to dead-letter rejects (then nothing is committed). */
+  /** Processes one message; only a failure to dead-letter, or a stop while the store is unreachable, rejects (then nothing is committed). */
   async handle(message: InboundMessage, heartbeat: () => Promise<void> = async () => undefined): Promise<Outcome> {
     const correlationId = message.headers[HEADERS.correlationId];
     const logger = this.options.logger.child({ topic: message.topic, partition: message.partition, offset: message.offset });
@@ -141,11 +180,14 @@ export class EventConsumer {
         await runWithContext({ requestId: event.id, correlationId }, () => handler(event, context));
         break;
       } catch (error) {
-        if (attempt >= this.retry.attempts) {
+        const unreachable = isUnreachable(error);
+        if (!unreachable && attempt >= this.retry.attempts) {
           await this.deadLetter(message, 'HANDLER_FAILED', (error as Error).message ?? String(error), attempt, context.logger);
           return 'dead-lettered';
         }
-        context.logger.warn({ err: error, attempt, retryInMs: delay }, 'event handler failed, retrying');
+        // Stopping while the store is away: the message stays uncommitted, for the next start.
+        if (unreachable && this.stopping) throw error;
+        context.logger.warn({ err: error, attempt, retryInMs: delay, unreachable }, unreachable ? 'event handler could not reach the store or the broker, retrying until it can' : 'event handler failed, retrying');
         await sleep(delay);
         await heartbeat();
         delay = Math.min(delay * 2, this.retry.maxDelayMs);
@@ -180,6 +222,8 @@ export class EventConsumer {
         },
       },
     ]);
+    this.parkedCounts.set(reason, (this.parkedCounts.get(reason) ?? 0) + 1);
+    if (!this.firstParked.has(reason)) this.firstParked.set(reason, { topic: message.topic, partition: message.partition, offset: message.offset, reason });
     logger.error({ reason, dlqTopic: topic, error: scrubCpr(error) }, 'event parked in the dead-letter topic');
   }
 }

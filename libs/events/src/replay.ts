@@ -21,6 +21,12 @@ export async function replayTopics(options: ReplayOptions): Promise<{ groupId: s
       targets.filter((t) => t.high !== t.low),
       options.timeoutMs ?? 10 * 60_000,
     );
+    // An event a handler refused would be missing from what the replay rebuilt, parked in the
+    // dead-letter topic of a group that is gone: the replay fails instead, and the caller keeps
+    // what it was to replace. (A malformed or schema-invalid message is the topic's own: the live
+    // group parked it too, where operators look.)
+    const { count, first } = consumer.parked('HANDLER_FAILED');
+    if (first) throw new Error(`the replay could not apply ${count} event(s) (first: ${first.topic} partition ${first.partition} offset ${first.offset}); nothing was rebuilt`);
   } finally {
     await consumer.stop();
     await options.transport.deleteConsumerGroup(groupId).catch(() => undefined);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Connection } from 'mongoose';
 import { applyVersioned, connectMongo } from '@spor/mongo';
 import { quietLogger, readTopic, testInfra, uniqueName } from '@spor/testkit';
-import { CLOUDEVENTS_CONTENT_TYPE, EventConsumer, KafkajsTransport, deadLetterTopic, replayTopics, type SporEvent } from '../src/index.js';
+import { CLOUDEVENTS_CONTENT_TYPE, EventConsumer, KafkajsTransport, deadLetterTopic, isUnreachable, replayTopics, type SporEvent } from '../src/index.js';
 import { counterContract, newCounterId } from './fixtures/counter-events.js';
 
 const { brokers, mongoUrl } = testInfra();
@@ -117,5 +117,52 @@ describe('event consumer', () => {
     expect(liveDocs).toHaveLength(ids.length);
     expect(liveDocs.find((d) => String(d._id) === ids[5])).toEqual({ _id: ids[5], version: 7, sum: 28, events: 7 });
     expect(await read(rebuilt)).toEqual(liveDocs);
+  });
+
+  test('when the store cannot be reached, then the handler is retried until it can, past the retry limit, and nothing is parked', async () => {
+    const { registry, factory, type, topic } = counterContract(uniqueName('fx'));
+    const key = newCounterId();
+    const event = factory.create(type, { subject: key, municipalityId: '510', aggregateVersion: 1, data: { counterId: key, amount: 1 } });
+    let failures = 0;
+    const unreachable = Object.assign(new Error('connection <monitor> to 127.0.0.1:27017 closed'), { name: 'MongoServerSelectionError' });
+    const consumer = new EventConsumer({
+      groupId: uniqueName('unreachable-group'),
+      topics: [topic],
+      registry,
+      transport,
+      logger,
+      retry: { attempts: 2, initialDelayMs: 1, maxDelayMs: 5 },
+      handlers: {
+        [type]: async () => {
+          if (failures++ < 6) throw unreachable;
+        },
+      },
+    });
+    const outcome = await consumer.handle({ topic, partition: 0, offset: '0', key, value: Buffer.from(JSON.stringify(event)), headers: {} });
+    expect([outcome, failures]).toEqual(['processed', 7]);
+    expect(consumer.parked('HANDLER_FAILED').count).toBe(0);
+    expect(isUnreachable(new Error('failed to connect to `host=127.0.0.1 user=ferret database=ferretdb`: dial error (dial tcp 127.0.0.1:5432: connect: connection refused)'))).toBe(true);
+    expect(isUnreachable(new Error('projection refused amount 13'))).toBe(false);
+  });
+
+  test('when a replay cannot apply an event, then it fails rather than rebuild without it', async () => {
+    const { registry, factory, type, topic } = counterContract(uniqueName('fx'));
+    await transport.ensureTopics([{ topic, partitions: 1 }]);
+    const key = newCounterId();
+    await transport.send([1, 2].map((v) => message(topic, key, factory.create(type, { subject: key, municipalityId: '510', aggregateVersion: v, data: { counterId: key, amount: v === 2 ? 13 : 1 } }))));
+    const replay = replayTopics({
+      groupPrefix: uniqueName('refusing'),
+      topics: [topic],
+      registry,
+      transport,
+      logger,
+      retry: { attempts: 1, initialDelayMs: 1 },
+      handlers: {
+        [type]: async (e: SporEvent<{ amount: number }>) => {
+          if (e.data.amount === 13) throw new Error('projection refused amount 13');
+        },
+      },
+    });
+    await expect(replay).rejects.toThrow(/could not apply 1 event/);
   });
 });
