@@ -172,7 +172,8 @@ export class ImportJobs<P, C> {
   async claim(id: string, options: { takeOver?: boolean } = {}): Promise<ImportJob<P, C> | null> {
     const now = this.clock();
     const free = this.free(now);
-    const filter = options.takeOver ? { _id: id, status: 'applying', $or: [...free.$or, { backingOff: true }] } : { _id: id, ...free };
+    // Only an applying job: a finished or failed one has no lease either, and must not be taken up again.
+    const filter = options.takeOver ? { _id: id, status: 'applying', $or: [...free.$or, { backingOff: true }] } : { _id: id, status: 'applying', ...free };
     const claimed = await this.locks.run(id, () =>
       this.collection.findOneAndUpdate(
         filter as Filter<ImportJob<P, C>>,

@@ -62,6 +62,9 @@ describe('import jobs', () => {
     expect(done).toMatchObject({ status: 'done', counts: { applied: 3 } });
     for (const gone of ['payload', 'leaseUntil', 'attemptId']) expect(done).not.toHaveProperty(gone);
     expect(await jobs.start(file('a'))).toEqual({ outcome: 'exists' });
+    // A job done meanwhile (another replica read it as due before) is not taken up again.
+    expect(await jobs.claim('a')).toBeNull();
+    expect(await jobs.get('a')).toMatchObject({ status: 'done', attempts: 2 });
   });
 
   test('a failed attempt waits out a doubling back-off; the last one ends the job as failed, its payload dropped and the error kept as its kind only', async () => {
