@@ -204,12 +204,19 @@ export class Retention {
       this.options.logger.warn({ ...result }, 'retention: another replica took the sweep lease over; this sweep stops');
       return { ...result, skipped: 'lease lost to another replica' as const };
     };
-    /** Archived records whose disposal failed again just now: not archived once more in this sweep. */
+    /** Archived records whose disposal failed again just now, or waits for a hold: not archived once more in this sweep. */
     const stuck = new Set<string>();
     for (const interrupted of await this.disposals.find({ status: 'archived' }).toArray()) {
       if (!(await this.lease.keep())) return lost();
       const kind = this.kind(interrupted.kind);
       if (!kind) continue;
+      // A hold placed after the record was archived stops its deletion too: it stays archived,
+      // and is finished once the hold is released.
+      if (interrupted.childId && (await this.options.holds.isHeld(interrupted.childId))) {
+        result.held++;
+        stuck.add(disposalId(interrupted.kind, interrupted.recordId));
+        continue;
+      }
       try {
         result[(await this.finish(kind, interrupted)) === 'kept' ? 'kept' : 'disposed']++;
       } catch (error) {

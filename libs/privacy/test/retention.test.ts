@@ -233,6 +233,22 @@ describe('retention', () => {
     expect(steps.filter((s) => s.startsWith('delete'))).toEqual(['delete n-11', 'delete n-12', 'delete n-10']);
   });
 
+  test('a hold placed after a record was archived, but before its disposal was finished, keeps it until the hold is released', async () => {
+    steps.length = 0;
+    const late = randomUUID();
+    await records.insertOne({ _id: 'h-1', childId: late, municipalityId: '510', closedAt });
+    now = new Date(closedAt.getTime() + 40 * DAY);
+    refuseDispose.add('h-1');
+    expect(await retention.sweep()).toMatchObject({ archived: 1, disposed: 0, failed: 1 });
+    refuseDispose.clear();
+    const hold = await holds.place({ childId: late, municipalityId: '510', caseRef: 'SAG-2030-41', placedBy: 'leader-1', at: now });
+    expect(await retention.sweep()).toMatchObject({ disposed: 0, held: 1 });
+    expect(await records.countDocuments({ _id: 'h-1' })).toBe(1);
+    await holds.release(late, hold._id, 'leader-1', now);
+    expect(await retention.sweep()).toMatchObject({ disposed: 1, held: 0 });
+    expect(await records.countDocuments({ _id: 'h-1' })).toBe(0);
+  });
+
   test('a kind’s own events about a disposal are made at archiving, and published with the disposal event only once the record is gone', async () => {
     await records.insertOne({ _id: 'a-1', childId: child, municipalityId: '510', closedAt });
     now = new Date(closedAt.getTime() + 40 * DAY);

@@ -42,6 +42,9 @@ describe('persons', () => {
     const noPurpose = await request(identity.url).post(`/admin/persons/${id}/cpr-reads`).set('authorization', admin).send({});
     expect(noPurpose.status).toBe(400);
     expect(noPurpose.body.errors[0].field).toBe('purpose');
+    // The purpose is kept in the audit log for years: it says why, not whom.
+    const naming = await request(identity.url).post(`/admin/persons/${id}/cpr-reads`).set('authorization', admin).send({ purpose: 'faderen har CPR 0101011234' });
+    expect([naming.status, naming.body.errors?.[0]?.field, naming.body.errors?.[0]?.message]).toEqual([400, 'purpose', 'must not contain a CPR number: it is kept in the audit log']);
 
     const read = await request(identity.url).post(`/admin/persons/${id}/cpr-reads`).set('authorization', admin).send({ purpose: 'ressourcevurdering med CPR, sag 42' });
     expect(read.status).toBe(200);

@@ -1,5 +1,6 @@
 // Personal data must never reach logs, events or reports. Structured fields are removed
 // by name (see REDACTED_FIELDS); this catches a CPR number that slipped into free text.
+import { z } from 'zod';
 
 /** DDMMYY-SSSS or DDMMYYSSSS with a plausible day and month. */
 export const CPR_PATTERN = /(?<![\d-])(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}-?\d{4}(?![\d-])/g;
@@ -60,4 +61,18 @@ export function findCpr(value: unknown, path = ''): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * A purpose or reason someone types for the audit log (why a CPR number is read, why an entry is
+ * erased). The audit log keeps it for years and shows it in data subject exports: it must say
+ * why, not whom, so a CPR number in it is refused (400 naming the field).
+ */
+export function auditPurposeText(minLength = 5, maxLength = 300) {
+  return z
+    .string()
+    .trim()
+    .min(minLength, { error: `say why (at least ${minLength} characters)` })
+    .max(maxLength)
+    .refine((text) => !containsCpr(text), { error: 'must not contain a CPR number: it is kept in the audit log' });
 }

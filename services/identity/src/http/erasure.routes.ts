@@ -8,7 +8,7 @@ import { principalOf, requireRole } from '@spor/auth';
 import type { AuditLog } from '@spor/audit';
 import type { DirectoryView } from '@spor/directory';
 import type { Retention } from '@spor/privacy';
-import { conflict, validated, z } from '@spor/service-kit';
+import { auditPurposeText, conflict, validated, z } from '@spor/service-kit';
 import { erasureOf } from '../privacy.js';
 import type { PersonRepository } from '../store/person-repository.js';
 import type { RelationRepository } from '../store/relation-repository.js';
@@ -18,7 +18,7 @@ import { inMunicipality } from './resources.js';
 /** The purpose of the disposal's own audit entries (the administrator's reason is in theirs). */
 export const ERASURE_PURPOSE = 'registered-in-error';
 
-const reason = z.string().trim().min(5, { error: 'say why the entry is erased (at least 5 characters)' }).max(300);
+const reason = auditPurposeText();
 
 export function erasureRoutes(
   router: Router,

@@ -3,7 +3,7 @@
 // other than that read.
 import { randomUUID } from 'node:crypto';
 import type { Router } from 'express';
-import { notFound, setVersionTag, validated, versionToChange, writeAtVersion, z } from '@spor/service-kit';
+import { auditPurposeText, notFound, setVersionTag, validated, versionToChange, writeAtVersion, z } from '@spor/service-kit';
 import { principalOf, requireRole } from '@spor/auth';
 import type { Stored } from '@spor/events';
 import { PERSON_EXTERNAL_ID, PERSON_KINDS, buildPerson, validCprOf, type Person } from '../domain/person.js';
@@ -15,7 +15,7 @@ import { inMunicipality, toResource } from './resources.js';
 
 const personParams = z.object({ personId: z.uuid() });
 const name = z.string().trim().min(1).max(200);
-const purpose = z.string().trim().min(5, { error: 'say why the CPR number is needed (at least 5 characters)' }).max(300);
+const purpose = auditPurposeText();
 
 export function personRoutes(router: Router, persons: PersonRepository, vault: CprVault, audit: AuditLog): void {
   const admin = requireRole('system-administrator');
