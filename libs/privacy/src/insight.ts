@@ -131,23 +131,33 @@ export interface CollectionPart {
    * (staff's answers and notes stay with staff); absent: the whole record.
    */
   parentFields?: string[];
+  /**
+   * Where what a parent sees depends on which parent asks (their own contributions among the
+   * other custody holder's): the records are read with `parentFields` and `reads`, without the
+   * `parents` filter, and `show` decides per record what this parent sees, null for nothing.
+   */
+  parentSees?: { reads: string[]; show: (record: Document, parentId: string) => Document | null };
 }
 
 /** A ChildDataSource over plain collections: most services need no more than this. */
 export function collectionsByChild(db: Db, parts: Record<string, CollectionPart>): ChildDataSource {
-  const read = async (childId: string, parents: boolean): Promise<RecordsByKind> => {
+  const read = async (childId: string, parentId: string | null): Promise<RecordsByKind> => {
     const out: RecordsByKind = {};
     for (const [kind, part] of Object.entries(parts)) {
+      const parents = parentId !== null;
       if (parents && !part.parents) continue;
-      const projection = parents && part.parentFields ? Object.fromEntries(part.parentFields.map((f) => [f, 1])) : { ...WITHOUT_OUTBOX, ...Object.fromEntries((part.hide ?? []).map((f) => [f, 0])) };
-      const docs = await db.collection(part.collection).find({ [part.childField]: childId, ...(parents ? part.parents : {}) }, { projection }).toArray();
-      out[kind] = docs.map(({ _id, ...rest }) => ({ id: _id, ...rest }));
+      const fields = parents && part.parentFields ? [...part.parentFields, ...(part.parentSees?.reads ?? [])] : null;
+      const projection = fields ? Object.fromEntries(fields.map((f) => [f, 1])) : { ...WITHOUT_OUTBOX, ...Object.fromEntries((part.hide ?? []).map((f) => [f, 0])) };
+      const filter = parents && !part.parentSees ? part.parents : {};
+      const docs = await db.collection(part.collection).find({ [part.childField]: childId, ...filter }, { projection }).toArray();
+      const shown = parents && part.parentSees ? docs.flatMap((d) => part.parentSees!.show(d, parentId) ?? []) : docs;
+      out[kind] = shown.map(({ _id, ...rest }) => ({ id: _id, ...rest }));
     }
     return out;
   };
   return {
-    all: (childId) => read(childId, false),
-    forParent: (childId) => read(childId, true),
+    all: (childId) => read(childId, null),
+    forParent: (childId, parentId) => read(childId, parentId),
     unknownToParents: Object.entries(parts).filter(([, part]) => part.unknownToParents).map(([kind]) => kind),
   };
 }

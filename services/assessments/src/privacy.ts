@@ -5,7 +5,7 @@ import type { KeyedMutex } from '@spor/events';
 import { aggregateCandidates, collectionsByChild, disposeAggregate, type ChildDataSource, type RetainedKind, type RetentionCandidate } from '@spor/privacy';
 import type { DirectoryView } from '@spor/directory';
 import { CHILD_KEY } from './store/assessment-repository.js';
-import { PARENT_FIELDS } from './domain/assessment.js';
+import { PARENT_FIELDS, shownToParent } from './domain/assessment.js';
 
 const YEAR_DAYS = 365;
 
@@ -89,8 +89,10 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
   };
 
   const data = collectionsByChild(db, {
-    // Parents see what GET /assessments/:id shows them: results and their own answers, not staff's answers, notes or amendments.
-    assessment: { collection: 'assessments', childField: CHILD_KEY, parents: { sharedWithParents: true }, hide: [CHILD_KEY], parentFields: [...PARENT_FIELDS] },
+    // Parents see what GET /assessments/:id shows them (a shared assessment's results, not staff's
+    // answers, notes or amendments) and, shared or not, the answers they gave themselves: their
+    // own words about their child are theirs to see. Never the other custody holder's.
+    assessment: { collection: 'assessments', childField: CHILD_KEY, parents: { sharedWithParents: true }, hide: [CHILD_KEY], parentFields: [...PARENT_FIELDS], parentSees: { reads: ['sharedWithParents', 'parentAnswers'], show: shownToParent } },
     // Parents see the results recorded about their child (which test, when, the score and what it means), not who recorded them or the corrections' history.
     'external-result': { collection: 'external_results', childField: 'childId', parents: {}, parentFields: ['source', 'testName', 'testedOn', 'score', 'maxScore', 'interpretation'] },
     // Parents see it too: it is a judgement about their child; staff appear by role and institution, never by id.

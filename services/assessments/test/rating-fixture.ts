@@ -15,7 +15,7 @@ const base: Assessment = {
   basedOn: [],
   status: 'completed',
   answers: { samlet: 'red' },
-  parentAnswers: {},
+  parentAnswers: [],
   results: [{ section: 'trivsel', score: 2, category: 'red' }],
   sharedWithParents: false,
   createdBy: 'anna',

@@ -30,7 +30,8 @@ export interface Assessment {
   basedOn: string[];
   status: 'draft' | 'completed';
   answers: Answers;
-  parentAnswers: Answers;
+  /** The parents' part, each custody holder's apart (ParentAnswers): one parent's answers never replace the other's. */
+  parentAnswers: ParentAnswers[];
   results: SectionResult[];
   sharedWithParents: boolean;
   createdBy: string;
@@ -40,8 +41,62 @@ export interface Assessment {
   amendments: Amendment[];
 }
 
-/** What parents see of an assessment shared with them: the results and their own answers, never staff's answers, notes or amendments. */
-export const PARENT_FIELDS = ['instrumentId', 'instrumentVersion', 'status', 'completedAt', 'results', 'parentAnswers'] as const satisfies readonly (keyof Assessment)[];
+/**
+ * One custody holder's answers to the parents' part. Two custody holders answer apart (separated
+ * parents among them), so each set is kept under the person who gave it: neither replaces the
+ * other's, and neither parent reads the other's words.
+ */
+export interface ParentAnswers {
+  /** The parent's person id; null for answers stored before each parent's were kept apart, when who gave them was not recorded. */
+  parentId: string | null;
+  answers: Answers;
+  /** When the parent last changed them; null for those stored before it was recorded. */
+  answeredAt: string | null;
+}
+
+/**
+ * What parents see of an assessment shared with them, as stored fields: the results, never staff's
+ * answers, notes or amendments. The parents' answers are not among them: they are stored with
+ * every custody holder’s, and a list of fields cannot pick the reader’s own (ownParentAnswers and
+ * shownToParent do).
+ */
+export const PARENT_FIELDS = ['instrumentId', 'instrumentVersion', 'status', 'completedAt', 'results'] as const satisfies readonly (keyof Assessment)[];
+
+/**
+ * The parents' answers of an assessment as stored. Before each custody holder's were kept apart,
+ * `parentAnswers` was one set of answers with no word of whose: whichever parent answered last.
+ * Such a set stays on the record as an unknown parent's (parentId null), for staff; no parent
+ * reads it as their own, since it may be the other parent's.
+ */
+export function storedParentAnswers(stored: ParentAnswers[] | Answers | undefined | null): ParentAnswers[] {
+  if (Array.isArray(stored)) return stored;
+  if (!stored || Object.keys(stored).length === 0) return [];
+  return [{ parentId: null, answers: stored, answeredAt: null }];
+}
+
+/** An assessment as read from the store, its parents' answers in today's shape (storedParentAnswers); the same object when they are in it. */
+export function fromStore<T extends Assessment>(a: T): T {
+  return Array.isArray(a.parentAnswers) ? a : { ...a, parentAnswers: storedParentAnswers(a.parentAnswers as unknown as Answers | undefined) };
+}
+
+/**
+ * What a parent's insight shows of a stored assessment (read with PARENT_FIELDS, sharedWithParents
+ * and parentAnswers): a shared one's results, and the answers this parent gave (`ownAnswers`),
+ * shared or not. Null when neither: an unshared assessment they gave no answers to.
+ */
+export function shownToParent(stored: Record<string, unknown>, parentId: string): Record<string, unknown> | null {
+  const { sharedWithParents, parentAnswers, ...rest } = stored;
+  const own = ownParentAnswers({ parentAnswers: storedParentAnswers(parentAnswers as ParentAnswers[] | Answers | undefined) }, parentId);
+  const answered = Object.keys(own).length > 0;
+  if (!sharedWithParents && !answered) return null;
+  const shown = sharedWithParents ? rest : { _id: rest._id, instrumentId: rest.instrumentId, instrumentVersion: rest.instrumentVersion };
+  return { ...shown, ...(answered ? { ownAnswers: own } : {}) };
+}
+
+/** The answers this parent gave; none when they have not answered (another custody holder's are never theirs). */
+export function ownParentAnswers(a: Pick<Assessment, 'parentAnswers'>, parentId: string): Answers {
+  return a.parentAnswers.find((p) => p.parentId === parentId)?.answers ?? {};
+}
 
 function refuseAnswers(problems: { item: string; message: string }[]): never {
   throw new AppError({
@@ -57,7 +112,7 @@ export function startAssessment(input: Omit<Assessment, 'status' | 'answers' | '
   const answers = input.answers ?? {};
   const problems = answerProblems(def, answers, { complete: false, part: 'staff' });
   if (problems.length > 0) refuseAnswers(problems);
-  return { ...input, status: 'draft', answers, parentAnswers: {}, results: [], sharedWithParents: false, amendments: [] };
+  return { ...input, status: 'draft', answers, parentAnswers: [], results: [], sharedWithParents: false, amendments: [] };
 }
 
 /** Merges answers into a draft; `null` clears an answer. */
@@ -79,16 +134,21 @@ export function answer(a: Assessment, def: InstrumentDefinition, changes: Record
 }
 
 /**
- * The parents' part, answered while the assessment is prepared (staff share the draft before the
- * dialog); once completed it is locked with the rest, so what the parents said at completion is
- * what stays on the record.
+ * One custody holder's answers to the parents' part, answered while the assessment is prepared
+ * (staff share the draft before the dialog); once completed it is locked with the rest, so what
+ * the parents said at completion is what stays on the record. They replace only this parent's own
+ * earlier answers: each custody holder answers for themself, and the other's stay as they were.
+ * The same answers again change nothing (the same assessment).
  */
-export function answerAsParent(a: Assessment, def: InstrumentDefinition, answers: Answers): Assessment {
+export function answerAsParent(a: Assessment, def: InstrumentDefinition, parentId: string, answers: Answers, at: Date): Assessment {
   if (!def.parentsTakePart) throw conflict('NO_PARENTS_PART', `${def.title} has no parents' part`);
   if (a.status !== 'draft') throw conflict('ASSESSMENT_COMPLETED', 'the assessment is completed and locked, the parents’ part with it; it is answered while the assessment is prepared');
   const problems = answerProblems(def, answers, { complete: true, part: 'parents' });
   if (problems.length > 0) refuseAnswers(problems);
-  return { ...a, parentAnswers: answers };
+  const own = a.parentAnswers.find((p) => p.parentId === parentId);
+  if (own && sameAnswers(own.answers, answers)) return a;
+  const mine: ParentAnswers = { parentId, answers, answeredAt: at.toISOString() };
+  return { ...a, parentAnswers: own ? a.parentAnswers.map((p) => (p === own ? mine : p)) : [...a.parentAnswers, mine] };
 }
 
 export function complete(a: Assessment, def: InstrumentDefinition, by: string, at: Date): Assessment {

@@ -9,7 +9,7 @@ import { principalOf, requireNsisLevel, requireParent, type Principal, type Staf
 import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, type DirectoryView, type KnownPlacement } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
-import { amend, answer, answerAsParent, complete, concernPrompts, developmentOf, jointBasis, sealedFor, shared, startAssessment, PARENT_FIELDS, type Assessment, type Target } from '../domain/assessment.js';
+import { amend, answer, answerAsParent, complete, concernPrompts, developmentOf, jointBasis, ownParentAnswers, sealedFor, shared, startAssessment, PARENT_FIELDS, type Assessment, type Target } from '../domain/assessment.js';
 import { ageInMonths, type Answer, type Answers, type InstrumentDefinition } from '../domain/instrument.js';
 import type { InstrumentCatalogue } from '../store/instrument-catalogue.js';
 import type { AssessmentRepository } from '../store/assessment-repository.js';
@@ -147,10 +147,14 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     return { id: _id, version, ...rest };
   };
   /** Another professional's independent rating before the viewer may see it (sealedFor): who and when, not what. */
-  const sealedView = (a: Stored<Assessment>) => ({ ...staffView(a), answers: {}, parentAnswers: {}, results: [], amendments: [], sealed: true as const });
+  const sealedView = (a: Stored<Assessment>) => ({ ...staffView(a), answers: {}, parentAnswers: [], results: [], amendments: [], sealed: true as const });
   const staffViewFor = (principal: Principal, a: Stored<Assessment>, childAssessments: Stored<Assessment>[]) => (sealedFor(principal.subject, a, childAssessments) ? sealedView(a) : staffView(a));
-  /** Parents see the results and their own answers, not staff's working notes: PARENT_FIELDS, as their insight does. */
-  const parentView = (a: Stored<Assessment>) => ({ id: a._id, ...Object.fromEntries(PARENT_FIELDS.map((field) => [field, a[field] ?? null])) });
+  /**
+   * Parents see the results (PARENT_FIELDS, as their insight does) and the answers they gave
+   * themselves, not staff's working notes, nor another custody holder's answers: separated
+   * parents answer apart, and neither reads the other's words.
+   */
+  const parentView = (a: Stored<Assessment>, parentId: string) => ({ id: a._id, ...Object.fromEntries(PARENT_FIELDS.map((field) => [field, a[field] ?? null])), parentAnswers: ownParentAnswers(a, parentId) });
   const staffOnly = (req: Request) => {
     if (principalOf(req).kind !== 'staff') throw forbidden('only staff do this', 'ROLE_REQUIRED');
   };
@@ -238,7 +242,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
       setVersionTag(res, a.version);
       const principal = principalOf(req);
       if (principal.kind === 'parent') {
-        res.json(parentView(a));
+        res.json(parentView(a, principal.subject));
         return;
       }
       // Sealed with no other rating known: another professional's independent rating, whose
@@ -289,13 +293,15 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     }),
   );
 
-  // The parents' part: custody holders answer it while the assessment is open to them (staff share it).
+  // The parents' part: custody holders answer it while the assessment is open to them (staff share
+  // it), each their own: whose answers these are is the signed-in parent, never the body's word.
   router.put(
     '/assessments/:assessmentId/parent-answers',
     requireParent('the parents’ part is answered by the parents'),
     requireNsisLevel('substantial'),
     validated({ params, body: z.strictObject({ answers }) }, async ({ params: p, body }, req, res) => {
-      res.json(parentView(await change(req, p.assessmentId, 'answer-as-parent', (a, def) => answerAsParent(a, def, body.answers))));
+      const parentId = principalOf(req).subject;
+      res.json(parentView(await change(req, p.assessmentId, 'answer-as-parent', (a, def) => answerAsParent(a, def, parentId, body.answers, clock())), parentId));
     }),
   );
 
@@ -316,7 +322,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
       const visible = visibleAll.filter((a) => !query.instrumentId || a.instrumentId === query.instrumentId);
       await audit.record(principal, { action: 'read', recordType: 'assessment-history', recordId: null, childId: p.childId });
       if (principal.kind === 'parent') {
-        res.json({ childId: p.childId, items: visible.map(parentView), development: developmentOf(visible) });
+        res.json({ childId: p.childId, items: visible.map((a) => parentView(a, principal.subject)), development: developmentOf(visible) });
         return;
       }
       // Sealed independent ratings are listed (the team needs their ids for the joint one) without what they say.

@@ -4,7 +4,7 @@ import type { Collection } from 'mongodb';
 import { AggregateStore, type EventFactory, type KeyedMutex, type OutboxRelay, type Stored } from '@spor/events';
 import { findEach } from '@spor/mongo';
 import { danishDay } from '@spor/directory';
-import { WELLBEING_INSTRUMENT, liftedPrompt, promptRestsOn, raisesConcern, type Assessment } from '../domain/assessment.js';
+import { WELLBEING_INSTRUMENT, fromStore, liftedPrompt, promptRestsOn, raisesConcern, type Assessment } from '../domain/assessment.js';
 
 /** The stored top-level copy of a child assessment's target.childId (null for a group's). */
 export const CHILD_KEY = 'lookupChildId';
@@ -42,21 +42,24 @@ export class AssessmentRepository {
     await this.store.backfillLookups();
   }
 
-  get(id: string): Promise<Stored<Assessment> | null> {
-    return this.store.load(id);
+  // Every read answers today's shape (fromStore): assessments stored with the parents' answers as
+  // one set read as an unknown parent's, and are written in today's shape at their next change.
+  async get(id: string): Promise<Stored<Assessment> | null> {
+    const a = await this.store.load(id);
+    return a && fromStore(a);
   }
 
-  forChild(childId: string): Promise<Stored<Assessment>[]> {
-    return this.collection.find({ [CHILD_KEY]: childId }, { projection: this.store.readProjection }).sort({ createdAt: 1 }).toArray() as Promise<Stored<Assessment>[]>;
+  async forChild(childId: string): Promise<Stored<Assessment>[]> {
+    return ((await this.collection.find({ [CHILD_KEY]: childId }, { projection: this.store.readProjection }).sort({ createdAt: 1 }).toArray()) as Stored<Assessment>[]).map(fromStore);
   }
 
-  forGroup(groupId: string): Promise<Stored<Assessment>[]> {
-    return this.collection.find({ [GROUP_KEY]: groupId }, { projection: this.store.readProjection }).sort({ createdAt: 1 }).toArray() as Promise<Stored<Assessment>[]>;
+  async forGroup(groupId: string): Promise<Stored<Assessment>[]> {
+    return ((await this.collection.find({ [GROUP_KEY]: groupId }, { projection: this.store.readProjection }).sort({ createdAt: 1 }).toArray()) as Stored<Assessment>[]).map(fromStore);
   }
 
   /** Completed assessments of these children with one instrument (only the child id goes to the store: FerretDB reads ranges and $in slowly). */
   async completedFor(childIds: string[], instrumentId: string): Promise<Stored<Assessment>[]> {
-    return (await findEach(this.collection, CHILD_KEY, childIds, { instrumentId, status: 'completed' }, { projection: this.store.readProjection })) as Stored<Assessment>[];
+    return ((await findEach(this.collection, CHILD_KEY, childIds, { instrumentId, status: 'completed' }, { projection: this.store.readProjection })) as Stored<Assessment>[]).map(fromStore);
   }
 
   create(id: string, a: Assessment): Promise<Stored<Assessment>> {
