@@ -25,6 +25,8 @@ export interface ChildRelations {
   custodyHolders(childId: string): Promise<string[]>;
   /** The unit and its ancestors (any order); unknown: empty. */
   unitPath(unitId: string): Promise<{ _id: string; kind: string }[]>;
+  /** Whether the person's entry was removed from the directory (identity's retention or an erasure); a view that can tell. */
+  isRemoved?(personId: string): Promise<boolean>;
 }
 
 /** How a service finds one child's data. */

@@ -54,6 +54,12 @@ export interface PrivacyOptions {
   auditTrail?: (childId: string) => Promise<AuditEntry[]>;
   /** Adds to a parent's insight (consent puts the child's consents here). */
   extendInsight?: (insight: ChildInsight, childId: string, parentId: string) => Promise<ChildInsight>;
+  /**
+   * The service disposes of a child's records when the child's entry leaves the directory
+   * (`directory.alsoForget` → `retention.disposeChild`), except while a legal hold stands: the
+   * release of the last hold then disposes of them.
+   */
+  disposesRemovedChildren?: boolean;
 }
 
 export interface Privacy {
@@ -98,10 +104,29 @@ function privacyRoutes(router: Router, deps: PrivacyOptions & { retention: Reten
 
   /** The child's municipality, if the caller is staff there with one of the roles; else 404 or 403. */
   async function staffOfChild(principal: Principal, childId: string, roles: StaffRole[]): Promise<string> {
+    if (principal.kind !== 'staff') throw notFound(`child ${childId}`);
     const child = await directory.person(childId);
-    if (!child || child.kind !== 'child' || principal.kind !== 'staff' || child.municipalityId !== principal.municipalityId) throw notFound(`child ${childId}`);
+    const municipalityId = child ? (child.kind === 'child' ? child.municipalityId : null) : await leftBehindIn(childId, principal);
+    if (!municipalityId || municipalityId !== principal.municipalityId) throw notFound(`child ${childId}`);
     if (!principal.roles.some((r) => roles.includes(r.role))) throw forbidden(`requires one of the roles: ${roles.join(', ')}`, 'ROLE_REQUIRED');
-    return child.municipalityId;
+    return municipalityId;
+  }
+
+  /**
+   * The municipality of a child the directory no longer knows, whose holds or records this
+   * service still keeps (held past the entry's removal, or kept to their own periods): the hold
+   * must stay releasable and the records exportable. Null when nothing of the child is here.
+   */
+  async function leftBehindIn(childId: string, principal: Principal): Promise<string | null> {
+    const held = (await holds.forChild(childId)).find((h) => h.municipalityId);
+    if (held) return held.municipalityId;
+    for (const list of Object.values(await data.all(childId, principal))) {
+      for (const record of list) {
+        const municipalityId = (record as { municipalityId?: unknown }).municipalityId;
+        if (typeof municipalityId === 'string') return municipalityId;
+      }
+    }
+    return null;
   }
 
   /**
@@ -172,6 +197,8 @@ function privacyRoutes(router: Router, deps: PrivacyOptions & { retention: Reten
       const released = await holds.release(params.childId, params.holdId, principal.subject, clock());
       if (!released) throw notFound(`open legal hold ${params.holdId}`);
       await audit.record(principal, { action: 'release', recordType: 'legal-hold', recordId: released._id, childId: params.childId });
+      // The records the hold kept after the child's entry left the directory go now, as they would have then.
+      if (deps.disposesRemovedChildren && !(await holds.isHeld(params.childId)) && (await directory.isRemoved?.(params.childId))) await retention.disposeChild(params.childId, 'person-removed');
       res.json(released);
     }),
   );

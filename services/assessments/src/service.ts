@@ -67,7 +67,7 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
   const directory = new DirectoryView(db, ['persons', 'custody', 'units', 'enrollments']);
   await directory.init();
   await backfillPresumptionMunicipalities(db, directory);
-  const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, ...assessmentsPrivacy(db, locks, directory) });
+  const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, disposesRemovedChildren: true, ...assessmentsPrivacy(db, locks, directory) });
   // A child whose entry left the directory (erased as registered in error, or by identity's
   // retention) can no longer be exported, shown to its parents or held: its records here go too.
   directory.alsoForget({ forgetChild: async (childId) => void (await privacy.retention.disposeChild(childId, 'person-removed')) });

@@ -278,4 +278,27 @@ describe('external test result imports', () => {
     expect((await assessments.privacy.retention.disposalsOf(stray)).map((d) => [d.kind, d.status])).toEqual([['external-result', 'disposed']]);
     expect((await assessments.audit.forChild(stray)).filter((e) => e.purpose === 'person-removed').map((e) => e.operation)).toEqual(['archive', 'delete']);
   });
+
+  test('a child under a legal hold whose entry leaves the directory: its result stays, the hold is read and released and the export made by the child’s id alone; the release lets the result go', async () => {
+    const results = store.db(dbName).collection('external_results');
+    const root = await bearer(identity, '510');
+    const held = (await request(identity.url).post('/admin/persons').set('authorization', root).send({ kind: 'child', cpr: freshCpr(), givenName: 'Holdt', familyName: 'Tilbage' })).body.id as string;
+    let sent!: request.Response;
+    await waitFor('assessments to know the child', async () => (sent = await importJson({ results: [{ childId: held, source: 'ordblindetesten', testName: 'Ordblindetesten', testedOn: '2026-05-06', score: 31, maxScore: 52, interpretation: 'as-expected' }] })).status === 202, 60_000);
+    await finished(sent.headers.location as string);
+    const hold = await request(assessments.url).post(`/children/${held}/legal-holds`).set('authorization', admin).send({ caseRef: 'SAG-2026-88' });
+    expect(hold.status).toBe(201);
+    await request(identity.url).post(`/admin/persons/${held}/erasure`).set('authorization', root).send({ reason: 'Oprettet ved en fejl' }).expect(200);
+    await waitFor('assessments to forget the child', async () => (await store.db(dbName).collection('directory_persons').countDocuments({ _id: held, removed: true } as never)) === 1, 60_000);
+    expect(await results.countDocuments({ childId: held })).toBe(1);
+    // The directory no longer knows the child; what is kept here still answers for it, in its municipality only.
+    expect((await request(assessments.url).get(`/children/${held}/legal-holds`).set('authorization', admin)).body.items).toHaveLength(1);
+    const dpo = await bearer(identity, '510', 'dpo', { roles: [{ role: 'dpo', unitId: ids.mun! }] });
+    const exported = await request(assessments.url).get(`/children/${held}/export`).set('authorization', dpo);
+    expect([exported.status, exported.body.records['external-result']?.length]).toEqual([200, 1]);
+    expect((await request(assessments.url).get(`/children/${held}/export`).set('authorization', await bearer(identity, '999', 'dpo', { roles: [{ role: 'dpo', unitId: ids.mun! }] }))).status).toBe(404);
+    await request(assessments.url).post(`/children/${held}/legal-holds/${hold.body._id}/release`).set('authorization', admin).expect(200);
+    expect(await results.countDocuments({ childId: held })).toBe(0);
+    expect((await assessments.audit.forChild(held)).filter((e) => e.purpose === 'person-removed').map((e) => e.operation)).toEqual(['archive', 'delete']);
+  });
 });
