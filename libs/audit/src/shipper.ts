@@ -175,7 +175,8 @@ export class AuditShipper {
     // Entries shipped meanwhile from the store (handed over while a read of it was under way).
     for (const seq of this.held.keys()) if (seq < this.nextSeq) this.held.delete(seq);
     if (this.held.size === 0) return 0;
-    this.storeToCheck = false;
+    // storeToCheck stays: entries a failed flush stored after the held ones are no gap before
+    // them, and are read once the held ones are shipped (runOnce).
     const first = Math.min(...this.held.keys());
     if (first > this.nextSeq) {
       // A gap: entries stored by a flush that failed half way were never handed over.

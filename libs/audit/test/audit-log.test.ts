@@ -372,6 +372,31 @@ describe('audit log', () => {
     }
   });
 
+  test('entries a failed flush stored after the ones handed over are shipped too, with no write after them', async () => {
+    const own = client.db(uniqueName('audit-tail'));
+    const transport = new KafkajsTransport({ clientId: 'audit-tail-test', brokers, logger: quietLogger() });
+    const chain = uniqueName('tail');
+    const shipper = new AuditShipper({ entries: own.collection(AuditLog.collection), chains: own.collection(AuditLog.chainsCollection), chain, transport, registry: contractRegistry(), logger: quietLogger(), sweepIntervalMs: 60_000 });
+    try {
+      for (const name of AuditLog.collections) await own.createCollection(name);
+      await transport.ensureTopics([{ topic: AUDIT_TOPIC, partitions: 3 }]);
+      const writer = new AuditLog(own, { service: 'consent', instanceId: chain });
+      await writer.init();
+      await shipper.init();
+      for (let i = 1; i <= 5; i++) await writer.record(educator, { action: 'read', recordType: 'consent', recordId: `c-${i}`, childId: 'child-3' });
+      const entries = own.collection<AuditEntry>(AuditLog.collection);
+      // 1 to 3 handed over; 4 and 5 stored by a flush that then failed, which says so.
+      shipper.hand(await entries.find({ chain, seq: { $lte: 3 } }).sort({ seq: 1 }).toArray());
+      shipper.recheck();
+      shipper.start();
+      await waitFor('the whole chain shipped', async () => (await own.collection<ChainState>(AuditLog.chainsCollection).findOne({ _id: chain }))?.shipped === 5, 20_000, 100);
+    } finally {
+      await shipper.stop();
+      await transport.close();
+      await own.dropDatabase();
+    }
+  });
+
   test('a broker that refuses leaves the entries stored and waiting; they are shipped, in order, once it answers, and a stop ships what is held', async () => {
     const own = client.db(uniqueName('audit-outage'));
     const transport = new KafkajsTransport({ clientId: 'audit-outage-test', brokers, logger: quietLogger() });
