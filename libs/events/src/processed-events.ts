@@ -1,5 +1,11 @@
 // Idempotency for consumers whose effects are not version-ordered: the ids of processed
 // events are kept per consumer group under a unique _id, so a redelivered event is skipped.
+//
+// The mark is a write of its own after the handler's: a crash (or a failed mark) between the
+// two redelivers the event unmarked, and the handler runs again. So this skips the common
+// redelivery cheaply but is no guarantee: a handler's effect must still be idempotent itself
+// (applied by version, or keyed by the event id in the same write as the effect). No service
+// relies on it for correctness today; the projections apply by version (applyVersioned).
 import type { Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { isDuplicateKeyError } from '@spor/mongo';
