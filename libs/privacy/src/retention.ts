@@ -31,6 +31,13 @@ export interface RetentionCandidate {
   retainedFrom: Date;
   /** The record as it is archived (without outbox fields). */
   record: Document;
+  /**
+   * The stored record's version as archived, for a kind whose records have one (aggregates:
+   * `aggregateCandidates` sets it). Kept with the disposal and handed to `dispose`, so that
+   * finishing the disposal later deletes this version only, never a change or a re-creation made
+   * since, which the archive has not seen.
+   */
+  version?: number;
 }
 
 export type Disposal = 'deleted' | 'anonymised';
@@ -66,10 +73,15 @@ export interface RetainedKind {
    * Deletes or anonymises one record; repeatable (a second call after a crash finds nothing to do).
    * `kept`: the record is in use again since the sweep chose it (a consent granted again, a child
    * placed again); its disposal is called off, and its clock starts over when it stops being used.
-   * `retainedFrom`: when its clock started as it was archived (kept with the disposal, so also
-   * after a restart), for a kind that tells a record changed since by its clock alone.
+   * `retainedFrom` and `version`: the state that was archived (kept with the disposal, so also
+   * after a restart; `version` absent for a kind without versions, or a disposal archived before
+   * versions were kept). A record stored now that is not that state (changed since, or deleted
+   * and re-created under the same id) was never archived: it must not be deleted, and the hook
+   * answers `kept` (it is archived afresh when its own period runs out). Aggregates pass both to
+   * `disposeAggregate`; a plain collection filters on what identifies the archived state (the
+   * clock's field, say).
    */
-  dispose(id: string, retainedFrom: Date): Promise<Disposal | 'kept'>;
+  dispose(id: string, retainedFrom: Date, version?: number): Promise<Disposal | 'kept'>;
   /**
    * Events of the service's own contract that say the record is gone, for consumers that follow
    * the record's own topic (identity's dk.spor.identity.person.removed.v1). Made when the record is
@@ -95,6 +107,14 @@ interface DisposalDoc {
   municipalityId: string;
   childId?: string;
   retainedFrom: Date;
+  /** The archived record's version (RetentionCandidate.version): finishing deletes this version only. */
+  recordVersion?: number;
+  /**
+   * The SHA-256 of the record as archived (`fingerprint`), whatever the hook keeps: the package
+   * (or the record in it) can be matched to this disposal even if the reference no longer leads
+   * to it. Absent in disposals archived before it was kept.
+   */
+  recordSha256?: string;
   archiveRef: string;
   status: 'archived' | 'disposed';
   disposal?: 'deleted' | 'anonymised';
@@ -136,7 +156,10 @@ export interface SweepResult {
   disposed: number;
   held: number;
   failed: number;
-  /** Archived, then found in use again: not disposed of (RetainedKind.dispose answered `kept`). */
+  /**
+   * Archived, then found in use again, or no longer the state archived (changed or re-created
+   * since): not disposed of (RetainedKind.dispose answered `kept`).
+   */
   kept: number;
   /** Present when this replica did not sweep: another one holds the lease, or took it over meanwhile. */
   skipped?: 'another replica is sweeping' | 'lease lost to another replica';
@@ -337,6 +360,7 @@ export class Retention {
   }
 
   private async archive(kind: RetainedKind, candidate: RetentionCandidate, expiredOn: Date, purpose = RETENTION_EXPIRED): Promise<DisposalDoc> {
+    const recordSha256 = fingerprint(candidate.record);
     const archiveRef = await this.options.archive.archive({
       service: this.options.service,
       kind: kind.kind,
@@ -347,7 +371,7 @@ export class Retention {
       retainedFrom: candidate.retainedFrom.toISOString(),
       expiredOn: expiredOn.toISOString(),
       archivedAt: this.options.clock().toISOString(),
-      ...((kind.archives ?? (kind.publicRecord ? 'record' : 'fingerprint')) === 'record' ? { record: candidate.record } : { recordSha256: fingerprint(candidate.record) }),
+      ...((kind.archives ?? (kind.publicRecord ? 'record' : 'fingerprint')) === 'record' ? { record: candidate.record } : { recordSha256 }),
     });
     const announced = (await kind.announce?.(candidate)) ?? [];
     for (const e of announced) this.options.registry.assertValid(e);
@@ -358,6 +382,8 @@ export class Retention {
       municipalityId: candidate.municipalityId,
       ...(candidate.childId ? { childId: candidate.childId } : {}),
       retainedFrom: candidate.retainedFrom,
+      ...(candidate.version !== undefined ? { recordVersion: candidate.version } : {}),
+      recordSha256,
       archiveRef,
       status: 'archived',
       ...(announced.length > 0 ? { announced } : {}),
@@ -383,12 +409,14 @@ export class Retention {
 
   /** Deletes or anonymises an archived record, then logs and publishes that it is gone. */
   private async finish(kind: RetainedKind, doc: DisposalDoc): Promise<Disposal | 'kept'> {
-    const disposal = await kind.dispose(doc.recordId, doc.retainedFrom);
+    // Only the state archived: a disposal finished sweeps later (it stalled, or its audit entry
+    // failed) must not delete a correction or a re-creation under the same id made meanwhile.
+    const disposal = await kind.dispose(doc.recordId, doc.retainedFrom, doc.recordVersion);
     if (disposal === 'kept') {
       // Nothing was deleted and nothing is announced. The archive keeps its copy of the record as
       // it stood; the record itself lives on and is archived again when its clock runs out anew.
       await this.disposals.deleteOne({ _id: doc._id, status: 'archived' });
-      this.options.logger.info({ kind: kind.kind, recordId: doc.recordId }, 'retention: the record came into use again after it was archived; kept');
+      this.options.logger.info({ kind: kind.kind, recordId: doc.recordId, archivedVersion: doc.recordVersion }, 'retention: the record came into use again, or is no longer the one archived (changed or re-created since); kept');
       return 'kept';
     }
     const at = this.options.clock();
@@ -443,7 +471,8 @@ export async function aggregateCandidates<T extends { _id: string; municipalityI
     const { childId, retainedFrom } = clockOf(doc);
     if (!retainedFrom || retainedFrom > startedBy || doc.hasPending) continue;
     const { pendingEvents: _e, outboxSeq: _s, hasPending: _h, ...record } = doc as Document;
-    candidates.push({ id: doc._id, municipalityId: doc.municipalityId, ...(childId ? { childId } : {}), retainedFrom, record });
+    const { version } = doc as { version?: unknown };
+    candidates.push({ id: doc._id, municipalityId: doc.municipalityId, ...(childId ? { childId } : {}), retainedFrom, record, ...(typeof version === 'number' ? { version } : {}) });
   }
   return candidates;
 }
@@ -451,22 +480,38 @@ export async function aggregateCandidates<T extends { _id: string; municipalityI
 /**
  * Disposes of one aggregate document of a retained kind (its `dispose`): deleted, unless it came
  * into use again since the sweep chose it (`inUse`: a consent granted again, a child placed
- * again). Under the lock the aggregate's writers take, and only at the version read, so a write
- * of another process in between is not deleted with it (that throws; the sweep tries again). A
- * document whose events still wait for the relay is kept too (deletePublished). Repeatable: a
- * document already gone counts as deleted.
+ * again), or is no longer the state archived (`archived`: another version, or, with `clockOf`,
+ * a clock that started elsewhere, as a consent deleted and asked for again under the same id at
+ * version 1 has). That one was never archived: it is kept, and archived afresh when its own
+ * period runs out. Under the lock the aggregate's writers take, and only at the version archived
+ * (without one, the version read), so a write of another process in between is not deleted with
+ * it (that throws; the sweep tries again). A document whose events still wait for the relay is
+ * kept too (deletePublished). Repeatable: a document already gone counts as deleted.
  */
 export async function disposeAggregate<T extends { _id: string; version: number }>(
   collection: Collection<T>,
   id: string,
-  options: { locks: KeyedMutex; what: string; inUse?: (doc: T) => boolean },
+  options: {
+    locks: KeyedMutex;
+    what: string;
+    inUse?: (doc: T) => boolean;
+    /** The state archived (RetainedKind.dispose's `retainedFrom` and `version`). */
+    archived?: { retainedFrom: Date; version?: number | undefined };
+    /** When the document's clock started, as its kind's candidates count it (null: in use). */
+    clockOf?: (doc: T) => Date | null;
+  },
 ): Promise<'deleted' | 'kept'> {
   return options.locks.run(documentLockKey(collection.collectionName, id), async () => {
     const doc = (await collection.findOne({ _id: id } as Filter<T>)) as T | null;
     if (!doc) return 'deleted';
     if (options.inUse?.(doc)) return 'kept';
-    await deletePublished(collection as never, { _id: id, version: doc.version } as never, options.what);
+    const { archived, clockOf } = options;
+    if (archived && (!isArchivedVersion(doc, archived.version) || (clockOf && clockOf(doc)?.getTime() !== archived.retainedFrom.getTime()))) return 'kept';
+    await deletePublished(collection as never, { _id: id, version: archived?.version ?? doc.version } as never, options.what);
     if (await collection.findOne({ _id: id } as Filter<T>, { projection: { _id: 1 } })) throw new Error(`${options.what} was changed while it was disposed of; tried again at the next sweep`);
     return 'deleted';
   });
 }
+
+/** A disposal archived before versions were kept names none: then the clock alone tells. */
+const isArchivedVersion = (doc: { version: number }, version: number | undefined) => version === undefined || doc.version === version;

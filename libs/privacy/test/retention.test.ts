@@ -11,7 +11,7 @@ import { AuditLog } from '@spor/audit';
 import { contractRegistry } from '@spor/contracts';
 import { EventFactory, KeyedMutex } from '@spor/events';
 import { quietLogger, testInfra, uniqueName } from '@spor/testkit';
-import { DirectoryArchive, LegalHolds, Retention, SweepLease, disposeAggregate, fingerprint, type ArchiveHook, type ArchivePackage, type RetainedKind } from '../src/index.js';
+import { DirectoryArchive, LegalHolds, Retention, SweepLease, aggregateCandidates, disposeAggregate, fingerprint, type ArchiveHook, type ArchivePackage, type RetainedKind } from '../src/index.js';
 
 const DAY = 86_400_000;
 let client: MongoClient;
@@ -203,6 +203,16 @@ describe('retention', () => {
     ]);
     expect(proofs.map((p) => p._id).sort()).toEqual(['note:r-1', expect.stringMatching(/^note:r-1:[0-9a-f-]{36}$/)]);
     expect(await retention.disposalsOf(reborn)).toHaveLength(2);
+    // Each proof leads to its own package, still the one it names: the second did not replace the first.
+    const both = await retention.disposalsOf(reborn);
+    expect(new Set(both.map((d) => d.archiveRef)).size).toBe(2);
+    for (const d of both) {
+      const [path, sha256] = d.archiveRef.replace(/^file:/, '').split('#sha256=');
+      const stored = JSON.parse(await readFile(path!, 'utf8')) as { sha256: string; package: ArchivePackage & { record: { closedAt: string } } };
+      expect(stored.sha256).toBe(sha256);
+      expect(stored.package.record.closedAt).toBe(d.retainedFrom.toISOString());
+      expect(d.recordSha256).toBe(fingerprint(stored.package.record));
+    }
   });
 
   test('nothing is deleted that did not reach the archive', async () => {
@@ -390,6 +400,96 @@ describe('retention', () => {
   });
 });
 
+describe('finishing a disposal deletes only the state that was archived', () => {
+  type Result = { _id: string; version: number; municipalityId: string; childId: string; testedOn: string; score: number; hasPending?: boolean; pendingEvents?: unknown[] };
+  const locks = new KeyedMutex();
+  const testDay = (r: { testedOn: string }) => new Date(`${r.testedOn}T00:00:00Z`);
+  /** An aggregate kind as the services declare one: candidates and disposal by version and clock. */
+  const resultKind = (results: Collection<Result>, name: string): RetainedKind => ({
+    kind: name,
+    description: 'test results, from the day of the test',
+    defaultDays: 30,
+    publicRecord: false,
+    candidates: (startedBy) => aggregateCandidates(results, {}, startedBy, (r) => ({ childId: r.childId, retainedFrom: testDay(r) })),
+    ofChild: async () => [],
+    dispose: (id, retainedFrom, version) => disposeAggregate(results, id, { locks, what: `result ${id}`, archived: { retainedFrom, version }, clockOf: testDay }),
+  });
+  /** The packages under a service's folder for a kind, newest last, with the fingerprint each holds. */
+  const packages = async (service: string, name: string) => {
+    const folder = join(dir, service, '510', name);
+    const files = await readdir(folder);
+    return Promise.all(files.map(async (f) => (JSON.parse(await readFile(join(folder, f), 'utf8')) as { package: ArchivePackage }).package));
+  };
+
+  test('a correction made after the record was archived is not deleted by the disposal: it is kept, archived afresh, and only then goes', async () => {
+    const results = db.collection<Result>(uniqueName('results'));
+    await db.createCollection(results.collectionName);
+    const childId = randomUUID();
+    const v1: Result = { _id: 'x-1', version: 1, municipalityId: '510', childId, testedOn: '2030-01-01', score: 12 };
+    await results.insertOne({ ...v1, hasPending: false, pendingEvents: [] });
+    // An import correction lands right after the archive took v1, its event not yet published.
+    let correct = true;
+    const correcting: ArchiveHook = {
+      async archive(pkg) {
+        const ref = await new DirectoryArchive(dir).archive(pkg);
+        if (correct) {
+          correct = false;
+          await results.updateOne({ _id: 'x-1' }, { $set: { score: 14, hasPending: true, pendingEvents: [{ id: 'e-2' }] }, $inc: { version: 1 } });
+        }
+        return ref;
+      },
+    };
+    const clockNow = new Date('2030-03-01T00:00:00Z');
+    const r = new Retention({ service: 'test-corrected', db, kinds: [resultKind(results, 'result')], archive: correcting, holds, audit, registry: contractRegistry(), clock: () => clockNow, logger: quietLogger() });
+    await r.init();
+    // v1 archived; v2 is not the record archived: its disposal is called off, nothing deleted.
+    expect(await r.sweep()).toMatchObject({ archived: 1, disposed: 0, failed: 0, kept: 1 });
+    expect(await results.findOne({ _id: 'x-1' })).toMatchObject({ version: 2, score: 14 });
+    expect(await r.disposalsOf(childId)).toEqual([]);
+    // The relay publishes; v2 is archived afresh (its clock ran out already) and only then deleted.
+    await results.updateOne({ _id: 'x-1' }, { $set: { hasPending: false, pendingEvents: [] } });
+    expect(await r.sweep()).toMatchObject({ archived: 1, disposed: 1, failed: 0, kept: 0 });
+    expect(await results.countDocuments({ _id: 'x-1' })).toBe(0);
+    const v2 = { ...v1, version: 2, score: 14 };
+    const [disposal] = await r.disposalsOf(childId);
+    expect(disposal).toMatchObject({ status: 'disposed', recordVersion: 2, recordSha256: fingerprint(v2) });
+    // The archive holds both states, each as its own package: what went is in it.
+    expect((await packages('test-corrected', 'result')).map((p) => p.recordSha256).sort()).toEqual([fingerprint(v1), fingerprint(v2)].sort());
+  });
+
+  test('a record deleted whose disposal was not finished (its audit entry failed), then re-created under the same id, is not deleted by the next sweep', async () => {
+    const results = db.collection<Result>(uniqueName('results'));
+    await db.createCollection(results.collectionName);
+    const childId = randomUUID();
+    // Version 1, as the one re-created later will be: only its clock tells them apart.
+    await results.insertOne({ _id: 'c-1', version: 1, municipalityId: '510', childId, testedOn: '2030-01-01', score: 3, hasPending: false, pendingEvents: [] });
+    let failDeleteEntry = true;
+    const flaky = new Proxy(audit, {
+      get(target, key) {
+        const value = Reflect.get(target, key) as unknown;
+        if (key !== 'record') return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        return async (...args: Parameters<AuditLog['record']>) => {
+          if (failDeleteEntry && args[1].action === 'delete') {
+            failDeleteEntry = false;
+            throw new Error('the audit store did not answer');
+          }
+          return target.record(...args);
+        };
+      },
+    });
+    let clockNow = new Date('2030-03-01T00:00:00Z');
+    const r = new Retention({ service: 'test-recreated', db, kinds: [resultKind(results, 'recreated')], archive: new DirectoryArchive(dir), holds, audit: flaky, registry: contractRegistry(), clock: () => clockNow, logger: quietLogger() });
+    await r.init();
+    expect(await r.sweep()).toMatchObject({ archived: 1, disposed: 0, failed: 1 });
+    expect(await results.countDocuments({ _id: 'c-1' })).toBe(0);
+    // Asked for again: the same id, version 1, a clock of its own that has not run out.
+    await results.insertOne({ _id: 'c-1', version: 1, municipalityId: '510', childId, testedOn: '2030-02-20', score: 5, hasPending: false, pendingEvents: [] });
+    clockNow = new Date('2030-03-02T00:00:00Z');
+    expect(await r.sweep()).toMatchObject({ archived: 0, disposed: 0, failed: 0, kept: 1 });
+    expect(await results.findOne({ _id: 'c-1' })).toMatchObject({ testedOn: '2030-02-20', score: 5 });
+  });
+});
+
 describe('disposeAggregate', () => {
   type Doc = { _id: string; version: number; open: boolean; hasPending: boolean; pendingEvents: unknown[] };
   let docs: Collection<Doc>;
@@ -438,6 +538,20 @@ describe('disposeAggregate', () => {
     await expect(disposeAggregate(racing, 'd-4', options('doc d-4'))).rejects.toThrow(/doc d-4 was changed while it was disposed of/);
     expect(await docs.findOne({ _id: 'd-4' })).toMatchObject({ version: 2, open: true });
     expect(await disposeAggregate(docs, 'd-4', options('doc d-4'))).toBe('kept');
+  });
+
+  test('deletes only the version archived: another version is kept; without a version (a disposal archived before versions were kept) the one read goes', async () => {
+    await docs.insertMany([
+      { _id: 'd-5', version: 2, open: false, hasPending: false, pendingEvents: [] },
+      { _id: 'd-6', version: 4, open: false, hasPending: false, pendingEvents: [] },
+    ]);
+    const retainedFrom = new Date('2030-01-01T00:00:00Z');
+    expect(await disposeAggregate(docs, 'd-5', { ...options('doc d-5'), archived: { retainedFrom, version: 1 } })).toBe('kept');
+    expect(await docs.countDocuments({ _id: 'd-5' })).toBe(1);
+    expect(await disposeAggregate(docs, 'd-5', { ...options('doc d-5'), archived: { retainedFrom, version: 2 } })).toBe('deleted');
+    expect(await docs.countDocuments({ _id: 'd-5' })).toBe(0);
+    expect(await disposeAggregate(docs, 'd-6', { ...options('doc d-6'), archived: { retainedFrom } })).toBe('deleted');
+    expect(await docs.countDocuments({ _id: 'd-6' })).toBe(0);
   });
 });
 

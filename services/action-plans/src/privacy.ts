@@ -23,8 +23,9 @@ export function actionPlansPrivacy(db: Db, locks: KeyedMutex): { kinds: Retained
     async ofChild(childId) {
       return (await plans.find({ childId }, { projection: { status: 1, closedOn: 1 } }).toArray()).map((p) => ({ id: p._id, retainedFrom: p.status === 'closed' ? fromDay(p.closedOn) : null }));
     },
-    // An amendment just now (its event waiting for the relay) keeps it until the next sweep.
-    dispose: (id) => disposeAggregate(plans, id, { locks, what: `plan ${id}` }),
+    // An amendment just now (its event waiting for the relay) keeps it until the next sweep; one
+    // made since it was archived, or a plan reopened, keeps it until its own period runs out.
+    dispose: (id, retainedFrom, version) => disposeAggregate(plans, id, { locks, what: `plan ${id}`, archived: { retainedFrom, version }, clockOf: (p) => (p.status === 'closed' ? fromDay(p.closedOn) : null) }),
   };
 
   const cases = db.collection<{ _id: string; version: number; childId: string | null; municipalityId: string; status: string; decision?: { decidedOn: string } }>('resource_cases');
@@ -40,7 +41,8 @@ export function actionPlansPrivacy(db: Db, locks: KeyedMutex): { kinds: Retained
     async ofChild(childId) {
       return (await cases.find({ childId }, { projection: { status: 1, decision: 1 } }).toArray()).map((c) => ({ id: c._id, retainedFrom: decidedOn(c) }));
     },
-    dispose: (id) => disposeAggregate(cases, id, { locks, what: `resource case ${id}` }),
+    // Only the decision archived: one changed since keeps the case until its own period runs out.
+    dispose: (id, retainedFrom, version) => disposeAggregate(cases, id, { locks, what: `resource case ${id}`, archived: { retainedFrom, version }, clockOf: decidedOn }),
   };
 
   const notifications = db.collection<{ _id: string; municipalityId: string; childId: string; on: string }>('concern_notifications');

@@ -25,8 +25,9 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
     async ofChild(childId) {
       return (await assessments.find({ [CHILD_KEY]: childId }, { projection: { status: 1, createdAt: 1, completedAt: 1 } }).toArray()).map((a) => ({ id: a._id, retainedFrom: clockOf(a) }));
     },
-    // An amendment just now (its event waiting for the relay) keeps it until the next sweep.
-    dispose: (id) => disposeAggregate(assessments, id, { locks, what: `assessment ${id}` }),
+    // An amendment just now (its event waiting for the relay) keeps it until the next sweep; one
+    // made since it was archived keeps it until its own period runs out (only the version archived goes).
+    dispose: (id, retainedFrom, version) => disposeAggregate(assessments, id, { locks, what: `assessment ${id}`, archived: { retainedFrom, version }, clockOf }),
   };
 
   // A group's learning environment, with what the oldest children said in their interviews: not
@@ -39,10 +40,11 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
     // About no one child: none of a child's.
     candidates: async (startedBy, childId) => (childId ? [] : aggregateCandidates(assessments, {}, startedBy, (a) => ({ retainedFrom: a.target.kind === 'group' ? clockOf(a) : null }))),
     ofChild: async () => [],
-    dispose: (id) => disposeAggregate(assessments, id, { locks, what: `group assessment ${id}` }),
+    dispose: (id, retainedFrom, version) => disposeAggregate(assessments, id, { locks, what: `group assessment ${id}`, archived: { retainedFrom, version }, clockOf }),
   };
 
   const externalResults = db.collection<{ _id: string; version: number; municipalityId: string; childId: string; testedOn: string }>('external_results');
+  const testDay = (r: { testedOn: string }) => new Date(`${r.testedOn}T00:00:00Z`);
   // Results of standardised tests taken elsewhere (a dyslexia test, the national tests): kept as
   // long as Spor's own assessments, counted from the day of the test.
   const externalResult: RetainedKind = {
@@ -50,12 +52,14 @@ export function assessmentsPrivacy(db: Db, locks: KeyedMutex, directory: Pick<Di
     description: 'results of standardised tests recorded or imported from outside Spor (a dyslexia test, the national tests), counted from the day of the test',
     defaultDays: 3 * YEAR_DAYS,
     publicRecord: false,
-    candidates: (startedBy, childId) => aggregateCandidates(externalResults, childId ? { childId } : {}, startedBy, (r) => ({ childId: r.childId, retainedFrom: new Date(`${r.testedOn}T00:00:00Z`) })),
+    candidates: (startedBy, childId) => aggregateCandidates(externalResults, childId ? { childId } : {}, startedBy, (r) => ({ childId: r.childId, retainedFrom: testDay(r) })),
     async ofChild(childId) {
-      return (await externalResults.find({ childId }, { projection: { testedOn: 1 } }).toArray()).map((r) => ({ id: r._id, retainedFrom: new Date(`${r.testedOn}T00:00:00Z`) }));
+      return (await externalResults.find({ childId }, { projection: { testedOn: 1 } }).toArray()).map((r) => ({ id: r._id, retainedFrom: testDay(r) }));
     },
-    // A correction just now (its event waiting for the relay) keeps it until the next sweep.
-    dispose: (id) => disposeAggregate(externalResults, id, { locks, what: `external result ${id}` }),
+    // A correction just now (its event waiting for the relay) keeps it until the next sweep. Its id
+    // is deterministic, so only the version archived goes: a correction or a re-import since (the
+    // same id, never archived) is kept until its own period runs out.
+    dispose: (id, retainedFrom, version) => disposeAggregate(externalResults, id, { locks, what: `external result ${id}`, archived: { retainedFrom, version }, clockOf: testDay }),
   };
 
   // Staff's judgement that a child around three may need language support (daycare act §11), by

@@ -24,8 +24,11 @@ export function consentPrivacy(db: Db, deps: { locks: KeyedMutex; factory: Event
     async ofChild(childId) {
       return (await consents.find({ childId }, { projection: { grants: 1, history: 1 } }).toArray()).map((c) => ({ id: c._id, retainedFrom: consentClockStart(c) }));
     },
-    // A parent may grant it again after the sweep chose it: then it stays.
-    dispose: (id) => disposeAggregate(consents, id, { locks: deps.locks, what: `consent ${id}`, inUse: (c) => consentClockStart(c) === null }),
+    // A parent may grant it again after the sweep chose it: then it stays. Only the consent archived
+    // goes: one asked for again under the same id since (version 1 again, a later clock) was never
+    // archived, and stays until its own period runs out.
+    dispose: (id, retainedFrom, version) =>
+      disposeAggregate(consents, id, { locks: deps.locks, what: `consent ${id}`, inUse: (c) => consentClockStart(c) === null, archived: { retainedFrom, version }, clockOf: consentClockStart }),
     // Every view of consents (transitions', action-plans') drops it, on the consent's own topic and key.
     async announce(candidate) {
       const c = await consents.findOne({ _id: candidate.id });

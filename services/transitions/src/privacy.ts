@@ -29,7 +29,8 @@ export function transitionsPrivacy(db: Db, deps: { locks: KeyedMutex; factory: E
     async ofChild(childId) {
       return (await transitions.find({ childId }, { projection: { status: 1, date: 1 } }).toArray()).map((t) => ({ id: t._id, retainedFrom: transitionClockStart(t) }));
     },
-    dispose: (id) => disposeAggregate(transitions, id, { locks, what: `transition ${id}` }),
+    // Only the version archived: a change since keeps it until its own period runs out.
+    dispose: (id, retainedFrom, version) => disposeAggregate(transitions, id, { locks, what: `transition ${id}`, archived: { retainedFrom, version }, clockOf: transitionClockStart }),
   };
 
   // Where the child was placed is what identity's entry of the child is kept by; the same period
@@ -44,12 +45,15 @@ export function transitionsPrivacy(db: Db, deps: { locks: KeyedMutex; factory: E
       const e = await enrollments.findOne({ _id: childId }, { projection: { placements: 1 } });
       return e ? [{ id: e._id, retainedFrom: enrollmentClockStart(e) }] : [];
     },
-    // Placed again since the sweep chose it: it stays.
-    dispose: (id) => disposeAggregate(enrollments, id, { locks, what: `enrollment ${id}`, inUse: (e) => enrollmentClockStart(e) === null }),
+    // Placed again since the sweep chose it: it stays. Only the placements archived go: a
+    // placement imported since (ended, so the child stays unplaced) or the enrollment started
+    // anew under the child's id was never archived, and stays until its own period runs out.
+    dispose: (id, retainedFrom, version) =>
+      disposeAggregate(enrollments, id, { locks, what: `enrollment ${id}`, inUse: (e) => enrollmentClockStart(e) === null, archived: { retainedFrom, version }, clockOf: enrollmentClockStart }),
     // Every view of placements (the other services' directories) drops these, on the enrollment
     // topic and the child's key. Named at archiving, as the archive copy is; a placement added
-    // between archiving and deletion that keeps the child unplaced (an ended one imported late)
-    // is deleted but not named: a view keeps that past span, which gives no access today.
+    // between archiving and deletion (an ended one imported late) changes the version, so the
+    // disposal is called off (dispose above) and nothing goes unnamed.
     async announce(candidate) {
       const e = await enrollments.findOne({ _id: candidate.id });
       if (!e || e.placements.length === 0) return [];
