@@ -46,6 +46,25 @@ function headersToStrings(headers: IHeaders | undefined): Record<string, string>
   return out;
 }
 
+/**
+ * Broker answers after which an idempotent producer is broken for good: its producer id or
+ * sequence numbers no longer match the broker's, or another producer fenced it. kafkajs neither
+ * retries nor resets them, so every later send of that producer fails the same way.
+ * (PRODUCER_FENCED, code 90, is newer than kafkajs and reaches us by its code alone.)
+ */
+const FATAL_TO_PRODUCER = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'DUPLICATE_SEQUENCE_NUMBER', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING', 'UNKNOWN_PRODUCER_ID', 'PRODUCER_FENCED']);
+const PRODUCER_FENCED_CODE = 90;
+
+/** Whether `error` (or what it wraps: kafkajs nests the broker's error in its retry errors) leaves the producer unusable. */
+function isFatalToProducer(error: unknown): boolean {
+  let current = error as { type?: string; code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    if ((current.type && FATAL_TO_PRODUCER.has(current.type)) || current.code === PRODUCER_FENCED_CODE) return true;
+    current = current.cause as typeof current;
+  }
+  return false;
+}
+
 async function withTimeout(work: Promise<unknown>, ms: number, onTimeout: () => void): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
@@ -62,6 +81,12 @@ export class KafkajsTransport implements EventTransport {
   private producer?: Promise<Producer>;
   private admin?: Promise<Admin>;
   private readonly consumers = new Set<Consumer>();
+  /**
+   * Topics known to exist (ensured, or sent to). A send to any other topic first asks the broker
+   * whether it exists: with auto-creation off, kafkajs would retry a missing topic for half a
+   * minute before failing, and the relay would wait that long for every document that names it.
+   */
+  private readonly knownTopics = new Set<string>();
 
   constructor(private readonly options: KafkaTransportOptions) {
     const common = {
@@ -114,14 +139,39 @@ export class KafkajsTransport implements EventTransport {
       list.push(m);
       byTopic.set(m.topic, list);
     }
-    const producer = await this.getProducer();
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic,
-        messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-      })),
-    });
+    await this.failIfMissing([...byTopic.keys()]);
+    const pending = this.getProducer();
+    const producer = await pending;
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic,
+          messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+        })),
+      });
+    } catch (error) {
+      // Dropped, so the next send starts a new producer (new id, sequences from zero) instead
+      // of failing like this for ever. Only the producer that failed: a send that failed with
+      // an older one must not drop its replacement.
+      if (isFatalToProducer(error) && this.producer === pending) {
+        this.producer = undefined;
+        this.options.logger.warn({ err: error }, 'kafka producer broken by the broker; replaced by a new one for the next send');
+        void producer.disconnect().catch(() => undefined);
+      }
+      throw error;
+    }
+    for (const topic of byTopic.keys()) this.knownTopics.add(topic);
+  }
+
+  /** Throws at once, naming them, when topics this transport has not seen yet do not exist. */
+  private async failIfMissing(topics: string[]): Promise<void> {
+    const unknown = topics.filter((t) => !this.knownTopics.has(t));
+    if (unknown.length === 0) return;
+    const existing = new Set(await (await this.getAdmin()).listTopics());
+    const missing = unknown.filter((t) => !existing.has(t));
+    for (const topic of unknown) if (existing.has(topic)) this.knownTopics.add(topic);
+    if (missing.length > 0) throw new Error(`topic ${missing.join(', ')} does not exist (and is not created on first use)`);
   }
 
   async consume(options: ConsumeOptions): Promise<Subscription> {
@@ -181,6 +231,7 @@ export class KafkajsTransport implements EventTransport {
     const missing = topics.filter((t) => !existing.has(t.topic));
     if (missing.length > 0) await this.create(admin, missing);
     await this.untilLed(topics.map((t) => t.topic));
+    for (const t of topics) this.knownTopics.add(t.topic);
   }
 
   private async create(admin: Admin, missing: TopicSpec[]): Promise<void> {

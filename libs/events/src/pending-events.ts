@@ -4,10 +4,12 @@
 // so the relay can clear exactly what it published even while new events arrive.
 import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
 import { currentContext } from '@spor/service-kit';
+import { inChunks } from '@spor/mongo';
 import { CLOUDEVENTS_CONTENT_TYPE, HEADERS, type SporEvent } from './envelope.js';
 import type { OutboundMessage } from './transport.js';
 import { assertPublishable } from './schema-registry.js';
 import { topicOfType } from './naming.js';
+import { documentLockKey, type KeyedMutex } from './keyed-mutex.js';
 
 export interface PendingEvent {
   id: string;
@@ -75,12 +77,33 @@ export function withPendingEvents(update: UpdateFilter<Document>, events: SporEv
   } as unknown as UpdateFilter<Document>;
 }
 
+/** The per-document locks a delete takes: the ones the documents' writers (their AggregateStore) take. */
+export interface DeleteLocks {
+  locks: KeyedMutex;
+  /** A document's lock key by its id; by default the AggregateStore's, documentLockKey(collection, id). */
+  lockKey?: (id: unknown) => string;
+}
+
 /**
  * Deletes the documents matching `filter` whose events the relay has published; repeatable. A
  * document with events still pending stays (deleting it would lose them), and the call throws so
  * the caller (a retention sweep) tries again later.
+ *
+ * With `lock`, each document is deleted under its lock. FerretDB 1.x does not isolate a filtered
+ * write: without the lock a save of this process could append events between the delete's check
+ * of `hasPending` and the delete, and the document would go with them. Leave it out only when
+ * the caller holds the document's lock already (disposeAggregate) or nothing of this process
+ * writes the documents.
  */
-export async function deletePublished(collection: Collection<Document>, filter: Filter<Document>, what: string): Promise<void> {
-  await collection.deleteMany({ ...filter, hasPending: { $ne: true } });
+export async function deletePublished(collection: Collection<Document>, filter: Filter<Document>, what: string, lock?: DeleteLocks): Promise<void> {
+  const published = { ...filter, hasPending: { $ne: true } };
+  if (!lock) {
+    await collection.deleteMany(published);
+  } else {
+    const keyOf = lock.lockKey ?? ((id: unknown) => documentLockKey(collection.collectionName, id));
+    const ids = (await collection.find(published, { projection: { _id: 1 } }).toArray()).map((d) => d._id);
+    // Checked again under the lock: a write may have appended events since the read above.
+    await inChunks(ids, (id) => lock.locks.run(keyOf(id), () => collection.deleteOne({ ...published, _id: id })));
+  }
   if (await collection.findOne(filter, { projection: { _id: 1 } })) throw new Error(`${what} has events the relay has not published yet; kept until they are`);
 }

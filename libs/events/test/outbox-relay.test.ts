@@ -7,8 +7,23 @@ import { fileURLToPath } from 'node:url';
 import type { Connection } from 'mongoose';
 import type { Collection } from 'mongodb';
 import { connectMongo } from '@spor/mongo';
-import { quietLogger, readTopic, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
-import { AggregateStore, EventConsumer, deletePublished, KafkajsTransport, KeyedMutex, OutboxRelay, ProcessedEventStore, type SporEvent, type WrittenOutbox } from '../src/index.js';
+import { Registry } from 'prom-client';
+import { memoryLogger, quietLogger, readTopic, readTopicUntil, testInfra, uniqueName, waitFor } from '@spor/testkit';
+import {
+  AggregateStore,
+  EventConsumer,
+  deletePublished,
+  documentLockKey,
+  KafkajsTransport,
+  KeyedMutex,
+  OutboxRelay,
+  ProcessedEventStore,
+  outboxForInsert,
+  type EventFactory,
+  type EventTransport,
+  type SporEvent,
+  type WrittenOutbox,
+} from '../src/index.js';
 import { counterContract, incrementCounter, newCounterId, type Counter } from './fixtures/counter-events.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,6 +51,36 @@ async function setup(): Promise<ReturnType<typeof counterContract> & { collectio
   const name = uniqueName('counters');
   await connection.db!.createCollection(name);
   return { ...contract, collection: connection.db!.collection(name) };
+}
+
+/**
+ * Stores a counter with its first event pending, as the AggregateStore would, but with what the
+ * relay cannot always publish: the event on another `topic` (one that may not exist), `padding`
+ * characters longer, or `events` events. Answers the counter's id.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function storePending(collection: Collection<any>, factory: EventFactory, type: string, options: { topic?: string; padding?: number; events?: number } = {}): Promise<string> {
+  const id = newCounterId();
+  const events = Array.from({ length: options.events ?? 1 }, (_, i) =>
+    factory.create(type, { subject: id, municipalityId: '510', aggregateVersion: i + 1, data: { counterId: id, amount: 1 } }),
+  );
+  const outbox = outboxForInsert(events);
+  const pendingEvents = outbox.pendingEvents.map((p) => ({
+    ...p,
+    ...(options.topic ? { topic: options.topic } : {}),
+    ...(options.padding ? { event: { ...p.event, padding: 'x'.repeat(options.padding) } } : {}),
+  }));
+  await collection.insertOne({ _id: id, version: events.length, total: events.length, ...outbox, pendingEvents });
+  return id;
+}
+
+async function pendingIds(collection: Collection): Promise<string[]> {
+  return (await collection.find({ hasPending: true }).toArray()).map((d) => String(d._id)).sort();
+}
+
+async function publishFailures(metrics: Registry): Promise<Record<string, number>> {
+  const metric = await metrics.getSingleMetric('spor_outbox_publish_failures_total')!.get();
+  return Object.fromEntries(metric.values.map((v) => [String(v.labels.collection), v.value]));
 }
 
 describe('outbox relay', () => {
@@ -295,6 +340,140 @@ describe('outbox relay', () => {
     await docs.updateOne({ _id: 'waiting' }, { $set: { hasPending: false } });
     await deletePublished(docs as never, { group: 'g' }, 'group g');
     await deletePublished(docs as never, { group: 'g' }, 'group g');
+    expect(await docs.countDocuments({})).toBe(0);
+  });
+});
+
+describe('outbox relay, when a document cannot be published', () => {
+  test('when one document’s topic is missing and another’s event is over the broker’s limit, then the rest of its collection and the collections after it are published, and the two are counted, logged without their events and tried again alone later', async () => {
+    const first = await setup();
+    const second = await setup();
+    const missingTopic = uniqueName('missing-topic');
+    // The failing ones first, so a sweep in stored order meets them before the others.
+    const missing = await storePending(first.collection, first.factory, first.type, { topic: missingTopic });
+    const tooLarge = await storePending(first.collection, first.factory, first.type, { padding: 1_200_000 });
+    const store = new AggregateStore<Counter>({ collection: first.collection, locks: new KeyedMutex(), aggregate: 'counter' });
+    const good = [newCounterId(), newCounterId()];
+    for (const id of good) await incrementCounter(store, first.factory, first.type, id);
+    const later = newCounterId();
+    await incrementCounter(new AggregateStore<Counter>({ collection: second.collection, locks: new KeyedMutex(), aggregate: 'counter' }), second.factory, second.type, later);
+
+    const metrics = new Registry();
+    const logs = memoryLogger();
+    const relay = new OutboxRelay({ collections: [first.collection, second.collection], transport, logger: logs.logger, locks: new KeyedMutex(), sweepIntervalMs: 0, metrics });
+    expect(await relay.runOnce()).toBe(3);
+    // In back-off (1 s): the next round does not try them (nor has anything else to send).
+    const sends = jest.spyOn(transport, 'send');
+    expect(await relay.runOnce()).toBe(0);
+    expect(sends).not.toHaveBeenCalled();
+    sends.mockRestore();
+    expect(await pendingIds(first.collection)).toEqual([missing, tooLarge].sort());
+    expect(await pendingIds(second.collection)).toEqual([]);
+    expect(await publishFailures(metrics)).toEqual({ [first.collection.collectionName]: 2 });
+    const failures = logs.lines().filter((l) => String(l.msg).includes('could not be published'));
+    expect(failures.map((l) => [l.collection, l.id, l.attempts]).sort()).toEqual([[first.collection.collectionName, missing, 1], [first.collection.collectionName, tooLarge, 1]].sort());
+    expect(logs.text()).not.toContain('xxxxxxxxxx');
+    expect(logs.text()).not.toContain('specversion');
+    const onTopic = await readTopic(brokers, first.topic, 2);
+    expect(onTopic.map((r) => r.key).sort()).toEqual([...good].sort());
+
+    // Once its topic exists, the first is published at its next attempt; the other fails again, waiting longer.
+    await transport.ensureTopics([{ topic: missingTopic, partitions: 1 }]);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await relay.runOnce()).toBe(1);
+    expect(await pendingIds(first.collection)).toEqual([tooLarge]);
+    expect(await publishFailures(metrics)).toEqual({ [first.collection.collectionName]: 3 });
+    expect(logs.lines().find((l) => String(l.msg).includes('could not be published') && l.attempts === 2)).toMatchObject({ id: tooLarge, retryInMs: 2_000 });
+    expect(logs.lines().some((l) => String(l.msg).includes('failed to publish is published') && l.id === missing)).toBe(true);
+  });
+
+  test('when more documents fail than a sweep takes, then the sweep passes over them to the others', async () => {
+    const { factory, type, topic, collection } = await setup();
+    const missingTopic = uniqueName('missing-topic');
+    const failing = [];
+    for (let i = 0; i < 3; i++) failing.push(await storePending(collection, factory, type, { topic: missingTopic }));
+    const good = await storePending(collection, factory, type);
+    const metrics = new Registry();
+    const relay = new OutboxRelay({ collections: [collection], transport, logger, locks: new KeyedMutex(), sweepIntervalMs: 0, batchSize: 2, metrics });
+    // Two rounds of two: each failing document is tried once, and the good one is published.
+    expect((await relay.runOnce()) + (await relay.runOnce())).toBe(1);
+    expect(await pendingIds(collection)).toEqual(failing.sort());
+    expect(await publishFailures(metrics)).toEqual({ [collection.collectionName]: 3 });
+    // The good one went out on its own topic.
+    expect((await readTopic(brokers, topic, 1)).map((r) => r.key)).toEqual([good]);
+  });
+
+  test('when a round’s events are more bytes than the broker takes in one send, then they go in several, each document’s in order', async () => {
+    const { factory, type, collection } = await setup();
+    // One partition: every event lands in the same record batch of a send.
+    const topic = uniqueName('one-partition');
+    await transport.ensureTopics([{ topic, partitions: 1 }]);
+    const many = await storePending(collection, factory, type, { topic, padding: 400_000, events: 3 });
+    const single = [await storePending(collection, factory, type, { topic, padding: 400_000 }), await storePending(collection, factory, type, { topic, padding: 400_000 })];
+    const relay = new OutboxRelay({ collections: [collection], transport, logger, locks: new KeyedMutex(), sweepIntervalMs: 0 });
+    expect(await relay.runOnce()).toBe(5);
+    expect(await pendingIds(collection)).toEqual([]);
+    const records = await readTopic(brokers, topic, 5);
+    expect(records.filter((r) => r.key === many).map((r) => (JSON.parse(r.value!) as SporEvent).aggregateversion)).toEqual([1, 2, 3]);
+    expect(records.map((r) => r.key).filter((k) => k !== many).sort()).toEqual(single.sort());
+  });
+
+  test('when a send fails and the broker does not answer either, then the round fails at once and no document is put off', async () => {
+    const first = await setup();
+    const second = await setup();
+    await storePending(first.collection, first.factory, first.type);
+    await storePending(second.collection, second.factory, second.type);
+    let down = true;
+    let attempts = 0;
+    const flaky = {
+      send: (messages) => {
+        attempts++;
+        return down ? Promise.reject(new Error('connect ECONNREFUSED')) : transport.send(messages);
+      },
+      ping: () => (down ? Promise.reject(new Error('connect ECONNREFUSED')) : transport.ping()),
+    } as Pick<EventTransport, 'send' | 'ping'> as EventTransport;
+    const metrics = new Registry();
+    const relay = new OutboxRelay({ collections: [first.collection, second.collection], transport: flaky, logger, locks: new KeyedMutex(), sweepIntervalMs: 0, metrics });
+    await expect(relay.runOnce()).rejects.toThrow('ECONNREFUSED');
+    // Not the second collection's time-out as well, nor one per document.
+    expect(attempts).toBe(1);
+    expect(await publishFailures(metrics)).toEqual({});
+    // Back, the broker gets both at once: neither waits out a back-off.
+    down = false;
+    expect(await relay.runOnce()).toBe(2);
+    expect([...(await pendingIds(first.collection)), ...(await pendingIds(second.collection))]).toEqual([]);
+  });
+});
+
+describe('deletePublished', () => {
+  test('when a writer of this process holds a document’s lock, then the delete waits for it and keeps the document if the writer left events pending', async () => {
+    const name = uniqueName('disposed');
+    await connection.db!.createCollection(name);
+    const docs = connection.db!.collection<{ _id: string; hasPending: boolean }>(name);
+    await docs.insertOne({ _id: 'racing', hasPending: false });
+    const locks = new KeyedMutex();
+    let release!: () => void;
+    let writing!: () => void;
+    const writerHasLock = new Promise<void>((resolve) => (writing = resolve));
+    // A save: under the lock, it appends events (FerretDB 1.x would let a filtered delete interleave).
+    const writer = locks.run(documentLockKey(name, 'racing'), async () => {
+      writing();
+      await new Promise<void>((resolve) => (release = resolve));
+      await docs.updateOne({ _id: 'racing' }, { $set: { hasPending: true } });
+    });
+    await writerHasLock;
+    const deleting = deletePublished(docs as never, { _id: 'racing' } as never, 'doc racing', { locks });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await docs.countDocuments({ _id: 'racing' })).toBe(1);
+    release();
+    await writer;
+    await expect(deleting).rejects.toThrow('doc racing has events the relay has not published yet');
+    expect(await docs.findOne({ _id: 'racing' })).toEqual({ _id: 'racing', hasPending: true });
+    // Published, it goes; with a key of the caller's own as well.
+    await docs.updateOne({ _id: 'racing' }, { $set: { hasPending: false } });
+    const keys: string[] = [];
+    await deletePublished(docs as never, { _id: 'racing' } as never, 'doc racing', { locks, lockKey: (id) => (keys.push(String(id)), documentLockKey(name, id)) });
+    expect(keys).toEqual(['racing']);
     expect(await docs.countDocuments({})).toBe(0);
   });
 });

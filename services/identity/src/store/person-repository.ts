@@ -27,7 +27,7 @@ export class PersonRepository {
   constructor(
     private readonly collection: Collection<Stored<Person>>,
     private readonly factory: EventFactory,
-    locks: KeyedMutex,
+    private readonly locks: KeyedMutex,
     relay: OutboxRelay,
   ) {
     this.store = new AggregateStore<Person>({ collection, locks, relay, aggregate: 'person' });
@@ -98,9 +98,10 @@ export class PersonRepository {
   /**
    * Deletes an entry whose retention ran out; deleting it again finds nothing. An entry with
    * events still waiting for the relay stays (deleting it would lose them): the sweep tries again.
+   * Under the lock the entry's writers take, so a save cannot slip events in before the delete.
    */
   remove(id: string): Promise<void> {
-    return deletePublished(this.collection as never, { _id: id } as never, `person ${id}`);
+    return deletePublished(this.collection as never, { _id: id } as never, `person ${id}`, { locks: this.locks, lockKey: (docId) => this.store.lockKey(String(docId)) });
   }
 
   async register(id: string, person: Person): Promise<Stored<Person>> {

@@ -23,7 +23,7 @@ export class RelationRepository {
     private readonly membershipDocs: Collection<Stored<Membership>>,
     private readonly guardianshipDocs: Collection<Stored<Guardianship>>,
     private readonly factory: EventFactory,
-    locks: KeyedMutex,
+    private readonly locks: KeyedMutex,
     relay: OutboxRelay,
   ) {
     this.memberships = new AggregateStore<Membership>({ collection: membershipDocs, locks, relay, aggregate: 'membership' });
@@ -100,7 +100,8 @@ export class RelationRepository {
    * One with an event still waiting for the relay stays, and the sweep tries again.
    */
   removeGuardianshipsOf(childId: string): Promise<void> {
-    return deletePublished(this.guardianshipDocs as never, { childId }, `a guardianship of child ${childId}`);
+    // Under each guardianship's lock, as its writers take it: a save cannot slip events in before the delete.
+    return deletePublished(this.guardianshipDocs as never, { childId }, `a guardianship of child ${childId}`, { locks: this.locks, lockKey: (id) => this.guardianships.lockKey(String(id)) });
   }
 
   guardiansOf(childId: string): Promise<Stored<Guardianship>[]> {
