@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, type Collection, type Db } from 'mongodb';
 import type { Principal } from '@spor/auth';
 import { contractRegistry } from '@spor/contracts';
 import { KafkajsTransport } from '@spor/events';
@@ -346,55 +346,48 @@ describe('audit log', () => {
     }
   });
 
-  test('entries a flush stored but never handed over (it failed half way) are read from the store and shipped in order before the next ones', async () => {
-    const own = client.db(uniqueName('audit-gap'));
-    const transport = new KafkajsTransport({ clientId: 'audit-gap-test', brokers, logger: quietLogger() });
-    const chain = uniqueName('gap');
+  /** A chain of its own, in a database of its own: its writer and a shipper not yet started, cleaned up after `use`. */
+  async function withOwnChain(name: string, use: (chain: { chain: string; writer: AuditLog; shipper: AuditShipper; entries: Collection<AuditEntry>; shipped: () => Promise<number | undefined> }) => Promise<void>): Promise<void> {
+    const own = client.db(uniqueName(`audit-${name}`));
+    const transport = new KafkajsTransport({ clientId: `audit-${name}-test`, brokers, logger: quietLogger() });
+    const chain = uniqueName(name);
     const shipper = new AuditShipper({ entries: own.collection(AuditLog.collection), chains: own.collection(AuditLog.chainsCollection), chain, transport, registry: contractRegistry(), logger: quietLogger(), sweepIntervalMs: 60_000 });
     try {
-      for (const name of AuditLog.collections) await own.createCollection(name);
+      for (const collection of AuditLog.collections) await own.createCollection(collection);
       await transport.ensureTopics([{ topic: AUDIT_TOPIC, partitions: 3 }]);
-      // The writer of the chain stores entries; the shipper is told of none of them but the last two.
       const writer = new AuditLog(own, { service: 'consent', instanceId: chain });
       await writer.init();
       await shipper.init();
-      shipper.start();
-      for (let i = 1; i <= 5; i++) await writer.record(educator, { action: 'read', recordType: 'consent', recordId: `c-${i}`, childId: 'child-2' });
-      const entries = own.collection<AuditEntry>(AuditLog.collection);
-      shipper.hand(await entries.find({ chain, seq: { $gte: 4 } }).sort({ seq: 1 }).toArray());
-      await waitFor('the chain shipped', async () => (await own.collection<ChainState>(AuditLog.chainsCollection).findOne({ _id: chain }))?.shipped === 5, 20_000, 100);
-      const records = await readTopicUntil(brokers, AUDIT_TOPIC, 'the chain’s events', (r) => r.filter((m) => m.key === chain).length >= 5);
-      expect(records.filter((r) => r.key === chain).map((r) => (JSON.parse(r.value!) as { data: { seq: number } }).data.seq)).toEqual([1, 2, 3, 4, 5]);
+      const shipped = async () => (await own.collection<ChainState>(AuditLog.chainsCollection).findOne({ _id: chain }))?.shipped;
+      await use({ chain, writer, shipper, entries: own.collection<AuditEntry>(AuditLog.collection), shipped });
     } finally {
       await shipper.stop();
       await transport.close();
       await own.dropDatabase();
     }
+  }
+
+  test('entries a flush stored but never handed over (it failed half way) are read from the store and shipped in order before the next ones', async () => {
+    await withOwnChain('gap', async ({ chain, writer, shipper, entries, shipped }) => {
+      // The writer of the chain stores entries; the shipper is told of none of them but the last two.
+      shipper.start();
+      for (let i = 1; i <= 5; i++) await writer.record(educator, { action: 'read', recordType: 'consent', recordId: `c-${i}`, childId: 'child-2' });
+      shipper.hand(await entries.find({ chain, seq: { $gte: 4 } }).sort({ seq: 1 }).toArray());
+      await waitFor('the chain shipped', async () => (await shipped()) === 5, 20_000, 100);
+      const records = await readTopicUntil(brokers, AUDIT_TOPIC, 'the chain’s events', (r) => r.filter((m) => m.key === chain).length >= 5);
+      expect(records.filter((r) => r.key === chain).map((r) => (JSON.parse(r.value!) as { data: { seq: number } }).data.seq)).toEqual([1, 2, 3, 4, 5]);
+    });
   });
 
   test('entries a failed flush stored after the ones handed over are shipped too, with no write after them', async () => {
-    const own = client.db(uniqueName('audit-tail'));
-    const transport = new KafkajsTransport({ clientId: 'audit-tail-test', brokers, logger: quietLogger() });
-    const chain = uniqueName('tail');
-    const shipper = new AuditShipper({ entries: own.collection(AuditLog.collection), chains: own.collection(AuditLog.chainsCollection), chain, transport, registry: contractRegistry(), logger: quietLogger(), sweepIntervalMs: 60_000 });
-    try {
-      for (const name of AuditLog.collections) await own.createCollection(name);
-      await transport.ensureTopics([{ topic: AUDIT_TOPIC, partitions: 3 }]);
-      const writer = new AuditLog(own, { service: 'consent', instanceId: chain });
-      await writer.init();
-      await shipper.init();
+    await withOwnChain('tail', async ({ chain, writer, shipper, entries, shipped }) => {
       for (let i = 1; i <= 5; i++) await writer.record(educator, { action: 'read', recordType: 'consent', recordId: `c-${i}`, childId: 'child-3' });
-      const entries = own.collection<AuditEntry>(AuditLog.collection);
       // 1 to 3 handed over; 4 and 5 stored by a flush that then failed, which says so.
       shipper.hand(await entries.find({ chain, seq: { $lte: 3 } }).sort({ seq: 1 }).toArray());
       shipper.recheck();
       shipper.start();
-      await waitFor('the whole chain shipped', async () => (await own.collection<ChainState>(AuditLog.chainsCollection).findOne({ _id: chain }))?.shipped === 5, 20_000, 100);
-    } finally {
-      await shipper.stop();
-      await transport.close();
-      await own.dropDatabase();
-    }
+      await waitFor('the whole chain shipped', async () => (await shipped()) === 5, 20_000, 100);
+    });
   });
 
   test('a broker that refuses leaves the entries stored and waiting; they are shipped, in order, once it answers, and a stop ships what is held', async () => {
