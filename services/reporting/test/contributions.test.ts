@@ -35,6 +35,16 @@ describe('coverage counts a child once a month', () => {
   });
 });
 
+describe('language coverage before school start', () => {
+  test('a child still in daycare (deferred school start) is due to 91 months; at school the school’s own assessment takes over after 84', () => {
+    // Born January 2020: 84 months in January 2027, 91 in August 2027.
+    const deferred = child([placement('a', 'boernehave', '2022-01-01', '2027-07-31')]);
+    expect(coverageMonths(deferred, 'a', 'sprogvurdering').at(-1)).toBe('2027-07');
+    const pupil = child([placement('school', 'skole', '2026-08-01', null)]);
+    expect(coverageMonths(pupil, 'school', 'sprogvurdering').at(-1)).toBe('2027-01');
+  });
+});
+
 describe('transitions', () => {
   test('a move is counted in the group the child leaves, whose placement the move ended the day before', () => {
     const s = child([placement('a', 'boernehave', '2025-01-01', '2026-07-31', 'g1'), placement('school', 'skole', '2026-08-01', null)], {

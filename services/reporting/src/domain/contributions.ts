@@ -24,8 +24,10 @@ export const COVERAGE = [
   { instrumentId: 'alsidig-udvikling', types: DAYCARE, minAge: 12, maxAge: 84, window: 12 },
   // From 36 months, as the screening in use (version 2) is written for: a child of 24 to 35 months counted as due could never be assessed.
   { instrumentId: 'motorik', types: [...DAYCARE, 'skole'], minAge: 36, maxAge: 84, window: 12 },
-  { instrumentId: 'sprogvurdering', types: [...DAYCARE, 'skole'], minAge: 60, maxAge: 84, window: null, assessedFromAge: 30 },
-] as const;
+  // A child whose school start is deferred stays in daycare, and due, to up to 91 months (the
+  // screening's version 2 takes them); at school the school's own assessment takes over.
+  { instrumentId: 'sprogvurdering', types: [...DAYCARE, 'skole'], minAge: 60, maxAge: 84, maxAgeAt: Object.fromEntries(DAYCARE.map((t) => [t, 91])), window: null, assessedFromAge: 30 },
+] as { instrumentId: string; types: readonly string[]; minAge: number; maxAge: number; maxAgeAt?: Record<string, number>; window: number | null; assessedFromAge?: number }[];
 
 /** Open plans are counted as active for this many months after their newest event. */
 export const OPEN_PLAN_MONTHS = 12;
@@ -109,15 +111,15 @@ function coverage(s: Subject, placements: Placement[], add: Add): void {
     for (const p of placements) {
       if (!(instrument.types as readonly string[]).includes(p.institutionType)) continue;
       const first = Math.max(monthIndex(monthOf(p.from)), born + instrument.minAge);
-      const last = Math.min(p.to ? monthIndex(monthOf(p.to)) : Infinity, born + instrument.maxAge);
+      const last = Math.min(p.to ? monthIndex(monthOf(p.to)) : Infinity, born + (instrument.maxAgeAt?.[p.institutionType] ?? instrument.maxAge));
       for (let m = first; m <= last; m++) {
         const held = atMonth.get(m);
         if (!held || countsBefore(p, held)) atMonth.set(m, p);
       }
     }
+    const { window, assessedFromAge = 0 } = instrument;
     for (const [m, p] of atMonth) {
-      const assessed =
-        instrument.window === null ? done.some((d) => d <= m && d - born >= instrument.assessedFromAge) : done.some((d) => d <= m && d > m - instrument.window);
+      const assessed = window === null ? done.some((d) => d <= m && d - born >= assessedFromAge) : done.some((d) => d <= m && d > m - window);
       add(p.institutionId, p.groupId, monthAt(m), `coverage:${instrument.instrumentId}:${s.birth.year}:${assessed ? 'assessed' : 'notAssessed'}`);
     }
   }
