@@ -251,6 +251,22 @@ describe('scoring', () => {
     expect(categoryOf('sprogvurdering', yes(10), 92)).toBeNull();
   });
 
+  test('deferred school start (§ 29 a): readiness is the mean of the staff’s judgements, and the leader’s recommendation a category of its own', () => {
+    const judged = (step: number) => Object.fromEntries(['faellesskab', 'selvhjulpen', 'opmaerksomhed', 'sprog-faellesskab', 'robusthed'].map((id) => [id, step]));
+    const answers = (step: number, defer: boolean): Answers => ({ ...judged(step), 'skoleleder-syn': 'udsaet', 'anbefaler-udsaettelse': defer, begrundelse: 'Barnet har brug for et år mere i børnehaven' });
+    expect(score(instrument('udsat-skolestart'), answers(1, true), 70)).toEqual([
+      { section: 'parathed', score: 1, category: 'not-yet' },
+      { section: 'anbefaling', score: 1, category: 'defer' },
+    ]);
+    expect(categoryOf('udsat-skolestart', answers(2, true), 70)).toBe('partly');
+    expect(categoryOf('udsat-skolestart', answers(3, false), 70, 'anbefaling')).toBe('start');
+    expect(categoryOf('udsat-skolestart', { ...answers(3, false), selvhjulpen: 2 }, 70)).toBe('partly');
+    // The written reasons are required: the law asks for a written assessment.
+    expect(answerProblems(instrument('udsat-skolestart'), { ...answers(3, false), begrundelse: undefined as never }, { complete: true, part: 'staff' }).map((p) => p.item)).toContain('begrundelse');
+    // The parents answer their own part; staff cannot answer it for them.
+    expect(answerProblems(instrument('udsat-skolestart'), { 'foraeldre-oenske': 'udsaet' }, { complete: false, part: 'parents' })).toEqual([]);
+  });
+
   test('language screening version 2: the band before school start runs to 91 months (deferred school start); version 1 keeps scoring to 84', () => {
     const v1 = BUILT_IN_INSTRUMENTS.find((i) => i.instrumentId === 'sprogvurdering' && i.version === 1)!;
     expect(instrument('sprogvurdering')).toMatchObject({ version: 2, ageMonths: { min: 30, max: 91 } });

@@ -268,5 +268,97 @@ const languageV2: InstrumentDefinition = {
   scoring: [{ section: 'sprog', method: 'sum', categories: [...band(30, 47, 7, 4), ...band(48, 65, 9, 6), ...band(66, 91, 11, 8)] }],
 };
 
+/**
+ * Deferred school start (daycare act § 29 a): a child may start school a year later when it is
+ * best for the child's development, and the daycare leader's written assessment, with the
+ * parents' view and the receiving school leader's, is what the decision rests on. The staff
+ * judge the child's readiness; the recommendation is a category of its own, so it travels in the
+ * event and the handover as a code, never as the written reasons.
+ */
+const readiness: Category[] = [
+  { id: 'not-yet', label: 'Ikke endnu', max: 1.99 },
+  { id: 'partly', label: 'Delvist', min: 2, max: 2.99 },
+  { id: 'ready', label: 'Parat', min: 3 },
+];
+const schoolStart: InstrumentDefinition = {
+  instrumentId: 'udsat-skolestart',
+  version: 1,
+  title: 'Vurdering af udsat skolestart (dagtilbudslovens § 29 a)',
+  description: 'Dagtilbudslederens skriftlige vurdering af, om barnets skolestart bør udsættes et år af hensyn til barnets udvikling, med forældrenes syn og den modtagende skoleleders syn.',
+  target: 'child',
+  institutionTypes: DAYCARE,
+  // From the spring of the year before school start (a child born in December is then about 4½).
+  ageMonths: { min: 52, max: 84 },
+  parentsTakePart: true,
+  sections: [
+    {
+      id: 'parathed',
+      title: 'Barnets udvikling og parathed',
+      items: [
+        scale('faellesskab', 'Barnet indgår i fællesskaber og samarbejder med andre børn'),
+        scale('selvhjulpen', 'Barnet er selvhjulpent i hverdagen'),
+        scale('opmaerksomhed', 'Barnet kan fastholde opmærksomheden på en fælles aktivitet'),
+        scale('sprog-faellesskab', 'Barnets sprog rækker til at følge og deltage i det fælles'),
+        scale('robusthed', 'Barnet håndterer skift og nye krav'),
+        note('parathed-note'),
+      ],
+    },
+    {
+      id: 'skoleleder',
+      title: 'Den modtagende skoleleders syn',
+      items: [
+        {
+          id: 'skoleleder-syn',
+          text: 'Skolelederens syn på barnets skolestart',
+          type: 'single',
+          required: true,
+          options: [
+            { value: 'start', label: 'Skolestart som planlagt' },
+            { value: 'udsaet', label: 'Udsat skolestart' },
+            { value: 'ikke-afgivet', label: 'Skolelederen har ikke afgivet sit syn' },
+          ],
+        },
+        note('skoleleder-begrundelse', 'Skolelederens begrundelse'),
+      ],
+    },
+    {
+      id: 'foraeldre',
+      title: 'Forældrenes syn',
+      parents: true,
+      items: [
+        {
+          id: 'foraeldre-oenske',
+          text: 'Hvad ønsker I for jeres barns skolestart?',
+          type: 'single',
+          required: true,
+          options: [
+            { value: 'start', label: 'Skolestart som planlagt' },
+            { value: 'udsaet', label: 'Udsat skolestart' },
+            { value: 'usikre', label: 'Vi er i tvivl' },
+          ],
+        },
+        note('foraeldre-begrundelse', 'Hvorfor?'),
+      ],
+    },
+    {
+      id: 'anbefaling',
+      title: 'Dagtilbudslederens anbefaling',
+      items: [yesNo('anbefaler-udsaettelse', 'Dagtilbudslederen anbefaler, at skolestarten udsættes et år'), { id: 'begrundelse', text: 'Begrundelse for anbefalingen', type: 'free-text', required: true }],
+    },
+  ],
+  scoring: [
+    { section: 'parathed', method: 'mean', categories: readiness },
+    {
+      section: 'anbefaling',
+      method: 'count',
+      countValue: 'true',
+      categories: [
+        { id: 'start', label: 'Skolestart som planlagt', max: 0 },
+        { id: 'defer', label: 'Udsat skolestart anbefales', min: 1 },
+      ],
+    },
+  ],
+};
+
 /** Every version of every built-in instrument. */
-export const BUILT_IN_INSTRUMENTS: InstrumentDefinition[] = [wellbeing, wellbeingV2, development, language, languageV2, motor, motorV2, environment, environmentV2];
+export const BUILT_IN_INSTRUMENTS: InstrumentDefinition[] = [wellbeing, wellbeingV2, development, language, languageV2, motor, motorV2, environment, environmentV2, schoolStart];
