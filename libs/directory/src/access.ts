@@ -16,21 +16,38 @@ export async function holdsRoleAt(directory: DirectoryView, principal: Principal
   return holdsRoleOn(principal, roles, await directory.reachOf(unitId));
 }
 
-/** The child's placement on `day` through which the staff member has access, if any (among those `accept` takes). */
-export async function placementGivingAccess(directory: DirectoryView, principal: Principal, childId: string, day: string, roles: readonly StaffRole[], accept: (placement: KnownPlacement) => boolean = () => true): Promise<KnownPlacement | null> {
-  if (principal.kind !== 'staff') return null;
+/** The child's placements on `day` through which the staff member has access (among those `accept` takes). */
+export async function placementsGivingAccess(directory: DirectoryView, principal: Principal, childId: string, day: string, roles: readonly StaffRole[], accept: (placement: KnownPlacement) => boolean = () => true): Promise<KnownPlacement[]> {
+  if (principal.kind !== 'staff') return [];
   const grants = principal.roles.filter((r) => roles.includes(r.role)).map((r) => r.unitId);
-  if (grants.length === 0) return null;
+  if (grants.length === 0) return [];
+  const giving: KnownPlacement[] = [];
   for (const placement of await directory.placementsOn(childId, day)) {
     if (placement.municipalityId !== principal.municipalityId || !accept(placement)) continue;
     const reach = new Set([placement.groupId, ...(await directory.unitPath(placement.institutionId)).map((u) => u._id)].filter((id): id is string => !!id));
-    if (grants.some((unitId) => reach.has(unitId))) return placement;
+    if (grants.some((unitId) => reach.has(unitId))) giving.push(placement);
   }
-  return null;
+  return giving;
+}
+
+/** The child's placement on `day` through which the staff member has access, if any (among those `accept` takes). */
+export async function placementGivingAccess(directory: DirectoryView, principal: Principal, childId: string, day: string, roles: readonly StaffRole[], accept: (placement: KnownPlacement) => boolean = () => true): Promise<KnownPlacement | null> {
+  return (await placementsGivingAccess(directory, principal, childId, day, roles, accept))[0] ?? null;
 }
 
 export async function staffMaySeeChild(directory: DirectoryView, principal: Principal, childId: string, day: string, roles: readonly StaffRole[]): Promise<boolean> {
   return (await placementGivingAccess(directory, principal, childId, day, roles)) !== null;
+}
+
+/**
+ * The institutions whose records of the child the staff member may see on `day`: those the child
+ * is placed at then, through a placement that gives them access. A record made at an institution
+ * stays there when the child moves on, also for staff who work at both institutions or above
+ * them: asking apart whether they reach the record's institution and whether they may see the
+ * child let a leader of two kindergartens keep the first one's records after a move to the second.
+ */
+export async function institutionsGivingAccess(directory: DirectoryView, principal: Principal, childId: string, day: string, roles: readonly StaffRole[]): Promise<Set<string>> {
+  return new Set((await placementsGivingAccess(directory, principal, childId, day, roles)).map((p) => p.institutionId));
 }
 
 // Built once: constructing a DateTimeFormat costs far more than formatting with one.

@@ -145,6 +145,25 @@ describe('action plans', () => {
     expect(new Set(entries.map((e) => e.operation))).toEqual(new Set(['create', 'read', 'update', 'activate', 'add-effort', 'evaluate']));
   });
 
+  test('access after a move: a leader of both kindergartens loses the first one’s plan when the child moves to the second', async () => {
+    const root = await bearer(identity, '510');
+    const moving = (await request(identity.url).post('/admin/persons').set('authorization', root).send({ kind: 'child', cpr: freshCpr(), givenName: 'Flytter', familyName: 'Test' })).body.id as string;
+    const admin = await as('system-administrator', units.mun);
+    let placed!: request.Response;
+    await waitFor('the child enrolled', async () => (placed = await request(transitions.url).post(`/children/${moving}/placements`).set('authorization', admin).send({ institutionId: units.kindergarten, groupId: units.group, from: '2024-08-01' })).status === 201);
+    const draft = await waitFor('action-plans to know the placement', async () => {
+      const res = await api().post('/plans').set('authorization', educator).send({ childId: moving, startOn: day(-10), goals: [{ text: 'Deltager i samlingen', signs: [] }] });
+      return res.status === 201 ? res : false;
+    });
+    const bothLeader = await bearer(identity, '510', 'leader', { roles: [{ role: 'leader', unitId: units.kindergarten }, { role: 'leader', unitId: units.other }] });
+    expect((await api().get(`/plans/${draft.body.id}`).set('authorization', bothLeader)).status).toBe(200);
+    await request(transitions.url).post(`/children/${moving}/placements/${placed.body.placementId}/move`).set('authorization', admin).send({ institutionId: units.other, on: day(0) }).expect(201);
+    await waitFor('action-plans to see the move', async () => (await api().get(`/plans/${draft.body.id}`).set('authorization', bothLeader)).status === 403);
+    // The child is theirs at the second kindergarten: the list answers, without the first one's plan.
+    const list = await api().get(`/children/${moving}/plans`).set('authorization', bothLeader);
+    expect([list.status, list.body.items]).toEqual([200, []]);
+  });
+
   test('R4: an evaluation date that passes is flagged once, and listed for the team', async () => {
     const start = now;
     try {

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { forbidden, notFound, validated, z } from '@spor/service-kit';
 import { principalOf, type Principal, type StaffRole } from '@spor/auth';
-import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, staffMaySeeChild, type DirectoryView } from '@spor/directory';
+import { childAccessRefusal, danishDay, holdsRoleAt, institutionsGivingAccess, placementGivingAccess, type DirectoryView } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
 import { ACTORS, DECISIONS, EFFORT_LEVELS, PERSPECTIVE_KEYS, activate, addEffort, changePlan, close, draftPlan, evaluate, invalid, type Plan } from '../domain/plan.js';
@@ -51,9 +51,16 @@ export function planRoutes(router: Router, deps: PlanDeps): { loadPlan: (req: Re
     return institutionId!;
   }
 
-  async function staffMaySee(principal: Principal, plan: Plan, childSeen = false): Promise<boolean> {
-    if (plan.municipalityId !== principal.municipalityId || !(await works(principal, plan.institutionId))) return false;
-    return !plan.childId || childSeen || staffMaySeeChild(directory, principal, plan.childId, today(), PLAN_ROLES);
+  /**
+   * A group's plan: those who work at its institution. A child's plan: while the child is placed,
+   * with them, at the institution the plan was made at (institutionsGivingAccess): after a move it
+   * stays there, also for staff who work at both institutions. `reached`: the child's
+   * institutionsGivingAccess, when the caller has them already.
+   */
+  async function staffMaySee(principal: Principal, plan: Plan, reached?: Set<string>): Promise<boolean> {
+    if (plan.municipalityId !== principal.municipalityId) return false;
+    if (!plan.childId) return works(principal, plan.institutionId);
+    return (reached ?? (await institutionsGivingAccess(directory, principal, plan.childId, today(), PLAN_ROLES))).has(plan.institutionId);
   }
 
   const parentMaySee = async (principal: Principal, plan: Plan) => plan.sharedWithParents && !!plan.childId && (await directory.custodyHolders(plan.childId)).includes(principal.subject);
@@ -156,14 +163,15 @@ export function planRoutes(router: Router, deps: PlanDeps): { loadPlan: (req: Re
     '/children/:childId/plans',
     validated({ params: z.object({ childId: z.uuid() }) }, async ({ params: p }, req, res) => {
       const principal = principalOf(req);
-      if (principal.kind === 'staff' && !(await staffMaySeeChild(directory, principal, p.childId, today(), PLAN_ROLES))) throw await refusal(principal, p.childId);
+      const reached = principal.kind === 'staff' ? await institutionsGivingAccess(directory, principal, p.childId, today(), PLAN_ROLES) : new Set<string>();
+      if (principal.kind === 'staff' && reached.size === 0) throw await refusal(principal, p.childId);
       if (principal.kind === 'service') throw notFound(`child ${p.childId}`);
       const visible: Stored<Plan>[] = [];
       // The relation to the child is checked once above (staff) or here (parents), not per plan.
       const custody = principal.kind === 'parent' && (await directory.custodyHolders(p.childId)).includes(principal.subject);
       // A parent without custody learns nothing, not even an empty list, and leaves no read in the child's trail.
       if (principal.kind === 'parent' && !custody) throw notFound(`child ${p.childId}`);
-      for (const plan of await plans.forChild(p.childId)) if (principal.kind === 'parent' ? custody && plan.sharedWithParents : await staffMaySee(principal, plan, true)) visible.push(plan);
+      for (const plan of await plans.forChild(p.childId)) if (principal.kind === 'parent' ? custody && plan.sharedWithParents : await staffMaySee(principal, plan, reached)) visible.push(plan);
       await audit.record(principal, { action: 'read', recordType: 'action-plans', recordId: null, childId: p.childId });
       res.json({ childId: p.childId, items: visible.map(show) });
     }),
@@ -191,7 +199,7 @@ export function overdueRoutes(router: Router, deps: PlanDeps & { overdue: () => 
       const today = danishDay(deps.clock());
       const listed: Stored<Plan>[] = [];
       for (const plan of (await deps.overdue()).filter((x) => x.institutionId === p.institutionId)) {
-        if (!plan.childId || (await staffMaySeeChild(deps.directory, principal, plan.childId, today, PLAN_ROLES))) listed.push(plan);
+        if (!plan.childId || (await institutionsGivingAccess(deps.directory, principal, plan.childId, today, PLAN_ROLES)).has(p.institutionId)) listed.push(plan);
       }
       await deps.audit.record(principal, { action: 'read', recordType: 'overdue-evaluations', recordId: p.institutionId });
       for (const plan of listed.filter((x) => x.childId)) await deps.audit.record(principal, { action: 'read', recordType: 'action-plan', recordId: plan._id, childId: plan.childId!, purpose: 'overdue-evaluations' });

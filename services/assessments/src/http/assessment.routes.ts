@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { AppError, forbidden, notFound, setVersionTag, validated, versionToChange, writeAtVersion, z } from '@spor/service-kit';
 import { principalOf, requireNsisLevel, requireParent, type Principal, type StaffRole } from '@spor/auth';
-import { childAccessRefusal, danishDay, holdsRoleAt, placementGivingAccess, type DirectoryView, type KnownPlacement } from '@spor/directory';
+import { childAccessRefusal, danishDay, holdsRoleAt, institutionsGivingAccess, placementGivingAccess, type DirectoryView, type KnownPlacement } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import type { Stored } from '@spor/events';
 import { amend, answer, answerAsParent, complete, concernPrompts, developmentOf, jointBasis, ownParentAnswers, sealedFor, shared, startAssessment, PARENT_FIELDS, type Assessment, type Target } from '../domain/assessment.js';
@@ -16,21 +16,8 @@ import type { AssessmentRepository } from '../store/assessment-repository.js';
 
 export const ASSESSMENT_ROLES: StaffRole[] = ['educator', 'leader', 'internal-guide', 'praksisvejleder', 'advisory-team', 'ppr-psychologist', 'pedagogical-consultant'];
 
-/**
- * The institutions where the child is placed on `day` through a placement that gives the staff
- * member access (a role on the child's group, the institution or a unit above it). A child's
- * records made at an institution are theirs while this holds for that institution: asking apart
- * whether they reach the institution and whether they may see the child let a leader of two
- * børnehaver keep reading the first one's records after the child moved to the second.
- */
-export async function institutionsGivingAccess(directory: DirectoryView, principal: Principal, childId: string, day: string): Promise<Set<string>> {
-  const reached = new Set<string>();
-  for (const { institutionId } of await directory.placementsOn(childId, day)) {
-    if (reached.has(institutionId)) continue;
-    if (await placementGivingAccess(directory, principal, childId, day, ASSESSMENT_ROLES, (p) => p.institutionId === institutionId)) reached.add(institutionId);
-  }
-  return reached;
-}
+/** The institutions whose assessments of the child staff may see today (libs/directory, institutionsGivingAccess). */
+export const assessmentInstitutions = (directory: DirectoryView, principal: Principal, childId: string, day: string) => institutionsGivingAccess(directory, principal, childId, day, ASSESSMENT_ROLES);
 
 // Any JSON value here: whether it fits an item is the instrument's question, answered with 422
 // ANSWERS_INVALID naming the items (the body limit bounds the size).
@@ -95,7 +82,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
   async function staffMaySee(principal: Principal, a: Assessment, reached?: Set<string>): Promise<boolean> {
     if (a.municipalityId !== principal.municipalityId) return false;
     if (a.target.kind === 'group') return (await works(principal, a.institutionId)) && works(principal, a.target.groupId);
-    return (reached ?? (await institutionsGivingAccess(directory, principal, a.target.childId, today()))).has(a.institutionId);
+    return (reached ?? (await assessmentInstitutions(directory, principal, a.target.childId, today()))).has(a.institutionId);
   }
 
   /** The assessment and its instrument version, once access is checked; not yet audited. */
@@ -310,7 +297,7 @@ export function assessmentRoutes(router: Router, deps: AssessmentDeps): void {
     validated({ params: z.object({ childId: z.uuid() }), query: z.strictObject({ instrumentId: z.string().max(61).optional() }) }, async ({ params: p, query }, req, res) => {
       const principal = principalOf(req);
       if (principal.kind === 'service') throw notFound(`child ${p.childId}`);
-      const reached = principal.kind === 'staff' ? await institutionsGivingAccess(directory, principal, p.childId, today()) : new Set<string>();
+      const reached = principal.kind === 'staff' ? await assessmentInstitutions(directory, principal, p.childId, today()) : new Set<string>();
       if (principal.kind === 'staff' && reached.size === 0) throw await refusal(principal, p.childId);
       const visibleAll: Stored<Assessment>[] = [];
       // The relation to the child is looked up once above (staff) or here (parents), not per assessment.

@@ -9,7 +9,7 @@ import { childAccessRefusal, danishDay, type DirectoryView } from '@spor/directo
 import type { AuditLog } from '@spor/audit';
 import { keptFor, resultFields, resultId, resultOwner, resultProblems, testDayInstitution, type ExternalResult } from '../domain/external-result.js';
 import type { ExternalResults } from '../store/external-results.js';
-import { institutionsGivingAccess } from './assessment.routes.js';
+import { assessmentInstitutions } from './assessment.routes.js';
 
 export const resultView = ({ _id, version: _version, recordedAt, corrections, ...r }: ExternalResult & { version?: number }) => ({
   id: _id,
@@ -29,7 +29,7 @@ export function externalResultRoutes(router: Router, deps: { results: ExternalRe
     validated({ params, body: z.strictObject(resultFields) }, async ({ params: p, body }, req, res) => {
       const principal = principalOf(req);
       const today = danishDay(clock());
-      const reached = await institutionsGivingAccess(directory, principal, p.childId, today);
+      const reached = await assessmentInstitutions(directory, principal, p.childId, today);
       if (reached.size === 0) throw await childAccessRefusal(directory, principal, p.childId);
       const problems = resultProblems(body, today, keptFor(today, await deps.keptDays(principal.municipalityId)));
       if (problems.length > 0) throw new AppError({ status: 422, code: 'RESULT_INVALID', title: 'The result is not valid', detail: problems.map((x) => `${x.field}: ${x.message}`).join('; '), errors: problems.map((x) => ({ in: 'body', field: x.field, message: x.message })) });
@@ -58,7 +58,7 @@ export function externalResultRoutes(router: Router, deps: { results: ExternalRe
     '/children/:childId/external-results',
     validated({ params }, async ({ params: p }, req, res) => {
       const principal = principalOf(req);
-      const reached = await institutionsGivingAccess(directory, principal, p.childId, danishDay(clock()));
+      const reached = await assessmentInstitutions(directory, principal, p.childId, danishDay(clock()));
       if (reached.size === 0) throw await childAccessRefusal(directory, principal, p.childId);
       // As with assessments: a result is seen while the child is placed, with the staff member, at
       // the institution it belongs to (resultOwner); the child's earlier institution's stay there.
