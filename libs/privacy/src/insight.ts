@@ -27,6 +27,8 @@ export interface ChildRelations {
   unitPath(unitId: string): Promise<{ _id: string; kind: string }[]>;
   /** Whether the person's entry was removed from the directory (identity's retention or an erasure); a view that can tell. */
   isRemoved?(personId: string): Promise<boolean>;
+  /** Also tells `views` of a child whose entry leaves the directory (DirectoryView.alsoForget). */
+  alsoForget?(...views: { forgetChild(childId: string): Promise<void> }[]): void;
 }
 
 /** How a service finds one child's data. */

@@ -55,9 +55,9 @@ export interface PrivacyOptions {
   /** Adds to a parent's insight (consent puts the child's consents here). */
   extendInsight?: (insight: ChildInsight, childId: string, parentId: string) => Promise<ChildInsight>;
   /**
-   * The service disposes of a child's records when the child's entry leaves the directory
-   * (`directory.alsoForget` → `retention.disposeChild`), except while a legal hold stands: the
-   * release of the last hold then disposes of them.
+   * The service disposes of a child's records when the child's entry leaves the directory (a
+   * directory that tells, `alsoForget` → `retention.disposeChild`), except while a legal hold
+   * stands: the release of the last hold then disposes of them.
    */
   disposesRemovedChildren?: boolean;
 }
@@ -93,6 +93,10 @@ export async function startPrivacy(backbone: Pick<Backbone, 'db' | 'relay' | 'tr
     ...(options.config.RETENTION_DISPOSAL_LOG_DAYS !== undefined ? { disposalLogDays: options.config.RETENTION_DISPOSAL_LOG_DAYS } : {}),
   });
   await retention.init();
+  if (options.disposesRemovedChildren) {
+    if (!options.directory.alsoForget) throw new Error('disposesRemovedChildren needs a directory that tells of children leaving it');
+    options.directory.alsoForget({ forgetChild: async (childId) => void (await retention.disposeChild(childId, 'person-removed')) });
+  }
   const sweep = () => retention.sweep();
   options.runtime.every('retention sweep', options.config.RETENTION_SWEEP_SECONDS * 1000, sweep);
   return { retention, holds, sweep, routes: (router) => privacyRoutes(router, { ...options, retention, holds }) };

@@ -68,9 +68,9 @@ export async function startAssessments(environment: NodeJS.ProcessEnv, options: 
   await directory.init();
   await backfillPresumptionMunicipalities(db, directory);
   const privacy = await startPrivacy(backbone, { service: SERVICE, config, runtime, logger: log, audit, directory, clock, disposesRemovedChildren: true, ...assessmentsPrivacy(db, locks, directory) });
-  // A child whose entry left the directory (erased as registered in error, or by identity's
-  // retention) can no longer be exported, shown to its parents or held: its records here go too.
-  directory.alsoForget({ forgetChild: async (childId) => void (await privacy.retention.disposeChild(childId, 'person-removed')) });
+  // (disposesRemovedChildren: a child whose entry left the directory, erased as registered in
+  // error or by identity's retention, can no longer be exported, shown to its parents or held:
+  // its records here go too.)
 
   const results = new ExternalResults(db.collection<StoredResult>('external_results'), factory, locks, relay);
   await results.init();
