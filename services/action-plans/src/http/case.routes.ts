@@ -10,6 +10,7 @@ import type { Stored } from '@spor/events';
 import { CASE_KINDS, checkSubmission, decide, goesToCouncil, type ResourceCase } from '../domain/resource-case.js';
 import type { CaseRepository } from '../store/case-repository.js';
 import type { PlanDeps } from './plan.routes.js';
+import { PARENTS_SEE_OF_A_CASE } from '../privacy.js';
 
 const day = z.iso.date();
 
@@ -133,7 +134,9 @@ export function caseRoutes(router: Router, deps: PlanDeps & { cases: CaseReposit
   );
 }
 
-/** The decision as parents read it (PARENTS_SEE_OF_A_CASE): without who decided. */
-function parentsSeeOfDecision({ decidedBy: _by, ...decision }: NonNullable<ResourceCase['decision']>) {
-  return decision;
+/** The decision's fields parents read, here as in their insight: one list, PARENTS_SEE_OF_A_CASE (not who decided). */
+const PARENTS_SEE_OF_A_DECISION = PARENTS_SEE_OF_A_CASE.filter((f) => f.startsWith('decision.')).map((f) => f.slice('decision.'.length));
+
+function parentsSeeOfDecision(decision: NonNullable<ResourceCase['decision']>): Record<string, unknown> {
+  return Object.fromEntries(PARENTS_SEE_OF_A_DECISION.filter((f) => f in decision).map((f) => [f, (decision as unknown as Record<string, unknown>)[f]]));
 }
