@@ -196,6 +196,14 @@ export class AuditLog {
   }
 
   /**
+   * Writes several entries of one request (a list that names many children, each a read of that
+   * child's record): handed over together, they go in one group commit, in this order.
+   */
+  recordAll(principal: Principal, inputs: (AuditInput & { municipalityId?: string })[]): Promise<void> {
+    return Promise.all(inputs.map((input) => this.record(principal, input))).then(() => undefined);
+  }
+
+  /**
    * Writes the entry; resolves once it is stored, so a request never answers before its audit
    * entry is kept. Entries that arrive while a write is under way go together in the next one
    * (group commit): one round trip for many concurrent requests.

@@ -202,7 +202,7 @@ export function overdueRoutes(router: Router, deps: PlanDeps & { overdue: () => 
         if (!plan.childId || (await institutionsGivingAccess(deps.directory, principal, plan.childId, today, PLAN_ROLES)).has(p.institutionId)) listed.push(plan);
       }
       await deps.audit.record(principal, { action: 'read', recordType: 'overdue-evaluations', recordId: p.institutionId });
-      for (const plan of listed.filter((x) => x.childId)) await deps.audit.record(principal, { action: 'read', recordType: 'action-plan', recordId: plan._id, childId: plan.childId!, purpose: 'overdue-evaluations' });
+      await deps.audit.recordAll(principal, listed.filter((x) => x.childId).map((plan) => ({ action: 'read', recordType: 'action-plan', recordId: plan._id, childId: plan.childId!, purpose: 'overdue-evaluations' })));
       const items = listed.map((plan) => ({ planId: plan._id, childId: plan.childId, groupId: plan.groupId, dueOn: plan.nextEvaluationOn }));
       res.json({ institutionId: p.institutionId, on: today, items });
     }),

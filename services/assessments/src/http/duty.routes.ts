@@ -65,13 +65,10 @@ export function dutyRoutes(router: Router, deps: DutyDeps): void {
 
   /**
    * A list that shows each child's status is a read of each child's record, logged on the child
-   * so that the child's (and parents') access report shows it; `purpose` names the list. Recorded
-   * together: the audit log writes entries that arrive at once in one group commit, in this order.
+   * so that the child's (and parents') access report shows it; `purpose` names the list.
    */
-  const auditEachChild = async (req: Request, listed: { childId: string }[], entry: { recordType: string; recordId: string | null; institutionId?: string; purpose: string }) => {
-    const principal = principalOf(req);
-    await Promise.all(listed.map(({ childId }) => audit.record(principal, { action: 'read', ...entry, childId })));
-  };
+  const auditEachChild = (req: Request, listed: { childId: string }[], entry: { recordType: string; recordId: string | null; institutionId?: string; purpose: string }) =>
+    audit.recordAll(principalOf(req), listed.map(({ childId }) => ({ action: 'read', ...entry, childId })));
 
   const completedOn = async (childIds: string[], instrumentId: string) => {
     const done = new Map<string, { day: string; ageMonths: number | null; institutionId: string }[]>();
