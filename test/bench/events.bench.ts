@@ -157,7 +157,7 @@ async function fullPath(): Promise<{ throughput: number; atTarget: Latency; belo
       const event = factory.create(type, { subject: id, municipalityId: '510', aggregateVersion: version, data: { counterId: id, amount: 1 } });
       if (track) startedAt.set(event.id, offeredAt);
       if (version === 1) await store.create(id, { total: 1 }, [event]);
-      else await store.save(id, version - 1, { total: version }, [event]);
+      else await store.save(id, version - 1, { total: version }, [event], { total: version - 1 });
       versions.set(id, version);
     });
     queues.set(id, next);

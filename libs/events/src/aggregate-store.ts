@@ -121,15 +121,15 @@ export class AggregateStore<S extends Document> {
    * Replaces the state of version `expectedVersion` by `state` (version + 1) together with its
    * events. A concurrent change in between gives a 409 VERSION_CONFLICT; nothing is written.
    * `previous` is the state being replaced: a field it had that `state` has not (or has as
-   * undefined) is removed from the document. Without it, such a field would stay, as the write
-   * sets fields beside the outbox rather than replacing the document.
+   * undefined) is removed from the document, which the write does not replace whole (it sets
+   * fields beside the outbox). Required, so no caller can leave a dropped field behind.
    */
-  async save(id: string, expectedVersion: number, state: S, events: SporEvent[], previous?: S): Promise<Stored<S>> {
+  async save(id: string, expectedVersion: number, state: S, events: SporEvent[], previous: S): Promise<Stored<S>> {
     const version = expectedVersion + 1;
     const kept = Object.fromEntries(Object.entries(this.strip(state)).filter(([, v]) => v !== undefined));
     const stored = { ...kept, _id: id, version } as unknown as Stored<S>;
     const { _id: _omit, ...fields } = stored;
-    const dropped = [...new Set([...Object.keys(previous ? this.strip(previous) : {}), ...Object.keys(this.strip(state))])].filter((k) => !(k in kept));
+    const dropped = [...new Set([...Object.keys(this.strip(previous)), ...Object.keys(this.strip(state))])].filter((k) => !(k in kept));
     const written = await this.options.locks.run(this.lockKey(id), async (): Promise<false | WrittenOutbox | null> => {
       const update = withPendingEvents({ $set: { ...fields, ...this.lookupOf(state) }, ...(dropped.length > 0 ? { $unset: Object.fromEntries(dropped.map((k) => [k, ''])) } : {}) }, events);
       if (events.length === 0) return (await this.collection.updateOne({ _id: id, version: expectedVersion }, update)).matchedCount === 1 ? null : false;

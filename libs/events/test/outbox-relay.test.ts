@@ -213,8 +213,8 @@ describe('outbox relay', () => {
     const { note: _dropped, ...withoutNote } = state;
     await store.save(_id, version, { ...withoutNote, total: 2 }, [factory.create(type, { subject: id, municipalityId: '510', aggregateVersion: 2, data: { counterId: id, amount: 1 } })], state);
     expect(await store.load(id)).toEqual({ _id: id, version: 2, total: 2 });
-    // Given as undefined, without the state before: dropped all the same.
-    await store.save(id, 2, { total: 3, note: undefined }, []);
+    // Given as undefined, though the state before did not have it: dropped all the same.
+    await store.save(id, 2, { total: 3, note: undefined }, [], { total: 2 });
     expect(await collection.findOne({ _id: id })).not.toHaveProperty('note');
   });
 

@@ -57,10 +57,10 @@ describe('validation before publishing', () => {
       // The same for an update: the state stays at version 1 with nothing pending from it.
       const mutated = event(2);
       (mutated.data as Record<string, unknown>).label = 'x'.repeat(41);
-      await expect(store.save(id, 1, { total: 2 }, [mutated])).rejects.toThrow(EventValidationError);
+      await expect(store.save(id, 1, { total: 2 }, [mutated], { total: 1 })).rejects.toThrow(EventValidationError);
       // An event that looks right but was never validated is refused too; validated, it passes.
       const forged: SporEvent = { ...event(2), id: randomUUID() };
-      await expect(store.save(id, 1, { total: 2 }, [forged])).rejects.toThrow(/never validated against its schema/);
+      await expect(store.save(id, 1, { total: 2 }, [forged], { total: 1 })).rejects.toThrow(/never validated against its schema/);
       expect(() => toPending(forged)).toThrow(/never validated against its schema/);
       const validator: SchemaRegistry = registry;
       validator.assertValid(forged);
@@ -68,7 +68,7 @@ describe('validation before publishing', () => {
       expect(await collection.findOne({ _id: id })).toMatchObject({ version: 1, total: 1 });
 
       const second = event(2);
-      await store.save(id, 1, { total: 2 }, [second]);
+      await store.save(id, 1, { total: 2 }, [second], { total: 1 });
 
       // The topic holds exactly the two valid events, in order, once the second has arrived.
       const refused = new Set([changed.id, mutated.id, forged.id]);

@@ -76,7 +76,7 @@ export function personRoutes(router: Router, persons: PersonRepository, vault: C
           if (holder) throw loginTaken(body.externalId, loginHolder(holder, person.municipalityId));
         }
         const { _id, version: _v, ...state } = person;
-        const changed = await writeAtVersion(req, () => persons.change(_id, version, { ...state, ...body }));
+        const changed = await writeAtVersion(req, () => persons.change(_id, version, { ...state, ...body }, state));
         await audit.record(principal, { action: 'update', recordType: 'person', recordId: _id, ...aboutChild(person), purpose: `changed ${Object.keys(body).join(', ')}` });
         setVersionTag(res, changed.version);
         res.json(toJson(changed));

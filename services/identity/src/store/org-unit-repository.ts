@@ -107,7 +107,7 @@ export class OrgUnitRepository {
             }),
           ];
     try {
-      return await this.store.save(_id, expectedVersion, { ...next, ...keyOf(next) }, events);
+      return await this.store.save(_id, expectedVersion, { ...next, ...keyOf(next) }, events, unit);
     } catch (error) {
       if (isDuplicateKeyError(error)) throw externalIdTaken(next);
       throw error;

@@ -46,9 +46,9 @@ export class PersonRepository {
   }
 
   /** Saves changed names or login id; events never carry those, so none is published. */
-  async change(id: string, expectedVersion: number, next: Person): Promise<Stored<Person>> {
+  async change(id: string, expectedVersion: number, next: Person, previous: Person): Promise<Stored<Person>> {
     try {
-      return await this.store.save(id, expectedVersion, { ...next, ...loginOf(next) }, []);
+      return await this.store.save(id, expectedVersion, { ...next, ...loginOf(next) }, [], previous);
     } catch (error) {
       // Another staff member took the login id between the route's check and this write.
       if (isDuplicateKeyError(error)) throw loginTaken(next.externalId!);

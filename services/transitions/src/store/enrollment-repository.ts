@@ -53,17 +53,17 @@ export class EnrollmentRepository {
   async enrolled(childId: string, current: Stored<ChildEnrollment> | null, next: ChildEnrollment, placement: Placement): Promise<Stored<ChildEnrollment>> {
     const version = (current?.version ?? 0) + 1;
     const event = this.event(ENROLLED, childId, next.municipalityId, version, placementData(childId, placement));
-    return current ? this.store.save(childId, current.version, next, [event]) : this.store.create(childId, next, [event]);
+    return current ? this.store.save(childId, current.version, next, [event], current) : this.store.create(childId, next, [event]);
   }
 
   moved(current: Stored<ChildEnrollment>, next: ChildEnrollment, placement: Placement, previous: Placement): Promise<Stored<ChildEnrollment>> {
     const data = { ...placementData(current._id, placement), previous: { placementId: previous.placementId, institutionId: previous.institutionId, groupId: previous.groupId, to: previous.to! } };
-    return this.store.save(current._id, current.version, next, [this.event(MOVED, current._id, next.municipalityId, current.version + 1, data)]);
+    return this.store.save(current._id, current.version, next, [this.event(MOVED, current._id, next.municipalityId, current.version + 1, data)], current);
   }
 
   ended(current: Stored<ChildEnrollment>, next: ChildEnrollment, placement: Placement): Promise<Stored<ChildEnrollment>> {
     const data = { childId: current._id, placementId: placement.placementId, institutionId: placement.institutionId, to: placement.to! };
-    return this.store.save(current._id, current.version, next, [this.event(ENDED, current._id, next.municipalityId, current.version + 1, data)]);
+    return this.store.save(current._id, current.version, next, [this.event(ENDED, current._id, next.municipalityId, current.version + 1, data)], current);
   }
 
   private event(type: string, childId: string, municipalityId: string, version: number, data: Record<string, unknown>) {
