@@ -5,3 +5,4 @@ export * from './config.js';
 export * from './service-token-client.js';
 export * from './serve.js';
 export * from './job-route.js';
+export * from './person-lookup.js';

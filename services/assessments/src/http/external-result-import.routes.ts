@@ -7,7 +7,7 @@
 // sent again is the same job and writes nothing twice.
 import express, { type Request, type Router } from 'express';
 import { AppError, NUL_MESSAGE, nulAt, readCsv, scrubCpr, type FieldError } from '@spor/service-kit';
-import { importJobRoute, principalOf, requireRole, type ServiceTokenClient, type StaffRole } from '@spor/auth';
+import { importJobRoute, lookUpPersonsByCpr, principalOf, requireRole, type ServiceTokenClient, type StaffRole } from '@spor/auth';
 import { danishDay, type DirectoryView, type KnownPlacement } from '@spor/directory';
 import type { AuditLog } from '@spor/audit';
 import { importJobView } from '@spor/mongo';
@@ -112,7 +112,7 @@ export function externalResultImportRoutes(router: Router, deps: ImportDeps): vo
     const found = new Map<number, { personId: string; kind: string; municipalityId: string } | null>();
     if (byCpr.length > 0) {
       if (!deps.identity) throw new AppError({ status: 503, code: 'IMPORT_NOT_CONFIGURED', title: 'CPR numbers cannot be mapped', detail: 'set IDENTITY_URL and ASSESSMENTS_CLIENT_SECRET: rows naming children by CPR number are mapped through identity (rows by childId need neither)' });
-      const { items } = await deps.identity.postJson<{ items: ({ personId: string; kind: string; municipalityId: string } | null)[] }>('/internal/person-lookups', { purpose: 'external test results import from municipal IT', cprs: byCpr.map((p) => p.r.childCpr!) });
+      const items = await lookUpPersonsByCpr(deps.identity, 'external test results import from municipal IT', byCpr.map((p) => p.r.childCpr!));
       byCpr.forEach((p, i) => found.set(p.row, items[i] ?? null));
     }
     // Children by id: this service's directory projection says whether they are children of the municipality.

@@ -4,7 +4,7 @@
 // Each call is audited with the calling service and its stated purpose.
 import type { Router } from 'express';
 import { auditPurposeText, validated, z } from '@spor/service-kit';
-import { principalOf, requireScope } from '@spor/auth';
+import { PERSON_LOOKUP_MAX, principalOf, requireScope } from '@spor/auth';
 import { parseCpr } from '../domain/cpr.js';
 import type { CprVault } from '../domain/cpr-vault.js';
 import type { PersonRepository } from '../store/person-repository.js';
@@ -16,7 +16,7 @@ export function internalRoutes(router: Router, persons: PersonRepository, vault:
   router.post(
     '/internal/person-lookups',
     requireScope(PERSON_LOOKUP_SCOPE),
-    validated({ body: z.strictObject({ purpose: auditPurposeText(), cprs: z.array(z.string().max(20)).min(1).max(5000) }) }, async ({ body }, req, res) => {
+    validated({ body: z.strictObject({ purpose: auditPurposeText(), cprs: z.array(z.string().max(20)).min(1).max(PERSON_LOOKUP_MAX) }) }, async ({ body }, req, res) => {
       const items = await Promise.all(
         body.cprs.map(async (raw) => {
           const parsed = parseCpr(raw);

@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import express, { type Router } from 'express';
 import { AppError, conflict, readCsv, type FieldError, type Logger } from '@spor/service-kit';
 import { importJobView } from '@spor/mongo';
-import { importJobRoute, importerPrincipal, principalOf, requireRole, type ServiceTokenClient } from '@spor/auth';
+import { importJobRoute, importerPrincipal, lookUpPersonsByCpr, principalOf, requireRole, type ServiceTokenClient } from '@spor/auth';
 import type { AuditLog } from '@spor/audit';
 import { recordPlacement } from '../placement-audit.js';
 import type { DirectoryView } from '@spor/directory';
@@ -50,8 +50,6 @@ export async function applyRows(enrollments: EnrollmentRepository, rows: Resolve
   return counts;
 }
 
-/** The most CPR numbers identity's /internal/person-lookups answers in one request. */
-const IDENTITY_LOOKUP_MAX = 5_000;
 
 export function importRoutes(router: Router, deps: ImportDeps): void {
   importJobRoute(router, '/imports/enrollments', ['system-administrator', 'administration'], (id) => deps.jobs.get(id), importJobView);
@@ -74,12 +72,7 @@ export function importRoutes(router: Router, deps: ImportDeps): void {
       const file = shape.data;
 
       // In parts of what identity takes at once: a file may hold more rows than that.
-      const cprs = file.enrollments.map((e) => e.childCpr);
-      const items: ({ personId: string; kind: string; municipalityId: string } | null)[] = [];
-      for (let i = 0; i < cprs.length; i += IDENTITY_LOOKUP_MAX) {
-        const part = await deps.identity.postJson<{ items: typeof items }>('/internal/person-lookups', { purpose: 'enrollment import from municipal IT', cprs: cprs.slice(i, i + IDENTITY_LOOKUP_MAX) });
-        items.push(...part.items);
-      }
+      const items = await lookUpPersonsByCpr(deps.identity, 'enrollment import from municipal IT', file.enrollments.map((e) => e.childCpr));
       const units = new Map<string, Awaited<ReturnType<DirectoryView['unitByExternalId']>>>();
       for (const id of new Set(file.enrollments.flatMap((e) => [e.institutionExternalId, ...(e.groupExternalId ? [e.groupExternalId] : [])]))) units.set(id, await deps.directory.unitByExternalId(municipalityId, id));
       const children = new Set(items.filter((p): p is NonNullable<typeof p> => p !== null).map((p) => p.personId));
